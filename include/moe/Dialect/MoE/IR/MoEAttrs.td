@@ -1,0 +1,129 @@
+//===- MoEAttrs.td - MoE enums and attributes --------------*- tablegen -*-===//
+
+#ifndef MOE_DIALECT_MOE_IR_MOEATTRS_TD
+#define MOE_DIALECT_MOE_IR_MOEATTRS_TD
+
+include "moe/Dialect/MoE/IR/MoEDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def MoE_Scoring : I32EnumAttr<"Scoring", "router scoring function", [
+    I32EnumAttrCase<"softmax", 0>,
+    I32EnumAttrCase<"sigmoid", 1>]> {
+  let cppNamespace = "::mlir::moe";
+  let genSpecializedAttr = 0;
+}
+
+def MoE_GroupScore : I32EnumAttr<"GroupScore",
+    "how a group of experts is scored for group-limited routing", [
+    I32EnumAttrCase<"top2sum", 0>,
+    I32EnumAttrCase<"max", 1>]> {
+  let cppNamespace = "::mlir::moe";
+  let genSpecializedAttr = 0;
+}
+
+def MoE_DropPolicy : I32EnumAttr<"DropPolicy",
+    "which assignments are dropped when an expert is over capacity", [
+    I32EnumAttrCase<"none", 0>,
+    I32EnumAttrCase<"position", 1>,
+    I32EnumAttrCase<"score", 2>]> {
+  let cppNamespace = "::mlir::moe";
+  let genSpecializedAttr = 0;
+}
+
+def MoE_Activation : I32EnumAttr<"Activation", "expert activation function", [
+    I32EnumAttrCase<"silu", 0>,
+    I32EnumAttrCase<"gelu_tanh", 1>,
+    I32EnumAttrCase<"gelu_erf", 2>,
+    I32EnumAttrCase<"relu", 3>]> {
+  let cppNamespace = "::mlir::moe";
+  let genSpecializedAttr = 0;
+}
+
+class MoE_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<MoE_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def MoE_ScoringAttr : EnumAttr<MoE_Dialect, MoE_Scoring, "scoring">;
+def MoE_GroupScoreAttr : EnumAttr<MoE_Dialect, MoE_GroupScore, "group_score">;
+def MoE_DropPolicyAttr : EnumAttr<MoE_Dialect, MoE_DropPolicy, "drop_policy">;
+def MoE_ActivationAttr : EnumAttr<MoE_Dialect, MoE_Activation, "activation">;
+
+def MoE_GroupScoreParam : EnumParameter<MoE_GroupScore> {
+  let defaultValue = "::mlir::moe::GroupScore::top2sum";
+}
+
+//===----------------------------------------------------------------------===//
+// RoutingAttr
+//===----------------------------------------------------------------------===//
+
+def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
+  let summary = "token-choice routing: scoring, top-k, groups, normalization";
+  let description = [{
+    The parameters of token-choice routing (`docs/Spec.md#routing`):
+
+    - `k`: experts per token.
+    - `scoring`: `softmax` or `sigmoid` of the router logits.
+    - `normalize`: divide the k selected weights by their sum (plus 1e-20
+      under sigmoid scoring). Default `false`.
+    - `scaling`: factor applied to the weights last. Default 1.0.
+    - `num_groups`, `topk_groups`: group-limited selection; experts are split
+      into `num_groups` contiguous groups and only the `topk_groups` best
+      groups are eligible. Both 0 (the default) means no group limit.
+    - `group_score`: `top2sum` (sum of the group's two best selection scores,
+      the default) or `max`.
+
+    ```mlir
+    #moe.routing<k = 8, scoring = sigmoid, normalize = true, scaling = 2.5,
+                 num_groups = 8, topk_groups = 4, group_score = top2sum>
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$k,
+    EnumParameter<MoE_Scoring>:$scoring,
+    OptionalParameter<"::mlir::BoolAttr">:$normalize,
+    OptionalParameter<"::mlir::FloatAttr">:$scaling,
+    DefaultValuedParameter<"int64_t", "0">:$num_groups,
+    DefaultValuedParameter<"int64_t", "0">:$topk_groups,
+    MoE_GroupScoreParam:$group_score
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether the selected weights are renormalized to sum to one.
+    bool isNormalized() const { return getNormalize() && getNormalize().getValue(); }
+    /// The scaling factor (1.0 when absent).
+    double getScalingValue() const {
+      return getScaling() ? getScaling().getValueAsDouble() : 1.0;
+    }
+    /// Whether selection is group-limited.
+    bool hasGroups() const { return getNumGroups() != 0; }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// ExpertChoiceAttr
+//===----------------------------------------------------------------------===//
+
+def MoE_ExpertChoiceAttr : MoE_Attr<"ExpertChoice", "expert_choice"> {
+  let summary = "expert-choice routing: each expert takes its top-C tokens";
+  let description = [{
+    Expert-choice routing (`docs/Spec.md#expert-choice`): scores are the
+    softmax of the router logits over experts, and each expert takes the
+    `capacity` tokens with the highest score for it.
+
+    ```mlir
+    #moe.expert_choice<capacity = 16>
+    ```
+  }];
+  let parameters = (ins "int64_t":$capacity);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
+#endif // MOE_DIALECT_MOE_IR_MOEATTRS_TD

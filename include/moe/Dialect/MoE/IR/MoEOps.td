@@ -1,0 +1,348 @@
+//===- MoEOps.td - MoE dialect operations ------------------*- tablegen -*-===//
+
+#ifndef MOE_DIALECT_MOE_IR_MOEOPS_TD
+#define MOE_DIALECT_MOE_IR_MOEOPS_TD
+
+include "moe/Dialect/MoE/IR/MoEDialect.td"
+include "moe/Dialect/MoE/IR/MoEAttrs.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/OpBase.td"
+
+def MoE_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def MoE_I32Tensor : RankedTensorOf<[I32]>;
+
+//===----------------------------------------------------------------------===//
+// LayerOp
+//===----------------------------------------------------------------------===//
+
+def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
+  let summary = "a whole Mixture-of-Experts layer";
+  let description = [{
+    A complete MoE layer: router, routing, dispatch under a capacity, the
+    routed experts, the weighted combine and an optional shared expert
+    (`docs/Spec.md#moelayer`). This is what front ends and `moe-import`
+    produce; `moe-decompose` rewrites it into `moe.route` (or
+    `moe.route_expert_choice`), `moe.dispatch`, `moe.experts` and
+    `moe.combine`.
+
+    Operands, with `T` tokens, hidden size `D`, `E` experts of inner size `F`
+    and a shared expert of inner size `S`:
+    `x: [T, D]`, `router: [E, D]`, optional `bias: [E]`, `w1: [E, F, D]`,
+    optional `w3: [E, F, D]` (present: gated experts), `w2: [E, D, F]`,
+    optional `shared_w1: [S, D]`, `shared_w3: [S, D]`, `shared_w2: [D, S]`,
+    `shared_gate: [1, D]`. The result is `[T, D]`.
+
+    ```mlir
+    %y = moe.layer %x router(%wg : tensor<8x64xf32>)
+           w1(%w1 : tensor<8x128x64xf32>) w3(%w3 : tensor<8x128x64xf32>)
+           w2(%w2 : tensor<8x64x128xf32>)
+           routing #moe.routing<k = 2, scoring = softmax, normalize = true>
+           activation silu : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    MoE_FloatTensor:$x,
+    MoE_FloatTensor:$router,
+    Optional<MoE_FloatTensor>:$bias,
+    MoE_FloatTensor:$w1,
+    Optional<MoE_FloatTensor>:$w3,
+    MoE_FloatTensor:$w2,
+    Optional<MoE_FloatTensor>:$shared_w1,
+    Optional<MoE_FloatTensor>:$shared_w3,
+    Optional<MoE_FloatTensor>:$shared_w2,
+    Optional<MoE_FloatTensor>:$shared_gate,
+    AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
+    MoE_ActivationAttr:$activation,
+    DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
+    OptionalAttr<F64Attr>:$capacity_factor,
+    OptionalAttr<I64Attr>:$capacity
+  );
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `router` `(` $router `:` type($router) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
+    `w1` `(` $w1 `:` type($w1) `)`
+    (`w3` `(` $w3^ `:` type($w3) `)`)?
+    `w2` `(` $w2 `:` type($w2) `)`
+    (`shared_w1` `(` $shared_w1^ `:` type($shared_w1) `)`)?
+    (`shared_w3` `(` $shared_w3^ `:` type($shared_w3) `)`)?
+    (`shared_w2` `(` $shared_w2^ `:` type($shared_w2) `)`)?
+    (`shared_gate` `(` $shared_gate^ `:` type($shared_gate) `)`)?
+    `routing` $routing
+    `activation` `` $activation
+    (`drop` `` $drop_policy^)?
+    (`capacity_factor` $capacity_factor^)?
+    (`capacity` $capacity^)?
+    attr-dict `:` type($x) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Token-choice routing parameters, or null under expert choice.
+    ::mlir::moe::RoutingAttr getTokenChoice() {
+      return ::llvm::dyn_cast<::mlir::moe::RoutingAttr>(getRouting());
+    }
+    /// Expert-choice parameters, or null under token choice.
+    ::mlir::moe::ExpertChoiceAttr getExpertChoice() {
+      return ::llvm::dyn_cast<::mlir::moe::ExpertChoiceAttr>(getRouting());
+    }
+    bool isGated() { return static_cast<bool>(getW3()); }
+    bool hasSharedExpert() { return static_cast<bool>(getSharedW1()); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// RouteOp
+//===----------------------------------------------------------------------===//
+
+def MoE_RouteOp : MoE_Op<"route", [Pure]> {
+  let summary = "token-choice routing: logits to top-k weights and experts";
+  let description = [{
+    From router logits `[T, E]` computes, for every token, the `k` selected
+    experts (`indices: [T, k]`, i32, in selection order: best first) and
+    their routing weights (`weights: [T, k]`, f32), as described by the
+    `#moe.routing` attribute (`docs/Spec.md#moeroute`): softmax or sigmoid
+    scores, an optional selection `bias: [E]` that only affects selection,
+    optional group-limited selection, top-k with ties to the lower expert
+    index, optional renormalization and scaling.
+
+    ```mlir
+    %w, %i = moe.route %logits bias(%b : tensor<64xf32>)
+               <k = 8, scoring = sigmoid, normalize = true, scaling = 2.5,
+                num_groups = 8, topk_groups = 4>
+               : tensor<?x64xf32> -> tensor<?x8xf32>, tensor<?x8xi32>
+    ```
+  }];
+  let arguments = (ins
+    MoE_FloatTensor:$logits,
+    Optional<MoE_FloatTensor>:$bias,
+    MoE_RoutingAttr:$routing
+  );
+  let results = (outs RankedTensorOf<[F32]>:$weights, MoE_I32Tensor:$indices);
+  let assemblyFormat = [{
+    $logits (`bias` `(` $bias^ `:` type($bias) `)`)? $routing attr-dict
+    `:` type($logits) `->` type($weights) `,` type($indices)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// RouteExpertChoiceOp
+//===----------------------------------------------------------------------===//
+
+def MoE_RouteExpertChoiceOp : MoE_Op<"route_expert_choice", [Pure]> {
+  let summary = "expert-choice routing: each expert takes its top-C tokens";
+  let description = [{
+    From router logits `[T, E]`, with `s = softmax(logits)` over experts,
+    expert `e` takes the `C = capacity` tokens with the highest `s[:, e]`
+    (ties to the lower token index). Results are `token_ids: [E, C]` (i32)
+    and `weights: [E, C]` (f32, `s[t, e]`); when `T < C` the slots past the
+    `T` chosen tokens hold token id -1 and weight 0
+    (`docs/Spec.md#moeroute_expert_choice`).
+
+    ```mlir
+    %ids, %w = moe.route_expert_choice %logits capacity 4
+                 : tensor<16x8xf32> -> tensor<8x4xi32>, tensor<8x4xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$logits, I64Attr:$capacity);
+  let results = (outs MoE_I32Tensor:$token_ids, RankedTensorOf<[F32]>:$weights);
+  let assemblyFormat = [{
+    $logits `capacity` $capacity attr-dict
+    `:` type($logits) `->` type($token_ids) `,` type($weights)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp
+//===----------------------------------------------------------------------===//
+
+def MoE_DispatchOp : MoE_Op<"dispatch", [Pure]> {
+  let summary = "group token rows by expert, under a capacity";
+  let description = [{
+    Turns the `T·k` assignments of a token-choice routing (`indices: [T, k]`,
+    `weights: [T, k]`) into rows grouped by expert (`docs/Spec.md#moedispatch`).
+    Results, with `N = T·k`:
+
+    - `rows: [N, D]`: the kept assignments' token rows, expert 0's first;
+      expert `e` owns `rows[offsets[e] .. offsets[e+1])`, in token order.
+      Rows from `offsets[E]` on are zero.
+    - `offsets: [E+1]` (i32): group boundaries, `offsets[0] = 0`.
+    - `row_tokens: [N]` (i32): the token of each row, -1 past `offsets[E]`.
+    - `row_weights: [N]` (f32): the routing weight of each row, 0 past
+      `offsets[E]`.
+
+    With `drop_policy = none` (dropless) every assignment is kept. Otherwise
+    each expert keeps at most `C` assignments, `C = capacity` or
+    `ceil(capacity_factor · T · k / E)`, chosen in order `position`
+    (all first choices before second choices, earlier tokens first) or
+    `score` (higher weight first, ties in position order). Assignments whose
+    expert index is outside `[0, E)` are dropped.
+
+    ```mlir
+    %rows, %offsets, %tok, %rw = moe.dispatch %x, %indices, %weights
+        experts 8 drop position capacity_factor 1.25
+        : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32>
+        -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+    ```
+  }];
+  let arguments = (ins
+    MoE_FloatTensor:$x,
+    MoE_I32Tensor:$indices,
+    MoE_FloatTensor:$weights,
+    I64Attr:$num_experts,
+    DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
+    OptionalAttr<F64Attr>:$capacity_factor,
+    OptionalAttr<I64Attr>:$capacity
+  );
+  let results = (outs
+    MoE_FloatTensor:$rows,
+    MoE_I32Tensor:$offsets,
+    MoE_I32Tensor:$row_tokens,
+    RankedTensorOf<[F32]>:$row_weights
+  );
+  let assemblyFormat = [{
+    $x `,` $indices `,` $weights `experts` $num_experts
+    (`drop` `` $drop_policy^)?
+    (`capacity_factor` $capacity_factor^)?
+    (`capacity` $capacity^)?
+    attr-dict `:` type($x) `,` type($indices) `,` type($weights)
+    `->` type($rows) `,` type($offsets) `,` type($row_tokens) `,` type($row_weights)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// GroupedMatmulOp
+//===----------------------------------------------------------------------===//
+
+def MoE_GroupedMatmulOp : MoE_Op<"grouped_matmul", [Pure]> {
+  let summary = "row groups times per-group weight matrices";
+  let description = [{
+    `lhs: [N, K]` rows are split into `E` groups by `offsets: [E+1]`; group
+    `e` (rows `offsets[e] .. offsets[e+1]`) is multiplied by `rhs[e]ᵀ` where
+    `rhs: [E, M, K]` is in nn.Linear layout. The result is `[N, M]`; rows
+    outside every group are zero. Products accumulate in f32
+    (`docs/Spec.md#moegrouped_matmul`).
+
+    ```mlir
+    %h = moe.grouped_matmul %rows, %w1 offsets(%offsets : tensor<9xi32>)
+           : tensor<?x64xf32>, tensor<8x128x64xf32> -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$lhs, MoE_FloatTensor:$rhs,
+                       MoE_I32Tensor:$offsets);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `offsets` `(` $offsets `:` type($offsets) `)` attr-dict
+    `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// ExpertsOp
+//===----------------------------------------------------------------------===//
+
+def MoE_ExpertsOp : MoE_Op<"experts", [Pure]> {
+  let summary = "the expert feed-forward networks over rows grouped by expert";
+  let description = [{
+    Applies expert `e`'s FFN to the rows of group `e` (`rows: [N, D]`,
+    grouped by `offsets: [E+1]`). Gated (when `w3` is present):
+    `y = w2[e] · (act(w1[e] · x) ⊙ (w3[e] · x))`; non-gated:
+    `y = w2[e] · act(w1[e] · x)`. Weights are in checkpoint layout:
+    `w1, w3: [E, F, D]`, `w2: [E, D, F]`. Rows outside every group give zero
+    (`docs/Spec.md#moeexperts`).
+
+    ```mlir
+    %y = moe.experts %rows offsets(%offsets : tensor<9xi32>)
+           w1(%w1 : tensor<8x128x64xf32>) w3(%w3 : tensor<8x128x64xf32>)
+           w2(%w2 : tensor<8x64x128xf32>) activation silu
+           : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    MoE_FloatTensor:$rows,
+    MoE_I32Tensor:$offsets,
+    MoE_FloatTensor:$w1,
+    Optional<MoE_FloatTensor>:$w3,
+    MoE_FloatTensor:$w2,
+    MoE_ActivationAttr:$activation
+  );
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $rows `offsets` `(` $offsets `:` type($offsets) `)`
+    `w1` `(` $w1 `:` type($w1) `)`
+    (`w3` `(` $w3^ `:` type($w3) `)`)?
+    `w2` `(` $w2 `:` type($w2) `)`
+    `activation` `` $activation attr-dict `:` type($rows) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    bool isGated() { return static_cast<bool>(getW3()); }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// CombineOp
+//===----------------------------------------------------------------------===//
+
+def MoE_CombineOp : MoE_Op<"combine",
+    [Pure, AllTypesMatch<["acc", "result"]>]> {
+  let summary = "weighted scatter-add of expert rows back to tokens";
+  let description = [{
+    `result = acc`, then for every row `r` whose token `t = row_tokens[r]` is
+    in `[0, T)`: `result[t] += row_weights[r] · rows[r]`, accumulated in f32
+    (`docs/Spec.md#moecombine`). `acc: [T, D]` is the starting value: zeros,
+    or the shared expert's output.
+
+    ```mlir
+    %out = moe.combine %y tokens(%tok : tensor<?xi32>)
+             weights(%rw : tensor<?xf32>) into %acc
+             : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    MoE_FloatTensor:$rows,
+    MoE_I32Tensor:$row_tokens,
+    RankedTensorOf<[F32]>:$row_weights,
+    MoE_FloatTensor:$acc
+  );
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $rows `tokens` `(` $row_tokens `:` type($row_tokens) `)`
+    `weights` `(` $row_weights `:` type($row_weights) `)`
+    `into` $acc attr-dict `:` type($rows) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// AllToAllOp
+//===----------------------------------------------------------------------===//
+
+def MoE_AllToAllOp : MoE_Op<"all_to_all", []> {
+  let summary = "exchange rows between ranks (expert parallelism)";
+  let description = [{
+    A collective over `num_ranks` ranks (`docs/Spec.md#moeall_to_all`).
+    `rows: [N, D]` are grouped by destination rank: the first
+    `send_counts[0]` rows go to rank 0, the next `send_counts[1]` to rank 1,
+    and so on. Each rank receives `recv_counts[r]` rows from rank `r`, in rank
+    order, in `result: [M, D]`; rows past the sum of `recv_counts` are zero.
+
+    ```mlir
+    %recv, %counts = moe.all_to_all %rows, %send_counts ranks 4
+        : tensor<?x64xf32>, tensor<4xi32> -> tensor<?x64xf32>, tensor<4xi32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$rows, MoE_I32Tensor:$send_counts,
+                       I64Attr:$num_ranks);
+  let results = (outs MoE_FloatTensor:$result, MoE_I32Tensor:$recv_counts);
+  let assemblyFormat = [{
+    $rows `,` $send_counts `ranks` $num_ranks attr-dict
+    `:` type($rows) `,` type($send_counts) `->` type($result) `,` type($recv_counts)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // MOE_DIALECT_MOE_IR_MOEOPS_TD

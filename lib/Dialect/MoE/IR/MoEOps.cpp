@@ -1,0 +1,525 @@
+//===- MoEOps.cpp - MoE attribute and operation verifiers -----------------===//
+//
+// Every verifier line that enforces a constraint of docs/Spec.md carries the
+// constraint's label (`route_c2`, ...) in its message; test/Dialect/MoE/
+// invalid.mlir has a negative test named after each label.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::moe;
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+constexpr int64_t kAny = ShapedType::kDynamic;
+
+std::string formatDim(int64_t d) {
+  return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+}
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  llvm::interleave(
+      shape, [&](int64_t d) { s += formatDim(d); }, [&] { s += ", "; });
+  return s + "]";
+}
+
+/// Two dimensions agree unless both are static and differ.
+bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Checks that `value` (named `name`) is a ranked tensor whose shape agrees
+/// with `expected`, documented as `layout` (e.g. "[E, F, D]").
+LogicalResult checkShape(Operation *op, StringRef label, StringRef name,
+                         Type type, StringRef layout,
+                         ArrayRef<int64_t> expected) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    return op->emitOpError() << "'" << name << "' must be a ranked tensor ("
+                             << label << ")";
+  bool ok = tensor.getRank() == static_cast<int64_t>(expected.size());
+  for (auto [got, want] : llvm::zip(tensor.getShape(), expected))
+    ok = ok && dimsAgree(got, want);
+  if (ok)
+    return success();
+  return op->emitOpError() << "'" << name << "' must be " << layout << " = "
+                           << formatShape(expected) << ", got "
+                           << formatShape(tensor.getShape()) << " (" << label
+                           << ")";
+}
+
+/// Checks that `type` has rank `rank`; `layout` names its dimensions.
+LogicalResult checkRank(Operation *op, StringRef label, StringRef name,
+                        Type type, StringRef layout, int64_t rank) {
+  auto tensor = cast<RankedTensorType>(type);
+  if (tensor.getRank() == rank)
+    return success();
+  return op->emitOpError() << "'" << name << "' must be " << layout
+                           << " (rank " << rank << "), got "
+                           << formatShape(tensor.getShape()) << " (" << label
+                           << ")";
+}
+
+/// Checks that dimension `dim` of `name` is static; `what` says which.
+LogicalResult checkStatic(Operation *op, StringRef label, StringRef name,
+                          Type type, int64_t dim, StringRef what) {
+  auto tensor = cast<RankedTensorType>(type);
+  if (!tensor.isDynamicDim(dim))
+    return success();
+  return op->emitOpError() << "'" << name << "' must have a static " << what
+                           << " (dimension " << dim << "), got "
+                           << formatShape(tensor.getShape()) << " (" << label
+                           << ")";
+}
+
+int64_t dimOf(Value v, int64_t i) {
+  return cast<RankedTensorType>(v.getType()).getDimSize(i);
+}
+
+/// T·k, or dynamic when either is.
+int64_t mulDims(int64_t a, int64_t b) {
+  if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
+    return kAny;
+  return a * b;
+}
+
+/// Checks a routing attribute against the number of experts `numExperts`
+/// and an optional selection bias (route_c2 .. route_c6).
+LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
+                                int64_t numExperts, Value bias) {
+  int64_t k = routing.getK();
+  // route_c2
+  if (k > numExperts)
+    return op->emitOpError() << "k = " << k
+                             << " exceeds the number of experts E = "
+                             << numExperts << " (route_c2)";
+  if (routing.hasGroups()) {
+    int64_t groups = routing.getNumGroups();
+    // route_c3
+    if (numExperts % groups != 0)
+      return op->emitOpError()
+             << "num_groups = " << groups
+             << " does not divide the number of experts E = " << numExperts
+             << " (route_c3)";
+    int64_t groupSize = numExperts / groups;
+    int64_t eligible = routing.getTopkGroups() * groupSize;
+    // route_c4
+    if (k > eligible)
+      return op->emitOpError()
+             << "k = " << k << " exceeds the " << eligible
+             << " experts eligible in topk_groups = "
+             << routing.getTopkGroups() << " groups of " << groupSize
+             << " (route_c4)";
+    // route_c5
+    if (routing.getGroupScore() == GroupScore::top2sum && groupSize < 2)
+      return op->emitOpError()
+             << "group_score = top2sum needs at least 2 experts per group, "
+                "got "
+             << groupSize << " (route_c5)";
+  }
+  // route_c6
+  if (bias &&
+      failed(checkShape(op, "route_c6", "bias", bias.getType(), "[E]",
+                        {numExperts})))
+    return failure();
+  return success();
+}
+
+/// Checks capacity attributes against a drop policy (dispatch_c4, _c5).
+LogicalResult verifyCapacity(Operation *op, DropPolicy policy,
+                             FloatAttr factorAttr, IntegerAttr capacityAttr) {
+  bool hasFactor = static_cast<bool>(factorAttr);
+  bool hasCapacity = static_cast<bool>(capacityAttr);
+  // dispatch_c4
+  if (policy == DropPolicy::none && (hasFactor || hasCapacity))
+    return op->emitOpError()
+           << "capacity and capacity_factor need a drop policy (position or "
+              "score); drop policy 'none' is dropless (dispatch_c4)";
+  if (policy != DropPolicy::none && hasFactor == hasCapacity)
+    return op->emitOpError()
+           << "drop policy '" << stringifyDropPolicy(policy)
+           << "' needs exactly one of capacity and capacity_factor "
+              "(dispatch_c4)";
+  // dispatch_c5
+  if (hasCapacity && capacityAttr.getInt() < 1)
+    return op->emitOpError() << "capacity = " << capacityAttr.getInt()
+                             << " must be at least 1 (dispatch_c5)";
+  if (hasFactor) {
+    double factor = factorAttr.getValueAsDouble();
+    if (!(std::isfinite(factor) && factor > 0))
+      return op->emitOpError() << "capacity_factor = " << factor
+                               << " must be finite and positive (dispatch_c5)";
+  }
+  return success();
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t k,
+                    Scoring, BoolAttr, FloatAttr scaling, int64_t numGroups,
+                    int64_t topkGroups, GroupScore) {
+  // routing_c1
+  if (k < 1)
+    return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
+  // routing_c2
+  if (numGroups < 0 || topkGroups < 0 || (numGroups == 0) != (topkGroups == 0))
+    return emitError() << "num_groups = " << numGroups
+                       << " and topk_groups = " << topkGroups
+                       << " must both be positive, or both 0 for no group "
+                          "limit (routing_c2)";
+  // routing_c3
+  if (topkGroups > numGroups)
+    return emitError() << "topk_groups = " << topkGroups
+                       << " exceeds num_groups = " << numGroups
+                       << " (routing_c3)";
+  // routing_c4
+  if (scaling) {
+    double s = scaling.getValueAsDouble();
+    if (!(std::isfinite(s) && s > 0))
+      return emitError() << "scaling = " << s
+                         << " must be finite and positive (routing_c4)";
+  }
+  return success();
+}
+
+LogicalResult
+ExpertChoiceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         int64_t capacity) {
+  // expert_choice_c1
+  if (capacity < 1)
+    return emitError() << "capacity = " << capacity
+                       << " must be at least 1 (expert_choice_c1)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LayerOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LayerOp::verify() {
+  Operation *op = getOperation();
+  // layer_c1
+  if (failed(checkRank(op, "layer_c1", "x", getX().getType(), "[T, D]", 2)))
+    return failure();
+  if (getResult().getType() != getX().getType())
+    return emitOpError() << "result type " << getResult().getType()
+                         << " must equal the type of 'x' " << getX().getType()
+                         << " (layer_c1)";
+  int64_t t = dimOf(getX(), 0), d = dimOf(getX(), 1);
+  // layer_c2
+  if (failed(checkRank(op, "layer_c2", "router", getRouter().getType(),
+                       "[E, D]", 2)) ||
+      failed(checkStatic(op, "layer_c2", "router", getRouter().getType(), 0,
+                         "number of experts E")) ||
+      failed(checkShape(op, "layer_c2", "router", getRouter().getType(),
+                        "[E, D]", {dimOf(getRouter(), 0), d})))
+    return failure();
+  int64_t e = dimOf(getRouter(), 0);
+  // layer_c3
+  if (RoutingAttr routing = getTokenChoice()) {
+    if (failed(verifyTokenChoice(op, routing, e, getBias())))
+      return failure();
+  } else {
+    int64_t c = getExpertChoice().getCapacity();
+    if (getBias())
+      return emitOpError()
+             << "'bias' is only allowed with token-choice routing (layer_c3)";
+    if (!ShapedType::isDynamic(t) && c > t)
+      return emitOpError() << "expert-choice capacity = " << c
+                           << " exceeds the number of tokens T = " << t
+                           << " (layer_c3)";
+  }
+  // layer_c4
+  if (failed(checkRank(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
+                       3)))
+    return failure();
+  int64_t f = dimOf(getW1(), 1);
+  if (failed(checkShape(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
+                        {e, f, d})) ||
+      (getW3() && failed(checkShape(op, "layer_c4", "w3", getW3().getType(),
+                                    "[E, F, D]", {e, f, d}))) ||
+      failed(checkShape(op, "layer_c4", "w2", getW2().getType(), "[E, D, F]",
+                        {e, d, f})))
+    return failure();
+  // layer_c5
+  bool hasW1 = static_cast<bool>(getSharedW1());
+  if (hasW1 != static_cast<bool>(getSharedW2()) ||
+      (!hasW1 && (getSharedW3() || getSharedGate())))
+    return emitOpError() << "a shared expert needs both 'shared_w1' and "
+                            "'shared_w2'; 'shared_w3' and 'shared_gate' need "
+                            "them (layer_c5)";
+  if (hasW1) {
+    if (failed(checkRank(op, "layer_c5", "shared_w1",
+                         getSharedW1().getType(), "[S, D]", 2)))
+      return failure();
+    int64_t s = dimOf(getSharedW1(), 0);
+    if (failed(checkShape(op, "layer_c5", "shared_w1",
+                          getSharedW1().getType(), "[S, D]", {s, d})) ||
+        (getSharedW3() &&
+         failed(checkShape(op, "layer_c5", "shared_w3",
+                           getSharedW3().getType(), "[S, D]", {s, d}))) ||
+        failed(checkShape(op, "layer_c5", "shared_w2",
+                          getSharedW2().getType(), "[D, S]", {d, s})) ||
+        (getSharedGate() &&
+         failed(checkShape(op, "layer_c5", "shared_gate",
+                           getSharedGate().getType(), "[1, D]", {1, d}))))
+      return failure();
+  }
+  // layer_c6
+  if (getExpertChoice() && getDropPolicy() != DropPolicy::none)
+    return emitOpError() << "expert-choice routing takes no drop policy: its "
+                            "capacity is part of the routing (layer_c6)";
+  return verifyCapacity(op, getDropPolicy(), getCapacityFactorAttr(),
+                        getCapacityAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// RouteOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RouteOp::verify() {
+  Operation *op = getOperation();
+  // route_c1
+  if (failed(checkRank(op, "route_c1", "logits", getLogits().getType(),
+                       "[T, E]", 2)) ||
+      failed(checkStatic(op, "route_c1", "logits", getLogits().getType(), 1,
+                         "number of experts E")))
+    return failure();
+  int64_t t = dimOf(getLogits(), 0), e = dimOf(getLogits(), 1);
+  if (failed(verifyTokenChoice(op, getRouting(), e, getBias())))
+    return failure();
+  // route_c7
+  int64_t k = getRouting().getK();
+  return failure(
+      failed(checkShape(op, "route_c7", "weights", getWeights().getType(),
+                        "[T, k]", {t, k})) ||
+      failed(checkShape(op, "route_c7", "indices", getIndices().getType(),
+                        "[T, k]", {t, k})));
+}
+
+//===----------------------------------------------------------------------===//
+// RouteExpertChoiceOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RouteExpertChoiceOp::verify() {
+  Operation *op = getOperation();
+  // route_expert_choice_c1
+  if (failed(checkRank(op, "route_expert_choice_c1", "logits",
+                       getLogits().getType(), "[T, E]", 2)) ||
+      failed(checkStatic(op, "route_expert_choice_c1", "logits",
+                         getLogits().getType(), 1, "number of experts E")))
+    return failure();
+  int64_t t = dimOf(getLogits(), 0), e = dimOf(getLogits(), 1);
+  int64_t c = getCapacity();
+  // route_expert_choice_c2
+  if (c < 1)
+    return emitOpError() << "capacity = " << c
+                         << " must be at least 1 (route_expert_choice_c2)";
+  if (!ShapedType::isDynamic(t) && c > t)
+    return emitOpError() << "capacity = " << c
+                         << " exceeds the number of tokens T = " << t
+                         << " (route_expert_choice_c2)";
+  // route_expert_choice_c3
+  return failure(
+      failed(checkShape(op, "route_expert_choice_c3", "token_ids",
+                        getTokenIds().getType(), "[E, C]", {e, c})) ||
+      failed(checkShape(op, "route_expert_choice_c3", "weights",
+                        getWeights().getType(), "[E, C]", {e, c})));
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DispatchOp::verify() {
+  Operation *op = getOperation();
+  // dispatch_c1
+  if (failed(checkRank(op, "dispatch_c1", "x", getX().getType(), "[T, D]", 2)))
+    return failure();
+  int64_t t = dimOf(getX(), 0), d = dimOf(getX(), 1);
+  // dispatch_c2
+  if (failed(checkRank(op, "dispatch_c2", "indices", getIndices().getType(),
+                       "[T, k]", 2)))
+    return failure();
+  int64_t k = dimOf(getIndices(), 1);
+  if (failed(checkStatic(op, "dispatch_c2", "indices",
+                         getIndices().getType(), 1, "k")) ||
+      failed(checkShape(op, "dispatch_c2", "indices", getIndices().getType(),
+                        "[T, k]", {t, k})) ||
+      failed(checkShape(op, "dispatch_c2", "weights", getWeights().getType(),
+                        "[T, k]", {t, k})))
+    return failure();
+  // dispatch_c3
+  int64_t e = getNumExperts();
+  if (e < 1)
+    return emitOpError() << "experts = " << e
+                         << " must be at least 1 (dispatch_c3)";
+  if (failed(verifyCapacity(op, getDropPolicy(), getCapacityFactorAttr(),
+                            getCapacityAttr())))
+    return failure();
+  // dispatch_c6
+  int64_t n = mulDims(t, k);
+  if (failed(checkShape(op, "dispatch_c6", "rows", getRows().getType(),
+                        "[T*k, D]", {n, d})) ||
+      failed(checkShape(op, "dispatch_c6", "row_tokens",
+                        getRowTokens().getType(), "[T*k]", {n})) ||
+      failed(checkShape(op, "dispatch_c6", "row_weights",
+                        getRowWeights().getType(), "[T*k]", {n})))
+    return failure();
+  if (getRows().getType().getElementType() !=
+      getX().getType().getElementType())
+    return emitOpError() << "'rows' element type "
+                         << getRows().getType().getElementType()
+                         << " must equal that of 'x' "
+                         << getX().getType().getElementType()
+                         << " (dispatch_c6)";
+  // dispatch_c7
+  return checkShape(op, "dispatch_c7", "offsets", getOffsets().getType(),
+                    "[E+1]", {e + 1});
+}
+
+//===----------------------------------------------------------------------===//
+// GroupedMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult GroupedMatmulOp::verify() {
+  Operation *op = getOperation();
+  // grouped_matmul_c1
+  if (failed(checkRank(op, "grouped_matmul_c1", "lhs", getLhs().getType(),
+                       "[N, K]", 2)) ||
+      failed(checkRank(op, "grouped_matmul_c1", "rhs", getRhs().getType(),
+                       "[E, M, K]", 3)) ||
+      failed(checkStatic(op, "grouped_matmul_c1", "rhs", getRhs().getType(),
+                         0, "number of groups E")))
+    return failure();
+  int64_t n = dimOf(getLhs(), 0), k = dimOf(getLhs(), 1);
+  int64_t e = dimOf(getRhs(), 0), m = dimOf(getRhs(), 1);
+  if (failed(checkShape(op, "grouped_matmul_c1", "rhs", getRhs().getType(),
+                        "[E, M, K]", {e, m, k})))
+    return failure();
+  // grouped_matmul_c2
+  if (failed(checkShape(op, "grouped_matmul_c2", "offsets",
+                        getOffsets().getType(), "[E+1]", {e + 1})))
+    return failure();
+  // grouped_matmul_c3
+  return checkShape(op, "grouped_matmul_c3", "result", getResult().getType(),
+                    "[N, M]", {n, m});
+}
+
+//===----------------------------------------------------------------------===//
+// ExpertsOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ExpertsOp::verify() {
+  Operation *op = getOperation();
+  // experts_c1
+  if (failed(checkRank(op, "experts_c1", "rows", getRows().getType(),
+                       "[N, D]", 2)))
+    return failure();
+  int64_t d = dimOf(getRows(), 1);
+  // experts_c2
+  if (failed(checkRank(op, "experts_c2", "w1", getW1().getType(), "[E, F, D]",
+                       3)) ||
+      failed(checkStatic(op, "experts_c2", "w1", getW1().getType(), 0,
+                         "number of experts E")))
+    return failure();
+  int64_t e = dimOf(getW1(), 0), f = dimOf(getW1(), 1);
+  if (failed(checkShape(op, "experts_c2", "w1", getW1().getType(),
+                        "[E, F, D]", {e, f, d})) ||
+      (getW3() && failed(checkShape(op, "experts_c2", "w3", getW3().getType(),
+                                    "[E, F, D]", {e, f, d}))) ||
+      failed(checkShape(op, "experts_c2", "w2", getW2().getType(),
+                        "[E, D, F]", {e, d, f})))
+    return failure();
+  // experts_c3
+  if (failed(checkShape(op, "experts_c3", "offsets", getOffsets().getType(),
+                        "[E+1]", {e + 1})))
+    return failure();
+  // experts_c4
+  if (getResult().getType() != getRows().getType())
+    return emitOpError() << "result type " << getResult().getType()
+                         << " must equal the type of 'rows' "
+                         << getRows().getType() << " (experts_c4)";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// CombineOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult CombineOp::verify() {
+  Operation *op = getOperation();
+  // combine_c1
+  if (failed(checkRank(op, "combine_c1", "rows", getRows().getType(),
+                       "[N, D]", 2)))
+    return failure();
+  int64_t n = dimOf(getRows(), 0), d = dimOf(getRows(), 1);
+  // combine_c2
+  if (failed(checkShape(op, "combine_c2", "row_tokens",
+                        getRowTokens().getType(), "[N]", {n})) ||
+      failed(checkShape(op, "combine_c2", "row_weights",
+                        getRowWeights().getType(), "[N]", {n})))
+    return failure();
+  // combine_c3
+  if (failed(checkRank(op, "combine_c3", "acc", getAcc().getType(), "[T, D]",
+                       2)) ||
+      failed(checkShape(op, "combine_c3", "acc", getAcc().getType(), "[T, D]",
+                        {dimOf(getAcc(), 0), d})))
+    return failure();
+  // combine_c4 (result type == acc type) is the AllTypesMatch trait.
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AllToAllOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AllToAllOp::verify() {
+  Operation *op = getOperation();
+  int64_t r = getNumRanks();
+  // all_to_all_c1
+  if (r < 1)
+    return emitOpError() << "ranks = " << r
+                         << " must be at least 1 (all_to_all_c1)";
+  // all_to_all_c2
+  if (failed(checkRank(op, "all_to_all_c2", "rows", getRows().getType(),
+                       "[N, D]", 2)) ||
+      failed(checkShape(op, "all_to_all_c2", "send_counts",
+                        getSendCounts().getType(), "[R]", {r})) ||
+      failed(checkShape(op, "all_to_all_c2", "recv_counts",
+                        getRecvCounts().getType(), "[R]", {r})))
+    return failure();
+  // all_to_all_c3
+  if (failed(checkRank(op, "all_to_all_c3", "result", getResult().getType(),
+                       "[M, D]", 2)) ||
+      failed(checkShape(op, "all_to_all_c3", "result", getResult().getType(),
+                        "[M, D]", {dimOf(getResult(), 0), dimOf(getRows(), 1)})))
+    return failure();
+  if (getResult().getType().getElementType() !=
+      getRows().getType().getElementType())
+    return emitOpError() << "'result' element type must equal that of 'rows' "
+                         << getRows().getType().getElementType()
+                         << " (all_to_all_c3)";
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "moe/Dialect/MoE/IR/MoEOps.cpp.inc"

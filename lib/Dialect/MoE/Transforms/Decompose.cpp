@@ -1,0 +1,253 @@
+//===- Decompose.cpp - moe.layer to route/dispatch/experts/combine --------===//
+//
+// Rewrites moe.layer into the step ops. The router matmul and the shared
+// expert's sigmoid gate become linalg; the shared expert itself is a
+// single-expert moe.experts over all tokens, so its FFN has one definition.
+//
+//===----------------------------------------------------------------------===//
+
+#include "moe/Dialect/MoE/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir {
+namespace moe {
+#define GEN_PASS_DEF_MOEDECOMPOSE
+#include "moe/Dialect/MoE/Transforms/Passes.h.inc"
+} // namespace moe
+} // namespace mlir
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// A zero-filled tensor of `shape` (dynamic dims taken from `dynSizes`).
+Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+            Type elementType, ValueRange dynSizes) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType, dynSizes);
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
+  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+}
+
+/// Dynamic sizes of dim 0 of `x` when it is dynamic (the token count).
+SmallVector<Value> tokenDims(OpBuilder &b, Location loc, Value x) {
+  SmallVector<Value> dims;
+  if (cast<RankedTensorType>(x.getType()).isDynamicDim(0))
+    dims.push_back(tensor::DimOp::create(b, loc, x, 0));
+  return dims;
+}
+
+/// `x · wᵀ` for x: [T, K] and w: [M, K] (nn.Linear layout) into a fresh
+/// [T, M] tensor of `resultType` element type.
+Value matmulTransposeB(OpBuilder &b, Location loc, Value x, Value w,
+                       Type elementType) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t m = cast<RankedTensorType>(w.getType()).getDimSize(0);
+  Value init = zeros(b, loc, {xType.getDimSize(0), m}, elementType,
+                     tokenDims(b, loc, x));
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d0, d2}, ctx),
+                                 AffineMap::get(3, 0, {d1, d2}, ctx),
+                                 AffineMap::get(3, 0, {d0, d1}, ctx)};
+  auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                         ValueRange{x, w}, ValueRange{init});
+  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
+  return matmul.getResult(0);
+}
+
+/// Inserts a leading unit dimension: [A, B] -> [1, A, B].
+Value expandLeading(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape = {1};
+  llvm::append_range(shape, type.getShape());
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}, {2}};
+  return tensor::ExpandShapeOp::create(b, loc, resultType, v, reassoc);
+}
+
+/// The i32 tensor [0, T] grouping all T tokens into one group.
+Value singleGroupOffsets(OpBuilder &b, Location loc, Value x) {
+  Value t = tensor::DimOp::create(b, loc, x, 0);
+  Value tI32 = arith::IndexCastOp::create(b, loc, b.getI32Type(), t);
+  Value zero = arith::ConstantIntOp::create(b, loc, 0, 32);
+  return tensor::FromElementsOp::create(b, loc, ValueRange{zero, tI32});
+}
+
+/// The shared expert: a one-expert moe.experts over every token, scaled by
+/// sigmoid(x · shared_gateᵀ) when the layer has that gate.
+Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
+  Location loc = layer.getLoc();
+  Value x = layer.getX();
+  Value w3 = layer.getSharedW3()
+                 ? expandLeading(b, loc, layer.getSharedW3())
+                 : Value();
+  Value out = ExpertsOp::create(
+      b, loc, x.getType(), x, singleGroupOffsets(b, loc, x),
+      expandLeading(b, loc, layer.getSharedW1()), w3,
+      expandLeading(b, loc, layer.getSharedW2()), layer.getActivationAttr());
+  if (!layer.getSharedGate())
+    return out;
+
+  // out[t, d] *= sigmoid(g[t, 0]) with g = x · shared_gateᵀ in f32.
+  Value g = matmulTransposeB(b, loc, x, layer.getSharedGate(), b.getF32Type());
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(2, 0, {d0, d1}, ctx),
+      AffineMap::get(2, 0, {d0, b.getAffineConstantExpr(0)}, ctx),
+      AffineMap::get(2, 0, {d0, d1}, ctx)};
+  SmallVector<utils::IteratorType> iterators(2,
+                                             utils::IteratorType::parallel);
+  auto gated = linalg::GenericOp::create(
+      b, loc, TypeRange{out.getType()}, ValueRange{out, g}, ValueRange{out},
+      maps, iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
+        Type outType = args[0].getType();
+        Value one = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
+        Value neg = arith::NegFOp::create(nb, nl, args[1]);
+        Value denom = arith::AddFOp::create(
+            nb, nl, one, math::ExpOp::create(nb, nl, neg));
+        Value gate = arith::DivFOp::create(nb, nl, one, denom);
+        Value v = args[0];
+        if (outType != nb.getF32Type())
+          v = arith::ExtFOp::create(nb, nl, nb.getF32Type(), v);
+        Value r = arith::MulFOp::create(nb, nl, v, gate);
+        if (outType != nb.getF32Type())
+          r = arith::TruncFOp::create(nb, nl, outType, r);
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return gated.getResult(0);
+}
+
+/// Expert-choice dispatch: rows[e·C + c] = x[token_ids[e, c]] (zero for
+/// token id -1), offsets [0, C, .., E·C]; returns rows, offsets, and the
+/// flattened token ids and weights.
+std::tuple<Value, Value, Value, Value>
+buildExpertChoiceDispatch(OpBuilder &b, Location loc, Value x, Value tokenIds,
+                          Value weights) {
+  auto idsType = cast<RankedTensorType>(tokenIds.getType());
+  int64_t e = idsType.getDimSize(0), c = idsType.getDimSize(1);
+  SmallVector<ReassociationIndices> flat = {{0, 1}};
+  Value rowTokens = tensor::CollapseShapeOp::create(b, loc, tokenIds, flat);
+  Value rowWeights = tensor::CollapseShapeOp::create(b, loc, weights, flat);
+
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type elementType = xType.getElementType();
+  auto rowsType =
+      RankedTensorType::get({e * c, xType.getDimSize(1)}, elementType);
+  SmallVector<Value> dynD;
+  if (xType.isDynamicDim(1))
+    dynD.push_back(tensor::DimOp::create(b, loc, x, 1));
+  Value init = tensor::EmptyOp::create(b, loc, rowsType.getShape(),
+                                       elementType, dynD);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  SmallVector<utils::IteratorType> iterators(2,
+                                             utils::IteratorType::parallel);
+  auto gather = linalg::GenericOp::create(
+      b, loc, TypeRange{rowsType}, ValueRange{rowTokens}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value token = args[0];
+        Value zeroI32 = arith::ConstantIntOp::create(nb, nl, 0, 32);
+        Value valid = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                            token, zeroI32);
+        Value safe = arith::SelectOp::create(nb, nl, valid, token, zeroI32);
+        Value row =
+            arith::IndexCastOp::create(nb, nl, nb.getIndexType(), safe);
+        Value col = linalg::IndexOp::create(nb, nl, 1);
+        Value v = tensor::ExtractOp::create(nb, nl, x, ValueRange{row, col});
+        Value zero = arith::ConstantOp::create(nb, nl,
+                                               nb.getZeroAttr(elementType));
+        linalg::YieldOp::create(
+            nb, nl, {arith::SelectOp::create(nb, nl, valid, v, zero)});
+      });
+
+  SmallVector<int32_t> bounds;
+  for (int64_t i = 0; i <= e; ++i)
+    bounds.push_back(static_cast<int32_t>(i * c));
+  auto offsetsType = RankedTensorType::get({e + 1}, b.getI32Type());
+  Value offsets = arith::ConstantOp::create(
+      b, loc, DenseIntElementsAttr::get(offsetsType, ArrayRef(bounds)));
+  return {gather.getResult(0), offsets, rowTokens, rowWeights};
+}
+
+void decompose(IRRewriter &rewriter, LayerOp layer) {
+  OpBuilder &b = rewriter;
+  b.setInsertionPoint(layer);
+  Location loc = layer.getLoc();
+  Value x = layer.getX();
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t t = xType.getDimSize(0);
+  int64_t e = cast<RankedTensorType>(layer.getRouter().getType()).getDimSize(0);
+
+  Value logits =
+      matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
+
+  Value rows, offsets, rowTokens, rowWeights;
+  if (RoutingAttr routing = layer.getTokenChoice()) {
+    int64_t k = routing.getK();
+    auto f32 = b.getF32Type();
+    auto route = RouteOp::create(
+        b, loc, RankedTensorType::get({t, k}, f32),
+        RankedTensorType::get({t, k}, b.getI32Type()), logits,
+        layer.getBias(), routing);
+    int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
+    auto dispatch = DispatchOp::create(
+        b, loc, RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType()),
+        RankedTensorType::get({e + 1}, b.getI32Type()),
+        RankedTensorType::get({n}, b.getI32Type()),
+        RankedTensorType::get({n}, f32), x, route.getIndices(),
+        route.getWeights(), b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
+        layer.getCapacityFactorAttr(), layer.getCapacityAttr());
+    rows = dispatch.getRows();
+    offsets = dispatch.getOffsets();
+    rowTokens = dispatch.getRowTokens();
+    rowWeights = dispatch.getRowWeights();
+  } else {
+    int64_t c = layer.getExpertChoice().getCapacity();
+    auto route = RouteExpertChoiceOp::create(
+        b, loc, RankedTensorType::get({e, c}, b.getI32Type()),
+        RankedTensorType::get({e, c}, b.getF32Type()), logits,
+        b.getI64IntegerAttr(c));
+    std::tie(rows, offsets, rowTokens, rowWeights) = buildExpertChoiceDispatch(
+        b, loc, x, route.getTokenIds(), route.getWeights());
+  }
+
+  Value expertOut = ExpertsOp::create(
+      b, loc, rows.getType(), rows, offsets, layer.getW1(), layer.getW3(),
+      layer.getW2(), layer.getActivationAttr());
+
+  Value acc = layer.hasSharedExpert()
+                  ? buildSharedExpert(b, layer)
+                  : zeros(b, loc, xType.getShape(), xType.getElementType(),
+                          tokenDims(b, loc, x));
+  Value out = CombineOp::create(b, loc, xType, expertOut, rowTokens,
+                                rowWeights, acc);
+  rewriter.replaceOp(layer, out);
+}
+
+struct MoEDecomposePass
+    : public moe::impl::MoEDecomposeBase<MoEDecomposePass> {
+  void runOnOperation() override {
+    SmallVector<LayerOp> layers;
+    getOperation()->walk([&](LayerOp layer) { layers.push_back(layer); });
+    IRRewriter rewriter(&getContext());
+    for (LayerOp layer : layers) {
+      decompose(rewriter, layer);
+      ++numLayers;
+    }
+  }
+};
+
+} // namespace

@@ -1,0 +1,16 @@
+//===- InitAll.cpp - Register everything moe provides ---------------------===//
+
+#include "moe/InitAll.h"
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+#include "moe/Dialect/MoE/Transforms/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/DialectRegistry.h"
+
+void mlir::moe::registerAllDialects(DialectRegistry &registry) {
+  registry.insert<moe::MoEDialect, linalg::LinalgDialect,
+                  tensor::TensorDialect, arith::ArithDialect>();
+}
+
+void mlir::moe::registerAllPasses() { moe::registerMoEPasses(); }

@@ -1,0 +1,59 @@
+# -*- Python -*-
+# lit configuration for the moe test suite.
+
+import os
+import shutil
+import subprocess
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "MOE"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.moe_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
+config.substitutions.append(("%moe_src", config.moe_src_root))
+config.substitutions.append(("%moe_libs", config.moe_lib_dir))
+config.substitutions.append(
+    ("%moe_plugin", os.path.join(config.moe_lib_dir, "MoEPlugin" + config.llvm_shlib_ext)))
+config.substitutions.append(("%python", shutil.which("python3") or "python3"))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+# Tools: ours first, then LLVM's (FileCheck, not, split-file, the stock mlir-opt).
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.moe_tools_dir, append_path=True)
+tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir]
+tools = [
+    "moe-opt",
+    ToolSubst("mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")),
+]
+for optional in ["moe-run", "moe-import"]:
+    if os.path.exists(os.path.join(config.moe_tools_dir, optional)):
+        tools.append(optional)
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# Python with numpy (and safetensors) for integration tests.
+def _python_has(module):
+    try:
+        subprocess.run([shutil.which("python3") or "python3", "-c", "import " + module],
+                       check=True, capture_output=True)
+        return True
+    except Exception:
+        return False
+
+if _python_has("numpy"):
+    config.available_features.add("numpy")
+if _python_has("safetensors"):
+    config.available_features.add("safetensors")
+if shutil.which("mpiexec"):
+    config.available_features.add("mpi")
+if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
+    config.available_features.add("cuda-gpu")

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+#===- moe-dev.sh - install, build, demo and test moe-opt ------------------===#
+#
+# Usage: tools/moe-dev.sh <command>
+#   demo   install what is missing, build, and run the optimizer on the
+#          shipped Mixtral-style layer, printing what each pass did
+#   test   install what is missing, build, and run the whole lit suite; the
+#          last line is "N passed, N failed"
+#   build  install what is missing and build (incremental)
+#   deps   install what is missing (Debian packages, Python modules)
+#
+# Environment: MOE_BUILD_DIR (default: <repo>/build), MOE_JOBS (default: nproc).
+# Every step is idempotent: a second run installs nothing and rebuilds only
+# what changed.
+#===----------------------------------------------------------------------===#
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${MOE_BUILD_DIR:-$ROOT/build}
+JOBS=${MOE_JOBS:-$(nproc)}
+LLVM=/usr/lib/llvm-22
+
+APT_PACKAGES=(
+  cmake ninja-build g++ clang-22 lld-22
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  python3 python3-numpy python3-pip
+  mpich libmpich-dev
+)
+
+log() { printf '== %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+install_deps() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # The Python used by the tests needs numpy (and safetensors, to cross-check
+  # the checkpoint files the tests write). A python3 outside Debian's (pyenv,
+  # venv) does not see python3-numpy, so fall back to pip.
+  local mod
+  for mod in numpy safetensors; do
+    python3 -c "import $mod" 2>/dev/null && continue
+    log "installing Python module $mod"
+    python3 -m pip install -q "$mod" 2>/dev/null ||
+      python3 -m pip install -q --break-system-packages "$mod" ||
+      log "warning: could not install $mod; tests that need it are skipped"
+  done
+}
+
+configure() {
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    log "configuring $BUILD"
+    cmake -G Ninja -S "$ROOT" -B "$BUILD" \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+      -DLLVM_USE_LINKER=lld \
+      -DMLIR_DIR=$LLVM/lib/cmake/mlir \
+      -DLLVM_EXTERNAL_LIT=$LLVM/bin/lit >/dev/null
+  fi
+}
+
+build() {
+  install_deps
+  configure
+  log "building (ninja -j$JOBS)"
+  if ! ninja -C "$BUILD" -j"$JOBS" all moe-test-depends >"$BUILD/ninja.log" 2>&1; then
+    grep -v '^\[' "$BUILD/ninja.log" >&2 || true
+    log "error: build failed (full log: $BUILD/ninja.log)"
+    exit 1
+  fi
+}
+
+run_tests() {
+  build
+  log "running the lit suite"
+  local out rc=0
+  out=$(mktemp)
+  "$LLVM/bin/lit" -sv "$BUILD/test" 2>&1 | tee "$out" || rc=$?
+  # Totals from lit's own summary: passed = Passed + Expectedly Failed;
+  # failed = Failed + Unexpectedly Passed + Timed Out.
+  python3 - "$out" <<'PY'
+import re, sys
+counts = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"\s*(Passed|Failed|Expectedly Failed|Unexpectedly Passed|Timed Out|Unsupported|Skipped|Excluded)\s*:\s*(\d+)", line)
+    if m:
+        counts[m.group(1)] = int(m.group(2))
+passed = counts.get("Passed", 0) + counts.get("Expectedly Failed", 0)
+failed = counts.get("Failed", 0) + counts.get("Unexpectedly Passed", 0) + counts.get("Timed Out", 0)
+skipped = counts.get("Unsupported", 0) + counts.get("Skipped", 0)
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+PY
+  rm -f "$out"
+  return $rc
+}
+
+demo() {
+  build
+  local layer="$ROOT/test/Examples/mixtral.mlir"
+  log "moe-opt on $layer: decompose the layer, with pass statistics"
+  "$BUILD/bin/moe-opt" "$layer" --pass-pipeline='builtin.module(func.func(moe-decompose))' \
+    -mlir-pass-statistics -mlir-timing
+}
+
+case "${1:-}" in
+  demo) demo ;;
+  test) run_tests ;;
+  build) build ;;
+  deps) install_deps ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
