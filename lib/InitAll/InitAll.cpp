@@ -3,7 +3,9 @@
 #include "moe/InitAll.h"
 
 #include "moe/Dialect/MoE/IR/MoEOps.h"
+#include "moe/Conversion/Passes.h"
 #include "moe/Dialect/MoE/Transforms/Passes.h"
+#include "moe/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -13,4 +15,8 @@ void mlir::moe::registerAllDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, arith::ArithDialect>();
 }
 
-void mlir::moe::registerAllPasses() { moe::registerMoEPasses(); }
+void mlir::moe::registerAllPasses() {
+  moe::registerMoEPasses();
+  moe::registerMoEConversionPasses();
+  moe::registerMoEPipelines();
+}

@@ -1,0 +1,5 @@
+//===- Pipelines.cpp - moe pass pipelines ---------------------------------===//
+
+#include "moe/Pipelines/Pipelines.h"
+
+void mlir::moe::registerMoEPipelines() {}
