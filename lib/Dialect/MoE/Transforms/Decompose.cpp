@@ -86,13 +86,15 @@ Value singleGroupOffsets(OpBuilder &b, Location loc, Value x) {
 Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Location loc = layer.getLoc();
   Value x = layer.getX();
-  Value w3 = layer.getSharedW3()
-                 ? expandLeading(b, loc, layer.getSharedW3())
-                 : Value();
-  Value out = ExpertsOp::create(
-      b, loc, x.getType(), x, singleGroupOffsets(b, loc, x),
-      expandLeading(b, loc, layer.getSharedW1()), w3,
-      expandLeading(b, loc, layer.getSharedW2()), layer.getActivationAttr());
+  // One statement per value: the IR order does not depend on the order in
+  // which a compiler evaluates call arguments.
+  Value offsets = singleGroupOffsets(b, loc, x);
+  Value w1 = expandLeading(b, loc, layer.getSharedW1());
+  Value w3 = layer.getSharedW3() ? expandLeading(b, loc, layer.getSharedW3())
+                                 : Value();
+  Value w2 = expandLeading(b, loc, layer.getSharedW2());
+  Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
+                                layer.getActivationAttr());
   if (!layer.getSharedGate())
     return out;
 
