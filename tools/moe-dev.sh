@@ -8,6 +8,7 @@
 #          last line is "N passed, N failed"
 #   build  install what is missing and build (incremental)
 #   deps   install what is missing (Debian packages, Python modules)
+#   docs   regenerate docs/Dialects and docs/Passes from the ODS definitions
 #
 # Environment: MOE_BUILD_DIR (default: <repo>/build), MOE_JOBS (default: nproc).
 # Every step is idempotent: a second run installs nothing and rebuilds only
@@ -113,10 +114,19 @@ demo() {
     -mlir-pass-statistics -mlir-timing
 }
 
+docs() {
+  build
+  cp "$BUILD/docs/Dialects/MoEDialect.md" "$ROOT/docs/Dialects/MoE.md"
+  cp "$BUILD/docs/MoEPasses.md" "$ROOT/docs/Passes/Transforms.md"
+  cp "$BUILD/docs/MoEConversionPasses.md" "$ROOT/docs/Passes/Conversion.md"
+  log "docs/Dialects/MoE.md and docs/Passes/*.md regenerated"
+}
+
 case "${1:-}" in
   demo) demo ;;
   test) run_tests ;;
   build) build ;;
   deps) install_deps ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  docs) docs ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
