@@ -32,10 +32,21 @@ namespace {
 struct ConvertMoEToLinalgPass
     : public moe::impl::ConvertMoEToLinalgBase<ConvertMoEToLinalgPass> {
   void runOnOperation() override {
+    // moe.layer has no lowering of its own: it is split by moe-decompose.
+    // Leaving it in place would only fail later, far from the cause.
+    WalkResult layers = getOperation()->walk([](LayerOp layer) {
+      layer.emitOpError() << "must be decomposed before moe-to-linalg: run "
+                             "--moe-decompose first";
+      return WalkResult::interrupt();
+    });
+    if (layers.wasInterrupted())
+      return signalPassFailure();
+
     ConversionTarget target(getContext());
     target.addIllegalDialect<MoEDialect>();
-    // moe.layer is decomposed by moe-decompose; moe.all_to_all by moe-shard's
-    // lowering. Neither has a single-process tensor lowering here.
+    // moe.all_to_all is a collective; it is lowered with the distributed
+    // runtime, not here.
+    target.addLegalOp<AllToAllOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     RewritePatternSet patterns(&getContext());
     populateMoEToLinalgPatterns(patterns);

@@ -1,12 +1,464 @@
-//===- RoutingToLinalg.cpp - moe routing ops to linalg ------------------------===//
+//===- RoutingToLinalg.cpp - moe routing ops to linalg --------------------===//
+//
+// Lowers moe.route and moe.route_expert_choice to linalg/tensor/scf/arith/
+// math on tensors. Exact semantics implemented here (docs/Spec.md#moeroute,
+// #moeroute_expert_choice):
+//
+// moe.route, logits l: [T, E] of any float type, computed in f32:
+//   1. Scores s[t, e]: softmax over E with max subtraction,
+//        s = exp(l - max_e l) / sum_e exp(l - max_e l),
+//      or sigmoid, s = 1 / (1 + exp(-l)).
+//   2. Selection scores: sel = s + bias[e] when a bias is given, else s.
+//   3. Group limit (num_groups = G > 0): experts split into G contiguous
+//      groups of E/G. A group's score is the sum of its 2 largest selection
+//      scores (top2sum) or its largest (max). The topk_groups best groups
+//      (ties to the lower group index) are eligible; the experts of the
+//      other groups are never selected.
+//   4. Top-k over the eligible experts by selection score, best first, ties
+//      to the lower expert index. indices[t, j] is the j-th pick (i32).
+//   5. weights[t, j] = s[t, indices[t, j]] (the UNBIASED score).
+//   6. normalize: weights[t, j] /= (sum_j weights[t, j] + eps) with
+//      eps = 1e-20 under sigmoid scoring and 0 under softmax.
+//   7. weights *= scaling (emitted only when scaling != 1).
+//
+// moe.route_expert_choice, logits [T, E]: s = softmax(l) over E as above;
+// expert e takes the C tokens with the highest s[:, e], best first, ties to
+// the lower token index: token_ids[e, c] (i32) and weights[e, c] = s[t, e].
+// When T < C (possible with a dynamic T) the slots past the T tokens hold
+// token id -1 and weight 0.
+//
+// Both top-k selections share buildTopK: a scalar scf.for nest over rows,
+// slots and candidates. The j-th pick of a row is the best candidate strictly
+// after the (j-1)-th pick in the total order "higher score first, then lower
+// index first"; that is exactly the top-k with ties to the lower index, and
+// needs no "already taken" mask. A NaN score is never preferred to a number;
+// if NaNs make fewer than k candidates comparable, the remaining slots are -1
+// (and get weight 0), never an out-of-bounds index.
+//
+//===----------------------------------------------------------------------===//
 
 #include "moe/Conversion/MoEToLinalg/MoEToLinalg.h"
 
+#include "Utils.h"
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
-#include "mlir/IR/PatternMatch.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
+using namespace mlir::moe::lowering;
 
-void mlir::moe::populateMoERoutingToLinalgPatterns(RewritePatternSet &patterns) {}
+namespace {
+
+/// A value computed for a (row, candidate) pair of index values: an f32
+/// score, or an i1 eligibility predicate.
+using PairFn = function_ref<Value(OpBuilder &, Location, Value, Value)>;
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+/// Affine maps (d0, d1) -> (d0, d1) and (d0, d1) -> (d0).
+AffineMap identity2(OpBuilder &b) { return b.getMultiDimIdentityMap(2); }
+AffineMap firstOf2(OpBuilder &b) {
+  return AffineMap::get(2, 0, {b.getAffineDimExpr(0)}, b.getContext());
+}
+AffineMap secondOf2(OpBuilder &b) {
+  return AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, b.getContext());
+}
+
+/// Reduces `src: [A, B]` f32 along B into a fresh [A] tensor starting from
+/// `start`; `combine(acc, element)` is the reduction.
+Value reduceRows(OpBuilder &b, Location loc, Value src, double start,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)>
+                     combine) {
+  auto type = cast<RankedTensorType>(src.getType());
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, src, 0));
+  Value init = filled(b, loc, {type.getDimSize(0)}, b.getF32FloatAttr(start),
+                      dyn);
+  return generic(
+             b, loc, src, init, {identity2(b), firstOf2(b)},
+             {utils::IteratorType::parallel, utils::IteratorType::reduction},
+             [&](OpBuilder &nb, Location nl,
+                 ValueRange args) -> SmallVector<Value> {
+               return {combine(nb, nl, args[1], args[0])};
+             })
+      .front();
+}
+
+/// A fresh tensor shaped like `like` with element type `elementType`.
+Value emptyLike(OpBuilder &b, Location loc, Value like, Type elementType) {
+  auto type = cast<RankedTensorType>(like.getType());
+  return tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
+                                 dynamicSizes(b, loc, like));
+}
+
+/// softmax over the last dimension of the f32 tensor `l: [T, E]`, with max
+/// subtraction.
+Value buildSoftmax(OpBuilder &b, Location loc, Value l) {
+  Value rowMax = reduceRows(
+      b, loc, l, kNegInf, [](OpBuilder &nb, Location nl, Value acc, Value v) {
+        return arith::MaximumFOp::create(nb, nl, acc, v).getResult();
+      });
+  Value shifted = elementwise(
+      b, loc, {l, rowMax}, {identity2(b), firstOf2(b)},
+      emptyLike(b, loc, l, b.getF32Type()),
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value diff = arith::SubFOp::create(nb, nl, args[0], args[1]);
+        return {math::ExpOp::create(nb, nl, diff)};
+      });
+  Value rowSum = reduceRows(
+      b, loc, shifted, 0.0, [](OpBuilder &nb, Location nl, Value acc, Value v) {
+        return arith::AddFOp::create(nb, nl, acc, v).getResult();
+      });
+  return elementwise(
+      b, loc, {shifted, rowSum}, {identity2(b), firstOf2(b)},
+      emptyLike(b, loc, l, b.getF32Type()),
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {arith::DivFOp::create(nb, nl, args[0], args[1])};
+      });
+}
+
+/// The routing scores s = softmax(l) or sigmoid(l) of f32 logits `l`.
+Value buildScores(OpBuilder &b, Location loc, Value l, Scoring scoring) {
+  if (scoring == Scoring::softmax)
+    return buildSoftmax(b, loc, l);
+  return elementwise(
+      b, loc, l, identity2(b), emptyLike(b, loc, l, b.getF32Type()),
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {sigmoid(nb, nl, args[0])};
+      });
+}
+
+/// For each of `numRows` rows (static size `staticRows`, or dynamic), the
+/// indices of the `k` best of `numCandidates` candidates by `score`, best
+/// first, ties to the lower candidate index, considering only candidates for
+/// which `eligible` holds (all when null). Returns an i32 tensor
+/// [rows, k]; a slot without a candidate holds -1.
+Value buildTopK(OpBuilder &b, Location loc, int64_t staticRows, Value numRows,
+                Value numCandidates, int64_t k, PairFn score,
+                PairFn eligible) {
+  SmallVector<Value> dyn;
+  if (ShapedType::isDynamic(staticRows))
+    dyn.push_back(numRows);
+  Value init = filled(b, loc, {staticRows, k}, b.getI32IntegerAttr(-1), dyn);
+  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+  Value numSlots = indexConst(b, loc, k);
+  Value negInf = f32Const(b, loc, kNegInf);
+  Value none = i32Const(b, loc, -1);
+  Value zeroI32 = i32Const(b, loc, 0);
+
+  auto rowLoop = scf::ForOp::create(
+      b, loc, c0, numRows, c1, ValueRange{init},
+      [&](OpBuilder &b1, Location l1, Value row, ValueRange rowArgs) {
+        // Carried across slots: the result so far and the previous pick.
+        auto slotLoop = scf::ForOp::create(
+            b1, l1, c0, numSlots, c1, ValueRange{rowArgs[0], negInf, none},
+            [&](OpBuilder &b2, Location l2, Value slot, ValueRange slotArgs) {
+              Value prevScore = slotArgs[1], prevIdx = slotArgs[2];
+              Value isFirst = arith::CmpIOp::create(
+                  b2, l2, arith::CmpIPredicate::eq, slot, c0);
+              Value hadPrev = arith::CmpIOp::create(
+                  b2, l2, arith::CmpIPredicate::sge, prevIdx, zeroI32);
+              // Scan the candidates in ascending order for the best one
+              // after the previous pick; a strict `>` keeps the lower index
+              // on ties.
+              auto candLoop = scf::ForOp::create(
+                  b2, l2, c0, numCandidates, c1, ValueRange{negInf, none},
+                  [&](OpBuilder &b3, Location l3, Value cand,
+                      ValueRange candArgs) {
+                    Value best = candArgs[0], bestIdx = candArgs[1];
+                    Value v = score(b3, l3, row, cand);
+                    Value candI32 = arith::IndexCastOp::create(
+                        b3, l3, b3.getI32Type(), cand);
+                    Value lower = arith::CmpFOp::create(
+                        b3, l3, arith::CmpFPredicate::OLT, v, prevScore);
+                    Value equal = arith::CmpFOp::create(
+                        b3, l3, arith::CmpFPredicate::OEQ, v, prevScore);
+                    Value laterIdx = arith::CmpIOp::create(
+                        b3, l3, arith::CmpIPredicate::sgt, candI32, prevIdx);
+                    Value afterPrev = arith::OrIOp::create(
+                        b3, l3, lower,
+                        arith::AndIOp::create(b3, l3, equal, laterIdx));
+                    Value available = arith::OrIOp::create(
+                        b3, l3, isFirst,
+                        arith::AndIOp::create(b3, l3, hadPrev, afterPrev));
+                    if (eligible)
+                      available = arith::AndIOp::create(
+                          b3, l3, available, eligible(b3, l3, row, cand));
+                    Value noBest = arith::CmpIOp::create(
+                        b3, l3, arith::CmpIPredicate::slt, bestIdx, zeroI32);
+                    Value greater = arith::CmpFOp::create(
+                        b3, l3, arith::CmpFPredicate::OGT, v, best);
+                    Value take = arith::AndIOp::create(
+                        b3, l3, available,
+                        arith::OrIOp::create(b3, l3, noBest, greater));
+                    scf::YieldOp::create(
+                        b3, l3,
+                        ValueRange{
+                            arith::SelectOp::create(b3, l3, take, v, best),
+                            arith::SelectOp::create(b3, l3, take, candI32,
+                                                    bestIdx)});
+                  });
+              Value pickScore = candLoop.getResult(0);
+              Value pick = candLoop.getResult(1);
+              Value out = tensor::InsertOp::create(b2, l2, pick, slotArgs[0],
+                                                   ValueRange{row, slot});
+              scf::YieldOp::create(b2, l2, ValueRange{out, pickScore, pick});
+            });
+        scf::YieldOp::create(b1, l1, slotLoop.getResult(0));
+      });
+  return rowLoop.getResult(0);
+}
+
+/// weights[r, j] = s[token, expert] for the ids of `ids: [R, J]` (i32),
+/// where (token, expert) is (r, id) when `rowsAreTokens` and (id, r)
+/// otherwise; 0 where the id is negative.
+Value gatherScores(OpBuilder &b, Location loc, Value s, Value ids,
+                   bool rowsAreTokens) {
+  return elementwise(
+      b, loc, ids, identity2(b), emptyLike(b, loc, ids, b.getF32Type()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value zeroI32 = i32Const(nb, nl, 0);
+        Value valid = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                            args[0], zeroI32);
+        Value safeId = arith::IndexCastOp::create(
+            nb, nl, nb.getIndexType(),
+            arith::SelectOp::create(nb, nl, valid, args[0], zeroI32));
+        Value row = linalg::IndexOp::create(nb, nl, 0);
+        SmallVector<Value> at = rowsAreTokens ? SmallVector<Value>{row, safeId}
+                                              : SmallVector<Value>{safeId, row};
+        Value v = tensor::ExtractOp::create(nb, nl, s, at);
+        return {arith::SelectOp::create(nb, nl, valid, v,
+                                        f32Const(nb, nl, 0.0))};
+      });
+}
+
+/// Group scores [T, G] of the selection scores `sel: [T, E]`: the sum of each
+/// group's two largest scores (top2sum) or its largest (max).
+Value buildGroupScores(OpBuilder &b, Location loc, Value sel,
+                       int64_t numGroups, GroupScore groupScore) {
+  auto type = cast<RankedTensorType>(sel.getType());
+  int64_t t = type.getDimSize(0), e = type.getDimSize(1);
+  int64_t groupSize = e / numGroups;
+  auto groupedType =
+      RankedTensorType::get({t, numGroups, groupSize}, b.getF32Type());
+  SmallVector<ReassociationIndices> reassoc = {{0}, {1, 2}};
+  Value grouped =
+      tensor::ExpandShapeOp::create(b, loc, groupedType, sel, reassoc);
+
+  // (best, second best) of each group, by a reduction over its members.
+  SmallVector<Value> dyn;
+  if (ShapedType::isDynamic(t))
+    dyn.push_back(tensor::DimOp::create(b, loc, sel, 0));
+  Value init =
+      filled(b, loc, {t, numGroups}, b.getF32FloatAttr(kNegInf), dyn);
+  MLIRContext *ctx = b.getContext();
+  AffineMap outMap = AffineMap::get(
+      3, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)}, ctx);
+  SmallVector<Value> top2 = generic(
+      b, loc, grouped, {init, init},
+      {b.getMultiDimIdentityMap(3), outMap, outMap},
+      {utils::IteratorType::parallel, utils::IteratorType::parallel,
+       utils::IteratorType::reduction},
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value v = args[0], first = args[1], second = args[2];
+        Value beatsFirst = arith::CmpFOp::create(
+            nb, nl, arith::CmpFPredicate::OGT, v, first);
+        Value beatsSecond = arith::CmpFOp::create(
+            nb, nl, arith::CmpFPredicate::OGT, v, second);
+        Value newFirst = arith::SelectOp::create(nb, nl, beatsFirst, v, first);
+        Value newSecond = arith::SelectOp::create(
+            nb, nl, beatsFirst, first,
+            arith::SelectOp::create(nb, nl, beatsSecond, v, second));
+        return {newFirst, newSecond};
+      });
+  if (groupScore == GroupScore::max)
+    return top2[0];
+  return elementwise(
+      b, loc, {top2[0], top2[1]}, {identity2(b), identity2(b)},
+      emptyLike(b, loc, top2[0], b.getF32Type()),
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {arith::AddFOp::create(nb, nl, args[0], args[1])};
+      });
+}
+
+/// mask[t, g] = whether group g is among the selected groups
+/// `topGroups[t, :]` (i32 [T, M]); an i1 tensor [T, G].
+Value buildGroupMask(OpBuilder &b, Location loc, Value topGroups,
+                     int64_t numGroups) {
+  auto type = cast<RankedTensorType>(topGroups.getType());
+  SmallVector<Value> dyn;
+  if (type.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, topGroups, 0));
+  Value init = filled(b, loc, {type.getDimSize(0), numGroups},
+                      b.getBoolAttr(false), dyn);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  return generic(
+             b, loc, topGroups, init,
+             {AffineMap::get(3, 0, {d0, d2}, ctx),
+              AffineMap::get(3, 0, {d0, d1}, ctx)},
+             {utils::IteratorType::parallel, utils::IteratorType::parallel,
+              utils::IteratorType::reduction},
+             [](OpBuilder &nb, Location nl,
+                ValueRange args) -> SmallVector<Value> {
+               Value group = arith::IndexCastOp::create(
+                   nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 1));
+               Value hit = arith::CmpIOp::create(
+                   nb, nl, arith::CmpIPredicate::eq, args[0], group);
+               return {arith::OrIOp::create(nb, nl, args[1], hit)};
+             })
+      .front();
+}
+
+/// Score callback reading `values[row, cand]` (or `values[cand, row]` when
+/// `transposed`).
+auto extractAt(Value values, bool transposed) {
+  return [values, transposed](OpBuilder &b, Location loc, Value row,
+                              Value cand) -> Value {
+    SmallVector<Value> at = transposed ? SmallVector<Value>{cand, row}
+                                       : SmallVector<Value>{row, cand};
+    return tensor::ExtractOp::create(b, loc, values, at);
+  };
+}
+
+struct RouteOpLowering : public OpConversionPattern<RouteOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RouteOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    RoutingAttr routing = op.getRouting();
+    Type f32 = b.getF32Type();
+
+    Value logits = convertTensor(b, loc, adaptor.getLogits(), f32);
+    auto logitsType = cast<RankedTensorType>(logits.getType());
+    int64_t staticTokens = logitsType.getDimSize(0);
+    int64_t numExperts = logitsType.getDimSize(1);
+    Value numTokens = dimSize(b, loc, logits, 0);
+
+    // 1-2. Scores and selection scores.
+    Value s = buildScores(b, loc, logits, routing.getScoring());
+    Value sel = s;
+    if (Value bias = adaptor.getBias()) {
+      sel = elementwise(
+          b, loc, {s, convertTensor(b, loc, bias, f32)},
+          {identity2(b), secondOf2(b)}, emptyLike(b, loc, s, f32),
+          [](OpBuilder &nb, Location nl,
+             ValueRange args) -> SmallVector<Value> {
+            return {arith::AddFOp::create(nb, nl, args[0], args[1])};
+          });
+    }
+
+    // 3. Group limit: an expert is eligible when its group is selected.
+    Value groupMask;
+    int64_t groupSize = 0;
+    if (routing.hasGroups()) {
+      int64_t numGroups = routing.getNumGroups();
+      groupSize = numExperts / numGroups;
+      Value groupScores = buildGroupScores(b, loc, sel, numGroups,
+                                           routing.getGroupScore());
+      Value topGroups = buildTopK(
+          b, loc, staticTokens, numTokens, indexConst(b, loc, numGroups),
+          routing.getTopkGroups(), extractAt(groupScores, false), nullptr);
+      groupMask = buildGroupMask(b, loc, topGroups, numGroups);
+    }
+    auto inSelectedGroup = [&](OpBuilder &nb, Location nl, Value row,
+                               Value expert) -> Value {
+      Value group = arith::DivUIOp::create(nb, nl, expert,
+                                           indexConst(nb, nl, groupSize));
+      return tensor::ExtractOp::create(nb, nl, groupMask,
+                                       ValueRange{row, group});
+    };
+
+    // 4. Top-k experts by selection score.
+    Value indices =
+        buildTopK(b, loc, staticTokens, numTokens,
+                  indexConst(b, loc, numExperts), routing.getK(),
+                  extractAt(sel, false),
+                  groupMask ? PairFn(inSelectedGroup) : PairFn());
+
+    // 5-7. Unbiased weights, normalization, scaling.
+    Value weights = gatherScores(b, loc, s, indices, /*rowsAreTokens=*/true);
+    if (routing.isNormalized()) {
+      Value sum = reduceRows(
+          b, loc, weights, 0.0,
+          [](OpBuilder &nb, Location nl, Value acc, Value v) {
+            return arith::AddFOp::create(nb, nl, acc, v).getResult();
+          });
+      bool addEps = routing.getScoring() == Scoring::sigmoid;
+      weights = elementwise(
+          b, loc, {weights, sum}, {identity2(b), firstOf2(b)},
+          emptyLike(b, loc, weights, f32),
+          [&](OpBuilder &nb, Location nl,
+              ValueRange args) -> SmallVector<Value> {
+            Value denom = args[1];
+            if (addEps)
+              denom = arith::AddFOp::create(nb, nl, denom,
+                                            f32Const(nb, nl, 1e-20));
+            return {arith::DivFOp::create(nb, nl, args[0], denom)};
+          });
+    }
+    double scaling = routing.getScalingValue();
+    if (scaling != 1.0) {
+      weights = elementwise(
+          b, loc, weights, identity2(b), emptyLike(b, loc, weights, f32),
+          [&](OpBuilder &nb, Location nl,
+              ValueRange args) -> SmallVector<Value> {
+            return {arith::MulFOp::create(nb, nl, args[0],
+                                          f32Const(nb, nl, scaling))};
+          });
+    }
+
+    rewriter.replaceOp(op, {castTo(b, loc, weights, op.getWeights().getType()),
+                            castTo(b, loc, indices, op.getIndices().getType())});
+    return success();
+  }
+};
+
+struct RouteExpertChoiceOpLowering
+    : public OpConversionPattern<RouteExpertChoiceOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RouteExpertChoiceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value logits = convertTensor(b, loc, adaptor.getLogits(), b.getF32Type());
+    int64_t numExperts =
+        cast<RankedTensorType>(logits.getType()).getDimSize(1);
+    Value s = buildSoftmax(b, loc, logits);
+
+    // Rows are experts, candidates are tokens: score(e, t) = s[t, e].
+    Value tokenIds =
+        buildTopK(b, loc, numExperts, indexConst(b, loc, numExperts),
+                  dimSize(b, loc, logits, 0), op.getCapacity(),
+                  extractAt(s, /*transposed=*/true), nullptr);
+    Value weights =
+        gatherScores(b, loc, s, tokenIds, /*rowsAreTokens=*/false);
+    rewriter.replaceOp(
+        op, {castTo(b, loc, tokenIds, op.getTokenIds().getType()),
+             castTo(b, loc, weights, op.getWeights().getType())});
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::moe::populateMoERoutingToLinalgPatterns(
+    RewritePatternSet &patterns) {
+  patterns.add<RouteOpLowering, RouteExpertChoiceOpLowering>(
+      patterns.getContext());
+}
