@@ -1,0 +1,490 @@
+#===- moe_reference.py - numpy reference for Mixture-of-Experts layers ----===#
+#
+# An implementation of MoE layers in numpy (float64), independent of the
+# compiler. Two halves:
+#
+# - `hf_layer`: the forward of the sparse MoE block of each supported Hugging
+#   Face family (mixtral, qwen2_moe, qwen3_moe, olmoe, deepseek_v2,
+#   deepseek_v3), transcribed from the families' published modeling code:
+#   router, top-k, renormalization rules, shared experts, group-limited
+#   selection and the DeepSeek-V3 selection bias. It reads the config.json
+#   fields and checkpoint tensor names itself.
+# - `spec_layer`: the semantics of docs/DESIGN §1 for variants no Hugging Face
+#   family has (expert-choice routing, non-gated experts, any combination of
+#   routing options).
+#
+# Both can apply a capacity limit after routing (GShard-style position drops,
+# batch-priority score drops), which no Hugging Face family does at inference.
+#
+# Every routing decision records its margin (the gap between the last chosen
+# and the first rejected candidate) in a `Margins` object, so that a fixture
+# generator can reject inputs whose result would hinge on float rounding.
+#
+#===----------------------------------------------------------------------===#
+
+import math
+
+import numpy as np
+
+#===----------------------------------------------------------------------===#
+# Activations
+#===----------------------------------------------------------------------===#
+
+
+def silu(x):
+    with np.errstate(over="ignore"):
+        return x / (1.0 + np.exp(-x))
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) *
+                                    (x + 0.044715 * x**3)))
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def gelu_erf(x):
+    return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+# transformers.activations.ACT2FN, restricted to the functions we support.
+HF_ACT2FN = {
+    "silu": silu,
+    "swish": silu,
+    "gelu": gelu_erf,
+    "gelu_new": gelu_tanh,
+    "gelu_pytorch_tanh": gelu_tanh,
+    "relu": relu,
+}
+
+# The activations of the moe dialect.
+MOE_ACT = {
+    "silu": silu,
+    "gelu_tanh": gelu_tanh,
+    "gelu_erf": gelu_erf,
+    "relu": relu,
+}
+
+#===----------------------------------------------------------------------===#
+# Helpers
+#===----------------------------------------------------------------------===#
+
+
+class Margins:
+    """The smallest gap seen between a chosen and a rejected candidate."""
+
+    def __init__(self):
+        self.min_gap = math.inf
+        self.notes = []
+
+    def gap(self, value, what):
+        value = float(value)
+        if value < self.min_gap:
+            self.min_gap = value
+            self.notes.append(f"{what}: {value:.3g}")
+
+    def ambiguous(self, what):
+        self.gap(0.0, what)
+
+
+def softmax(logits):
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def sigmoid(x):
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+def topk(scores, k, margins=None, what="top-k"):
+    """torch.topk over the last axis: values and indices, best first; ties go
+    to the lower index (a stable sort of the negated scores)."""
+    order = np.argsort(-scores, axis=-1, kind="stable")
+    idx = order[..., :k]
+    vals = np.take_along_axis(scores, idx, axis=-1)
+    if margins is not None and k < scores.shape[-1]:
+        nxt = np.take_along_axis(scores, order[..., k:k + 1], axis=-1)
+        gaps = vals[..., -1:] - nxt
+        finite = np.isfinite(gaps)
+        if finite.any():
+            margins.gap(gaps[finite].min(), what)
+    return vals, idx
+
+
+def linear(x, w):
+    """nn.Linear without bias: x · wᵀ."""
+    return x @ w.T
+
+
+def gated_mlp(x, gate_proj, up_proj, down_proj, act):
+    """LlamaMLP / MixtralBlockSparseTop2MLP: down(act(gate(x)) * up(x))."""
+    return linear(act(linear(x, gate_proj)) * linear(x, up_proj), down_proj)
+
+
+def plain_mlp(x, up_proj, down_proj, act):
+    """A non-gated FFN: down(act(up(x)))."""
+    return linear(act(linear(x, up_proj)), down_proj)
+
+
+#===----------------------------------------------------------------------===#
+# Capacity (DESIGN §1, moe.dispatch)
+#===----------------------------------------------------------------------===#
+
+
+def capacity_of(factor, tokens, k, experts):
+    return int(math.ceil(factor * tokens * k / experts))
+
+
+def apply_capacity(idx, weights, experts, policy, factor, margins=None):
+    """Which of the [T, k] assignments survive a capacity limit.
+
+    `idx` holds each token's experts in selection order (best first).
+    position: all first choices before second choices, earlier tokens first
+    (GShard / Switch). score: higher routing weight first, ties in position
+    order (batch-priority routing). Returns a boolean mask [T, k]."""
+    tokens, k = idx.shape
+    keep = np.ones((tokens, k), dtype=bool)
+    if policy in (None, "none"):
+        return keep
+    cap = capacity_of(factor, tokens, k, experts)
+    order = [(t, j) for j in range(k) for t in range(tokens)]
+    if policy == "score":
+        order.sort(key=lambda tj: -weights[tj])  # stable: ties keep position
+    elif policy != "position":
+        raise ValueError(f"unknown drop policy {policy}")
+    count = np.zeros(experts, dtype=np.int64)
+    last_kept = {}
+    for t, j in order:
+        e = idx[t, j]
+        if count[e] < cap:
+            count[e] += 1
+            last_kept[e] = weights[t, j]
+        else:
+            keep[t, j] = False
+            if policy == "score" and margins is not None and e in last_kept:
+                margins.gap(last_kept.pop(e) - weights[t, j],
+                            "score drop order")
+    return keep
+
+
+def combine(x, idx, weights, keep, expert_fn):
+    """out[t] = Σ_j keep[t, j] · weights[t, j] · expert_{idx[t, j]}(x[t])."""
+    out = np.zeros_like(x)
+    for e in np.unique(idx):
+        rows, slots = np.nonzero((idx == e) & keep)
+        if rows.size == 0:
+            continue
+        y = expert_fn(int(e), x[rows])
+        np.add.at(out, rows, weights[rows, slots][:, None] * y)
+    return out
+
+
+#===----------------------------------------------------------------------===#
+# Hugging Face families
+#===----------------------------------------------------------------------===#
+
+
+class Family:
+    """One Hugging Face family: which layers are sparse, the checkpoint names
+    of a sparse layer, its routing and its shared expert."""
+
+    prefix = "mlp"
+    expert_names = ("gate_proj", "up_proj", "down_proj")
+    num_experts_key = "num_experts"
+
+    def __init__(self, cfg, layer):
+        self.cfg = cfg
+        self.layer = layer
+        self.act = HF_ACT2FN[cfg.get("hidden_act", "silu")]
+
+    def name(self, suffix):
+        return f"model.layers.{self.layer}.{self.prefix}.{suffix}"
+
+    @property
+    def num_experts(self):
+        return self.cfg[self.num_experts_key]
+
+    @property
+    def top_k(self):
+        return self.cfg["num_experts_per_tok"]
+
+    def is_sparse(self):
+        return True
+
+    def expert(self, W, e, x):
+        g, u, d = (W[self.name(f"experts.{e}.{p}.weight")]
+                   for p in self.expert_names)
+        return gated_mlp(x, g, u, d, self.act)
+
+    def route(self, W, x, margins):
+        raise NotImplementedError
+
+    def shared(self, W, x):
+        return None
+
+
+class Mixtral(Family):
+    """MixtralSparseMoeBlock: softmax over all experts, top-k, always
+    renormalized over the k chosen."""
+
+    prefix = "block_sparse_moe"
+    expert_names = ("w1", "w3", "w2")
+    num_experts_key = "num_local_experts"
+
+    def route(self, W, x, margins):
+        logits = linear(x, W[self.name("gate.weight")])
+        probs = softmax(logits)
+        w, idx = topk(probs, self.top_k, margins)
+        w = w / w.sum(axis=-1, keepdims=True)
+        return idx, w
+
+
+class Qwen3Moe(Family):
+    """Qwen3MoeSparseMoeBlock: softmax, top-k, renormalized when
+    norm_topk_prob. Sparse layers: not in mlp_only_layers, num_experts > 0
+    and (layer + 1) % decoder_sparse_step == 0."""
+
+    def is_sparse(self):
+        cfg = self.cfg
+        return (self.layer not in (cfg.get("mlp_only_layers") or []) and
+                cfg["num_experts"] > 0 and
+                (self.layer + 1) % cfg.get("decoder_sparse_step", 1) == 0)
+
+    def route(self, W, x, margins):
+        logits = linear(x, W[self.name("gate.weight")])
+        probs = softmax(logits)
+        w, idx = topk(probs, self.top_k, margins)
+        if self.cfg.get("norm_topk_prob", False):
+            w = w / w.sum(axis=-1, keepdims=True)
+        return idx, w
+
+
+class Qwen2Moe(Qwen3Moe):
+    """Qwen2MoeSparseMoeBlock: Qwen3's routing plus a shared expert scaled
+    by sigmoid(shared_expert_gate(x))."""
+
+    def shared(self, W, x):
+        if self.cfg["shared_expert_intermediate_size"] == 0:
+            return None
+        g, u, d = (W[self.name(f"shared_expert.{p}.weight")]
+                   for p in self.expert_names)
+        y = gated_mlp(x, g, u, d, self.act)
+        return sigmoid(linear(x, W[self.name("shared_expert_gate.weight")])) * y
+
+
+class Olmoe(Qwen3Moe):
+    """OlmoeSparseMoeBlock: softmax, top-k, renormalized when norm_topk_prob;
+    every layer is sparse."""
+
+    def is_sparse(self):
+        return True
+
+
+class DeepseekV2(Family):
+    """DeepseekV2MoE with its MoEGate (the checkpoint's modeling_deepseek.py):
+    softmax scores; greedy or group-limited greedy (a group's score is its
+    best expert; experts of the other groups are masked to 0); the k weights
+    are renormalized (sum + 1e-20) only when top_k > 1 and norm_topk_prob,
+    and otherwise multiplied by routed_scaling_factor. Shared experts are a
+    dense MLP of n_shared_experts * moe_intermediate_size, added ungated.
+    Sparse layers: n_routed_experts set, layer >= first_k_dense_replace and
+    layer % moe_layer_freq == 0."""
+
+    num_experts_key = "n_routed_experts"
+
+    def is_sparse(self):
+        cfg = self.cfg
+        return (cfg.get("n_routed_experts") is not None and
+                self.layer >= cfg.get("first_k_dense_replace", 0) and
+                self.layer % cfg.get("moe_layer_freq", 1) == 0)
+
+    def group_mask(self, group_scores, margins):
+        cfg = self.cfg
+        _, group_idx = topk(group_scores, cfg["topk_group"], margins,
+                            "group top-k")
+        mask = np.zeros_like(group_scores)
+        np.put_along_axis(mask, group_idx, 1.0, axis=-1)
+        per = self.num_experts // cfg["n_group"]
+        return np.repeat(mask, per, axis=-1).astype(bool)
+
+    def route(self, W, x, margins):
+        cfg = self.cfg
+        logits = linear(x, W[self.name("gate.weight")])
+        scores = softmax(logits)
+        method = cfg.get("topk_method", "greedy")
+        if method == "greedy":
+            w, idx = topk(scores, self.top_k, margins)
+        elif method == "group_limited_greedy":
+            grouped = scores.reshape(len(x), cfg["n_group"], -1)
+            mask = self.group_mask(grouped.max(axis=-1), margins)
+            tmp = np.where(mask, scores, 0.0)
+            w, idx = topk(tmp, self.top_k, margins)
+        else:
+            raise ValueError(f"topk_method {method}")
+        if self.top_k > 1 and cfg.get("norm_topk_prob", False):
+            w = w / (w.sum(axis=-1, keepdims=True) + 1e-20)
+        else:
+            w = w * cfg.get("routed_scaling_factor", 1.0)
+        return idx, w
+
+    def shared(self, W, x):
+        if not self.cfg.get("n_shared_experts"):
+            return None
+        g, u, d = (W[self.name(f"shared_experts.{p}.weight")]
+                   for p in self.expert_names)
+        return gated_mlp(x, g, u, d, self.act)
+
+
+class DeepseekV3(DeepseekV2):
+    """DeepseekV3MoE with its noaux_tc MoEGate: sigmoid scores; selection on
+    scores + e_score_correction_bias; a group's score is the sum of its two
+    best selection scores; experts outside the topk_group best groups are
+    masked to 0 (modeling_deepseek.py) before the top-k; the weights are the
+    unbiased scores of the chosen experts, renormalized (sum + 1e-20) when
+    top_k > 1 and norm_topk_prob, then always multiplied by
+    routed_scaling_factor."""
+
+    def route(self, W, x, margins):
+        cfg = self.cfg
+        logits = linear(x, W[self.name("gate.weight")])
+        scores = sigmoid(logits)
+        choice = scores + W[self.name("gate.e_score_correction_bias")]
+        grouped = choice.reshape(len(x), cfg["n_group"], -1)
+        top2 = -np.sort(-grouped, axis=-1)[..., :2].sum(axis=-1)
+        mask = self.group_mask(top2, margins)
+        tmp = np.where(mask, choice, 0.0)
+        _, idx = topk(tmp, self.top_k, margins)
+        # Masking with 0 (the modeling code) and excluding the other groups
+        # (DeepSeek's own inference code) agree unless a chosen expert's
+        # selection score is not positive.
+        if (np.take_along_axis(tmp, idx, axis=-1) <= 0).any():
+            margins.ambiguous("a chosen expert has selection score <= 0")
+        w = np.take_along_axis(scores, idx, axis=-1)
+        if self.top_k > 1 and cfg.get("norm_topk_prob", False):
+            w = w / (w.sum(axis=-1, keepdims=True) + 1e-20)
+        w = w * cfg["routed_scaling_factor"]
+        return idx, w
+
+
+HF_FAMILIES = {
+    "mixtral": Mixtral,
+    "qwen2_moe": Qwen2Moe,
+    "qwen3_moe": Qwen3Moe,
+    "olmoe": Olmoe,
+    "deepseek_v2": DeepseekV2,
+    "deepseek_v3": DeepseekV3,
+}
+
+
+def hf_layer(cfg, W, layer, x, drop_policy=None, capacity_factor=None):
+    """The sparse MoE block of layer `layer` of the model described by the
+    config.json dict `cfg`, with checkpoint tensors `W` (name -> array), on
+    x: [T, D]. Returns (out, stats)."""
+    fam = HF_FAMILIES[cfg["model_type"]](cfg, layer)
+    if not fam.is_sparse():
+        raise ValueError(f"layer {layer} is dense in this model")
+    x = x.astype(np.float64)
+    W = {n: a.astype(np.float64) for n, a in W.items()}
+    margins = Margins()
+    idx, w = fam.route(W, x, margins)
+    keep = apply_capacity(idx, w, fam.num_experts, drop_policy,
+                          capacity_factor, margins)
+    out = combine(x, idx, w, keep, lambda e, rows: fam.expert(W, e, rows))
+    shared = fam.shared(W, x)
+    if shared is not None:
+        out = out + shared
+    return out, {"assignments": int(keep.size),
+                 "dropped": int((~keep).sum()),
+                 "margins": margins}
+
+
+#===----------------------------------------------------------------------===#
+# DESIGN §1 semantics for hand-written moe.layer modules
+#===----------------------------------------------------------------------===#
+
+
+def spec_route(spec, logits, bias, margins):
+    """Token-choice routing of DESIGN §1: returns (indices, weights)."""
+    s = softmax(logits) if spec["scoring"] == "softmax" else sigmoid(logits)
+    sel = s if bias is None else s + bias
+    groups = spec.get("num_groups", 0)
+    if groups:
+        grouped = sel.reshape(len(sel), groups, -1)
+        if spec.get("group_score", "top2sum") == "top2sum":
+            gscore = -np.sort(-grouped, axis=-1)[..., :2].sum(axis=-1)
+        else:
+            gscore = grouped.max(axis=-1)
+        _, gidx = topk(gscore, spec["topk_groups"], margins, "group top-k")
+        gmask = np.zeros_like(gscore, dtype=bool)
+        np.put_along_axis(gmask, gidx, True, axis=-1)
+        mask = np.repeat(gmask, sel.shape[1] // groups, axis=-1)
+        sel = np.where(mask, sel, -np.inf)
+    _, idx = topk(sel, spec["k"], margins)
+    w = np.take_along_axis(s, idx, axis=-1)
+    if spec.get("normalize", False):
+        eps = 1e-20 if spec["scoring"] == "sigmoid" else 0.0
+        w = w / (w.sum(axis=-1, keepdims=True) + eps)
+    return idx, w * spec.get("scaling", 1.0)
+
+
+def spec_expert_choice(logits, capacity, margins):
+    """Expert-choice routing: expert e takes the `capacity` tokens with the
+    highest softmax score s[:, e] (ties to the lower token). Returns the
+    per-token [T, E] weight matrix (0 where not chosen)."""
+    s = softmax(logits)
+    tokens, experts = s.shape
+    c = min(capacity, tokens)
+    _, idx = topk(s.T, c, margins, "expert-choice top-C")
+    chosen = np.zeros_like(s)
+    for e in range(experts):
+        chosen[idx[e], e] = s[idx[e], e]
+    return chosen
+
+
+def spec_layer(spec, W, x):
+    """A moe.layer described by `spec` (see moe_case.py) with tensors `W`
+    under the names of the spec's module. Returns (out, stats)."""
+    x = x.astype(np.float64)
+    W = {n: a.astype(np.float64) for n, a in W.items()}
+    act = MOE_ACT[spec["activation"]]
+    margins = Margins()
+    logits = linear(x, W["router"])
+    experts = W["router"].shape[0]
+
+    def expert(e, rows):
+        if spec["gated"]:
+            return gated_mlp(rows, W["w1"][e], W["w3"][e], W["w2"][e], act)
+        return plain_mlp(rows, W["w1"][e], W["w2"][e], act)
+
+    stats = {"margins": margins}
+    if spec["routing"] == "expert_choice":
+        chosen = spec_expert_choice(logits, spec["capacity"], margins)
+        idx = np.tile(np.arange(experts), (len(x), 1))
+        keep = chosen != 0
+        out = combine(x, idx, chosen, keep, expert)
+        stats["assignments"] = int(keep.sum())
+        stats["dropped"] = 0
+    else:
+        idx, w = spec_route(spec, logits, W.get("bias"), margins)
+        keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
+                              spec.get("capacity_factor"), margins)
+        out = combine(x, idx, w, keep, expert)
+        stats["assignments"] = int(keep.size)
+        stats["dropped"] = int((~keep).sum())
+    if spec.get("shared"):
+        if "shared_w3" in W:
+            y = gated_mlp(x, W["shared_w1"], W["shared_w3"], W["shared_w2"],
+                          act)
+        else:
+            y = plain_mlp(x, W["shared_w1"], W["shared_w2"], act)
+        if "shared_gate" in W:
+            y = sigmoid(linear(x, W["shared_gate"])) * y
+        out = out + y
+    return out, stats

@@ -1,0 +1,67 @@
+//===- HFConfig.h - Hugging Face config.json to a MoE layer spec -*- C++ -*-===//
+//
+// Reads a Hugging Face `config.json` and describes one sparse MoE layer of the
+// model: sizes, routing, experts, shared expert, and the checkpoint names of
+// its weights. The mapping per `model_type` is documented in docs/Import.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_TOOLS_MOE_IMPORT_HFCONFIG_H
+#define MOE_TOOLS_MOE_IMPORT_HFCONFIG_H
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir {
+namespace moe {
+namespace import {
+
+/// One sparse MoE layer, as the moe.layer op takes it. Weight names are the
+/// checkpoint's; stacked expert weights use `{e}` for the expert index.
+struct LayerSpec {
+  std::string modelType;
+  int64_t layer = 0;
+  int64_t hidden = 0;     // D
+  int64_t numExperts = 0; // E
+  int64_t expertSize = 0; // F
+  int64_t topK = 0;       // k
+
+  Scoring scoring = Scoring::softmax;
+  bool normalize = false;
+  /// Set when the family multiplies the routing weights by a factor.
+  std::optional<double> scaling;
+  int64_t numGroups = 0;
+  int64_t topkGroups = 0;
+  GroupScore groupScore = GroupScore::top2sum;
+  Activation activation = Activation::silu;
+
+  /// Shared expert of inner size `sharedSize` (0: none), optionally scaled by
+  /// sigmoid(x · shared_gateᵀ).
+  int64_t sharedSize = 0;
+  bool sharedGate = false;
+
+  std::string routerName;
+  std::string biasName; // empty: no selection bias
+  std::string w1Name, w3Name, w2Name;
+  std::string sharedW1Name, sharedW3Name, sharedW2Name, sharedGateName;
+};
+
+/// The `model_type` values understood by `readLayerSpec`.
+llvm::ArrayRef<llvm::StringRef> supportedModelTypes();
+
+/// Parses the text of a config.json and describes its layer `layer`. Errors
+/// are one line naming the offending field (without the file name).
+llvm::Expected<LayerSpec> readLayerSpec(llvm::StringRef jsonText,
+                                        int64_t layer);
+
+} // namespace import
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_TOOLS_MOE_IMPORT_HFCONFIG_H

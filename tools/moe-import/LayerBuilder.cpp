@@ -1,0 +1,107 @@
+//===- LayerBuilder.cpp - build a moe.layer module from a spec ------------===//
+//
+// The module is built with the dialect's C++ API and verified, so what
+// moe-import prints always parses and verifies. Weight arguments come in the
+// order x, router, bias?, w1, w3, w2, shared_w1?, shared_w3?, shared_w2?,
+// shared_gate?, in the checkpoint's nn.Linear layout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LayerBuilder.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::import;
+
+namespace {
+
+/// One argument of @forward: its SSA name, type, and checkpoint name (empty
+/// for the activations).
+struct Argument {
+  StringRef name;
+  RankedTensorType type;
+  std::string weight;
+};
+
+Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
+  FloatAttr scaling;
+  if (spec.scaling && *spec.scaling != 1.0)
+    scaling = FloatAttr::get(Float64Type::get(ctx), *spec.scaling);
+  return RoutingAttr::get(ctx, spec.topK, spec.scoring,
+                          BoolAttr::get(ctx, spec.normalize), scaling,
+                          spec.numGroups, spec.topkGroups, spec.groupScore);
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp>
+mlir::moe::import::buildLayerModule(MLIRContext &context,
+                                    const LayerSpec &spec,
+                                    const BuildOptions &options,
+                                    Location loc) {
+  MLIRContext *ctx = &context;
+  OpBuilder b(ctx);
+  Type f32 = b.getF32Type();
+  int64_t t = options.tokens.value_or(ShapedType::kDynamic);
+  int64_t d = spec.hidden, e = spec.numExperts, f = spec.expertSize,
+          s = spec.sharedSize;
+  auto tensor = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, f32);
+  };
+
+  SmallVector<Argument> args = {{"x", tensor({t, d}), ""},
+                                {"router", tensor({e, d}), spec.routerName}};
+  if (!spec.biasName.empty())
+    args.push_back({"bias", tensor({e}), spec.biasName});
+  args.push_back({"w1", tensor({e, f, d}), spec.w1Name});
+  args.push_back({"w3", tensor({e, f, d}), spec.w3Name});
+  args.push_back({"w2", tensor({e, d, f}), spec.w2Name});
+  if (s > 0) {
+    args.push_back({"shared_w1", tensor({s, d}), spec.sharedW1Name});
+    args.push_back({"shared_w3", tensor({s, d}), spec.sharedW3Name});
+    args.push_back({"shared_w2", tensor({d, s}), spec.sharedW2Name});
+    if (spec.sharedGate)
+      args.push_back({"shared_gate", tensor({1, d}), spec.sharedGateName});
+  }
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  SmallVector<Type> argTypes =
+      llvm::map_to_vector(args, [](const Argument &a) -> Type {
+        return a.type;
+      });
+  RankedTensorType xType = args.front().type;
+  auto func = func::FuncOp::create(b, loc, "forward",
+                                   b.getFunctionType(argTypes, {xType}));
+  Block *entry = func.addEntryBlock();
+  llvm::StringMap<Value> values;
+  for (auto [i, arg] : llvm::enumerate(args)) {
+    BlockArgument value = entry->getArgument(i);
+    // Printed as %x, %router, ... with printNameLocAsPrefix.
+    value.setLoc(NameLoc::get(b.getStringAttr(arg.name), loc));
+    values[arg.name] = value;
+    if (!arg.weight.empty())
+      func.setArgAttr(i, "moe.weight", b.getStringAttr(arg.weight));
+  }
+
+  b.setInsertionPointToStart(entry);
+  FloatAttr factor;
+  if (options.capacityFactor)
+    factor = b.getF64FloatAttr(*options.capacityFactor);
+  Value layer = LayerOp::create(
+      b, loc, xType, values["x"], values["router"], values.lookup("bias"),
+      values["w1"], values["w3"], values["w2"], values.lookup("shared_w1"),
+      values.lookup("shared_w3"), values.lookup("shared_w2"),
+      values.lookup("shared_gate"), buildRouting(ctx, spec),
+      ActivationAttr::get(ctx, spec.activation),
+      DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr());
+  func::ReturnOp::create(b, loc, layer);
+
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
