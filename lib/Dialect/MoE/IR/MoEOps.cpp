@@ -10,9 +10,11 @@
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
-#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -24,6 +26,10 @@ using namespace mlir::moe;
 namespace {
 
 constexpr int64_t kAny = ShapedType::kDynamic;
+
+/// Expert indices, offsets and token ids are i32: counts they address must
+/// not exceed this.
+constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
 
 std::string formatDim(int64_t d) {
   return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
@@ -41,11 +47,14 @@ bool dimsAgree(int64_t a, int64_t b) {
   return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
 }
 
-/// Checks that `value` (named `name`) is a ranked tensor whose shape agrees
-/// with `expected`, documented as `layout` (e.g. "[E, F, D]").
+/// Checks that `type` (of `name`) is a ranked tensor whose shape agrees with
+/// `expected`, documented as `layout` (e.g. "[E, F, D]"). The dimensions
+/// listed in `fixed` are set by an attribute: they must be static and equal
+/// to `expected`, not merely agree with it.
 LogicalResult checkShape(Operation *op, StringRef label, StringRef name,
                          Type type, StringRef layout,
-                         ArrayRef<int64_t> expected) {
+                         ArrayRef<int64_t> expected,
+                         ArrayRef<unsigned> fixed = {}) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
     return op->emitOpError() << "'" << name << "' must be a ranked tensor ("
@@ -53,6 +62,8 @@ LogicalResult checkShape(Operation *op, StringRef label, StringRef name,
   bool ok = tensor.getRank() == static_cast<int64_t>(expected.size());
   for (auto [got, want] : llvm::zip(tensor.getShape(), expected))
     ok = ok && dimsAgree(got, want);
+  for (unsigned i : fixed)
+    ok = ok && i < expected.size() && tensor.getDimSize(i) == expected[i];
   if (ok)
     return success();
   return op->emitOpError() << "'" << name << "' must be " << layout << " = "
@@ -89,11 +100,36 @@ int64_t dimOf(Value v, int64_t i) {
   return cast<RankedTensorType>(v.getType()).getDimSize(i);
 }
 
-/// T·k, or dynamic when either is.
-int64_t mulDims(int64_t a, int64_t b) {
+/// Checks that the count `value` (static, or dynamic and then unchecked),
+/// described by `what`, is at most kMaxI32; `why` names the i32 values that
+/// address it.
+LogicalResult checkI32Extent(Operation *op, StringRef label, StringRef what,
+                             int64_t value, StringRef why) {
+  if (ShapedType::isDynamic(value) || value <= kMaxI32)
+    return success();
+  return op->emitOpError() << what << " = " << value << " exceeds " << kMaxI32
+                           << ": " << why << " are i32 (" << label << ")";
+}
+
+/// Checks the number of experts `e`: expert indices are i32.
+LogicalResult checkNumExperts(Operation *op, StringRef label, int64_t e) {
+  return checkI32Extent(op, label, "the number of experts E", e,
+                        "expert indices");
+}
+
+/// a·b, or dynamic when either is; the product of two static dimensions
+/// must fit in i32 (row offsets are i32), which `label` states. `what`
+/// names the product ("T·k").
+FailureOr<int64_t> mulRowCount(Operation *op, StringRef label, StringRef what,
+                               int64_t a, int64_t b) {
   if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b))
     return kAny;
-  return a * b;
+  std::optional<int64_t> n = llvm::checkedMul(a, b);
+  if (!n || *n > kMaxI32)
+    return op->emitOpError()
+           << what << " = " << a << "·" << b << " exceeds " << kMaxI32
+           << ": row offsets are i32 (" << label << ")";
+  return *n;
 }
 
 /// Checks a routing attribute against the number of experts `numExperts`
@@ -233,9 +269,12 @@ LogicalResult LayerOp::verify() {
                         "[E, D]", {dimOf(getRouter(), 0), d})))
     return failure();
   int64_t e = dimOf(getRouter(), 0);
+  if (failed(checkNumExperts(op, "layer_c2", e)))
+    return failure();
   // layer_c3
   if (RoutingAttr routing = getTokenChoice()) {
-    if (failed(verifyTokenChoice(op, routing, e, getBias())))
+    if (failed(verifyTokenChoice(op, routing, e, getBias())) ||
+        failed(mulRowCount(op, "layer_c3", "T·k", t, routing.getK())))
       return failure();
   } else {
     int64_t c = getExpertChoice().getCapacity();
@@ -246,6 +285,8 @@ LogicalResult LayerOp::verify() {
       return emitOpError() << "expert-choice capacity = " << c
                            << " exceeds the number of tokens T = " << t
                            << " (layer_c3)";
+    if (failed(mulRowCount(op, "layer_c3", "E·C", e, c)))
+      return failure();
   }
   // layer_c4
   if (failed(checkRank(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
@@ -284,9 +325,12 @@ LogicalResult LayerOp::verify() {
       return failure();
   }
   // layer_c6
-  if (getExpertChoice() && getDropPolicy() != DropPolicy::none)
-    return emitOpError() << "expert-choice routing takes no drop policy: its "
-                            "capacity is part of the routing (layer_c6)";
+  if (getExpertChoice() &&
+      (getDropPolicy() != DropPolicy::none || getCapacityFactorAttr() ||
+       getCapacityAttr()))
+    return emitOpError() << "expert-choice routing takes no drop policy, "
+                            "capacity or capacity_factor: its capacity is part "
+                            "of the routing (layer_c6)";
   return verifyCapacity(op, getDropPolicy(), getCapacityFactorAttr(),
                         getCapacityAttr());
 }
@@ -304,15 +348,16 @@ LogicalResult RouteOp::verify() {
                          "number of experts E")))
     return failure();
   int64_t t = dimOf(getLogits(), 0), e = dimOf(getLogits(), 1);
-  if (failed(verifyTokenChoice(op, getRouting(), e, getBias())))
+  if (failed(checkNumExperts(op, "route_c1", e)) ||
+      failed(verifyTokenChoice(op, getRouting(), e, getBias())))
     return failure();
-  // route_c7
+  // route_c7: k is static and exact; T agrees with the logits.
   int64_t k = getRouting().getK();
   return failure(
       failed(checkShape(op, "route_c7", "weights", getWeights().getType(),
-                        "[T, k]", {t, k})) ||
+                        "[T, k]", {t, k}, /*fixed=*/{1})) ||
       failed(checkShape(op, "route_c7", "indices", getIndices().getType(),
-                        "[T, k]", {t, k})));
+                        "[T, k]", {t, k}, /*fixed=*/{1})));
 }
 
 //===----------------------------------------------------------------------===//
@@ -328,6 +373,8 @@ LogicalResult RouteExpertChoiceOp::verify() {
                          getLogits().getType(), 1, "number of experts E")))
     return failure();
   int64_t t = dimOf(getLogits(), 0), e = dimOf(getLogits(), 1);
+  if (failed(checkNumExperts(op, "route_expert_choice_c1", e)))
+    return failure();
   int64_t c = getCapacity();
   // route_expert_choice_c2
   if (c < 1)
@@ -337,12 +384,14 @@ LogicalResult RouteExpertChoiceOp::verify() {
     return emitOpError() << "capacity = " << c
                          << " exceeds the number of tokens T = " << t
                          << " (route_expert_choice_c2)";
-  // route_expert_choice_c3
+  // route_expert_choice_c3: both dimensions are static and exact.
   return failure(
       failed(checkShape(op, "route_expert_choice_c3", "token_ids",
-                        getTokenIds().getType(), "[E, C]", {e, c})) ||
+                        getTokenIds().getType(), "[E, C]", {e, c},
+                        /*fixed=*/{0, 1})) ||
       failed(checkShape(op, "route_expert_choice_c3", "weights",
-                        getWeights().getType(), "[E, C]", {e, c})));
+                        getWeights().getType(), "[E, C]", {e, c},
+                        /*fixed=*/{0, 1})));
 }
 
 //===----------------------------------------------------------------------===//
@@ -372,17 +421,20 @@ LogicalResult DispatchOp::verify() {
   if (e < 1)
     return emitOpError() << "experts = " << e
                          << " must be at least 1 (dispatch_c3)";
-  if (failed(verifyCapacity(op, getDropPolicy(), getCapacityFactorAttr(),
+  if (failed(checkNumExperts(op, "dispatch_c3", e)) ||
+      failed(verifyCapacity(op, getDropPolicy(), getCapacityFactorAttr(),
                             getCapacityAttr())))
     return failure();
   // dispatch_c6
-  int64_t n = mulDims(t, k);
+  FailureOr<int64_t> n = mulRowCount(op, "dispatch_c6", "T·k", t, k);
+  if (failed(n))
+    return failure();
   if (failed(checkShape(op, "dispatch_c6", "rows", getRows().getType(),
-                        "[T*k, D]", {n, d})) ||
+                        "[T*k, D]", {*n, d})) ||
       failed(checkShape(op, "dispatch_c6", "row_tokens",
-                        getRowTokens().getType(), "[T*k]", {n})) ||
+                        getRowTokens().getType(), "[T*k]", {*n})) ||
       failed(checkShape(op, "dispatch_c6", "row_weights",
-                        getRowWeights().getType(), "[T*k]", {n})))
+                        getRowWeights().getType(), "[T*k]", {*n})))
     return failure();
   if (getRows().getType().getElementType() !=
       getX().getType().getElementType())
@@ -391,9 +443,9 @@ LogicalResult DispatchOp::verify() {
                          << " must equal that of 'x' "
                          << getX().getType().getElementType()
                          << " (dispatch_c6)";
-  // dispatch_c7
+  // dispatch_c7: E+1 is static and exact.
   return checkShape(op, "dispatch_c7", "offsets", getOffsets().getType(),
-                    "[E+1]", {e + 1});
+                    "[E+1]", {e + 1}, /*fixed=*/{0});
 }
 
 //===----------------------------------------------------------------------===//
@@ -412,6 +464,9 @@ LogicalResult GroupedMatmulOp::verify() {
     return failure();
   int64_t n = dimOf(getLhs(), 0), k = dimOf(getLhs(), 1);
   int64_t e = dimOf(getRhs(), 0), m = dimOf(getRhs(), 1);
+  if (failed(checkI32Extent(op, "grouped_matmul_c1", "the number of groups E",
+                            e, "offsets")))
+    return failure();
   if (failed(checkShape(op, "grouped_matmul_c1", "rhs", getRhs().getType(),
                         "[E, M, K]", {e, m, k})))
     return failure();
@@ -442,7 +497,8 @@ LogicalResult ExpertsOp::verify() {
                          "number of experts E")))
     return failure();
   int64_t e = dimOf(getW1(), 0), f = dimOf(getW1(), 1);
-  if (failed(checkShape(op, "experts_c2", "w1", getW1().getType(),
+  if (failed(checkNumExperts(op, "experts_c2", e)) ||
+      failed(checkShape(op, "experts_c2", "w1", getW1().getType(),
                         "[E, F, D]", {e, f, d})) ||
       (getW3() && failed(checkShape(op, "experts_c2", "w3", getW3().getType(),
                                     "[E, F, D]", {e, f, d}))) ||
@@ -505,7 +561,8 @@ LogicalResult AllToAllOp::verify() {
       failed(checkShape(op, "all_to_all_c2", "send_counts",
                         getSendCounts().getType(), "[R]", {r})) ||
       failed(checkShape(op, "all_to_all_c2", "recv_counts",
-                        getRecvCounts().getType(), "[R]", {r})))
+                        getRecvCounts().getType(), "[R]", {r},
+                        /*fixed=*/{0})))
     return failure();
   // all_to_all_c3
   if (failed(checkRank(op, "all_to_all_c3", "result", getResult().getType(),

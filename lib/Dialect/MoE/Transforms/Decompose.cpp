@@ -43,6 +43,27 @@ SmallVector<Value> tokenDims(OpBuilder &b, Location loc, Value x) {
   return dims;
 }
 
+/// Sizes of every dynamic dimension of `v`, in order.
+SmallVector<Value> dynamicDims(OpBuilder &b, Location loc, Value v) {
+  SmallVector<Value> dims;
+  auto type = cast<RankedTensorType>(v.getType());
+  for (int64_t i = 0, e = type.getRank(); i < e; ++i)
+    if (type.isDynamicDim(i))
+      dims.push_back(tensor::DimOp::create(b, loc, v, i));
+  return dims;
+}
+
+/// Converts the float `v` to the float type `to` (extf, truncf or nothing).
+Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
+  auto from = cast<FloatType>(v.getType());
+  auto target = cast<FloatType>(to);
+  if (from == target)
+    return v;
+  if (from.getWidth() < target.getWidth())
+    return arith::ExtFOp::create(b, loc, target, v);
+  return arith::TruncFOp::create(b, loc, target, v);
+}
+
 /// `x · wᵀ` for x: [T, K] and w: [M, K] (nn.Linear layout) into a fresh
 /// [T, M] tensor of `resultType` element type.
 Value matmulTransposeB(OpBuilder &b, Location loc, Value x, Value w,
@@ -112,19 +133,21 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   auto gated = linalg::GenericOp::create(
       b, loc, TypeRange{out.getType()}, ValueRange{out, g}, ValueRange{out},
       maps, iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
+        // The product is formed in f32, or in the output type when that is
+        // wider (f64).
         Type outType = args[0].getType();
+        Type f32 = nb.getF32Type();
+        Type computeType =
+            cast<FloatType>(outType).getWidth() > 32 ? outType : f32;
         Value one = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
         Value neg = arith::NegFOp::create(nb, nl, args[1]);
         Value denom = arith::AddFOp::create(
             nb, nl, one, math::ExpOp::create(nb, nl, neg));
-        Value gate = arith::DivFOp::create(nb, nl, one, denom);
-        Value v = args[0];
-        if (outType != nb.getF32Type())
-          v = arith::ExtFOp::create(nb, nl, nb.getF32Type(), v);
+        Value gate = castFloat(nb, nl, arith::DivFOp::create(nb, nl, one, denom),
+                               computeType);
+        Value v = castFloat(nb, nl, args[0], computeType);
         Value r = arith::MulFOp::create(nb, nl, v, gate);
-        if (outType != nb.getF32Type())
-          r = arith::TruncFOp::create(nb, nl, outType, r);
-        linalg::YieldOp::create(nb, nl, r);
+        linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
       });
   return gated.getResult(0);
 }
@@ -233,7 +256,7 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   Value acc = layer.hasSharedExpert()
                   ? buildSharedExpert(b, layer)
                   : zeros(b, loc, xType.getShape(), xType.getElementType(),
-                          tokenDims(b, loc, x));
+                          dynamicDims(b, loc, x));
   Value out = CombineOp::create(b, loc, xType, expertOut, rowTokens,
                                 rowWeights, acc);
   rewriter.replaceOp(layer, out);
