@@ -86,22 +86,6 @@ SmallVector<Value> forEachAssignment(OpBuilder &b, Location loc,
   return SmallVector<Value>(outer.getResults());
 }
 
-/// `then`'s values when `cond` holds, `current` otherwise (an scf.if).
-SmallVector<Value>
-ifThen(OpBuilder &b, Location loc, Value cond, ValueRange current,
-       function_ref<SmallVector<Value>(OpBuilder &, Location)> then) {
-  // The result types are inferred from the yields.
-  auto ifOp = scf::IfOp::create(
-      b, loc, cond,
-      [&](OpBuilder &tb, Location tl) {
-        scf::YieldOp::create(tb, tl, then(tb, tl));
-      },
-      [&](OpBuilder &eb, Location el) {
-        scf::YieldOp::create(eb, el, current);
-      });
-  return SmallVector<Value>(ifOp.getResults());
-}
-
 /// The moe.dispatch being lowered, with its operands prepared: the f32
 /// weights, the token count and the shared constants.
 struct DispatchLowering {

@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -117,4 +118,19 @@ Value lowering::clampIndex(OpBuilder &b, Location loc, Value v, Value lo,
                          Value hi) {
   return arith::MaxSIOp::create(b, loc, lo,
                                 arith::MinSIOp::create(b, loc, v, hi));
+}
+
+SmallVector<Value>
+lowering::ifThen(OpBuilder &b, Location loc, Value cond, ValueRange current,
+                 function_ref<SmallVector<Value>(OpBuilder &, Location)> then) {
+  // The result types are inferred from the yields.
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(tb, tl, then(tb, tl));
+      },
+      [&](OpBuilder &eb, Location el) {
+        scf::YieldOp::create(eb, el, current);
+      });
+  return SmallVector<Value>(ifOp.getResults());
 }

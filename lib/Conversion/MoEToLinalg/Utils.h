@@ -72,6 +72,12 @@ Value castTo(OpBuilder &b, Location loc, Value v, Type type);
 /// 1 / (1 + exp(-x)) for an f32 scalar.
 Value sigmoid(OpBuilder &b, Location loc, Value x);
 
+/// `then`'s values when `cond` holds, `current` otherwise (an scf.if whose
+/// results have the types of `current`).
+SmallVector<Value>
+ifThen(OpBuilder &b, Location loc, Value cond, ValueRange current,
+       llvm::function_ref<SmallVector<Value>(OpBuilder &, Location)> then);
+
 /// max(lo, min(v, hi)) on index values.
 Value clampIndex(OpBuilder &b, Location loc, Value v, Value lo, Value hi);
 
