@@ -572,7 +572,9 @@ LogicalResult AllToAllOp::verify() {
     return failure();
   if (getResult().getType().getElementType() !=
       getRows().getType().getElementType())
-    return emitOpError() << "'result' element type must equal that of 'rows' "
+    return emitOpError() << "'result' element type "
+                         << getResult().getType().getElementType()
+                         << " must equal that of 'rows' "
                          << getRows().getType().getElementType()
                          << " (all_to_all_c3)";
   return success();

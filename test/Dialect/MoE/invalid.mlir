@@ -1,0 +1,1000 @@
+// Negative tests: one or more per constraint label of docs/Spec.md. Each
+// function is named after the label its diagnostic carries.
+//
+// RUN: moe-opt %s -split-input-file -verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// #moe.routing
+//===----------------------------------------------------------------------===//
+
+func.func @routing_c1(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' k = 0 must be at least 1 (routing_c1)}}
+  %w, %i = moe.route %l <k = 0, scoring = softmax> : tensor<?x8xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c1_negative_generic(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{k = -3 must be at least 1 (routing_c1)}}
+  %w, %i = "moe.route"(%l) {routing = #moe.routing<k = -3, scoring = softmax>} : (tensor<?x8xf32>) -> (tensor<?x1xf32>, tensor<?x1xi32>)
+  return
+}
+
+// -----
+
+func.func @routing_c2_missing_topk_groups(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' num_groups = 4 and topk_groups = 0 must both be positive, or both 0 for no group limit (routing_c2)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, num_groups = 4> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c2_missing_num_groups(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' num_groups = 0 and topk_groups = 2 must both be positive, or both 0 for no group limit (routing_c2)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, topk_groups = 2> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c2_negative(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' num_groups = -4 and topk_groups = -2 must both be positive, or both 0 for no group limit (routing_c2)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, num_groups = -4, topk_groups = -2> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c3(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' topk_groups = 5 exceeds num_groups = 4 (routing_c3)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, num_groups = 4, topk_groups = 5> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c4_zero(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scaling = 0.000000e+00 must be finite and positive (routing_c4)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, scaling = 0.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c4_negative(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scaling = -2.500000e+00 must be finite and positive (routing_c4)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, scaling = -2.5 : f32> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c4_infinite(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scaling = INF must be finite and positive (routing_c4)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, scaling = 0x7FF0000000000000 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c4_nan(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scaling = nan must be finite and positive (routing_c4)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, scaling = 0x7FC00000 : f32> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// #moe.expert_choice
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @expert_choice_c1(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{capacity = 0 must be at least 1 (expert_choice_c1)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 0> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @expert_choice_c1_negative(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{capacity = -9223372036854775808 must be at least 1 (expert_choice_c1)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = -9223372036854775808> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// moe.layer
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @layer_c1_rank(%x: tensor<2x?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<2x?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'x' must be [T, D] (rank 2), got [2, ?, 16] (layer_c1)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<2x?x16xf32> -> tensor<2x?x16xf32>
+  return %y : tensor<2x?x16xf32>
+}
+
+// -----
+
+func.func @layer_c1_result(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<8x16xf32> {
+  // expected-error @+1 {{'moe.layer' op result type 'tensor<8x16xf32>' must equal the type of 'x' 'tensor<?x16xf32>' (layer_c1)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+func.func @layer_c1_result_element_type(%x: tensor<?x16xbf16>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op result type 'tensor<?x16xf32>' must equal the type of 'x' 'tensor<?x16xbf16>' (layer_c1)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xbf16> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c2_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16x1xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'router' must be [E, D] (rank 2), got [4, 16, 1] (layer_c2)}}
+  %y = moe.layer %x router(%wg : tensor<4x16x1xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c2_dynamic_experts(%x: tensor<?x16xf32>, %wg: tensor<?x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'router' must have a static number of experts E (dimension 0), got [?, 16] (layer_c2)}}
+  %y = moe.layer %x router(%wg : tensor<?x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c2_hidden(%x: tensor<?x16xf32>, %wg: tensor<4x32xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'router' must be [E, D] = [4, 16], got [4, 32] (layer_c2)}}
+  %y = moe.layer %x router(%wg : tensor<4x32xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c2_too_many_experts(%x: tensor<?x16xf32>, %wg: tensor<2147483648x16xf32>, %w1: tensor<2147483648x8x16xf32>, %w2: tensor<2147483648x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op the number of experts E = 2147483648 exceeds 2147483647: expert indices are i32 (layer_c2)}}
+  %y = moe.layer %x router(%wg : tensor<2147483648x16xf32>) w1(%w1 : tensor<2147483648x8x16xf32>) w2(%w2 : tensor<2147483648x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c3_bias_expert_choice(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %b: tensor<4xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'bias' is only allowed with token-choice routing (layer_c3)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) bias(%b : tensor<4xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 2> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c3_capacity_exceeds_tokens(%x: tensor<8x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<8x16xf32> {
+  // expected-error @+1 {{'moe.layer' op expert-choice capacity = 9 exceeds the number of tokens T = 8 (layer_c3)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 9> activation relu : tensor<8x16xf32> -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+func.func @layer_c3_expert_choice_rows(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op E·C = 4·536870912 exceeds 2147483647: row offsets are i32 (layer_c3)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 536870912> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c3_token_choice_rows(%x: tensor<1073741824x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<1073741824x16xf32> {
+  // expected-error @+1 {{'moe.layer' op T·k = 1073741824·2 exceeds 2147483647: row offsets are i32 (layer_c3)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 2, scoring = softmax> activation relu : tensor<1073741824x16xf32> -> tensor<1073741824x16xf32>
+  return %y : tensor<1073741824x16xf32>
+}
+
+// -----
+
+// The routing constraints of moe.route hold for moe.layer, with E the
+// router's row count; their diagnostics carry the moe.route labels.
+func.func @route_c2_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op k = 5 exceeds the number of experts E = 4 (route_c2)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 5, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @route_c3_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op num_groups = 3 does not divide the number of experts E = 4 (route_c3)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid, num_groups = 3, topk_groups = 1> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @route_c6_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %b: tensor<8xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'bias' must be [E] = [4], got [8] (route_c6)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) bias(%b : tensor<8xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_w1_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] (rank 3), got [8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_w1_experts(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<5x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] = [4, 8, 16], got [5, 8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<5x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_w1_hidden(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x32xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] = [4, 8, 16], got [4, 8, 32] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x32xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_w3(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x4x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w3' must be [E, F, D] = [4, 8, 16], got [4, 4, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x4x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_w2_transposed(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x8x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w2' must be [E, D, F] = [4, 16, 8], got [4, 8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_missing_shared_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_gate_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %g: tensor<1x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_gate(%g : tensor<1x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_w3_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s3: tensor<8x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w3(%s3 : tensor<8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_w1_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<1x8x16xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w1' must be [S, D] (rank 2), got [1, 8, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<1x8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_w1_hidden(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x32xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w1' must be [S, D] = [8, 16], got [8, 32] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x32xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_w3(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s3: tensor<4x16xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w3' must be [S, D] = [8, 16], got [4, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w3(%s3 : tensor<4x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<8x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w2' must be [D, S] = [16, 8], got [8, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_gate(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %g: tensor<2x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_gate' must be [1, D] = [1, 16], got [2, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) shared_gate(%g : tensor<2x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c6_drop(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op expert-choice routing takes no drop policy, capacity or capacity_factor: its capacity is part of the routing (layer_c6)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 2> activation relu drop position capacity 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c6_capacity(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op expert-choice routing takes no drop policy, capacity or capacity_factor: its capacity is part of the routing (layer_c6)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 2> activation relu capacity_factor 1.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// The capacity constraints of moe.dispatch hold for moe.layer; their
+// diagnostics carry the moe.dispatch labels.
+func.func @dispatch_c4_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op capacity and capacity_factor need a drop policy (position or score); drop policy 'none' is dropless (dispatch_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu capacity_factor 1.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @dispatch_c5_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op capacity = 0 must be at least 1 (dispatch_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu drop score capacity 0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+//===----------------------------------------------------------------------===//
+// moe.route
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @route_c1_rank(%l: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'logits' must be [T, E] (rank 2), got [8] (route_c1)}}
+  %w, %i = moe.route %l <k = 1, scoring = softmax> : tensor<8xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  return
+}
+
+// -----
+
+func.func @route_c1_dynamic_experts(%l: tensor<16x?xf32>) {
+  // expected-error @+1 {{'moe.route' op 'logits' must have a static number of experts E (dimension 1), got [16, ?] (route_c1)}}
+  %w, %i = moe.route %l <k = 1, scoring = softmax> : tensor<16x?xf32> -> tensor<16x1xf32>, tensor<16x1xi32>
+  return
+}
+
+// -----
+
+func.func @route_c1_too_many_experts(%l: tensor<?x2147483648xf32>) {
+  // expected-error @+1 {{'moe.route' op the number of experts E = 2147483648 exceeds 2147483647: expert indices are i32 (route_c1)}}
+  %w, %i = moe.route %l <k = 1, scoring = softmax> : tensor<?x2147483648xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+  return
+}
+
+// -----
+
+func.func @route_c2(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op k = 9 exceeds the number of experts E = 8 (route_c2)}}
+  %w, %i = moe.route %l <k = 9, scoring = softmax> : tensor<?x8xf32> -> tensor<?x9xf32>, tensor<?x9xi32>
+  return
+}
+
+// -----
+
+func.func @route_c3(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op num_groups = 3 does not divide the number of experts E = 8 (route_c3)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 3, topk_groups = 2> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c4(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op k = 5 exceeds the 4 experts eligible in topk_groups = 2 groups of 2 (route_c4)}}
+  %w, %i = moe.route %l <k = 5, scoring = sigmoid, num_groups = 4, topk_groups = 2> : tensor<?x8xf32> -> tensor<?x5xf32>, tensor<?x5xi32>
+  return
+}
+
+// -----
+
+func.func @route_c5(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op group_score = top2sum needs at least 2 experts per group, got 1 (route_c5)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 8, topk_groups = 4> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c5_explicit_top2sum(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op group_score = top2sum needs at least 2 experts per group, got 1 (route_c5)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 8, topk_groups = 4, group_score = top2sum> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c6_length(%l: tensor<?x8xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{'moe.route' op 'bias' must be [E] = [8], got [4] (route_c6)}}
+  %w, %i = moe.route %l bias(%b : tensor<4xf32>) <k = 2, scoring = sigmoid> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c6_rank(%l: tensor<?x8xf32>, %b: tensor<1x8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'bias' must be [E] = [8], got [1, 8] (route_c6)}}
+  %w, %i = moe.route %l bias(%b : tensor<1x8xf32>) <k = 2, scoring = sigmoid> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c7_weights_k(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'weights' must be [T, k] = [?, 2], got [?, 3] (route_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c7_indices_tokens(%l: tensor<16x8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'indices' must be [T, k] = [16, 2], got [8, 2] (route_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<8x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c7_dynamic_k(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'weights' must be [T, k] = [?, 2], got [?, ?] (route_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<?x8xf32> -> tensor<?x?xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c7_rank(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'indices' must be [T, k] = [?, 2], got [?, 2, 1] (route_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2x1xi32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moe.route_expert_choice
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @route_expert_choice_c1_rank(%l: tensor<16x8x1xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op 'logits' must be [T, E] (rank 2), got [16, 8, 1] (route_expert_choice_c1)}}
+  %ids, %w = moe.route_expert_choice %l capacity 4 : tensor<16x8x1xf32> -> tensor<8x4xi32>, tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c1_dynamic_experts(%l: tensor<16x?xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op 'logits' must have a static number of experts E (dimension 1), got [16, ?] (route_expert_choice_c1)}}
+  %ids, %w = moe.route_expert_choice %l capacity 4 : tensor<16x?xf32> -> tensor<8x4xi32>, tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c1_too_many_experts(%l: tensor<?x4294967296xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op the number of experts E = 4294967296 exceeds 2147483647: expert indices are i32 (route_expert_choice_c1)}}
+  %ids, %w = moe.route_expert_choice %l capacity 1 : tensor<?x4294967296xf32> -> tensor<4294967296x1xi32>, tensor<4294967296x1xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c2_zero(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op capacity = 0 must be at least 1 (route_expert_choice_c2)}}
+  %ids, %w = moe.route_expert_choice %l capacity 0 : tensor<?x8xf32> -> tensor<8x0xi32>, tensor<8x0xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c2_exceeds_tokens(%l: tensor<16x8xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op capacity = 17 exceeds the number of tokens T = 16 (route_expert_choice_c2)}}
+  %ids, %w = moe.route_expert_choice %l capacity 17 : tensor<16x8xf32> -> tensor<8x17xi32>, tensor<8x17xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c3_token_ids(%l: tensor<16x8xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op 'token_ids' must be [E, C] = [8, 4], got [8, 3] (route_expert_choice_c3)}}
+  %ids, %w = moe.route_expert_choice %l capacity 4 : tensor<16x8xf32> -> tensor<8x3xi32>, tensor<8x4xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c3_weights(%l: tensor<16x8xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op 'weights' must be [E, C] = [8, 4], got [4, 4] (route_expert_choice_c3)}}
+  %ids, %w = moe.route_expert_choice %l capacity 4 : tensor<16x8xf32> -> tensor<8x4xi32>, tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @route_expert_choice_c3_dynamic(%l: tensor<16x8xf32>) {
+  // expected-error @+1 {{'moe.route_expert_choice' op 'token_ids' must be [E, C] = [8, 4], got [?, 4] (route_expert_choice_c3)}}
+  %ids, %w = moe.route_expert_choice %l capacity 4 : tensor<16x8xf32> -> tensor<?x4xi32>, tensor<8x4xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moe.dispatch
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @dispatch_c1(%x: tensor<64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'x' must be [T, D] (rank 2), got [64] (dispatch_c1)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c2_rank(%x: tensor<?x64xf32>, %i: tensor<?xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'indices' must be [T, k] (rank 2), got [?] (dispatch_c2)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c2_dynamic_k(%x: tensor<?x64xf32>, %i: tensor<?x?xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'indices' must have a static k (dimension 1), got [?, ?] (dispatch_c2)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?x?xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c2_tokens(%x: tensor<16x64xf32>, %i: tensor<8x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'indices' must be [T, k] = [16, 2], got [8, 2] (dispatch_c2)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<16x64xf32>, tensor<8x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c2_weights(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x1xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'weights' must be [T, k] = [?, 2], got [?, 1] (dispatch_c2)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x1xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c3(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op experts = 0 must be at least 1 (dispatch_c3)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 0 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<1xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c3_too_many_experts(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op the number of experts E = 9223372036854775807 exceeds 2147483647: expert indices are i32 (dispatch_c3)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 9223372036854775807 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<?xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c4_dropless_capacity(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op capacity and capacity_factor need a drop policy (position or score); drop policy 'none' is dropless (dispatch_c4)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 capacity 4 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c4_neither(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op drop policy 'position' needs exactly one of capacity and capacity_factor (dispatch_c4)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop position : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c4_both(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op drop policy 'score' needs exactly one of capacity and capacity_factor (dispatch_c4)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop score capacity_factor 1.0 capacity 4 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c5_capacity(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op capacity = -1 must be at least 1 (dispatch_c5)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop position capacity -1 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c5_factor_zero(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op capacity_factor = 0.000000e+00 must be finite and positive (dispatch_c5)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop position capacity_factor 0.0 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c5_factor_infinite(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op capacity_factor = INF must be finite and positive (dispatch_c5)}}
+  %r:4 = "moe.dispatch"(%x, %i, %w) <{num_experts = 8 : i64, drop_policy = #moe<drop_policy score>, capacity_factor = 0x7FF0000000000000 : f64}> : (tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32>) -> (tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>)
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_rows(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, %w: tensor<16x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'rows' must be [T*k, D] = [32, 64], got [16, 64] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<16x64xf32>, tensor<9xi32>, tensor<32xi32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_rows_hidden(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'rows' must be [T*k, D] = [?, 64], got [?, 32] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x32xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_row_tokens(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, %w: tensor<16x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'row_tokens' must be [T*k] = [32], got [16] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<32x64xf32>, tensor<9xi32>, tensor<16xi32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_row_weights(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, %w: tensor<16x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'row_weights' must be [T*k] = [32], got [32, 1] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<32x64xf32>, tensor<9xi32>, tensor<32xi32>, tensor<32x1xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_element_type(%x: tensor<?x64xbf16>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'rows' element type 'f32' must equal that of 'x' 'bf16' (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xbf16>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_row_count(%x: tensor<1073741824x64xf32>, %i: tensor<1073741824x2xi32>, %w: tensor<1073741824x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op T·k = 1073741824·2 exceeds 2147483647: row offsets are i32 (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<1073741824x64xf32>, tensor<1073741824x2xi32>, tensor<1073741824x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_row_count_overflow(%x: tensor<4611686018427387904x64xf32>, %i: tensor<4611686018427387904x4xi32>, %w: tensor<4611686018427387904x4xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op T·k = 4611686018427387904·4 exceeds 2147483647: row offsets are i32 (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<4611686018427387904x64xf32>, tensor<4611686018427387904x4xi32>, tensor<4611686018427387904x4xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c7(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'offsets' must be [E+1] = [9], got [8] (dispatch_c7)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<8xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c7_dynamic(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'offsets' must be [E+1] = [9], got [?] (dispatch_c7)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<?xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moe.grouped_matmul
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @grouped_matmul_c1_lhs_rank(%a: tensor<64xf32>, %b: tensor<8x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'lhs' must be [N, K] (rank 2), got [64] (grouped_matmul_c1)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<9xi32>) : tensor<64xf32>, tensor<8x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c1_rhs_rank(%a: tensor<?x64xf32>, %b: tensor<128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'rhs' must be [E, M, K] (rank 3), got [128, 64] (grouped_matmul_c1)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<9xi32>) : tensor<?x64xf32>, tensor<128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c1_dynamic_groups(%a: tensor<?x64xf32>, %b: tensor<?x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'rhs' must have a static number of groups E (dimension 0), got [?, 128, 64] (grouped_matmul_c1)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<9xi32>) : tensor<?x64xf32>, tensor<?x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c1_contraction(%a: tensor<?x64xf32>, %b: tensor<8x128x32xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'rhs' must be [E, M, K] = [8, 128, 64], got [8, 128, 32] (grouped_matmul_c1)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<9xi32>) : tensor<?x64xf32>, tensor<8x128x32xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c1_too_many_groups(%a: tensor<?x64xf32>, %b: tensor<9223372036854775807x128x64xf32>, %o: tensor<?xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op the number of groups E = 9223372036854775807 exceeds 2147483647: offsets are i32 (grouped_matmul_c1)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<?xi32>) : tensor<?x64xf32>, tensor<9223372036854775807x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c2(%a: tensor<?x64xf32>, %b: tensor<8x128x64xf32>, %o: tensor<8xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'offsets' must be [E+1] = [9], got [8] (grouped_matmul_c2)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<8xi32>) : tensor<?x64xf32>, tensor<8x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c3_columns(%a: tensor<?x64xf32>, %b: tensor<8x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'result' must be [N, M] = [?, 128], got [?, 64] (grouped_matmul_c3)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<9xi32>) : tensor<?x64xf32>, tensor<8x128x64xf32> -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_c3_rows(%a: tensor<32x64xf32>, %b: tensor<8x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul' op 'result' must be [N, M] = [32, 128], got [16, 128] (grouped_matmul_c3)}}
+  %h = moe.grouped_matmul %a, %b offsets(%o : tensor<9xi32>) : tensor<32x64xf32>, tensor<8x128x64xf32> -> tensor<16x128xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moe.experts
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @experts_c1(%r: tensor<2x?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'rows' must be [N, D] (rank 2), got [2, ?, 16] (experts_c1)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation relu : tensor<2x?x16xf32> -> tensor<2x?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_w1_rank(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w1' must be [E, F, D] (rank 3), got [8, 16] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_dynamic_experts(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<?x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w1' must have a static number of experts E (dimension 0), got [?, 8, 16] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<?x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_w1_hidden(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x32xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w1' must be [E, F, D] = [4, 8, 16], got [4, 8, 32] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x32xf32>) w2(%w2 : tensor<4x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_w3(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x8xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w3' must be [E, F, D] = [4, 8, 16], got [4, 8, 8] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x8xf32>) w2(%w2 : tensor<4x16x8xf32>) activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_w2(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<2x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w2' must be [E, D, F] = [4, 16, 8], got [2, 16, 8] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<2x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_too_many_experts(%r: tensor<?x16xf32>, %o: tensor<?xi32>, %w1: tensor<3000000000x8x16xf32>, %w2: tensor<3000000000x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op the number of experts E = 3000000000 exceeds 2147483647: expert indices are i32 (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<?xi32>) w1(%w1 : tensor<3000000000x8x16xf32>) w2(%w2 : tensor<3000000000x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c3(%r: tensor<?x16xf32>, %o: tensor<4xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'offsets' must be [E+1] = [5], got [4] (experts_c3)}}
+  %y = moe.experts %r offsets(%o : tensor<4xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c4_shape(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op result type 'tensor<32x16xf32>' must equal the type of 'rows' 'tensor<?x16xf32>' (experts_c4)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<32x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c4_element_type(%r: tensor<?x16xbf16>, %o: tensor<5xi32>, %w1: tensor<4x8x16xbf16>, %w2: tensor<4x16x8xbf16>) {
+  // expected-error @+1 {{'moe.experts' op result type 'tensor<?x16xf32>' must equal the type of 'rows' 'tensor<?x16xbf16>' (experts_c4)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xbf16>) w2(%w2 : tensor<4x16x8xbf16>) activation relu : tensor<?x16xbf16> -> tensor<?x16xf32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moe.combine
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @combine_c1(%y: tensor<32xf32>, %t: tensor<32xi32>, %w: tensor<32xf32>, %acc: tensor<16x64xf32>) {
+  // expected-error @+1 {{'moe.combine' op 'rows' must be [N, D] (rank 2), got [32] (combine_c1)}}
+  %out = moe.combine %y tokens(%t : tensor<32xi32>) weights(%w : tensor<32xf32>) into %acc : tensor<32xf32> -> tensor<16x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_c2_tokens(%y: tensor<32x64xf32>, %t: tensor<16xi32>, %w: tensor<32xf32>, %acc: tensor<16x64xf32>) {
+  // expected-error @+1 {{'moe.combine' op 'row_tokens' must be [N] = [32], got [16] (combine_c2)}}
+  %out = moe.combine %y tokens(%t : tensor<16xi32>) weights(%w : tensor<32xf32>) into %acc : tensor<32x64xf32> -> tensor<16x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_c2_weights(%y: tensor<32x64xf32>, %t: tensor<?xi32>, %w: tensor<32x1xf32>, %acc: tensor<16x64xf32>) {
+  // expected-error @+1 {{'moe.combine' op 'row_weights' must be [N] = [32], got [32, 1] (combine_c2)}}
+  %out = moe.combine %y tokens(%t : tensor<?xi32>) weights(%w : tensor<32x1xf32>) into %acc : tensor<32x64xf32> -> tensor<16x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_c3_rank(%y: tensor<32x64xf32>, %t: tensor<32xi32>, %w: tensor<32xf32>, %acc: tensor<64xf32>) {
+  // expected-error @+1 {{'moe.combine' op 'acc' must be [T, D] (rank 2), got [64] (combine_c3)}}
+  %out = moe.combine %y tokens(%t : tensor<32xi32>) weights(%w : tensor<32xf32>) into %acc : tensor<32x64xf32> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_c3_hidden(%y: tensor<32x64xf32>, %t: tensor<32xi32>, %w: tensor<32xf32>, %acc: tensor<16x32xf32>) {
+  // expected-error @+1 {{'moe.combine' op 'acc' must be [T, D] = [16, 64], got [16, 32] (combine_c3)}}
+  %out = moe.combine %y tokens(%t : tensor<32xi32>) weights(%w : tensor<32xf32>) into %acc : tensor<32x64xf32> -> tensor<16x32xf32>
+  return
+}
+
+// -----
+
+// The custom form names one type for acc and result; the generic form can
+// name two.
+func.func @combine_c4(%y: tensor<32x64xf32>, %t: tensor<32xi32>, %w: tensor<32xf32>, %acc: tensor<16x64xf32>) {
+  // expected-error @+1 {{'moe.combine' op failed to verify that all of {acc, result} have same type}}
+  %out = "moe.combine"(%y, %t, %w, %acc) : (tensor<32x64xf32>, tensor<32xi32>, tensor<32xf32>, tensor<16x64xf32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_c4_element_type(%y: tensor<32x64xf32>, %t: tensor<32xi32>, %w: tensor<32xf32>, %acc: tensor<16x64xf32>) {
+  // expected-error @+1 {{'moe.combine' op failed to verify that all of {acc, result} have same type}}
+  %out = "moe.combine"(%y, %t, %w, %acc) : (tensor<32x64xf32>, tensor<32xi32>, tensor<32xf32>, tensor<16x64xf32>) -> tensor<16x64xbf16>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// moe.all_to_all
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @all_to_all_c1(%r: tensor<?x64xf32>, %s: tensor<0xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op ranks = 0 must be at least 1 (all_to_all_c1)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 0 : tensor<?x64xf32>, tensor<0xi32> -> tensor<?x64xf32>, tensor<0xi32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_c2_rows_rank(%r: tensor<64xf32>, %s: tensor<4xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op 'rows' must be [N, D] (rank 2), got [64] (all_to_all_c2)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 4 : tensor<64xf32>, tensor<4xi32> -> tensor<?x64xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_c2_send_counts(%r: tensor<?x64xf32>, %s: tensor<3xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op 'send_counts' must be [R] = [4], got [3] (all_to_all_c2)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 4 : tensor<?x64xf32>, tensor<3xi32> -> tensor<?x64xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_c2_recv_counts(%r: tensor<?x64xf32>, %s: tensor<4xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op 'recv_counts' must be [R] = [4], got [?] (all_to_all_c2)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 4 : tensor<?x64xf32>, tensor<4xi32> -> tensor<?x64xf32>, tensor<?xi32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_c3_rank(%r: tensor<?x64xf32>, %s: tensor<4xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op 'result' must be [M, D] (rank 2), got [?, 64, 1] (all_to_all_c3)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 4 : tensor<?x64xf32>, tensor<4xi32> -> tensor<?x64x1xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_c3_hidden(%r: tensor<?x64xf32>, %s: tensor<4xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op 'result' must be [M, D] = [?, 64], got [?, 32] (all_to_all_c3)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 4 : tensor<?x64xf32>, tensor<4xi32> -> tensor<?x32xf32>, tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @all_to_all_c3_element_type(%r: tensor<?x64xf32>, %s: tensor<4xi32>) {
+  // expected-error @+1 {{'moe.all_to_all' op 'result' element type 'bf16' must equal that of 'rows' 'f32' (all_to_all_c3)}}
+  %recv, %counts = moe.all_to_all %r, %s ranks 4 : tensor<?x64xf32>, tensor<4xi32> -> tensor<?x64xbf16>, tensor<4xi32>
+  return
+}
