@@ -1,5 +1,100 @@
 //===- Pipelines.cpp - moe pass pipelines ---------------------------------===//
+//
+// moe-cpu-pipeline: moe IR to the LLVM dialect for the host CPU. Each stage
+// is a function so that the optimized paths replace one stage and keep the
+// others (see Pipelines.h).
+//
+//===----------------------------------------------------------------------===//
 
 #include "moe/Pipelines/Pipelines.h"
 
-void mlir::moe::registerMoEPipelines() {}
+#include "moe/Conversion/Passes.h"
+#include "moe/Dialect/MoE/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+void mlir::moe::addMoEToTensorStage(OpPassManager &pm) {
+  pm.addPass(createMoEDecompose());
+  pm.addPass(createConvertMoEToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
+                                     const MoECPUPipelineOptions &options) {
+  // The reference lowering runs the linalg ops of stage 1 as they are, one
+  // scalar loop nest each, on one thread. Packing, tiling and vectorization
+  // of the grouped GEMMs and their multi-threading go here, on tensors,
+  // where they still see whole operations; `options.numThreads` is for
+  // them.
+  (void)pm;
+  (void)options;
+}
+
+void mlir::moe::addMoEBufferizationStage(OpPassManager &pm) {
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+}
+
+void mlir::moe::addMoECPULoweringStage(OpPassManager &pm) {
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+
+  // Math and 16-bit floats: compute math functions and bf16/f16 arithmetic
+  // in f32, use LLVM intrinsics where they exist and libm (erff, tanhf, ...)
+  // for the rest, and expand bf16 conversions into integer operations so
+  // that no soft-float runtime call is needed.
+  pm.addPass(math::createMathExtendToSupportedTypes());
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16", "f16"};
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void mlir::moe::buildMoECPUPipeline(OpPassManager &pm,
+                                    const MoECPUPipelineOptions &options) {
+  addMoEToTensorStage(pm);
+  addMoECPUKernelStage(pm, options);
+  addMoEBufferizationStage(pm);
+  addMoECPULoweringStage(pm);
+}
+
+void mlir::moe::registerMoEPipelines() {
+  PassPipelineRegistration<MoECPUPipelineOptions>(
+      "moe-cpu-pipeline",
+      "Lower moe IR (moe.layer or the step ops) on tensors to the LLVM "
+      "dialect for the host CPU: decompose, moe-to-linalg, bufferize, loops, "
+      "LLVM",
+      buildMoECPUPipeline);
+}

@@ -1,0 +1,33 @@
+//===- FloatConversion.h - f32 <-> bf16 / f16 bit conversions ---*- C++ -*-===//
+//
+// Scalar conversions between IEEE binary32 and the two 16-bit float formats
+// that checkpoints use, on raw bit patterns. Narrowing rounds to nearest,
+// ties to even, and keeps NaN a NaN.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_SUPPORT_FLOATCONVERSION_H
+#define MOE_SUPPORT_FLOATCONVERSION_H
+
+#include <cstdint>
+
+namespace mlir {
+namespace moe {
+
+/// bfloat16 bits to the f32 value they denote (exact).
+float bf16ToF32(uint16_t bits);
+
+/// f32 to bfloat16 bits, round to nearest even; NaN stays a (quiet) NaN.
+uint16_t f32ToBF16(float value);
+
+/// IEEE binary16 bits to the f32 value they denote (exact, subnormals too).
+float f16ToF32(uint16_t bits);
+
+/// f32 to IEEE binary16 bits, round to nearest even; overflow gives
+/// infinity, NaN stays a (quiet) NaN.
+uint16_t f32ToF16(float value);
+
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_SUPPORT_FLOATCONVERSION_H

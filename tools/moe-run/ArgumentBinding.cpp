@@ -1,0 +1,432 @@
+//===- ArgumentBinding.cpp - Values for the entry function's arguments ----===//
+
+#include "ArgumentBinding.h"
+
+#include "moe/Support/Npy.h"
+#include "moe/Support/Random.h"
+#include "moe/Support/Safetensors.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::run;
+
+namespace {
+
+constexpr StringLiteral kWeightAttr("moe.weight");
+
+std::string typeToString(Type type) {
+  std::string text;
+  raw_string_ostream os(text);
+  os << type;
+  return text;
+}
+
+std::string attrToString(Attribute attr) {
+  std::string text;
+  raw_string_ostream os(text);
+  os << attr;
+  return text;
+}
+
+/// Checks that `type` is something moe-run can pass: a ranked tensor, or a
+/// memref with the identity layout, of a supported element type.
+std::optional<ElementKind> getPassableKind(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return std::nullopt;
+  if (!isa<RankedTensorType, MemRefType>(shaped))
+    return std::nullopt;
+  if (auto memref = dyn_cast<MemRefType>(shaped))
+    if (!memref.getLayout().isIdentity())
+      return std::nullopt;
+  return getElementKind(shaped.getElementType());
+}
+
+//===----------------------------------------------------------------------===//
+// Inputs from .npy files
+//===----------------------------------------------------------------------===//
+
+Expected<HostTensor> readInput(const ArgumentInfo &arg, StringRef path,
+                               const BindingOptions &options) {
+  NpyDType dtype = arg.kind == ElementKind::I32   ? NpyDType::I32
+                   : arg.kind == ElementKind::I64 ? NpyDType::I64
+                                                  : NpyDType::F32;
+  Expected<NpyArray> array = readNpy(path, dtype);
+  if (!array)
+    return wrapError(array.takeError(), path);
+  if (!shapeMatches(arg.type.getShape(), array->shape))
+    return makeRunError(
+        path, formatv("expected shape {0} for {1}, found {2}",
+                      formatShape(arg.type.getShape()),
+                      describeArgument(arg, options.entryName),
+                      formatShape(array->shape)));
+  HostTensor tensor(arg.kind, array->shape);
+  if (!isFloatKind(arg.kind) || arg.kind == ElementKind::F32) {
+    std::memcpy(tensor.getData(), array->data.data(), array->data.size());
+    return tensor;
+  }
+  const float *src = reinterpret_cast<const float *>(array->data.data());
+  for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i) {
+    float value;
+    std::memcpy(&value, src + i, sizeof(value));
+    tensor.setFloat(i, value);
+  }
+  return tensor;
+}
+
+//===----------------------------------------------------------------------===//
+// Random values
+//===----------------------------------------------------------------------===//
+
+/// The shape that --random-inputs gives `arg`: its static sizes, and
+/// --tokens (default 16) for a dynamic first dimension of an input.
+Expected<SmallVector<int64_t>> getRandomShape(const ArgumentInfo &arg,
+                                              const BindingOptions &options) {
+  SmallVector<int64_t> shape(arg.type.getShape());
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (!ShapedType::isDynamic(d))
+      continue;
+    if (i == 0 && !arg.isWeight()) {
+      d = options.tokens.value_or(16);
+      continue;
+    }
+    return makeRunError(
+        options.modulePath,
+        formatv("{0}: --random-inputs needs a static size for dimension {1} "
+                "(only the token dimension 0 of an input may be dynamic)",
+                describeArgument(arg, options.entryName), i));
+  }
+  return shape;
+}
+
+Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
+                                const BindingOptions &options) {
+  if (!isFloatKind(arg.kind))
+    return makeRunError(
+        options.modulePath,
+        formatv("{0}: --random-inputs fills float arguments only; give "
+                "--input for integer arguments",
+                describeArgument(arg, options.entryName)));
+  Expected<SmallVector<int64_t>> shape = getRandomShape(arg, options);
+  if (!shape)
+    return shape.takeError();
+  HostTensor tensor(arg.kind, *shape);
+  // Weights are scaled by 1/sqrt(fan_in), fan_in being the last dimension
+  // (nn.Linear [out, in] layout), so that products stay O(1).
+  double scale = 1.0;
+  if (arg.isWeight() && !shape->empty() && shape->back() > 0)
+    scale = 1.0 / std::sqrt(static_cast<double>(shape->back()));
+  SplitMix64 generator = SplitMix64::forArgument(*options.randomSeed,
+                                                 arg.index);
+  for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i)
+    tensor.setFloat(i, static_cast<float>(generator.nextSigned() * scale));
+  return tensor;
+}
+
+//===----------------------------------------------------------------------===//
+// Weights from checkpoints
+//===----------------------------------------------------------------------===//
+
+/// The checkpoint files of --weights, searched in order.
+class Checkpoints {
+public:
+  static Expected<Checkpoints> open(ArrayRef<std::string> paths) {
+    Checkpoints result;
+    for (const std::string &path : paths) {
+      Expected<std::unique_ptr<SafetensorsFile>> file =
+          SafetensorsFile::open(path);
+      if (!file)
+        return wrapError(file.takeError(), path);
+      result.files.push_back(std::move(*file));
+    }
+    return std::move(result);
+  }
+
+  /// The first tensor called `name` and the file holding it.
+  std::pair<const SafetensorsTensor *, const SafetensorsFile *>
+  lookup(StringRef name) const {
+    for (const auto &file : files)
+      if (const SafetensorsTensor *tensor = file->lookup(name))
+        return {tensor, file.get()};
+    return {nullptr, nullptr};
+  }
+
+  std::string describeFiles() const {
+    return join(map_range(files,
+                          [](const auto &f) { return f->getPath().str(); }),
+                ",");
+  }
+
+  size_t size() const { return files.size(); }
+
+private:
+  std::vector<std::unique_ptr<SafetensorsFile>> files;
+};
+
+/// Replaces `{layer}` in a `moe.weight` template; `{e}` is kept. Rejects
+/// any other placeholder.
+Expected<std::string> expandLayer(const ArgumentInfo &arg,
+                                  const BindingOptions &options) {
+  StringRef text = *arg.weightName;
+  std::string result;
+  while (!text.empty()) {
+    size_t open = text.find('{');
+    result += text.take_front(open).str();
+    if (open == StringRef::npos)
+      break;
+    text = text.drop_front(open);
+    size_t close = text.find('}');
+    StringRef placeholder = text.take_front(
+        close == StringRef::npos ? text.size() : close + 1);
+    if (placeholder == "{e}") {
+      result += "{e}";
+    } else if (placeholder == "{layer}") {
+      if (!options.layer)
+        return makeRunError(
+            options.modulePath,
+            formatv("{0}: weight name '{1}' needs --layer N to replace "
+                    "{{layer}",
+                    describeArgument(arg, options.entryName),
+                    *arg.weightName));
+      result += std::to_string(*options.layer);
+    } else {
+      return makeRunError(
+          options.modulePath,
+          formatv("{0}: expected the placeholders {{layer} and {{e} in weight "
+                  "name '{1}', found '{2}'",
+                  describeArgument(arg, options.entryName), *arg.weightName,
+                  placeholder));
+    }
+    text = text.drop_front(placeholder.size());
+  }
+  return result;
+}
+
+/// Copies `tensor`'s elements, converted to `dst`'s element type, into
+/// `dst` starting at flat element `offset`.
+Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
+               int64_t offset) {
+  int64_t n = tensor.getNumElements();
+  size_t elementSize = getElementSize(dst.getKind());
+  char *out = dst.getData() + offset * elementSize;
+  if (dst.getKind() == ElementKind::F32)
+    return convertToF32(tensor,
+                        MutableArrayRef<float>(reinterpret_cast<float *>(out),
+                                               static_cast<size_t>(n)));
+  if (tensor.dtype == getElementKindName(dst.getKind()).upper()) {
+    std::memcpy(out, tensor.bytes.data(), tensor.bytes.size());
+    return Error::success();
+  }
+  std::vector<float> values(n);
+  if (Error err = convertToF32(tensor, values))
+    return err;
+  for (int64_t i = 0; i < n; ++i)
+    dst.setFloat(offset + i, values[i]);
+  return Error::success();
+}
+
+Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
+                                const Checkpoints &checkpoints,
+                                const BindingOptions &options) {
+  if (!isFloatKind(arg.kind))
+    return makeRunError(
+        options.modulePath,
+        formatv("{0}: expected a float element type (f32, bf16 or f16) for a "
+                "moe.weight argument",
+                describeArgument(arg, options.entryName)));
+  Expected<std::string> name = expandLayer(arg, options);
+  if (!name)
+    return name.takeError();
+
+  // Stacked weights: the argument is [E, ...], one checkpoint tensor per
+  // expert with {e} = 0..E-1.
+  bool stacked = StringRef(*name).contains("{e}");
+  ArrayRef<int64_t> argShape = arg.type.getShape();
+  if (stacked && (argShape.empty() || ShapedType::isDynamic(argShape[0])))
+    return makeRunError(
+        options.modulePath,
+        formatv("{0}: weight name '{1}' stacks experts with {{e}, which needs "
+                "a static first dimension (the number of experts)",
+                describeArgument(arg, options.entryName), *arg.weightName));
+  int64_t count = stacked ? argShape[0] : 1;
+  SmallVector<int64_t> partShape(stacked ? argShape.drop_front() : argShape);
+
+  SmallVector<const SafetensorsTensor *> parts;
+  for (int64_t e = 0; e < count; ++e) {
+    std::string partName = *name;
+    if (stacked) {
+      size_t pos;
+      while ((pos = partName.find("{e}")) != std::string::npos)
+        partName.replace(pos, 3, std::to_string(e));
+    }
+    auto [tensor, file] = checkpoints.lookup(partName);
+    std::string which =
+        stacked ? formatv(", expert {0} of {1}", e, count).str() : "";
+    if (!tensor)
+      return makeRunError(
+          checkpoints.describeFiles(),
+          formatv("weight '{0}' ({1}{2}) not found in any of the {3} "
+                  "--weights file(s)",
+                  partName, describeArgument(arg, options.entryName), which,
+                  checkpoints.size()));
+    if (!isFloatSafetensorsDType(tensor->dtype))
+      return makeRunError(
+          file->getPath(),
+          formatv("tensor '{0}': expected dtype F32, BF16 or F16 for {1}, "
+                  "found {2}",
+                  partName, describeArgument(arg, options.entryName),
+                  tensor->dtype));
+    if (!shapeMatches(partShape, tensor->shape))
+      return makeRunError(
+          file->getPath(),
+          formatv("tensor '{0}': expected shape {1} for {2}{3}, found {4}",
+                  partName, formatShape(partShape),
+                  describeArgument(arg, options.entryName), which,
+                  formatShape(tensor->shape)));
+    // Dynamic sizes are taken from the first tensor; the others must agree.
+    partShape.assign(tensor->shape.begin(), tensor->shape.end());
+    parts.push_back(tensor);
+  }
+
+  SmallVector<int64_t> shape;
+  if (stacked)
+    shape.push_back(count);
+  shape.append(partShape.begin(), partShape.end());
+  HostTensor result(arg.kind, shape);
+  int64_t offset = 0;
+  for (const SafetensorsTensor *part : parts) {
+    if (Error err = copyInto(*part, result, offset))
+      return wrapError(std::move(err), checkpoints.describeFiles());
+    offset += part->getNumElements();
+  }
+  return result;
+}
+
+} // namespace
+
+std::string run::describeArgument(const ArgumentInfo &arg,
+                                  StringRef entryName) {
+  return formatv("argument #{0} of @{1} ({2})", arg.index, entryName,
+                 typeToString(arg.type))
+      .str();
+}
+
+Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
+                             SmallVectorImpl<ArgumentInfo> &args,
+                             SmallVectorImpl<ResultInfo> &results) {
+  FunctionType type = entry.getFunctionType();
+  for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
+    std::optional<ElementKind> kind = getPassableKind(argType);
+    if (!kind)
+      return makeRunError(
+          modulePath,
+          formatv("argument #{0} of @{1}: expected a ranked tensor of f32, "
+                  "bf16, f16, i32 or i64, found {2}",
+                  i, entry.getSymName(), typeToString(argType)));
+    ArgumentInfo info;
+    info.index = i;
+    info.type = cast<ShapedType>(argType);
+    info.kind = *kind;
+    if (Attribute attr = entry.getArgAttr(i, kWeightAttr)) {
+      auto name = dyn_cast<StringAttr>(attr);
+      if (!name)
+        return makeRunError(
+            modulePath,
+            formatv("argument #{0} of @{1}: expected a string {2}, found {3}",
+                    i, entry.getSymName(), kWeightAttr,
+                    attrToString(attr)));
+      info.weightName = name.getValue().str();
+    }
+    args.push_back(info);
+  }
+  if (type.getNumResults() == 0)
+    return makeRunError(modulePath,
+                        formatv("expected @{0} to return at least one tensor, "
+                                "found no results",
+                                entry.getSymName()));
+  for (auto [i, resultType] : llvm::enumerate(type.getResults())) {
+    std::optional<ElementKind> kind = getPassableKind(resultType);
+    if (!kind)
+      return makeRunError(
+          modulePath,
+          formatv("result #{0} of @{1}: expected a ranked tensor of f32, "
+                  "bf16, f16, i32 or i64, found {2}",
+                  i, entry.getSymName(), typeToString(resultType)));
+    results.push_back({static_cast<unsigned>(i), cast<ShapedType>(resultType),
+                       *kind});
+  }
+  return Error::success();
+}
+
+Expected<std::vector<HostTensor>>
+run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
+  size_t numInputs = llvm::count_if(
+      args, [](const ArgumentInfo &arg) { return !arg.isWeight(); });
+  if (!options.inputFiles.empty() &&
+      options.inputFiles.size() != numInputs)
+    return makeRunError(
+        "--input",
+        formatv("expected {0} .npy file(s), one per non-weight argument of "
+                "@{1}, found {2}",
+                numInputs, options.entryName, options.inputFiles.size()));
+  // --tokens sizes a dynamic token dimension; a static one must agree.
+  if (options.tokens) {
+    const ArgumentInfo *first = nullptr;
+    for (const ArgumentInfo &arg : args)
+      if (!arg.isWeight() && !first)
+        first = &arg;
+    if (first && first->type.getRank() >= 1 && !first->type.isDynamicDim(0) &&
+        first->type.getDimSize(0) != *options.tokens)
+      return makeRunError(
+          "--tokens", formatv("expected {0} tokens for {1}, found --tokens "
+                              "{2}",
+                              first->type.getDimSize(0),
+                              describeArgument(*first, options.entryName),
+                              *options.tokens));
+  }
+
+  std::optional<Checkpoints> checkpoints;
+  if (!options.weightFiles.empty()) {
+    Expected<Checkpoints> opened = Checkpoints::open(options.weightFiles);
+    if (!opened)
+      return opened.takeError();
+    checkpoints = std::move(*opened);
+  }
+
+  std::vector<HostTensor> values;
+  size_t inputIndex = 0;
+  for (const ArgumentInfo &arg : args) {
+    Expected<HostTensor> value = HostTensor();
+    if (arg.isWeight() && checkpoints) {
+      value = loadWeight(arg, *checkpoints, options);
+    } else if (!arg.isWeight() && !options.inputFiles.empty()) {
+      value = readInput(arg, options.inputFiles[inputIndex++], options);
+    } else if (options.randomSeed) {
+      value = makeRandom(arg, options);
+    } else if (arg.isWeight()) {
+      value = makeRunError(
+          options.modulePath,
+          formatv("{0} is the weight '{1}': expected --weights "
+                  "FILE.safetensors or --random-inputs SEED",
+                  describeArgument(arg, options.entryName), *arg.weightName));
+    } else {
+      value = makeRunError(
+          options.modulePath,
+          formatv("{0} is an input: expected --input FILE.npy or "
+                  "--random-inputs SEED",
+                  describeArgument(arg, options.entryName)));
+    }
+    if (!value)
+      return value.takeError();
+    values.push_back(std::move(*value));
+  }
+  return values;
+}

@@ -1,0 +1,72 @@
+//===- ArgumentBinding.h - Values for the entry function's arguments -*- C++ -*-===//
+//
+// moe-run binds every argument of the entry function to a HostTensor:
+// arguments with a string attribute `moe.weight` from checkpoint tensors
+// (or the random generator), the others from .npy files (or the random
+// generator). docs/Tools.md states the rules.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_TOOLS_MOE_RUN_ARGUMENTBINDING_H
+#define MOE_TOOLS_MOE_RUN_ARGUMENTBINDING_H
+
+#include "HostTensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+namespace moe {
+namespace run {
+
+/// One argument of the entry function, as seen before lowering.
+struct ArgumentInfo {
+  unsigned index = 0;
+  ShapedType type;
+  ElementKind kind = ElementKind::F32;
+  /// The `moe.weight` name template, for weights.
+  std::optional<std::string> weightName;
+
+  bool isWeight() const { return weightName.has_value(); }
+};
+
+/// One result of the entry function, as seen before lowering.
+struct ResultInfo {
+  unsigned index = 0;
+  ShapedType type;
+  ElementKind kind = ElementKind::F32;
+};
+
+/// What the command line says about where argument values come from.
+struct BindingOptions {
+  /// The module file and entry function, for messages.
+  std::string modulePath;
+  std::string entryName;
+  std::vector<std::string> inputFiles;
+  std::optional<uint64_t> randomSeed;
+  std::optional<int64_t> tokens;
+  std::vector<std::string> weightFiles;
+  std::optional<int64_t> layer;
+};
+
+/// The arguments and results of `entry`, checked to be ranked tensors (or
+/// identity-layout memrefs) of supported element types.
+llvm::Error describeSignature(func::FuncOp entry, llvm::StringRef modulePath,
+                              llvm::SmallVectorImpl<ArgumentInfo> &args,
+                              llvm::SmallVectorImpl<ResultInfo> &results);
+
+/// A value for every argument, in order.
+llvm::Expected<std::vector<HostTensor>>
+bindArguments(llvm::ArrayRef<ArgumentInfo> args, const BindingOptions &options);
+
+/// "argument #2 of @forward (tensor<8x64xf32>)".
+std::string describeArgument(const ArgumentInfo &arg,
+                             llvm::StringRef entryName);
+
+} // namespace run
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_TOOLS_MOE_RUN_ARGUMENTBINDING_H

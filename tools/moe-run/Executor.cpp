@@ -1,0 +1,234 @@
+//===- Executor.cpp - Compiling and calling the entry function ------------===//
+
+#include "Executor.h"
+
+#include "moe/Pipelines/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/ADT/SmallPtrSet.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace llvm;
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::run;
+
+static_assert(sizeof(void *) == sizeof(int64_t),
+              "memref descriptors are read as 64-bit words");
+
+//===----------------------------------------------------------------------===//
+// DiagnosticCapture
+//===----------------------------------------------------------------------===//
+
+namespace {
+std::string formatLocation(Location loc) {
+  if (auto fileLoc = loc->findInstanceOf<FileLineColLoc>())
+    return formatv("{0}:{1}:{2}", fileLoc.getFilename().getValue(),
+                   fileLoc.getLine(), fileLoc.getColumn())
+        .str();
+  return "";
+}
+
+std::string oneLine(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+} // namespace
+
+DiagnosticCapture::DiagnosticCapture(MLIRContext *context,
+                                     std::string fallbackWhere)
+    : fallbackWhere(std::move(fallbackWhere)),
+      handler(context, [this](Diagnostic &diag) {
+        if (diag.getSeverity() != DiagnosticSeverity::Error)
+          return success();
+        if (!message) {
+          std::string loc = formatLocation(diag.getLocation());
+          where = loc.empty() ? this->fallbackWhere : loc;
+          message = oneLine(diag.str());
+        }
+        return success();
+      }) {}
+
+Error DiagnosticCapture::takeError(const Twine &what) {
+  if (!message)
+    return makeRunError(fallbackWhere, what);
+  Error err = makeRunError(*where, what + ": " + *message);
+  where.reset();
+  message.reset();
+  return err;
+}
+
+//===----------------------------------------------------------------------===//
+// Executor
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A strided memref descriptor as 64-bit words: allocated pointer, aligned
+/// pointer, offset, sizes[rank], strides[rank].
+SmallVector<int64_t> makeDescriptor(HostTensor &tensor) {
+  ArrayRef<int64_t> shape = tensor.getShape();
+  SmallVector<int64_t> words;
+  int64_t data = reinterpret_cast<intptr_t>(tensor.getData());
+  words.append({data, data, 0});
+  words.append(shape.begin(), shape.end());
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  words.append(strides.begin(), strides.end());
+  return words;
+}
+
+/// Copies the result described by `words` (rank `rank`) into a dense array.
+HostTensor readResult(const int64_t *words, int64_t rank, ElementKind kind) {
+  const char *aligned = reinterpret_cast<const char *>(words[1]);
+  int64_t offset = words[2];
+  ArrayRef<int64_t> sizes(words + 3, rank);
+  ArrayRef<int64_t> strides(words + 3 + rank, rank);
+  HostTensor result(kind, sizes);
+  size_t elementSize = getElementSize(kind);
+  int64_t n = result.getNumElements();
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t linear = offset;
+    for (int64_t d = 0; d < rank; ++d)
+      linear += index[d] * strides[d];
+    std::memcpy(result.getData() + i * elementSize,
+                aligned + linear * elementSize, elementSize);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++index[d] < sizes[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return result;
+}
+
+} // namespace
+
+Executor::~Executor() = default;
+
+Expected<std::unique_ptr<Executor>>
+Executor::compile(ModuleOp module, func::FuncOp entry,
+                  ArrayRef<ResultInfo> results, unsigned numThreads,
+                  StringRef modulePath) {
+  MLIRContext *context = module.getContext();
+  std::string entryName = entry.getSymName().str();
+
+  // The C interface gives one stable calling convention for any signature;
+  // read-only arguments keep bufferization from writing into the caller's
+  // arrays (it copies instead), so the same inputs serve every repetition.
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(context));
+  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
+    if (isa<TensorType>(entry.getArgument(i).getType()))
+      entry.setArgAttr(i, "bufferization.writable",
+                       BoolAttr::get(context, false));
+
+  DiagnosticCapture capture(context, modulePath.str());
+  PassManager pm(context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return capture.takeError("invalid pass manager options");
+  MoECPUPipelineOptions options;
+  options.numThreads = numThreads;
+  buildMoECPUPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return capture.takeError("lowering with moe-cpu-pipeline failed");
+
+  Expected<orc::JITTargetMachineBuilder> builder =
+      orc::JITTargetMachineBuilder::detectHost();
+  if (!builder)
+    return wrapError(builder.takeError(), modulePath);
+  builder->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
+  Expected<std::unique_ptr<TargetMachine>> engineMachine =
+      builder->createTargetMachine();
+  Expected<std::unique_ptr<TargetMachine>> optimizerMachine =
+      builder->createTargetMachine();
+  if (!engineMachine)
+    return wrapError(engineMachine.takeError(), modulePath);
+  if (!optimizerMachine)
+    return wrapError(optimizerMachine.takeError(), modulePath);
+
+  std::unique_ptr<Executor> executor(new Executor());
+  executor->targetMachine = std::move(*optimizerMachine);
+  executor->results.assign(results.begin(), results.end());
+  auto transformer = makeOptimizingTransformer(
+      /*optLevel=*/3, /*sizeLevel=*/0, executor->targetMachine.get());
+  ExecutionEngineOptions engineOptions;
+  engineOptions.transformer = transformer;
+  engineOptions.jitCodeGenOptLevel = CodeGenOptLevel::Aggressive;
+  engineOptions.enableGDBNotificationListener = false;
+  engineOptions.enablePerfNotificationListener = false;
+  Expected<std::unique_ptr<ExecutionEngine>> engine = ExecutionEngine::create(
+      module, engineOptions, std::move(*engineMachine));
+  if (!engine)
+    return capture.takeError("JIT compilation failed: " +
+                             toString(engine.takeError()));
+  executor->engine = std::move(*engine);
+  executor->engine->initialize();
+
+  Expected<void (*)(void **)> function =
+      executor->engine->lookupPacked("_mlir_ciface_" + entryName);
+  if (!function)
+    return makeRunError(modulePath,
+                        formatv("expected the compiled @{0} to have a C "
+                                "interface, found none: {1}",
+                                entryName, toString(function.takeError())));
+  executor->function = *function;
+  return executor;
+}
+
+Expected<std::vector<HostTensor>> Executor::call(std::vector<HostTensor> &args,
+                                                 bool keepResults) {
+  // Argument descriptors, and one block of words for the struct of result
+  // descriptors (all fields are 64-bit, so the struct has no padding).
+  SmallVector<SmallVector<int64_t>> descriptors;
+  for (HostTensor &arg : args)
+    descriptors.push_back(makeDescriptor(arg));
+  SmallVector<size_t> resultOffsets;
+  size_t resultWords = 0;
+  for (const ResultInfo &result : results) {
+    resultOffsets.push_back(resultWords);
+    resultWords += 3 + 2 * result.type.getRank();
+  }
+  SmallVector<int64_t> resultBlock(resultWords, 0);
+
+  // The C interface takes a pointer to the results, then a pointer to each
+  // argument descriptor; the packed wrapper takes a pointer to each of those
+  // pointers.
+  SmallVector<void *> pointers;
+  pointers.push_back(resultBlock.data());
+  for (SmallVector<int64_t> &descriptor : descriptors)
+    pointers.push_back(descriptor.data());
+  SmallVector<void *> packed;
+  for (void *&pointer : pointers)
+    packed.push_back(&pointer);
+  function(packed.data());
+
+  std::vector<HostTensor> values;
+  SmallPtrSet<void *, 8> argBuffers, freed;
+  for (HostTensor &arg : args)
+    argBuffers.insert(arg.getData());
+  for (auto [result, offset] : llvm::zip_equal(results, resultOffsets)) {
+    const int64_t *words = resultBlock.data() + offset;
+    if (keepResults)
+      values.push_back(readResult(words, result.type.getRank(), result.kind));
+    // The pipeline returns buffers the caller owns; never free one twice or
+    // free one of our own inputs.
+    void *allocated = reinterpret_cast<void *>(words[0]);
+    if (allocated && !argBuffers.contains(allocated) &&
+        freed.insert(allocated).second)
+      std::free(allocated);
+  }
+  return values;
+}

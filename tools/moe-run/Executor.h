@@ -1,0 +1,83 @@
+//===- Executor.h - Compiling and calling the entry function ----*- C++ -*-===//
+//
+// Lowers a module with moe-cpu-pipeline, JIT-compiles it, and calls the
+// entry function through its C interface (`_mlir_ciface_<name>`): every
+// argument is passed as a pointer to a strided memref descriptor
+// {allocated, aligned, offset, sizes[rank], strides[rank]}; the results come
+// back in a struct of such descriptors whose first argument pointer the
+// caller provides. Result buffers are allocated by the compiled code (malloc)
+// and freed here after each call.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_TOOLS_MOE_RUN_EXECUTOR_H
+#define MOE_TOOLS_MOE_RUN_EXECUTOR_H
+
+#include "ArgumentBinding.h"
+#include "HostTensor.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace llvm {
+class TargetMachine;
+} // namespace llvm
+
+namespace mlir {
+class ExecutionEngine;
+namespace moe {
+namespace run {
+
+/// Keeps the first error diagnostic emitted in a context, as one line.
+class DiagnosticCapture {
+public:
+  DiagnosticCapture(MLIRContext *context, std::string fallbackWhere);
+
+  /// A RunError from the first captured diagnostic, or `what` about the
+  /// fallback file when nothing was captured.
+  llvm::Error takeError(const llvm::Twine &what);
+
+private:
+  std::string fallbackWhere;
+  std::optional<std::string> where;
+  std::optional<std::string> message;
+  ScopedDiagnosticHandler handler;
+};
+
+/// A JIT-compiled entry function.
+class Executor {
+public:
+  ~Executor();
+
+  /// Lowers `module` with moe-cpu-pipeline (`numThreads` is passed to it)
+  /// and JIT-compiles it at -O3 for the host CPU.
+  static llvm::Expected<std::unique_ptr<Executor>>
+  compile(ModuleOp module, func::FuncOp entry,
+          llvm::ArrayRef<ResultInfo> results, unsigned numThreads,
+          llvm::StringRef modulePath);
+
+  /// Calls the entry function on `args`. With `keepResults`, returns the
+  /// results as dense arrays; otherwise returns nothing. Either way the
+  /// result buffers are freed.
+  llvm::Expected<std::vector<HostTensor>>
+  call(std::vector<HostTensor> &args, bool keepResults);
+
+private:
+  Executor() = default;
+
+  std::unique_ptr<llvm::TargetMachine> targetMachine;
+  std::unique_ptr<ExecutionEngine> engine;
+  void (*function)(void **) = nullptr;
+  llvm::SmallVector<ResultInfo> results;
+};
+
+} // namespace run
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_TOOLS_MOE_RUN_EXECUTOR_H

@@ -1,0 +1,102 @@
+//===- Flops.cpp - Useful floating-point operations of a module -----------===//
+//
+// Per moe.layer with T tokens, hidden size D, E experts of inner size F,
+// top-k routing, shared expert of inner size S (a multiply-add is 2 FLOPs):
+//   router          2·T·E·D
+//   routed experts  A · 2·D·F·(3 if gated else 2), where A is the number of
+//                   (token, expert) assignments: T·k, at most E·C under a
+//                   capacity C (given, or ceil(capacity_factor·T·k/E)), and
+//                   E·C under expert-choice routing
+//   shared expert   T · 2·D·S·(3 if gated else 2), plus 2·T·D for its gate
+// Softmax, top-k, activations and the combine are not counted.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Flops.h"
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::run;
+
+namespace {
+
+/// Sizes of values, static from their types or bound at run time.
+class SizeResolver {
+public:
+  SizeResolver(func::FuncOp entry, ArrayRef<HostTensor> args)
+      : entry(entry), args(args) {}
+
+  /// Dimension `dim` of `value`, or 0 when unknown.
+  double get(Value value, unsigned dim) const {
+    auto type = dyn_cast<ShapedType>(value.getType());
+    if (!type || !type.hasRank() || dim >= type.getRank())
+      return 0;
+    if (!type.isDynamicDim(dim))
+      return static_cast<double>(type.getDimSize(dim));
+    if (auto arg = dyn_cast<BlockArgument>(value))
+      if (arg.getOwner()->getParentOp() == entry.getOperation())
+        return static_cast<double>(args[arg.getArgNumber()].getShape()[dim]);
+    // A token count computed inside the function: the first input with a
+    // dynamic leading dimension gives it.
+    if (dim == 0)
+      for (auto [type, arg] :
+           llvm::zip(entry.getFunctionType().getInputs(), args))
+        if (auto shaped = dyn_cast<ShapedType>(type))
+          if (shaped.hasRank() && shaped.getRank() >= 1 &&
+              shaped.isDynamicDim(0))
+            return static_cast<double>(arg.getShape()[0]);
+    return 0;
+  }
+
+private:
+  mutable func::FuncOp entry;
+  ArrayRef<HostTensor> args;
+};
+
+double countLayer(LayerOp layer, const SizeResolver &sizes) {
+  double t = sizes.get(layer.getX(), 0);
+  double d = sizes.get(layer.getX(), 1);
+  double e = sizes.get(layer.getRouter(), 0);
+  double f = sizes.get(layer.getW1(), 1);
+  double flops = 2 * t * e * d;
+
+  double assignments;
+  if (RoutingAttr routing = layer.getTokenChoice()) {
+    assignments = t * static_cast<double>(routing.getK());
+    std::optional<double> capacity;
+    if (std::optional<uint64_t> c = layer.getCapacity())
+      capacity = static_cast<double>(*c);
+    else if (std::optional<APFloat> factor = layer.getCapacityFactor())
+      capacity = e > 0 ? std::ceil(factor->convertToDouble() * assignments / e)
+                       : 0;
+    if (capacity)
+      assignments = std::min(assignments, e * *capacity);
+  } else {
+    assignments =
+        e * static_cast<double>(layer.getExpertChoice().getCapacity());
+  }
+  flops += assignments * 2 * d * f * (layer.isGated() ? 3 : 2);
+
+  if (layer.hasSharedExpert()) {
+    double s = sizes.get(layer.getSharedW1(), 0);
+    flops += t * 2 * d * s * (layer.getSharedW3() ? 3 : 2);
+    if (layer.getSharedGate())
+      flops += 2 * t * d;
+  }
+  return flops;
+}
+
+} // namespace
+
+double run::countUsefulFlops(ModuleOp module, func::FuncOp entry,
+                             ArrayRef<HostTensor> args) {
+  SizeResolver sizes(entry, args);
+  double flops = 0;
+  module.walk([&](LayerOp layer) { flops += countLayer(layer, sizes); });
+  return flops;
+}

@@ -1,0 +1,165 @@
+//===- HostTensor.cpp - moe-run's host arrays and errors ------------------===//
+
+#include "HostTensor.h"
+
+#include "moe/Support/FloatConversion.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+#include <cstring>
+
+using namespace llvm;
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::run;
+
+char RunError::ID = 0;
+
+void RunError::log(raw_ostream &os) const { os << where << ": " << what; }
+
+Error run::makeRunError(const Twine &where, const Twine &what) {
+  return make_error<RunError>(where.str(), what.str());
+}
+
+Error run::wrapError(Error err, const Twine &where) {
+  std::string whereText = where.str();
+  return handleErrors(
+      std::move(err),
+      [](std::unique_ptr<RunError> e) -> Error { return Error(std::move(e)); },
+      [&](const ErrorInfoBase &e) -> Error {
+        return makeRunError(whereText, e.message());
+      });
+}
+
+std::optional<ElementKind> run::getElementKind(Type type) {
+  if (type.isF32())
+    return ElementKind::F32;
+  if (type.isBF16())
+    return ElementKind::BF16;
+  if (type.isF16())
+    return ElementKind::F16;
+  if (type.isSignlessInteger(32))
+    return ElementKind::I32;
+  if (type.isSignlessInteger(64))
+    return ElementKind::I64;
+  return std::nullopt;
+}
+
+size_t run::getElementSize(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::F32:
+  case ElementKind::I32:
+    return 4;
+  case ElementKind::BF16:
+  case ElementKind::F16:
+    return 2;
+  case ElementKind::I64:
+    return 8;
+  }
+  llvm_unreachable("unknown ElementKind");
+}
+
+bool run::isFloatKind(ElementKind kind) {
+  return kind == ElementKind::F32 || kind == ElementKind::BF16 ||
+         kind == ElementKind::F16;
+}
+
+StringRef run::getElementKindName(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::F32:
+    return "f32";
+  case ElementKind::BF16:
+    return "bf16";
+  case ElementKind::F16:
+    return "f16";
+  case ElementKind::I32:
+    return "i32";
+  case ElementKind::I64:
+    return "i64";
+  }
+  llvm_unreachable("unknown ElementKind");
+}
+
+void HostTensor::FreeDeleter::operator()(char *p) const { std::free(p); }
+
+HostTensor::HostTensor(ElementKind kind, ArrayRef<int64_t> shape)
+    : kind(kind), shape(shape) {
+  numElements = 1;
+  for (int64_t d : shape)
+    numElements *= d;
+  // Aligned to a cache line; at least one line so that the pointer is never
+  // null (compiled code may load from it before checking a zero size).
+  size_t bytes = alignTo(std::max<size_t>(getSizeInBytes(), 1), 64);
+  data.reset(static_cast<char *>(std::aligned_alloc(64, bytes)));
+  if (!data)
+    report_fatal_error("moe-run: out of memory allocating " + Twine(bytes) +
+                       " bytes");
+  std::memset(data.get(), 0, bytes);
+}
+
+void HostTensor::setFloat(int64_t i, float value) {
+  char *p = data.get();
+  switch (kind) {
+  case ElementKind::F32:
+    reinterpret_cast<float *>(p)[i] = value;
+    return;
+  case ElementKind::BF16:
+    reinterpret_cast<uint16_t *>(p)[i] = f32ToBF16(value);
+    return;
+  case ElementKind::F16:
+    reinterpret_cast<uint16_t *>(p)[i] = f32ToF16(value);
+    return;
+  case ElementKind::I32:
+  case ElementKind::I64:
+    break;
+  }
+  llvm_unreachable("setFloat on an integer HostTensor");
+}
+
+float HostTensor::getFloat(int64_t i) const {
+  const char *p = data.get();
+  switch (kind) {
+  case ElementKind::F32:
+    return reinterpret_cast<const float *>(p)[i];
+  case ElementKind::BF16:
+    return bf16ToF32(reinterpret_cast<const uint16_t *>(p)[i]);
+  case ElementKind::F16:
+    return f16ToF32(reinterpret_cast<const uint16_t *>(p)[i]);
+  case ElementKind::I32:
+  case ElementKind::I64:
+    break;
+  }
+  llvm_unreachable("getFloat on an integer HostTensor");
+}
+
+double HostTensor::getAsDouble(int64_t i) const {
+  if (kind == ElementKind::I32)
+    return reinterpret_cast<const int32_t *>(data.get())[i];
+  if (kind == ElementKind::I64)
+    return static_cast<double>(
+        reinterpret_cast<const int64_t *>(data.get())[i]);
+  return getFloat(i);
+}
+
+std::string run::formatShape(ArrayRef<int64_t> shape) {
+  return "[" +
+         join(map_range(shape,
+                        [](int64_t d) {
+                          return ShapedType::isDynamic(d) ? std::string("?")
+                                                          : std::to_string(d);
+                        }),
+              ", ") +
+         "]";
+}
+
+bool run::shapeMatches(ArrayRef<int64_t> expected, ArrayRef<int64_t> actual) {
+  if (expected.size() != actual.size())
+    return false;
+  for (auto [e, a] : llvm::zip_equal(expected, actual))
+    if (!ShapedType::isDynamic(e) && e != a)
+      return false;
+  return true;
+}

@@ -1,0 +1,369 @@
+//===- moe-run.cpp - Compile and run an MoE module on the host CPU --------===//
+//
+//   moe-run LAYER.mlir [--entry forward]
+//           [--input X.npy | --random-inputs SEED [--tokens T]]
+//           [--weights A.safetensors[,B.safetensors...] [--layer N]]
+//           [--output OUT.npy] [--repeat R] [--threads N]
+//
+// Lowers the module with moe-cpu-pipeline, JIT-compiles it, binds the entry
+// function's arguments (weights from checkpoints, inputs from .npy files or
+// a seeded generator), calls it, and writes or summarizes the result. Any
+// bad input ends with one line `error: <where>: <what>` and exit code 1.
+// docs/Tools.md is the reference.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ArgumentBinding.h"
+#include "Executor.h"
+#include "Flops.h"
+#include "HostTensor.h"
+
+#include "moe/InitAll.h"
+#include "moe/Support/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+
+using namespace llvm;
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::run;
+
+namespace {
+
+/// The command line. Built in main, after the option that libLLVM
+/// registers under the name "threads" is removed (see there).
+struct Options {
+  cl::OptionCategory category{"moe-run options"};
+
+  cl::opt<std::string> modulePath{cl::Positional, cl::Required,
+                                  cl::desc("<module.mlir>"), cl::cat(category)};
+
+  cl::opt<std::string> entryName{"entry",
+                                 cl::desc("Function to run (default: forward)"),
+                                 cl::init("forward"), cl::value_desc("name"),
+                                 cl::cat(category)};
+
+  cl::list<std::string>
+      inputFiles{"input", cl::CommaSeparated,
+                 cl::desc("Input .npy files (f32, C order), one per argument "
+                          "without a moe.weight attribute, in order"),
+                 cl::value_desc("X.npy[,Y.npy...]"), cl::cat(category)};
+
+  cl::opt<uint64_t> randomSeed{
+      "random-inputs",
+      cl::desc("Fill the arguments from the deterministic generator seeded "
+               "with SEED: every argument, or only the inputs when --weights "
+               "is given (docs/Tools.md)"),
+      cl::value_desc("SEED"), cl::cat(category)};
+
+  cl::opt<int64_t>
+      tokens{"tokens",
+             cl::desc("Token count for a dynamic first input dimension under "
+                      "--random-inputs (default 16)"),
+             cl::value_desc("T"), cl::cat(category)};
+
+  cl::list<std::string> weightFiles{
+      "weights", cl::CommaSeparated,
+      cl::desc("Checkpoints that moe.weight arguments are read from; a name "
+               "is looked up in each file in order"),
+      cl::value_desc("A.safetensors[,B.safetensors...]"), cl::cat(category)};
+
+  cl::opt<int64_t> layer{"layer",
+                         cl::desc("Replaces {layer} in moe.weight names"),
+                         cl::value_desc("N"), cl::cat(category)};
+
+  cl::list<std::string>
+      outputFiles{"output", cl::CommaSeparated,
+                  cl::desc("Write the results as .npy (f32 for float results), "
+                           "one file per result; without it a summary is "
+                           "printed"),
+                  cl::value_desc("OUT.npy[,...]"), cl::cat(category)};
+
+  cl::opt<int64_t>
+      repeat{"repeat",
+             cl::desc("After one warm-up call, time R calls; the last line "
+                      "printed is 'median_ms=<float> gflops=<float>'"),
+             cl::value_desc("R"), cl::cat(category)};
+
+  cl::opt<int64_t> threads{
+      "threads",
+      cl::desc("Threads for the compiled code (>= 1). Recorded for the "
+               "optimized CPU path; the reference pipeline is single-threaded, "
+               "so it has no effect yet"),
+      cl::value_desc("N"), cl::init(1), cl::cat(category)};
+};
+
+/// The first non-empty line of `text`, without a leading "moe-run: ".
+std::string firstLine(StringRef text, StringRef argv0) {
+  for (StringRef line : split(text, '\n')) {
+    line = line.trim();
+    if (line.empty())
+      continue;
+    line.consume_front(argv0);
+    line.consume_front(":");
+    return line.trim().str();
+  }
+  return "invalid command line";
+}
+
+Error checkAtLeast(const cl::opt<int64_t> &option, StringRef name,
+                   int64_t minimum) {
+  if (option.getNumOccurrences() && option < minimum)
+    return makeRunError("--" + name, formatv("expected an integer >= {0}, "
+                                             "found {1}",
+                                             minimum, option.getValue()));
+  return Error::success();
+}
+
+Error validateOptions(const Options &opts) {
+  if (Error err = checkAtLeast(opts.repeat, "repeat", 1))
+    return err;
+  if (Error err = checkAtLeast(opts.threads, "threads", 1))
+    return err;
+  if (Error err = checkAtLeast(opts.tokens, "tokens", 1))
+    return err;
+  if (Error err = checkAtLeast(opts.layer, "layer", 0))
+    return err;
+  if (!opts.inputFiles.empty() && opts.randomSeed.getNumOccurrences())
+    return makeRunError("--input", "expected either --input or "
+                                   "--random-inputs, found both");
+  if (opts.tokens.getNumOccurrences() && !opts.randomSeed.getNumOccurrences())
+    return makeRunError("--tokens",
+                        "expected --random-inputs with --tokens (with --input "
+                        "the token count comes from the .npy file)");
+  return Error::success();
+}
+
+/// The entry function, with its absence explained.
+Expected<func::FuncOp> findEntry(ModuleOp module, const Options &opts) {
+  auto entry = module.lookupSymbol<func::FuncOp>(opts.entryName);
+  if (entry && !entry.isExternal() && entry.isPublic())
+    return entry;
+  if (entry)
+    return makeRunError(opts.modulePath,
+                        formatv("expected @{0} (--entry) to be a public "
+                                "function with a body, found {1}",
+                                opts.entryName.getValue(),
+                                entry.isExternal() ? "a declaration"
+                                                   : "a private function"));
+  SmallVector<std::string> names;
+  for (auto func : module.getOps<func::FuncOp>())
+    names.push_back("@" + func.getSymName().str());
+  return makeRunError(
+      opts.modulePath,
+      formatv("expected a function @{0} (--entry), found {1}",
+              opts.entryName.getValue(),
+              names.empty() ? std::string("no functions") : join(names, ", ")));
+}
+
+/// A result as .npy: float results are written as f32.
+NpyArray toNpy(const HostTensor &tensor) {
+  NpyArray array;
+  array.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+  int64_t n = tensor.getNumElements();
+  switch (tensor.getKind()) {
+  case ElementKind::I32:
+  case ElementKind::I64:
+    array.dtype = tensor.getKind() == ElementKind::I32 ? NpyDType::I32
+                                                       : NpyDType::I64;
+    array.data.assign(tensor.getData(),
+                      tensor.getData() + tensor.getSizeInBytes());
+    return array;
+  case ElementKind::F32:
+  case ElementKind::BF16:
+  case ElementKind::F16:
+    break;
+  }
+  array.dtype = NpyDType::F32;
+  array.data.resize(n * sizeof(float));
+  for (int64_t i = 0; i < n; ++i) {
+    float value = tensor.getFloat(i);
+    std::memcpy(array.data.data() + i * sizeof(float), &value, sizeof(value));
+  }
+  return array;
+}
+
+void printSummary(ArrayRef<HostTensor> results) {
+  for (auto [i, result] : llvm::enumerate(results)) {
+    double sum = 0, absSum = 0;
+    for (int64_t j = 0, e = result.getNumElements(); j < e; ++j) {
+      double v = result.getAsDouble(j);
+      sum += v;
+      absSum += std::fabs(v);
+    }
+    outs() << formatv("result #{0}: shape {1} {2} sum={3} abs_sum={4}\n", i,
+                      formatShape(result.getShape()),
+                      getElementKindName(result.getKind()),
+                      formatv("{0:e6}", sum), formatv("{0:e6}", absSum));
+  }
+}
+
+Error runModule(MLIRContext &context, const Options &opts) {
+  if (Error err = validateOptions(opts))
+    return err;
+
+  std::string errorMessage;
+  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
+      MemoryBuffer::getFile(opts.modulePath, /*IsText=*/true);
+  if (!file)
+    return makeRunError(opts.modulePath, "cannot open: " +
+                                        file.getError().message());
+  SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
+  DiagnosticCapture capture(&context, opts.modulePath);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+  if (!module)
+    return capture.takeError("expected a valid MLIR module");
+
+  Expected<func::FuncOp> entry = findEntry(*module, opts);
+  if (!entry)
+    return entry.takeError();
+  SmallVector<ArgumentInfo> args;
+  SmallVector<ResultInfo> results;
+  if (Error err = describeSignature(*entry, opts.modulePath, args, results))
+    return err;
+  if (!opts.outputFiles.empty() && opts.outputFiles.size() != results.size())
+    return makeRunError("--output",
+                        formatv("expected {0} .npy file(s), one per result of "
+                                "@{1}, found {2}",
+                                results.size(), opts.entryName.getValue(),
+                                opts.outputFiles.size()));
+
+  BindingOptions binding;
+  binding.modulePath = opts.modulePath;
+  binding.entryName = opts.entryName;
+  binding.inputFiles.assign(opts.inputFiles.begin(), opts.inputFiles.end());
+  if (opts.randomSeed.getNumOccurrences())
+    binding.randomSeed = opts.randomSeed.getValue();
+  if (opts.tokens.getNumOccurrences())
+    binding.tokens = opts.tokens.getValue();
+  binding.weightFiles.assign(opts.weightFiles.begin(), opts.weightFiles.end());
+  if (opts.layer.getNumOccurrences())
+    binding.layer = opts.layer.getValue();
+  Expected<std::vector<HostTensor>> values = bindArguments(args, binding);
+  if (!values)
+    return values.takeError();
+
+  // FLOPs are counted on the moe IR, before lowering.
+  double flops = countUsefulFlops(*module, *entry, *values);
+
+  Expected<std::unique_ptr<Executor>> executor = Executor::compile(
+      *module, *entry, results, static_cast<unsigned>(opts.threads.getValue()),
+      opts.modulePath);
+  if (!executor)
+    return executor.takeError();
+
+  Expected<std::vector<HostTensor>> outputs =
+      (*executor)->call(*values, /*keepResults=*/true);
+  if (!outputs)
+    return outputs.takeError();
+  if (opts.outputFiles.empty())
+    printSummary(*outputs);
+  for (auto [path, output] : llvm::zip(opts.outputFiles, *outputs))
+    if (Error err = writeNpy(path, toNpy(output)))
+      return wrapError(std::move(err), path);
+
+  if (!opts.repeat.getNumOccurrences())
+    return Error::success();
+  std::vector<double> times;
+  for (int64_t i = 0; i < opts.repeat; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    Expected<std::vector<HostTensor>> ignored =
+        (*executor)->call(*values, /*keepResults=*/false);
+    auto stop = std::chrono::steady_clock::now();
+    if (!ignored)
+      return ignored.takeError();
+    times.push_back(std::chrono::duration<double, std::milli>(stop - start)
+                        .count());
+  }
+  std::sort(times.begin(), times.end());
+  size_t mid = times.size() / 2;
+  double medianMs = times.size() % 2 ? times[mid]
+                                     : (times[mid - 1] + times[mid]) / 2;
+  double gflops = medianMs > 0 ? flops / (medianMs * 1e-3) / 1e9 : 0;
+  outs() << formatv("median_ms={0:f4} gflops={1:f3}\n", medianMs, gflops);
+  return Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM initLLVM(argc, argv);
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  InitializeNativeTargetAsmParser();
+
+  // Pass manager options (--mlir-print-ir-after-all, --mlir-timing, ...)
+  // stay available for debugging the lowering; --help lists ours only.
+  // libLLVM registers an unrelated option named "threads" at load time;
+  // moe-run's --threads replaces it.
+  auto &registered = cl::getRegisteredOptions();
+  if (auto it = registered.find("threads"); it != registered.end())
+    it->second->removeArgument();
+  Options opts;
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions(opts.category);
+  std::string clErrors;
+  raw_string_ostream clErrorStream(clErrors);
+  if (!cl::ParseCommandLineOptions(
+          argc, argv,
+          "moe-run: compile an MoE module for the host CPU and run it\n\n"
+          "  moe-run LAYER.mlir [--entry forward]\n"
+          "          [--input X.npy | --random-inputs SEED [--tokens T]]\n"
+          "          [--weights A.safetensors[,B...] [--layer N]]\n"
+          "          [--output OUT.npy] [--repeat R] [--threads N]\n\n"
+          "Arguments with a string attribute moe.weight are weights, read "
+          "from --weights ({layer} and {e} in the name are replaced; {e} "
+          "stacks the experts); the others are inputs. See docs/Tools.md.\n",
+          &clErrorStream)) {
+    errs() << "error: command line: " << firstLine(clErrors, argv[0]) << "\n";
+    return 1;
+  }
+
+  DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  moe::registerAllDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  moe::registerAllPasses();
+  MLIRContext context(registry);
+  // One-line diagnostics; keep the IR out of error messages.
+  context.printOpOnDiagnostic(false);
+  context.printStackTraceOnDiagnostic(false);
+
+  if (Error err = runModule(context, opts)) {
+    std::string message;
+    handleAllErrors(std::move(err), [&](const ErrorInfoBase &e) {
+      message = e.message();
+    });
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    outs().flush();
+    errs() << "error: " << message << "\n";
+    return 1;
+  }
+  return 0;
+}
