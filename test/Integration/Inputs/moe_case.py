@@ -55,7 +55,8 @@ def common_config(a, arch, model_type):
         "rms_norm_eps": 1e-6,
         "rope_theta": 10000.0,
         "tie_word_embeddings": False,
-        "torch_dtype": "float32",
+        "torch_dtype": {"f32": "float32", "bf16": "bfloat16",
+                        "f16": "float16"}[a.dtype],
         "transformers_version": "4.46.0",
         "bos_token_id": 1,
         "eos_token_id": 2,
@@ -293,6 +294,21 @@ def layer_spec(a):
     }
 
 
+def convert(tensors, dtype):
+    """The checkpoint's tensors in `dtype` (f32, bf16 or f16), as written."""
+    if dtype == "f32":
+        return tensors
+    if dtype == "bf16":
+        return {n: st.BF16(t) for n, t in tensors.items()}
+    return {n: t.astype(np.float16) for n, t in tensors.items()}
+
+
+def widen(tensors):
+    """What a reader gets back: bf16 as float32, others as stored."""
+    return {n: t.to_f32() if isinstance(t, st.BF16) else t
+            for n, t in tensors.items()}
+
+
 #===----------------------------------------------------------------------===#
 # Generation with seeds that keep every decision away from a tie
 #===----------------------------------------------------------------------===#
@@ -316,9 +332,9 @@ def generate(a):
         x = rng.standard_normal((a.tokens, a.hidden)).astype(np.float32)
         if a.command == "hf":
             cfg = make_config(a)
-            tensors = hf_tensors(a, cfg, rng)
-            _, stats = ref.hf_layer(cfg, tensors, a.layer, x, a.drop_policy,
-                                    a.capacity_factor)
+            tensors = convert(hf_tensors(a, cfg, rng), a.dtype)
+            _, stats = ref.hf_layer(cfg, widen(tensors), a.layer, x,
+                                    a.drop_policy, a.capacity_factor)
         else:
             spec = layer_spec(a)
             w, shapes = layer_tensors(a, rng)
@@ -430,6 +446,8 @@ def main():
     hf.add_argument("--family", required=True,
                     choices=sorted(ref.HF_FAMILIES))
     hf.add_argument("--layer", type=int, default=1)
+    hf.add_argument("--dtype", choices=["f32", "bf16", "f16"], default="f32",
+                    help="dtype of the checkpoint tensors")
     hf.add_argument("--layers", type=int, default=4)
     hf.add_argument("--act", default="silu", help="config hidden_act")
     hf.add_argument("--norm", type=int, default=1, help="norm_topk_prob")
