@@ -35,14 +35,6 @@ Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
   return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
 }
 
-/// Dynamic sizes of dim 0 of `x` when it is dynamic (the token count).
-SmallVector<Value> tokenDims(OpBuilder &b, Location loc, Value x) {
-  SmallVector<Value> dims;
-  if (cast<RankedTensorType>(x.getType()).isDynamicDim(0))
-    dims.push_back(tensor::DimOp::create(b, loc, x, 0));
-  return dims;
-}
-
 /// Sizes of every dynamic dimension of `v`, in order.
 SmallVector<Value> dynamicDims(OpBuilder &b, Location loc, Value v) {
   SmallVector<Value> dims;
@@ -69,9 +61,14 @@ Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
 Value matmulTransposeB(OpBuilder &b, Location loc, Value x, Value w,
                        Type elementType) {
   auto xType = cast<RankedTensorType>(x.getType());
-  int64_t m = cast<RankedTensorType>(w.getType()).getDimSize(0);
-  Value init = zeros(b, loc, {xType.getDimSize(0), m}, elementType,
-                     tokenDims(b, loc, x));
+  auto wType = cast<RankedTensorType>(w.getType());
+  SmallVector<Value> dynSizes;
+  if (xType.isDynamicDim(0))
+    dynSizes.push_back(tensor::DimOp::create(b, loc, x, 0));
+  if (wType.isDynamicDim(0))
+    dynSizes.push_back(tensor::DimOp::create(b, loc, w, 0));
+  Value init = zeros(b, loc, {xType.getDimSize(0), wType.getDimSize(0)},
+                     elementType, dynSizes);
   MLIRContext *ctx = b.getContext();
   AffineExpr d0, d1, d2;
   bindDims(ctx, d0, d1, d2);
