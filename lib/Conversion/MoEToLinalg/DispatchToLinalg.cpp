@@ -149,8 +149,7 @@ struct DispatchLowering {
           b, loc, f64, arith::IndexCastOp::create(b, loc, i64, numTokens));
       // ((capacity_factor · T) · k) / E, then ceil.
       Value v = arith::MulFOp::create(
-          b, loc, f64Const(capacityFactor.getValueAsDouble()),
-          tokens);
+          b, loc, f64Const(capacityFactor.getValueAsDouble()), tokens);
       v = arith::MulFOp::create(b, loc, v, f64Const(static_cast<double>(k)));
       v = arith::DivFOp::create(b, loc, v,
                                 f64Const(static_cast<double>(numExperts)));
@@ -216,11 +215,10 @@ struct DispatchLowering {
                  return ifThen(
                      nb, nl, isValidExpert(nb, nl, e), args,
                      [&](OpBuilder &tb, Location tl) -> SmallVector<Value> {
-                       Value rank =
-                           countPreceding(tb, tl, e, t, j,
-                                          tensor::ExtractOp::create(
-                                              tb, tl, weights,
-                                              ValueRange{t, j}));
+                       Value rank = countPreceding(
+                           tb, tl, e, t, j,
+                           tensor::ExtractOp::create(tb, tl, weights,
+                                                     ValueRange{t, j}));
                        Value fits = arith::CmpIOp::create(
                            tb, tl, arith::CmpIPredicate::slt, rank, capacity);
                        return {tensor::InsertOp::create(tb, tl, fits, args[0],
@@ -263,8 +261,8 @@ struct DispatchLowering {
                      orI(cmpF(arith::CmpFPredicate::OGT, w2, w),
                          andI(cmpF(arith::CmpFPredicate::OEQ, w2, w), earlier));
                  Value counts = andI(sameExpert, precedes);
-                 Value one = arith::ExtUIOp::create(nb, nl, nb.getI32Type(),
-                                                    counts);
+                 Value one =
+                     arith::ExtUIOp::create(nb, nl, nb.getI32Type(), counts);
                  return {arith::AddIOp::create(nb, nl, args[0], one)};
                })
         .front();
@@ -276,8 +274,7 @@ struct DispatchLowering {
     Value counts =
         forEachAssignment(
             b, loc, numTokens, k, Order::TokenMajor, {counts0},
-            [&](OpBuilder &nb, Location nl, Value t, Value j,
-                ValueRange args) {
+            [&](OpBuilder &nb, Location nl, Value t, Value j, ValueRange args) {
               Value kept =
                   tensor::ExtractOp::create(nb, nl, keep, ValueRange{t, j});
               return ifThen(
@@ -303,8 +300,8 @@ struct DispatchLowering {
           Value c = tensor::ExtractOp::create(nb, nl, counts, ValueRange{e});
           Value end = arith::AddIOp::create(nb, nl, args[1], c);
           Value next = arith::AddIOp::create(nb, nl, e, c1);
-          Value offsets = tensor::InsertOp::create(nb, nl, end, args[0],
-                                                   ValueRange{next});
+          Value offsets =
+              tensor::InsertOp::create(nb, nl, end, args[0], ValueRange{next});
           scf::YieldOp::create(nb, nl, ValueRange{offsets, end});
         });
     return scan.getResult(0);
@@ -322,8 +319,7 @@ struct DispatchLowering {
     Value weights0 = zeros(b, loc, {staticRows()}, b.getF32Type(), dynN);
     Value placed0 = zeros(b, loc, {numExperts}, b.getI32Type(), {});
     SmallVector<Value> results = forEachAssignment(
-        b, loc, numTokens, k, Order::TokenMajor,
-        {tokens0, weights0, placed0},
+        b, loc, numTokens, k, Order::TokenMajor, {tokens0, weights0, placed0},
         [&](OpBuilder &nb, Location nl, Value t, Value j, ValueRange args) {
           Value kept =
               tensor::ExtractOp::create(nb, nl, keep, ValueRange{t, j});
@@ -331,22 +327,21 @@ struct DispatchLowering {
               nb, nl, kept, args,
               [&](OpBuilder &tb, Location tl) -> SmallVector<Value> {
                 Value ei = toIndex(tb, tl, expertOf(tb, tl, t, j));
-                Value start = tensor::ExtractOp::create(tb, tl, offsets,
-                                                        ValueRange{ei});
-                Value done = tensor::ExtractOp::create(tb, tl, args[2],
-                                                       ValueRange{ei});
-                Value slot = toIndex(
-                    tb, tl, arith::AddIOp::create(tb, tl, start, done));
-                Value token = arith::IndexCastOp::create(
-                    tb, tl, tb.getI32Type(), t);
-                Value w =
-                    tensor::ExtractOp::create(tb, tl, weights, ValueRange{t, j});
+                Value start =
+                    tensor::ExtractOp::create(tb, tl, offsets, ValueRange{ei});
+                Value done =
+                    tensor::ExtractOp::create(tb, tl, args[2], ValueRange{ei});
+                Value slot =
+                    toIndex(tb, tl, arith::AddIOp::create(tb, tl, start, done));
+                Value token =
+                    arith::IndexCastOp::create(tb, tl, tb.getI32Type(), t);
+                Value w = tensor::ExtractOp::create(tb, tl, weights,
+                                                    ValueRange{t, j});
                 Value next =
                     arith::AddIOp::create(tb, tl, done, i32Const(tb, tl, 1));
-                return {
-                    tensor::InsertOp::create(tb, tl, token, args[0], slot),
-                    tensor::InsertOp::create(tb, tl, w, args[1], slot),
-                    tensor::InsertOp::create(tb, tl, next, args[2], ei)};
+                return {tensor::InsertOp::create(tb, tl, token, args[0], slot),
+                        tensor::InsertOp::create(tb, tl, w, args[1], slot),
+                        tensor::InsertOp::create(tb, tl, next, args[2], ei)};
               });
         });
     return {results[0], results[1]};
@@ -369,8 +364,8 @@ struct DispatchLowering {
         b, loc, rowTokens, byRow, init,
         [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
           Value zeroI32 = i32Const(nb, nl, 0);
-          Value valid = arith::CmpIOp::create(
-              nb, nl, arith::CmpIPredicate::sge, args[0], zeroI32);
+          Value valid = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                              args[0], zeroI32);
           Value row = toIndex(
               nb, nl, arith::SelectOp::create(nb, nl, valid, args[0], zeroI32));
           Value col = linalg::IndexOp::create(nb, nl, 1);

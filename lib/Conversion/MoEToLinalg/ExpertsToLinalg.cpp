@@ -61,14 +61,13 @@ namespace {
 /// Builds one group's contribution: given the group index, the first row
 /// `lo` and the row count `size` (index values) and the accumulator, returns
 /// the new accumulator.
-using GroupBody = function_ref<Value(OpBuilder &, Location, Value, Value,
-                                     Value, Value)>;
+using GroupBody =
+    function_ref<Value(OpBuilder &, Location, Value, Value, Value, Value)>;
 
 /// scf.for over the `numGroups` groups of `offsets`, threading `init` through
 /// `body` with each group's clamped row range (see the file comment).
-Value forEachGroup(OpBuilder &b, Location loc, Value offsets,
-                   int64_t numGroups, Value numRows, Value init,
-                   GroupBody body) {
+Value forEachGroup(OpBuilder &b, Location loc, Value offsets, int64_t numGroups,
+                   Value numRows, Value init, GroupBody body) {
   Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
   auto loop = scf::ForOp::create(
       b, loc, c0, indexConst(b, loc, numGroups), c1, ValueRange{init},
@@ -96,8 +95,7 @@ Value sliceRows(OpBuilder &b, Location loc, Value src, Value lo, Value size) {
 }
 
 /// `rows` written into `dest` from row `lo` on.
-Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest,
-                 Value lo) {
+Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest, Value lo) {
   SmallVector<OpFoldResult> offsets = {lo, b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, rows);
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
@@ -150,15 +148,16 @@ Value activation(OpBuilder &b, Location loc, Activation act, Value x) {
   case Activation::silu:
     return arith::MulFOp::create(b, loc, x, sigmoid(b, loc, x));
   case Activation::gelu_tanh: {
-    Value x3 = arith::MulFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
     Value inner = arith::AddFOp::create(
         b, loc, x,
         arith::MulFOp::create(b, loc, f32Const(b, loc, 0.044715), x3));
     Value t = math::TanhOp::create(
         b, loc,
-        arith::MulFOp::create(b, loc, f32Const(b, loc, std::sqrt(2.0 / llvm::numbers::pi)),
-                              inner));
+        arith::MulFOp::create(
+            b, loc, f32Const(b, loc, std::sqrt(2.0 / llvm::numbers::pi)),
+            inner));
     Value onePlus = arith::AddFOp::create(b, loc, f32Const(b, loc, 1.0), t);
     Value half = arith::MulFOp::create(b, loc, f32Const(b, loc, 0.5), x);
     return arith::MulFOp::create(b, loc, half, onePlus);
@@ -212,8 +211,7 @@ struct GroupedMatmulOpLowering : public OpConversionPattern<GroupedMatmulOp> {
     int64_t numGroups = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
     Value init = zeroAccumulator(b, loc, lhs, rhs, /*colDim=*/1);
     Value out = forEachGroup(
-        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, lhs, 0),
-        init,
+        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, lhs, 0), init,
         [&](OpBuilder &nb, Location nl, Value group, Value lo, Value size,
             Value acc) {
           Value y = matmulTransposeB(nb, nl, sliceRows(nb, nl, lhs, lo, size),
@@ -239,12 +237,12 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
     int64_t numGroups = cast<RankedTensorType>(w1.getType()).getDimSize(0);
     Value init = zeroAccumulator(b, loc, rows, w2, /*colDim=*/1);
     Value out = forEachGroup(
-        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, rows, 0),
-        init,
+        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, rows, 0), init,
         [&](OpBuilder &nb, Location nl, Value group, Value lo, Value size,
             Value acc) {
           Value x = sliceRows(nb, nl, rows, lo, size);
-          Value up = matmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w1, group));
+          Value up =
+              matmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w1, group));
           SmallVector<Value> inputs = {up};
           if (w3)
             inputs.push_back(
@@ -252,21 +250,20 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
           SmallVector<AffineMap> maps(inputs.size(),
                                       nb.getMultiDimIdentityMap(2));
           auto upType = cast<RankedTensorType>(up.getType());
-          Value hiddenInit =
-              tensor::EmptyOp::create(nb, nl, upType.getShape(),
-                                      nb.getF32Type(),
-                                      dynamicSizes(nb, nl, up));
-          Value hidden = elementwise(
-              nb, nl, inputs, maps, hiddenInit,
-              [&](OpBuilder &eb, Location el,
-                  ValueRange args) -> SmallVector<Value> {
-                Value h = activation(eb, el, act, args[0]);
-                if (w3)
-                  h = arith::MulFOp::create(eb, el, h, args[1]);
-                return {h};
-              });
-          Value y = matmulTransposeB(nb, nl, hidden,
-                                     groupMatrix(nb, nl, w2, group));
+          Value hiddenInit = tensor::EmptyOp::create(nb, nl, upType.getShape(),
+                                                     nb.getF32Type(),
+                                                     dynamicSizes(nb, nl, up));
+          Value hidden =
+              elementwise(nb, nl, inputs, maps, hiddenInit,
+                          [&](OpBuilder &eb, Location el,
+                              ValueRange args) -> SmallVector<Value> {
+                            Value h = activation(eb, el, act, args[0]);
+                            if (w3)
+                              h = arith::MulFOp::create(eb, el, h, args[1]);
+                            return {h};
+                          });
+          Value y =
+              matmulTransposeB(nb, nl, hidden, groupMatrix(nb, nl, w2, group));
           return insertRows(nb, nl, y, acc, lo);
         });
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));

@@ -74,15 +74,15 @@ AffineMap secondOf2(OpBuilder &b) {
 
 /// Reduces `src: [A, B]` f32 along B into a fresh [A] tensor starting from
 /// `start`; `combine(acc, element)` is the reduction.
-Value reduceRows(OpBuilder &b, Location loc, Value src, double start,
-                 function_ref<Value(OpBuilder &, Location, Value, Value)>
-                     combine) {
+Value reduceRows(
+    OpBuilder &b, Location loc, Value src, double start,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto type = cast<RankedTensorType>(src.getType());
   SmallVector<Value> dyn;
   if (type.isDynamicDim(0))
     dyn.push_back(tensor::DimOp::create(b, loc, src, 0));
-  Value init = filled(b, loc, {type.getDimSize(0)}, b.getF32FloatAttr(start),
-                      dyn);
+  Value init =
+      filled(b, loc, {type.getDimSize(0)}, b.getF32FloatAttr(start), dyn);
   return generic(
              b, loc, src, init, {identity2(b), firstOf2(b)},
              {utils::IteratorType::parallel, utils::IteratorType::reduction},
@@ -143,8 +143,7 @@ Value buildScores(OpBuilder &b, Location loc, Value l, Scoring scoring) {
 /// which `eligible` holds (all when null). Returns an i32 tensor
 /// [rows, k]; a slot without a candidate holds -1.
 Value buildTopK(OpBuilder &b, Location loc, int64_t staticRows, Value numRows,
-                Value numCandidates, int64_t k, PairFn score,
-                PairFn eligible) {
+                Value numCandidates, int64_t k, PairFn score, PairFn eligible) {
   SmallVector<Value> dyn;
   if (ShapedType::isDynamic(staticRows))
     dyn.push_back(numRows);
@@ -236,15 +235,15 @@ Value gatherScores(OpBuilder &b, Location loc, Value s, Value ids,
         SmallVector<Value> at = rowsAreTokens ? SmallVector<Value>{row, safeId}
                                               : SmallVector<Value>{safeId, row};
         Value v = tensor::ExtractOp::create(nb, nl, s, at);
-        return {arith::SelectOp::create(nb, nl, valid, v,
-                                        f32Const(nb, nl, 0.0))};
+        return {
+            arith::SelectOp::create(nb, nl, valid, v, f32Const(nb, nl, 0.0))};
       });
 }
 
 /// Group scores [T, G] of the selection scores `sel: [T, E]`: the sum of each
 /// group's two largest scores (top2sum) or its largest (max).
-Value buildGroupScores(OpBuilder &b, Location loc, Value sel,
-                       int64_t numGroups, GroupScore groupScore) {
+Value buildGroupScores(OpBuilder &b, Location loc, Value sel, int64_t numGroups,
+                       GroupScore groupScore) {
   auto type = cast<RankedTensorType>(sel.getType());
   int64_t t = type.getDimSize(0), e = type.getDimSize(1);
   int64_t groupSize = e / numGroups;
@@ -258,11 +257,10 @@ Value buildGroupScores(OpBuilder &b, Location loc, Value sel,
   SmallVector<Value> dyn;
   if (ShapedType::isDynamic(t))
     dyn.push_back(tensor::DimOp::create(b, loc, sel, 0));
-  Value init =
-      filled(b, loc, {t, numGroups}, b.getF32FloatAttr(kNegInf), dyn);
+  Value init = filled(b, loc, {t, numGroups}, b.getF32FloatAttr(kNegInf), dyn);
   MLIRContext *ctx = b.getContext();
-  AffineMap outMap = AffineMap::get(
-      3, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)}, ctx);
+  AffineMap outMap =
+      AffineMap::get(3, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1)}, ctx);
   SmallVector<Value> top2 = generic(
       b, loc, grouped, {init, init},
       {b.getMultiDimIdentityMap(3), outMap, outMap},
@@ -270,10 +268,10 @@ Value buildGroupScores(OpBuilder &b, Location loc, Value sel,
        utils::IteratorType::reduction},
       [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
         Value v = args[0], first = args[1], second = args[2];
-        Value beatsFirst = arith::CmpFOp::create(
-            nb, nl, arith::CmpFPredicate::OGT, v, first);
-        Value beatsSecond = arith::CmpFOp::create(
-            nb, nl, arith::CmpFPredicate::OGT, v, second);
+        Value beatsFirst =
+            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, v, first);
+        Value beatsSecond =
+            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, v, second);
         Value newFirst = arith::SelectOp::create(nb, nl, beatsFirst, v, first);
         Value newSecond = arith::SelectOp::create(
             nb, nl, beatsFirst, first,
@@ -303,20 +301,20 @@ Value buildGroupMask(OpBuilder &b, Location loc, Value topGroups,
   MLIRContext *ctx = b.getContext();
   AffineExpr d0, d1, d2;
   bindDims(ctx, d0, d1, d2);
-  return generic(
-             b, loc, topGroups, init,
-             {AffineMap::get(3, 0, {d0, d2}, ctx),
-              AffineMap::get(3, 0, {d0, d1}, ctx)},
-             {utils::IteratorType::parallel, utils::IteratorType::parallel,
-              utils::IteratorType::reduction},
-             [](OpBuilder &nb, Location nl,
-                ValueRange args) -> SmallVector<Value> {
-               Value group = arith::IndexCastOp::create(
-                   nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 1));
-               Value hit = arith::CmpIOp::create(
-                   nb, nl, arith::CmpIPredicate::eq, args[0], group);
-               return {arith::OrIOp::create(nb, nl, args[1], hit)};
-             })
+  return generic(b, loc, topGroups, init,
+                 {AffineMap::get(3, 0, {d0, d2}, ctx),
+                  AffineMap::get(3, 0, {d0, d1}, ctx)},
+                 {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                  utils::IteratorType::reduction},
+                 [](OpBuilder &nb, Location nl,
+                    ValueRange args) -> SmallVector<Value> {
+                   Value group = arith::IndexCastOp::create(
+                       nb, nl, nb.getI32Type(),
+                       linalg::IndexOp::create(nb, nl, 1));
+                   Value hit = arith::CmpIOp::create(
+                       nb, nl, arith::CmpIPredicate::eq, args[0], group);
+                   return {arith::OrIOp::create(nb, nl, args[1], hit)};
+                 })
       .front();
 }
 
@@ -352,13 +350,13 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     Value s = buildScores(b, loc, logits, routing.getScoring());
     Value sel = s;
     if (Value bias = adaptor.getBias()) {
-      sel = elementwise(
-          b, loc, {s, convertTensor(b, loc, bias, f32)},
-          {identity2(b), secondOf2(b)}, emptyLike(b, loc, s, f32),
-          [](OpBuilder &nb, Location nl,
-             ValueRange args) -> SmallVector<Value> {
-            return {arith::AddFOp::create(nb, nl, args[0], args[1])};
-          });
+      sel = elementwise(b, loc, {s, convertTensor(b, loc, bias, f32)},
+                        {identity2(b), secondOf2(b)}, emptyLike(b, loc, s, f32),
+                        [](OpBuilder &nb, Location nl,
+                           ValueRange args) -> SmallVector<Value> {
+                          return {
+                              arith::AddFOp::create(nb, nl, args[0], args[1])};
+                        });
     }
 
     // 3. Group limit: an expert is eligible when its group is selected.
@@ -367,8 +365,8 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     if (routing.hasGroups()) {
       int64_t numGroups = routing.getNumGroups();
       groupSize = numExperts / numGroups;
-      Value groupScores = buildGroupScores(b, loc, sel, numGroups,
-                                           routing.getGroupScore());
+      Value groupScores =
+          buildGroupScores(b, loc, sel, numGroups, routing.getGroupScore());
       Value topGroups = buildTopK(
           b, loc, staticTokens, numTokens, indexConst(b, loc, numGroups),
           routing.getTopkGroups(), extractAt(groupScores, false), nullptr);
@@ -376,53 +374,53 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     }
     auto inSelectedGroup = [&](OpBuilder &nb, Location nl, Value row,
                                Value expert) -> Value {
-      Value group = arith::DivUIOp::create(nb, nl, expert,
-                                           indexConst(nb, nl, groupSize));
+      Value group =
+          arith::DivUIOp::create(nb, nl, expert, indexConst(nb, nl, groupSize));
       return tensor::ExtractOp::create(nb, nl, groupMask,
                                        ValueRange{row, group});
     };
 
     // 4. Top-k experts by selection score.
-    Value indices =
-        buildTopK(b, loc, staticTokens, numTokens,
-                  indexConst(b, loc, numExperts), routing.getK(),
-                  extractAt(sel, false),
-                  groupMask ? PairFn(inSelectedGroup) : PairFn());
+    Value indices = buildTopK(b, loc, staticTokens, numTokens,
+                              indexConst(b, loc, numExperts), routing.getK(),
+                              extractAt(sel, false),
+                              groupMask ? PairFn(inSelectedGroup) : PairFn());
 
     // 5-7. Unbiased weights, normalization, scaling.
     Value weights = gatherScores(b, loc, s, indices, /*rowsAreTokens=*/true);
     if (routing.isNormalized()) {
-      Value sum = reduceRows(
-          b, loc, weights, 0.0,
-          [](OpBuilder &nb, Location nl, Value acc, Value v) {
-            return arith::AddFOp::create(nb, nl, acc, v).getResult();
-          });
+      Value sum =
+          reduceRows(b, loc, weights, 0.0,
+                     [](OpBuilder &nb, Location nl, Value acc, Value v) {
+                       return arith::AddFOp::create(nb, nl, acc, v).getResult();
+                     });
       bool addEps = routing.getScoring() == Scoring::sigmoid;
-      weights = elementwise(
-          b, loc, {weights, sum}, {identity2(b), firstOf2(b)},
-          emptyLike(b, loc, weights, f32),
-          [&](OpBuilder &nb, Location nl,
-              ValueRange args) -> SmallVector<Value> {
-            Value denom = args[1];
-            if (addEps)
-              denom = arith::AddFOp::create(nb, nl, denom,
-                                            f32Const(nb, nl, 1e-20));
-            return {arith::DivFOp::create(nb, nl, args[0], denom)};
-          });
+      weights =
+          elementwise(b, loc, {weights, sum}, {identity2(b), firstOf2(b)},
+                      emptyLike(b, loc, weights, f32),
+                      [&](OpBuilder &nb, Location nl,
+                          ValueRange args) -> SmallVector<Value> {
+                        Value denom = args[1];
+                        if (addEps)
+                          denom = arith::AddFOp::create(
+                              nb, nl, denom, f32Const(nb, nl, 1e-20));
+                        return {arith::DivFOp::create(nb, nl, args[0], denom)};
+                      });
     }
     double scaling = routing.getScalingValue();
     if (scaling != 1.0) {
-      weights = elementwise(
-          b, loc, weights, identity2(b), emptyLike(b, loc, weights, f32),
-          [&](OpBuilder &nb, Location nl,
-              ValueRange args) -> SmallVector<Value> {
-            return {arith::MulFOp::create(nb, nl, args[0],
-                                          f32Const(nb, nl, scaling))};
-          });
+      weights = elementwise(b, loc, weights, identity2(b),
+                            emptyLike(b, loc, weights, f32),
+                            [&](OpBuilder &nb, Location nl,
+                                ValueRange args) -> SmallVector<Value> {
+                              return {arith::MulFOp::create(
+                                  nb, nl, args[0], f32Const(nb, nl, scaling))};
+                            });
     }
 
-    rewriter.replaceOp(op, {castTo(b, loc, weights, op.getWeights().getType()),
-                            castTo(b, loc, indices, op.getIndices().getType())});
+    rewriter.replaceOp(op,
+                       {castTo(b, loc, weights, op.getWeights().getType()),
+                        castTo(b, loc, indices, op.getIndices().getType())});
     return success();
   }
 };
@@ -437,8 +435,7 @@ struct RouteExpertChoiceOpLowering
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     Value logits = convertTensor(b, loc, adaptor.getLogits(), b.getF32Type());
-    int64_t numExperts =
-        cast<RankedTensorType>(logits.getType()).getDimSize(1);
+    int64_t numExperts = cast<RankedTensorType>(logits.getType()).getDimSize(1);
     Value s = buildSoftmax(b, loc, logits);
 
     // Rows are experts, candidates are tokens: score(e, t) = s[t, e].
@@ -446,11 +443,10 @@ struct RouteExpertChoiceOpLowering
         buildTopK(b, loc, numExperts, indexConst(b, loc, numExperts),
                   dimSize(b, loc, logits, 0), op.getCapacity(),
                   extractAt(s, /*transposed=*/true), nullptr);
-    Value weights =
-        gatherScores(b, loc, s, tokenIds, /*rowsAreTokens=*/false);
-    rewriter.replaceOp(
-        op, {castTo(b, loc, tokenIds, op.getTokenIds().getType()),
-             castTo(b, loc, weights, op.getWeights().getType())});
+    Value weights = gatherScores(b, loc, s, tokenIds, /*rowsAreTokens=*/false);
+    rewriter.replaceOp(op,
+                       {castTo(b, loc, tokenIds, op.getTokenIds().getType()),
+                        castTo(b, loc, weights, op.getWeights().getType())});
     return success();
   }
 };

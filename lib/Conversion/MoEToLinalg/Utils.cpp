@@ -41,7 +41,7 @@ SmallVector<Value> lowering::dynamicSizes(OpBuilder &b, Location loc, Value v) {
 }
 
 Value lowering::filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                     TypedAttr value, ValueRange dynSizes) {
+                       TypedAttr value, ValueRange dynSizes) {
   Value empty =
       tensor::EmptyOp::create(b, loc, shape, value.getType(), dynSizes);
   Value scalar = arith::ConstantOp::create(b, loc, value);
@@ -49,7 +49,7 @@ Value lowering::filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 }
 
 Value lowering::zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                    Type elementType, ValueRange dynSizes) {
+                      Type elementType, ValueRange dynSizes) {
   return filled(b, loc, shape, cast<TypedAttr>(b.getZeroAttr(elementType)),
                 dynSizes);
 }
@@ -64,10 +64,10 @@ Value lowering::convertFloat(OpBuilder &b, Location loc, Value v, Type type) {
 }
 
 SmallVector<Value> lowering::generic(OpBuilder &b, Location loc,
-                                   ValueRange inputs, ValueRange inits,
-                                   ArrayRef<AffineMap> maps,
-                                   ArrayRef<utils::IteratorType> iterators,
-                                   GenericBody body) {
+                                     ValueRange inputs, ValueRange inits,
+                                     ArrayRef<AffineMap> maps,
+                                     ArrayRef<utils::IteratorType> iterators,
+                                     GenericBody body) {
   auto op = linalg::GenericOp::create(
       b, loc, inits.getTypes(), inputs, inits, maps, iterators,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -77,8 +77,8 @@ SmallVector<Value> lowering::generic(OpBuilder &b, Location loc,
 }
 
 Value lowering::elementwise(OpBuilder &b, Location loc, ValueRange inputs,
-                          ArrayRef<AffineMap> inputMaps, Value init,
-                          GenericBody body) {
+                            ArrayRef<AffineMap> inputMaps, Value init,
+                            GenericBody body) {
   int64_t rank = cast<RankedTensorType>(init.getType()).getRank();
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(rank));
@@ -88,7 +88,7 @@ Value lowering::elementwise(OpBuilder &b, Location loc, ValueRange inputs,
 }
 
 Value lowering::convertTensor(OpBuilder &b, Location loc, Value v,
-                            Type elementType) {
+                              Type elementType) {
   auto type = cast<RankedTensorType>(v.getType());
   if (type.getElementType() == elementType)
     return v;
@@ -115,7 +115,7 @@ Value lowering::sigmoid(OpBuilder &b, Location loc, Value x) {
 }
 
 Value lowering::clampIndex(OpBuilder &b, Location loc, Value v, Value lo,
-                         Value hi) {
+                           Value hi) {
   return arith::MaxSIOp::create(b, loc, lo,
                                 arith::MinSIOp::create(b, loc, v, hi));
 }

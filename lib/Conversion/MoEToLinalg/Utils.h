@@ -21,8 +21,8 @@ namespace lowering {
 
 /// Builds the body of an elementwise or reduction linalg.generic: receives
 /// the block arguments (inputs, then outputs) and returns the yielded values.
-using GenericBody = llvm::function_ref<SmallVector<Value>(
-    OpBuilder &, Location, ValueRange)>;
+using GenericBody =
+    llvm::function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 
 /// An index constant.
 Value indexConst(OpBuilder &b, Location loc, int64_t v);
