@@ -5,6 +5,7 @@
 #include "moe/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Location.h"
@@ -12,6 +13,8 @@
 
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/ExecutionEngine/Orc/Shared/ExecutorSymbolDef.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Target/TargetMachine.h"
 
@@ -175,6 +178,14 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
     return capture.takeError("JIT compilation failed: " +
                              toString(engine.takeError()));
   executor->engine = std::move(*engine);
+  // Runtime functions the lowering may call, from the MLIR C runner
+  // utilities linked into moe-run.
+  executor->engine->registerSymbols([](orc::MangleAndInterner interner) {
+    orc::SymbolMap symbols;
+    symbols[interner("memrefCopy")] = {
+        orc::ExecutorAddr::fromPtr(&memrefCopy), JITSymbolFlags::Exported};
+    return symbols;
+  });
   executor->engine->initialize();
 
   Expected<void (*)(void **)> function =

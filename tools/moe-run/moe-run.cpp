@@ -36,6 +36,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -71,14 +72,14 @@ struct Options {
                           "without a moe.weight attribute, in order"),
                  cl::value_desc("X.npy[,Y.npy...]"), cl::cat(category)};
 
-  cl::opt<uint64_t> randomSeed{
+  cl::opt<std::string> randomSeed{
       "random-inputs",
       cl::desc("Fill the arguments from the deterministic generator seeded "
                "with SEED: every argument, or only the inputs when --weights "
                "is given (docs/Tools.md)"),
       cl::value_desc("SEED"), cl::cat(category)};
 
-  cl::opt<int64_t>
+  cl::opt<std::string>
       tokens{"tokens",
              cl::desc("Token count for a dynamic first input dimension under "
                       "--random-inputs (default 16)"),
@@ -90,7 +91,7 @@ struct Options {
                "is looked up in each file in order"),
       cl::value_desc("A.safetensors[,B.safetensors...]"), cl::cat(category)};
 
-  cl::opt<int64_t> layer{"layer",
+  cl::opt<std::string> layer{"layer",
                          cl::desc("Replaces {layer} in moe.weight names"),
                          cl::value_desc("N"), cl::cat(category)};
 
@@ -101,18 +102,18 @@ struct Options {
                            "printed"),
                   cl::value_desc("OUT.npy[,...]"), cl::cat(category)};
 
-  cl::opt<int64_t>
+  cl::opt<std::string>
       repeat{"repeat",
              cl::desc("After one warm-up call, time R calls; the last line "
                       "printed is 'median_ms=<float> gflops=<float>'"),
              cl::value_desc("R"), cl::cat(category)};
 
-  cl::opt<int64_t> threads{
+  cl::opt<std::string> threads{
       "threads",
       cl::desc("Threads for the compiled code (>= 1). Recorded for the "
                "optimized CPU path; the reference pipeline is single-threaded, "
                "so it has no effect yet"),
-      cl::value_desc("N"), cl::init(1), cl::cat(category)};
+      cl::value_desc("N"), cl::cat(category)};
 };
 
 /// The first non-empty line of `text`, without a leading "moe-run: ".
@@ -121,39 +122,73 @@ std::string firstLine(StringRef text, StringRef argv0) {
     line = line.trim();
     if (line.empty())
       continue;
-    line.consume_front(argv0);
+    line.consume_front(sys::path::filename(argv0));
     line.consume_front(":");
     return line.trim().str();
   }
   return "invalid command line";
 }
 
-Error checkAtLeast(const cl::opt<int64_t> &option, StringRef name,
-                   int64_t minimum) {
-  if (option.getNumOccurrences() && option < minimum)
-    return makeRunError("--" + name, formatv("expected an integer >= {0}, "
-                                             "found {1}",
-                                             minimum, option.getValue()));
-  return Error::success();
+/// The integer value of `option`, which must be at least `minimum`, or
+/// `fallback` when the option is absent.
+Expected<int64_t> parseInteger(const cl::opt<std::string> &option,
+                               int64_t minimum, int64_t fallback) {
+  if (!option.getNumOccurrences())
+    return fallback;
+  int64_t value;
+  if (StringRef(option.getValue()).getAsInteger(10, value) || value < minimum)
+    return makeRunError("--" + option.ArgStr,
+                        formatv("expected an integer >= {0}, found '{1}'",
+                                minimum, option.getValue()));
+  return value;
 }
 
-Error validateOptions(const Options &opts) {
-  if (Error err = checkAtLeast(opts.repeat, "repeat", 1))
-    return err;
-  if (Error err = checkAtLeast(opts.threads, "threads", 1))
-    return err;
-  if (Error err = checkAtLeast(opts.tokens, "tokens", 1))
-    return err;
-  if (Error err = checkAtLeast(opts.layer, "layer", 0))
-    return err;
-  if (!opts.inputFiles.empty() && opts.randomSeed.getNumOccurrences())
+/// The command line, checked and converted.
+struct Settings {
+  int64_t repeat = 0;
+  int64_t threads = 1;
+  std::optional<int64_t> tokens;
+  std::optional<int64_t> layer;
+  std::optional<uint64_t> randomSeed;
+};
+
+Expected<Settings> validateOptions(const Options &opts) {
+  Settings settings;
+  Expected<int64_t> repeat = parseInteger(opts.repeat, 1, 0);
+  if (!repeat)
+    return repeat.takeError();
+  settings.repeat = *repeat;
+  Expected<int64_t> threads = parseInteger(opts.threads, 1, 1);
+  if (!threads)
+    return threads.takeError();
+  settings.threads = *threads;
+  Expected<int64_t> tokens = parseInteger(opts.tokens, 1, 0);
+  if (!tokens)
+    return tokens.takeError();
+  if (opts.tokens.getNumOccurrences())
+    settings.tokens = *tokens;
+  Expected<int64_t> layer = parseInteger(opts.layer, 0, 0);
+  if (!layer)
+    return layer.takeError();
+  if (opts.layer.getNumOccurrences())
+    settings.layer = *layer;
+  if (opts.randomSeed.getNumOccurrences()) {
+    uint64_t seed;
+    if (StringRef(opts.randomSeed.getValue()).getAsInteger(0, seed))
+      return makeRunError("--random-inputs",
+                          formatv("expected an unsigned 64-bit seed, found "
+                                  "'{0}'",
+                                  opts.randomSeed.getValue()));
+    settings.randomSeed = seed;
+  }
+  if (!opts.inputFiles.empty() && settings.randomSeed)
     return makeRunError("--input", "expected either --input or "
                                    "--random-inputs, found both");
-  if (opts.tokens.getNumOccurrences() && !opts.randomSeed.getNumOccurrences())
+  if (settings.tokens && !settings.randomSeed)
     return makeRunError("--tokens",
                         "expected --random-inputs with --tokens (with --input "
                         "the token count comes from the .npy file)");
-  return Error::success();
+  return settings;
 }
 
 /// The entry function, with its absence explained.
@@ -221,8 +256,9 @@ void printSummary(ArrayRef<HostTensor> results) {
 }
 
 Error runModule(MLIRContext &context, const Options &opts) {
-  if (Error err = validateOptions(opts))
-    return err;
+  Expected<Settings> settings = validateOptions(opts);
+  if (!settings)
+    return settings.takeError();
 
   std::string errorMessage;
   ErrorOr<std::unique_ptr<MemoryBuffer>> file =
@@ -256,13 +292,10 @@ Error runModule(MLIRContext &context, const Options &opts) {
   binding.modulePath = opts.modulePath;
   binding.entryName = opts.entryName;
   binding.inputFiles.assign(opts.inputFiles.begin(), opts.inputFiles.end());
-  if (opts.randomSeed.getNumOccurrences())
-    binding.randomSeed = opts.randomSeed.getValue();
-  if (opts.tokens.getNumOccurrences())
-    binding.tokens = opts.tokens.getValue();
+  binding.randomSeed = settings->randomSeed;
+  binding.tokens = settings->tokens;
   binding.weightFiles.assign(opts.weightFiles.begin(), opts.weightFiles.end());
-  if (opts.layer.getNumOccurrences())
-    binding.layer = opts.layer.getValue();
+  binding.layer = settings->layer;
   Expected<std::vector<HostTensor>> values = bindArguments(args, binding);
   if (!values)
     return values.takeError();
@@ -271,7 +304,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
   double flops = countUsefulFlops(*module, *entry, *values);
 
   Expected<std::unique_ptr<Executor>> executor = Executor::compile(
-      *module, *entry, results, static_cast<unsigned>(opts.threads.getValue()),
+      *module, *entry, results, static_cast<unsigned>(settings->threads),
       opts.modulePath);
   if (!executor)
     return executor.takeError();
@@ -286,10 +319,10 @@ Error runModule(MLIRContext &context, const Options &opts) {
     if (Error err = writeNpy(path, toNpy(output)))
       return wrapError(std::move(err), path);
 
-  if (!opts.repeat.getNumOccurrences())
+  if (!settings->repeat)
     return Error::success();
   std::vector<double> times;
-  for (int64_t i = 0; i < opts.repeat; ++i) {
+  for (int64_t i = 0; i < settings->repeat; ++i) {
     auto start = std::chrono::steady_clock::now();
     Expected<std::vector<HostTensor>> ignored =
         (*executor)->call(*values, /*keepResults=*/false);
@@ -304,7 +337,8 @@ Error runModule(MLIRContext &context, const Options &opts) {
   double medianMs = times.size() % 2 ? times[mid]
                                      : (times[mid - 1] + times[mid]) / 2;
   double gflops = medianMs > 0 ? flops / (medianMs * 1e-3) / 1e9 : 0;
-  outs() << formatv("median_ms={0:f4} gflops={1:f3}\n", medianMs, gflops);
+  outs() << formatv("useful_flops={0:f0}\n", flops);
+  outs() << formatv("median_ms={0:f6} gflops={1:f4}\n", medianMs, gflops);
   return Error::success();
 }
 
