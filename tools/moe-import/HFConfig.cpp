@@ -268,8 +268,8 @@ void readMixtral(Config &config, LayerSpec &spec) {
   checkTopK(config, spec, "num_local_experts");
   spec.scoring = Scoring::softmax;
   spec.normalize = true;
-  setExpertNames(spec, layerPrefix(spec, "block_sparse_moe"), "w1", "w3",
-                 "w2", "");
+  setExpertNames(spec, layerPrefix(spec, "block_sparse_moe"), "w1", "w3", "w2",
+                 "");
 }
 
 //===----------------------------------------------------------------------===//
@@ -299,8 +299,8 @@ void readQwenMoe(Config &config, LayerSpec &spec, bool hasSharedExpert) {
                                      "'mlp_only_layers'",
                                      spec.layer));
   if (spec.numExperts == 0)
-    return config.fail(llvm::formatv("layer {0} is dense: 'num_experts' = 0",
-                                     spec.layer));
+    return config.fail(
+        llvm::formatv("layer {0} is dense: 'num_experts' = 0", spec.layer));
   if ((spec.layer + 1) % step != 0)
     return config.fail(llvm::formatv(
         "layer {0} is dense: 'decoder_sparse_step' = {1} makes only the "
@@ -390,15 +390,13 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
   std::optional<int64_t> shared =
       config.requireIntOrNull("n_shared_experts", 0);
   // The two Hugging Face implementations default these differently for V3.
-  int64_t firstDense =
-      v3 ? config.requireInt("first_k_dense_replace", 0)
-         : config.optionalInt("first_k_dense_replace", 0, 0);
+  int64_t firstDense = v3 ? config.requireInt("first_k_dense_replace", 0)
+                          : config.optionalInt("first_k_dense_replace", 0, 0);
   int64_t freq = config.optionalInt("moe_layer_freq", 1, 1);
   bool norm = v3 ? config.requireBool("norm_topk_prob")
                  : config.optionalBool("norm_topk_prob", false);
-  double scaling =
-      config.positiveNumber("routed_scaling_factor",
-                            v3 ? std::nullopt : std::optional<double>(1.0));
+  double scaling = config.positiveNumber(
+      "routed_scaling_factor", v3 ? std::nullopt : std::optional<double>(1.0));
   std::string scoring =
       config.optionalString("scoring_func", v3 ? "sigmoid" : "softmax");
   std::string method =
@@ -408,8 +406,8 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
 
   if (!routed)
     return config.fail(llvm::formatv("layer {0} is dense: "
-                                      "'n_routed_experts' is null",
-                                      spec.layer));
+                                     "'n_routed_experts' is null",
+                                     spec.layer));
   if (spec.layer < firstDense)
     return config.fail(llvm::formatv("layer {0} is dense: "
                                      "'first_k_dense_replace' = {1} makes "
@@ -465,9 +463,8 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
 // Dispatch on model_type
 //===----------------------------------------------------------------------===//
 
-constexpr StringRef kModelTypes[] = {"mixtral",     "qwen2_moe",
-                                     "qwen3_moe",   "olmoe",
-                                     "deepseek_v2", "deepseek_v3"};
+constexpr StringRef kModelTypes[] = {"mixtral", "qwen2_moe",   "qwen3_moe",
+                                     "olmoe",   "deepseek_v2", "deepseek_v3"};
 
 } // namespace
 
@@ -492,10 +489,10 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return makeError("field 'model_type' must be a string, got " +
                      render(*typeValue));
   if (!llvm::is_contained(kModelTypes, *modelType))
-    return makeError(llvm::formatv("unknown model_type '{0}' (supported: "
-                                   "{1})",
-                                   *modelType,
-                                   llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
+    return makeError(llvm::formatv(
+        "unknown model_type '{0}' (supported: "
+        "{1})",
+        *modelType, llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
 
   LayerSpec spec;
   spec.modelType = modelType->str();

@@ -1,4 +1,4 @@
-//===- HFConfig.h - Hugging Face config.json to a MoE layer spec -*- C++ -*-===//
+//===- HFConfig.h - config.json to a MoE layer spec ------------*- C++ -*-===//
 //
 // Reads a Hugging Face `config.json` and describes one sparse MoE layer of the
 // model: sizes, routing, experts, shared expert, and the checkpoint names of

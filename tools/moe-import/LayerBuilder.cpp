@@ -39,10 +39,8 @@ Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
 } // namespace
 
 OwningOpRef<ModuleOp>
-mlir::moe::import::buildLayerModule(MLIRContext &context,
-                                    const LayerSpec &spec,
-                                    const BuildOptions &options,
-                                    Location loc) {
+mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
+                                    const BuildOptions &options, Location loc) {
   MLIRContext *ctx = &context;
   OpBuilder b(ctx);
   Type f32 = b.getF32Type();
@@ -70,10 +68,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context,
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
-  SmallVector<Type> argTypes =
-      llvm::map_to_vector(args, [](const Argument &a) -> Type {
-        return a.type;
-      });
+  SmallVector<Type> argTypes = llvm::map_to_vector(
+      args, [](const Argument &a) -> Type { return a.type; });
   RankedTensorType xType = args.front().type;
   auto func = func::FuncOp::create(b, loc, "forward",
                                    b.getFunctionType(argTypes, {xType}));

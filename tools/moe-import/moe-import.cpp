@@ -43,8 +43,7 @@ cl::opt<std::string> configPath(cl::Positional, cl::desc("<config.json>"),
 cl::opt<std::string> layerOpt("layer", cl::desc("Layer index (required)"),
                               cl::value_desc("N"), cl::cat(importCategory));
 cl::opt<std::string>
-    tokensOpt("tokens",
-              cl::desc("Static token count (default: dynamic `?`)"),
+    tokensOpt("tokens", cl::desc("Static token count (default: dynamic `?`)"),
               cl::value_desc("T"), cl::cat(importCategory));
 cl::opt<std::string> capacityFactorOpt(
     "capacity-factor",
@@ -105,8 +104,8 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
   if (capacityFactorOpt.getNumOccurrences()) {
     double factor;
     if (StringRef(capacityFactorOpt).trim().getAsDouble(factor)) {
-      message = "--capacity-factor must be a number, got '" +
-                capacityFactorOpt + "'";
+      message =
+          "--capacity-factor must be a number, got '" + capacityFactorOpt + "'";
       return failure();
     }
     if (!(std::isfinite(factor) && factor > 0)) {
