@@ -119,15 +119,17 @@ Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
   if (!shape)
     return shape.takeError();
   HostTensor tensor(arg.kind, *shape);
-  // Weights are scaled by 1/sqrt(fan_in), fan_in being the last dimension
-  // (nn.Linear [out, in] layout), so that products stay O(1).
-  double scale = 1.0;
+  // Weights are divided by sqrt(fan_in), fan_in being the last dimension
+  // (nn.Linear [out, in] layout), so that products stay O(1). The value is
+  // computed in double and rounded once to the element type.
+  double fanIn = 1.0;
   if (arg.isWeight() && !shape->empty() && shape->back() > 0)
-    scale = 1.0 / std::sqrt(static_cast<double>(shape->back()));
+    fanIn = static_cast<double>(shape->back());
+  double divisor = std::sqrt(fanIn);
   SplitMix64 generator = SplitMix64::forArgument(*options.randomSeed,
                                                  arg.index);
   for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i)
-    tensor.setFloat(i, static_cast<float>(generator.nextSigned() * scale));
+    tensor.setFloat(i, static_cast<float>(generator.nextSigned() / divisor));
   return tensor;
 }
 
