@@ -130,7 +130,7 @@ def hf_tensors(a, cfg, rng):
     n = fam.name
     t[f"model.layers.{a.layer}.input_layernorm.weight"] = np.ones(
         d, np.float32)
-    t[n("gate.weight")] = normal(e, d, fan_in=d)
+    t[n("gate.weight")] = normal(e, d, fan_in=d) * np.float32(a.router_scale)
     if cfg["model_type"] == "deepseek_v3":
         t[n("gate.e_score_correction_bias")] = rng.uniform(
             -a.bias_range, a.bias_range, e).astype(np.float32)
@@ -229,7 +229,7 @@ def layer_tensors(a, rng):
         return (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(
             np.float32)
 
-    w = {"router": normal(e, d, fan_in=d)}
+    w = {"router": normal(e, d, fan_in=d) * np.float32(a.router_scale)}
     if a.bias:
         w["bias"] = rng.uniform(-a.bias_range, a.bias_range, e).astype(
             np.float32)
@@ -436,6 +436,8 @@ def main():
         q.add_argument("--experts", type=int, default=8)
         q.add_argument("--k", type=int, default=2)
         q.add_argument("--bias-range", type=float, default=0.1)
+        q.add_argument("--router-scale", type=float, default=1.0,
+                       help="router logits' standard deviation")
         q.add_argument("--drop-policy", choices=["position", "score"])
         q.add_argument("--capacity-factor", type=float)
         q.add_argument("--expect-drops", action="store_true")

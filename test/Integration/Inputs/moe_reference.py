@@ -109,9 +109,12 @@ def topk(scores, k, margins=None, what="top-k"):
     order = np.argsort(-scores, axis=-1, kind="stable")
     idx = order[..., :k]
     vals = np.take_along_axis(scores, idx, axis=-1)
-    if margins is not None and k < scores.shape[-1]:
-        nxt = np.take_along_axis(scores, order[..., k:k + 1], axis=-1)
-        gaps = vals[..., -1:] - nxt
+    if margins is not None:
+        # The chosen set, and the order within it (best first), which
+        # decides position drops.
+        upto = min(k + 1, scores.shape[-1])
+        ranked = np.take_along_axis(scores, order[..., :upto], axis=-1)
+        gaps = ranked[..., :-1] - ranked[..., 1:]
         finite = np.isfinite(gaps)
         if finite.any():
             margins.gap(gaps[finite].min(), what)
