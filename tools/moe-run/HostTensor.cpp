@@ -5,6 +5,7 @@
 #include "moe/Support/FloatConversion.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -87,17 +88,32 @@ void HostTensor::FreeDeleter::operator()(char *p) const { std::free(p); }
 
 HostTensor::HostTensor(ElementKind kind, ArrayRef<int64_t> shape)
     : kind(kind), shape(shape) {
-  numElements = 1;
+  // Sizes come from user files and options: an overflowing or unallocatable
+  // size ends the run with moe-run's usual one-line error.
+  std::optional<int64_t> count = 1;
   for (int64_t d : shape)
-    numElements *= d;
+    if (count)
+      count = checkedMul<int64_t>(*count, d);
+  std::optional<int64_t> bytes =
+      count ? checkedMul<int64_t>(*count, getElementSize(kind)) : std::nullopt;
+  if (!bytes || *bytes > INT64_MAX - 64) {
+    errs() << "error: moe-run: expected a tensor size that fits in 64 bits, "
+              "found shape "
+           << formatShape(shape) << "\n";
+    std::exit(1);
+  }
+  numElements = *count;
   // Aligned to a cache line; at least one line so that the pointer is never
   // null (compiled code may load from it before checking a zero size).
-  size_t bytes = alignTo(std::max<size_t>(getSizeInBytes(), 1), 64);
-  data.reset(static_cast<char *>(std::aligned_alloc(64, bytes)));
-  if (!data)
-    report_fatal_error("moe-run: out of memory allocating " + Twine(bytes) +
-                       " bytes");
-  std::memset(data.get(), 0, bytes);
+  size_t allocation = alignTo(std::max<uint64_t>(*bytes, 1), 64);
+  data.reset(static_cast<char *>(std::aligned_alloc(64, allocation)));
+  if (!data) {
+    errs() << "error: moe-run: expected " << allocation
+           << " bytes of memory for a tensor of shape " << formatShape(shape)
+           << ", found the allocation failing\n";
+    std::exit(1);
+  }
+  std::memset(data.get(), 0, allocation);
 }
 
 void HostTensor::setFloat(int64_t i, float value) {
