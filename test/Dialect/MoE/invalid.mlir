@@ -159,6 +159,16 @@ func.func @layer_c2_hidden(%x: tensor<?x16xf32>, %wg: tensor<4x32xf32>, %w1: ten
 
 // -----
 
+// A size that the type of `x` leaves dynamic is fixed by the first operand
+// that has it static; later operands must agree with that.
+func.func @layer_c4_hidden_bound_by_router(%x: tensor<?x?xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x32xf32>, %w2: tensor<4x32x8xf32>) -> tensor<?x?xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] = [4, 8, 16], got [4, 8, 32] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x32xf32>) w2(%w2 : tensor<4x32x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x?xf32> -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// -----
+
 func.func @layer_c2_too_many_experts(%x: tensor<?x16xf32>, %wg: tensor<2147483648x16xf32>, %w1: tensor<2147483648x8x16xf32>, %w2: tensor<2147483648x16x8xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op the number of experts E = 2147483648 exceeds 2147483647: expert indices are i32 (layer_c2)}}
   %y = moe.layer %x router(%wg : tensor<2147483648x16xf32>) w1(%w1 : tensor<2147483648x8x16xf32>) w2(%w2 : tensor<2147483648x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
@@ -265,6 +275,14 @@ func.func @layer_c4_w2_transposed(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %
 
 // -----
 
+func.func @layer_c4_inner_bound_by_w3(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x?x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w2' must be [E, D, F] = [4, 16, 8], got [4, 16, 4] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x?x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 func.func @layer_c5_missing_shared_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
@@ -324,6 +342,14 @@ func.func @layer_c5_shared_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: 
 func.func @layer_c5_shared_gate(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %g: tensor<2x16xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op 'shared_gate' must be [1, D] = [1, 16], got [2, 16] (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) shared_gate(%g : tensor<2x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_inner_bound_by_w3(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<?x16xf32>, %s3: tensor<8x16xf32>, %s2: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w2' must be [D, S] = [16, 8], got [16, 6] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<?x16xf32>) shared_w3(%s3 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
 
@@ -463,6 +489,14 @@ func.func @route_c7_indices_tokens(%l: tensor<16x8xf32>) {
 
 // -----
 
+func.func @route_c7_tokens_bound_by_weights(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op 'indices' must be [T, k] = [16, 2], got [8, 2] (route_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<?x8xf32> -> tensor<16x2xf32>, tensor<8x2xi32>
+  return
+}
+
+// -----
+
 func.func @route_c7_dynamic_k(%l: tensor<?x8xf32>) {
   // expected-error @+1 {{'moe.route' op 'weights' must be [T, k] = [?, 2], got [?, ?] (route_c7)}}
   %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<?x8xf32> -> tensor<?x?xf32>, tensor<?x2xi32>
@@ -591,6 +625,14 @@ func.func @dispatch_c2_weights(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: te
 
 // -----
 
+func.func @dispatch_c2_tokens_bound_by_indices(%x: tensor<?x64xf32>, %i: tensor<16x2xi32>, %w: tensor<8x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'weights' must be [T, k] = [16, 2], got [8, 2] (dispatch_c2)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<16x2xi32>, tensor<8x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
 func.func @dispatch_c3(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
   // expected-error @+1 {{'moe.dispatch' op experts = 0 must be at least 1 (dispatch_c3)}}
   %r:4 = moe.dispatch %x, %i, %w experts 0 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<1xi32>, tensor<?xi32>, tensor<?xf32>
@@ -687,6 +729,22 @@ func.func @dispatch_c6_row_weights(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, 
 
 // -----
 
+func.func @dispatch_c6_rows_bound_by_indices(%x: tensor<?x64xf32>, %i: tensor<16x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'rows' must be [T*k, D] = [32, 64], got [16, 64] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<16x2xi32>, tensor<?x2xf32> -> tensor<16x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_row_weights_bound_by_row_tokens(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'row_weights' must be [T*k] = [32], got [16] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<32xi32>, tensor<16xf32>
+  return
+}
+
+// -----
+
 func.func @dispatch_c6_element_type(%x: tensor<?x64xbf16>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
   // expected-error @+1 {{'moe.dispatch' op 'rows' element type 'f32' must equal that of 'x' 'bf16' (dispatch_c6)}}
   %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xbf16>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
@@ -698,6 +756,14 @@ func.func @dispatch_c6_element_type(%x: tensor<?x64xbf16>, %i: tensor<?x2xi32>, 
 func.func @dispatch_c6_row_count(%x: tensor<1073741824x64xf32>, %i: tensor<1073741824x2xi32>, %w: tensor<1073741824x2xf32>) {
   // expected-error @+1 {{'moe.dispatch' op T·k = 1073741824·2 exceeds 2147483647: row offsets are i32 (dispatch_c6)}}
   %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<1073741824x64xf32>, tensor<1073741824x2xi32>, tensor<1073741824x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_row_count_tokens_from_indices(%x: tensor<?x64xf32>, %i: tensor<1073741824x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op T·k = 1073741824·2 exceeds 2147483647: row offsets are i32 (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 : tensor<?x64xf32>, tensor<1073741824x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
   return
 }
 
@@ -847,6 +913,22 @@ func.func @experts_c2_w2(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x
 
 // -----
 
+func.func @experts_c2_hidden_bound_by_w1(%r: tensor<?x?xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x32x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w2' must be [E, D, F] = [4, 16, 8], got [4, 32, 8] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x32x8xf32>) activation relu : tensor<?x?xf32> -> tensor<?x?xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c2_inner_bound_by_w3(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x?x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x4xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'w2' must be [E, D, F] = [4, 16, 8], got [4, 16, 4] (experts_c2)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x?x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x4xf32>) activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
 func.func @experts_c2_too_many_experts(%r: tensor<?x16xf32>, %o: tensor<?xi32>, %w1: tensor<3000000000x8x16xf32>, %w2: tensor<3000000000x16x8xf32>) {
   // expected-error @+1 {{'moe.experts' op the number of experts E = 3000000000 exceeds 2147483647: expert indices are i32 (experts_c2)}}
   %y = moe.experts %r offsets(%o : tensor<?xi32>) w1(%w1 : tensor<3000000000x8x16xf32>) w2(%w2 : tensor<3000000000x16x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
@@ -902,6 +984,14 @@ func.func @combine_c2_tokens(%y: tensor<32x64xf32>, %t: tensor<16xi32>, %w: tens
 func.func @combine_c2_weights(%y: tensor<32x64xf32>, %t: tensor<?xi32>, %w: tensor<32x1xf32>, %acc: tensor<16x64xf32>) {
   // expected-error @+1 {{'moe.combine' op 'row_weights' must be [N] = [32], got [32, 1] (combine_c2)}}
   %out = moe.combine %y tokens(%t : tensor<?xi32>) weights(%w : tensor<32x1xf32>) into %acc : tensor<32x64xf32> -> tensor<16x64xf32>
+  return
+}
+
+// -----
+
+func.func @combine_c2_rows_bound_by_tokens(%y: tensor<?x64xf32>, %t: tensor<32xi32>, %w: tensor<16xf32>, %acc: tensor<16x64xf32>) {
+  // expected-error @+1 {{'moe.combine' op 'row_weights' must be [N] = [32], got [16] (combine_c2)}}
+  %out = moe.combine %y tokens(%t : tensor<32xi32>) weights(%w : tensor<16xf32>) into %acc : tensor<?x64xf32> -> tensor<16x64xf32>
   return
 }
 

@@ -586,3 +586,18 @@ func.func @layer_bf16_weights_f32_tokens(%x: tensor<?x64xf32>,
          activation silu : tensor<?x64xf32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
+
+// Dynamic D and F, fixed by no operand; f64 throughout with a shared gate.
+// CHECK-LABEL: func.func @layer_f64_dynamic_hidden(
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<4x?xf64>) w1(%{{.*}} : tensor<4x?x?xf64>) w2(%{{.*}} : tensor<4x?x?xf64>) shared_w1(%{{.*}} : tensor<8x?xf64>) shared_w2(%{{.*}} : tensor<?x8xf64>) shared_gate(%{{.*}} : tensor<1x?xf64>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true> activation gelu_erf : tensor<?x?xf64> -> tensor<?x?xf64>
+func.func @layer_f64_dynamic_hidden(%x: tensor<?x?xf64>, %wg: tensor<4x?xf64>,
+    %w1: tensor<4x?x?xf64>, %w2: tensor<4x?x?xf64>, %s1: tensor<8x?xf64>,
+    %s2: tensor<?x8xf64>, %sg: tensor<1x?xf64>) -> tensor<?x?xf64> {
+  %y = moe.layer %x router(%wg : tensor<4x?xf64>)
+         w1(%w1 : tensor<4x?x?xf64>) w2(%w2 : tensor<4x?x?xf64>)
+         shared_w1(%s1 : tensor<8x?xf64>) shared_w2(%s2 : tensor<?x8xf64>)
+         shared_gate(%sg : tensor<1x?xf64>)
+         routing #moe.routing<k = 2, scoring = sigmoid, normalize = true>
+         activation gelu_erf : tensor<?x?xf64> -> tensor<?x?xf64>
+  return %y : tensor<?x?xf64>
+}

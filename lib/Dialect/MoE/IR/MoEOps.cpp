@@ -72,6 +72,25 @@ LogicalResult checkShape(Operation *op, StringRef label, StringRef name,
                            << ")";
 }
 
+/// checkShape against the sizes of the symbols `syms` (one per dimension);
+/// then binds every dynamic symbol to the static size `type` has there, so
+/// that the operands checked after this one must agree with that size.
+LogicalResult checkAndBind(Operation *op, StringRef label, StringRef name,
+                           Type type, StringRef layout,
+                           ArrayRef<int64_t *> syms,
+                           ArrayRef<unsigned> fixed = {}) {
+  SmallVector<int64_t> expected;
+  for (int64_t *sym : syms)
+    expected.push_back(*sym);
+  if (failed(checkShape(op, label, name, type, layout, expected, fixed)))
+    return failure();
+  for (auto [sym, size] :
+       llvm::zip(syms, cast<RankedTensorType>(type).getShape()))
+    if (ShapedType::isDynamic(*sym))
+      *sym = size;
+  return success();
+}
+
 /// Checks that `type` has rank `rank`; `layout` names its dimensions.
 LogicalResult checkRank(Operation *op, StringRef label, StringRef name,
                         Type type, StringRef layout, int64_t rank) {
@@ -264,12 +283,12 @@ LogicalResult LayerOp::verify() {
   if (failed(checkRank(op, "layer_c2", "router", getRouter().getType(),
                        "[E, D]", 2)) ||
       failed(checkStatic(op, "layer_c2", "router", getRouter().getType(), 0,
-                         "number of experts E")) ||
-      failed(checkShape(op, "layer_c2", "router", getRouter().getType(),
-                        "[E, D]", {dimOf(getRouter(), 0), d})))
+                         "number of experts E")))
     return failure();
   int64_t e = dimOf(getRouter(), 0);
-  if (failed(checkNumExperts(op, "layer_c2", e)))
+  if (failed(checkAndBind(op, "layer_c2", "router", getRouter().getType(),
+                          "[E, D]", {&e, &d})) ||
+      failed(checkNumExperts(op, "layer_c2", e)))
     return failure();
   // layer_c3
   if (RoutingAttr routing = getTokenChoice()) {
@@ -293,12 +312,12 @@ LogicalResult LayerOp::verify() {
                        3)))
     return failure();
   int64_t f = dimOf(getW1(), 1);
-  if (failed(checkShape(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
-                        {e, f, d})) ||
-      (getW3() && failed(checkShape(op, "layer_c4", "w3", getW3().getType(),
-                                    "[E, F, D]", {e, f, d}))) ||
-      failed(checkShape(op, "layer_c4", "w2", getW2().getType(), "[E, D, F]",
-                        {e, d, f})))
+  if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(),
+                          "[E, F, D]", {&e, &f, &d})) ||
+      (getW3() && failed(checkAndBind(op, "layer_c4", "w3", getW3().getType(),
+                                      "[E, F, D]", {&e, &f, &d}))) ||
+      failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(),
+                          "[E, D, F]", {&e, &d, &f})))
     return failure();
   // layer_c5
   bool hasW1 = static_cast<bool>(getSharedW1());
@@ -312,16 +331,18 @@ LogicalResult LayerOp::verify() {
                          getSharedW1().getType(), "[S, D]", 2)))
       return failure();
     int64_t s = dimOf(getSharedW1(), 0);
-    if (failed(checkShape(op, "layer_c5", "shared_w1",
-                          getSharedW1().getType(), "[S, D]", {s, d})) ||
+    int64_t one = 1;
+    if (failed(checkAndBind(op, "layer_c5", "shared_w1",
+                            getSharedW1().getType(), "[S, D]", {&s, &d})) ||
         (getSharedW3() &&
-         failed(checkShape(op, "layer_c5", "shared_w3",
-                           getSharedW3().getType(), "[S, D]", {s, d}))) ||
-        failed(checkShape(op, "layer_c5", "shared_w2",
-                          getSharedW2().getType(), "[D, S]", {d, s})) ||
+         failed(checkAndBind(op, "layer_c5", "shared_w3",
+                             getSharedW3().getType(), "[S, D]", {&s, &d}))) ||
+        failed(checkAndBind(op, "layer_c5", "shared_w2",
+                            getSharedW2().getType(), "[D, S]", {&d, &s})) ||
         (getSharedGate() &&
-         failed(checkShape(op, "layer_c5", "shared_gate",
-                           getSharedGate().getType(), "[1, D]", {1, d}))))
+         failed(checkAndBind(op, "layer_c5", "shared_gate",
+                             getSharedGate().getType(), "[1, D]",
+                             {&one, &d}))))
       return failure();
   }
   // layer_c6
@@ -354,10 +375,10 @@ LogicalResult RouteOp::verify() {
   // route_c7: k is static and exact; T agrees with the logits.
   int64_t k = getRouting().getK();
   return failure(
-      failed(checkShape(op, "route_c7", "weights", getWeights().getType(),
-                        "[T, k]", {t, k}, /*fixed=*/{1})) ||
-      failed(checkShape(op, "route_c7", "indices", getIndices().getType(),
-                        "[T, k]", {t, k}, /*fixed=*/{1})));
+      failed(checkAndBind(op, "route_c7", "weights", getWeights().getType(),
+                          "[T, k]", {&t, &k}, /*fixed=*/{1})) ||
+      failed(checkAndBind(op, "route_c7", "indices", getIndices().getType(),
+                          "[T, k]", {&t, &k}, /*fixed=*/{1})));
 }
 
 //===----------------------------------------------------------------------===//
@@ -411,10 +432,10 @@ LogicalResult DispatchOp::verify() {
   int64_t k = dimOf(getIndices(), 1);
   if (failed(checkStatic(op, "dispatch_c2", "indices",
                          getIndices().getType(), 1, "k")) ||
-      failed(checkShape(op, "dispatch_c2", "indices", getIndices().getType(),
-                        "[T, k]", {t, k})) ||
-      failed(checkShape(op, "dispatch_c2", "weights", getWeights().getType(),
-                        "[T, k]", {t, k})))
+      failed(checkAndBind(op, "dispatch_c2", "indices",
+                          getIndices().getType(), "[T, k]", {&t, &k})) ||
+      failed(checkAndBind(op, "dispatch_c2", "weights",
+                          getWeights().getType(), "[T, k]", {&t, &k})))
     return failure();
   // dispatch_c3
   int64_t e = getNumExperts();
@@ -429,12 +450,12 @@ LogicalResult DispatchOp::verify() {
   FailureOr<int64_t> n = mulRowCount(op, "dispatch_c6", "T·k", t, k);
   if (failed(n))
     return failure();
-  if (failed(checkShape(op, "dispatch_c6", "rows", getRows().getType(),
-                        "[T*k, D]", {*n, d})) ||
-      failed(checkShape(op, "dispatch_c6", "row_tokens",
-                        getRowTokens().getType(), "[T*k]", {*n})) ||
-      failed(checkShape(op, "dispatch_c6", "row_weights",
-                        getRowWeights().getType(), "[T*k]", {*n})))
+  if (failed(checkAndBind(op, "dispatch_c6", "rows", getRows().getType(),
+                          "[T*k, D]", {&*n, &d})) ||
+      failed(checkAndBind(op, "dispatch_c6", "row_tokens",
+                          getRowTokens().getType(), "[T*k]", {&*n})) ||
+      failed(checkAndBind(op, "dispatch_c6", "row_weights",
+                          getRowWeights().getType(), "[T*k]", {&*n})))
     return failure();
   if (getRows().getType().getElementType() !=
       getX().getType().getElementType())
@@ -498,12 +519,13 @@ LogicalResult ExpertsOp::verify() {
     return failure();
   int64_t e = dimOf(getW1(), 0), f = dimOf(getW1(), 1);
   if (failed(checkNumExperts(op, "experts_c2", e)) ||
-      failed(checkShape(op, "experts_c2", "w1", getW1().getType(),
-                        "[E, F, D]", {e, f, d})) ||
-      (getW3() && failed(checkShape(op, "experts_c2", "w3", getW3().getType(),
-                                    "[E, F, D]", {e, f, d}))) ||
-      failed(checkShape(op, "experts_c2", "w2", getW2().getType(),
-                        "[E, D, F]", {e, d, f})))
+      failed(checkAndBind(op, "experts_c2", "w1", getW1().getType(),
+                          "[E, F, D]", {&e, &f, &d})) ||
+      (getW3() &&
+       failed(checkAndBind(op, "experts_c2", "w3", getW3().getType(),
+                           "[E, F, D]", {&e, &f, &d}))) ||
+      failed(checkAndBind(op, "experts_c2", "w2", getW2().getType(),
+                          "[E, D, F]", {&e, &d, &f})))
     return failure();
   // experts_c3
   if (failed(checkShape(op, "experts_c3", "offsets", getOffsets().getType(),
@@ -529,10 +551,10 @@ LogicalResult CombineOp::verify() {
     return failure();
   int64_t n = dimOf(getRows(), 0), d = dimOf(getRows(), 1);
   // combine_c2
-  if (failed(checkShape(op, "combine_c2", "row_tokens",
-                        getRowTokens().getType(), "[N]", {n})) ||
-      failed(checkShape(op, "combine_c2", "row_weights",
-                        getRowWeights().getType(), "[N]", {n})))
+  if (failed(checkAndBind(op, "combine_c2", "row_tokens",
+                          getRowTokens().getType(), "[N]", {&n})) ||
+      failed(checkAndBind(op, "combine_c2", "row_weights",
+                          getRowWeights().getType(), "[N]", {&n})))
     return failure();
   // combine_c3
   if (failed(checkRank(op, "combine_c3", "acc", getAcc().getType(), "[T, D]",
