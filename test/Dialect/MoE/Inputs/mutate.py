@@ -228,7 +228,7 @@ def main():
     parser.add_argument("--moe-opt", default=os.environ.get("MOE_OPT"))
     parser.add_argument("--input", action="append", default=[],
                         help="PATH or PATH:OP (only functions using OP)")
-    parser.add_argument("--max-mutants", type=int, default=10000)
+    parser.add_argument("--max-mutants", type=int, default=8000)
     parser.add_argument("--batch", type=int, default=250)
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=2)
