@@ -131,7 +131,7 @@ def dump(args):
     values = [struct.unpack(fmt, data[i:i + size])[0]
               for i in range(0, len(data), size)]
     print(f"descr {header['descr']} shape {shape}")
-    print("values " + " ".join(f"{v:g}" for v in values))
+    print("values " + " ".join(f"{v:.9g}" for v in values))
 
 
 def main():
