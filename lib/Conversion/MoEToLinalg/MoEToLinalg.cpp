@@ -1,4 +1,13 @@
 //===- MoEToLinalg.cpp - the moe-to-linalg pass ---------------------------===//
+//
+// The driver of the reference lowering: every moe op but moe.layer and
+// moe.all_to_all is rewritten by the patterns of RoutingToLinalg.cpp,
+// DispatchToLinalg.cpp, ExpertsToLinalg.cpp and CombineToLinalg.cpp, each of
+// which states the exact semantics it implements. moe.layer is an error
+// (moe-decompose splits it first); moe.all_to_all is left in place for the
+// distributed runtime.
+//
+//===----------------------------------------------------------------------===//
 
 #include "moe/Conversion/Passes.h"
 
