@@ -140,8 +140,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
         Value neg = arith::NegFOp::create(nb, nl, args[1]);
         Value denom = arith::AddFOp::create(
             nb, nl, one, math::ExpOp::create(nb, nl, neg));
-        Value gate = castFloat(nb, nl, arith::DivFOp::create(nb, nl, one, denom),
-                               computeType);
+        Value gate = castFloat(
+            nb, nl, arith::DivFOp::create(nb, nl, one, denom), computeType);
         Value v = castFloat(nb, nl, args[0], computeType);
         Value r = arith::MulFOp::create(nb, nl, v, gate);
         linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
