@@ -601,3 +601,16 @@ func.func @layer_f64_dynamic_hidden(%x: tensor<?x?xf64>, %wg: tensor<4x?xf64>,
          activation gelu_erf : tensor<?x?xf64> -> tensor<?x?xf64>
   return %y : tensor<?x?xf64>
 }
+
+// #moe.routing parameters may be written in any order; they print in
+// declaration order.
+// CHECK-LABEL: func.func @route_parameters_any_order(
+// CHECK:         moe.route %{{.*}} <k = 2, scoring = sigmoid, normalize = true, num_groups = 2, topk_groups = 1, group_score = max> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_parameters_any_order(%logits: tensor<?x8xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits
+             <group_score = max, topk_groups = 1, num_groups = 2,
+              normalize = true, scoring = sigmoid, k = 2>
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}

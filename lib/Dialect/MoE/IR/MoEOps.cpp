@@ -590,7 +590,8 @@ LogicalResult AllToAllOp::verify() {
   if (failed(checkRank(op, "all_to_all_c3", "result", getResult().getType(),
                        "[M, D]", 2)) ||
       failed(checkShape(op, "all_to_all_c3", "result", getResult().getType(),
-                        "[M, D]", {dimOf(getResult(), 0), dimOf(getRows(), 1)})))
+                        "[M, D]",
+                        {dimOf(getResult(), 0), dimOf(getRows(), 1)})))
     return failure();
   if (getResult().getType().getElementType() !=
       getRows().getType().getElementType())
