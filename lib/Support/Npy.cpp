@@ -62,7 +62,8 @@ public:
     char quote = text.front();
     size_t end = text.find(quote, 1);
     if (end == StringRef::npos)
-      return makeError(formatv("malformed .npy header: unterminated {0}", what));
+      return makeError(
+          formatv("malformed .npy header: unterminated {0}", what));
     std::string result = text.slice(1, end).str();
     text = text.drop_front(end + 1);
     return result;
@@ -176,10 +177,9 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
                              major, minor));
   if (contents.size() < 8 + lengthBytes)
     return makeError("expected the .npy header length, found end of file");
-  uint64_t headerLength =
-      lengthBytes == 2
-          ? support::endian::read16le(contents.data() + 8)
-          : support::endian::read32le(contents.data() + 8);
+  uint64_t headerLength = lengthBytes == 2
+                              ? support::endian::read16le(contents.data() + 8)
+                              : support::endian::read32le(contents.data() + 8);
   size_t headerStart = 8 + lengthBytes;
   if (headerLength > contents.size() - headerStart)
     return makeError(formatv("expected a {0}-byte .npy header, found only {1} "
@@ -232,7 +232,7 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
     return makeError(formatv("malformed .npy header: expected the keys "
                              "'descr', 'fortran_order' and 'shape', found no "
                              "'{0}'",
-                             !sawDescr ? "descr"
+                             !sawDescr   ? "descr"
                              : !sawOrder ? "fortran_order"
                                          : "shape"));
   return header;
@@ -275,13 +275,14 @@ Expected<NpyArray> mlir::moe::readNpy(StringRef path, NpyDType expected) {
   }
   uint64_t available = contents.size() - header->dataOffset;
   if (available != bytes)
-    return makeError(formatv("expected {0} data bytes for shape ({1}) of "
-                             "'{2}', found {3}",
-                             bytes, join(map_range(array.shape, [](int64_t d) {
-                                           return std::to_string(d);
-                                         }),
-                                         ", "),
-                             header->descr, available));
+    return makeError(
+        formatv("expected {0} data bytes for shape ({1}) of "
+                "'{2}', found {3}",
+                bytes,
+                join(map_range(array.shape,
+                               [](int64_t d) { return std::to_string(d); }),
+                     ", "),
+                header->descr, available));
   array.data.assign(contents.begin() + header->dataOffset, contents.end());
   return array;
 }

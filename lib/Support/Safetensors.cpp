@@ -47,8 +47,7 @@ std::optional<uint64_t> getUnsigned(const json::Value &value) {
 
 /// Parses and checks one header entry against a data section of
 /// `dataSize` bytes starting at `data`.
-Expected<SafetensorsTensor> parseEntry(StringRef name,
-                                       const json::Value &value,
+Expected<SafetensorsTensor> parseEntry(StringRef name, const json::Value &value,
                                        const char *data, uint64_t dataSize) {
   auto fail = [&](const Twine &what) {
     return makeError("tensor '" + name + "': " + what);
@@ -165,8 +164,7 @@ SafetensorsFile::open(StringRef path) {
   for (const auto &[key, value] : *entries) {
     if (key == "__metadata__")
       continue;
-    Expected<SafetensorsTensor> tensor =
-        parseEntry(key, value, data, dataSize);
+    Expected<SafetensorsTensor> tensor = parseEntry(key, value, data, dataSize);
     if (!tensor)
       return tensor.takeError();
     file->tensors.try_emplace(key.str(), std::move(*tensor));
@@ -183,8 +181,7 @@ Error mlir::moe::convertToF32(const SafetensorsTensor &tensor,
                               MutableArrayRef<float> out) {
   if (static_cast<int64_t>(out.size()) != tensor.getNumElements())
     return makeError(formatv("tensor '{0}': expected {1} elements, found {2}",
-                             tensor.name, out.size(),
-                             tensor.getNumElements()));
+                             tensor.name, out.size(), tensor.getNumElements()));
   const char *src = tensor.bytes.data();
   size_t n = out.size();
   if (tensor.dtype == "F32") {

@@ -63,11 +63,10 @@ Expected<HostTensor> readInput(const ArgumentInfo &arg, StringRef path,
   if (!array)
     return wrapError(array.takeError(), path);
   if (!shapeMatches(arg.type.getShape(), array->shape))
-    return makeRunError(
-        path, formatv("expected shape {0} for {1}, found {2}",
-                      formatShape(arg.type.getShape()),
-                      describeArgument(arg, options.entryName),
-                      formatShape(array->shape)));
+    return makeRunError(path, formatv("expected shape {0} for {1}, found {2}",
+                                      formatShape(arg.type.getShape()),
+                                      describeArgument(arg, options.entryName),
+                                      formatShape(array->shape)));
   HostTensor tensor(arg.kind, array->shape);
   if (!isFloatKind(arg.kind) || arg.kind == ElementKind::F32) {
     std::memcpy(tensor.getData(), array->data.data(), array->data.size());
@@ -126,8 +125,8 @@ Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
   if (arg.isWeight() && !shape->empty() && shape->back() > 0)
     fanIn = static_cast<double>(shape->back());
   double divisor = std::sqrt(fanIn);
-  SplitMix64 generator = SplitMix64::forArgument(*options.randomSeed,
-                                                 arg.index);
+  SplitMix64 generator =
+      SplitMix64::forArgument(*options.randomSeed, arg.index);
   for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i)
     tensor.setFloat(i, static_cast<float>(generator.nextSigned() / divisor));
   return tensor;
@@ -162,9 +161,9 @@ public:
   }
 
   std::string describeFiles() const {
-    return join(map_range(files,
-                          [](const auto &f) { return f->getPath().str(); }),
-                ",");
+    return join(
+        map_range(files, [](const auto &f) { return f->getPath().str(); }),
+        ",");
   }
 
   size_t size() const { return files.size(); }
@@ -186,8 +185,8 @@ Expected<std::string> expandLayer(const ArgumentInfo &arg,
       break;
     text = text.drop_front(open);
     size_t close = text.find('}');
-    StringRef placeholder = text.take_front(
-        close == StringRef::npos ? text.size() : close + 1);
+    StringRef placeholder =
+        text.take_front(close == StringRef::npos ? text.size() : close + 1);
     if (placeholder == "{e}") {
       result += "{e}";
     } else if (placeholder == "{layer}") {
@@ -196,8 +195,7 @@ Expected<std::string> expandLayer(const ArgumentInfo &arg,
             options.modulePath,
             formatv("{0}: weight name '{1}' needs --layer N to replace "
                     "{{layer}",
-                    describeArgument(arg, options.entryName),
-                    *arg.weightName));
+                    describeArgument(arg, options.entryName), *arg.weightName));
       result += std::to_string(*options.layer);
     } else {
       return makeRunError(
@@ -343,8 +341,7 @@ Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
         return makeRunError(
             modulePath,
             formatv("argument #{0} of @{1}: expected a string {2}, found {3}",
-                    i, entry.getSymName(), kWeightAttr,
-                    attrToString(attr)));
+                    i, entry.getSymName(), kWeightAttr, attrToString(attr)));
       info.weightName = name.getValue().str();
     }
     args.push_back(info);
@@ -362,8 +359,8 @@ Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
           formatv("result #{0} of @{1}: expected a ranked tensor of f32, "
                   "bf16, f16, i32 or i64, found {2}",
                   i, entry.getSymName(), typeToString(resultType)));
-    results.push_back({static_cast<unsigned>(i), cast<ShapedType>(resultType),
-                       *kind});
+    results.push_back(
+        {static_cast<unsigned>(i), cast<ShapedType>(resultType), *kind});
   }
   return Error::success();
 }
@@ -372,8 +369,7 @@ Expected<std::vector<HostTensor>>
 run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
   size_t numInputs = llvm::count_if(
       args, [](const ArgumentInfo &arg) { return !arg.isWeight(); });
-  if (!options.inputFiles.empty() &&
-      options.inputFiles.size() != numInputs)
+  if (!options.inputFiles.empty() && options.inputFiles.size() != numInputs)
     return makeRunError(
         "--input",
         formatv("expected {0} .npy file(s), one per non-weight argument of "
@@ -387,12 +383,12 @@ run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
         first = &arg;
     if (first && first->type.getRank() >= 1 && !first->type.isDynamicDim(0) &&
         first->type.getDimSize(0) != *options.tokens)
-      return makeRunError(
-          "--tokens", formatv("expected {0} tokens for {1}, found --tokens "
-                              "{2}",
-                              first->type.getDimSize(0),
-                              describeArgument(*first, options.entryName),
-                              *options.tokens));
+      return makeRunError("--tokens",
+                          formatv("expected {0} tokens for {1}, found --tokens "
+                                  "{2}",
+                                  first->type.getDimSize(0),
+                                  describeArgument(*first, options.entryName),
+                                  *options.tokens));
   }
 
   std::optional<Checkpoints> checkpoints;
@@ -420,11 +416,11 @@ run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
                   "FILE.safetensors or --random-inputs SEED",
                   describeArgument(arg, options.entryName), *arg.weightName));
     } else {
-      value = makeRunError(
-          options.modulePath,
-          formatv("{0} is an input: expected --input FILE.npy or "
-                  "--random-inputs SEED",
-                  describeArgument(arg, options.entryName)));
+      value =
+          makeRunError(options.modulePath,
+                       formatv("{0} is an input: expected --input FILE.npy or "
+                               "--random-inputs SEED",
+                               describeArgument(arg, options.entryName)));
     }
     if (!value)
       return value.takeError();

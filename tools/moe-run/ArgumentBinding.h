@@ -1,4 +1,4 @@
-//===- ArgumentBinding.h - Values for the entry function's arguments -*- C++ -*-===//
+//===- ArgumentBinding.h - Values for the entry arguments -------*- C++ -*-===//
 //
 // moe-run binds every argument of the entry function to a HostTensor:
 // arguments with a string attribute `moe.weight` from checkpoint tensors

@@ -172,8 +172,8 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   engineOptions.jitCodeGenOptLevel = CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
   engineOptions.enablePerfNotificationListener = false;
-  Expected<std::unique_ptr<ExecutionEngine>> engine = ExecutionEngine::create(
-      module, engineOptions, std::move(*engineMachine));
+  Expected<std::unique_ptr<ExecutionEngine>> engine =
+      ExecutionEngine::create(module, engineOptions, std::move(*engineMachine));
   if (!engine)
     return capture.takeError("JIT compilation failed: " +
                              toString(engine.takeError()));
@@ -182,8 +182,8 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   // utilities linked into moe-run.
   executor->engine->registerSymbols([](orc::MangleAndInterner interner) {
     orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {
-        orc::ExecutorAddr::fromPtr(&memrefCopy), JITSymbolFlags::Exported};
+    symbols[interner("memrefCopy")] = {orc::ExecutorAddr::fromPtr(&memrefCopy),
+                                       JITSymbolFlags::Exported};
     return symbols;
   });
   executor->engine->initialize();

@@ -64,8 +64,8 @@ public:
   /// Calls the entry function on `args`. With `keepResults`, returns the
   /// results as dense arrays; otherwise returns nothing. Either way the
   /// result buffers are freed.
-  llvm::Expected<std::vector<HostTensor>>
-  call(std::vector<HostTensor> &args, bool keepResults);
+  llvm::Expected<std::vector<HostTensor>> call(std::vector<HostTensor> &args,
+                                               bool keepResults);
 
 private:
   Executor() = default;

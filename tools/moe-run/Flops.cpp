@@ -72,8 +72,8 @@ double countLayer(LayerOp layer, const SizeResolver &sizes) {
     if (std::optional<uint64_t> c = layer.getCapacity())
       capacity = static_cast<double>(*c);
     else if (std::optional<APFloat> factor = layer.getCapacityFactor())
-      capacity = e > 0 ? std::ceil(factor->convertToDouble() * assignments / e)
-                       : 0;
+      capacity =
+          e > 0 ? std::ceil(factor->convertToDouble() * assignments / e) : 0;
     if (capacity)
       assignments = std::min(assignments, e * *capacity);
   } else {

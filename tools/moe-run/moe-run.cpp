@@ -26,6 +26,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -61,16 +62,15 @@ struct Options {
   cl::opt<std::string> modulePath{cl::Positional, cl::Required,
                                   cl::desc("<module.mlir>"), cl::cat(category)};
 
-  cl::opt<std::string> entryName{"entry",
-                                 cl::desc("Function to run (default: forward)"),
-                                 cl::init("forward"), cl::value_desc("name"),
-                                 cl::cat(category)};
+  cl::opt<std::string> entryName{
+      "entry", cl::desc("Function to run (default: forward)"),
+      cl::init("forward"), cl::value_desc("name"), cl::cat(category)};
 
-  cl::list<std::string>
-      inputFiles{"input", cl::CommaSeparated,
-                 cl::desc("Input .npy files (f32, C order), one per argument "
-                          "without a moe.weight attribute, in order"),
-                 cl::value_desc("X.npy[,Y.npy...]"), cl::cat(category)};
+  cl::list<std::string> inputFiles{
+      "input", cl::CommaSeparated,
+      cl::desc("Input .npy files (f32, C order), one per argument "
+               "without a moe.weight attribute, in order"),
+      cl::value_desc("X.npy[,Y.npy...]"), cl::cat(category)};
 
   cl::opt<std::string> randomSeed{
       "random-inputs",
@@ -79,11 +79,11 @@ struct Options {
                "is given (docs/Tools.md)"),
       cl::value_desc("SEED"), cl::cat(category)};
 
-  cl::opt<std::string>
-      tokens{"tokens",
-             cl::desc("Token count for a dynamic first input dimension under "
-                      "--random-inputs (default 16)"),
-             cl::value_desc("T"), cl::cat(category)};
+  cl::opt<std::string> tokens{
+      "tokens",
+      cl::desc("Token count for a dynamic first input dimension under "
+               "--random-inputs (default 16)"),
+      cl::value_desc("T"), cl::cat(category)};
 
   cl::list<std::string> weightFiles{
       "weights", cl::CommaSeparated,
@@ -92,21 +92,21 @@ struct Options {
       cl::value_desc("A.safetensors[,B.safetensors...]"), cl::cat(category)};
 
   cl::opt<std::string> layer{"layer",
-                         cl::desc("Replaces {layer} in moe.weight names"),
-                         cl::value_desc("N"), cl::cat(category)};
+                             cl::desc("Replaces {layer} in moe.weight names"),
+                             cl::value_desc("N"), cl::cat(category)};
 
-  cl::list<std::string>
-      outputFiles{"output", cl::CommaSeparated,
-                  cl::desc("Write the results as .npy (f32 for float results), "
-                           "one file per result; without it a summary is "
-                           "printed"),
-                  cl::value_desc("OUT.npy[,...]"), cl::cat(category)};
+  cl::list<std::string> outputFiles{
+      "output", cl::CommaSeparated,
+      cl::desc("Write the results as .npy (f32 for float results), "
+               "one file per result; without it a summary is "
+               "printed"),
+      cl::value_desc("OUT.npy[,...]"), cl::cat(category)};
 
-  cl::opt<std::string>
-      repeat{"repeat",
-             cl::desc("After one warm-up call, time R calls; the last line "
-                      "printed is 'median_ms=<float> gflops=<float>'"),
-             cl::value_desc("R"), cl::cat(category)};
+  cl::opt<std::string> repeat{
+      "repeat",
+      cl::desc("After one warm-up call, time R calls; the last line "
+               "printed is 'median_ms=<float> gflops=<float>'"),
+      cl::value_desc("R"), cl::cat(category)};
 
   cl::opt<std::string> threads{
       "threads",
@@ -197,12 +197,12 @@ Expected<func::FuncOp> findEntry(ModuleOp module, const Options &opts) {
   if (entry && !entry.isExternal() && entry.isPublic())
     return entry;
   if (entry)
-    return makeRunError(opts.modulePath,
-                        formatv("expected @{0} (--entry) to be a public "
-                                "function with a body, found {1}",
-                                opts.entryName.getValue(),
-                                entry.isExternal() ? "a declaration"
-                                                   : "a private function"));
+    return makeRunError(
+        opts.modulePath,
+        formatv("expected @{0} (--entry) to be a public "
+                "function with a body, found {1}",
+                opts.entryName.getValue(),
+                entry.isExternal() ? "a declaration" : "a private function"));
   SmallVector<std::string> names;
   for (auto func : module.getOps<func::FuncOp>())
     names.push_back("@" + func.getSymName().str());
@@ -221,8 +221,8 @@ NpyArray toNpy(const HostTensor &tensor) {
   switch (tensor.getKind()) {
   case ElementKind::I32:
   case ElementKind::I64:
-    array.dtype = tensor.getKind() == ElementKind::I32 ? NpyDType::I32
-                                                       : NpyDType::I64;
+    array.dtype =
+        tensor.getKind() == ElementKind::I32 ? NpyDType::I32 : NpyDType::I64;
     array.data.assign(tensor.getData(),
                       tensor.getData() + tensor.getSizeInBytes());
     return array;
@@ -264,8 +264,8 @@ Error runModule(MLIRContext &context, const Options &opts) {
   ErrorOr<std::unique_ptr<MemoryBuffer>> file =
       MemoryBuffer::getFile(opts.modulePath, /*IsText=*/true);
   if (!file)
-    return makeRunError(opts.modulePath, "cannot open: " +
-                                        file.getError().message());
+    return makeRunError(opts.modulePath,
+                        "cannot open: " + file.getError().message());
   SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
   DiagnosticCapture capture(&context, opts.modulePath);
@@ -329,13 +329,13 @@ Error runModule(MLIRContext &context, const Options &opts) {
     auto stop = std::chrono::steady_clock::now();
     if (!ignored)
       return ignored.takeError();
-    times.push_back(std::chrono::duration<double, std::milli>(stop - start)
-                        .count());
+    times.push_back(
+        std::chrono::duration<double, std::milli>(stop - start).count());
   }
   std::sort(times.begin(), times.end());
   size_t mid = times.size() / 2;
-  double medianMs = times.size() % 2 ? times[mid]
-                                     : (times[mid - 1] + times[mid]) / 2;
+  double medianMs =
+      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   double gflops = medianMs > 0 ? flops / (medianMs * 1e-3) / 1e9 : 0;
   outs() << formatv("useful_flops={0:f0}\n", flops);
   outs() << formatv("median_ms={0:f6} gflops={1:f4}\n", medianMs, gflops);
@@ -358,6 +358,10 @@ int main(int argc, char **argv) {
   if (auto it = registered.find("threads"); it != registered.end())
     it->second->removeArgument();
   Options opts;
+  // Passes are registered before parsing so that options such as
+  // --mlir-print-ir-after=<pass> can name them.
+  mlir::registerAllPasses();
+  moe::registerAllPasses();
   registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(opts.category);
   std::string clErrors;
@@ -383,7 +387,6 @@ int main(int argc, char **argv) {
   moe::registerAllDialects(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
-  moe::registerAllPasses();
   MLIRContext context(registry);
   // One-line diagnostics; keep the IR out of error messages.
   context.printOpOnDiagnostic(false);
@@ -391,9 +394,8 @@ int main(int argc, char **argv) {
 
   if (Error err = runModule(context, opts)) {
     std::string message;
-    handleAllErrors(std::move(err), [&](const ErrorInfoBase &e) {
-      message = e.message();
-    });
+    handleAllErrors(std::move(err),
+                    [&](const ErrorInfoBase &e) { message = e.message(); });
     std::replace(message.begin(), message.end(), '\n', ' ');
     outs().flush();
     errs() << "error: " << message << "\n";
