@@ -110,8 +110,14 @@ demo() {
   build
   local layer="$ROOT/test/Examples/mixtral.mlir"
   log "moe-opt on $layer: decompose the layer, with pass statistics"
+  local out="$BUILD/demo"
+  mkdir -p "$out"
   "$BUILD/bin/moe-opt" "$layer" --pass-pipeline='builtin.module(func.func(moe-decompose))' \
-    -mlir-pass-statistics -mlir-timing
+    -mlir-pass-statistics -o "$out/decomposed.mlir"
+  log "decomposed IR written to $out/decomposed.mlir; its moe ops:"
+  grep -o 'moe\.[a-z_]*' "$out/decomposed.mlir" | sort | uniq -c >&2
+  log "moe-run: compile for this CPU and run on 16 random tokens (seeded weights)"
+  "$BUILD/bin/moe-run" "$layer" --random-inputs 1 --tokens 16 --repeat 3
 }
 
 docs() {
