@@ -8,9 +8,40 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include "llvm/Support/MathExtras.h"
+
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::moe;
 using namespace mlir::moe::lowering;
+
+namespace {
+
+/// Row `row` of the matrix `m` as a rank-1 [D] tensor slice.
+Value rowOf(OpBuilder &b, Location loc, Value m, Value row) {
+  auto type = cast<RankedTensorType>(m.getType());
+  auto rowType =
+      RankedTensorType::get({type.getDimSize(1)}, type.getElementType());
+  SmallVector<OpFoldResult> offsets = {row, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     tensor::getMixedSize(b, loc, m, 1)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, rowType, m, offsets, sizes,
+                                        strides);
+}
+
+/// `v` ([D]) written into row `row` of the matrix `dest`.
+Value insertRow(OpBuilder &b, Location loc, Value v, Value dest, Value row) {
+  SmallVector<OpFoldResult> offsets = {row, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     tensor::getMixedSize(b, loc, dest, 1)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, v, dest, offsets, sizes,
+                                       strides);
+}
+
+} // namespace
 
 Value lowering::indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -133,4 +164,173 @@ lowering::ifThen(OpBuilder &b, Location loc, Value cond, ValueRange current,
         scf::YieldOp::create(eb, el, current);
       });
   return SmallVector<Value>(ifOp.getResults());
+}
+
+Value lowering::forEachGroup(OpBuilder &b, Location loc, Value offsets,
+                             int64_t numGroups, Value numRows, Value init,
+                             GroupBody body) {
+  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, c0, indexConst(b, loc, numGroups), c1, ValueRange{init},
+      [&](OpBuilder &nb, Location nl, Value group, ValueRange args) {
+        auto offsetAt = [&](Value i) -> Value {
+          Value v = tensor::ExtractOp::create(nb, nl, offsets, i);
+          return arith::IndexCastOp::create(nb, nl, nb.getIndexType(), v);
+        };
+        Value next = arith::AddIOp::create(nb, nl, group, c1);
+        Value lo = clampIndex(nb, nl, offsetAt(group), c0, numRows);
+        Value hi = clampIndex(nb, nl, offsetAt(next), lo, numRows);
+        Value size = arith::SubIOp::create(nb, nl, hi, lo);
+        scf::YieldOp::create(nb, nl, body(nb, nl, group, lo, size, args[0]));
+      });
+  return loop.getResult(0);
+}
+
+Value lowering::sliceRows(OpBuilder &b, Location loc, Value src, Value lo,
+                          Value size) {
+  SmallVector<OpFoldResult> offsets = {lo, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {size,
+                                     tensor::getMixedSize(b, loc, src, 1)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, src, offsets, sizes, strides);
+}
+
+Value lowering::insertRows(OpBuilder &b, Location loc, Value rows, Value dest,
+                           Value lo) {
+  SmallVector<OpFoldResult> offsets = {lo, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, rows);
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, rows, dest, offsets, sizes,
+                                       strides);
+}
+
+Value lowering::groupMatrix(OpBuilder &b, Location loc, Value weights,
+                            Value group) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  auto matrixType = RankedTensorType::get(type.getShape().drop_front(),
+                                          type.getElementType());
+  SmallVector<OpFoldResult> offsets = {group, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     tensor::getMixedSize(b, loc, weights, 1),
+                                     tensor::getMixedSize(b, loc, weights, 2)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, matrixType, weights, offsets,
+                                        sizes, strides);
+}
+
+Value lowering::matmulTransposeB(OpBuilder &b, Location loc, Value lhs,
+                                 Value w) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  SmallVector<Value> dyn;
+  if (lhsType.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, lhs, 0));
+  if (wType.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, w, 0));
+  Value init = zeros(b, loc, {lhsType.getDimSize(0), wType.getDimSize(0)},
+                     b.getF32Type(), dyn);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d0, d2}, ctx),
+                                 AffineMap::get(3, 0, {d1, d2}, ctx),
+                                 AffineMap::get(3, 0, {d0, d1}, ctx)};
+  auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
+                                         ValueRange{lhs, w}, ValueRange{init});
+  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
+  return matmul.getResult(0);
+}
+
+Value lowering::activation(OpBuilder &b, Location loc, Activation act,
+                           Value x) {
+  switch (act) {
+  case Activation::silu:
+    return arith::MulFOp::create(b, loc, x, sigmoid(b, loc, x));
+  case Activation::gelu_tanh: {
+    Value x3 =
+        arith::MulFOp::create(b, loc, x, arith::MulFOp::create(b, loc, x, x));
+    Value inner = arith::AddFOp::create(
+        b, loc, x,
+        arith::MulFOp::create(b, loc, f32Const(b, loc, 0.044715), x3));
+    Value t = math::TanhOp::create(
+        b, loc,
+        arith::MulFOp::create(
+            b, loc, f32Const(b, loc, std::sqrt(2.0 / llvm::numbers::pi)),
+            inner));
+    Value onePlus = arith::AddFOp::create(b, loc, f32Const(b, loc, 1.0), t);
+    Value half = arith::MulFOp::create(b, loc, f32Const(b, loc, 0.5), x);
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::gelu_erf: {
+    Value e = math::ErfOp::create(
+        b, loc,
+        arith::DivFOp::create(b, loc, x, f32Const(b, loc, std::sqrt(2.0))));
+    Value onePlus = arith::AddFOp::create(b, loc, f32Const(b, loc, 1.0), e);
+    Value half = arith::MulFOp::create(b, loc, f32Const(b, loc, 0.5), x);
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::relu:
+    return arith::MaximumFOp::create(b, loc, x, f32Const(b, loc, 0.0));
+  }
+  llvm_unreachable("unknown activation");
+}
+
+Value lowering::zeroAccumulator(OpBuilder &b, Location loc, Value rows,
+                                Value cols, int64_t colDim) {
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  auto colsType = cast<RankedTensorType>(cols.getType());
+  SmallVector<Value> dyn;
+  if (rowsType.isDynamicDim(0))
+    dyn.push_back(tensor::DimOp::create(b, loc, rows, 0));
+  if (colsType.isDynamicDim(colDim))
+    dyn.push_back(tensor::DimOp::create(b, loc, cols, colDim));
+  return zeros(b, loc, {rowsType.getDimSize(0), colsType.getDimSize(colDim)},
+               b.getF32Type(), dyn);
+}
+
+Value lowering::finish(OpBuilder &b, Location loc, Value acc, Type resultType) {
+  auto type = cast<RankedTensorType>(resultType);
+  return castTo(b, loc, convertTensor(b, loc, acc, type.getElementType()),
+                resultType);
+}
+
+Value lowering::scatterAddRows(OpBuilder &b, Location loc, Value rows,
+                               Value rowTokens, Value rowWeights, Value first,
+                               Value acc) {
+  Value numTokens = dimSize(b, loc, acc, 0);
+  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, c0, dimSize(b, loc, rows, 0), c1, ValueRange{acc},
+      [&](OpBuilder &nb, Location nl, Value i, ValueRange args) {
+        // Row i of `rows` is row first + i of the tokens and weights.
+        Value r =
+            first ? arith::AddIOp::create(nb, nl, first, i).getResult() : i;
+        Value token = arith::IndexCastOp::create(
+            nb, nl, nb.getIndexType(),
+            tensor::ExtractOp::create(nb, nl, rowTokens, r));
+        Value inRange = arith::AndIOp::create(
+            nb, nl,
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, token, c0),
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, token,
+                                  numTokens));
+        SmallVector<Value> updated = ifThen(
+            nb, nl, inRange, args,
+            [&](OpBuilder &tb, Location tl) -> SmallVector<Value> {
+              Value w = tensor::ExtractOp::create(tb, tl, rowWeights, r);
+              Value current = rowOf(tb, tl, args[0], token);
+              auto rowMap = tb.getMultiDimIdentityMap(1);
+              Value sum = elementwise(
+                  tb, tl, rowOf(tb, tl, rows, i), rowMap, current,
+                  [&](OpBuilder &eb, Location el,
+                      ValueRange vals) -> SmallVector<Value> {
+                    Value v = convertFloat(eb, el, vals[0], eb.getF32Type());
+                    Value scaled = arith::MulFOp::create(eb, el, w, v);
+                    return {arith::AddFOp::create(eb, el, vals[1], scaled)};
+                  });
+              return {insertRow(tb, tl, sum, args[0], token)};
+            });
+        scf::YieldOp::create(nb, nl, updated);
+      });
+  return loop.getResult(0);
 }

@@ -1,13 +1,17 @@
 //===- Utils.h - Builders shared by the moe-to-linalg patterns --*- C++ -*-===//
 //
 // Small builders used by more than one op family of the moe-to-linalg
-// lowering: filled tensors, f32 conversions, elementwise linalg.generic ops
-// and the scalar sigmoid. Everything here works on tensors.
+// lowering: filled tensors, f32 conversions, elementwise linalg.generic ops,
+// the scalar sigmoid and activations, the loop over row groups with its
+// per-group matmul, and the scatter-add of rows to tokens. Everything here
+// works on tensors.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef LIB_CONVERSION_MOETOLINALG_UTILS_H
 #define LIB_CONVERSION_MOETOLINALG_UTILS_H
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
@@ -80,6 +84,58 @@ ifThen(OpBuilder &b, Location loc, Value cond, ValueRange current,
 
 /// max(lo, min(v, hi)) on index values.
 Value clampIndex(OpBuilder &b, Location loc, Value v, Value lo, Value hi);
+
+//===----------------------------------------------------------------------===//
+// Row groups (the expert ops) and row scatter (the combine ops)
+//===----------------------------------------------------------------------===//
+
+/// Builds one group's contribution: given the group index, the first row
+/// `lo` and the row count `size` (index values) and the accumulator, returns
+/// the new accumulator.
+using GroupBody = llvm::function_ref<Value(OpBuilder &, Location, Value, Value,
+                                           Value, Value)>;
+
+/// scf.for over the `numGroups` groups of `offsets` ([E+1], i32), threading
+/// `init` through `body` with each group's clamped row range:
+/// lo = clamp(offsets[e], 0, numRows), hi = clamp(offsets[e+1], lo, numRows),
+/// size = hi - lo. Malformed offsets therefore never address a row outside
+/// [0, numRows).
+Value forEachGroup(OpBuilder &b, Location loc, Value offsets, int64_t numGroups,
+                   Value numRows, Value init, GroupBody body);
+
+/// Rows [lo, lo + size) of the matrix `src`, as a [?, K] tensor.
+Value sliceRows(OpBuilder &b, Location loc, Value src, Value lo, Value size);
+
+/// `rows` written into `dest` from row `lo` on.
+Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest, Value lo);
+
+/// The matrix `weights[group]` of `weights: [E, M, K]`, as [M, K].
+Value groupMatrix(OpBuilder &b, Location loc, Value weights, Value group);
+
+/// `lhs · wᵀ` for lhs: [R, K] and w: [M, K] (nn.Linear layout), as a fresh
+/// f32 [R, M] tensor: a linalg.matmul with transposed-B indexing maps.
+Value matmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w);
+
+/// The expert activation `act` (silu, gelu_tanh, gelu_erf, relu) of an f32
+/// scalar.
+Value activation(OpBuilder &b, Location loc, Activation act, Value x);
+
+/// The zero-filled f32 accumulator [N, M]: N from `rows` dim 0, M from
+/// `cols` dim `colDim`.
+Value zeroAccumulator(OpBuilder &b, Location loc, Value rows, Value cols,
+                      int64_t colDim);
+
+/// Rounds the f32 accumulator to the element type of `resultType` and casts
+/// it to that type.
+Value finish(OpBuilder &b, Location loc, Value acc, Type resultType);
+
+/// Scatter-adds the rows of `rows: [R, D]` into the f32 accumulator
+/// `acc: [T, D]`: for i = 0, 1, .., R-1 (ascending), with r = first + i
+/// (r = i when `first` is null) and t = rowTokens[r], if 0 <= t < T:
+/// acc[t, :] += rowWeights[r] · rows[i, :] in f32 (rows of any float type
+/// are converted). Returns the new `acc`.
+Value scatterAddRows(OpBuilder &b, Location loc, Value rows, Value rowTokens,
+                     Value rowWeights, Value first, Value acc);
 
 } // namespace lowering
 } // namespace moe
