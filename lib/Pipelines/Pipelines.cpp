@@ -8,6 +8,7 @@
 
 #include "moe/Pipelines/Pipelines.h"
 
+#include "moe/Codegen/Passes.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/MoE/Transforms/Passes.h"
 
@@ -22,6 +23,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/Support/CommandLine.h"
+
 using namespace mlir;
 using namespace mlir::moe;
 
@@ -32,15 +35,37 @@ void mlir::moe::addMoEToTensorStage(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
+static llvm::cl::opt<MoECPUKernels> clDefaultKernels(
+    "moe-cpu-kernels",
+    llvm::cl::desc("Default kernels of moe-cpu-pipeline (its 'kernels' "
+                   "option): fast or reference"),
+    llvm::cl::init(MoECPUKernels::Fast),
+    llvm::cl::values(clEnumValN(MoECPUKernels::Fast, "fast",
+                                "tiled, vectorized, multi-threaded kernels"),
+                     clEnumValN(MoECPUKernels::Reference, "reference",
+                                "the reference lowering's scalar loops")));
+
+MoECPUKernels mlir::moe::getDefaultMoECPUKernels() { return clDefaultKernels; }
+
 void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
                                      const MoECPUPipelineOptions &options) {
-  // The reference lowering runs the linalg ops of stage 1 as they are, one
-  // scalar loop nest each, on one thread. Packing, tiling and vectorization
-  // of the grouped GEMMs and their multi-threading go here, on tensors,
-  // where they still see whole operations; `options.numThreads` is for
-  // them.
-  (void)pm;
-  (void)options;
+  // With the reference kernels, the linalg ops of stage 1 run as they are:
+  // one scalar loop nest each, on one thread.
+  if (options.kernels == MoECPUKernels::Reference)
+    return;
+  // Matmuls first (router and experts), then the elementwise ops between
+  // them (activation and gating product). num-threads 0 is passed on: the
+  // OpenMP runtime then uses every core.
+  MoECPUMatmulKernelsOptions matmul;
+  matmul.numThreads = options.numThreads;
+  matmul.vectorWidth = getHostVectorWidth();
+  pm.addPass(createMoECPUMatmulKernels(matmul));
+  MoECPUElementwiseKernelsOptions elementwise;
+  elementwise.numThreads = options.numThreads;
+  elementwise.vectorWidth = getHostVectorWidth();
+  pm.addPass(createMoECPUElementwiseKernels(elementwise));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void mlir::moe::addMoEBufferizationStage(OpPassManager &pm) {

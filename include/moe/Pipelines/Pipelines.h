@@ -20,23 +20,49 @@ namespace moe {
 // moe-cpu-pipeline
 //===----------------------------------------------------------------------===//
 
+/// Which code the kernel stage generates.
+enum class MoECPUKernels {
+  /// Tiled, vectorized, multi-threaded kernels (moe-cpu-matmul-kernels,
+  /// moe-cpu-elementwise-kernels).
+  Fast,
+  /// Nothing: every linalg op of the reference lowering becomes one scalar
+  /// loop nest on one thread. The oracle the fast kernels are checked
+  /// against.
+  Reference,
+};
+
+/// The default of the `kernels` option: the value of the command-line flag
+/// `--moe-cpu-kernels=fast|reference` where the tool parsed one (so that
+/// drivers that build the pipeline themselves, such as moe-run, can select
+/// the reference kernels), else `fast`.
+MoECPUKernels getDefaultMoECPUKernels();
+
 /// Options of `moe-cpu-pipeline`.
 struct MoECPUPipelineOptions
     : public PassPipelineOptions<MoECPUPipelineOptions> {
   PassOptions::Option<unsigned> numThreads{
       *this, "num-threads",
-      llvm::cl::desc("Threads the generated code may use. Recorded for the "
-                     "kernel stage; the reference lowering is "
-                     "single-threaded and ignores it"),
+      llvm::cl::desc("Threads the generated kernels use (OpenMP); 0: all "
+                     "cores. The reference kernels are single-threaded and "
+                     "ignore it"),
       llvm::cl::init(1)};
+  PassOptions::Option<MoECPUKernels> kernels{
+      *this, "kernels",
+      llvm::cl::desc("Kernels of stage 2: 'fast' (tiled, vectorized, "
+                     "threaded) or 'reference' (none: scalar loops)"),
+      llvm::cl::init(getDefaultMoECPUKernels()),
+      llvm::cl::values(clEnumValN(MoECPUKernels::Fast, "fast",
+                                  "tiled, vectorized, multi-threaded kernels"),
+                       clEnumValN(MoECPUKernels::Reference, "reference",
+                                  "the reference lowering's scalar loops"))};
 };
 
 /// moe IR (moe.layer or the step ops) on tensors to the LLVM dialect for the
 /// host CPU, in four stages:
 ///   1. addMoEToTensorStage: moe-decompose, moe-to-linalg, cleanup.
-///   2. addMoECPUKernelStage: tensor-level kernel optimization (the slot of
-///      the fast path: packing, tiling and vectorization of the grouped
-///      GEMMs, threading). Empty in the reference pipeline.
+///   2. addMoECPUKernelStage: the CPU kernels (tiled, vectorized and
+///      multi-threaded matmuls and elementwise ops). Empty with
+///      `kernels=reference`.
 ///   3. addMoEBufferizationStage: one-shot bufferization across function
 ///      boundaries (identity layouts) and ownership-based deallocation.
 ///   4. addMoECPULoweringStage: linalg to loops, scf/cf, math, memref,
@@ -49,8 +75,10 @@ void buildMoECPUPipeline(OpPassManager &pm,
 /// Stage 1: moe ops to linalg/tensor/scf/arith/math on tensors.
 void addMoEToTensorStage(OpPassManager &pm);
 
-/// Stage 2: CPU kernel optimization on tensors, between moe-to-linalg and
-/// bufferization. The reference pipeline adds nothing here.
+/// Stage 2: CPU kernels, between moe-to-linalg and bufferization. Each
+/// rewritten op becomes a buffer island inside the tensor program (see
+/// include/moe/Codegen/Passes.td), so stage 3 bufferizes the rest as
+/// before. Adds nothing with `kernels=reference`.
 void addMoECPUKernelStage(OpPassManager &pm,
                           const MoECPUPipelineOptions &options);
 

@@ -1,0 +1,38 @@
+//===- Passes.h - Per-target code generation passes -------------*- C++ -*-===//
+//
+// Kernel generation passes of moe-cpu-pipeline's kernel stage (see
+// Passes.td and docs/performance.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_CODEGEN_PASSES_H
+#define MOE_CODEGEN_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+namespace moe {
+
+#define GEN_PASS_DECL
+#include "moe/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "moe/Codegen/Passes.h.inc"
+
+/// Whether the OpenMP runtime that multi-threaded kernels call was found
+/// when moe was built (and is loaded with it). Without it the kernels are
+/// generated single-threaded whatever the thread count asked for.
+bool hasOpenMPRuntime();
+
+/// The processors the OpenMP runtime would use by default, or 1 without
+/// the runtime.
+unsigned getDefaultNumThreads();
+
+/// f32 lanes of the widest vector registers of the host CPU: 16 with
+/// AVX-512, 8 otherwise.
+unsigned getHostVectorWidth();
+
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_CODEGEN_PASSES_H

@@ -1,0 +1,152 @@
+//===- Passes.td - Per-target code generation passes --------*- tablegen -*-===//
+//
+// Kernel generation for the host CPU: the tensor-level linalg ops that
+// moe-to-linalg produces are replaced by vectorized, multi-threaded loop
+// nests over buffers. Each rewritten op becomes a small "buffer island":
+// its operands enter through `bufferization.to_buffer {read_only}`, the
+// kernel writes a fresh buffer, and `bufferization.to_tensor {restrict}`
+// hands the result back to the tensor program, so that one-shot
+// bufferization and the ownership-based deallocation of the pipeline treat
+// the rest of the function as before.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_CODEGEN_PASSES_TD
+#define MOE_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MoECPUElementwiseKernels
+    : Pass<"moe-cpu-elementwise-kernels", "::mlir::ModuleOp"> {
+  let summary = "Vectorize row-wise elementwise linalg.generic ops for the CPU";
+  let description = [{
+    Rewrites every `linalg.generic` on tensors whose iterators are all
+    parallel, whose indexing maps are all identities of rank 2 with a
+    dynamic leading (row) dimension, and whose body holds only elementwise
+    `arith` and `math` ops on f32 (the activation and gating product of the
+    expert FFNs), into a loop over rows and a vector loop over each row:
+    `vector-width` lanes at a time, the row's tail with masked loads and
+    stores. The body is cloned on vectors; `math.exp`, `math.tanh`,
+    `math.erf` and friends are then expanded into the polynomial
+    approximations of the math dialect, which vectorize (the scalar libm
+    calls of the reference lowering do not). Rows are split over
+    `num-threads` threads with `omp.parallel` when it is not 1.
+
+    Before:
+    ```mlir
+    %h = linalg.generic {indexing_maps = [#id, #id, #id],
+                         iterator_types = ["parallel", "parallel"]}
+        ins(%up, %gate : tensor<?x2816xf32>, tensor<?x2816xf32>)
+        outs(%e : tensor<?x2816xf32>) { ... silu(%a) * %b ... }
+    ```
+    After (abridged):
+    ```mlir
+    %u = bufferization.to_buffer %up read_only : ...
+    %out = memref.alloc(%rows) {alignment = 64 : i64} : memref<?x2816xf32>
+    scf.for %r = %c0 to %rows step %c1 {
+      scf.for %j = %c0 to %c2816 step %c8 {
+        %a = vector.load %u[%r, %j] : ..., vector<8xf32>
+        ...
+        vector.store %v, %out[%r, %j] : memref<?x2816xf32>, vector<8xf32>
+      }
+    }
+    %h = bufferization.to_tensor %out restrict writable : ...
+    ```
+  }];
+  let options = [
+    Option<"numThreads", "num-threads", "unsigned", /*default=*/"1",
+           "Threads to split the rows over; 0 lets the OpenMP runtime "
+           "choose (all cores)">,
+    Option<"vectorWidth", "vector-width", "unsigned", /*default=*/"8",
+           "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
+  ];
+  let statistics = [
+    Statistic<"numRewritten", "num-rewritten",
+              "Number of elementwise ops vectorized">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::omp::OpenMPDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
+  let summary = "Tile, vectorize and multi-thread the matmuls of the MoE "
+                "layer for the CPU";
+  let description = [{
+    Rewrites every `linalg.matmul` on tensors with transposed-B indexing
+    maps (`C[m, n] += A[m, k] * B[n, k]`: the router and expert matmuls of
+    moe-to-linalg, nn.Linear weights `[out, in]`) and an f32 result into a
+    register-tiled loop nest over buffers. Operands may be f32, bf16 or f16
+    (widened to f32 after each load); every size may be dynamic, and the
+    expert row counts are.
+
+    The loop nest: the weight rows (N) are split into `num-threads` equal
+    ranges, one per thread of an `omp.parallel` region (none when
+    `num-threads` is 1); each range is walked in blocks of `block-rows`
+    weight rows (kept in L2) and, inside a block, in register tiles of
+    `tile-rows` x `tile-cols` outputs (A rows x weight rows). A tile
+    accumulates `tile-rows * tile-cols` vectors of `vector-width` lanes along
+    K with `vector.fma`, both operands streamed with unit-stride vector loads
+    (the weights in their checkpoint layout: no repacking, each weight row is
+    read once per block from memory), and reduces each accumulator once at
+    the end. The K tail uses masked loads; row and column remainders use
+    1-row / 1-column tiles of the same kernel. Decode-sized calls (one or a
+    few rows per expert) are therefore GEMVs that stream each touched
+    expert's weights once.
+
+    Before:
+    ```mlir
+    %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+           ins(%x, %w : tensor<?x1024xf32>, tensor<2816x1024xf32>)
+           outs(%zero : tensor<?x2816xf32>) -> tensor<?x2816xf32>
+    ```
+    After (abridged):
+    ```mlir
+    %a = bufferization.to_buffer %x read_only : ...
+    %c = memref.alloc(%m) {alignment = 64 : i64} : memref<?x2816xf32>
+    omp.parallel {
+      ... scf.for %n ... scf.for %m ... scf.for %k ... iter_args(...) {
+        %va = vector.load %a[%m, %k] : ..., vector<8xf32>
+        %vb = vector.load %b[%n, %k] : ..., vector<8xf32>
+        %acc = vector.fma %va, %vb, %acc0 : vector<8xf32>
+      }
+      %s = vector.reduction <add>, %acc fastmath<reassoc> : ...
+    }
+    %y = bufferization.to_tensor %c restrict writable : ...
+    ```
+  }];
+  let options = [
+    Option<"numThreads", "num-threads", "unsigned", /*default=*/"1",
+           "Threads to split the weight rows over; 0 lets the OpenMP "
+           "runtime choose (all cores)">,
+    Option<"vectorWidth", "vector-width", "unsigned", /*default=*/"8",
+           "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
+    Option<"tileRows", "tile-rows", "unsigned", /*default=*/"3",
+           "Rows of A per register tile">,
+    Option<"tileCols", "tile-cols", "unsigned", /*default=*/"4",
+           "Weight rows (output columns) per register tile">,
+    Option<"blockRows", "block-rows", "unsigned", /*default=*/"32",
+           "Weight rows per cache block">,
+  ];
+  let statistics = [
+    Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::omp::OpenMPDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+#endif // MOE_CODEGEN_PASSES_TD

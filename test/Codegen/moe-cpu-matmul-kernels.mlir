@@ -1,0 +1,116 @@
+// moe-cpu-matmul-kernels: a transposed-B matmul (nn.Linear weights) becomes
+// a buffer island with 3 x 4 register tiles of vector<8xf32> accumulators
+// (12 vector.fma per K step), a masked K tail (K = 20 = 2 * 8 + 4), 3 x 1
+// tiles for the column tail (N = 6 = 4 + 2), 1 x 4 and 1 x 1 tiles for the
+// row tail, one lane reduction per output, and omp.parallel over the weight
+// rows when more than one thread is asked for.
+//
+// RUN: moe-opt %s --moe-cpu-matmul-kernels --canonicalize --cse | FileCheck %s
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=2" | FileCheck %s --check-prefix=THREADS
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=0" | FileCheck %s --check-prefix=ALLCORES
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="vector-width=16 tile-rows=4 tile-cols=6" --canonicalize --cse | FileCheck %s --check-prefix=WIDE
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="tile-rows=0" 2>&1 | FileCheck %s --check-prefix=ERR
+
+// CHECK-LABEL: func.func @expert(
+// CHECK-SAME: %[[X:.*]]: tensor<?x20xf32>, %[[W:.*]]: tensor<6x20xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK-DAG: %[[MASK:.*]] = arith.constant dense<[true, true, true, true, false, false, false, false]> : vector<8xi1>
+// CHECK-DAG: %[[A:.*]] = bufferization.to_buffer %[[X]] read_only : tensor<?x20xf32> to memref<?x20xf32, strided<[?, 1], offset: ?>>
+// CHECK-DAG: %[[B:.*]] = bufferization.to_buffer %[[W]] read_only : tensor<6x20xf32> to memref<6x20xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[C:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x6xf32>
+// Full 3 x 4 tiles over the rows that are a multiple of 3.
+// CHECK: scf.for %[[M:.*]] = %{{.*}} to %{{.*}} step %c3 {
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8 iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK-COUNT-3: vector.load %[[A]]
+// CHECK-COUNT-4: vector.load %[[B]]
+// CHECK-COUNT-12: vector.fma {{.*}} : vector<8xf32>
+// CHECK: scf.yield
+// The K tail: masked loads from column 16.
+// CHECK: vector.maskedload %[[A]][%[[M]], %c16], %[[MASK]]
+// CHECK-COUNT-12: vector.fma
+// CHECK: vector.reduction <add>, %{{.*}} fastmath<reassoc> : vector<8xf32> into f32
+// CHECK-NEXT: memref.store %{{.*}}, %[[C]][%[[M]], %c0] : memref<?x6xf32>
+// The column tail (weight rows 4 and 5): 3 x 1 tiles.
+// CHECK: scf.for %{{.*}} = %c4 to %c6 step %c1 {
+// CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK-COUNT-3: vector.fma
+// The row tail: 1 x 4 tiles.
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 {
+// CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK: %[[RESULT:.*]] = bufferization.to_tensor %[[C]] restrict writable : memref<?x6xf32> to tensor<?x6xf32>
+// CHECK: return %[[RESULT]]
+
+// THREADS-LABEL: func.func @expert(
+// THREADS: %[[TWO:.*]] = arith.constant 2 : i32
+// THREADS: omp.parallel num_threads(%[[TWO]] : i32) {
+// THREADS: %[[T:.*]] = func.call @omp_get_thread_num() : () -> i32
+// THREADS: %[[N:.*]] = func.call @omp_get_num_threads() : () -> i32
+// THREADS: arith.divui
+// THREADS: vector.fma
+// THREADS: omp.terminator
+// THREADS: bufferization.to_tensor
+
+// ALLCORES-LABEL: func.func @expert(
+// ALLCORES: omp.parallel {
+
+// WIDE-LABEL: func.func @expert(
+// WIDE: scf.for %{{.*}} step %c4 {
+// WIDE: iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// WIDE-COUNT-24: vector.fma {{.*}} : vector<16xf32>
+
+// ERR: error: moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols and block-rows must be at least 1
+func.func @expert(%x: tensor<?x20xf32>, %w: tensor<6x20xf32>) -> tensor<?x6xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x20xf32>
+  %e = tensor.empty(%t) : tensor<?x6xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x6xf32>) -> tensor<?x6xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x20xf32>, tensor<6x20xf32>)
+      outs(%acc : tensor<?x6xf32>) -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// A dynamic K: the tail step is guarded by scf.if; bf16 weights are widened
+// after the load; a non-zero accumulator is read and added (canonicalize
+// folds the scalar load of the read-only buffer into a tensor.extract).
+// CHECK-LABEL: func.func @dynamic_k(
+// CHECK-SAME: %{{.*}}: tensor<?x?xf32>, %{{.*}}: tensor<?x?xbf16>, %[[ACC:.*]]: tensor<?x?xf32>
+// CHECK: vector.load %{{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<8xbf16>
+// CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK: scf.if %{{.*}} -> (vector<8xf32>
+// CHECK: vector.maskedload
+// CHECK: %[[START:.*]] = tensor.extract %[[ACC]]
+// CHECK: vector.reduction <add>, %{{.*}}, %[[START]] fastmath<reassoc>
+func.func @dynamic_k(%x: tensor<?x?xf32>, %w: tensor<?x?xbf16>,
+                     %acc: tensor<?x?xf32>) -> tensor<?x?xf32> {
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x?xf32>, tensor<?x?xbf16>)
+      outs(%acc : tensor<?x?xf32>) -> tensor<?x?xf32>
+  return %y : tensor<?x?xf32>
+}
+
+// Not rewritten: a plain (non-transposed) matmul, and an f16 result.
+// CHECK-LABEL: func.func @untouched(
+// CHECK: linalg.matmul ins
+// CHECK: linalg.matmul indexing_maps
+// CHECK-NOT: vector.fma
+func.func @untouched(%a: tensor<4x8xf32>, %b: tensor<8x5xf32>,
+                     %c: tensor<4x5xf32>, %w: tensor<5x8xf16>,
+                     %h: tensor<4x5xf16>) -> (tensor<4x5xf32>, tensor<4x5xf16>) {
+  %0 = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x5xf32>)
+                     outs(%c : tensor<4x5xf32>) -> tensor<4x5xf32>
+  %1 = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %w : tensor<4x8xf32>, tensor<5x8xf16>)
+      outs(%h : tensor<4x5xf16>) -> tensor<4x5xf16>
+  return %0, %1 : tensor<4x5xf32>, tensor<4x5xf16>
+}

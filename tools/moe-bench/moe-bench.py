@@ -1,0 +1,537 @@
+#!/usr/bin/env python3
+#===- moe-bench.py - the compiled MoE layer against its peers -------------===#
+#
+# Usage:
+#   moe-bench.py [--layer LAYER.mlir | --hf-config config.json]
+#                [--tokens 1,8,64,512,2048] [--threads N] [--rounds 2]
+#                [--json OUT.json] [--plot OUT.png] [--bin DIR]
+#
+# For each token count T, in rounds A B A B ... (so that a noisy machine
+# slows every contestant alike), times:
+#   ours       moe-run on the layer (moe-cpu-pipeline, kernels=fast)
+#   numpy      the library peer: router GEMM, softmax, top-k, then per expert
+#              gather -> OpenBLAS sgemm (w1, w3) -> silu * mul -> sgemm (w2)
+#              -> weighted scatter-add; run in a child process whose
+#              environment has OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+#   torch      the Hugging Face loop (MixtralSparseMoeBlock.forward) when
+#              torch imports, at its best settings (OPENBLAS_* unset,
+#              MALLOC_MMAP_THRESHOLD_ raised, OMP_WAIT_POLICY=PASSIVE,
+#              threads = ours, inference mode)
+#   reference  moe-run with --moe-cpu-kernels=reference (scalar loops), for
+#              small T only (it runs at about 1 GFLOP/s)
+# All of them compute the same layer on the same inputs and weights: moe-run's
+# seeded generator (docs/Tools.md) is reproduced here with numpy. Every
+# output of ours is checked against the reference lowering (rtol 1e-5, atol
+# 1e-5 x max|ref|: the f32 rounding of a 2816-term dot product is a few 1e-6
+# of the output's scale); where the reference would take too long (T above
+# --reference-check-max) against the numpy peer instead (rtol 1e-4), and the
+# table says so. The same run measures the roofline: sgemm peak (OpenBLAS, 2048^3, the
+# same threads) and streaming read bandwidth (OpenBLAS sgemv over 256 MiB).
+#
+# Prints one table (median ms, useful GFLOP/s, GB/s of expert weights
+# streamed, ratios to each peer and to the roofline), writes the JSON and,
+# when matplotlib imports, a roofline plot. docs/performance.md shows a run.
+#
+#===----------------------------------------------------------------------===#
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+#===----------------------------------------------------------------------===#
+# moe-run's random generator (docs/Tools.md), vectorized
+#===----------------------------------------------------------------------===#
+
+GAMMA = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z):
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def random_tensor(seed, index, shape, weight):
+    """Argument `index` of moe-run --random-inputs SEED, as float32."""
+    n = int(np.prod(shape))
+    with np.errstate(over="ignore"):
+        start = (seed + (index + 1) * int(GAMMA)) & ((1 << 64) - 1)
+        state = _mix(np.array([start], dtype=np.uint64))[0]
+        out = np.empty(n, dtype=np.float32)
+        chunk = 1 << 22
+        for lo in range(0, n, chunk):
+            hi = min(n, lo + chunk)
+            steps = np.arange(lo + 1, hi + 1, dtype=np.uint64) * GAMMA
+            bits = _mix(state + steps) >> np.uint64(11)
+            v = 2.0 * (bits.astype(np.float64) * 2.0**-53) - 1.0
+            if weight:
+                v = v / math.sqrt(shape[-1])
+            out[lo:hi] = v.astype(np.float32)
+    return out.reshape(shape)
+
+
+#===----------------------------------------------------------------------===#
+# The layer
+#===----------------------------------------------------------------------===#
+
+
+class Layer:
+    """The shapes and routing of a Mixtral-style moe.layer module."""
+
+    def __init__(self, path):
+        text = open(path).read()
+        m = re.search(r"%\w+\s*:\s*tensor<(\d+)x(\d+)x(\d+)x(f32|bf16|f16)>"
+                      r"\s*\{moe\.weight\s*=\s*\"[^\"]*w1", text)
+        layer = re.search(r"moe\.layer.*?routing\s+#moe\.routing<([^>]*)>"
+                          r"\s+activation\s+(\w+)", text, re.S)
+        if not m or not layer:
+            raise SystemExit(f"error: {path}: expected a Mixtral-style "
+                             "moe.layer with w1 [E, F, D] (f32) and routing")
+        self.path = path
+        self.E, self.F, self.D = (int(m.group(i)) for i in (1, 2, 3))
+        self.dtype = m.group(4)
+        attrs = dict(re.findall(r"(\w+)\s*=\s*([\w.]+)", layer.group(1)))
+        self.k = int(attrs.get("k", 1))
+        self.scoring = attrs.get("scoring", "softmax")
+        self.normalize = attrs.get("normalize", "false") == "true"
+        self.activation = layer.group(2)
+        self.shared = "shared" in text
+        self.peer_ok = (self.dtype == "f32" and self.scoring == "softmax"
+                        and self.activation == "silu" and not self.shared
+                        and "bias" not in layer.group(1)
+                        and "groups" not in layer.group(1))
+
+    def weights(self, seed):
+        E, F, D = self.E, self.F, self.D
+        return {"gate": random_tensor(seed, 1, (E, D), True),
+                "w1": random_tensor(seed, 2, (E, F, D), True),
+                "w3": random_tensor(seed, 3, (E, F, D), True),
+                "w2": random_tensor(seed, 4, (E, D, F), True)}
+
+    def flops(self, tokens):
+        return 2 * tokens * self.E * self.D + \
+            tokens * self.k * 2 * self.D * self.F * 3
+
+    def touched_experts(self, x, gate):
+        logits = x.astype(np.float64) @ gate.T.astype(np.float64)
+        top = np.argsort(-logits, axis=1, kind="stable")[:, :self.k]
+        return len(np.unique(top))
+
+    def weight_bytes(self, touched):
+        return 4 * (self.E * self.D + touched * 3 * self.D * self.F)
+
+
+#===----------------------------------------------------------------------===#
+# Contestants
+#===----------------------------------------------------------------------===#
+
+
+def run_ours(args, layer, tokens, repeat, kernels, output=None):
+    cmd = [args.moe_run, layer.path, "--random-inputs", str(args.seed),
+           "--tokens", str(tokens), "--threads", str(args.threads)]
+    if kernels == "reference":
+        cmd.append("--moe-cpu-kernels=reference")
+    if repeat:
+        cmd += ["--repeat", str(repeat)]
+    if output:
+        cmd += ["--output", output]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"error: {' '.join(cmd)}: {proc.stderr.strip()}")
+    m = re.search(r"median_ms=([\d.]+)", proc.stdout)
+    return float(m.group(1)) if m else None
+
+
+PEER_WORKER = r"""
+import json, os, sys, time
+import numpy as np
+spec = json.loads(sys.argv[1])
+info = {}
+try:
+    import threadpoolctl
+    pools = threadpoolctl.threadpool_info()
+    threadpoolctl.threadpool_limits(spec["threads"])
+    info["blas"] = [{k: p.get(k) for k in ("internal_api", "version",
+                     "architecture", "num_threads")} for p in pools]
+except Exception as e:  # noqa: BLE001
+    info["blas"] = "threadpoolctl unavailable: %s" % e
+d = spec["dir"]
+x = np.load(d + "/x%d.npy" % spec["tokens"])
+W = {n: np.load(d + "/%s.npy" % n, mmap_mode=None) for n in
+     ("gate", "w1", "w3", "w2")}
+k, normalize = spec["k"], spec["normalize"]
+
+def numpy_layer(x):
+    logits = x @ W["gate"].T
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    top = np.argsort(-p, axis=1, kind="stable")[:, :k]
+    w = np.take_along_axis(p, top, axis=1)
+    if normalize:
+        w = w / w.sum(axis=1, keepdims=True)
+    out = np.zeros_like(x)
+    for e in np.unique(top):
+        tok, slot = np.nonzero(top == e)
+        xe = x[tok]
+        h = xe @ W["w1"][e].T
+        g = xe @ W["w3"][e].T
+        a = h / (1.0 + np.exp(-h)) * g
+        out[tok] += w[tok, slot][:, None] * (a @ W["w2"][e].T)
+    return out
+
+def torch_layer_factory():
+    import torch
+    torch.set_num_threads(spec["threads"])
+    T = {n: torch.from_numpy(v) for n, v in W.items()}
+    def layer(xt):
+        # MixtralSparseMoeBlock.forward (transformers), inference only.
+        logits = xt @ T["gate"].T
+        rw = torch.softmax(logits, dim=1, dtype=torch.float)
+        rw, sel = torch.topk(rw, k, dim=-1)
+        if normalize:
+            rw /= rw.sum(dim=-1, keepdim=True)
+        out = torch.zeros_like(xt)
+        mask = torch.nn.functional.one_hot(sel, num_classes=T["w1"].shape[0]).permute(2, 1, 0)
+        for e in torch.where(mask.sum(dim=(-1, -2)) > 0)[0].tolist():
+            idx, top = torch.where(mask[e])
+            cur = xt[top]
+            h = torch.nn.functional.silu(cur @ T["w1"][e].T) * (cur @ T["w3"][e].T)
+            out.index_add_(0, top, (h @ T["w2"][e].T) * rw[top, idx, None])
+        return out
+    return layer, torch
+
+if spec["who"] == "numpy":
+    fn = numpy_layer
+    arg = x
+else:
+    layer, torch = torch_layer_factory()
+    info["torch"] = torch.__version__
+    info["torch_threads"] = torch.get_num_threads()
+    arg = torch.from_numpy(x)
+    ctx = torch.inference_mode()
+    ctx.__enter__()
+    fn = layer
+y = fn(arg)
+times = []
+for _ in range(spec["repeat"]):
+    t0 = time.perf_counter()
+    fn(arg)
+    times.append((time.perf_counter() - t0) * 1e3)
+y = np.asarray(y)
+np.save(d + "/%s%d.npy" % (spec["who"], spec["tokens"]), y)
+info["median_ms"] = float(np.median(times))
+print(json.dumps(info))
+"""
+
+
+def peer_env(args, who):
+    env = dict(os.environ)
+    for var in OPENBLAS_VARS:
+        env.pop(var, None)
+    if who == "torch":
+        env["MALLOC_MMAP_THRESHOLD_"] = str(1 << 30)
+        env["OMP_WAIT_POLICY"] = "PASSIVE"
+        env["OMP_NUM_THREADS"] = str(args.threads)
+    return env
+
+
+def run_peer(args, layer, tmp, who, tokens, repeat):
+    spec = {"who": who, "dir": tmp, "tokens": tokens, "repeat": repeat,
+            "k": layer.k, "normalize": layer.normalize,
+            "threads": args.threads}
+    proc = subprocess.run([sys.executable, "-c", PEER_WORKER,
+                           json.dumps(spec)], capture_output=True, text=True,
+                          env=peer_env(args, who))
+    if proc.returncode != 0:
+        return None, proc.stderr.strip().splitlines()[-1:]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), None
+
+
+def torch_available():
+    proc = subprocess.run([sys.executable, "-c", "import torch"],
+                          capture_output=True, text=True)
+    if proc.returncode == 0:
+        return True, ""
+    lines = proc.stderr.strip().splitlines()
+    return False, lines[-1] if lines else "import failed"
+
+
+ROOF_WORKER = r"""
+import json, sys, time
+import numpy as np
+threads = int(sys.argv[1])
+info = {}
+try:
+    import threadpoolctl
+    threadpoolctl.threadpool_limits(threads)
+    info["blas"] = [{k: p.get(k) for k in ("internal_api", "version",
+                     "architecture", "num_threads")}
+                    for p in threadpoolctl.threadpool_info()]
+except Exception as e:  # noqa: BLE001
+    info["blas"] = "threadpoolctl unavailable: %s" % e
+def best(fn, n):
+    fn()
+    ts = []
+    for _ in range(n):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return min(ts)
+n = 2048
+a = np.random.rand(n, n).astype(np.float32)
+b = np.random.rand(n, n).astype(np.float32)
+info["sgemm_gflops"] = 2 * n**3 / best(lambda: a @ b, 5) / 1e9
+m = np.random.rand(16384, 4096).astype(np.float32)  # 256 MiB
+v = np.random.rand(4096).astype(np.float32)
+info["stream_gbs"] = m.nbytes / best(lambda: m @ v, 5) / 1e9
+print(json.dumps(info))
+"""
+
+
+def roofline(args):
+    env = peer_env(args, "numpy")
+    proc = subprocess.run([sys.executable, "-c", ROOF_WORKER,
+                           str(args.threads)], capture_output=True,
+                          text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit("error: roofline measurement failed: " +
+                         proc.stderr.strip())
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+#===----------------------------------------------------------------------===#
+# Checks, table, plot
+#===----------------------------------------------------------------------===#
+
+
+def compare(ref, got, rtol, atol_scale):
+    ref = ref.astype(np.float64)
+    got = got.astype(np.float64)
+    if ref.shape != got.shape:
+        return False, float("inf")
+    scale = float(np.abs(ref).max()) if ref.size else 0.0
+    err = np.abs(got - ref)
+    ok = bool(np.all(err <= rtol * np.abs(ref) + atol_scale * scale))
+    return ok, float(err.max()) if ref.size else 0.0
+
+
+def repeats_for(tokens):
+    return 20 if tokens <= 8 else 10 if tokens <= 64 else 5 if tokens <= 512 \
+        else 3
+
+
+def plot(results, roof, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except Exception as e:  # noqa: BLE001
+        return f"matplotlib unavailable ({e}); no plot"
+    peak, bw = roof["sgemm_gflops"], roof["stream_gbs"]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    xs = np.logspace(-1, 3, 200)
+    ax.loglog(xs, np.minimum(peak, bw * xs), "k-", lw=1,
+              label=f"roofline: sgemm {peak:.0f} GFLOP/s, "
+                    f"stream {bw:.1f} GB/s")
+    marks = {"ours": "o", "numpy": "s", "torch": "^", "reference": "x"}
+    for who, mark in marks.items():
+        pts = [(r["intensity"], r[who]["gflops"]) for r in results
+               if r.get(who) and r[who].get("gflops")]
+        if pts:
+            ax.loglog(*zip(*pts), mark, label=who, ms=7)
+            if who == "ours":
+                for r in results:
+                    ax.annotate(f"T={r['tokens']}", (r["intensity"],
+                                r["ours"]["gflops"]), fontsize=7,
+                                xytext=(4, -10), textcoords="offset points")
+    ax.set_xlabel("useful FLOP per byte of weights streamed")
+    ax.set_ylabel("useful GFLOP/s")
+    ax.set_title("MoE layer on the host CPU")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser(
+        description="Times the compiled MoE layer against OpenBLAS/numpy, "
+        "torch and the reference lowering (see the file header).")
+    p.add_argument("--layer", default=os.path.join(ROOT, "test", "Examples",
+                                                   "mixtral.mlir"))
+    p.add_argument("--hf-config", help="a Hugging Face config.json: the "
+                   "layer is imported with moe-import (random weights)")
+    p.add_argument("--tokens", default="1,8,64,512,2048")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument("--rounds", type=int, default=2,
+                   help="A B A B rounds per token count (median of medians)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--reference-max", type=int, default=8,
+                   help="time the reference lowering up to this T")
+    p.add_argument("--reference-check-max", type=int, default=512,
+                   help="check ours against the reference up to this T; "
+                        "above, against the numpy peer")
+    p.add_argument("--bin", default=None,
+                   help="directory of moe-run / moe-import (default: PATH, "
+                        "then build/bin)")
+    p.add_argument("--json", default="moe-bench.json")
+    p.add_argument("--plot", default="moe-bench.png")
+    args = p.parse_args()
+
+    def tool(name):
+        for d in ([args.bin] if args.bin else []) + \
+                os.environ.get("PATH", "").split(os.pathsep) + \
+                [os.path.join(ROOT, "build", "bin")]:
+            if d and os.access(os.path.join(d, name), os.X_OK):
+                return os.path.join(d, name)
+        raise SystemExit(f"error: {name} not found (use --bin DIR)")
+    args.moe_run = tool("moe-run")
+    tokens_list = [int(t) for t in args.tokens.split(",")]
+    if any(t < 1 for t in tokens_list) or args.threads < 1 or args.rounds < 1:
+        raise SystemExit("error: --tokens, --threads and --rounds must be "
+                         ">= 1")
+
+    tmp = tempfile.mkdtemp(prefix="moe-bench-")
+    try:
+        if args.hf_config:
+            args.layer = os.path.join(tmp, "layer.mlir")
+            proc = subprocess.run([tool("moe-import"), args.hf_config, "-o",
+                                   args.layer], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr.strip())
+        layer = Layer(args.layer)
+        print(f"# layer {args.layer}: D={layer.D} F={layer.F} E={layer.E} "
+              f"k={layer.k} {layer.dtype}; threads={args.threads}; "
+              f"rounds={args.rounds}", flush=True)
+        t0 = time.time()
+        weights = layer.weights(args.seed)
+        for name, value in weights.items():
+            np.save(os.path.join(tmp, name + ".npy"), value)
+        print(f"# weights generated in {time.time() - t0:.1f} s", flush=True)
+        roof = roofline(args)
+        print(f"# roofline: sgemm {roof['sgemm_gflops']:.1f} GFLOP/s, "
+              f"stream {roof['stream_gbs']:.1f} GB/s; BLAS: {roof['blas']}",
+              flush=True)
+        has_torch, torch_note = torch_available()
+        peers = (["numpy"] if layer.peer_ok else []) + \
+            (["torch"] if has_torch and layer.peer_ok else [])
+        notes = []
+        if not layer.peer_ok:
+            notes.append("peers skipped: they implement softmax top-k silu "
+                         "layers without shared experts only")
+        if not has_torch:
+            notes.append(f"torch: not importable ({torch_note})")
+
+        results = []
+        for T in tokens_list:
+            x = random_tensor(args.seed, 0, (T, layer.D), False)
+            np.save(os.path.join(tmp, f"x{T}.npy"), x)
+            rep = repeats_for(T)
+            row = {"tokens": T, "flops": layer.flops(T)}
+            touched = layer.touched_experts(x, weights["gate"])
+            row["bytes"] = layer.weight_bytes(touched)
+            row["touched_experts"] = touched
+            row["intensity"] = row["flops"] / row["bytes"]
+            contestants = ["ours"] + peers + \
+                (["reference"] if T <= args.reference_max else [])
+            times = {c: [] for c in contestants}
+            for _ in range(args.rounds):
+                for c in contestants:
+                    if c in ("ours", "reference"):
+                        times[c].append(run_ours(args, layer, T, rep, c))
+                    else:
+                        info, err = run_peer(args, layer, tmp, c, T, rep)
+                        if info is None:
+                            notes.append(f"{c} failed at T={T}: {err}")
+                            continue
+                        times[c].append(info["median_ms"])
+                        row.setdefault("peer_info", {})[c] = {
+                            k: v for k, v in info.items() if k != "median_ms"}
+            for c, ts in times.items():
+                if ts:
+                    ms = float(np.median(ts))
+                    row[c] = {"ms": ms, "all_ms": ts,
+                              "gflops": row["flops"] / ms / 1e6,
+                              "gbs": row["bytes"] / ms / 1e6}
+            # Correctness of ours.
+            ours_out = os.path.join(tmp, f"ours{T}.npy")
+            run_ours(args, layer, T, 0, "fast", ours_out)
+            got = np.load(ours_out)
+            if T <= args.reference_check_max:
+                ref_out = os.path.join(tmp, f"ref{T}.npy")
+                run_ours(args, layer, T, 0, "reference", ref_out)
+                ok, err = compare(np.load(ref_out), got, 1e-5, 1e-5)
+                row["check"] = {"against": "reference", "ok": ok,
+                                "max_abs_err": err}
+            elif "numpy" in peers and os.path.exists(
+                    os.path.join(tmp, f"numpy{T}.npy")):
+                ok, err = compare(np.load(os.path.join(tmp, f"numpy{T}.npy")),
+                                  got, 1e-4, 1e-5)
+                row["check"] = {"against": "numpy peer", "ok": ok,
+                                "max_abs_err": err}
+            else:
+                row["check"] = {"against": "none", "ok": None}
+            bound_ms = max(row["flops"] / roof["sgemm_gflops"] / 1e6,
+                           row["bytes"] / roof["stream_gbs"] / 1e6)
+            row["roofline_ms"] = bound_ms
+            results.append(row)
+            o = row["ours"]
+            print(f"# T={T}: ours {o['ms']:.2f} ms "
+                  f"({o['gflops']:.1f} GFLOP/s), check "
+                  f"{row['check']['against']}: {row['check']['ok']}",
+                  flush=True)
+
+        header = ("| T | who | median ms | GFLOP/s | GB/s weights | "
+                  "ours vs it | % of roofline |")
+        print()
+        print(header)
+        print("|" + "---|" * 7)
+        for row in results:
+            for who in ["ours"] + peers + ["reference"]:
+                if who not in row:
+                    continue
+                r = row[who]
+                speedup = row[who]["ms"] / row["ours"]["ms"]
+                print(f"| {row['tokens']} | {who} | {r['ms']:.2f} | "
+                      f"{r['gflops']:.1f} | {r['gbs']:.1f} | "
+                      f"{'' if who == 'ours' else f'{speedup:.2f}x'} | "
+                      f"{100 * row['roofline_ms'] / r['ms']:.0f}% |")
+        print()
+        for row in results:
+            c = row["check"]
+            print(f"check T={row['tokens']}: ours vs {c['against']}: "
+                  f"{'PASS' if c['ok'] else 'FAIL' if c['ok'] is False else 'n/a'}"
+                  + (f" (max abs err {c['max_abs_err']:.2e})"
+                     if c.get("max_abs_err") is not None else ""))
+        for note in notes:
+            print("note:", note)
+        note = plot(results, roof, args.plot)
+        if note:
+            print("note:", note)
+        else:
+            print(f"plot: {args.plot}")
+        with open(args.json, "w") as f:
+            json.dump({"layer": args.layer, "threads": args.threads,
+                       "roofline": roof, "notes": notes, "rows": results},
+                      f, indent=1)
+        print(f"json: {args.json}")
+        return 0 if all(r["check"]["ok"] is not False for r in results) \
+            else 1
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
