@@ -12,7 +12,7 @@
 // REMARK-NOT: not raised
 // REMARK: 5 moe-raise: raised the batched form
 // REMARK-NEXT: 4 moe-raise: raised the one-hot form
-// REMARK-NEXT: 3 moe-raise: raised the unrolled form
+// REMARK-NEXT: 5 moe-raise: raised the unrolled form
 // REMARK-NOT: not raised
 
 // Batched form: softmax, top-2 by argmax picks, not renormalized, gated SiLU,
@@ -955,6 +955,427 @@ func.func @unrolled_softmax_top2_norm_silu_dyn(%x: tensor<?x8xf32>, %wg: tensor<
     linalg.yield %r : f32
   } -> tensor<?x8xf32>
   return %g115 : tensor<?x8xf32>
+}
+
+// torch-mlir's keepdim=True: the per-token max and sums expanded to [T, 1]
+// (tensor.expand_shape) and read through (d0, 0).
+// dense_moe.py --form unrolled --tokens 8 --dim 8 --inner 4 --experts 3 --k 2 --normalize 1 --keepdim 1
+// CHECK-LABEL: func.func @unrolled_softmax_top2_norm_keepdim(
+// CHECK-NEXT:    %[[Y:.*]] = moe.layer %arg0 router(%arg1 : tensor<3x8xf32>) w1(%arg2 : tensor<3x4x8xf32>) w3(%arg3 : tensor<3x4x8xf32>) w2(%arg4 : tensor<3x8x4xf32>) routing #moe.routing<k = 2, scoring = softmax, normalize = true> activation silu : tensor<8x8xf32> -> tensor<8x8xf32>
+// CHECK-NEXT:    return %[[Y]]
+func.func @unrolled_softmax_top2_norm_keepdim(%x: tensor<8x8xf32>, %wg: tensor<3x8xf32> {moe.weight = "gate"}, %w1: tensor<3x4x8xf32> {moe.weight = "w1"}, %w3: tensor<3x4x8xf32> {moe.weight = "w3"}, %w2: tensor<3x8x4xf32> {moe.weight = "w2"}) -> (tensor<8x8xf32>) {
+  %e1 = tensor.empty() : tensor<8x3xf32>
+  %c2 = arith.constant 0.0 : f32
+  %f3 = linalg.fill ins(%c2 : f32) outs(%e1 : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %mm4 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %wg : tensor<8x8xf32>, tensor<3x8xf32>) outs(%f3 : tensor<8x3xf32>) -> tensor<8x3xf32>
+  %e5 = tensor.empty() : tensor<8xf32>
+  %c6 = arith.constant 0xFF800000 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<8xf32>) -> tensor<8xf32>
+  %g8 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%mm4 : tensor<8x3xf32>) outs(%f7 : tensor<8xf32>) {
+  ^bb0(%a0: f32, %o0: f32):
+    %r = arith.maximumf %a0, %o0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %kd9 = tensor.expand_shape %g8 [[0, 1]] output_shape [8, 1] : tensor<8xf32> into tensor<8x1xf32>
+  %e10 = tensor.empty() : tensor<8x3xf32>
+  %g11 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm4, %kd9 : tensor<8x3xf32>, tensor<8x1xf32>) outs(%e10 : tensor<8x3xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %d = arith.subf %a0, %a1 : f32
+    %e = math.exp %d : f32
+    linalg.yield %e : f32
+  } -> tensor<8x3xf32>
+  %e12 = tensor.empty() : tensor<8xf32>
+  %c13 = arith.constant 0.0 : f32
+  %f14 = linalg.fill ins(%c13 : f32) outs(%e12 : tensor<8xf32>) -> tensor<8xf32>
+  %g15 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%g11 : tensor<8x3xf32>) outs(%f14 : tensor<8xf32>) {
+  ^bb0(%a0: f32, %o0: f32):
+    %r = arith.addf %a0, %o0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %kd16 = tensor.expand_shape %g15 [[0, 1]] output_shape [8, 1] : tensor<8xf32> into tensor<8x1xf32>
+  %e17 = tensor.empty() : tensor<8x3xf32>
+  %g18 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g11, %kd16 : tensor<8x3xf32>, tensor<8x1xf32>) outs(%e17 : tensor<8x3xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x3xf32>
+  %e19 = tensor.empty() : tensor<8xf32>
+  %c20 = arith.constant 0xFF800000 : f32
+  %f21 = linalg.fill ins(%c20 : f32) outs(%e19 : tensor<8xf32>) -> tensor<8xf32>
+  %e22 = tensor.empty() : tensor<8xi64>
+  %c23 = arith.constant 0 : i64
+  %f24 = linalg.fill ins(%c23 : i64) outs(%e22 : tensor<8xi64>) -> tensor<8xi64>
+  %g25:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%g18 : tensor<8x3xf32>) outs(%f21, %f24 : tensor<8xf32>, tensor<8xi64>) {
+  ^bb0(%a0: f32, %o0: f32, %o1: i64):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %gt = arith.cmpf ogt, %a0, %o0 : f32
+    %nv = arith.select %gt, %a0, %o0 : f32
+    %ni = arith.select %gt, %ei, %o1 : i64
+    linalg.yield %nv, %ni : f32, i64
+  } -> (tensor<8xf32>, tensor<8xi64>)
+  %e26 = tensor.empty() : tensor<8x3xf32>
+  %g27 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g18, %g25#1 : tensor<8x3xf32>, tensor<8xi64>) outs(%e26 : tensor<8x3xf32>) {
+  ^bb0(%a0: f32, %a1: i64, %o0: f32):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %eq = arith.cmpi eq, %ei, %a1 : i64
+    %m = arith.constant 0xFF800000 : f32
+    %r = arith.select %eq, %m, %a0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x3xf32>
+  %e28 = tensor.empty() : tensor<8xf32>
+  %c29 = arith.constant 0xFF800000 : f32
+  %f30 = linalg.fill ins(%c29 : f32) outs(%e28 : tensor<8xf32>) -> tensor<8xf32>
+  %e31 = tensor.empty() : tensor<8xi64>
+  %c32 = arith.constant 0 : i64
+  %f33 = linalg.fill ins(%c32 : i64) outs(%e31 : tensor<8xi64>) -> tensor<8xi64>
+  %g34:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%g27 : tensor<8x3xf32>) outs(%f30, %f33 : tensor<8xf32>, tensor<8xi64>) {
+  ^bb0(%a0: f32, %o0: f32, %o1: i64):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %gt = arith.cmpf ogt, %a0, %o0 : f32
+    %nv = arith.select %gt, %a0, %o0 : f32
+    %ni = arith.select %gt, %ei, %o1 : i64
+    linalg.yield %nv, %ni : f32, i64
+  } -> (tensor<8xf32>, tensor<8xi64>)
+  %e35 = tensor.empty() : tensor<8x3xf32>
+  %g36 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g25#1 : tensor<8xi64>) outs(%e35 : tensor<8x3xf32>) {
+  ^bb0(%a0: i64, %o0: f32):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %eq = arith.cmpi eq, %ei, %a0 : i64
+    %f = arith.uitofp %eq : i1 to f32
+    linalg.yield %f : f32
+  } -> tensor<8x3xf32>
+  %e37 = tensor.empty() : tensor<8x3xf32>
+  %g38 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g34#1 : tensor<8xi64>) outs(%e37 : tensor<8x3xf32>) {
+  ^bb0(%a0: i64, %o0: f32):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %eq = arith.cmpi eq, %ei, %a0 : i64
+    %f = arith.uitofp %eq : i1 to f32
+    linalg.yield %f : f32
+  } -> tensor<8x3xf32>
+  %e39 = tensor.empty() : tensor<8x3xf32>
+  %g40 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g36, %g38 : tensor<8x3xf32>, tensor<8x3xf32>) outs(%e39 : tensor<8x3xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r1 = arith.addf %a0, %a1 : f32
+    linalg.yield %r1 : f32
+  } -> tensor<8x3xf32>
+  %e41 = tensor.empty() : tensor<8x3xf32>
+  %g42 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g18, %g40 : tensor<8x3xf32>, tensor<8x3xf32>) outs(%e41 : tensor<8x3xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x3xf32>
+  %e43 = tensor.empty() : tensor<8xf32>
+  %c44 = arith.constant 0.0 : f32
+  %f45 = linalg.fill ins(%c44 : f32) outs(%e43 : tensor<8xf32>) -> tensor<8xf32>
+  %g46 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%g42 : tensor<8x3xf32>) outs(%f45 : tensor<8xf32>) {
+  ^bb0(%a0: f32, %o0: f32):
+    %r = arith.addf %a0, %o0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %kd47 = tensor.expand_shape %g46 [[0, 1]] output_shape [8, 1] : tensor<8xf32> into tensor<8x1xf32>
+  %e48 = tensor.empty() : tensor<8x3xf32>
+  %g49 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g42, %kd47 : tensor<8x3xf32>, tensor<8x1xf32>) outs(%e48 : tensor<8x3xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x3xf32>
+  %e50 = tensor.empty() : tensor<8x8xf32>
+  %c51 = arith.constant 0.0 : f32
+  %f52 = linalg.fill ins(%c51 : f32) outs(%e50 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %sl53 = tensor.extract_slice %w1[0, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+  %e54 = tensor.empty() : tensor<8x4xf32>
+  %c55 = arith.constant 0.0 : f32
+  %f56 = linalg.fill ins(%c55 : f32) outs(%e54 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm57 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl53 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f56 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %sl58 = tensor.extract_slice %w3[0, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+  %e59 = tensor.empty() : tensor<8x4xf32>
+  %c60 = arith.constant 0.0 : f32
+  %f61 = linalg.fill ins(%c60 : f32) outs(%e59 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm62 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl58 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f61 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %e63 = tensor.empty() : tensor<8x4xf32>
+  %g64 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm57, %mm62 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e63 : tensor<8x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %a0 : f32
+    %ex = math.exp %n : f32
+    %den = arith.addf %one, %ex : f32
+    %sig = arith.divf %one, %den : f32
+    %act = arith.mulf %a0, %sig : f32
+    %r = arith.mulf %act, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %sl65 = tensor.extract_slice %w2[0, 0, 0] [1, 8, 4] [1, 1, 1] : tensor<3x8x4xf32> to tensor<8x4xf32>
+  %e66 = tensor.empty() : tensor<8x8xf32>
+  %c67 = arith.constant 0.0 : f32
+  %f68 = linalg.fill ins(%c67 : f32) outs(%e66 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %mm69 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%g64, %sl65 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%f68 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %col70 = tensor.extract_slice %g49[0, 0] [8, 1] [1, 1] : tensor<8x3xf32> to tensor<8x1xf32>
+  %e71 = tensor.empty() : tensor<8x8xf32>
+  %g72 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%col70, %mm69 : tensor<8x1xf32>, tensor<8x8xf32>) outs(%e71 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %e73 = tensor.empty() : tensor<8x8xf32>
+  %g74 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%f52, %g72 : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e73 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %sl75 = tensor.extract_slice %w1[1, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+  %e76 = tensor.empty() : tensor<8x4xf32>
+  %c77 = arith.constant 0.0 : f32
+  %f78 = linalg.fill ins(%c77 : f32) outs(%e76 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm79 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl75 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f78 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %sl80 = tensor.extract_slice %w3[1, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+  %e81 = tensor.empty() : tensor<8x4xf32>
+  %c82 = arith.constant 0.0 : f32
+  %f83 = linalg.fill ins(%c82 : f32) outs(%e81 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm84 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl80 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f83 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %e85 = tensor.empty() : tensor<8x4xf32>
+  %g86 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm79, %mm84 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e85 : tensor<8x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %a0 : f32
+    %ex = math.exp %n : f32
+    %den = arith.addf %one, %ex : f32
+    %sig = arith.divf %one, %den : f32
+    %act = arith.mulf %a0, %sig : f32
+    %r = arith.mulf %act, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %sl87 = tensor.extract_slice %w2[1, 0, 0] [1, 8, 4] [1, 1, 1] : tensor<3x8x4xf32> to tensor<8x4xf32>
+  %e88 = tensor.empty() : tensor<8x8xf32>
+  %c89 = arith.constant 0.0 : f32
+  %f90 = linalg.fill ins(%c89 : f32) outs(%e88 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %mm91 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%g86, %sl87 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%f90 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %col92 = tensor.extract_slice %g49[0, 1] [8, 1] [1, 1] : tensor<8x3xf32> to tensor<8x1xf32>
+  %e93 = tensor.empty() : tensor<8x8xf32>
+  %g94 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%col92, %mm91 : tensor<8x1xf32>, tensor<8x8xf32>) outs(%e93 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %e95 = tensor.empty() : tensor<8x8xf32>
+  %g96 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g74, %g94 : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e95 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %sl97 = tensor.extract_slice %w1[2, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+  %e98 = tensor.empty() : tensor<8x4xf32>
+  %c99 = arith.constant 0.0 : f32
+  %f100 = linalg.fill ins(%c99 : f32) outs(%e98 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm101 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl97 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f100 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %sl102 = tensor.extract_slice %w3[2, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<3x4x8xf32> to tensor<4x8xf32>
+  %e103 = tensor.empty() : tensor<8x4xf32>
+  %c104 = arith.constant 0.0 : f32
+  %f105 = linalg.fill ins(%c104 : f32) outs(%e103 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm106 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl102 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f105 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %e107 = tensor.empty() : tensor<8x4xf32>
+  %g108 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm101, %mm106 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e107 : tensor<8x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %a0 : f32
+    %ex = math.exp %n : f32
+    %den = arith.addf %one, %ex : f32
+    %sig = arith.divf %one, %den : f32
+    %act = arith.mulf %a0, %sig : f32
+    %r = arith.mulf %act, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %sl109 = tensor.extract_slice %w2[2, 0, 0] [1, 8, 4] [1, 1, 1] : tensor<3x8x4xf32> to tensor<8x4xf32>
+  %e110 = tensor.empty() : tensor<8x8xf32>
+  %c111 = arith.constant 0.0 : f32
+  %f112 = linalg.fill ins(%c111 : f32) outs(%e110 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %mm113 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%g108, %sl109 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%f112 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %col114 = tensor.extract_slice %g49[0, 2] [8, 1] [1, 1] : tensor<8x3xf32> to tensor<8x1xf32>
+  %e115 = tensor.empty() : tensor<8x8xf32>
+  %g116 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%col114, %mm113 : tensor<8x1xf32>, tensor<8x8xf32>) outs(%e115 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %e117 = tensor.empty() : tensor<8x8xf32>
+  %g118 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g96, %g116 : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e117 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  return %g118 : tensor<8x8xf32>
+}
+
+// x + layer(x): the residual add (which also reads x) is not part of the
+// layer and stays.
+// dense_moe.py --form unrolled --tokens 8 --dim 8 --inner 4 --experts 2 --k 1 --residual 1
+// CHECK-LABEL: func.func @unrolled_residual_add_kept(
+// CHECK-NEXT:    %[[L:.*]] = moe.layer %arg0 router(%arg1 : tensor<2x8xf32>) w1(%arg2 : tensor<2x4x8xf32>) w3(%arg3 : tensor<2x4x8xf32>) w2(%arg4 : tensor<2x8x4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<8x8xf32> -> tensor<8x8xf32>
+// CHECK-NEXT:    tensor.empty() : tensor<8x8xf32>
+// CHECK-NEXT:    %[[Y:.*]] = linalg.generic {{.*}} ins(%arg0, %[[L]] : tensor<8x8xf32>, tensor<8x8xf32>)
+// CHECK-NEXT:    ^bb0(
+// CHECK-NEXT:    arith.addf
+// CHECK-NEXT:    linalg.yield
+// CHECK-NEXT:    }
+// CHECK-NEXT:    return %[[Y]]
+func.func @unrolled_residual_add_kept(%x: tensor<8x8xf32>, %wg: tensor<2x8xf32> {moe.weight = "gate"}, %w1: tensor<2x4x8xf32> {moe.weight = "w1"}, %w3: tensor<2x4x8xf32> {moe.weight = "w3"}, %w2: tensor<2x8x4xf32> {moe.weight = "w2"}) -> (tensor<8x8xf32>) {
+  %e1 = tensor.empty() : tensor<8x2xf32>
+  %c2 = arith.constant 0.0 : f32
+  %f3 = linalg.fill ins(%c2 : f32) outs(%e1 : tensor<8x2xf32>) -> tensor<8x2xf32>
+  %mm4 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %wg : tensor<8x8xf32>, tensor<2x8xf32>) outs(%f3 : tensor<8x2xf32>) -> tensor<8x2xf32>
+  %e5 = tensor.empty() : tensor<8xf32>
+  %c6 = arith.constant 0xFF800000 : f32
+  %f7 = linalg.fill ins(%c6 : f32) outs(%e5 : tensor<8xf32>) -> tensor<8xf32>
+  %g8 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%mm4 : tensor<8x2xf32>) outs(%f7 : tensor<8xf32>) {
+  ^bb0(%a0: f32, %o0: f32):
+    %r = arith.maximumf %a0, %o0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %e9 = tensor.empty() : tensor<8x2xf32>
+  %g10 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm4, %g8 : tensor<8x2xf32>, tensor<8xf32>) outs(%e9 : tensor<8x2xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %d = arith.subf %a0, %a1 : f32
+    %e = math.exp %d : f32
+    linalg.yield %e : f32
+  } -> tensor<8x2xf32>
+  %e11 = tensor.empty() : tensor<8xf32>
+  %c12 = arith.constant 0.0 : f32
+  %f13 = linalg.fill ins(%c12 : f32) outs(%e11 : tensor<8xf32>) -> tensor<8xf32>
+  %g14 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%g10 : tensor<8x2xf32>) outs(%f13 : tensor<8xf32>) {
+  ^bb0(%a0: f32, %o0: f32):
+    %r = arith.addf %a0, %o0 : f32
+    linalg.yield %r : f32
+  } -> tensor<8xf32>
+  %e15 = tensor.empty() : tensor<8x2xf32>
+  %g16 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g10, %g14 : tensor<8x2xf32>, tensor<8xf32>) outs(%e15 : tensor<8x2xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.divf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x2xf32>
+  %e17 = tensor.empty() : tensor<8xf32>
+  %c18 = arith.constant 0xFF800000 : f32
+  %f19 = linalg.fill ins(%c18 : f32) outs(%e17 : tensor<8xf32>) -> tensor<8xf32>
+  %e20 = tensor.empty() : tensor<8xi64>
+  %c21 = arith.constant 0 : i64
+  %f22 = linalg.fill ins(%c21 : i64) outs(%e20 : tensor<8xi64>) -> tensor<8xi64>
+  %g23:2 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%g16 : tensor<8x2xf32>) outs(%f19, %f22 : tensor<8xf32>, tensor<8xi64>) {
+  ^bb0(%a0: f32, %o0: f32, %o1: i64):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %gt = arith.cmpf ogt, %a0, %o0 : f32
+    %nv = arith.select %gt, %a0, %o0 : f32
+    %ni = arith.select %gt, %ei, %o1 : i64
+    linalg.yield %nv, %ni : f32, i64
+  } -> (tensor<8xf32>, tensor<8xi64>)
+  %e24 = tensor.empty() : tensor<8x2xf32>
+  %g25 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g23#1 : tensor<8xi64>) outs(%e24 : tensor<8x2xf32>) {
+  ^bb0(%a0: i64, %o0: f32):
+    %e = linalg.index 1 : index
+    %ei = arith.index_cast %e : index to i64
+    %eq = arith.cmpi eq, %ei, %a0 : i64
+    %f = arith.uitofp %eq : i1 to f32
+    linalg.yield %f : f32
+  } -> tensor<8x2xf32>
+  %e26 = tensor.empty() : tensor<8x2xf32>
+  %g27 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g16, %g25 : tensor<8x2xf32>, tensor<8x2xf32>) outs(%e26 : tensor<8x2xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x2xf32>
+  %e28 = tensor.empty() : tensor<8x8xf32>
+  %c29 = arith.constant 0.0 : f32
+  %f30 = linalg.fill ins(%c29 : f32) outs(%e28 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %sl31 = tensor.extract_slice %w1[0, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<2x4x8xf32> to tensor<4x8xf32>
+  %e32 = tensor.empty() : tensor<8x4xf32>
+  %c33 = arith.constant 0.0 : f32
+  %f34 = linalg.fill ins(%c33 : f32) outs(%e32 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm35 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl31 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f34 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %sl36 = tensor.extract_slice %w3[0, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<2x4x8xf32> to tensor<4x8xf32>
+  %e37 = tensor.empty() : tensor<8x4xf32>
+  %c38 = arith.constant 0.0 : f32
+  %f39 = linalg.fill ins(%c38 : f32) outs(%e37 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm40 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl36 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f39 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %e41 = tensor.empty() : tensor<8x4xf32>
+  %g42 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm35, %mm40 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e41 : tensor<8x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %a0 : f32
+    %ex = math.exp %n : f32
+    %den = arith.addf %one, %ex : f32
+    %sig = arith.divf %one, %den : f32
+    %act = arith.mulf %a0, %sig : f32
+    %r = arith.mulf %act, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %sl43 = tensor.extract_slice %w2[0, 0, 0] [1, 8, 4] [1, 1, 1] : tensor<2x8x4xf32> to tensor<8x4xf32>
+  %e44 = tensor.empty() : tensor<8x8xf32>
+  %c45 = arith.constant 0.0 : f32
+  %f46 = linalg.fill ins(%c45 : f32) outs(%e44 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %mm47 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%g42, %sl43 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%f46 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %col48 = tensor.extract_slice %g27[0, 0] [8, 1] [1, 1] : tensor<8x2xf32> to tensor<8x1xf32>
+  %e49 = tensor.empty() : tensor<8x8xf32>
+  %g50 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%col48, %mm47 : tensor<8x1xf32>, tensor<8x8xf32>) outs(%e49 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %e51 = tensor.empty() : tensor<8x8xf32>
+  %g52 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%f30, %g50 : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e51 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %sl53 = tensor.extract_slice %w1[1, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<2x4x8xf32> to tensor<4x8xf32>
+  %e54 = tensor.empty() : tensor<8x4xf32>
+  %c55 = arith.constant 0.0 : f32
+  %f56 = linalg.fill ins(%c55 : f32) outs(%e54 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm57 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl53 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f56 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %sl58 = tensor.extract_slice %w3[1, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<2x4x8xf32> to tensor<4x8xf32>
+  %e59 = tensor.empty() : tensor<8x4xf32>
+  %c60 = arith.constant 0.0 : f32
+  %f61 = linalg.fill ins(%c60 : f32) outs(%e59 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %mm62 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%x, %sl58 : tensor<8x8xf32>, tensor<4x8xf32>) outs(%f61 : tensor<8x4xf32>) -> tensor<8x4xf32>
+  %e63 = tensor.empty() : tensor<8x4xf32>
+  %g64 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%mm57, %mm62 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e63 : tensor<8x4xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %a0 : f32
+    %ex = math.exp %n : f32
+    %den = arith.addf %one, %ex : f32
+    %sig = arith.divf %one, %den : f32
+    %act = arith.mulf %a0, %sig : f32
+    %r = arith.mulf %act, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %sl65 = tensor.extract_slice %w2[1, 0, 0] [1, 8, 4] [1, 1, 1] : tensor<2x8x4xf32> to tensor<8x4xf32>
+  %e66 = tensor.empty() : tensor<8x8xf32>
+  %c67 = arith.constant 0.0 : f32
+  %f68 = linalg.fill ins(%c67 : f32) outs(%e66 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %mm69 = linalg.matmul indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>] ins(%g64, %sl65 : tensor<8x4xf32>, tensor<8x4xf32>) outs(%f68 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %col70 = tensor.extract_slice %g27[0, 1] [8, 1] [1, 1] : tensor<8x2xf32> to tensor<8x1xf32>
+  %e71 = tensor.empty() : tensor<8x8xf32>
+  %g72 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, 0)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%col70, %mm69 : tensor<8x1xf32>, tensor<8x8xf32>) outs(%e71 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.mulf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %e73 = tensor.empty() : tensor<8x8xf32>
+  %g74 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%g52, %g72 : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e73 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  %e75 = tensor.empty() : tensor<8x8xf32>
+  %g76 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%x, %g74 : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e75 : tensor<8x8xf32>) {
+  ^bb0(%a0: f32, %a1: f32, %o0: f32):
+    %r = arith.addf %a0, %a1 : f32
+    linalg.yield %r : f32
+  } -> tensor<8x8xf32>
+  return %g76 : tensor<8x8xf32>
 }
 
 // One weight argument per expert (stacked for the layer), matmuls of

@@ -155,6 +155,11 @@ def parse():
     p.add_argument("--wlayout", default="nk", choices=["nk", "kn"],
                    help="batched/onehot: expert weights stored [E, N, K] "
                    "(nn.Linear) or [E, K, N]")
+    p.add_argument("--residual", type=int, default=0,
+                   help="return x + layer(x) (the add is not part of the layer)")
+    p.add_argument("--keepdim", type=int, default=0,
+                   help="per-token reductions expanded to [T, 1] and read "
+                   "through (d0, 0), as torch-mlir writes keepdim=True")
     p.add_argument("--fused", type=int, default=0,
                    help="fuse elementwise chains into fewer generics")
     p.add_argument("--mutate", default="", choices=[""] + sorted(MUTATIONS))
@@ -227,6 +232,19 @@ def reduce_rows(em, src, dims, init, combine, elt="f32", over="experts"):
                       [combine, "linalg.yield %%r : %s" % elt]), False
 
 
+def per_token(em, v, elt="f32"):
+    """A per-token [T] value as an elementwise input over (t, e): itself
+    through (d0), or with --keepdim expanded to [T, 1] through (d0, 0)."""
+    if not em.a.keepdim:
+        return (v, em.ty(em.T, elt=elt), ROW2)
+    k = em.fresh("kd")
+    size = "%T" if em.dyn else em.T
+    em.emit("%s = tensor.expand_shape %s [[0, 1]] output_shape [%s, 1] : %s "
+            "into %s" % (k, v, size, em.ty(em.T, elt=elt),
+                         em.ty(em.T, 1, elt=elt)))
+    return (k, em.ty(em.T, 1, elt=elt), "(d0, d1) -> (d0, 0)")
+
+
 def elementwise2(em, ins, body, dims, elt="f32"):
     """ins: [(value, type, map)] over the 2-D space dims."""
     out = em.empty(list(dims), elt)
@@ -286,14 +304,13 @@ def router(em, x, wg):
                 "%e = math.exp %d : f32",
                 "%r = arith.divf %e, %a2 : f32", "linalg.yield %r : f32"], [T, E])
             return logits, s
-        ex = elementwise2(em, [(logits, TE, ID2), (mx, em.ty(T), ROW2)], [
+        ex = elementwise2(em, [(logits, TE, ID2), per_token(em, mx)], [
             "%d = arith.subf %a0, %a1 : f32",
             "%e = math.exp %d : f32", "linalg.yield %e : f32"], [T, E])
     sm, by_tokens = reduce_rows(em, ex, [T, E], "0.0",
                                 "%r = arith.addf %a0, %o0 : f32", over=over)
-    smap = "(d0, d1) -> (d1)" if by_tokens else ROW2
-    stype = em.ty(E) if by_tokens else em.ty(T)
-    s = elementwise2(em, [(ex, TE, ID2), (sm, stype, smap)], [
+    sin = (sm, em.ty(E), "(d0, d1) -> (d1)") if by_tokens else per_token(em, sm)
+    s = elementwise2(em, [(ex, TE, ID2), sin], [
         "%r = arith.divf %a0, %a1 : f32", "linalg.yield %r : f32"], [T, E])
     return logits, s
 
@@ -424,7 +441,7 @@ def topk_weights(em, s, picks=None):
                      "%den = arith.addf %a1, %eps : f32"]
             den = "%den"
         body += ["%%r = arith.divf %%a0, %s : f32" % den, "linalg.yield %r : f32"]
-        w = elementwise2(em, [(raw, TE, ID2), (sm, em.ty(T), ROW2)], body, [T, E])
+        w = elementwise2(em, [(raw, TE, ID2), per_token(em, sm)], body, [T, E])
     if a.scaling:
         w = elementwise2(em, [(w, TE, ID2)], [
             "%%c = arith.constant %s : f32" % repr(float(a.scaling)),
@@ -809,6 +826,9 @@ def emit(a):
         W = topk_weights(em, s)
         fn = form_batched if a.form == "batched" else form_unrolled
         out = fn(em, "%x", W, w1, w3, w2)
+    if a.residual:
+        out = elementwise2(em, [("%x", em.ty(T, D), ID2), (out, em.ty(T, D), ID2)], [
+            "%r = arith.addf %a0, %a1 : f32", "linalg.yield %r : f32"], [T, D])
     results = [(out, em.ty(T, D))]
     if a.mutate == "extra-use":
         results.append((s, em.ty(T, E)))
@@ -909,6 +929,8 @@ def reference(a, T):
         for j in range(a.k):
             if keep[t, j]:
                 out[t] += top[t, j] * ffn(order[t, j], x[t:t + 1])[0]
+    if a.residual:
+        out = out + x
     return out, int((~keep).sum())
 
 
