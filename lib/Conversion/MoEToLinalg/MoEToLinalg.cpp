@@ -35,6 +35,7 @@ void mlir::moe::populateMoEToLinalgPatterns(RewritePatternSet &patterns) {
   populateMoEDispatchToLinalgPatterns(patterns);
   populateMoEExpertsToLinalgPatterns(patterns);
   populateMoECombineToLinalgPatterns(patterns);
+  populateMoEFusedToLinalgPatterns(patterns);
 }
 
 namespace {

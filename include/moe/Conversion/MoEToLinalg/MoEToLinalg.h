@@ -17,6 +17,8 @@ void populateMoEDispatchToLinalgPatterns(RewritePatternSet &patterns);
 void populateMoEExpertsToLinalgPatterns(RewritePatternSet &patterns);
 /// moe.combine.
 void populateMoECombineToLinalgPatterns(RewritePatternSet &patterns);
+/// moe.grouped_matmul_act and moe.grouped_matmul_combine.
+void populateMoEFusedToLinalgPatterns(RewritePatternSet &patterns);
 
 /// All of the above.
 void populateMoEToLinalgPatterns(RewritePatternSet &patterns);

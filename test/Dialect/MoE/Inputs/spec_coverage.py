@@ -2,11 +2,12 @@
 #===- spec_coverage.py - constraint labels: verifier, spec, tests ---------===#
 #
 # Every constraint label (`route_c2`) must appear in the verifiers
-# (lib/Dialect/MoE/IR/MoEOps.cpp), in docs/Spec.md, and as the name (or name
-# prefix) of a test function in test/Dialect/MoE/invalid.mlir, and vice
-# versa. Also checks that each op's labels are numbered c1, c2, .. without a
-# gap, that every test function of invalid.mlir is named after a label, and
-# that a test's expected-error carries the label the test is named after.
+# (lib/Dialect/MoE/IR/MoEOps.cpp, MoEFusedOps.cpp), in docs/Spec.md, and as
+# the name (or name prefix) of a test function in test/Dialect/MoE/
+# invalid.mlir or invalid-fused.mlir, and vice versa. Also checks that each
+# op's labels are numbered c1, c2, .. without a gap, that every test
+# function of the negative tests is named after a label, and that a test's
+# expected-error carries the label the test is named after.
 #
 # Usage: spec_coverage.py <source root>
 #
@@ -32,17 +33,24 @@ def main():
         sys.exit("usage: spec_coverage.py <source root>")
     root = sys.argv[1]
     paths = {
-        "verifier": root + "/lib/Dialect/MoE/IR/MoEOps.cpp",
-        "spec": root + "/docs/Spec.md",
-        "tests": root + "/test/Dialect/MoE/invalid.mlir",
+        "verifier": ["/lib/Dialect/MoE/IR/MoEOps.cpp",
+                     "/lib/Dialect/MoE/IR/MoEFusedOps.cpp"],
+        "spec": ["/docs/Spec.md"],
+        "tests": ["/test/Dialect/MoE/invalid.mlir",
+                  "/test/Dialect/MoE/invalid-fused.mlir"],
     }
     texts = {}
-    for what, path in paths.items():
-        try:
-            with open(path, encoding="utf-8") as f:
-                texts[what] = f.read()
-        except OSError as e:
-            sys.exit("error: cannot read %s: %s" % (path, e.strerror))
+    for what, files in paths.items():
+        texts[what] = []
+        for path in files:
+            try:
+                with open(root + path, encoding="utf-8") as f:
+                    texts[what].append((path.rsplit("/", 1)[1], f.read()))
+            except OSError as e:
+                sys.exit("error: cannot read %s: %s" % (root + path,
+                                                       e.strerror))
+    texts["verifier"] = "\n".join(text for _, text in texts["verifier"])
+    texts["spec"] = "\n".join(text for _, text in texts["spec"])
 
     verifier = labels_in(texts["verifier"])
     spec = labels_in(texts["spec"])
@@ -51,15 +59,16 @@ def main():
 
     # Test functions and the label each is named after.
     tested = set()
-    chunks = texts["tests"].split("// -----")
-    for chunk in chunks:
+    chunks = [(file, chunk) for file, text in texts["tests"]
+              for chunk in text.split("// -----")]
+    for file, chunk in chunks:
         for name in re.findall(r"func\.func @(\w+)", chunk):
             label = max((l for l in known
                          if name == l or name.startswith(l + "_")),
                         key=len, default=None)
             if label is None:
-                problems.append("invalid.mlir: @%s is not named after a "
-                                "constraint label" % name)
+                problems.append("%s: @%s is not named after a "
+                                "constraint label" % (file, name))
                 continue
             tested.add(label)
             for message in re.findall(r"expected-error[^{]*\{\{(.*)\}\}",
@@ -67,13 +76,13 @@ def main():
                 carried = labels_in(message)
                 if carried and carried != {label}:
                     problems.append(
-                        "invalid.mlir: @%s expects %s, not %s" %
-                        (name, ", ".join(sorted(carried)), label))
+                        "%s: @%s expects %s, not %s" %
+                        (file, name, ", ".join(sorted(carried)), label))
 
     for label in sorted(known | tested):
-        missing = [what for what, have in (("MoEOps.cpp", verifier),
+        missing = [what for what, have in (("the verifiers", verifier),
                                            ("docs/Spec.md", spec),
-                                           ("invalid.mlir", tested))
+                                           ("the negative tests", tested))
                    if label not in have]
         if missing:
             problems.append("%s is missing from %s" %

@@ -10,5 +10,6 @@
 include "moe/Dialect/MoE/IR/MoEDialect.td"
 include "moe/Dialect/MoE/IR/MoEAttrs.td"
 include "moe/Dialect/MoE/IR/MoEOps.td"
+include "moe/Dialect/MoE/IR/MoEFusedOps.td"
 
 #endif // MOE_DIALECT_MOE_IR_MOE_TD

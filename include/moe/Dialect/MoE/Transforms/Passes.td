@@ -39,6 +39,108 @@ def MoEDecompose : Pass<"moe-decompose"> {
   ];
 }
 
+def MoEExpertFusion : Pass<"moe-expert-fusion"> {
+  let summary = "Fuse the expert FFNs and the combine into two grouped GEMMs "
+                "with epilogues";
+  let description = [{
+    Runs on decomposed IR (`moe-decompose`). Every `moe.experts` becomes
+    `moe.grouped_matmul_act`: one grouped GEMM over `w1‖w3` (`[E, 2F, D]`,
+    or `w1` for non-gated experts) whose epilogue applies the activation and
+    the gating product, giving `[N, F]` in f32; no separate activation and
+    up-projection tensors exist. When the experts' only user is a
+    `moe.combine` and their row groups are known not to overlap (offsets of
+    `moe.dispatch`, constant non-decreasing offsets of expert choice), the
+    down projection and the combine become one
+    `moe.grouped_matmul_combine`, which multiplies each group's rows by
+    `w2[e]ᵀ`, scales them by their routing weight and adds them straight
+    into the tokens' rows of the accumulator: no `[N, D]` expert output.
+    Otherwise the down projection stays a `moe.grouped_matmul` and the
+    `[N, D]` rows are kept for their other users.
+
+    With `fold-shared-expert`, the shared expert of `moe-decompose` (a
+    one-group `moe.experts` over all tokens, optionally scaled by
+    `sigmoid(x · gateᵀ)`, that is the combine's accumulator) joins the routed
+    experts when its activation and gating match and its inner size `S` is a
+    multiple `m·F` of theirs: it becomes `m` always-selected experts placed
+    first, with per-token weight 1 (or the sigmoid gate), and the
+    accumulator becomes zeros.
+
+    Weights are packed (`w1‖w3`, shared chunks before the routed experts)
+    at compile time when they are `arith.constant`s; weights that are
+    function arguments are packed with `tensor.concat` (or
+    `tensor.insert_slice`) on every call, a copy of the expert weights per
+    call until weights are packed when they are loaded
+    (`docs/ExpertFusion.md` has measurements). With
+    `pack-argument-weights=false` the pass does only what needs no such
+    copy (non-gated experts, and folding only constant shared experts).
+
+    The rewrite computes what the unfused IR computes (`docs/Spec.md`),
+    with two differences of rounding only: the `[N, D]` expert rows are not
+    rounded to the rows' element type before the combine (16-bit rows), and
+    a shared expert split into `m > 1` chunks sums its chunks separately.
+    What the pass cannot fuse it leaves untouched.
+
+    Before (gated, top-2 of 8 experts, no shared expert):
+    ```mlir
+    %rows, %off, %tok, %rw = moe.dispatch %x, %i, %w experts 8 ...
+    %y = moe.experts %rows offsets(%off : tensor<9xi32>)
+           w1(%w1 : tensor<8x128x64xf32>) w3(%w3 : tensor<8x128x64xf32>)
+           w2(%w2 : tensor<8x64x128xf32>) activation silu
+           : tensor<?x64xf32> -> tensor<?x64xf32>
+    %out = moe.combine %y tokens(%tok : tensor<?xi32>)
+             weights(%rw : tensor<?xf32>) into %zeros
+             : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+    After:
+    ```mlir
+    %w13 = tensor.concat dim(1) %w1, %w3
+             : (tensor<8x128x64xf32>, tensor<8x128x64xf32>) -> tensor<8x256x64xf32>
+    %h = moe.grouped_matmul_act %rows, %w13 offsets(%off : tensor<9xi32>)
+           activation silu gated
+           : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+    %out = moe.grouped_matmul_combine %h, %w2 offsets(%off : tensor<9xi32>)
+             tokens(%tok : tensor<?xi32>) weights(%rw : tensor<?xf32>)
+             into %zeros : tensor<?x128xf32>, tensor<8x64x128xf32>
+             -> tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"foldSharedExpert", "fold-shared-expert", "bool",
+           /*default=*/"true",
+           "Fold a compatible shared expert into the routed experts as "
+           "always-selected experts">,
+    Option<"fuseCombine", "fuse-combine", "bool", /*default=*/"true",
+           "Fuse the down projection with moe.combine; when false only the "
+           "up projection is fused">,
+    Option<"packArgumentWeights", "pack-argument-weights", "bool",
+           /*default=*/"true",
+           "Pack weights that are not constants (w1‖w3, shared expert "
+           "folding) on every call; when false, rewrites that would need "
+           "that copy are not done">
+  ];
+  let statistics = [
+    Statistic<"numExpertsFused", "experts-fused",
+              "moe.experts ops rewritten into fused grouped GEMMs">,
+    Statistic<"numCombinesFused", "combines-fused",
+              "moe.combine ops fused into moe.grouped_matmul_combine">,
+    Statistic<"numSharedFolded", "shared-experts-folded",
+              "Shared experts folded into the routed experts">,
+    Statistic<"numWeightsPackedAtCompileTime", "weights-packed-at-compile-time",
+              "Packed weight tensors computed from constants">,
+    Statistic<"numWeightsPackedPerCall", "weights-packed-per-call",
+              "Packed weight tensors built from non-constant weights on every "
+              "call">,
+    Statistic<"numUnfused", "experts-unfused",
+              "moe.experts ops left untouched (w1 and w3 of different "
+              "element types, or argument weights that "
+              "pack-argument-weights=false does not pack)">
+  ];
+}
+
 def MoERaise : Pass<"moe-raise"> {
   let summary = "Raise Mixture-of-Experts layers written densely in linalg to "
                 "moe.layer";
