@@ -125,6 +125,7 @@ docs() {
   cp "$BUILD/docs/Dialects/MoEDialect.md" "$ROOT/docs/Dialects/MoE.md"
   cp "$BUILD/docs/MoEPasses.md" "$ROOT/docs/Passes/Transforms.md"
   cp "$BUILD/docs/MoEConversionPasses.md" "$ROOT/docs/Passes/Conversion.md"
+  cp "$BUILD/docs/MoECodegenPasses.md" "$ROOT/docs/Passes/Codegen.md"
   log "docs/Dialects/MoE.md and docs/Passes/*.md regenerated"
 }
 

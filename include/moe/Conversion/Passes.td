@@ -9,7 +9,8 @@ def ConvertMoEToLinalg : Pass<"moe-to-linalg"> {
   let summary = "Reference lowering of every moe op to linalg, tensor, scf, arith and math";
   let description = [{
     Lowers `moe.route`, `moe.route_expert_choice`, `moe.dispatch`,
-    `moe.grouped_matmul`, `moe.experts` and `moe.combine` to upstream ops on
+    `moe.grouped_matmul`, `moe.experts`, `moe.combine` and the fused
+    `moe.grouped_matmul_act` and `moe.grouped_matmul_combine` to upstream ops on
     tensors, exactly as `docs/Spec.md` defines them. This lowering is the
     oracle the fast paths are checked against: it is written to be obviously
     correct, not fast (routing and dispatch are scalar `scf.for` loops; the
