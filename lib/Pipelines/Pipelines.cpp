@@ -55,13 +55,15 @@ void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
     return;
   // Matmuls first (router and experts), then the elementwise ops between
   // them (activation and gating product). num-threads 0 is passed on: the
-  // OpenMP runtime then uses every core.
+  // OpenMP runtime then uses every core. Without that runtime the kernels
+  // stay on one thread.
+  unsigned numThreads = hasOpenMPRuntime() ? unsigned(options.numThreads) : 1;
   MoECPUMatmulKernelsOptions matmul;
-  matmul.numThreads = options.numThreads;
+  matmul.numThreads = numThreads;
   matmul.vectorWidth = getHostVectorWidth();
   pm.addPass(createMoECPUMatmulKernels(matmul));
   MoECPUElementwiseKernelsOptions elementwise;
-  elementwise.numThreads = options.numThreads;
+  elementwise.numThreads = numThreads;
   elementwise.vectorWidth = getHostVectorWidth();
   pm.addPass(createMoECPUElementwiseKernels(elementwise));
   pm.addPass(createCanonicalizerPass());

@@ -1,11 +1,15 @@
 // moe-cpu-matmul-kernels: a transposed-B matmul (nn.Linear weights) becomes
-// a buffer island with 3 x 4 register tiles of vector<8xf32> accumulators
-// (12 vector.fma per K step), a masked K tail (K = 20 = 2 * 8 + 4), 3 x 1
-// tiles for the column tail (N = 6 = 4 + 2), 1 x 4 and 1 x 1 tiles for the
-// row tail, one lane reduction per output, and omp.parallel over the weight
-// rows when more than one thread is asked for.
+// a buffer island with R x S register tiles of vector<8xf32> accumulators
+// (here 3 x 4: 12 vector.fma per K step), a masked K tail (K = 20 = 2 * 8 +
+// 4), 3 x 1 tiles for the column tail (N = 6 = 4 + 2), 2 x 4 and 1 x 4
+// tiles for the row tail (M % 3 rows), one lane reduction per output, K
+// chunks when K is
+// longer than k-block, and omp.parallel over the weight rows when more than
+// one thread is asked for.
 //
-// RUN: moe-opt %s --moe-cpu-matmul-kernels --canonicalize --cse | FileCheck %s
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="tile-rows=3 tile-cols=4" --canonicalize --cse | FileCheck %s
+// RUN: moe-opt %s --moe-cpu-matmul-kernels --canonicalize --cse | FileCheck %s --check-prefix=DEFAULT
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="k-block=8" --canonicalize --cse | FileCheck %s --check-prefix=CHUNKS
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=2" | FileCheck %s --check-prefix=THREADS
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=0" | FileCheck %s --check-prefix=ALLCORES
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="vector-width=16 tile-rows=4 tile-cols=6" --canonicalize --cse | FileCheck %s --check-prefix=WIDE
@@ -34,8 +38,16 @@
 // CHECK: scf.for %{{.*}} = %c4 to %c6 step %c1 {
 // CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>) {
 // CHECK-COUNT-3: vector.fma
-// The row tail: 1 x 4 tiles.
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 {
+// The row tail: a 2 x 4 tile when M % 3 has bit 1, then a 1 x 4 tile when
+// it has bit 0.
+// CHECK: %[[REM:.*]] = arith.subi %{{.*}}, %{{.*}} : index
+// CHECK: %[[BIT1:.*]] = arith.andi %[[REM]], %c2 : index
+// CHECK: %[[HAS2:.*]] = arith.cmpi ne, %[[BIT1]], %c0 : index
+// CHECK: scf.if %[[HAS2]] {
+// CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK: %[[BIT0:.*]] = arith.andi %[[REM]], %c1 : index
+// CHECK: %[[HAS1:.*]] = arith.cmpi ne, %[[BIT0]], %c0 : index
+// CHECK: scf.if %[[HAS1]] {
 // CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
 // CHECK: %[[RESULT:.*]] = bufferization.to_tensor %[[C]] restrict writable : memref<?x6xf32> to tensor<?x6xf32>
 // CHECK: return %[[RESULT]]
@@ -49,6 +61,30 @@
 // THREADS: vector.fma
 // THREADS: omp.terminator
 // THREADS: bufferization.to_tensor
+
+// The default 4 x 3 tile: 12 accumulators from 4 activation rows and 3
+// weight rows per step; N = 6 needs no column tail.
+// DEFAULT-LABEL: func.func @expert(
+// DEFAULT: scf.for %{{.*}} step %c4 {
+// DEFAULT: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// DEFAULT-COUNT-4: vector.load
+// DEFAULT-COUNT-3: vector.load
+// DEFAULT-COUNT-12: vector.fma
+
+// K = 20 in chunks of 8 (8, 8, 4): the first chunk stores its sums, the
+// others add to what C holds; the last chunk is all tail.
+// CHUNKS-LABEL: func.func @expert(
+// CHUNKS: %[[C:.*]] = memref.alloc
+// CHUNKS: scf.for %[[K0:.*]] = %c0 to %c20 step %c8 {
+// CHUNKS: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0 : index
+// CHUNKS: scf.for %{{.*}} = %[[K0]] to %{{.*}} step %c8 iter_args(
+// CHUNKS: scf.if %{{.*}} -> (vector<8xf32>
+// CHUNKS: vector.maskedload
+// CHUNKS: scf.if %[[FIRST]] -> (f32) {
+// CHUNKS-NEXT: scf.yield %cst{{.*}} : f32
+// CHUNKS-NEXT: } else {
+// CHUNKS-NEXT: memref.load %[[C]]
+// CHUNKS: vector.reduction <add>
 
 // ALLCORES-LABEL: func.func @expert(
 // ALLCORES: omp.parallel {
@@ -75,15 +111,17 @@ func.func @expert(%x: tensor<?x20xf32>, %w: tensor<6x20xf32>) -> tensor<?x6xf32>
 }
 
 // A dynamic K: the tail step is guarded by scf.if; bf16 weights are widened
-// after the load; a non-zero accumulator is read and added (canonicalize
-// folds the scalar load of the read-only buffer into a tensor.extract).
+// after the load; a dynamic K is split into k-block chunks; a non-zero
+// accumulator is read by the first chunk and added (canonicalize folds the
+// scalar load of the read-only buffer into a tensor.extract).
 // CHECK-LABEL: func.func @dynamic_k(
 // CHECK-SAME: %{{.*}}: tensor<?x?xf32>, %{{.*}}: tensor<?x?xbf16>, %[[ACC:.*]]: tensor<?x?xf32>
 // CHECK: vector.load %{{.*}} : memref<?x?xbf16, strided<[?, 1], offset: ?>>, vector<8xbf16>
 // CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK: scf.if %{{.*}} -> (vector<8xf32>
 // CHECK: vector.maskedload
-// CHECK: %[[START:.*]] = tensor.extract %[[ACC]]
+// CHECK: %[[START:.*]] = scf.if %{{.*}} -> (f32) {
+// CHECK-NEXT: tensor.extract %[[ACC]]
 // CHECK: vector.reduction <add>, %{{.*}}, %[[START]] fastmath<reassoc>
 func.func @dynamic_k(%x: tensor<?x?xf32>, %w: tensor<?x?xbf16>,
                      %acc: tensor<?x?xf32>) -> tensor<?x?xf32> {

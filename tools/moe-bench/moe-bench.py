@@ -11,8 +11,9 @@
 #   ours       moe-run on the layer (moe-cpu-pipeline, kernels=fast)
 #   numpy      the library peer: router GEMM, softmax, top-k, then per expert
 #              gather -> OpenBLAS sgemm (w1, w3) -> silu * mul -> sgemm (w2)
-#              -> weighted scatter-add; run in a child process whose
-#              environment has OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+#              -> weighted scatter-add (sgemv for an expert with one row);
+#              run in a child process whose environment has
+#              OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
 #   torch      the Hugging Face loop (MixtralSparseMoeBlock.forward) when
 #              torch imports, at its best settings (OPENBLAS_* unset,
 #              MALLOC_MMAP_THRESHOLD_ raised, OMP_WAIT_POLICY=PASSIVE,
@@ -25,8 +26,9 @@
 # 1e-5 x max|ref|: the f32 rounding of a 2816-term dot product is a few 1e-6
 # of the output's scale); where the reference would take too long (T above
 # --reference-check-max) against the numpy peer instead (rtol 1e-4), and the
-# table says so. The same run measures the roofline: sgemm peak (OpenBLAS, 2048^3, the
-# same threads) and streaming read bandwidth (OpenBLAS sgemv over 256 MiB).
+# table says so. The same run measures the roofline, at its start and end
+# (the best of both counts): sgemm peak (OpenBLAS, 2048^3, the same threads)
+# and streaming read bandwidth (OpenBLAS sgemv over 256 MiB).
 #
 # Prints one table (median ms, useful GFLOP/s, GB/s of expert weights
 # streamed, ratios to each peer and to the roofline), writes the JSON and,
@@ -185,6 +187,14 @@ def numpy_layer(x):
     out = np.zeros_like(x)
     for e in np.unique(top):
         tok, slot = np.nonzero(top == e)
+        if len(tok) == 1:
+            # One row: sgemv streams the weights once (sgemm would pack them).
+            xe = x[tok[0]]
+            h = W["w1"][e] @ xe
+            g = W["w3"][e] @ xe
+            a = h / (1.0 + np.exp(-h)) * g
+            out[tok[0]] += w[tok[0], slot[0]] * (W["w2"][e] @ a)
+            continue
         xe = x[tok]
         h = xe @ W["w1"][e].T
         g = xe @ W["w3"][e].T
@@ -327,8 +337,8 @@ def compare(ref, got, rtol, atol_scale):
 
 
 def repeats_for(tokens):
-    return 20 if tokens <= 8 else 10 if tokens <= 64 else 5 if tokens <= 512 \
-        else 3
+    return 20 if tokens <= 8 else 10 if tokens <= 64 else 3 if tokens <= 512 \
+        else 2
 
 
 def plot(results, roof, path):
@@ -380,7 +390,7 @@ def main():
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--reference-max", type=int, default=8,
                    help="time the reference lowering up to this T")
-    p.add_argument("--reference-check-max", type=int, default=512,
+    p.add_argument("--reference-check-max", type=int, default=64,
                    help="check ours against the reference up to this T; "
                         "above, against the numpy peer")
     p.add_argument("--bin", default=None,
@@ -492,6 +502,19 @@ def main():
                   f"({o['gflops']:.1f} GFLOP/s), check "
                   f"{row['check']['against']}: {row['check']['ok']}",
                   flush=True)
+
+        # The roofline again at the end: on a shared machine the best of
+        # the two measurements is the closer estimate of the hardware.
+        again = roofline(args)
+        for key in ("sgemm_gflops", "stream_gbs"):
+            roof[key] = max(roof[key], again[key])
+        print(f"# roofline (best of start and end): sgemm "
+              f"{roof['sgemm_gflops']:.1f} GFLOP/s, stream "
+              f"{roof['stream_gbs']:.1f} GB/s", flush=True)
+        for row in results:
+            row["roofline_ms"] = max(
+                row["flops"] / roof["sgemm_gflops"] / 1e6,
+                row["bytes"] / roof["stream_gbs"] / 1e6)
 
         header = ("| T | who | median ms | GFLOP/s | GB/s weights | "
                   "ours vs it | % of roofline |")

@@ -20,8 +20,9 @@ namespace moe {
 #include "moe/Codegen/Passes.h.inc"
 
 /// Whether the OpenMP runtime that multi-threaded kernels call was found
-/// when moe was built (and is loaded with it). Without it the kernels are
-/// generated single-threaded whatever the thread count asked for.
+/// when moe was built (and is loaded with it). Without it moe-cpu-pipeline
+/// asks its kernel passes for one thread whatever num-threads says (the
+/// passes themselves emit omp.parallel whenever asked to).
 bool hasOpenMPRuntime();
 
 /// The processors the OpenMP runtime would use by default, or 1 without

@@ -96,10 +96,12 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     K with `vector.fma`, both operands streamed with unit-stride vector loads
     (the weights in their checkpoint layout: no repacking, each weight row is
     read once per block from memory), and reduces each accumulator once at
-    the end. The K tail uses masked loads; row and column remainders use
-    1-row / 1-column tiles of the same kernel. Decode-sized calls (one or a
-    few rows per expert) are therefore GEMVs that stream each touched
-    expert's weights once.
+    the end. A K longer than `k-block` is walked in chunks (the first stores
+    its sums, the others add to them) so that a tile's activation rows stay
+    in L1. The K tail uses masked loads; the row remainder uses tiles of 2
+    and 1 rows, the column remainder 1-column tiles of the same kernel.
+    Decode-sized calls (one or a few rows per expert) are therefore GEMVs
+    that stream each touched expert's weights once.
 
     Before:
     ```mlir
@@ -128,12 +130,16 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "runtime choose (all cores)">,
     Option<"vectorWidth", "vector-width", "unsigned", /*default=*/"8",
            "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
-    Option<"tileRows", "tile-rows", "unsigned", /*default=*/"3",
+    Option<"tileRows", "tile-rows", "unsigned", /*default=*/"4",
            "Rows of A per register tile">,
-    Option<"tileCols", "tile-cols", "unsigned", /*default=*/"4",
+    Option<"tileCols", "tile-cols", "unsigned", /*default=*/"3",
            "Weight rows (output columns) per register tile">,
     Option<"blockRows", "block-rows", "unsigned", /*default=*/"32",
            "Weight rows per cache block">,
+    Option<"kBlock", "k-block", "unsigned", /*default=*/"1024",
+           "Longest K range a tile covers before its sums are stored and "
+           "the next range adds to them (keeps the A rows of a tile in L1); "
+           "0: all of K at once">,
   ];
   let statistics = [
     Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,

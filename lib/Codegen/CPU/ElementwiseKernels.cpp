@@ -197,7 +197,7 @@ struct MoECPUElementwiseKernelsPass
           << "moe-cpu-elementwise-kernels: vector-width must be at least 1";
       return signalPassFailure();
     }
-    unsigned threads = hasOpenMPRuntime() ? unsigned(numThreads) : 1u;
+    unsigned threads = numThreads;
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) {
       if (isRowwiseElementwise(op))

@@ -15,13 +15,19 @@
 //
 //   parallel over threads: rows [n_begin, n_end) of B
 //     for n_block in [n_begin, n_end) step block-rows       (L2 block of B)
-//       for m in [0, M - M % R) step R
-//         full R x S tiles, then R x 1 tiles for the block's column tail
-//       for m in [M - M % R, M)
-//         1 x S tiles, then 1 x 1 tiles
+//       for k_chunk in [0, K) step k-block                  (only if K is
+//         for m in [0, M - M % R) step R                     longer)
+//           full R x S tiles, then R x 1 tiles for the block's column tail
+//         rows [M - M % R, M): tiles of 2^j rows for the bits j of M % R
+//           (3 rows: a 2-row tile, then a 1-row one)
 //
-// Each tile: K loop over [0, K - K % W) with unmasked loads, then (when K
-// is dynamic or not a multiple of W) one masked step for the tail.
+// Each tile: K loop over the chunk's whole vectors with unmasked loads,
+// then (when K is dynamic or not a multiple of W) one masked step for the
+// tail. The first chunk stores init + sum, the next ones add their sums to
+// what C holds. With the default 4 x 3 tile the 12 accumulators, 3 weight
+// vectors and one activation vector fill the 16 AVX2 registers exactly, and
+// the A rows of a tile (4 x k-block floats) stay in L1 while the block's
+// weight rows stream through L2.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +44,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
+
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir {
 namespace moe {
@@ -58,6 +66,7 @@ struct TileConfig {
   int64_t tileRows;  // R: rows of A per register tile
   int64_t tileCols;  // S: rows of B per register tile
   int64_t blockRows; // rows of B per cache block
+  int64_t kBlock;    // K chunk (a multiple of width), 0: all of K at once
   unsigned numThreads;
 };
 
@@ -103,10 +112,22 @@ struct MatmulBuffers {
   std::optional<int64_t> staticK;
 };
 
-/// Emits one R x S register tile at rows m0 of A and n0 of B.
+/// The K range one tile covers: [begin, fullEnd) in whole vectors, then a
+/// masked tail up to `end` when `tail` says there may be one. `first` is
+/// null when the range is all of K; otherwise it tells whether the range is
+/// the first of several chunks (the others add to the partial sums already
+/// stored in C).
+struct KRange {
+  enum class Tail { None, Static, Dynamic };
+  Value begin, fullEnd, end;
+  Tail tail = Tail::None;
+  Value first;
+};
+
+/// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
-              Value n0, Value kFull) {
+              Value n0, const KRange &kr) {
   int64_t width = cfg.width;
   auto vecType = VectorType::get({width}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
@@ -136,26 +157,26 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 
   SmallVector<Value> init(rows * cols, zero);
   auto loop = scf::ForOp::create(
-      b, loc, indexConst(b, loc, 0), kFull, indexConst(b, loc, width), init,
+      b, loc, kr.begin, kr.fullEnd, indexConst(b, loc, width), init,
       [&](OpBuilder &lb, Location ll, Value k, ValueRange accs) {
         scf::YieldOp::create(lb, ll, step(lb, ll, k, accs, nullptr));
       });
   SmallVector<Value> accs(loop.getResults());
 
   // The K tail: one masked step.
-  if (!mm.staticK || *mm.staticK % width != 0) {
-    Value remaining = arith::SubIOp::create(b, loc, mm.k, kFull);
-    if (mm.staticK) {
-      accs = step(b, loc, kFull, accs, laneMask(b, loc, remaining, width));
+  if (kr.tail != KRange::Tail::None) {
+    Value remaining = arith::SubIOp::create(b, loc, kr.end, kr.fullEnd);
+    if (kr.tail == KRange::Tail::Static) {
+      accs = step(b, loc, kr.fullEnd, accs, laneMask(b, loc, remaining, width));
     } else {
-      Value hasTail =
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, kFull, mm.k);
+      Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                            kr.fullEnd, kr.end);
       auto ifOp = scf::IfOp::create(
           b, loc, hasTail,
           [&](OpBuilder &tb, Location tl) {
-            scf::YieldOp::create(
-                tb, tl,
-                step(tb, tl, kFull, accs, laneMask(tb, tl, remaining, width)));
+            scf::YieldOp::create(tb, tl,
+                                 step(tb, tl, kr.fullEnd, accs,
+                                      laneMask(tb, tl, remaining, width)));
           },
           [&](OpBuilder &eb, Location el) {
             scf::YieldOp::create(eb, el, accs);
@@ -164,58 +185,133 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     }
   }
 
+  // C[m, n] = start + sum of the lanes, where start is the accumulator
+  // input (or nothing when it is zero) for the first K chunk and the
+  // partial sum stored by the previous chunk otherwise.
   for (int64_t i = 0; i < rows; ++i) {
     for (int64_t j = 0; j < cols; ++j) {
+      SmallVector<Value, 2> at = {rowsA[i], rowsB[j]};
+      auto initial = [&](OpBuilder &ib, Location il) -> Value {
+        if (mm.init)
+          return memref::LoadOp::create(ib, il, mm.init, at);
+        return arith::ConstantOp::create(ib, il, ib.getF32FloatAttr(0.0f));
+      };
       Value start;
-      if (mm.init)
-        start = memref::LoadOp::create(b, loc, mm.init,
-                                       ValueRange{rowsA[i], rowsB[j]});
+      if (kr.first) {
+        auto ifOp = scf::IfOp::create(
+            b, loc, kr.first,
+            [&](OpBuilder &tb, Location tl) {
+              scf::YieldOp::create(tb, tl, initial(tb, tl));
+            },
+            [&](OpBuilder &eb, Location el) {
+              scf::YieldOp::create(
+                  eb, el, Value(memref::LoadOp::create(eb, el, mm.c, at)));
+            });
+        start = ifOp.getResult(0);
+      } else if (mm.init) {
+        start = initial(b, loc);
+      }
       Value sum = vector::ReductionOp::create(
           b, loc, b.getF32Type(), vector::CombiningKind::ADD,
           accs[i * cols + j], start, arith::FastMathFlags::reassoc);
-      memref::StoreOp::create(b, loc, sum, mm.c,
-                              ValueRange{rowsA[i], rowsB[j]});
+      memref::StoreOp::create(b, loc, sum, mm.c, at);
     }
   }
 }
 
-/// Rows [nBegin, nEnd) of B against every row of A.
+/// Rows [nBegin, nEnd) of B against every row of A over the K range `kr`.
 void emitRowRange(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                   const TileConfig &cfg, Value nBegin, Value nEnd,
-                  Value kFull) {
+                  const KRange &kr) {
   Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
   Value mFull = roundDown(b, loc, mm.m, cfg.tileRows);
-  emitFor(
-      b, loc, nBegin, nEnd, indexConst(b, loc, cfg.blockRows),
-      [&](OpBuilder &bb, Location bl, Value nb) {
-        Value blockEnd = arith::MinUIOp::create(
-            bb, bl,
-            arith::AddIOp::create(bb, bl, nb,
-                                  indexConst(bb, bl, cfg.blockRows)),
-            nEnd);
-        Value len = arith::SubIOp::create(bb, bl, blockEnd, nb);
-        Value fullEnd = arith::AddIOp::create(
-            bb, bl, nb, roundDown(bb, bl, len, cfg.tileCols));
-        auto columns = [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {
-          emitFor(cb, cl, nb, fullEnd, indexConst(cb, cl, cfg.tileCols),
-                  [&](OpBuilder &tb, Location tl, Value n0) {
-                    emitTile(tb, tl, mm, cfg, rows, cfg.tileCols, m, n0, kFull);
-                  });
-          emitFor(cb, cl, fullEnd, blockEnd, c1,
-                  [&](OpBuilder &tb, Location tl, Value n) {
-                    emitTile(tb, tl, mm, cfg, rows, 1, m, n, kFull);
-                  });
-        };
-        emitFor(bb, bl, c0, mFull, indexConst(bb, bl, cfg.tileRows),
-                [&](OpBuilder &mb, Location ml, Value m) {
-                  columns(mb, ml, cfg.tileRows, m);
-                });
-        if (cfg.tileRows > 1)
-          emitFor(bb, bl, mFull, mm.m, c1,
-                  [&](OpBuilder &mb, Location ml, Value m) {
-                    columns(mb, ml, 1, m);
-                  });
-      });
+  Value blockEnd = arith::MinUIOp::create(
+      b, loc,
+      arith::AddIOp::create(b, loc, nBegin, indexConst(b, loc, cfg.blockRows)),
+      nEnd);
+  Value len = arith::SubIOp::create(b, loc, blockEnd, nBegin);
+  Value fullEnd = arith::AddIOp::create(b, loc, nBegin,
+                                        roundDown(b, loc, len, cfg.tileCols));
+  auto columns = [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {
+    emitFor(cb, cl, nBegin, fullEnd, indexConst(cb, cl, cfg.tileCols),
+            [&](OpBuilder &tb, Location tl, Value n0) {
+              emitTile(tb, tl, mm, cfg, rows, cfg.tileCols, m, n0, kr);
+            });
+    emitFor(cb, cl, fullEnd, blockEnd, c1,
+            [&](OpBuilder &tb, Location tl, Value n) {
+              emitTile(tb, tl, mm, cfg, rows, 1, m, n, kr);
+            });
+  };
+  emitFor(b, loc, c0, mFull, indexConst(b, loc, cfg.tileRows),
+          [&](OpBuilder &mb, Location ml, Value m) {
+            columns(mb, ml, cfg.tileRows, m);
+          });
+  // The rem = M % R remaining rows, in tiles of the powers of two in rem
+  // (largest first): a GEMV-like call with 2 or 3 rows per expert then
+  // reads each weight row once per 2 rows instead of once per row.
+  Value rem = arith::SubIOp::create(b, loc, mm.m, mFull);
+  for (int64_t p = llvm::PowerOf2Ceil(cfg.tileRows) / 2; p >= 1; p /= 2) {
+    if (p >= cfg.tileRows)
+      continue;
+    Value bit = arith::AndIOp::create(b, loc, rem, indexConst(b, loc, p));
+    Value has =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit, c0);
+    Value higher =
+        arith::AndIOp::create(b, loc, rem, indexConst(b, loc, ~(2 * p - 1)));
+    Value start = arith::AddIOp::create(b, loc, mFull, higher);
+    scf::IfOp::create(b, loc, has, [&](OpBuilder &tb, Location tl) {
+      columns(tb, tl, p, start);
+      scf::YieldOp::create(tb, tl);
+    });
+  }
+}
+
+/// The thread's weight rows [nBegin, nEnd): blocks of `blockRows` rows,
+/// each over all of K or, when K is longer than `kBlock`, over chunks of K.
+void emitThreadRows(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                    const TileConfig &cfg, Value nBegin, Value nEnd) {
+  int64_t width = cfg.width;
+  bool chunked = cfg.kBlock > 0 && (!mm.staticK || *mm.staticK > cfg.kBlock);
+  emitFor(b, loc, nBegin, nEnd, indexConst(b, loc, cfg.blockRows),
+          [&](OpBuilder &bb, Location bl, Value nb) {
+            Value blockEnd = arith::MinUIOp::create(
+                bb, bl,
+                arith::AddIOp::create(bb, bl, nb,
+                                      indexConst(bb, bl, cfg.blockRows)),
+                nEnd);
+            KRange kr;
+            if (!chunked) {
+              kr.begin = indexConst(bb, bl, 0);
+              kr.end = mm.k;
+              kr.fullEnd = roundDown(bb, bl, mm.k, width);
+              if (!mm.staticK)
+                kr.tail = KRange::Tail::Dynamic;
+              else if (*mm.staticK % width != 0)
+                kr.tail = KRange::Tail::Static;
+              emitRowRange(bb, bl, mm, cfg, nb, blockEnd, kr);
+              return;
+            }
+            emitFor(bb, bl, indexConst(bb, bl, 0), mm.k,
+                    indexConst(bb, bl, cfg.kBlock),
+                    [&](OpBuilder &kb, Location kl, Value k0) {
+                      KRange chunk;
+                      chunk.begin = k0;
+                      chunk.end = arith::MinUIOp::create(
+                          kb, kl,
+                          arith::AddIOp::create(kb, kl, k0,
+                                                indexConst(kb, kl, cfg.kBlock)),
+                          mm.k);
+                      Value len = arith::SubIOp::create(kb, kl, chunk.end, k0);
+                      chunk.fullEnd = arith::AddIOp::create(
+                          kb, kl, k0, roundDown(kb, kl, len, width));
+                      if (!mm.staticK || *mm.staticK % width != 0)
+                        chunk.tail = KRange::Tail::Dynamic;
+                      chunk.first = arith::CmpIOp::create(
+                          kb, kl, arith::CmpIPredicate::eq, k0,
+                          indexConst(kb, kl, 0));
+                      emitRowRange(kb, kl, mm, cfg, nb, blockEnd, chunk);
+                    });
+          });
 }
 
 void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
@@ -244,10 +340,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     dynamicSizes.push_back(mm.n);
   mm.c = allocBuffer(b, loc, resultType, dynamicSizes);
 
-  Value kFull = roundDown(b, loc, mm.k, cfg.width);
   emitParallelRanges(b, loc, module, mm.n, cfg.numThreads,
                      [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-                       emitRowRange(pb, pl, mm, cfg, begin, end, kFull);
+                       emitThreadRows(pb, pl, mm, cfg, begin, end);
                      });
   Value result = bufferToTensor(b, loc, mm.c, resultType);
   op->getResult(0).replaceAllUsesWith(result);
@@ -272,7 +367,8 @@ struct MoECPUMatmulKernelsPass
     // A cache block holds whole register tiles.
     cfg.blockRows = std::max<int64_t>(
         tileCols, (int64_t(blockRows) + tileCols - 1) / tileCols * tileCols);
-    cfg.numThreads = hasOpenMPRuntime() ? unsigned(numThreads) : 1u;
+    cfg.numThreads = numThreads;
+    cfg.kBlock = (int64_t(kBlock) + cfg.width - 1) / cfg.width * cfg.width;
 
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
