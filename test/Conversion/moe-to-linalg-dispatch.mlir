@@ -140,3 +140,66 @@ func.func @dispatch_dropless(%x: tensor<6x16xf32>, %i: tensor<6x2xi32>, %w: tens
       -> tensor<12x16xf32>, tensor<4xi32>, tensor<12xi32>, tensor<12xf32>
   return %rows, %off, %tok, %rw : tensor<12x16xf32>, tensor<4xi32>, tensor<12xi32>, tensor<12xf32>
 }
+
+// -----
+
+// Padded layout: every group is C = 3 rows, so offsets are the constant
+// [0, 3, 6, 9, 12] and N = E·C = 12 even with a dynamic T; the keep mask
+// uses the same C; no per-expert count feeds the offsets. Rows are placed at
+// offsets[e] + placed[e] into buffers of 12 rows filled with token -1 and
+// weight 0, so a group's unused slots stay padding.
+
+// CHECK-LABEL: func.func @dispatch_padded
+// CHECK: %[[C:.*]] = arith.constant 3 : i32
+// CHECK-NOT: math.ceil
+// CHECK: %[[KEEP:.*]]:2 = scf.for
+// CHECK: arith.cmpi slt, %{{.*}}, %[[C]] : i32
+// CHECK-NOT: scf.for
+// CHECK: %[[OFFS:.*]] = arith.constant dense<[0, 3, 6, 9, 12]> : tensor<5xi32>
+// CHECK: %[[NONE:.*]] = arith.constant -1 : i32
+// CHECK: linalg.fill ins(%[[NONE]] : i32) outs(%{{.*}} : tensor<12xi32>)
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<12xf32>)
+// CHECK: %[[PLACED:.*]]:3 = scf.for
+// CHECK: tensor.extract %[[KEEP]]#0
+// CHECK: %[[START:.*]] = tensor.extract %[[OFFS]]
+// CHECK: arith.addi %[[START]], %{{.*}} : i32
+// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} ins(%[[PLACED]]#0 : tensor<12xi32>) outs(%{{.*}} : tensor<12x16xf32>)
+// CHECK: return %[[ROWS]], %[[OFFS]], %[[PLACED]]#0, %[[PLACED]]#1
+func.func @dispatch_padded(%x: tensor<?x16xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>)
+    -> (tensor<12x16xf32>, tensor<5xi32>, tensor<12xi32>, tensor<12xf32>) {
+  %rows, %off, %tok, %rw = moe.dispatch %x, %i, %w experts 4 drop position capacity 3 layout padded
+      : tensor<?x16xf32>, tensor<?x2xi32>, tensor<?x2xf32>
+      -> tensor<12x16xf32>, tensor<5xi32>, tensor<12xi32>, tensor<12xf32>
+  return %rows, %off, %tok, %rw : tensor<12x16xf32>, tensor<5xi32>, tensor<12xi32>, tensor<12xf32>
+}
+
+// -----
+
+// Blocked layout: the prefix sum adds each count rounded up to a multiple of
+// the block, ceil(n / 8) · 8 = ((n + 7) / 8) · 8 (unsigned), and the row
+// buffers have N = T·k + E·(block - 1) = T·2 + 4·7 rows.
+
+// CHECK-LABEL: func.func @dispatch_blocked
+// CHECK-SAME: (%{{.*}}: tensor<?x16xf32>, %[[I:.*]]: tensor<?x2xi32>
+// CHECK: %[[T:.*]] = tensor.dim %[[I]], %{{.*}}
+// CHECK: %[[COUNTS:.*]] = scf.for
+// CHECK: %[[OFFS:.*]]:2 = scf.for %[[E:[^ ]*]] = {{.*}} -> (tensor<5xi32>, i32)
+// CHECK: %[[N:.*]] = tensor.extract %[[COUNTS]][%[[E]]]
+// CHECK: %[[B:.*]] = arith.constant 8 : i32
+// CHECK: %[[BM1:.*]] = arith.constant 7 : i32
+// CHECK: %[[UP:.*]] = arith.addi %[[N]], %[[BM1]] : i32
+// CHECK: %[[TILES:.*]] = arith.divui %[[UP]], %[[B]] : i32
+// CHECK: %[[SIZE:.*]] = arith.muli %[[TILES]], %[[B]] : i32
+// CHECK: arith.addi %{{.*}}, %[[SIZE]] : i32
+// CHECK: %[[TK:.*]] = arith.muli %[[T]], %{{.*}} : index
+// CHECK: %[[PAD:.*]] = arith.constant 28 : index
+// CHECK: %[[ROWS:.*]] = arith.addi %[[TK]], %[[PAD]] : index
+// CHECK: tensor.empty(%[[ROWS]]) : tensor<?xi32>
+// CHECK: return
+func.func @dispatch_blocked(%x: tensor<?x16xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>)
+    -> (tensor<?x16xf32>, tensor<5xi32>, tensor<?xi32>, tensor<?xf32>) {
+  %rows, %off, %tok, %rw = moe.dispatch %x, %i, %w experts 4 layout blocked block 8
+      : tensor<?x16xf32>, tensor<?x2xi32>, tensor<?x2xf32>
+      -> tensor<?x16xf32>, tensor<5xi32>, tensor<?xi32>, tensor<?xf32>
+  return %rows, %off, %tok, %rw : tensor<?x16xf32>, tensor<5xi32>, tensor<?xi32>, tensor<?xf32>
+}

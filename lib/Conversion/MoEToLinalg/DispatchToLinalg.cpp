@@ -22,13 +22,19 @@
 //                  is unordered and makes the choice unspecified).
 //   3. Kept assignments become rows, grouped by expert ascending and, within
 //      an expert, in token order (ascending a = t·k + j), by a counting sort:
-//      count per expert, prefix sum into offsets[E+1] (offsets[0] = 0), then
-//      place. rows[r] = x[t], row_tokens[r] = t, row_weights[r] =
-//      weights[t, j] (f32) for r < offsets[E]; past offsets[E], rows are zero,
-//      row_tokens -1 and row_weights 0.
+//      count per expert, size each group by the layout, prefix sum of the
+//      sizes into offsets[E+1] (offsets[0] = 0), then place expert e's n_e
+//      kept assignments at offsets[e], offsets[e] + 1, ... Group sizes:
+//        ragged:  n_e                       (N = T·k)
+//        padded:  C, the static capacity    (N = E·C)
+//        blocked: ceil(n_e / block) · block (N = T·k + E·(block - 1))
+//      rows[r] = x[t], row_tokens[r] = t, row_weights[r] = weights[t, j]
+//      (f32) for a placed row r; every other row (a group's padding, and
+//      everything past offsets[E]) is zero, with row_tokens -1 and
+//      row_weights 0.
 //
-// Costs: position and none are O(N); score compares every pair of
-// assignments, O(N²) scalar steps (16M at T = 512, k = 8), which is fine
+// Costs: position and none are O(T·k); score compares every pair of
+// assignments, O((T·k)²) scalar steps (16M at T = 512, k = 8), which is fine
 // for a reference.
 //
 //===----------------------------------------------------------------------===//
@@ -91,6 +97,10 @@ SmallVector<Value> forEachAssignment(OpBuilder &b, Location loc,
 struct DispatchLowering {
   IntegerAttr capacity;
   FloatAttr capacityFactor;
+  DispatchLayout layout;
+  /// The static capacity (padded layout) and the block (blocked layout);
+  /// unused by the other layouts.
+  int64_t groupCapacity = 0, block = 1;
   Value x, indices, weights;
   int64_t k, numExperts;
   /// Static token count (or dynamic) and its runtime value.
@@ -123,19 +133,30 @@ struct DispatchLowering {
     return filled(b, loc, {staticTokens, k}, value, dyn);
   }
 
-  /// N = T·k, static when T is.
-  int64_t staticRows() const {
-    return ShapedType::isDynamic(staticTokens) ? ShapedType::kDynamic
-                                               : staticTokens * k;
-  }
-  Value numRows(OpBuilder &b, Location loc) const {
+  /// The number of assignments T·k.
+  Value numAssignments(OpBuilder &b, Location loc) const {
     return arith::MulIOp::create(b, loc, numTokens, indexConst(b, loc, k));
   }
 
-  /// The capacity C as i32, clamped to [0, N] (see the file comment).
+  /// N, the rows of the layout; static when T is or the layout is padded.
+  int64_t staticRows() const {
+    return DispatchOp::numRowsOf(layout, staticTokens, k, numExperts,
+                                 groupCapacity, block);
+  }
+  Value numRows(OpBuilder &b, Location loc) const {
+    if (!ShapedType::isDynamic(staticRows()))
+      return indexConst(b, loc, staticRows());
+    Value n = numAssignments(b, loc);
+    if (layout != DispatchLayout::blocked)
+      return n;
+    return arith::AddIOp::create(
+        b, loc, n, indexConst(b, loc, numExperts * (block - 1)));
+  }
+
+  /// The capacity C as i32, clamped to [0, T·k] (see the file comment).
   Value buildCapacity(OpBuilder &b, Location loc) const {
     Type i64 = b.getI64Type();
-    Value n = arith::IndexCastOp::create(b, loc, i64, numRows(b, loc));
+    Value n = arith::IndexCastOp::create(b, loc, i64, numAssignments(b, loc));
     Value c;
     if (capacity) {
       c = arith::ConstantOp::create(b, loc,
@@ -160,6 +181,15 @@ struct DispatchLowering {
     }
     c = arith::MinSIOp::create(b, loc, c, n);
     return arith::TruncIOp::create(b, loc, b.getI32Type(), c);
+  }
+
+  /// The capacity that decides drops: the static group size under the
+  /// padded layout (the same C, so a group always holds its kept
+  /// assignments), else built from the attributes.
+  Value capacityValue(OpBuilder &b, Location loc) const {
+    if (layout == DispatchLayout::padded)
+      return i32Const(b, loc, groupCapacity);
+    return buildCapacity(b, loc);
   }
 
   /// keep[t, j] (i1) under drop policy `none`: the expert is valid.
@@ -268,8 +298,30 @@ struct DispatchLowering {
         .front();
   }
 
+  /// The rows of a group of `count` kept assignments (i32): the count
+  /// itself (ragged), or rounded up to a multiple of the block (blocked).
+  Value groupSize(OpBuilder &b, Location loc, Value count) const {
+    if (layout != DispatchLayout::blocked)
+      return count;
+    // ceil(count / block) · block; count + block - 1 <= N fits in i32.
+    Value blockSize = i32Const(b, loc, block);
+    Value up = arith::AddIOp::create(b, loc, count,
+                                     i32Const(b, loc, block - 1));
+    Value tiles = arith::DivUIOp::create(b, loc, up, blockSize);
+    return arith::MulIOp::create(b, loc, tiles, blockSize);
+  }
+
   /// offsets [E+1] (i32) of the kept assignments `keep`.
   Value buildOffsets(OpBuilder &b, Location loc, Value keep) const {
+    if (layout == DispatchLayout::padded) {
+      // Groups of C rows whatever they hold: [0, C, 2C, .., E·C].
+      SmallVector<int32_t> bounds;
+      for (int64_t e = 0; e <= numExperts; ++e)
+        bounds.push_back(static_cast<int32_t>(e * groupCapacity));
+      auto type = RankedTensorType::get({numExperts + 1}, b.getI32Type());
+      return arith::ConstantOp::create(
+          b, loc, DenseIntElementsAttr::get(type, ArrayRef(bounds)));
+    }
     Value counts0 = zeros(b, loc, {numExperts}, b.getI32Type(), {});
     Value counts =
         forEachAssignment(
@@ -290,14 +342,15 @@ struct DispatchLowering {
                   });
             })
             .front();
-    // offsets[0] = 0; offsets[e + 1] = offsets[e] + counts[e].
+    // offsets[0] = 0; offsets[e + 1] = offsets[e] + size(counts[e]).
     Value offsets0 = zeros(b, loc, {numExperts + 1}, b.getI32Type(), {});
     Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
     auto scan = scf::ForOp::create(
         b, loc, c0, indexConst(b, loc, numExperts), c1,
         ValueRange{offsets0, i32Const(b, loc, 0)},
         [&](OpBuilder &nb, Location nl, Value e, ValueRange args) {
-          Value c = tensor::ExtractOp::create(nb, nl, counts, ValueRange{e});
+          Value c = groupSize(
+              nb, nl, tensor::ExtractOp::create(nb, nl, counts, ValueRange{e}));
           Value end = arith::AddIOp::create(nb, nl, args[1], c);
           Value next = arith::AddIOp::create(nb, nl, e, c1);
           Value offsets =
@@ -389,6 +442,11 @@ struct DispatchOpLowering : public OpConversionPattern<DispatchOp> {
     DispatchLowering l;
     l.capacity = op.getCapacityAttr();
     l.capacityFactor = op.getCapacityFactorAttr();
+    l.layout = op.getLayout();
+    if (l.layout == DispatchLayout::padded)
+      l.groupCapacity = *op.getStaticCapacity();
+    if (std::optional<int64_t> block = op.getBlock())
+      l.block = *block;
     l.x = adaptor.getX();
     l.indices = adaptor.getIndices();
     l.weights = convertTensor(b, loc, adaptor.getWeights(), b.getF32Type());
@@ -403,10 +461,10 @@ struct DispatchOpLowering : public OpConversionPattern<DispatchOp> {
       keep = l.keepAllValid(b, loc);
       break;
     case DropPolicy::position:
-      keep = l.keepByPosition(b, loc, l.buildCapacity(b, loc));
+      keep = l.keepByPosition(b, loc, l.capacityValue(b, loc));
       break;
     case DropPolicy::score:
-      keep = l.keepByScore(b, loc, l.buildCapacity(b, loc));
+      keep = l.keepByScore(b, loc, l.capacityValue(b, loc));
       break;
     }
     Value offsets = l.buildOffsets(b, loc, keep);

@@ -791,6 +791,96 @@ func.func @dispatch_c7_dynamic(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: te
   return
 }
 
+// -----
+
+func.func @dispatch_c6_padded_rows(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, %w: tensor<16x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'rows' must be [E*C, D] = [40, 64], got [32, 64] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop position capacity 5 layout padded : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<32x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+  return
+}
+
+// -----
+
+// Padded rows are static even when T is dynamic: N = E·C is exact.
+func.func @dispatch_c6_padded_dynamic_rows(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'row_tokens' must be [E*C] = [40], got [?] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop position capacity 5 layout padded : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<40x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<40xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c6_blocked_rows(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, %w: tensor<16x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'row_weights' must be [T*k+E*(block-1)] = [56], got [32] (dispatch_c6)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 layout blocked block 4 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<56x64xf32>, tensor<9xi32>, tensor<56xi32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c8_dropless(%x: tensor<16x64xf32>, %i: tensor<16x2xi32>, %w: tensor<16x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op layout padded needs a capacity: drop policy 'none' is dropless (dispatch_c8)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 layout padded : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<32x64xf32>, tensor<9xi32>, tensor<32xi32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c8_dynamic_capacity(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op layout padded needs a static capacity: 'capacity', or 'capacity_factor' with a static number of tokens T, got T = ? (dispatch_c8)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop score capacity_factor 1.25 layout padded : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<40x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c8_row_count(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op E*C = 8*1073741824 exceeds 2147483647: row offsets are i32 (dispatch_c8)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 drop position capacity 1073741824 layout padded : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c9_missing_block(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'block' is required by layout blocked and allowed only with it, got layout blocked without 'block' (dispatch_c9)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 layout blocked : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c9_block_without_layout(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op 'block' is required by layout blocked and allowed only with it, got layout ragged with 'block' (dispatch_c9)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 block 16 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c9_zero(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op block = 0 must be at least 1 (dispatch_c9)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 layout blocked block 0 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+func.func @dispatch_c9_row_count(%x: tensor<1024x64xf32>, %i: tensor<1024x2xi32>, %w: tensor<1024x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op T*k + E*(block-1) = 2048 + 8*(268435456-1) exceeds 2147483647: row offsets are i32 (dispatch_c9)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 layout blocked block 268435456 : tensor<1024x64xf32>, tensor<1024x2xi32>, tensor<1024x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
+// -----
+
+// The padding bound alone must fit when T is dynamic.
+func.func @dispatch_c9_row_count_dynamic(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
+  // expected-error @+1 {{'moe.dispatch' op T*k + E*(block-1) = ? + 8*(9223372036854775807-1) exceeds 2147483647: row offsets are i32 (dispatch_c9)}}
+  %r:4 = moe.dispatch %x, %i, %w experts 8 layout blocked block 9223372036854775807 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moe.grouped_matmul
 //===----------------------------------------------------------------------===//

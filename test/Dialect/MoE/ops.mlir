@@ -221,6 +221,58 @@ func.func @dispatch_bf16(%x: tensor<?x64xbf16>, %indices: tensor<?x2xi32>,
   return %rows : tensor<?x64xbf16>
 }
 
+// Layouts: `layout ragged` is the default and is elided; padded groups of C
+// rows (N = E·C = 8·5 static, from a capacity, or from a capacity factor
+// with a static T: ceil(1.25·16·2/8) = 5); blocked groups (N = T·k +
+// E·(block-1) = 32 + 8·3 = 56 when T is static).
+// CHECK-LABEL: func.func @dispatch_layouts(
+// CHECK:         moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 8 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<32x64xf32>, tensor<9xi32>, tensor<32xi32>, tensor<32xf32>
+// CHECK-NEXT:    moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 8 drop position capacity 5 layout padded : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<40x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+// CHECK-NEXT:    moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 8 drop score capacity_factor 1.250000e+00 layout padded : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<40x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+// CHECK-NEXT:    moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 8 layout blocked block 4 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<56x64xf32>, tensor<9xi32>, tensor<56xi32>, tensor<56xf32>
+// CHECK-NEXT:    moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 8 drop position capacity 3 layout blocked block 4 : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32> -> tensor<56x64xf32>, tensor<9xi32>, tensor<56xi32>, tensor<56xf32>
+func.func @dispatch_layouts(%x: tensor<16x64xf32>, %indices: tensor<16x2xi32>,
+                            %weights: tensor<16x2xf32>) {
+  %r:4 = moe.dispatch %x, %indices, %weights experts 8 layout ragged
+      : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32>
+      -> tensor<32x64xf32>, tensor<9xi32>, tensor<32xi32>, tensor<32xf32>
+  %p:4 = moe.dispatch %x, %indices, %weights experts 8 drop position
+      capacity 5 layout padded
+      : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32>
+      -> tensor<40x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+  %pf:4 = moe.dispatch %x, %indices, %weights experts 8 drop score
+      capacity_factor 1.25 layout padded
+      : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32>
+      -> tensor<40x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+  %b:4 = moe.dispatch %x, %indices, %weights experts 8 layout blocked block 4
+      : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32>
+      -> tensor<56x64xf32>, tensor<9xi32>, tensor<56xi32>, tensor<56xf32>
+  %bc:4 = moe.dispatch %x, %indices, %weights experts 8 drop position
+      capacity 3 layout blocked block 4
+      : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32>
+      -> tensor<56x64xf32>, tensor<9xi32>, tensor<56xi32>, tensor<56xf32>
+  return
+}
+
+// With a dynamic T: padded rows stay static (capacity 4, N = 4·4 = 16);
+// blocked rows are dynamic.
+// CHECK-LABEL: func.func @dispatch_layouts_dynamic(
+// CHECK:         moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 4 drop position capacity 4 layout padded : tensor<?x32xbf16>, tensor<?x1xi32>, tensor<?x1xf32> -> tensor<16x32xbf16>, tensor<5xi32>, tensor<16xi32>, tensor<16xf32>
+// CHECK-NEXT:    moe.dispatch %{{.*}}, %{{.*}}, %{{.*}} experts 4 layout blocked block 16 : tensor<?x32xbf16>, tensor<?x1xi32>, tensor<?x1xf32> -> tensor<?x32xbf16>, tensor<5xi32>, tensor<?xi32>, tensor<?xf32>
+func.func @dispatch_layouts_dynamic(%x: tensor<?x32xbf16>,
+                                    %indices: tensor<?x1xi32>,
+                                    %weights: tensor<?x1xf32>) {
+  %p:4 = moe.dispatch %x, %indices, %weights experts 4 drop position
+      capacity 4 layout padded
+      : tensor<?x32xbf16>, tensor<?x1xi32>, tensor<?x1xf32>
+      -> tensor<16x32xbf16>, tensor<5xi32>, tensor<16xi32>, tensor<16xf32>
+  %b:4 = moe.dispatch %x, %indices, %weights experts 4 layout blocked
+      block 16
+      : tensor<?x32xbf16>, tensor<?x1xi32>, tensor<?x1xf32>
+      -> tensor<?x32xbf16>, tensor<5xi32>, tensor<?xi32>, tensor<?xf32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // moe.grouped_matmul
 //===----------------------------------------------------------------------===//

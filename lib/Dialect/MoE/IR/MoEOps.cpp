@@ -419,6 +419,41 @@ LogicalResult RouteExpertChoiceOp::verify() {
 // DispatchOp
 //===----------------------------------------------------------------------===//
 
+int64_t DispatchOp::capacityFromFactor(double capacityFactor, int64_t tokens,
+                                       int64_t k, int64_t numExperts) {
+  double assignments = static_cast<double>(tokens) * static_cast<double>(k);
+  double c = std::ceil(capacityFactor * static_cast<double>(tokens) *
+                       static_cast<double>(k) /
+                       static_cast<double>(numExperts));
+  return static_cast<int64_t>(std::min(c, assignments));
+}
+
+int64_t DispatchOp::numRowsOf(DispatchLayout layout, int64_t tokens,
+                              int64_t k, int64_t numExperts, int64_t capacity,
+                              int64_t block) {
+  if (layout == DispatchLayout::padded)
+    return numExperts * capacity;
+  if (ShapedType::isDynamic(tokens))
+    return kAny;
+  if (layout == DispatchLayout::blocked)
+    return tokens * k + numExperts * (block - 1);
+  return tokens * k;
+}
+
+std::optional<int64_t> DispatchOp::getStaticCapacity() {
+  if (getDropPolicy() == DropPolicy::none)
+    return std::nullopt;
+  if (std::optional<int64_t> c = getCapacity())
+    return *c;
+  auto indicesType = cast<RankedTensorType>(getIndices().getType());
+  int64_t t = indicesType.getDimSize(0);
+  if (!getCapacityFactor() || ShapedType::isDynamic(t) ||
+      indicesType.isDynamicDim(1))
+    return std::nullopt;
+  return capacityFromFactor(getCapacityFactor()->convertToDouble(), t,
+                            indicesType.getDimSize(1), getNumExperts());
+}
+
 LogicalResult DispatchOp::verify() {
   Operation *op = getOperation();
   // dispatch_c1
@@ -446,16 +481,70 @@ LogicalResult DispatchOp::verify() {
       failed(verifyCapacity(op, getDropPolicy(), getCapacityFactorAttr(),
                             getCapacityAttr())))
     return failure();
-  // dispatch_c6
-  FailureOr<int64_t> n = mulRowCount(op, "dispatch_c6", "T·k", t, k);
-  if (failed(n))
+  // dispatch_c6: T·k fits in i32 whatever the layout.
+  FailureOr<int64_t> assignments =
+      mulRowCount(op, "dispatch_c6", "T·k", t, k);
+  if (failed(assignments))
     return failure();
+
+  DispatchLayout layout = getLayout();
+  std::optional<int64_t> block = getBlock();
+  // dispatch_c9
+  if (block.has_value() != (layout == DispatchLayout::blocked))
+    return emitOpError() << "'block' is required by layout blocked and "
+                            "allowed only with it, got layout "
+                         << stringifyDispatchLayout(layout)
+                         << (block ? " with" : " without") << " 'block' "
+                         << "(dispatch_c9)";
+  int64_t n = *assignments;
+  std::string nName = "T*k";
+  if (block) {
+    if (*block < 1)
+      return emitOpError() << "block = " << *block
+                           << " must be at least 1 (dispatch_c9)";
+    // The padding bound E·(block-1) alone, then with T·k when T is static.
+    std::optional<int64_t> pad = llvm::checkedMul(e, *block - 1);
+    std::optional<int64_t> total =
+        pad && !ShapedType::isDynamic(n) ? llvm::checkedAdd(n, *pad) : pad;
+    if (!total || *total > kMaxI32)
+      return emitOpError()
+             << "T*k + E*(block-1) = " << formatDim(n) << " + " << e << "*("
+             << *block << "-1) exceeds " << kMaxI32
+             << ": row offsets are i32 (dispatch_c9)";
+    n = numRowsOf(layout, t, k, e, 0, *block);
+    nName = "T*k+E*(block-1)";
+  }
+  // dispatch_c8
+  SmallVector<unsigned> fixed;
+  if (layout == DispatchLayout::padded) {
+    if (getDropPolicy() == DropPolicy::none)
+      return emitOpError() << "layout padded needs a capacity: drop policy "
+                              "'none' is dropless (dispatch_c8)";
+    std::optional<int64_t> c = getStaticCapacity();
+    if (!c)
+      return emitOpError()
+             << "layout padded needs a static capacity: 'capacity', or "
+                "'capacity_factor' with a static number of tokens T, got T = "
+             << formatDim(t) << " (dispatch_c8)";
+    std::optional<int64_t> rows = llvm::checkedMul(e, *c);
+    if (!rows || *rows > kMaxI32)
+      return emitOpError() << "E*C = " << e << "*" << *c << " exceeds "
+                           << kMaxI32 << ": row offsets are i32 (dispatch_c8)";
+    n = *rows;
+    nName = "E*C";
+    fixed.push_back(0);
+  }
+  // dispatch_c6
+  std::string rowsLayout = "[" + nName + ", D]";
+  std::string vectorLayout = "[" + nName + "]";
   if (failed(checkAndBind(op, "dispatch_c6", "rows", getRows().getType(),
-                          "[T*k, D]", {&*n, &d})) ||
+                          rowsLayout, {&n, &d}, fixed)) ||
       failed(checkAndBind(op, "dispatch_c6", "row_tokens",
-                          getRowTokens().getType(), "[T*k]", {&*n})) ||
+                          getRowTokens().getType(), vectorLayout, {&n},
+                          fixed)) ||
       failed(checkAndBind(op, "dispatch_c6", "row_weights",
-                          getRowWeights().getType(), "[T*k]", {&*n})))
+                          getRowWeights().getType(), vectorLayout, {&n},
+                          fixed)))
     return failure();
   if (getRows().getType().getElementType() !=
       getX().getType().getElementType())

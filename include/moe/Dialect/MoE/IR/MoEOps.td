@@ -157,20 +157,34 @@ def MoE_RouteExpertChoiceOp : MoE_Op<"route_expert_choice", [Pure]> {
 // DispatchOp
 //===----------------------------------------------------------------------===//
 
+def MoE_DispatchLayout : I32EnumAttr<"DispatchLayout",
+    "where moe.dispatch places each expert's group of rows", [
+    I32EnumAttrCase<"ragged", 0>,
+    I32EnumAttrCase<"padded", 1>,
+    I32EnumAttrCase<"blocked", 2>]> {
+  let cppNamespace = "::mlir::moe";
+  let genSpecializedAttr = 0;
+}
+
+def MoE_DispatchLayoutAttr
+    : EnumAttr<MoE_Dialect, MoE_DispatchLayout, "layout">;
+
 def MoE_DispatchOp : MoE_Op<"dispatch", [Pure]> {
   let summary = "group token rows by expert, under a capacity";
   let description = [{
     Turns the `T·k` assignments of a token-choice routing (`indices: [T, k]`,
     `weights: [T, k]`) into rows grouped by expert (`docs/Spec.md#moedispatch`).
-    Results, with `N = T·k`:
+    Results, with `N` rows:
 
-    - `rows: [N, D]`: the kept assignments' token rows, expert 0's first;
-      expert `e` owns `rows[offsets[e] .. offsets[e+1])`, in token order.
+    - `rows: [N, D]`: the kept assignments' token rows, expert 0's group
+      first; expert `e` owns `rows[offsets[e] .. offsets[e+1])`, its kept
+      assignments first, in token order, then its padding rows (zero).
       Rows from `offsets[E]` on are zero.
     - `offsets: [E+1]` (i32): group boundaries, `offsets[0] = 0`.
-    - `row_tokens: [N]` (i32): the token of each row, -1 past `offsets[E]`.
-    - `row_weights: [N]` (f32): the routing weight of each row, 0 past
-      `offsets[E]`.
+    - `row_tokens: [N]` (i32): the token of each row, -1 for padding rows
+      and past `offsets[E]`.
+    - `row_weights: [N]` (f32): the routing weight of each row, 0 for
+      padding rows and past `offsets[E]`.
 
     With `drop_policy = none` (dropless) every assignment is kept. Otherwise
     each expert keeps at most `C` assignments, `C = capacity` or
@@ -179,9 +193,28 @@ def MoE_DispatchOp : MoE_Op<"dispatch", [Pure]> {
     `score` (higher weight first, ties in position order). Assignments whose
     expert index is outside `[0, E)` are dropped.
 
+    The `layout` places the groups; it never changes which assignments are
+    kept:
+
+    - `ragged` (the default): groups are packed, a group has exactly its
+      kept assignments; `N = T·k`.
+    - `padded`: every group has exactly `C` rows, `offsets[e] = e·C`;
+      `N = E·C`, static. Needs a drop policy and a static `C` (`capacity`,
+      or `capacity_factor` with a static `T`).
+    - `blocked`: every group is rounded up to a multiple of `block` rows, so
+      every group starts at a multiple of `block`; `N = T·k + E·(block-1)`.
+
     ```mlir
     %rows, %offsets, %tok, %rw = moe.dispatch %x, %indices, %weights
         experts 8 drop position capacity_factor 1.25
+        : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32>
+        -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
+    %p:4 = moe.dispatch %x16, %i16, %w16 experts 8 drop position capacity 5
+        layout padded
+        : tensor<16x64xf32>, tensor<16x2xi32>, tensor<16x2xf32>
+        -> tensor<40x64xf32>, tensor<9xi32>, tensor<40xi32>, tensor<40xf32>
+    %b:4 = moe.dispatch %x, %indices, %weights experts 8 layout blocked
+        block 16
         : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32>
         -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
     ```
@@ -193,7 +226,10 @@ def MoE_DispatchOp : MoE_Op<"dispatch", [Pure]> {
     I64Attr:$num_experts,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
     OptionalAttr<F64Attr>:$capacity_factor,
-    OptionalAttr<I64Attr>:$capacity
+    OptionalAttr<I64Attr>:$capacity,
+    DefaultValuedAttr<MoE_DispatchLayoutAttr,
+                      "::mlir::moe::DispatchLayout::ragged">:$layout,
+    OptionalAttr<I64Attr>:$block
   );
   let results = (outs
     MoE_FloatTensor:$rows,
@@ -206,10 +242,45 @@ def MoE_DispatchOp : MoE_Op<"dispatch", [Pure]> {
     (`drop` `` $drop_policy^)?
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
+    (`layout` `` $layout^)?
+    (`block` $block^)?
     attr-dict `:` type($x) `,` type($indices) `,` type($weights)
     `->` type($rows) `,` type($offsets) `,` type($row_tokens) `,` type($row_weights)
   }];
+  let builders = [
+    // The ragged layout, from the attributes that moe.layer also carries.
+    OpBuilder<(ins "::mlir::Type":$rows, "::mlir::Type":$offsets,
+      "::mlir::Type":$rowTokens, "::mlir::Type":$rowWeights,
+      "::mlir::Value":$x, "::mlir::Value":$indices, "::mlir::Value":$weights,
+      "::mlir::IntegerAttr":$numExperts,
+      "::mlir::moe::DropPolicyAttr":$dropPolicy,
+      "::mlir::FloatAttr":$capacityFactor, "::mlir::IntegerAttr":$capacity), [{
+      build($_builder, $_state, rows, offsets, rowTokens, rowWeights, x,
+            indices, weights, numExperts, dropPolicy, capacityFactor,
+            capacity,
+            ::mlir::moe::DispatchLayoutAttr::get(
+                $_builder.getContext(), ::mlir::moe::DispatchLayout::ragged),
+            ::mlir::IntegerAttr());
+    }]>
+  ];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// `ceil(capacity_factor · tokens · k / numExperts)`, evaluated left to
+    /// right in double precision, clamped to `tokens · k` (docs/Spec.md).
+    static int64_t capacityFromFactor(double capacityFactor, int64_t tokens,
+                                      int64_t k, int64_t numExperts);
+    /// The rows `N` of `layout` for `tokens` tokens (dynamic when `tokens`
+    /// is and `N` depends on it): `T·k` (ragged), `E·C` (padded, with the
+    /// static capacity `capacity`), `T·k + E·(block-1)` (blocked). Sizes
+    /// are not checked for overflow: the verifier does that.
+    static int64_t numRowsOf(DispatchLayout layout, int64_t tokens, int64_t k,
+                             int64_t numExperts, int64_t capacity,
+                             int64_t block);
+    /// The capacity C when it is known statically: `capacity`, or
+    /// `capacity_factor` with a static number of tokens; none otherwise
+    /// (dropless, or a capacity factor with a dynamic T).
+    std::optional<int64_t> getStaticCapacity();
+  }];
 }
 
 //===----------------------------------------------------------------------===//

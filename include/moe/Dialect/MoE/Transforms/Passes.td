@@ -5,6 +5,105 @@
 
 include "mlir/Pass/PassBase.td"
 
+def MoECapacityPlan : Pass<"moe-capacity-plan", "::mlir::ModuleOp"> {
+  let summary = "Choose the layout and capacity of every moe.dispatch";
+  let description = [{
+    For every `moe.dispatch`, evaluates three candidate plans and records the
+    chosen one on the op (`layout`, `drop_policy`, `capacity`, `block`, and a
+    `moe.plan` dictionary with its figures); `docs/CapacityPlanning.md` has
+    the full model and a worked example.
+
+    - `ragged`: dropless, groups packed; `N = T·k` rows.
+    - `padded`: every expert gets exactly `C = ceil(capacity-factor·T·k/E)`
+      rows (clamped to `T·k`), static shapes; assignments over `C` are
+      dropped in `position` order (or `score`, when the op already drops by
+      score).
+    - `blocked`: dropless, every group rounded up to a multiple of `block`
+      rows; `N = T·k + E·(block-1)`.
+
+    `T` is the static token count, or the `tokens` option when `T` is
+    dynamic (a dynamic `T` without it is an error). The expected load of
+    each expert comes from the routing `profile` (a JSON histogram of
+    assignments per expert, or a list of them), scaled to `T·k` integer
+    assignments; without a profile the load is uniform. Per candidate:
+
+    - drop rate = `Σ_e max(0, n_e - C) / (T·k)` (0 when dropless);
+    - computed rows `R`: `T·k` (ragged), `E·C` (padded),
+      `Σ_e ceil(n_e/block)·block` (blocked); useful rows `U` = kept
+      assignments; padding waste = `(R - U) / U`;
+    - buffer bytes = `N·(D·bytes(x) + 8) + 4·(E+1)`: the four results;
+    - cost = `R·f / eff + flops-per-byte · bytes` (FLOP-equivalents), with
+      `f = 2·D·F·(3 gated | 2)` FLOPs per row from the `moe.experts` that
+      reads the rows, and the kernel efficiency `eff` = 1.0 (padded:
+      batched GEMM, static shapes), 0.85 (blocked: grouped GEMM on aligned
+      tiles), 0.7 (ragged: groups start anywhere, sizes known at run time).
+
+    `mode=auto` picks the cheapest candidate whose drop rate is at most
+    `max-drop-rate` (ties: ragged, blocked, padded) and whose new row count
+    the users of the results accept; the dropless ones pass the drop limit. `mode=dropless|padded|blocked` forces a candidate. Each op gets
+    a remark with every candidate's figures; `report=FILE.json` writes them.
+    `moe.layer` ops are left alone (a remark says so): run `moe-decompose`
+    first, the layout belongs to `moe.dispatch`.
+
+    Before (`T = 64`, `k = 2`, `E = 8`, `D = 1024`, gated experts with
+    `F = 2048`, no profile, the default options):
+    ```mlir
+    %rows, %off, %tok, %rw = moe.dispatch %x, %i, %w experts 8
+        : tensor<64x1024xbf16>, tensor<64x2xi32>, tensor<64x2xf32>
+        -> tensor<128x1024xbf16>, tensor<9xi32>, tensor<128xi32>,
+           tensor<128xf32>
+    %y = moe.experts %rows offsets(%off : tensor<9xi32>) ...
+        : tensor<128x1024xbf16> -> tensor<128x1024xbf16>
+    ```
+    After (padded, `C = ceil(1.25·128/8) = 20`, 25% padding, cheaper than
+    ragged at efficiency 0.7 and than blocked at `block = 64`):
+    ```mlir
+    %rows, %off, %tok, %rw = moe.dispatch %x, %i, %w experts 8
+        drop position capacity 20 layout padded
+        {moe.plan = {buffer_bytes = 328996 : i64,
+                     drop_rate = 0.000000e+00 : f64,
+                     padding_waste = 2.500000e-01 : f64, tokens = 64 : i64}}
+        : tensor<64x1024xbf16>, tensor<64x2xi32>, tensor<64x2xf32>
+        -> tensor<160x1024xbf16>, tensor<9xi32>, tensor<160xi32>,
+           tensor<160xf32>
+    %y = moe.experts %rows offsets(%off : tensor<9xi32>) ...
+        : tensor<160x1024xbf16> -> tensor<160x1024xbf16>
+    ```
+  }];
+  let options = [
+    Option<"capacityFactor", "capacity-factor", "double", "1.25",
+           "C = ceil(capacity-factor · T · k / E) of the padded candidate; "
+           "finite and > 0">,
+    Option<"tokenCount", "tokens", "int64_t", "0",
+           "The token count (an upper bound) to plan a dynamic T for; "
+           "0: only static T">,
+    Option<"blockRows", "block", "int64_t", "64",
+           "Rows per tile of the grouped GEMM: the blocked candidate's "
+           "alignment; >= 1">,
+    Option<"profilePath", "profile", "std::string", "",
+           "Routing profile: JSON {\"experts\": E, \"histogram\": [n_0, ..]} "
+           "(or a list of histograms); empty: uniform load">,
+    Option<"modeName", "mode", "std::string", "\"auto\"",
+           "auto (cost model), or force dropless, padded or blocked">,
+    Option<"reportPath", "report", "std::string", "",
+           "Write every candidate's figures and the choice to this JSON file">,
+    Option<"maxDropRate", "max-drop-rate", "double", "0.01",
+           "The highest expected drop rate mode=auto accepts, in [0, 1]">,
+    Option<"flopsPerByte", "flops-per-byte", "double", "100.0",
+           "Machine balance: FLOPs that cost as much time as one byte of "
+           "memory traffic; >= 0">
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+  let statistics = [
+    Statistic<"numPlanned", "dispatches", "Number of moe.dispatch ops planned">,
+    Statistic<"numRagged", "ragged", "Plans that chose the ragged layout">,
+    Statistic<"numPadded", "padded", "Plans that chose the padded layout">,
+    Statistic<"numBlocked", "blocked", "Plans that chose the blocked layout">,
+    Statistic<"numLayersSkipped", "layers-skipped",
+              "moe.layer ops left for moe-decompose">
+  ];
+}
+
 def MoEDecompose : Pass<"moe-decompose"> {
   let summary = "Split moe.layer into route, dispatch, experts and combine";
   let description = [{
