@@ -13,7 +13,9 @@
 #              gather -> OpenBLAS sgemm (w1, w3) -> silu * mul -> sgemm (w2)
 #              -> weighted scatter-add (sgemv for an expert with one row);
 #              run in a child process whose environment has
-#              OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset
+#              OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, timed with
+#              OpenBLAS on ours' thread count and on 1 thread, the faster
+#              counting (the JSON says which)
 #   torch      the Hugging Face loop (MixtralSparseMoeBlock.forward) when
 #              torch imports, at its best settings (OPENBLAS_* unset,
 #              MALLOC_MMAP_THRESHOLD_ raised, OMP_WAIT_POLICY=PASSIVE,
@@ -235,14 +237,28 @@ else:
     ctx.__enter__()
     fn = layer
 y = fn(arg)
-times = []
+# numpy: OpenBLAS at the thread count of ours and at 1 thread, interleaved;
+# the faster one counts (on a loaded machine a multi-threaded OpenBLAS
+# can spin at its barriers and lose 10x).
+settings = [spec["threads"]]
+if spec["who"] == "numpy" and spec["threads"] > 1 and \
+        not isinstance(info["blas"], str):
+    settings.append(1)
+times = {n: [] for n in settings}
 for _ in range(spec["repeat"]):
-    t0 = time.perf_counter()
-    fn(arg)
-    times.append((time.perf_counter() - t0) * 1e3)
+    for n in settings:
+        if spec["who"] == "numpy" and not isinstance(info["blas"], str):
+            threadpoolctl.threadpool_limits(n)
+        t0 = time.perf_counter()
+        fn(arg)
+        times[n].append((time.perf_counter() - t0) * 1e3)
+best = min(settings, key=lambda n: float(np.median(times[n])))
 y = np.asarray(y)
 np.save(d + "/%s%d.npy" % (spec["who"], spec["tokens"]), y)
-info["median_ms"] = float(np.median(times))
+info["median_ms"] = float(np.median(times[best]))
+info["threads_used"] = best
+info["median_ms_by_threads"] = {str(n): float(np.median(t))
+                                for n, t in times.items()}
 print(json.dumps(info))
 """
 
@@ -527,7 +543,12 @@ def main():
                     continue
                 r = row[who]
                 speedup = row[who]["ms"] / row["ours"]["ms"]
-                print(f"| {row['tokens']} | {who} | {r['ms']:.2f} | "
+                label = who
+                used = row.get("peer_info", {}).get(who, {}).get(
+                    "threads_used")
+                if used:
+                    label += f" ({used} thr)"
+                print(f"| {row['tokens']} | {label} | {r['ms']:.2f} | "
                       f"{r['gflops']:.1f} | {r['gbs']:.1f} | "
                       f"{'' if who == 'ours' else f'{speedup:.2f}x'} | "
                       f"{100 * row['roofline_ms'] / r['ms']:.0f}% |")

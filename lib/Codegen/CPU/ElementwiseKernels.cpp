@@ -157,30 +157,36 @@ void rewriteElementwise(linalg::GenericOp op, ModuleOp module, int64_t width,
   std::optional<int64_t> staticCols;
   if (!resultType.isDynamicDim(1))
     staticCols = resultType.getDimSize(1);
-  emitParallelRanges(
-      b, loc, module, rows, numThreads,
-      [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-        emitFor(pb, pl, begin, end, indexConst(pb, pl, 1),
-                [&](OpBuilder &rb, Location rl, Value r) {
-                  Value full = roundDown(rb, rl, cols, width);
-                  emitFor(rb, rl, indexConst(rb, rl, 0), full,
-                          indexConst(rb, rl, width),
-                          [&](OpBuilder &vb, Location vl, Value j) {
-                            step(vb, vl, r, j, nullptr);
-                          });
-                  if (staticCols && *staticCols % width == 0)
-                    return;
-                  Value remaining = arith::SubIOp::create(rb, rl, cols, full);
-                  Value hasTail = arith::CmpIOp::create(
-                      rb, rl, arith::CmpIPredicate::ult, full, cols);
-                  scf::IfOp::create(rb, rl, hasTail,
-                                    [&](OpBuilder &tb, Location tl) {
-                                      step(tb, tl, r, full,
-                                           laneMask(tb, tl, remaining, width));
-                                      scf::YieldOp::create(tb, tl);
-                                    });
-                });
-      });
+  // No rows (an expert no token chose): nothing to fork threads for.
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, rows,
+                                    indexConst(b, loc, 0));
+  scf::IfOp::create(b, loc, any, [&](OpBuilder &gb, Location gl) {
+    emitParallelRanges(
+        gb, gl, module, rows, numThreads,
+        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
+          emitFor(pb, pl, begin, end, indexConst(pb, pl, 1),
+                  [&](OpBuilder &rb, Location rl, Value r) {
+                    Value full = roundDown(rb, rl, cols, width);
+                    emitFor(rb, rl, indexConst(rb, rl, 0), full,
+                            indexConst(rb, rl, width),
+                            [&](OpBuilder &vb, Location vl, Value j) {
+                              step(vb, vl, r, j, nullptr);
+                            });
+                    if (staticCols && *staticCols % width == 0)
+                      return;
+                    Value remaining = arith::SubIOp::create(rb, rl, cols, full);
+                    Value hasTail = arith::CmpIOp::create(
+                        rb, rl, arith::CmpIPredicate::ult, full, cols);
+                    scf::IfOp::create(
+                        rb, rl, hasTail, [&](OpBuilder &tb, Location tl) {
+                          step(tb, tl, r, full,
+                               laneMask(tb, tl, remaining, width));
+                          scf::YieldOp::create(tb, tl);
+                        });
+                  });
+        });
+    scf::YieldOp::create(gb, gl);
+  });
   Value result = bufferToTensor(b, loc, out, resultType);
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();

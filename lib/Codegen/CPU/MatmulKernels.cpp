@@ -340,10 +340,24 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     dynamicSizes.push_back(mm.n);
   mm.c = allocBuffer(b, loc, resultType, dynamicSizes);
 
-  emitParallelRanges(b, loc, module, mm.n, cfg.numThreads,
-                     [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-                       emitThreadRows(pb, pl, mm, cfg, begin, end);
-                     });
+  auto compute = [&](OpBuilder &cb, Location cl) {
+    emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
+                       [&](OpBuilder &pb, Location pl, Value begin, Value end) {
+                         emitThreadRows(pb, pl, mm, cfg, begin, end);
+                       });
+  };
+  // An expert that no token chose has no rows: skip it before forking
+  // threads (decode touches k of E experts).
+  if (cast<RankedTensorType>(lhs.getType()).isDynamicDim(0)) {
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, mm.m,
+                                      indexConst(b, loc, 0));
+    scf::IfOp::create(b, loc, any, [&](OpBuilder &tb, Location tl) {
+      compute(tb, tl);
+      scf::YieldOp::create(tb, tl);
+    });
+  } else {
+    compute(b, loc);
+  }
   Value result = bufferToTensor(b, loc, mm.c, resultType);
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();
