@@ -97,33 +97,47 @@ class Layer:
 
     def __init__(self, path):
         text = open(path).read()
-        m = re.search(r"%\w+\s*:\s*tensor<(\d+)x(\d+)x(\d+)x(f32|bf16|f16)>"
-                      r"\s*\{moe\.weight\s*=\s*\"[^\"]*w1", text)
-        layer = re.search(r"moe\.layer.*?routing\s+#moe\.routing<([^>]*)>"
+        layer = re.search(r"moe\.layer\s+%[\w.]+\s+router\(%([\w.]+)\s*:"
+                          r".*?w1\(%([\w.]+)\s*:\s*tensor<(\d+)x(\d+)x(\d+)x"
+                          r"(f32|bf16|f16)>.*?routing\s+#moe\.routing<([^>]*)>"
                           r"\s+activation\s+(\w+)", text, re.S)
-        if not m or not layer:
-            raise SystemExit(f"error: {path}: expected a Mixtral-style "
-                             "moe.layer with w1 [E, F, D] (f32) and routing")
+        signature = re.search(r"func\.func\s+@forward\((.*?)\)\s*->", text,
+                              re.S)
+        if not layer or not signature:
+            raise SystemExit(f"error: {path}: expected a function @forward "
+                             "with a moe.layer (router, w1 [E, F, D], "
+                             "routing)")
         self.path = path
-        self.E, self.F, self.D = (int(m.group(i)) for i in (1, 2, 3))
-        self.dtype = m.group(4)
-        attrs = dict(re.findall(r"(\w+)\s*=\s*([\w.]+)", layer.group(1)))
+        self.E, self.F, self.D = (int(layer.group(i)) for i in (3, 4, 5))
+        self.dtype = layer.group(6)
+        routing = layer.group(7)
+        attrs = dict(re.findall(r"(\w+)\s*=\s*([\w.]+)", routing))
         self.k = int(attrs.get("k", 1))
         self.scoring = attrs.get("scoring", "softmax")
         self.normalize = attrs.get("normalize", "false") == "true"
-        self.activation = layer.group(2)
-        self.shared = "shared" in text
+        self.activation = layer.group(8)
+        # Argument positions (moe-run's generator seeds each by position).
+        args = re.findall(r"%([\w.]+)\s*:", signature.group(1))
+        body = text[layer.start():]
+        self.index = {}
+        for role in ("router", "w1", "w3", "w2"):
+            m = re.search(role + r"\(%([\w.]+)\s*:", body)
+            self.index[role] = args.index(m.group(1)) \
+                if m and m.group(1) in args else None
+        self.shared = "shared" in body.split("routing")[0]
         self.peer_ok = (self.dtype == "f32" and self.scoring == "softmax"
                         and self.activation == "silu" and not self.shared
-                        and "bias" not in layer.group(1)
-                        and "groups" not in layer.group(1))
+                        and "bias" not in routing and "groups" not in routing
+                        and "capacity" not in routing
+                        and None not in self.index.values())
 
     def weights(self, seed):
         E, F, D = self.E, self.F, self.D
-        return {"gate": random_tensor(seed, 1, (E, D), True),
-                "w1": random_tensor(seed, 2, (E, F, D), True),
-                "w3": random_tensor(seed, 3, (E, F, D), True),
-                "w2": random_tensor(seed, 4, (E, D, F), True)}
+        ix = self.index
+        return {"gate": random_tensor(seed, ix["router"], (E, D), True),
+                "w1": random_tensor(seed, ix["w1"], (E, F, D), True),
+                "w3": random_tensor(seed, ix["w3"], (E, F, D), True),
+                "w2": random_tensor(seed, ix["w2"], (E, D, F), True)}
 
     def flops(self, tokens):
         return 2 * tokens * self.E * self.D + \
@@ -399,6 +413,8 @@ def main():
                                                    "mixtral.mlir"))
     p.add_argument("--hf-config", help="a Hugging Face config.json: the "
                    "layer is imported with moe-import (random weights)")
+    p.add_argument("--hf-layer", type=int, default=1,
+                   help="the layer of --hf-config to import (default 1)")
     p.add_argument("--tokens", default="1,8,64,512,2048")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--rounds", type=int, default=2,
@@ -433,7 +449,8 @@ def main():
     try:
         if args.hf_config:
             args.layer = os.path.join(tmp, "layer.mlir")
-            proc = subprocess.run([tool("moe-import"), args.hf_config, "-o",
+            proc = subprocess.run([tool("moe-import"), args.hf_config,
+                                   "--layer", str(args.hf_layer), "-o",
                                    args.layer], capture_output=True, text=True)
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr.strip())
@@ -442,7 +459,7 @@ def main():
               f"k={layer.k} {layer.dtype}; threads={args.threads}; "
               f"rounds={args.rounds}", flush=True)
         t0 = time.time()
-        weights = layer.weights(args.seed)
+        weights = layer.weights(args.seed) if layer.peer_ok else {}
         for name, value in weights.items():
             np.save(os.path.join(tmp, name + ".npy"), value)
         print(f"# weights generated in {time.time() - t0:.1f} s", flush=True)
@@ -466,7 +483,8 @@ def main():
             np.save(os.path.join(tmp, f"x{T}.npy"), x)
             rep = repeats_for(T)
             row = {"tokens": T, "flops": layer.flops(T)}
-            touched = layer.touched_experts(x, weights["gate"])
+            touched = layer.touched_experts(x, weights["gate"]) \
+                if weights else layer.E
             row["bytes"] = layer.weight_bytes(touched)
             row["touched_experts"] = touched
             row["intensity"] = row["flops"] / row["bytes"]
