@@ -8,6 +8,8 @@
 
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
+#include "ShapeChecks.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
@@ -23,111 +25,14 @@ using namespace mlir::moe;
 // Shape helpers
 //===----------------------------------------------------------------------===//
 
+using namespace mlir::moe::shape_checks;
+
 namespace {
 
 constexpr int64_t kAny = ShapedType::kDynamic;
 
-/// Expert indices, offsets and token ids are i32: counts they address must
-/// not exceed this.
-constexpr int64_t kMaxI32 = std::numeric_limits<int32_t>::max();
-
 std::string formatDim(int64_t d) {
   return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
-}
-
-std::string formatShape(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  llvm::interleave(
-      shape, [&](int64_t d) { s += formatDim(d); }, [&] { s += ", "; });
-  return s + "]";
-}
-
-/// Two dimensions agree unless both are static and differ.
-bool dimsAgree(int64_t a, int64_t b) {
-  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
-}
-
-/// Checks that `type` (of `name`) is a ranked tensor whose shape agrees with
-/// `expected`, documented as `layout` (e.g. "[E, F, D]"). The dimensions
-/// listed in `fixed` are set by an attribute: they must be static and equal
-/// to `expected`, not merely agree with it.
-LogicalResult checkShape(Operation *op, StringRef label, StringRef name,
-                         Type type, StringRef layout,
-                         ArrayRef<int64_t> expected,
-                         ArrayRef<unsigned> fixed = {}) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
-  if (!tensor)
-    return op->emitOpError() << "'" << name << "' must be a ranked tensor ("
-                             << label << ")";
-  bool ok = tensor.getRank() == static_cast<int64_t>(expected.size());
-  for (auto [got, want] : llvm::zip(tensor.getShape(), expected))
-    ok = ok && dimsAgree(got, want);
-  for (unsigned i : fixed)
-    ok = ok && i < expected.size() && tensor.getDimSize(i) == expected[i];
-  if (ok)
-    return success();
-  return op->emitOpError() << "'" << name << "' must be " << layout << " = "
-                           << formatShape(expected) << ", got "
-                           << formatShape(tensor.getShape()) << " (" << label
-                           << ")";
-}
-
-/// checkShape against the sizes of the symbols `syms` (one per dimension);
-/// then binds every dynamic symbol to the static size `type` has there, so
-/// that the operands checked after this one must agree with that size.
-LogicalResult checkAndBind(Operation *op, StringRef label, StringRef name,
-                           Type type, StringRef layout,
-                           ArrayRef<int64_t *> syms,
-                           ArrayRef<unsigned> fixed = {}) {
-  SmallVector<int64_t> expected;
-  for (int64_t *sym : syms)
-    expected.push_back(*sym);
-  if (failed(checkShape(op, label, name, type, layout, expected, fixed)))
-    return failure();
-  for (auto [sym, size] :
-       llvm::zip(syms, cast<RankedTensorType>(type).getShape()))
-    if (ShapedType::isDynamic(*sym))
-      *sym = size;
-  return success();
-}
-
-/// Checks that `type` has rank `rank`; `layout` names its dimensions.
-LogicalResult checkRank(Operation *op, StringRef label, StringRef name,
-                        Type type, StringRef layout, int64_t rank) {
-  auto tensor = cast<RankedTensorType>(type);
-  if (tensor.getRank() == rank)
-    return success();
-  return op->emitOpError() << "'" << name << "' must be " << layout
-                           << " (rank " << rank << "), got "
-                           << formatShape(tensor.getShape()) << " (" << label
-                           << ")";
-}
-
-/// Checks that dimension `dim` of `name` is static; `what` says which.
-LogicalResult checkStatic(Operation *op, StringRef label, StringRef name,
-                          Type type, int64_t dim, StringRef what) {
-  auto tensor = cast<RankedTensorType>(type);
-  if (!tensor.isDynamicDim(dim))
-    return success();
-  return op->emitOpError() << "'" << name << "' must have a static " << what
-                           << " (dimension " << dim << "), got "
-                           << formatShape(tensor.getShape()) << " (" << label
-                           << ")";
-}
-
-int64_t dimOf(Value v, int64_t i) {
-  return cast<RankedTensorType>(v.getType()).getDimSize(i);
-}
-
-/// Checks that the count `value` (static, or dynamic and then unchecked),
-/// described by `what`, is at most kMaxI32; `why` names the i32 values that
-/// address it.
-LogicalResult checkI32Extent(Operation *op, StringRef label, StringRef what,
-                             int64_t value, StringRef why) {
-  if (ShapedType::isDynamic(value) || value <= kMaxI32)
-    return success();
-  return op->emitOpError() << what << " = " << value << " exceeds " << kMaxI32
-                           << ": " << why << " are i32 (" << label << ")";
 }
 
 /// Checks the number of experts `e`: expert indices are i32.
