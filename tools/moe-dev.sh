@@ -108,16 +108,23 @@ PY
 
 demo() {
   build
-  local layer="$ROOT/test/Examples/mixtral.mlir"
-  log "moe-opt on $layer: decompose the layer, with pass statistics"
-  local out="$BUILD/demo"
+  local layer="$ROOT/test/Examples/mixtral.mlir" out="$BUILD/demo"
+  local bin="$BUILD/bin"
   mkdir -p "$out"
-  "$BUILD/bin/moe-opt" "$layer" --pass-pipeline='builtin.module(func.func(moe-decompose))' \
-    -mlir-pass-statistics -o "$out/decomposed.mlir"
-  log "decomposed IR written to $out/decomposed.mlir; its moe ops:"
-  grep -o 'moe\.[a-z_]*' "$out/decomposed.mlir" | sort | uniq -c >&2
-  log "moe-run: compile for this CPU and run on 16 random tokens (seeded weights)"
-  "$BUILD/bin/moe-run" "$layer" --random-inputs 1 --tokens 16 --repeat 3
+  log "moe-opt --moe-optimize on $layer, planned for 16 tokens"
+  log "(raise, decompose, capacity plan, expert fusion; the remarks say what each did)"
+  "$bin/moe-opt" "$layer" --moe-optimize="tokens=16 remarks=true report=$out/plan.json" \
+    -mlir-print-op-on-diagnostic=false -o "$out/optimized.mlir"
+  log "optimized IR: $out/optimized.mlir, capacity plan: $out/plan.json; its moe ops:"
+  grep -oE '(= |^ *)moe\.[a-z_]+' "$out/optimized.mlir" | sed 's/.*moe\./moe./' |
+    sort | uniq -c >&2
+  log "moe-run: compile both for this CPU and run them on the same 16 random tokens"
+  "$bin/moe-run" "$layer" --random-inputs 1 --tokens 16 --repeat 3 \
+    --output "$out/before.npy"
+  "$bin/moe-run" "$out/optimized.mlir" --random-inputs 1 --tokens 16 --repeat 3 \
+    --output "$out/after.npy"
+  python3 "$ROOT/test/Integration/CapacityPlan/Inputs/capacity_check.py" same \
+    "$out/after.npy" "$out/before.npy"
 }
 
 docs() {

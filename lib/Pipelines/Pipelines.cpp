@@ -124,4 +124,10 @@ void mlir::moe::registerMoEPipelines() {
       "dialect for the host CPU: decompose, moe-to-linalg, bufferize, loops, "
       "LLVM",
       buildMoECPUPipeline);
+  PassPipelineRegistration<MoEOptimizePipelineOptions>(
+      "moe-optimize",
+      "The default optimization of moe IR: raise dense MoE layers, "
+      "decompose, plan every dispatch's layout, fuse the experts and the "
+      "combine, canonicalize",
+      buildMoEOptimizePipeline);
 }

@@ -38,6 +38,12 @@
 // RUN: FileCheck %s --check-prefix=REPORT < %t.report.json
 // RUN: sed -e /expected-/d %s | moe-opt --moe-capacity-plan='profile=%S/Inputs/capacity-skewed.json capacity-factor=1.0 tokens=64 mode=padded' 2>/dev/null | FileCheck %s --check-prefix=FORCED
 // RUN: sed -e /expected-/d %s | moe-opt --moe-capacity-plan='tokens=64 mode=dropless' 2>/dev/null | FileCheck %s --check-prefix=DROPLESS
+// RUN: sed -e /expected-/d %s | moe-opt --moe-capacity-plan='tokens=64 preserve-drops=true' 2>%t.preserve.err | FileCheck %s --check-prefix=PRESERVE
+// RUN: FileCheck %s --check-prefix=PRESERVE-REMARK < %t.preserve.err
+// RUN: sed -e /expected-/d %s | moe-opt --moe-capacity-plan='skip-dynamic=true report=%t.skip.json' 2>%t.skip.err | FileCheck %s --check-prefix=SKIP
+// RUN: FileCheck %s --check-prefix=SKIP-REMARK < %t.skip.err
+// RUN: FileCheck %s --check-prefix=SKIP-REPORT < %t.skip.json
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='tokens=64 preserve-drops=true mode=padded' 2>&1 | FileCheck %s --check-prefix=ERR-PRESERVE
 //
 // Bad options and profiles: one error, exit code 1.
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='block=0' 2>&1 | FileCheck %s --check-prefix=ERR-BLOCK
@@ -135,6 +141,30 @@
 
 // DROPLESS-LABEL: func.func @static_tokens
 // DROPLESS: moe.dispatch %{{.*}} experts 8 {moe.plan
+
+// With preserve-drops, the dropless op may not become padded (C = 20 at the
+// default capacity-factor 1.25), though padded is the cheapest (time 0.8792
+// of ragged): ragged beats blocked at block 64 (N = 128 + 8·63 = 632 rows).
+// PRESERVE-LABEL: func.func @static_tokens
+// PRESERVE: moe.dispatch %{{.*}} experts 8 {moe.plan = {{.*}} -> tensor<128x1024xbf16>,
+// PRESERVE-REMARK: remark: capacity plan for T = 64, k = 2, E = 8: ragged, lowest cost with drop rate at most 0.01;
+// PRESERVE-REMARK-SAME: padded (capacity 20, drop position): {{.*}}, time 0.8792 (not applicable: preserve-drops: the op drops no assignment)
+// ERR-PRESERVE: error: moe-capacity-plan: mode=padded cannot apply layout padded: preserve-drops: the op drops no assignment
+
+// With skip-dynamic and no tokens option, the static T is planned and the
+// dynamic one is left as it is.
+// SKIP-LABEL: func.func @static_tokens
+// SKIP: moe.dispatch %{{.*}} experts 8 drop position capacity 20 layout padded
+// SKIP-LABEL: func.func @dynamic_tokens
+// SKIP: moe.dispatch %{{.*}} experts 8 : tensor<?x1024xbf16>
+// SKIP-REMARK: remark: capacity plan for T = 64, k = 2, E = 8: padded
+// SKIP-REMARK: remark: capacity plan: left unchanged: T is dynamic and the option tokens is not given
+// SKIP-REPORT: "skip_dynamic": true
+// SKIP-REPORT: "function": "static_tokens"
+// SKIP-REPORT: "choice": "padded"
+// SKIP-REPORT: "function": "dynamic_tokens",
+// SKIP-REPORT-NEXT: "reason": "left unchanged: T is dynamic and the option tokens is not given",
+// SKIP-REPORT-NEXT: "choice": null
 
 func.func @static_tokens(%x: tensor<64x1024xbf16>, %i: tensor<64x2xi32>,
     %w: tensor<64x2xf32>, %w1: tensor<8x2048x1024xbf16>,

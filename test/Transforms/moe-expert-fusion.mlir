@@ -2,6 +2,7 @@
 // RUN: moe-opt %s --split-input-file --moe-decompose --moe-expert-fusion=fold-shared-expert=false | FileCheck %s --check-prefix=NOFOLD
 // RUN: moe-opt %s --split-input-file --moe-decompose --moe-expert-fusion=fuse-combine=false | FileCheck %s --check-prefix=NOCOMBINE
 // RUN: moe-opt %s --split-input-file --moe-decompose --moe-expert-fusion=pack-argument-weights=false | FileCheck %s --check-prefix=NOPACK
+// RUN: moe-opt %s --split-input-file --moe-decompose --moe-expert-fusion='pack-argument-weights=false remarks=true' -mlir-print-op-on-diagnostic=false -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 //
 // moe-decompose runs first so that the shared expert has the form it gives
 // it; on step ops it changes nothing.
@@ -30,6 +31,11 @@
 // NOCOMBINE:      moe.combine %[[Y]] tokens(%[[TOK]] : tensor<?xi32>) weights(%[[RW]] : tensor<?xf32>)
 
 // Gated argument weights would be copied on every call: left alone.
+// REMARK: remark: moe-expert-fusion: left moe.experts unfused: w1 and w3 are not constants, and packing them (pack-argument-weights=true) would concatenate them on every call
+// REMARK: remark: moe-expert-fusion: fused the experts and the combine into moe.grouped_matmul_act and moe.grouped_matmul_combine
+// REMARK-NOT: shared expert folded
+// REMARK: remark: moe-expert-fusion: fused the up projection into moe.grouped_matmul_act
+// REMARK: remark: moe-expert-fusion: left moe.experts unfused: w1 and w3 have different element types
 // NOPACK-LABEL: func.func @gated
 // NOPACK-NOT:   tensor.concat
 // NOPACK:       moe.experts

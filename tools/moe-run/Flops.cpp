@@ -10,11 +10,22 @@
 //   shared expert   T · 2·D·S·(3 if gated else 2), plus 2·T·D for its gate
 // Softmax, top-k, activations and the combine are not counted.
 //
+// A module without moe.layer (decomposed, planned or fused IR) is counted
+// from its steps, so that the same layer counts the same before and after
+// moe-optimize: every linalg.matmul (the router, a shared expert's gate)
+// 2·M·N·K; moe.experts 2·D·F·(3 | 2) and every grouped GEMM 2·M·K per
+// useful row, where the useful rows of a moe.dispatch are its assignments
+// (T·k, at most E·C), padding rows are not counted, and other rows (a
+// shared expert's tokens, expert choice's E·C) are all useful.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Flops.h"
 
 #include "moe/Dialect/MoE/IR/MoEOps.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -91,12 +102,68 @@ double countLayer(LayerOp layer, const SizeResolver &sizes) {
   return flops;
 }
 
+/// Useful rows of `rows`: the assignments a moe.dispatch keeps, through
+/// the row-wise grouped GEMMs and concatenations that carry them.
+double usefulRows(Value rows, const SizeResolver &sizes) {
+  Operation *def = rows.getDefiningOp();
+  if (auto dispatch = dyn_cast_or_null<DispatchOp>(def)) {
+    double t = sizes.get(dispatch.getIndices(), 0);
+    double k = sizes.get(dispatch.getIndices(), 1);
+    double e = static_cast<double>(dispatch.getNumExperts());
+    double assignments = t * k;
+    if (dispatch.getDropPolicy() == DropPolicy::none)
+      return assignments;
+    if (std::optional<uint64_t> c = dispatch.getCapacity())
+      return std::min(assignments, e * static_cast<double>(*c));
+    if (std::optional<APFloat> factor = dispatch.getCapacityFactor())
+      return std::min(assignments,
+                      e * std::ceil(factor->convertToDouble() * assignments /
+                                    e));
+    return assignments;
+  }
+  if (isa_and_nonnull<GroupedMatmulActOp, GroupedMatmulOp>(def))
+    return usefulRows(def->getOperand(0), sizes);
+  if (auto concat = dyn_cast_or_null<tensor::ConcatOp>(def);
+      concat && concat.getDim() == 0) {
+    double sum = 0;
+    for (Value input : concat.getInputs())
+      sum += usefulRows(input, sizes);
+    return sum;
+  }
+  return sizes.get(rows, 0);
+}
+
+double countSteps(Operation *op, const SizeResolver &sizes) {
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op)) {
+    Value lhs = matmul.getDpsInputs()[0];
+    return 2 * sizes.get(lhs, 0) * sizes.get(lhs, 1) *
+           sizes.get(matmul.getDpsInits()[0], 1);
+  }
+  if (auto experts = dyn_cast<ExpertsOp>(op))
+    return usefulRows(experts.getRows(), sizes) * 2 *
+           sizes.get(experts.getRows(), 1) * sizes.get(experts.getW1(), 1) *
+           (experts.isGated() ? 3 : 2);
+  if (isa<GroupedMatmulActOp, GroupedMatmulCombineOp, GroupedMatmulOp>(op)) {
+    Value rhs = op->getOperand(1);
+    return usefulRows(op->getOperand(0), sizes) * 2 * sizes.get(rhs, 1) *
+           sizes.get(rhs, 2);
+  }
+  return 0;
+}
+
 } // namespace
 
 double run::countUsefulFlops(ModuleOp module, func::FuncOp entry,
                              ArrayRef<HostTensor> args) {
   SizeResolver sizes(entry, args);
   double flops = 0;
-  module.walk([&](LayerOp layer) { flops += countLayer(layer, sizes); });
+  bool hasLayer = false;
+  entry.walk([&](LayerOp layer) {
+    flops += countLayer(layer, sizes);
+    hasLayer = true;
+  });
+  if (hasLayer)
+    return flops;
+  entry.walk([&](Operation *op) { flops += countSteps(op, sizes); });
   return flops;
 }

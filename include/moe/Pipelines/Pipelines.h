@@ -89,6 +89,91 @@ void addMoEBufferizationStage(OpPassManager &pm);
 void addMoECPULoweringStage(OpPassManager &pm);
 
 /// Registers every moe pipeline with the global pass registry.
+/// Options of moe-optimize: which stages run and the options of the passes
+/// they run (docs/Passes/Transforms.md has each pass's own description).
+struct MoEOptimizePipelineOptions
+    : public PassPipelineOptions<MoEOptimizePipelineOptions> {
+  PassOptions::Option<bool> raise{
+      *this, "raise",
+      llvm::cl::desc("Raise dense MoE layers in linalg to moe.layer first"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> remarks{
+      *this, "remarks",
+      llvm::cl::desc("Remarks of moe-raise (why each candidate was or was "
+                     "not raised) and moe-expert-fusion (what was fused, "
+                     "why not); the capacity plan always reports"),
+      llvm::cl::init(false)};
+  PassOptions::Option<bool> plan{
+      *this, "plan",
+      llvm::cl::desc("Plan the layout of every moe.dispatch "
+                     "(moe-capacity-plan)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> allowDrops{
+      *this, "allow-drops",
+      llvm::cl::desc("Let the plan change which assignments are dropped "
+                     "(padded at capacity-factor, or dropless instead of a "
+                     "capacity); off: only the layout changes and the results "
+                     "stay those of the input"),
+      llvm::cl::init(false)};
+  PassOptions::Option<double> capacityFactor{
+      *this, "capacity-factor",
+      llvm::cl::desc("moe-capacity-plan capacity-factor (with allow-drops)"),
+      llvm::cl::init(1.25)};
+  PassOptions::Option<int64_t> tokens{
+      *this, "tokens",
+      llvm::cl::desc("The token count to plan a dynamic T for; 0: dispatches "
+                     "with a dynamic T are left unplanned"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> block{
+      *this, "block",
+      llvm::cl::desc("moe-capacity-plan block: rows per grouped-GEMM tile"),
+      llvm::cl::init(64)};
+  PassOptions::Option<std::string> profile{
+      *this, "profile",
+      llvm::cl::desc("moe-capacity-plan routing profile (JSON histogram)"),
+      llvm::cl::init("")};
+  PassOptions::Option<std::string> mode{
+      *this, "mode",
+      llvm::cl::desc("moe-capacity-plan mode: auto, dropless, padded or "
+                     "blocked"),
+      llvm::cl::init("auto")};
+  PassOptions::Option<double> maxDropRate{
+      *this, "max-drop-rate",
+      llvm::cl::desc("moe-capacity-plan max-drop-rate (with allow-drops)"),
+      llvm::cl::init(0.01)};
+  PassOptions::Option<double> flopsPerByte{
+      *this, "flops-per-byte",
+      llvm::cl::desc("moe-capacity-plan flops-per-byte: machine balance"),
+      llvm::cl::init(100.0)};
+  PassOptions::Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("Write the capacity plan's figures to this JSON file"),
+      llvm::cl::init("")};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Fuse the expert FFNs and the combine "
+                     "(moe-expert-fusion)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> foldSharedExpert{
+      *this, "fold-shared-expert",
+      llvm::cl::desc("moe-expert-fusion fold-shared-expert"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> fuseCombine{
+      *this, "fuse-combine", llvm::cl::desc("moe-expert-fusion fuse-combine"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> packArgumentWeights{
+      *this, "pack-argument-weights",
+      llvm::cl::desc("moe-expert-fusion pack-argument-weights: pack weights "
+                     "that are function arguments on every call (a copy of "
+                     "the expert weights per call)"),
+      llvm::cl::init(false)};
+};
+
+/// moe-optimize: moe-raise, moe-decompose, moe-capacity-plan,
+/// moe-expert-fusion, canonicalize and CSE, each stage as its options say.
+void buildMoEOptimizePipeline(OpPassManager &pm,
+                              const MoEOptimizePipelineOptions &options);
+
 void registerMoEPipelines();
 
 } // namespace moe

@@ -231,15 +231,13 @@ Candidate evaluateRagged(const Problem &p) {
   return c;
 }
 
-Candidate evaluatePadded(const Problem &p, double capacityFactor,
-                         DropPolicy policy) {
+Candidate evaluatePadded(const Problem &p, DropPolicy policy,
+                         int64_t capacity) {
   Candidate c;
   c.name = "padded";
   c.layout = DispatchLayout::padded;
   c.policy = policy;
-  c.capacity = std::max<int64_t>(
-      1,
-      DispatchOp::capacityFromFactor(capacityFactor, p.tokens, p.k, p.experts));
+  c.capacity = std::max<int64_t>(1, capacity);
   c.rows = p.experts * c.capacity;
   double total = static_cast<double>(p.assignments());
   c.dropRate = total == 0 ? 0.0 : average(p.loads, [&](ArrayRef<int64_t> l) {
@@ -419,7 +417,8 @@ struct PlanRecord {
   std::string location, function;
   Problem problem;
   SmallVector<Candidate> candidates;
-  size_t choice = 0;
+  /// The chosen candidate; none when the op was left unchanged.
+  std::optional<size_t> choice;
   std::string reason;
 };
 
@@ -557,6 +556,17 @@ MoECapacityPlanPass::describeProblem(DispatchOp op, const Profile *profile) {
 LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
                                         const Profile *profile,
                                         PlanRecord &record) {
+  record.location = locationOf(op);
+  if (auto fn = op->getParentOfType<SymbolOpInterface>())
+    record.function = fn.getName().str();
+  auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
+  if (skipDynamic && tokenCount == 0 && indicesType.isDynamicDim(0) &&
+      cast<RankedTensorType>(op.getX().getType()).isDynamicDim(0)) {
+    record.reason = "left unchanged: T is dynamic and the option tokens is "
+                    "not given";
+    op.emitRemark() << "capacity plan: " << record.reason;
+    return success();
+  }
   FailureOr<Problem> problem = describeProblem(op, profile);
   if (failed(problem))
     return failure();
@@ -564,8 +574,17 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
   DropPolicy dropPolicy = op.getDropPolicy() == DropPolicy::score
                               ? DropPolicy::score
                               : DropPolicy::position;
+  // With preserve-drops, an op that drops keeps its capacity C: the padded
+  // candidate uses it instead of capacity-factor.
+  std::optional<int64_t> ownCapacity = op.getStaticCapacity();
+  bool drops = op.getDropPolicy() != DropPolicy::none;
   SmallVector<Candidate> candidates = {
-      evaluateRagged(p), evaluatePadded(p, capacityFactor, dropPolicy),
+      evaluateRagged(p),
+      preserveDrops && ownCapacity
+          ? evaluatePadded(p, dropPolicy, *ownCapacity)
+          : evaluatePadded(p, dropPolicy,
+                           DispatchOp::capacityFromFactor(
+                               capacityFactor, p.tokens, p.k, p.experts)),
       evaluateBlocked(p, blockRows)};
   SmallVector<Retyping> retypings(candidates.size());
   for (auto [c, retyping] : llvm::zip(candidates, retypings)) {
@@ -576,6 +595,16 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
       why = "N = " + std::to_string(c.rows) + " rows exceed 2147483647";
     else
       (void)planResults(op, typedRows(p, c), retyping, why);
+    if (why.empty() && preserveDrops) {
+      bool padded = c.layout == DispatchLayout::padded;
+      if (!drops && padded)
+        why = "preserve-drops: the op drops no assignment";
+      else if (drops && !ownCapacity)
+        why = "preserve-drops: the op's capacity depends on the dynamic T";
+      else if (drops && !padded)
+        why = "preserve-drops: the op drops assignments over capacity " +
+              std::to_string(*ownCapacity);
+    }
     if (!why.empty())
       c.excluded = "not applicable: " + why;
     else if (c.dropRate > maxDropRate)
@@ -603,8 +632,11 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
     if (!best) {
       // Only when the op's results feed something that needs their current
       // row count and no candidate keeps it.
-      op.emitRemark() << "capacity plan for T = " << p.tokens
-                      << ": left unchanged, " << candidates[0].excluded;
+      record.reason = "left unchanged, " + candidates[0].excluded;
+      op.emitRemark() << "capacity plan for T = " << p.tokens << ": "
+                      << record.reason;
+      record.problem = std::move(p);
+      record.candidates = std::move(candidates);
       return success();
     }
     choice = *best;
@@ -639,9 +671,6 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
   else
     ++numBlocked;
 
-  record.location = locationOf(op);
-  if (auto fn = op->getParentOfType<SymbolOpInterface>())
-    record.function = fn.getName().str();
   record.problem = std::move(p);
   record.candidates = std::move(candidates);
   record.choice = choice;
@@ -669,6 +698,8 @@ LogicalResult MoECapacityPlanPass::writeReport(ArrayRef<PlanRecord> records,
                           : 0);
       j.attribute("mode", modeName.getValue());
       j.attribute("max_drop_rate", maxDropRate.getValue());
+      j.attribute("preserve_drops", preserveDrops.getValue());
+      j.attribute("skip_dynamic", skipDynamic.getValue());
       j.attribute("flops_per_byte", flopsPerByte.getValue());
     });
     j.attributeObject("efficiency", [&] {
@@ -682,6 +713,11 @@ LogicalResult MoECapacityPlanPass::writeReport(ArrayRef<PlanRecord> records,
         j.object([&] {
           j.attribute("location", r.location);
           j.attribute("function", r.function);
+          if (r.candidates.empty()) {
+            j.attribute("reason", r.reason);
+            j.attribute("choice", nullptr);
+            return;
+          }
           j.attribute("tokens", p.tokens);
           j.attribute("tokens_from", p.tokensFromOption ? "option" : "type");
           j.attribute("k", p.k);
@@ -720,7 +756,9 @@ LogicalResult MoECapacityPlanPass::writeReport(ArrayRef<PlanRecord> records,
                                             : llvm::json::Value(c.excluded));
               });
           });
-          j.attribute("choice", r.candidates[r.choice].name);
+          j.attribute("choice", r.choice ? llvm::json::Value(
+                                              r.candidates[*r.choice].name)
+                                        : llvm::json::Value(nullptr));
           j.attribute("reason", r.reason);
         });
       }

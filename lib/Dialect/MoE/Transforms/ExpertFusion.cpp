@@ -822,14 +822,43 @@ struct MoEExpertFusionPass
     if (fuseCombine) {
       SmallVector<CombineOp> combines;
       getOperation()->walk([&](CombineOp op) { combines.push_back(op); });
-      for (CombineOp combine : combines)
-        fusion.fuseCombineOp(combine);
+      for (CombineOp combine : combines) {
+        Location loc = combine.getLoc();
+        int64_t shared = fusion.numShared;
+        if (fusion.fuseCombineOp(combine) && remarks)
+          emitRemark(loc) << "moe-expert-fusion: fused the experts and the "
+                             "combine into moe.grouped_matmul_act and "
+                             "moe.grouped_matmul_combine"
+                          << (fusion.numShared > shared
+                                  ? ", the shared expert folded in"
+                                  : "");
+      }
     }
     SmallVector<ExpertsOp> experts;
     getOperation()->walk([&](ExpertsOp op) { experts.push_back(op); });
-    for (ExpertsOp op : experts)
-      if (!fusion.fuseUpProjection(op))
-        ++numUnfused;
+    for (ExpertsOp op : experts) {
+      Location loc = op.getLoc();
+      Value w1 = op.getW1(), w3 = op.getW3();
+      bool sameTypes = !w3 || getElementTypeOrSelf(w1.getType()) ==
+                                  getElementTypeOrSelf(w3.getType());
+      if (fusion.fuseUpProjection(op)) {
+        if (remarks)
+          emitRemark(loc) << "moe-expert-fusion: fused the up projection "
+                             "into moe.grouped_matmul_act";
+        continue;
+      }
+      ++numUnfused;
+      if (!remarks)
+        continue;
+      if (!sameTypes)
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
+                           "and w3 have different element types";
+      else
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
+                           "and w3 are not constants, and packing them "
+                           "(pack-argument-weights=true) would concatenate "
+                           "them on every call";
+    }
     numExpertsFused += fusion.numExperts;
     numCombinesFused += fusion.numCombines;
     numSharedFolded += fusion.numShared;

@@ -42,6 +42,10 @@ def MoECapacityPlan : Pass<"moe-capacity-plan", "::mlir::ModuleOp"> {
     `max-drop-rate` (ties: ragged, blocked, padded) and whose new row count
     the users of the results accept; the dropless ones pass the drop limit. `mode=dropless|padded|blocked` forces a candidate. Each op gets
     a remark with every candidate's figures; `report=FILE.json` writes them.
+    With `preserve-drops`, the plan changes only the layout: a dropless op
+    chooses between ragged and blocked, an op that drops becomes padded at
+    its own capacity (or is left unchanged when that capacity depends on a
+    dynamic `T`); `moe-optimize` plans this way unless told otherwise.
     `moe.layer` ops are left alone (a remark says so): run `moe-decompose`
     first, the layout belongs to `moe.dispatch`.
 
@@ -91,7 +95,14 @@ def MoECapacityPlan : Pass<"moe-capacity-plan", "::mlir::ModuleOp"> {
            "The highest expected drop rate mode=auto accepts, in [0, 1]">,
     Option<"flopsPerByte", "flops-per-byte", "double", "100.0",
            "Machine balance: FLOPs that cost as much time as one byte of "
-           "memory traffic; >= 0">
+           "memory traffic; >= 0">,
+    Option<"preserveDrops", "preserve-drops", "bool", "false",
+           "Change only the layout, never which assignments are dropped: a "
+           "dropless op stays dropless (ragged or blocked), an op that drops "
+           "keeps its capacity (padded); no other candidate is applicable">,
+    Option<"skipDynamic", "skip-dynamic", "bool", "false",
+           "Leave a dispatch whose T is dynamic unchanged (a remark says so) "
+           "when tokens is not given, instead of failing">
   ];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
   let statistics = [
@@ -219,7 +230,10 @@ def MoEExpertFusion : Pass<"moe-expert-fusion"> {
            /*default=*/"true",
            "Pack weights that are not constants (w1‖w3, shared expert "
            "folding) on every call; when false, rewrites that would need "
-           "that copy are not done">
+           "that copy are not done">,
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Emit a remark for every fusion done, and for every moe.experts "
+           "left unfused with the reason">
   ];
   let statistics = [
     Statistic<"numExpertsFused", "experts-fused",
