@@ -58,3 +58,19 @@ if shutil.which("mpiexec"):
     config.available_features.add("mpi")
 if os.path.exists("/dev/nvidia0") or os.path.exists("/dev/nvidiactl"):
     config.available_features.add("cuda-gpu")
+
+# CUDA toolkit (moe-gpu-pipeline, test/GPU): libdevice for PTX with math
+# functions (`cuda-toolkit`), ptxas for cubins and register/spill reports
+# (`ptxas`); the runtime library of moe-run --target=cuda (`cuda-runtime`).
+# The toolkit directory is the pipeline's default (CUDA_HOME, CUDA_PATH,
+# /usr/local/cuda) and is passed to it as %cuda_toolkit.
+_cuda_dir = next((d for d in [os.environ.get("CUDA_HOME"), os.environ.get("CUDA_PATH"),
+                              "/usr/local/cuda"] if d and os.path.isdir(d)), "/usr/local/cuda")
+config.substitutions.append(("%cuda_toolkit", _cuda_dir))
+if os.path.exists(os.path.join(_cuda_dir, "nvvm", "libdevice", "libdevice.10.bc")):
+    config.available_features.add("cuda-toolkit")
+if os.access(os.path.join(_cuda_dir, "bin", "ptxas"), os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", os.path.join(_cuda_dir, "bin", "ptxas")))
+if os.path.exists(os.path.join(config.moe_lib_dir, "libMoECudaRuntime" + config.llvm_shlib_ext)):
+    config.available_features.add("cuda-runtime")

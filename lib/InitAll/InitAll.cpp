@@ -6,6 +6,7 @@
 #include "moe/Conversion/Passes.h"
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 #include "moe/Dialect/MoE/Transforms/Passes.h"
+#include "moe/Pipelines/GPUPipeline.h"
 #include "moe/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -18,6 +19,7 @@ void mlir::moe::registerAllDialects(DialectRegistry &registry) {
   // The multi-threaded CPU kernels (moe-cpu-pipeline) leave omp.parallel
   // regions in the LLVM dialect; translating them to LLVM IR needs this.
   registerOpenMPDialectTranslation(registry);
+  registerMoEGPUDialects(registry);
 }
 
 void mlir::moe::registerAllPasses() {
@@ -25,4 +27,5 @@ void mlir::moe::registerAllPasses() {
   moe::registerMoEConversionPasses();
   moe::registerMoECodegenPasses();
   moe::registerMoEPipelines();
+  moe::registerMoEGPUPipeline();
 }

@@ -155,4 +155,103 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// GPU (moe-gpu-pipeline, docs/GPU.md)
+//===----------------------------------------------------------------------===//
+
+def MoEGPUManagedBuffers
+    : Pass<"moe-gpu-managed-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Allocate the host program's buffers in memory that both the "
+                "host and the GPU can access";
+  let description = [{
+    After the loops of moe-gpu-pipeline became kernels, the host program
+    still reads and writes some buffers itself (the sequential top-k,
+    histogram and row-permutation loops of the reference lowering) between
+    the launches. This pass gives every buffer of the host program an
+    address that is valid on both sides: `memref.alloc` becomes
+    `gpu.alloc host_shared` (CUDA managed memory, `cuMemAllocManaged`),
+    `memref.dealloc` becomes a `gpu.dealloc` on a stream of its own that
+    the host waits for (gpu-to-llvm lowers only that form), and
+    `memref.get_global` (a
+    constant in host memory) becomes a managed copy of the global.
+    Operations inside `gpu.launch` bodies are left alone. Function arguments
+    are not touched: callers pass managed or device memory (moe-run
+    `--target=cuda` does).
+
+    Before:
+    ```mlir
+    %b = memref.alloc(%n) {alignment = 64 : i64} : memref<?x8xf32>
+    ...
+    memref.dealloc %b : memref<?x8xf32>
+    ```
+    After:
+    ```mlir
+    %b = gpu.alloc host_shared (%n) : memref<?x8xf32>
+    ...
+    %s = gpu.wait async
+    %f = gpu.dealloc async [%s] %b : memref<?x8xf32>
+    gpu.wait [%f]
+    ```
+  }];
+  let statistics = [
+    Statistic<"numRewritten", "num-rewritten",
+              "Number of allocations, deallocations and globals rewritten">,
+  ];
+  let dependentDialects = [
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
+def MoEGPUMapParallelLoops
+    : Pass<"moe-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Tile the outermost scf.parallel loops into blocks of threads "
+                "and map them to the GPU grid";
+  let description = [{
+    Prepares the `scf.parallel` loops that `convert-linalg-to-parallel-loops`
+    makes of each linalg op for `convert-parallel-loops-to-gpu`. Every
+    outermost `scf.parallel` (one outside any other `scf.parallel` and any
+    `gpu.launch`) is tiled into an outer loop over blocks and an inner loop
+    over the threads of a block, with constant inner bounds and an `scf.if`
+    guard for partial tiles (so the block size is a constant). The block
+    gets `block-size` threads: the innermost loop dimension takes as many as
+    it has iterations (rounded up to a power of two, at most `block-size`;
+    all of them when its trip count is not a constant), the next dimension
+    what remains; the others take one. Then both loops are mapped,
+    innermost dimension first (consecutive threads access consecutive
+    elements): the outer loop to block ids x, y, z, the inner one to thread
+    ids x, y, z; dimensions beyond the third run sequentially.
+
+    Before:
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c2816) step (%c1, %c1) {
+      ...
+    }
+    ```
+    After (abridged):
+    ```mlir
+    scf.parallel (%bi, %bj) = (%c0, %c0) to (%n, %c2816) step (%c1, %c256) {
+      scf.parallel (%ti, %tj) = (%c0, %c0) to (%c1, %c256) step (%c1, %c1) {
+        scf.if %in_bounds { ... }
+      } {mapping = [#gpu.loop_dim_map<processor = thread_y, ...>,
+                    #gpu.loop_dim_map<processor = thread_x, ...>]}
+    } {mapping = [#gpu.loop_dim_map<processor = block_y, ...>,
+                  #gpu.loop_dim_map<processor = block_x, ...>]}
+    ```
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "unsigned", /*default=*/"256",
+           "Threads per block (a power of two, at most 1024)">,
+  ];
+  let statistics = [
+    Statistic<"numMapped", "num-mapped", "Number of parallel loops mapped">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // MOE_CODEGEN_PASSES_TD
