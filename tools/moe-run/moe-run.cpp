@@ -17,6 +17,7 @@
 #include "Executor.h"
 #include "Flops.h"
 #include "HostTensor.h"
+#include "Shard.h"
 
 #include "moe/InitAll.h"
 #include "moe/Support/Npy.h"
@@ -114,6 +115,13 @@ struct Options {
                "optimized CPU path; the reference pipeline is single-threaded, "
                "so it has no effect yet"),
       cl::value_desc("N"), cl::cat(category)};
+
+  cl::opt<std::string> shard{
+      "shard",
+      cl::desc("Run sharded over the ranks of an MPI job (mpiexec -n A*B): "
+               "A expert-parallel groups of B tensor-parallel ranks; rank 0 "
+               "writes the outputs (docs/Sharding.md)"),
+      cl::value_desc("ep=A,tp=B"), cl::cat(category)};
 };
 
 /// The first non-empty line of `text`, without a leading "moe-run: ".
@@ -296,6 +304,20 @@ Error runModule(MLIRContext &context, const Options &opts) {
   binding.tokens = settings->tokens;
   binding.weightFiles.assign(opts.weightFiles.begin(), opts.weightFiles.end());
   binding.layer = settings->layer;
+  if (opts.shard.getNumOccurrences()) {
+    ShardRunOptions shard{opts.shard, binding,
+                          {opts.outputFiles.begin(), opts.outputFiles.end()},
+                          [&](ModuleOp m, func::FuncOp f,
+                              ArrayRef<ResultInfo> r) {
+                            return Executor::compile(
+                                m, f, r,
+                                static_cast<unsigned>(settings->threads),
+                                opts.modulePath);
+                          }};
+    if (runSharded(*module, *entry, shard))
+      return makeRunError("--shard", "moe-run was built without MPI");
+    return Error::success();
+  }
   Expected<std::vector<HostTensor>> values = bindArguments(args, binding);
   if (!values)
     return values.takeError();

@@ -39,4 +39,43 @@ def ConvertMoEToLinalg : Pass<"moe-to-linalg"> {
   ];
 }
 
+def ConvertMoEToMPI : Pass<"moe-to-mpi", "::mlir::ModuleOp"> {
+  let summary = "Lower moe.all_to_all to calls of the MPI runtime";
+  let description = [{
+    Rewrites every `moe.all_to_all` (f32 rows) into two calls of the MPI
+    runtime (`lib/Runtime/MPI`), on buffers taken from the tensors with
+    `bufferization.to_buffer` and given back with `bufferization.to_tensor`,
+    so that the rest of `moe-cpu-pipeline` bufferizes around them:
+
+    1. `moe_mpi_exchange_counts(send_counts, recv_counts, N, R)`:
+       `MPI_Alltoall` of the row counts; returns `Σ recv_counts`, which is
+       the row count `M` of a dynamic result;
+    2. `moe_mpi_alltoallv_f32(rows, send_counts, recv_counts, result, R)`:
+       `MPI_Alltoallv` of the rows (one MPI element per row).
+
+    Both are declared with `llvm.emit_c_interface` and take memrefs with a
+    fully dynamic strided layout. The runtime aborts the job (`MPI_Abort`)
+    when MPI is not initialized or the job does not have `R` ranks.
+
+    Before:
+    ```mlir
+    %recv, %rc = moe.all_to_all %rows, %sc ranks 4
+        : tensor<32x64xf32>, tensor<4xi32> -> tensor<?x64xf32>, tensor<4xi32>
+    ```
+    After (abridged):
+    ```mlir
+    %m = call @moe_mpi_exchange_counts(%scb, %rcb, %c32, %c4) : (...) -> i64
+    %buf = memref.alloc(%mi) : memref<?x64xf32>
+    call @moe_mpi_alltoallv_f32(%rowsb, %scb, %rcb, %bufc, %c4) : (...) -> ()
+    %recv = bufferization.to_tensor %buf restrict writable ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+  ];
+}
+
 #endif // MOE_CONVERSION_PASSES_TD

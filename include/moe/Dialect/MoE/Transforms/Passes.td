@@ -327,4 +327,92 @@ def MoERaise : Pass<"moe-raise"> {
   ];
 }
 
+def MoEShard : Pass<"moe-shard", "::mlir::ModuleOp"> {
+  let summary = "Shard an MoE layer over ranks: expert and tensor parallelism";
+  let description = [{
+    Turns every function holding one MoE layer (a `moe.layer`, or its
+    decomposed ops with a dynamic token count) into one SPMD program for
+    `ranks = ep · tp` ranks (`docs/Sharding.md`). Rank `r` is the pair
+    `(g, j) = (r / tp, r % tp)`; it is given
+
+    - `x`: its own `T/R` tokens (data parallel; rows `r·T/R ..`),
+    - `w1`, `w3`: `[E/ep, F/tp, D]`, `w2`: `[E/ep, D, F/tp]`: experts
+      `g·E/ep ..` of the layer, inner columns `j·F/tp ..` (tensor parallel),
+    - the router, its bias and the shared expert, replicated.
+
+    It routes and dispatches its tokens over all `E` experts, sends every
+    kept row with `moe.all_to_all` to the `tp` ranks of the group owning the
+    expert, runs its experts on what it receives (a partial FFN over its
+    `F/tp` columns), sends the rows back with a second `moe.all_to_all`, and
+    `moe.combine` adds the `tp` partial rows of each assignment: the sum over
+    the `F` split happens in the combine. A third, small `moe.all_to_all`
+    sends the per-expert row counts. The program does not depend on the
+    rank: the rank is implied by the data it is given. Each sharded argument
+    carries `moe.shard`, one string per dimension (`"ranks"`, `"ep"`, `"tp"`
+    or `""`), and the function `moe.shard_plan = {ep, tp, ranks}`.
+
+    Capacity is per rank: a rank's dispatch keeps at most
+    `C = ceil(capacity_factor · (T/R) · k / E)` assignments per expert of its
+    own tokens (GShard's per-group capacity).
+
+    `ep = tp = 0` lets a cost model pick the split (`docs/Sharding.md`):
+    from `T` (or the `tokens` option), `D`, `F`, `E`, `k`, the link's
+    `bandwidth` and `latency` and the rank's `gflops`, it predicts per-rank
+    compute, all-to-all bytes and memory of every `(ep, tp)` with
+    `ep · tp = ranks`, and takes the fastest; `report=FILE.json` writes the
+    table.
+
+    Before:
+    ```mlir
+    func.func @forward(%x: tensor<64x64xf32>, %wg: tensor<8x64xf32>,
+        %w1: tensor<8x128x64xf32>, %w2: tensor<8x64x128xf32>)
+        -> tensor<64x64xf32> {
+      %y = moe.layer %x router(%wg : tensor<8x64xf32>) ...
+    ```
+    After `moe-shard{ep=2 tp=2 ranks=4}` (abridged):
+    ```mlir
+    func.func @forward(%x: tensor<16x64xf32> {moe.shard = ["ranks", ""]},
+        %wg: tensor<8x64xf32>,
+        %w1: tensor<4x64x64xf32> {moe.shard = ["ep", "tp", ""]},
+        %w2: tensor<4x64x64xf32> {moe.shard = ["ep", "", "tp"]})
+        -> tensor<16x64xf32> attributes {moe.shard_plan = {...}} {
+      ... moe.route, moe.dispatch over 8 experts ...
+      %c, %n = moe.all_to_all %counts, %ones ranks 4 ...
+      %recv, %rc = moe.all_to_all %send, %send_counts ranks 4 ...
+      scf.for ... { moe.experts ... w1(%w1 : tensor<4x64x64xf32>) ... }
+      %back, %bc = moe.all_to_all %y, %rc ranks 4 ...
+      %out = moe.combine %back ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::moe::MoEDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"ep", "ep", "int64_t", /*default=*/"0",
+           "Expert-parallel groups (E is split over them); 0 with tp=0: "
+           "chosen by the cost model">,
+    Option<"tp", "tp", "int64_t", /*default=*/"0",
+           "Tensor-parallel ranks per group (F is split over them); 0 with "
+           "ep given: ranks/ep">,
+    Option<"ranks", "ranks", "int64_t", /*default=*/"0",
+           "Ranks R of the job; must equal ep·tp (required)">,
+    Option<"tokens", "tokens", "int64_t", /*default=*/"0",
+           "Global token count the cost model assumes for a dynamic T; "
+           "0: 1024 tokens per rank">,
+    Option<"bandwidth", "bandwidth", "double", /*default=*/"25.0",
+           "Per-rank link bandwidth of the cost model, GB/s">,
+    Option<"latency", "latency", "double", /*default=*/"5.0",
+           "Per-message latency of the cost model, microseconds">,
+    Option<"gflops", "gflops", "double", /*default=*/"1000.0",
+           "Per-rank compute rate of the cost model, GFLOP/s">,
+    Option<"reportPath", "report", "std::string", /*default=*/"",
+           "Write the cost model's table for every layer to this JSON file">
+  ];
+  let statistics = [
+    Statistic<"numSharded", "layers-sharded", "Layers sharded">
+  ];
+}
+
 #endif // MOE_DIALECT_MOE_TRANSFORMS_PASSES_TD

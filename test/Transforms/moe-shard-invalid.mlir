@@ -1,0 +1,31 @@
+// Each bad plan or layer gives one error line and a non-zero exit.
+// RUN: not moe-opt %s --moe-shard="ep=3 tp=1 ranks=3" 2>&1 | FileCheck %s --check-prefix=UNEVEN-E
+// RUN: not moe-opt %s --moe-shard="ep=2 tp=2 ranks=8" 2>&1 | FileCheck %s --check-prefix=PRODUCT
+// RUN: not moe-opt %s --moe-shard="ep=1 tp=5 ranks=5" 2>&1 | FileCheck %s --check-prefix=UNEVEN-F
+// RUN: not moe-opt %s --moe-shard="ep=2 tp=1 ranks=0" 2>&1 | FileCheck %s --check-prefix=RANKS
+// RUN: not moe-opt %s --moe-shard="ep=3 ranks=4" 2>&1 | FileCheck %s --check-prefix=DIVIDE
+// RUN: not moe-opt %s --moe-shard="ep=2 tp=4 ranks=8" 2>&1 | FileCheck %s --check-prefix=TOKENS
+// RUN: not moe-opt %s --moe-shard="ep=zwei ranks=2" 2>&1 | FileCheck %s --check-prefix=OPTION
+// RUN: not moe-opt %s --moe-shard="ep=2 tp=1 ranks=2 report=/nonexistent/dir/r.json" 2>&1 | FileCheck %s --check-prefix=REPORT
+
+// UNEVEN-E: error: moe-shard: E = 8 experts do not split evenly over ep = 3
+// UNEVEN-E-NOT: error:
+// PRODUCT: error: moe-shard: ep = 2 times tp = 2 must equal ranks = 8
+// PRODUCT-NOT: error:
+// UNEVEN-F: error: moe-shard: F = 48 does not split evenly over tp = 5
+// UNEVEN-F-NOT: error:
+// RANKS: error: moe-shard: expected ranks >= 1 and ep, tp >= 0, found ranks = 0
+// DIVIDE: error: moe-shard: ep = 3 and tp = 0 must divide ranks = 4
+// TOKENS: error: moe-shard: T = 12 tokens do not split evenly over 8 ranks
+// TOKENS-NOT: error:
+// OPTION: zwei
+// REPORT: error: moe-shard: cannot write report '/nonexistent/dir/r.json'
+func.func @forward(%x: tensor<12x32xf32>, %wg: tensor<8x32xf32>,
+                   %w1: tensor<8x48x32xf32>, %w2: tensor<8x32x48xf32>)
+    -> tensor<12x32xf32> {
+  %y = moe.layer %x router(%wg : tensor<8x32xf32>)
+         w1(%w1 : tensor<8x48x32xf32>) w2(%w2 : tensor<8x32x48xf32>)
+         routing #moe.routing<k = 2, scoring = softmax> activation silu
+         : tensor<12x32xf32> -> tensor<12x32xf32>
+  return %y : tensor<12x32xf32>
+}
