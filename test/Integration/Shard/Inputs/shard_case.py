@@ -80,9 +80,12 @@ def make(a):
     tail = f"activation {a.act}"
     if a.capacity_factor:
         tail += f" drop position capacity_factor {a.capacity_factor}"
+    routing = f"#moe.routing<{', '.join(params)}>"
+    if a.expert_choice:
+        routing = f"#moe.expert_choice<capacity = {a.expert_choice}>"
     layer = (f"func.func @forward({', '.join(args)}) -> {xty} {{\n"
              f"  %y = moe.layer %x {' '.join(ops)}\n"
-             f"      routing #moe.routing<{', '.join(params)}> {tail}\n"
+             f"      routing {routing} {tail}\n"
              f"      : {xty} -> {xty}\n"
              f"  return %y : {xty}\n}}\n")
     with open(os.path.join(a.dir, "layer.mlir"), "w") as fh:
@@ -144,6 +147,8 @@ def main():
     m.add_argument("--gated", type=int, default=1)
     m.add_argument("--act", default="silu")
     m.add_argument("--capacity-factor", type=float)
+    m.add_argument("--expert-choice", type=int, default=0,
+                   help="expert-choice routing with this capacity")
     m.add_argument("--dynamic", action="store_true")
     m.add_argument("--stacked", action="store_true")
     m.add_argument("--slices", type=int, default=0)
