@@ -62,29 +62,6 @@ Value lowering::dimSize(OpBuilder &b, Location loc, Value v, int64_t dim) {
   return tensor::DimOp::create(b, loc, v, dim);
 }
 
-SmallVector<Value> lowering::dynamicSizes(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<Value> sizes;
-  for (int64_t i = 0, e = type.getRank(); i < e; ++i)
-    if (type.isDynamicDim(i))
-      sizes.push_back(tensor::DimOp::create(b, loc, v, i));
-  return sizes;
-}
-
-Value lowering::filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                       TypedAttr value, ValueRange dynSizes) {
-  Value empty =
-      tensor::EmptyOp::create(b, loc, shape, value.getType(), dynSizes);
-  Value scalar = arith::ConstantOp::create(b, loc, value);
-  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
-}
-
-Value lowering::zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-                      Type elementType, ValueRange dynSizes) {
-  return filled(b, loc, shape, cast<TypedAttr>(b.getZeroAttr(elementType)),
-                dynSizes);
-}
-
 Value lowering::convertFloat(OpBuilder &b, Location loc, Value v, Type type) {
   Type from = v.getType();
   if (from == type)
@@ -217,29 +194,6 @@ Value lowering::groupMatrix(OpBuilder &b, Location loc, Value weights,
   SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
   return tensor::ExtractSliceOp::create(b, loc, matrixType, weights, offsets,
                                         sizes, strides);
-}
-
-Value lowering::matmulTransposeB(OpBuilder &b, Location loc, Value lhs,
-                                 Value w) {
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
-  SmallVector<Value> dyn;
-  if (lhsType.isDynamicDim(0))
-    dyn.push_back(tensor::DimOp::create(b, loc, lhs, 0));
-  if (wType.isDynamicDim(0))
-    dyn.push_back(tensor::DimOp::create(b, loc, w, 0));
-  Value init = zeros(b, loc, {lhsType.getDimSize(0), wType.getDimSize(0)},
-                     b.getF32Type(), dyn);
-  MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1, d2;
-  bindDims(ctx, d0, d1, d2);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d0, d2}, ctx),
-                                 AffineMap::get(3, 0, {d1, d2}, ctx),
-                                 AffineMap::get(3, 0, {d0, d1}, ctx)};
-  auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                         ValueRange{lhs, w}, ValueRange{init});
-  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
-  return matmul.getResult(0);
 }
 
 Value lowering::activation(OpBuilder &b, Location loc, Activation act,

@@ -12,6 +12,7 @@
 #define LIB_CONVERSION_MOETOLINALG_UTILS_H
 
 #include "moe/Dialect/MoE/IR/MoEOps.h"
+#include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
@@ -37,17 +38,11 @@ Value f32Const(OpBuilder &b, Location loc, double v);
 
 /// Size `dim` of the tensor `v` as an index value (a constant when static).
 Value dimSize(OpBuilder &b, Location loc, Value v, int64_t dim);
-/// The dynamic sizes of `v`, for tensor.empty of the same shape.
-SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value v);
-
-/// A tensor of `shape` filled with the attribute `value` (whose type is the
-/// element type); dynamic dimensions take their sizes from `dynSizes`, in
-/// order.
-Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-             TypedAttr value, ValueRange dynSizes);
-/// A zero-filled tensor of `shape` and `elementType`.
-Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-            Type elementType, ValueRange dynSizes);
+// Shared with the moe passes (moe/Dialect/MoE/Utils/TensorBuilders.h).
+using moe::dynamicSizes;
+using moe::filled;
+using moe::matmulTransposeB;
+using moe::zeros;
 
 /// Converts the float scalar `v` to `type` (extf/truncf; identity when equal).
 Value convertFloat(OpBuilder &b, Location loc, Value v, Type type);
@@ -111,10 +106,6 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest, Value lo);
 
 /// The matrix `weights[group]` of `weights: [E, M, K]`, as [M, K].
 Value groupMatrix(OpBuilder &b, Location loc, Value weights, Value group);
-
-/// `lhs · wᵀ` for lhs: [R, K] and w: [M, K] (nn.Linear layout), as a fresh
-/// f32 [R, M] tensor: a linalg.matmul with transposed-B indexing maps.
-Value matmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w);
 
 /// The expert activation `act` (silu, gelu_tanh, gelu_erf, relu) of an f32
 /// scalar.

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
+#include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -26,25 +27,6 @@ using namespace mlir::moe;
 
 namespace {
 
-/// A zero-filled tensor of `shape` (dynamic dims taken from `dynSizes`).
-Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-            Type elementType, ValueRange dynSizes) {
-  Value empty = tensor::EmptyOp::create(b, loc, shape, elementType, dynSizes);
-  Value zero =
-      arith::ConstantOp::create(b, loc, b.getZeroAttr(elementType));
-  return linalg::FillOp::create(b, loc, zero, empty).getResult(0);
-}
-
-/// Sizes of every dynamic dimension of `v`, in order.
-SmallVector<Value> dynamicDims(OpBuilder &b, Location loc, Value v) {
-  SmallVector<Value> dims;
-  auto type = cast<RankedTensorType>(v.getType());
-  for (int64_t i = 0, e = type.getRank(); i < e; ++i)
-    if (type.isDynamicDim(i))
-      dims.push_back(tensor::DimOp::create(b, loc, v, i));
-  return dims;
-}
-
 /// Converts the float `v` to the float type `to` (extf, truncf or nothing).
 Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   auto from = cast<FloatType>(v.getType());
@@ -54,31 +36,6 @@ Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   if (from.getWidth() < target.getWidth())
     return arith::ExtFOp::create(b, loc, target, v);
   return arith::TruncFOp::create(b, loc, target, v);
-}
-
-/// `x · wᵀ` for x: [T, K] and w: [M, K] (nn.Linear layout) into a fresh
-/// [T, M] tensor of `resultType` element type.
-Value matmulTransposeB(OpBuilder &b, Location loc, Value x, Value w,
-                       Type elementType) {
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto wType = cast<RankedTensorType>(w.getType());
-  SmallVector<Value> dynSizes;
-  if (xType.isDynamicDim(0))
-    dynSizes.push_back(tensor::DimOp::create(b, loc, x, 0));
-  if (wType.isDynamicDim(0))
-    dynSizes.push_back(tensor::DimOp::create(b, loc, w, 0));
-  Value init = zeros(b, loc, {xType.getDimSize(0), wType.getDimSize(0)},
-                     elementType, dynSizes);
-  MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1, d2;
-  bindDims(ctx, d0, d1, d2);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d0, d2}, ctx),
-                                 AffineMap::get(3, 0, {d1, d2}, ctx),
-                                 AffineMap::get(3, 0, {d0, d1}, ctx)};
-  auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
-                                         ValueRange{x, w}, ValueRange{init});
-  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
-  return matmul.getResult(0);
 }
 
 /// Inserts a leading unit dimension: [A, B] -> [1, A, B].
@@ -253,7 +210,7 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   Value acc = layer.hasSharedExpert()
                   ? buildSharedExpert(b, layer)
                   : zeros(b, loc, xType.getShape(), xType.getElementType(),
-                          dynamicDims(b, loc, x));
+                          dynamicSizes(b, loc, x));
   Value out = CombineOp::create(b, loc, xType, expertOut, rowTokens,
                                 rowWeights, acc);
   rewriter.replaceOp(layer, out);

@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
+#include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -453,25 +454,6 @@ int64_t dimOf(Value v, int64_t i) {
 
 Type elementTypeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-/// A tensor of `shape` filled with `value`; dynamic sizes from `dynSizes`.
-Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
-             TypedAttr value, ValueRange dynSizes) {
-  Value empty =
-      tensor::EmptyOp::create(b, loc, shape, value.getType(), dynSizes);
-  Value scalar = arith::ConstantOp::create(b, loc, value);
-  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
-}
-
-/// The dynamic sizes of `v`, in order.
-SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value v) {
-  SmallVector<Value> sizes;
-  auto type = cast<RankedTensorType>(v.getType());
-  for (int64_t i = 0, e = type.getRank(); i < e; ++i)
-    if (type.isDynamicDim(i))
-      sizes.push_back(tensor::DimOp::create(b, loc, v, i));
-  return sizes;
 }
 
 /// A rank-1 linalg.generic over `init` reading `inputs` through `maps`.

@@ -44,26 +44,11 @@ namespace {
 LogicalResult matchBatched(Matcher &m, Value root, LayerMatch &match,
                            bool &candidate) {
   MLIRContext *ctx = m.b.getContext();
-  Matcher probe(m.b);
-  SmallVector<const Expr *> factors;
-  if (failed(matchContraction(probe, root, 2, 1, factors)))
-    return failure();
-  const Expr *y = nullptr;
+  const Expr *y;
   SmallVector<const Expr *> weightFactors;
-  for (const Expr *f : factors) {
-    if (f->kind == Expr::Kind::Leaf && f->map == dimsMap(ctx, 3, {2, 0, 1})) {
-      if (y)
-        return failure();
-      y = f;
-    } else if (m.b.loopsUsed(f) & 2) {
-      return failure();
-    } else {
-      weightFactors.push_back(f);
-    }
-  }
-  if (!y || weightFactors.empty())
+  if (failed(matchWeightedSum(m, root, 1, dimsMap(ctx, 3, {2, 0, 1}), y,
+                              weightFactors, candidate)))
     return failure();
-  candidate = true;
   // The weights in loops (t, e).
   AffineMap toTE =
       AffineMap::get(2, 0, {dim(ctx, 0), dim(ctx, 0), dim(ctx, 1)}, ctx);

@@ -291,6 +291,15 @@ LogicalResult matchExpertFFN(Matcher &m, Value y, Value &rows, FFNKind kind,
 LogicalResult matchContraction(Matcher &m, Value v, unsigned numParallel,
                                unsigned numReduction,
                                SmallVectorImpl<const Expr *> &factors);
+/// Matches `root` as the combine of a dense MoE layer: a contraction (see
+/// matchContraction) over loops (t, d | reductions) whose factors are one
+/// leaf `y` read through `yMap` and weights that do not use loop d. Sets
+/// `candidate` once that shape is seen, so that later mismatches are
+/// reported.
+LogicalResult matchWeightedSum(Matcher &m, Value root, unsigned numReduction,
+                               AffineMap yMap, const Expr *&y,
+                               SmallVectorImpl<const Expr *> &weights,
+                               bool &candidate);
 /// The factors of the product `e`: multiplications are flattened, except
 /// inside expressions read from another tensor (those with an origin) below
 /// the top.

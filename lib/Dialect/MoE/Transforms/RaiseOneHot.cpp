@@ -254,26 +254,11 @@ LogicalResult raise::matchOneHot(Matcher &m, Value root, LayerMatch &match,
                                  bool &candidate) {
   MLIRContext *ctx = m.b.getContext();
   // out[t, d] = sum_{e, c} cw[t, e, c] · y[e, c, d]; loops (t, d | e, c).
-  Matcher probe(m.b);
-  SmallVector<const Expr *> factors;
-  if (failed(matchContraction(probe, root, 2, 2, factors)))
-    return failure();
-  const Expr *y = nullptr;
+  const Expr *y;
   SmallVector<const Expr *> cwFactors;
-  for (const Expr *f : factors) {
-    if (f->kind == Expr::Kind::Leaf && f->map == dimsMap(ctx, 4, {2, 3, 1})) {
-      if (y)
-        return failure();
-      y = f;
-    } else if (m.b.loopsUsed(f) & 2) {
-      return failure();
-    } else {
-      cwFactors.push_back(f);
-    }
-  }
-  if (!y || cwFactors.empty())
+  if (failed(matchWeightedSum(m, root, 2, dimsMap(ctx, 4, {2, 3, 1}), y,
+                              cwFactors, candidate)))
     return failure();
-  candidate = true;
   auto yType = cast<RankedTensorType>(y->value.getType());
   int64_t capacity = yType.getDimSize(1);
   if (ShapedType::isDynamic(capacity))

@@ -170,6 +170,33 @@ LogicalResult raise::matchContraction(Matcher &m, Value v, unsigned numParallel,
   return success();
 }
 
+LogicalResult raise::matchWeightedSum(Matcher &m, Value root,
+                                      unsigned numReduction, AffineMap yMap,
+                                      const Expr *&y,
+                                      SmallVectorImpl<const Expr *> &weights,
+                                      bool &candidate) {
+  Matcher probe(m.b);
+  SmallVector<const Expr *> factors;
+  if (failed(matchContraction(probe, root, 2, numReduction, factors)))
+    return failure();
+  y = nullptr;
+  for (const Expr *f : factors) {
+    if (f->kind == Expr::Kind::Leaf && f->map == yMap) {
+      if (y)
+        return failure();
+      y = f;
+    } else if (m.b.loopsUsed(f) & 2) {
+      return failure();
+    } else {
+      weights.push_back(f);
+    }
+  }
+  if (!y || weights.empty())
+    return failure();
+  candidate = true;
+  return success();
+}
+
 namespace {
 
 LogicalResult matchLogits(Matcher &m, const Expr *l, Routing &r) {
