@@ -124,7 +124,7 @@ Executor::~Executor() = default;
 Expected<std::unique_ptr<Executor>>
 Executor::compile(ModuleOp module, func::FuncOp entry,
                   ArrayRef<ResultInfo> results, unsigned numThreads,
-                  StringRef modulePath) {
+                  MoECPUKernels kernels, StringRef modulePath) {
   MLIRContext *context = module.getContext();
   std::string entryName = entry.getSymName().str();
 
@@ -144,6 +144,7 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
     return capture.takeError("invalid pass manager options");
   MoECPUPipelineOptions options;
   options.numThreads = numThreads;
+  options.kernels = kernels;
   buildMoECPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return capture.takeError("lowering with moe-cpu-pipeline failed");

@@ -16,6 +16,8 @@
 #include "ArgumentBinding.h"
 #include "HostTensor.h"
 
+#include "moe/Pipelines/Pipelines.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 
@@ -54,12 +56,13 @@ class Executor {
 public:
   ~Executor();
 
-  /// Lowers `module` with moe-cpu-pipeline (`numThreads` is passed to it)
-  /// and JIT-compiles it at -O3 for the host CPU.
+  /// Lowers `module` with moe-cpu-pipeline (`numThreads`, 0 for all cores,
+  /// and `kernels` are passed to it) and JIT-compiles it at -O3 for the host
+  /// CPU.
   static llvm::Expected<std::unique_ptr<Executor>>
   compile(ModuleOp module, func::FuncOp entry,
           llvm::ArrayRef<ResultInfo> results, unsigned numThreads,
-          llvm::StringRef modulePath);
+          MoECPUKernels kernels, llvm::StringRef modulePath);
 
   /// Calls the entry function on `args`. With `keepResults`, returns the
   /// results as dense arrays; otherwise returns nothing. Either way the

@@ -4,6 +4,7 @@
 //           [--input X.npy | --random-inputs SEED [--tokens T]]
 //           [--weights A.safetensors[,B.safetensors...] [--layer N]]
 //           [--output OUT.npy] [--repeat R] [--threads N]
+//           [--kernels fast|reference]
 //
 // Lowers the module with moe-cpu-pipeline, JIT-compiles it, binds the entry
 // function's arguments (weights from checkpoints, inputs from .npy files or
@@ -20,6 +21,7 @@
 #include "Shard.h"
 
 #include "moe/InitAll.h"
+#include "moe/Pipelines/Pipelines.h"
 #include "moe/Support/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -111,10 +113,16 @@ struct Options {
 
   cl::opt<std::string> threads{
       "threads",
-      cl::desc("Threads for the compiled code (>= 1). Recorded for the "
-               "optimized CPU path; the reference pipeline is single-threaded, "
-               "so it has no effect yet"),
+      cl::desc("Threads of the fast CPU kernels (OpenMP); 0, the default: "
+               "all cores (one per rank with --shard). The reference kernels "
+               "are single-threaded"),
       cl::value_desc("N"), cl::cat(category)};
+
+  cl::opt<std::string> kernels{
+      "kernels",
+      cl::desc("Kernels of moe-cpu-pipeline: fast (tiled, vectorized, "
+               "multi-threaded; the default) or reference (scalar loops)"),
+      cl::value_desc("fast|reference"), cl::cat(category)};
 
   cl::opt<std::string> shard{
       "shard",
@@ -154,7 +162,8 @@ Expected<int64_t> parseInteger(const cl::opt<std::string> &option,
 /// The command line, checked and converted.
 struct Settings {
   int64_t repeat = 0;
-  int64_t threads = 1;
+  int64_t threads = 0;
+  MoECPUKernels kernels = getDefaultMoECPUKernels();
   std::optional<int64_t> tokens;
   std::optional<int64_t> layer;
   std::optional<uint64_t> randomSeed;
@@ -166,10 +175,21 @@ Expected<Settings> validateOptions(const Options &opts) {
   if (!repeat)
     return repeat.takeError();
   settings.repeat = *repeat;
-  Expected<int64_t> threads = parseInteger(opts.threads, 1, 1);
+  Expected<int64_t> threads = parseInteger(opts.threads, 0, 0);
   if (!threads)
     return threads.takeError();
   settings.threads = *threads;
+  if (opts.kernels.getNumOccurrences()) {
+    if (opts.kernels == "fast")
+      settings.kernels = MoECPUKernels::Fast;
+    else if (opts.kernels == "reference")
+      settings.kernels = MoECPUKernels::Reference;
+    else
+      return makeRunError("--kernels",
+                          formatv("expected 'fast' or 'reference', found "
+                                  "'{0}'",
+                                  opts.kernels.getValue()));
+  }
   Expected<int64_t> tokens = parseInteger(opts.tokens, 1, 0);
   if (!tokens)
     return tokens.takeError();
@@ -309,10 +329,15 @@ Error runModule(MLIRContext &context, const Options &opts) {
                           {opts.outputFiles.begin(), opts.outputFiles.end()},
                           [&](ModuleOp m, func::FuncOp f,
                               ArrayRef<ResultInfo> r) {
-                            return Executor::compile(
-                                m, f, r,
-                                static_cast<unsigned>(settings->threads),
-                                opts.modulePath);
+                            // The ranks share the cores: one thread each
+                            // unless --threads says otherwise.
+                            unsigned threads =
+                                opts.threads.getNumOccurrences()
+                                    ? static_cast<unsigned>(settings->threads)
+                                    : 1;
+                            return Executor::compile(m, f, r, threads,
+                                                     settings->kernels,
+                                                     opts.modulePath);
                           }};
     if (runSharded(*module, *entry, shard))
       return makeRunError("--shard", "moe-run was built without MPI");
@@ -327,7 +352,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
 
   Expected<std::unique_ptr<Executor>> executor = Executor::compile(
       *module, *entry, results, static_cast<unsigned>(settings->threads),
-      opts.modulePath);
+      settings->kernels, opts.modulePath);
   if (!executor)
     return executor.takeError();
 
@@ -394,7 +419,8 @@ int main(int argc, char **argv) {
           "  moe-run LAYER.mlir [--entry forward]\n"
           "          [--input X.npy | --random-inputs SEED [--tokens T]]\n"
           "          [--weights A.safetensors[,B...] [--layer N]]\n"
-          "          [--output OUT.npy] [--repeat R] [--threads N]\n\n"
+          "          [--output OUT.npy] [--repeat R] [--threads N]\n"
+          "          [--kernels fast|reference]\n\n"
           "Arguments with a string attribute moe.weight are weights, read "
           "from --weights ({layer} and {e} in the name are replaced; {e} "
           "stacks the experts); the others are inputs. See docs/Tools.md.\n",
