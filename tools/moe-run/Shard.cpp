@@ -64,8 +64,12 @@ struct Spec {
   int64_t ep = 0, tp = 0;
 };
 
+/// "ep=A,tp=B", or "auto": the split moe-shard's cost model picks for the
+/// job's ranks (ep = tp = 0 here).
 Expected<Spec> parseSpec(StringRef text) {
   Spec spec;
+  if (text.trim() == "auto")
+    return spec;
   SmallVector<StringRef> parts;
   text.split(parts, ',', -1, /*KeepEmpty=*/false);
   for (StringRef part : parts) {
@@ -75,7 +79,7 @@ Expected<Spec> parseSpec(StringRef text) {
         (key.trim() != "ep" && key.trim() != "tp"))
       return makeRunError("--shard",
                           formatv("expected ep=A,tp=B with integers >= 1, "
-                                  "found '{0}'",
+                                  "or auto, found '{0}'",
                                   text));
     (key.trim() == "ep" ? spec.ep : spec.tp) = v;
   }
@@ -340,7 +344,7 @@ int run::runSharded(ModuleOp module, func::FuncOp entry,
   // Everything up to the call is checked on every rank before any
   // collective: a bad plan or a bad file ends the job here.
   Spec spec = orAbort(parseSpec(options.spec));
-  if (spec.ep * spec.tp != size)
+  if (spec.ep && spec.ep * spec.tp != size)
     abortJob(makeRunError(
         "--shard", formatv("ep={0},tp={1} needs {2} ranks, the job has {3} "
                            "(mpiexec -n {2})",
@@ -352,6 +356,14 @@ int run::runSharded(ModuleOp module, func::FuncOp entry,
   OwningOpRef<ModuleOp> sharded =
       orAbort(shardModule(module, spec, size, opts));
   auto shardedEntry = sharded->lookupSymbol<func::FuncOp>(opts.entryName);
+  auto plan = shardedEntry->getAttrOfType<DictionaryAttr>("moe.shard_plan");
+  if (!plan)
+    abortJob(makeRunError(opts.modulePath,
+                          formatv("expected @{0} to hold an MoE layer to "
+                                  "shard, found none",
+                                  opts.entryName)));
+  spec.ep = cast<IntegerAttr>(plan.get("ep")).getInt();
+  spec.tp = cast<IntegerAttr>(plan.get("tp")).getInt();
   SmallVector<ArgumentInfo> localArgs;
   SmallVector<ResultInfo> localResults;
   if (Error err = describeSignature(shardedEntry, opts.modulePath, localArgs,
