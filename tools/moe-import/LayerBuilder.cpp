@@ -47,23 +47,31 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   int64_t t = options.tokens.value_or(ShapedType::kDynamic);
   int64_t d = spec.hidden, e = spec.numExperts, f = spec.expertSize,
           s = spec.sharedSize;
+  Type weightType = f32;
+  if (options.weightDType == "bf16")
+    weightType = b.getBF16Type();
+  else if (options.weightDType == "f16")
+    weightType = b.getF16Type();
   auto tensor = [&](ArrayRef<int64_t> shape) {
     return RankedTensorType::get(shape, f32);
   };
+  auto matrix = [&](ArrayRef<int64_t> shape) {
+    return RankedTensorType::get(shape, weightType);
+  };
 
   SmallVector<Argument> args = {{"x", tensor({t, d}), ""},
-                                {"router", tensor({e, d}), spec.routerName}};
+                                {"router", matrix({e, d}), spec.routerName}};
   if (!spec.biasName.empty())
     args.push_back({"bias", tensor({e}), spec.biasName});
-  args.push_back({"w1", tensor({e, f, d}), spec.w1Name});
-  args.push_back({"w3", tensor({e, f, d}), spec.w3Name});
-  args.push_back({"w2", tensor({e, d, f}), spec.w2Name});
+  args.push_back({"w1", matrix({e, f, d}), spec.w1Name});
+  args.push_back({"w3", matrix({e, f, d}), spec.w3Name});
+  args.push_back({"w2", matrix({e, d, f}), spec.w2Name});
   if (s > 0) {
-    args.push_back({"shared_w1", tensor({s, d}), spec.sharedW1Name});
-    args.push_back({"shared_w3", tensor({s, d}), spec.sharedW3Name});
-    args.push_back({"shared_w2", tensor({d, s}), spec.sharedW2Name});
+    args.push_back({"shared_w1", matrix({s, d}), spec.sharedW1Name});
+    args.push_back({"shared_w3", matrix({s, d}), spec.sharedW3Name});
+    args.push_back({"shared_w2", matrix({d, s}), spec.sharedW2Name});
     if (spec.sharedGate)
-      args.push_back({"shared_gate", tensor({1, d}), spec.sharedGateName});
+      args.push_back({"shared_gate", matrix({1, d}), spec.sharedGateName});
   }
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);

@@ -20,6 +20,10 @@ struct BuildOptions {
   std::optional<int64_t> tokens;
   DropPolicy dropPolicy = DropPolicy::none;
   std::optional<double> capacityFactor;
+  /// Element type of the matrix weights (router, experts, shared expert and
+  /// its gate): "f32", "bf16" or "f16". The tokens, the result and the
+  /// selection bias stay f32.
+  std::string weightDType = "f32";
 };
 
 /// Builds `module { func.func @forward(%x, weights...) { moe.layer } }` for

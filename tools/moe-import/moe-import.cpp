@@ -2,11 +2,11 @@
 //
 //   moe-import CONFIG.json --layer N [--tokens T]
 //              [--capacity-factor F [--drop-policy position|score]]
-//              [-o LAYER.mlir]
+//              [--dtype f32|bf16|f16] [-o LAYER.mlir]
 //
 // Reads a Hugging Face config.json and prints a module holding
 // `func.func @forward(%x: tensor<TxDxf32>, weights...) -> tensor<TxDxf32>`
-// with one moe.layer for layer N. Bad input gives one `error:` line and exit
+// with one moe.layer for layer N (weights in --dtype). Bad input gives one `error:` line and exit
 // code 1.
 //
 //===----------------------------------------------------------------------===//
@@ -54,6 +54,11 @@ cl::opt<std::string> dropPolicyOpt(
     cl::desc("Which assignments go over capacity: position (GShard, the "
              "default with --capacity-factor) or score"),
     cl::value_desc("position|score"), cl::cat(importCategory));
+cl::opt<std::string> dtypeOpt(
+    "dtype",
+    cl::desc("Element type of the weight arguments: f32 (default), bf16 or "
+             "f16; the tokens, the result and a selection bias stay f32"),
+    cl::value_desc("f32|bf16|f16"), cl::cat(importCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(importCategory));
@@ -115,6 +120,14 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
     }
     options.capacityFactor = factor;
     options.dropPolicy = DropPolicy::position;
+  }
+  if (dtypeOpt.getNumOccurrences()) {
+    if (dtypeOpt != "f32" && dtypeOpt != "bf16" && dtypeOpt != "f16") {
+      message = "--dtype must be 'f32', 'bf16' or 'f16', got '" + dtypeOpt +
+                "'";
+      return failure();
+    }
+    options.weightDType = dtypeOpt;
   }
   if (dropPolicyOpt.getNumOccurrences()) {
     if (!options.capacityFactor) {
