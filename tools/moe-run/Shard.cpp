@@ -20,8 +20,10 @@
 
 #include <mpi.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #endif // MOE_HAVE_MPI
 
 #include "llvm/Support/raw_ostream.h"
@@ -50,6 +52,9 @@ int worldRank() {
   outs().flush();
   errs() << "error: rank " << worldRank() << ": " << message << "\n";
   errs().flush();
+  // mpiexec forwards a rank's output through pipes and stops forwarding
+  // when the job is aborted: give it a moment to pass the line on.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   MPI_Abort(MPI_COMM_WORLD, 1);
   std::exit(1);
 }

@@ -11,9 +11,11 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -28,6 +30,8 @@ MoEMPIStats stats;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   std::fprintf(stderr, "error: rank %d: moe.all_to_all: %s\n", rank, what);
   std::fflush(stderr);
+  // Let mpiexec forward the line before the abort ends the job.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   if (initialized)
     MPI_Abort(MPI_COMM_WORLD, 1);
   std::exit(1);
