@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ArgumentBinding.h"
+#include "CudaTarget.h"
 #include "Executor.h"
 #include "Flops.h"
 #include "HostTensor.h"
@@ -110,6 +111,12 @@ struct Options {
       cl::desc("After one warm-up call, time R calls; the last line "
                "printed is 'median_ms=<float> gflops=<float>'"),
       cl::value_desc("R"), cl::cat(category)};
+
+  cl::opt<std::string> target{
+      "target",
+      cl::desc("Where to run: cpu (moe-cpu-pipeline, the default) or cuda "
+               "(moe-gpu-pipeline on the default CUDA device; docs/GPU.md)"),
+      cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::cat(category)};
 
   cl::opt<std::string> threads{
       "threads",
@@ -350,14 +357,32 @@ Error runModule(MLIRContext &context, const Options &opts) {
   // FLOPs are counted on the moe IR, before lowering.
   double flops = countUsefulFlops(*module, *entry, *values);
 
-  Expected<std::unique_ptr<Executor>> executor = Executor::compile(
-      *module, *entry, results, static_cast<unsigned>(settings->threads),
-      settings->kernels, opts.modulePath);
-  if (!executor)
-    return executor.takeError();
+  if (opts.target != "cpu" && opts.target != "cuda")
+    return makeRunError("--target", formatv("expected 'cpu' or 'cuda', found "
+                                            "'{0}'",
+                                            opts.target.getValue()));
+  std::unique_ptr<Executor> cpu;
+  std::unique_ptr<CudaExecutor> cuda;
+  if (opts.target == "cuda") {
+    Expected<std::unique_ptr<CudaExecutor>> compiled =
+        CudaExecutor::compile(*module, *entry, results, opts.modulePath);
+    if (!compiled)
+      return compiled.takeError();
+    cuda = std::move(*compiled);
+  } else {
+    Expected<std::unique_ptr<Executor>> compiled = Executor::compile(
+        *module, *entry, results, static_cast<unsigned>(settings->threads),
+        settings->kernels, opts.modulePath);
+    if (!compiled)
+      return compiled.takeError();
+    cpu = std::move(*compiled);
+  }
+  auto call = [&](bool keepResults) {
+    return cuda ? cuda->call(*values, keepResults)
+                : cpu->call(*values, keepResults);
+  };
 
-  Expected<std::vector<HostTensor>> outputs =
-      (*executor)->call(*values, /*keepResults=*/true);
+  Expected<std::vector<HostTensor>> outputs = call(/*keepResults=*/true);
   if (!outputs)
     return outputs.takeError();
   if (opts.outputFiles.empty())
@@ -371,8 +396,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
   std::vector<double> times;
   for (int64_t i = 0; i < settings->repeat; ++i) {
     auto start = std::chrono::steady_clock::now();
-    Expected<std::vector<HostTensor>> ignored =
-        (*executor)->call(*values, /*keepResults=*/false);
+    Expected<std::vector<HostTensor>> ignored = call(/*keepResults=*/false);
     auto stop = std::chrono::steady_clock::now();
     if (!ignored)
       return ignored.takeError();
@@ -420,7 +444,8 @@ int main(int argc, char **argv) {
           "          [--input X.npy | --random-inputs SEED [--tokens T]]\n"
           "          [--weights A.safetensors[,B...] [--layer N]]\n"
           "          [--output OUT.npy] [--repeat R] [--threads N]\n"
-          "          [--kernels fast|reference]\n\n"
+          "          [--kernels fast|reference]\n"
+          "          [--target cpu|cuda]\n\n"
           "Arguments with a string attribute moe.weight are weights, read "
           "from --weights ({layer} and {e} in the name are replaced; {e} "
           "stacks the experts); the others are inputs. See docs/Tools.md.\n",
