@@ -4,6 +4,7 @@
 # Usage:
 #   moe-bench.py [--layer LAYER.mlir | --hf-config config.json]
 #                [--tokens 1,8,64,512,2048] [--threads N] [--rounds 2]
+#                [--dtype f32|bf16] [--one-thread]
 #                [--json OUT.json] [--plot OUT.png] [--bin DIR]
 #
 # For each token count T, in rounds A B A B ... (so that a noisy machine
@@ -20,8 +21,17 @@
 #              torch imports, at its best settings (OPENBLAS_* unset,
 #              MALLOC_MMAP_THRESHOLD_ raised, OMP_WAIT_POLICY=PASSIVE,
 #              threads = ours, inference mode)
-#   reference  moe-run with --moe-cpu-kernels=reference (scalar loops), for
+#   reference  moe-run with --kernels=reference (scalar loops), for
 #              small T only (it runs at about 1 GFLOP/s)
+#   ours f32   with --dtype bf16 only: ours on the f32 layer, so that the
+#              bf16/f32 ratio comes from one run
+#   ours 1 thr with --one-thread: ours on one thread (the scaling of the
+#              threads, same run)
+# --dtype bf16 makes the weight arguments (router and experts) bf16: the
+# layer module's types are rewritten (or moe-import --dtype bf16 with
+# --hf-config); moe-run rounds the same random weights to bf16, and the
+# peers compute in f32 on those rounded values, so all outputs stay
+# comparable.
 # All of them compute the same layer on the same inputs and weights: moe-run's
 # seeded generator (docs/Tools.md) is reproduced here with numpy. Every
 # output of ours is checked against the reference lowering (rtol 1e-5, atol
@@ -125,19 +135,25 @@ class Layer:
             self.index[role] = args.index(m.group(1)) \
                 if m and m.group(1) in args else None
         self.shared = "shared" in body.split("routing")[0]
+        # Arguments with a moe.weight attribute, by name.
+        self.weight_args = re.findall(r"%([\w.]+)\s*:\s*tensor<[^>]*>\s*"
+                                      r"\{\s*moe\.weight", signature.group(1))
         self.peer_ok = (self.dtype == "f32" and self.scoring == "softmax"
                         and self.activation == "silu" and not self.shared
                         and "bias" not in routing and "groups" not in routing
                         and "capacity" not in routing
                         and None not in self.index.values())
 
-    def weights(self, seed):
+    def weights(self, seed, dtype):
         E, F, D = self.E, self.F, self.D
         ix = self.index
-        return {"gate": random_tensor(seed, ix["router"], (E, D), True),
-                "w1": random_tensor(seed, ix["w1"], (E, F, D), True),
-                "w3": random_tensor(seed, ix["w3"], (E, F, D), True),
-                "w2": random_tensor(seed, ix["w2"], (E, D, F), True)}
+        w = {"gate": random_tensor(seed, ix["router"], (E, D), True),
+             "w1": random_tensor(seed, ix["w1"], (E, F, D), True),
+             "w3": random_tensor(seed, ix["w3"], (E, F, D), True),
+             "w2": random_tensor(seed, ix["w2"], (E, D, F), True)}
+        if dtype == "bf16":
+            w = {n: round_bf16(v) for n, v in w.items()}
+        return w
 
     def flops(self, tokens):
         return 2 * tokens * self.E * self.D + \
@@ -148,8 +164,26 @@ class Layer:
         top = np.argsort(-logits, axis=1, kind="stable")[:, :self.k]
         return len(np.unique(top))
 
-    def weight_bytes(self, touched):
-        return 4 * (self.E * self.D + touched * 3 * self.D * self.F)
+    def weight_bytes(self, touched, dtype):
+        size = 2 if dtype in ("bf16", "f16") else 4
+        return size * (self.E * self.D + touched * 3 * self.D * self.F)
+
+
+def round_bf16(v):
+    """float32 values rounded to bfloat16 (nearest even), as float32: what
+    moe-run binds to a bf16 argument."""
+    u = v.astype(np.float32).view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) >> 16 << 16
+    return u.astype(np.uint32).view(np.float32)
+
+
+def to_dtype_module(text, weight_args, dtype):
+    """`text` with every weight argument's tensor type in `dtype`: in the
+    signature and wherever the layer names the argument with its type."""
+    for name in weight_args:
+        text = re.sub(r"(%" + re.escape(name) + r"\s*:\s*tensor<[0-9x?]*x)"
+                      r"f32>", r"\g<1>" + dtype + ">", text)
+    return text
 
 
 #===----------------------------------------------------------------------===#
@@ -157,11 +191,12 @@ class Layer:
 #===----------------------------------------------------------------------===#
 
 
-def run_ours(args, layer, tokens, repeat, kernels, output=None):
-    cmd = [args.moe_run, layer.path, "--random-inputs", str(args.seed),
-           "--tokens", str(tokens), "--threads", str(args.threads)]
+def run_ours(args, path, tokens, repeat, kernels, output=None, threads=None):
+    cmd = [args.moe_run, path, "--random-inputs", str(args.seed),
+           "--tokens", str(tokens), "--threads",
+           str(args.threads if threads is None else threads)]
     if kernels == "reference":
-        cmd.append("--moe-cpu-kernels=reference")
+        cmd.append("--kernels=reference")
     if repeat:
         cmd += ["--repeat", str(repeat)]
     if output:
@@ -355,6 +390,9 @@ def roofline(args):
 #===----------------------------------------------------------------------===#
 
 
+ROW_ORDER = ("ours", "ours f32", "ours 1 thr", "numpy", "torch", "reference")
+
+
 def compare(ref, got, rtol, atol_scale):
     ref = ref.astype(np.float64)
     got = got.astype(np.float64)
@@ -384,7 +422,8 @@ def plot(results, roof, path):
     ax.loglog(xs, np.minimum(peak, bw * xs), "k-", lw=1,
               label=f"roofline: sgemm {peak:.0f} GFLOP/s, "
                     f"stream {bw:.1f} GB/s")
-    marks = {"ours": "o", "numpy": "s", "torch": "^", "reference": "x"}
+    marks = {"ours": "o", "ours f32": "D", "ours 1 thr": "v", "numpy": "s",
+             "torch": "^", "reference": "x"}
     for who, mark in marks.items():
         pts = [(r["intensity"], r[who]["gflops"]) for r in results
                if r.get(who) and r[who].get("gflops")]
@@ -420,6 +459,11 @@ def main():
     p.add_argument("--rounds", type=int, default=2,
                    help="A B A B rounds per token count (median of medians)")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--dtype", choices=["f32", "bf16"], default="f32",
+                   help="element type of the weight arguments; bf16 also "
+                        "times ours on the f32 layer ('ours f32')")
+    p.add_argument("--one-thread", action="store_true",
+                   help="also time ours on one thread ('ours 1 thr')")
     p.add_argument("--reference-max", type=int, default=8,
                    help="time the reference lowering up to this T")
     p.add_argument("--reference-check-max", type=int, default=64,
@@ -455,11 +499,29 @@ def main():
             if proc.returncode != 0:
                 raise SystemExit(proc.stderr.strip())
         layer = Layer(args.layer)
+        # The module ours runs: the layer itself, or a copy with bf16
+        # weight arguments.
+        ours_path = {"ours": layer.path, "ours 1 thr": layer.path}
+        ours_dtype = {"ours": layer.dtype, "ours 1 thr": layer.dtype}
+        if args.dtype == "bf16" and layer.dtype == "f32":
+            converted = os.path.join(tmp, "layer-bf16.mlir")
+            with open(converted, "w") as f:
+                f.write(to_dtype_module(open(layer.path).read(),
+                                        layer.weight_args, "bf16"))
+            ours_path.update({"ours": converted, "ours 1 thr": converted,
+                              "ours f32": layer.path})
+            ours_dtype.update({"ours": "bf16", "ours 1 thr": "bf16",
+                               "ours f32": "f32"})
+        elif args.dtype != layer.dtype:
+            raise SystemExit(f"error: --dtype {args.dtype}: the layer's "
+                             f"weights are {layer.dtype}; expected an f32 "
+                             "layer to convert")
         print(f"# layer {args.layer}: D={layer.D} F={layer.F} E={layer.E} "
-              f"k={layer.k} {layer.dtype}; threads={args.threads}; "
-              f"rounds={args.rounds}", flush=True)
+              f"k={layer.k} weights {ours_dtype['ours']}; "
+              f"threads={args.threads}; rounds={args.rounds}", flush=True)
         t0 = time.time()
-        weights = layer.weights(args.seed) if layer.peer_ok else {}
+        weights = layer.weights(args.seed, ours_dtype["ours"]) \
+            if layer.peer_ok else {}
         for name, value in weights.items():
             np.save(os.path.join(tmp, name + ".npy"), value)
         print(f"# weights generated in {time.time() - t0:.1f} s", flush=True)
@@ -485,16 +547,27 @@ def main():
             row = {"tokens": T, "flops": layer.flops(T)}
             touched = layer.touched_experts(x, weights["gate"]) \
                 if weights else layer.E
-            row["bytes"] = layer.weight_bytes(touched)
+            # Weight bytes streamed by each contestant: ours reads its
+            # dtype, the peers and the reference f32 or the layer's dtype.
+            bytes_of = {c: layer.weight_bytes(touched, d)
+                        for c, d in ours_dtype.items()}
+            row["bytes"] = bytes_of["ours"]
             row["touched_experts"] = touched
             row["intensity"] = row["flops"] / row["bytes"]
-            contestants = ["ours"] + peers + \
+            extra = (["ours f32"] if "ours f32" in ours_path else []) + \
+                (["ours 1 thr"] if args.one_thread else [])
+            contestants = ["ours"] + extra + peers + \
                 (["reference"] if T <= args.reference_max else [])
             times = {c: [] for c in contestants}
             for _ in range(args.rounds):
                 for c in contestants:
-                    if c in ("ours", "reference"):
-                        times[c].append(run_ours(args, layer, T, rep, c))
+                    if c.startswith("ours"):
+                        times[c].append(run_ours(
+                            args, ours_path[c], T, rep, "fast",
+                            threads=1 if c == "ours 1 thr" else None))
+                    elif c == "reference":
+                        times[c].append(run_ours(args, ours_path["ours"], T,
+                                                 rep, "reference"))
                     else:
                         info, err = run_peer(args, layer, tmp, c, T, rep)
                         if info is None:
@@ -506,16 +579,18 @@ def main():
             for c, ts in times.items():
                 if ts:
                     ms = float(np.median(ts))
-                    row[c] = {"ms": ms, "all_ms": ts,
+                    nbytes = bytes_of.get(c, layer.weight_bytes(
+                        touched, "f32" if c in peers else ours_dtype["ours"]))
+                    row[c] = {"ms": ms, "all_ms": ts, "bytes": nbytes,
                               "gflops": row["flops"] / ms / 1e6,
-                              "gbs": row["bytes"] / ms / 1e6}
+                              "gbs": nbytes / ms / 1e6}
             # Correctness of ours.
             ours_out = os.path.join(tmp, f"ours{T}.npy")
-            run_ours(args, layer, T, 0, "fast", ours_out)
+            run_ours(args, ours_path["ours"], T, 0, "fast", ours_out)
             got = np.load(ours_out)
             if T <= args.reference_check_max:
                 ref_out = os.path.join(tmp, f"ref{T}.npy")
-                run_ours(args, layer, T, 0, "reference", ref_out)
+                run_ours(args, ours_path["ours"], T, 0, "reference", ref_out)
                 ok, err = compare(np.load(ref_out), got, 1e-5, 1e-5)
                 row["check"] = {"against": "reference", "ok": ok,
                                 "max_abs_err": err}
@@ -527,9 +602,6 @@ def main():
                                 "max_abs_err": err}
             else:
                 row["check"] = {"against": "none", "ok": None}
-            bound_ms = max(row["flops"] / roof["sgemm_gflops"] / 1e6,
-                           row["bytes"] / roof["stream_gbs"] / 1e6)
-            row["roofline_ms"] = bound_ms
             results.append(row)
             o = row["ours"]
             print(f"# T={T}: ours {o['ms']:.2f} ms "
@@ -549,6 +621,12 @@ def main():
             row["roofline_ms"] = max(
                 row["flops"] / roof["sgemm_gflops"] / 1e6,
                 row["bytes"] / roof["stream_gbs"] / 1e6)
+            for who in ROW_ORDER:
+                if who in row:
+                    # Each contestant against the roof of its own bytes.
+                    row[who]["roofline_ms"] = max(
+                        row["flops"] / roof["sgemm_gflops"] / 1e6,
+                        row[who]["bytes"] / roof["stream_gbs"] / 1e6)
 
         header = ("| T | who | median ms | GFLOP/s | GB/s weights | "
                   "ours vs it | % of roofline |")
@@ -556,7 +634,7 @@ def main():
         print(header)
         print("|" + "---|" * 7)
         for row in results:
-            for who in ["ours"] + peers + ["reference"]:
+            for who in ROW_ORDER:
                 if who not in row:
                     continue
                 r = row[who]
@@ -569,7 +647,7 @@ def main():
                 print(f"| {row['tokens']} | {label} | {r['ms']:.2f} | "
                       f"{r['gflops']:.1f} | {r['gbs']:.1f} | "
                       f"{'' if who == 'ours' else f'{speedup:.2f}x'} | "
-                      f"{100 * row['roofline_ms'] / r['ms']:.0f}% |")
+                      f"{100 * r['roofline_ms'] / r['ms']:.0f}% |")
         print()
         for row in results:
             c = row["check"]
@@ -586,6 +664,7 @@ def main():
             print(f"plot: {args.plot}")
         with open(args.json, "w") as f:
             json.dump({"layer": args.layer, "threads": args.threads,
+                       "dtype": ours_dtype["ours"],
                        "roofline": roof, "notes": notes, "rows": results},
                       f, indent=1)
         print(f"json: {args.json}")

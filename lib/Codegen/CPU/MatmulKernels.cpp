@@ -27,7 +27,9 @@
 // what C holds. With the default 4 x 3 tile the 12 accumulators, 3 weight
 // vectors and one activation vector fill the 16 AVX2 registers exactly, and
 // the A rows of a tile (4 x k-block floats) stay in L1 while the block's
-// weight rows stream through L2.
+// weight rows stream through L2. GEMV-like tiles (1 or 2 rows of A) on
+// bf16/f16 weights also prefetch the weight rows two tiles ahead: without
+// it they stream at the element rate of f32 weights, half the bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,6 +126,10 @@ struct KRange {
   Value first;
 };
 
+/// How many register tiles ahead a GEMV-like tile on 16-bit weights
+/// prefetches its weight rows.
+constexpr int64_t kPrefetchTiles = 2;
+
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
@@ -139,6 +145,17 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   for (int64_t j = 0; j < cols; ++j)
     rowsB.push_back(
         j == 0 ? n0 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, j)));
+  // GEMV-like tiles on 16-bit weights: the weight rows of the tile two
+  // tiles ahead are prefetched at the same K offset (docs/performance.md).
+  // The hardware prefetchers alone leave such a tile at about the element
+  // rate of f32 weights, i.e. half their bytes per second. The address may
+  // lie past the matrix: a prefetch never faults.
+  SmallVector<Value> prefetchRows;
+  Type bElement = cast<MemRefType>(mm.b.getType()).getElementType();
+  if (rows <= 2 && bElement.getIntOrFloatBitWidth() == 16)
+    for (Value r : rowsB)
+      prefetchRows.push_back(arith::AddIOp::create(
+          b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
 
   // acc[i * cols + j] += A[m0 + i, k : k + W] * B[n0 + j, k : k + W]
   auto step = [&](OpBuilder &sb, Location sl, Value k, ValueRange accs,
@@ -148,6 +165,11 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       va.push_back(loadF32(sb, sl, mm.a, {r, k}, width, mask));
     for (Value r : rowsB)
       vb.push_back(loadF32(sb, sl, mm.b, {r, k}, width, mask));
+    if (!mask)
+      for (Value ahead : prefetchRows)
+        memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, k},
+                                   /*isWrite=*/false, /*localityHint=*/3,
+                                   /*isDataCache=*/true);
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
         next.push_back(

@@ -1,0 +1,61 @@
+// moe-cpu-matmul-kernels: the GEMV-like tiles (1 or 2 rows of A) on 16-bit
+// weights prefetch the weight rows two tiles ahead (2 * tile-cols rows) at
+// the K offset of each unmasked step; tiles of more rows, masked K steps
+// and f32 weights have no prefetch.
+//
+// RUN: moe-opt %s --moe-cpu-matmul-kernels --canonicalize --cse | FileCheck %s
+
+// CHECK-LABEL: func.func @bf16_weights(
+// CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<9x36xbf16>
+// The 4 x 3 tiles: no prefetch.
+// CHECK: scf.for
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.maskedload
+// The 2-row tail tile: three prefetches of rows n + 6, n + 7, n + 8.
+// CHECK: scf.if
+// CHECK: scf.for %[[N:.*]] = %c0 to %c9 step %c3 {
+// CHECK: %[[N6:.*]] = arith.addi %[[N]], %c6 : index
+// CHECK: scf.for %[[K:.*]] = %c0 to %c32 step %c8 iter_args(
+// CHECK-COUNT-2: vector.load %{{.*}} : memref<?x36xf32
+// CHECK-COUNT-3: vector.load %[[B]]
+// CHECK-NEXT: arith.extf
+// CHECK-NEXT: memref.prefetch %[[B]][%[[N6]], %[[K]]], read, locality<3>, data
+// CHECK-NEXT: memref.prefetch %[[B]][%{{.*}}, %[[K]]], read, locality<3>, data
+// CHECK-NEXT: memref.prefetch %[[B]][%{{.*}}, %[[K]]], read, locality<3>, data
+// CHECK-COUNT-6: vector.fma
+// CHECK: vector.maskedload
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.reduction
+// CHECK: return
+func.func @bf16_weights(%x: tensor<?x36xf32>, %w: tensor<9x36xbf16>) -> tensor<?x9xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x36xf32>
+  %e = tensor.empty(%t) : tensor<?x9xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x9xf32>) -> tensor<?x9xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x36xf32>, tensor<9x36xbf16>)
+      outs(%acc : tensor<?x9xf32>) -> tensor<?x9xf32>
+  return %y : tensor<?x9xf32>
+}
+
+// CHECK-LABEL: func.func @f32_weights(
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @f32_weights(%x: tensor<?x36xf32>, %w: tensor<9x36xf32>) -> tensor<?x9xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x36xf32>
+  %e = tensor.empty(%t) : tensor<?x9xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x9xf32>) -> tensor<?x9xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x36xf32>, tensor<9x36xf32>)
+      outs(%acc : tensor<?x9xf32>) -> tensor<?x9xf32>
+  return %y : tensor<?x9xf32>
+}
