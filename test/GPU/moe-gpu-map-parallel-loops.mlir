@@ -12,7 +12,10 @@
 // BAD: error: moe-gpu-map-parallel-loops: block-size must be a power of two between 1 and 1024, got 100
 
 // CHECK-LABEL: func.func @rows
-// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-SAME: (%[[N:[^:]*]]: index
+// A dynamic trip count may be 0: no launch then.
+// CHECK: %[[NONEMPTY:.*]] = arith.cmpi slt, %{{.*}}, %[[N]] : index
+// CHECK: scf.if %[[NONEMPTY]] {
 // CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
 // CHECK: scf.parallel (%[[BI:.*]], %[[BJ:.*]]) = {{.*}} step (%[[S0:.*]], %[[S1:.*]]) {
 // CHECK: scf.parallel (%[[TI:.*]], %[[TJ:.*]]) = {{.*}} to (%[[S0]], %[[S1]])
@@ -48,6 +51,25 @@ func.func @narrow(%n: index, %a: memref<?x8xf32>) {
   %z = arith.constant 0.0 : f32
   scf.parallel (%i, %j) = (%c0, %c0) to (%n, %c8) step (%c1, %c1) {
     memref.store %z, %a[%i, %j] : memref<?x8xf32>
+  }
+  return
+}
+
+// Static bounds: no guard; 8 iterations, 8 threads, no partial tile.
+// CHECK-LABEL: func.func @static
+// CHECK-NOT: scf.if
+// CHECK: scf.parallel
+// CHECK: scf.parallel
+// CHECK-NOT: scf.if
+// CHECK: memref.store
+// CHECK: return
+func.func @static(%b: memref<8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %z = arith.constant 0.0 : f32
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    memref.store %z, %b[%i] : memref<8xf32>
   }
   return
 }

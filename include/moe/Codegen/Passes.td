@@ -220,7 +220,9 @@ def MoEGPUMapParallelLoops
     what remains; the others take one. Then both loops are mapped,
     innermost dimension first (consecutive threads access consecutive
     elements): the outer loop to block ids x, y, z, the inner one to thread
-    ids x, y, z; dimensions beyond the third run sequentially.
+    ids x, y, z; dimensions beyond the third run sequentially. A loop that
+    may have no iteration (a dynamic bound: an expert without rows) is
+    wrapped in an `scf.if`, since launching an empty grid is an error.
 
     Before:
     ```mlir

@@ -82,6 +82,28 @@ LogicalResult mapInnermostFirst(scf::ParallelOp loop, gpu::Processor first) {
   return gpu::setMappingAttr(loop, mapping);
 }
 
+/// Wraps `loop` in `scf.if` when some dimension may have no iteration: a
+/// launch with an empty grid is an error for the driver (an expert without
+/// rows gives one).
+void guardEmptyLoop(scf::ParallelOp loop) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  Value nonEmpty;
+  for (unsigned dim = 0, e = loop.getNumLoops(); dim < e; ++dim) {
+    if (std::optional<int64_t> trip = getConstantTripCount(loop, dim))
+      if (*trip > 0)
+        continue;
+    Value has = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                      loop.getLowerBound()[dim],
+                                      loop.getUpperBound()[dim]);
+    nonEmpty = nonEmpty ? arith::AndIOp::create(b, loc, nonEmpty, has) : has;
+  }
+  if (!nonEmpty)
+    return;
+  auto guard = scf::IfOp::create(b, loc, nonEmpty, /*withElseRegion=*/false);
+  loop->moveBefore(guard.thenBlock()->getTerminator());
+}
+
 struct MapParallelLoopsPass
     : public moe::impl::MoEGPUMapParallelLoopsBase<MapParallelLoopsPass> {
   using Base::Base;
@@ -107,6 +129,7 @@ struct MapParallelLoopsPass
       outermost.push_back(loop);
     });
     for (scf::ParallelOp loop : outermost) {
+      guardEmptyLoop(loop);
       SmallVector<int64_t> sizes = chooseTileSizes(loop, blockSize);
       auto [outer, inner] =
           scf::tileParallelLoop(loop, sizes, /*noMinMaxBounds=*/true);
