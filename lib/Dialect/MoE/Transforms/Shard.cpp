@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
+#include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "ShardCostModel.h"
 
@@ -63,14 +64,6 @@ Value indexConst(OpBuilder &b, Location loc, int64_t v) {
 Value extractIndex(OpBuilder &b, Location loc, Value t, ValueRange i) {
   Value v = tensor::ExtractOp::create(b, loc, t, i);
   return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-}
-
-/// A tensor of `shape` (dynamic sizes from `dyn`) filled with `value`.
-Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, Type type,
-             ValueRange dyn, TypedAttr value) {
-  Value empty = tensor::EmptyOp::create(b, loc, shape, type, dyn);
-  Value v = arith::ConstantOp::create(b, loc, value);
-  return linalg::FillOp::create(b, loc, v, empty).getResult(0);
 }
 
 /// Marks argument `i` of `func` with one mesh axis name per dimension.
@@ -239,11 +232,11 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
         b, loc, tensor::DimOp::create(b, loc, rows, 0), tpV));
   SmallVector<Value> rowsDyn(nDyn);
   rowsDyn.append(dDyn);
-  Value sendInit = filled(b, loc, {sendRows, rowsType.getDimSize(1)},
-                          elementType, rowsDyn, b.getZeroAttr(elementType));
+  Value sendInit = zeros(b, loc, {sendRows, rowsType.getDimSize(1)},
+                         elementType, rowsDyn);
   Value tokInit =
-      filled(b, loc, {sendRows}, i32, nDyn, b.getI32IntegerAttr(-1));
-  Value wInit = filled(b, loc, {sendRows}, f32, nDyn, b.getF32FloatAttr(0));
+      filled(b, loc, {sendRows}, b.getI32IntegerAttr(-1), nDyn);
+  Value wInit = zeros(b, loc, {sendRows}, f32, nDyn);
   Value tokens = combine.getRowTokens(), weights = combine.getRowWeights();
   auto pack = scf::ForOp::create(
       b, loc, zero, rV, one, ValueRange{sendInit, tokInit, wInit, zero},
@@ -291,8 +284,7 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
   Value m = tensor::DimOp::create(b, loc, received, 0);
   SmallVector<Value> mDyn = {m};
   mDyn.append(dDyn);
-  Value yInit = filled(b, loc, dynRowsType.getShape(), elementType, mDyn,
-                       b.getZeroAttr(elementType));
+  Value yInit = zeros(b, loc, dynRowsType.getShape(), elementType, mDyn);
   auto offsetsType = RankedTensorType::get({el + 1}, i32);
   auto compute = scf::ForOp::create(
       b, loc, zero, rV, one, ValueRange{yInit, zero},
