@@ -73,6 +73,13 @@ checkOptions(const MoEGPUPipelineOptions &options) {
                          "sm_80 or sm_90, got '{0}'",
                          chip)
         .str();
+  unsigned arch = 0;
+  chip.drop_front(3).take_while(llvm::isDigit).getAsInteger(10, arch);
+  if (options.tensorCores && arch < 80)
+    return llvm::formatv("tensor-cores needs sm_80 or newer (mma.sync with "
+                         "TF32), got '{0}'",
+                         chip)
+        .str();
   unsigned blockSize = options.blockSize;
   if (blockSize == 0 || blockSize > 1024 || !llvm::isPowerOf2_32(blockSize))
     return llvm::formatv("block-size must be a power of two between 1 and "
@@ -110,6 +117,8 @@ checkOptions(const MoEGPUPipelineOptions &options) {
 void mlir::moe::addMoEGPUMappingStage(OpPassManager &pm,
                                       const MoEGPUPipelineOptions &options) {
   OpPassManager &func = pm.nest<func::FuncOp>();
+  if (options.tensorCores)
+    func.addPass(createMoEGPUMmaMatmul());
   // One scf.parallel per linalg op: its parallel dimensions; reductions
   // stay scf.for loops inside (one thread reduces).
   func.addPass(createConvertLinalgToParallelLoopsPass());
@@ -140,6 +149,7 @@ void mlir::moe::addMoEGPUDeviceStage(OpPassManager &pm,
   // Math functions exist in libdevice for f32 and f64 only: compute the
   // 16-bit ones in f32.
   gpu.addPass(math::createMathExtendToSupportedTypes());
+  gpu.addPass(createConvertNVGPUToNVVMPass());
   gpu.addPass(createConvertGpuOpsToNVVMOps());
   gpu.addPass(createCanonicalizerPass());
   gpu.addPass(createCSEPass());

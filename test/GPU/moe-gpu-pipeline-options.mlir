@@ -6,6 +6,9 @@
 // RUN: not moe-opt %s --moe-gpu-pipeline=chip=gfx90a 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=CHIP
 // CHIP: moe-gpu-pipeline: chip must name an NVIDIA architecture such as sm_80 or sm_90, got 'gfx90a'
+// RUN: not moe-opt %s --moe-gpu-pipeline='chip=sm_75 tensor-cores=true' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=TC
+// TC: moe-gpu-pipeline: tensor-cores needs sm_80 or newer (mma.sync with TF32), got 'sm_75'
 // RUN: not moe-opt %s --moe-gpu-pipeline=block-size=96 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=BLOCK
 // BLOCK: moe-gpu-pipeline: block-size must be a power of two between 1 and 1024, got 96

@@ -13,6 +13,16 @@
 // RUN: %python %S/Inputs/ptx.py extract %t.sm80.mlir \
 // RUN:   | FileCheck %s --check-prefixes=CHECK,SM80 --implicit-check-not=__nv_ \
 // RUN:     --implicit-check-not=call.uni
+// tensor-cores=true: the f32 matmuls are mma.sync m16n8k8 TF32 kernels.
+// RUN: moe-opt %S/Inputs/layers.mlir \
+// RUN:   --moe-gpu-pipeline='format=isa chip=sm_80 features=+ptx70 tensor-cores=true toolkit=%cuda_toolkit' -o %t.tc.mlir
+// RUN: %python %S/Inputs/ptx.py extract %t.tc.mlir | FileCheck %s --check-prefix=TC
+// TC: // gpu.binary @forward_kernel
+// TC: .target sm_80
+// TC: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// Without the option there is no tensor-core instruction.
+// RUN: %python %S/Inputs/ptx.py extract %t.sm80.mlir | FileCheck %s --check-prefix=NOTC
+// NOTC-NOT: mma.sync
 // The IR keeps the PTX in the gpu.binary op, which the host code launches.
 // RUN: FileCheck %s --check-prefix=IR < %t.sm90.mlir
 

@@ -203,6 +203,62 @@ def MoEGPUManagedBuffers
   ];
 }
 
+def MoEGPUMmaMatmul : Pass<"moe-gpu-mma-matmul", "::mlir::func::FuncOp"> {
+  let summary = "Compute f32 matmuls on buffers on tensor cores "
+                "(nvgpu.mma.sync m16n8k8, TF32 inputs, f32 accumulation)";
+  let description = [{
+    Replaces every `linalg.matmul` on f32 memrefs whose indexing maps are
+    `C[m, n] += A[m, k] * B[n, k]` (nn.Linear weights: the router and the
+    expert GEMMs of moe-to-linalg) or `C[m, n] += A[m, k] * B[k, n]` with a
+    `gpu.launch` of tensor-core warps: one block of 4 warps per 16 x 32 tile
+    of C, each warp one 16 x 8 tile, K in steps of 8 with one
+    `nvgpu.mma.sync {mmaShape = [16, 8, 8], tf32Enabled}` per step. The
+    fragments are loaded from global memory in the PTX fragment layout of
+    mma.m16n8k8.tf32; loads outside the matrices give 0 and stores outside
+    are skipped, so every size may be dynamic (the expert row counts are).
+    The accumulator starts from C, as linalg.matmul does. The launch is
+    skipped when C is empty.
+
+    TF32 keeps 10 mantissa bits of the inputs: results differ from the f32
+    SIMT kernels by about 1e-3 relative. Needs sm_80 or newer.
+
+    Before:
+    ```mlir
+    linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : memref<?x1024xf32, strided<[1024, 1], offset: ?>>,
+                   memref<2816x1024xf32, strided<[1024, 1], offset: ?>>)
+      outs(%y : memref<?x2816xf32>)
+    ```
+    After (abridged):
+    ```mlir
+    scf.if %nonempty {
+      gpu.launch blocks(...) in (%gx = %n_tiles, %gy = %m_tiles, ...)
+                 threads(...) in (%tx = %c128, ...) {
+        %acc = scf.for %k = %c0 to %K step %c8 iter_args(%c = %init) {
+          %a = vector.from_elements ... : vector<4x1xf32>
+          %b = vector.from_elements ... : vector<2x1xf32>
+          %d = nvgpu.mma.sync(%a, %b, %c) {mmaShape = [16, 8, 8],
+                 tf32Enabled} : (...) -> vector<2x2xf32>
+          scf.yield %d : vector<2x2xf32>
+        }
+        ...
+      }
+    }
+    ```
+  }];
+  let statistics = [
+    Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def MoEGPUMapParallelLoops
     : Pass<"moe-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
   let summary = "Tile the outermost scf.parallel loops into blocks of threads "

@@ -49,6 +49,13 @@ struct MoEGPUPipelineOptions
                      "functions, ptxas and fatbinary); default: $CUDA_HOME, "
                      "$CUDA_PATH, the configured toolkit, /usr/local/cuda"),
       llvm::cl::init("")};
+  PassOptions::Option<bool> tensorCores{
+      *this, "tensor-cores",
+      llvm::cl::desc("Compute the f32 matmuls (router, expert GEMMs) on "
+                     "tensor cores: nvgpu.mma.sync m16n8k8 with TF32 inputs "
+                     "and f32 accumulation (moe-gpu-mma-matmul; sm_80 or "
+                     "newer; about 1e-3 relative error)"),
+      llvm::cl::init(false)};
   PassOptions::Option<unsigned> blockSize{
       *this, "block-size",
       llvm::cl::desc("Threads per block of the generated kernels"),
@@ -63,7 +70,8 @@ struct MoEGPUPipelineOptions
 /// dialect that launches kernels from embedded GPU binaries, in five stages:
 ///   1. addMoEToTensorStage (shared with moe-cpu-pipeline).
 ///   2. addMoEBufferizationStage (shared with moe-cpu-pipeline).
-///   3. addMoEGPUMappingStage: each linalg op becomes a kernel launch.
+///   3. addMoEGPUMappingStage: each linalg op becomes a kernel launch (the
+///      f32 matmuls tensor-core kernels with `tensor-cores`).
 ///   4. addMoEGPUDeviceStage: kernels to the NVVM and LLVM dialects.
 ///   5. addMoEGPUHostStage: launches chained asynchronously, the host's
 ///      buffers in managed memory, host code to the LLVM dialect with GPU
