@@ -47,19 +47,30 @@ namespace {
 
 /// Functions that host code lowered by gpu-to-llvm, or the translation of
 /// gpu.binary and gpu.launch_func, may call.
-constexpr const char *kRuntimeSymbols[] = {
-    "mgpuModuleLoad",        "mgpuModuleLoadJIT",
-    "mgpuModuleUnload",      "mgpuModuleGetFunction",
-    "mgpuLaunchKernel",      "mgpuLaunchClusterKernel",
-    "mgpuStreamCreate",      "mgpuStreamDestroy",
-    "mgpuStreamSynchronize", "mgpuStreamWaitEvent",
-    "mgpuEventCreate",       "mgpuEventDestroy",
-    "mgpuEventSynchronize",  "mgpuEventRecord",
-    "mgpuMemAlloc",          "mgpuMemFree",
-    "mgpuMemcpy",            "mgpuMemset16",
-    "mgpuMemset32",          "mgpuMemHostRegister",
-    "mgpuMemHostUnregister", "mgpuMemHostRegisterMemRef",
-    "mgpuMemHostUnregisterMemRef", "mgpuSetDefaultDevice"};
+constexpr const char *kRuntimeSymbols[] = {"mgpuModuleLoad",
+                                           "mgpuModuleLoadJIT",
+                                           "mgpuModuleUnload",
+                                           "mgpuModuleGetFunction",
+                                           "mgpuLaunchKernel",
+                                           "mgpuLaunchClusterKernel",
+                                           "mgpuStreamCreate",
+                                           "mgpuStreamDestroy",
+                                           "mgpuStreamSynchronize",
+                                           "mgpuStreamWaitEvent",
+                                           "mgpuEventCreate",
+                                           "mgpuEventDestroy",
+                                           "mgpuEventSynchronize",
+                                           "mgpuEventRecord",
+                                           "mgpuMemAlloc",
+                                           "mgpuMemFree",
+                                           "mgpuMemcpy",
+                                           "mgpuMemset16",
+                                           "mgpuMemset32",
+                                           "mgpuMemHostRegister",
+                                           "mgpuMemHostUnregister",
+                                           "mgpuMemHostRegisterMemRef",
+                                           "mgpuMemHostUnregisterMemRef",
+                                           "mgpuSetDefaultDevice"};
 
 /// libMoECudaRuntime: $MOE_CUDA_RUNTIME, else next to the libraries of the
 /// build moe-run belongs to (<bin>/../lib).
@@ -193,9 +204,8 @@ CudaExecutor::compile(ModuleOp module, func::FuncOp entry,
   options.format = "bin";
   buildMoEGPUPipeline(pm, options);
   if (failed(pm.run(module)) || firstError)
-    return makeRunError(modulePath,
-                        "lowering with moe-gpu-pipeline failed: " +
-                            firstError.value_or("unknown error"));
+    return makeRunError(modulePath, "lowering with moe-gpu-pipeline failed: " +
+                                        firstError.value_or("unknown error"));
 
   Expected<orc::JITTargetMachineBuilder> builder =
       orc::JITTargetMachineBuilder::detectHost();

@@ -67,11 +67,11 @@ struct ManagedBuffersPass
         // gpu-to-llvm lowers only the asynchronous form: free on a stream
         // of its own and wait for it.
         Type tokenType = gpu::AsyncTokenType::get(&getContext());
-        auto stream = gpu::WaitOp::create(rewriter, loc, tokenType,
-                                          ValueRange());
-        auto free = gpu::DeallocOp::create(rewriter, loc, tokenType,
-                                           stream.getAsyncToken(),
-                                           dealloc.getMemref());
+        auto stream =
+            gpu::WaitOp::create(rewriter, loc, tokenType, ValueRange());
+        auto free =
+            gpu::DeallocOp::create(rewriter, loc, tokenType,
+                                   stream.getAsyncToken(), dealloc.getMemref());
         gpu::WaitOp::create(rewriter, loc, Type(), free.getAsyncToken());
         rewriter.eraseOp(dealloc);
       } else {

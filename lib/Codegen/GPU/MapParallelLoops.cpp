@@ -45,8 +45,7 @@ std::optional<int64_t> getConstantTripCount(scf::ParallelOp loop,
 /// Threads of a block along each dimension of `loop`: the innermost
 /// dimension takes as many as it has iterations (a power of two, at most
 /// `blockSize`), the one before it what remains, the others one.
-SmallVector<int64_t> chooseTileSizes(scf::ParallelOp loop,
-                                     unsigned blockSize) {
+SmallVector<int64_t> chooseTileSizes(scf::ParallelOp loop, unsigned blockSize) {
   unsigned rank = loop.getNumLoops();
   SmallVector<int64_t> sizes(rank, 1);
   int64_t budget = blockSize;
@@ -54,8 +53,8 @@ SmallVector<int64_t> chooseTileSizes(scf::ParallelOp loop,
     unsigned dim = rank - 1 - i;
     int64_t size = budget;
     if (std::optional<int64_t> trip = getConstantTripCount(loop, dim))
-      size = std::min<int64_t>(budget, llvm::PowerOf2Ceil(std::max<int64_t>(
-                                           *trip, 1)));
+      size = std::min<int64_t>(budget,
+                               llvm::PowerOf2Ceil(std::max<int64_t>(*trip, 1)));
     sizes[dim] = size;
     budget /= size;
   }
@@ -71,10 +70,9 @@ LogicalResult mapInnermostFirst(scf::ParallelOp loop, gpu::Processor first) {
   for (unsigned dim = 0; dim < rank; ++dim) {
     unsigned fromInnermost = rank - 1 - dim;
     gpu::Processor processor =
-        fromInnermost < 3
-            ? static_cast<gpu::Processor>(static_cast<uint64_t>(first) +
-                                          fromInnermost)
-            : gpu::Processor::Sequential;
+        fromInnermost < 3 ? static_cast<gpu::Processor>(
+                                static_cast<uint64_t>(first) + fromInnermost)
+                          : gpu::Processor::Sequential;
     mapping.push_back(gpu::ParallelLoopDimMappingAttr::get(
         b.getContext(), processor, b.getDimIdentityMap(),
         b.getDimIdentityMap()));

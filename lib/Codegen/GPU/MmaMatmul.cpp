@@ -115,8 +115,8 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   };
   Value row0 = add(mul(launch.getBlockIds().y, kTileM), g);
   Value row1 = add(row0, cst(8));
-  Value colBase = add(mul(launch.getBlockIds().x, kTileN * kWarps),
-                      mul(warp, kTileN));
+  Value colBase =
+      add(mul(launch.getBlockIds().x, kTileN * kWarps), mul(warp, kTileN));
   Value colB = add(colBase, g);
   Value colC0 = add(colBase, mul(t, 2));
   Value colC1 = add(colC0, c1);
@@ -129,8 +129,8 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   // memref[i, j], or 0 outside [0, sizeI) x [0, sizeJ).
   auto load = [&](Value memref, Value i, Value sizeI, Value j,
                   Value sizeJ) -> Value {
-    Value ok = arith::AndIOp::create(b, loc, inBounds(i, sizeI),
-                                     inBounds(j, sizeJ));
+    Value ok =
+        arith::AndIOp::create(b, loc, inBounds(i, sizeI), inBounds(j, sizeJ));
     Value ii = arith::SelectOp::create(b, loc, ok, i, c0);
     Value jj = arith::SelectOp::create(b, loc, ok, j, c0);
     Value v = memref::LoadOp::create(b, loc, memref, ValueRange{ii, jj});
@@ -150,10 +150,9 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   b.setInsertionPointToStart(loop.getBody());
   Value k0 = loop.getInductionVar();
   Value ka = add(k0, t), kb = add(k0, add(t, cst(4)));
-  SmallVector<Value> aFrag = {load(a, row0, sizeM, ka, sizeK),
-                              load(a, row1, sizeM, ka, sizeK),
-                              load(a, row0, sizeM, kb, sizeK),
-                              load(a, row1, sizeM, kb, sizeK)};
+  SmallVector<Value> aFrag = {
+      load(a, row0, sizeM, ka, sizeK), load(a, row1, sizeM, ka, sizeK),
+      load(a, row0, sizeM, kb, sizeK), load(a, row1, sizeM, kb, sizeK)};
   SmallVector<Value> bFrag;
   for (Value k : {ka, kb})
     bFrag.push_back(transposedB ? load(w, colB, sizeN, k, sizeK)
@@ -176,16 +175,14 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
       OpBuilder::InsertionGuard ig(b);
       b.setInsertionPoint(store.thenBlock()->getTerminator());
       Value v = vector::ExtractOp::create(
-          b, loc, loop.getResult(0),
-          ArrayRef<int64_t>{int64_t(i), int64_t(j)});
+          b, loc, loop.getResult(0), ArrayRef<int64_t>{int64_t(i), int64_t(j)});
       memref::StoreOp::create(b, loc, v, c, ValueRange{row, col});
     }
   gpu::TerminatorOp::create(b, loc);
   matmul.erase();
 }
 
-struct MmaMatmulPass
-    : public moe::impl::MoEGPUMmaMatmulBase<MmaMatmulPass> {
+struct MmaMatmulPass : public moe::impl::MoEGPUMmaMatmulBase<MmaMatmulPass> {
   using Base::Base;
 
   void runOnOperation() override {

@@ -126,13 +126,11 @@ MOE_CUDA_EXPORT void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                                 blockZ, sharedBytes, stream, params, extra));
 }
 
-MOE_CUDA_EXPORT void
-mgpuLaunchClusterKernel(CUfunction function, intptr_t clusterX,
-                        intptr_t clusterY, intptr_t clusterZ, intptr_t gridX,
-                        intptr_t gridY, intptr_t gridZ, intptr_t blockX,
-                        intptr_t blockY, intptr_t blockZ, int32_t sharedBytes,
-                        CUstream stream, void **params, void **extra,
-                        size_t /*paramsCount*/) {
+MOE_CUDA_EXPORT void mgpuLaunchClusterKernel(
+    CUfunction function, intptr_t clusterX, intptr_t clusterY,
+    intptr_t clusterZ, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+    intptr_t blockX, intptr_t blockY, intptr_t blockZ, int32_t sharedBytes,
+    CUstream stream, void **params, void **extra, size_t /*paramsCount*/) {
   enterContext();
   if (sharedBytes > 48 * 1024) {
     MOE_CUDA_CHECK(cuFuncSetAttribute(
@@ -251,8 +249,8 @@ MOE_CUDA_EXPORT void mgpuMemset32(void *dst, unsigned int value, size_t count,
                                   count, stream));
 }
 
-MOE_CUDA_EXPORT void mgpuMemset16(void *dst, unsigned short value,
-                                  size_t count, CUstream stream) {
+MOE_CUDA_EXPORT void mgpuMemset16(void *dst, unsigned short value, size_t count,
+                                  CUstream stream) {
   if (count == 0)
     return;
   enterContext();
@@ -301,8 +299,7 @@ MOE_CUDA_EXPORT void mgpuMemHostRegisterMemRef(int64_t rank, void *descriptor,
   mgpuMemHostRegister(pointer, sizeBytes);
 }
 
-MOE_CUDA_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank,
-                                                 void *descriptor,
+MOE_CUDA_EXPORT void mgpuMemHostUnregisterMemRef(int64_t rank, void *descriptor,
                                                  int64_t elementSizeBytes) {
   auto [pointer, sizeBytes] =
       getDenseExtent(rank, descriptor, elementSizeBytes);
@@ -327,8 +324,7 @@ MOE_CUDA_EXPORT int moeCudaProbe(char *message, size_t size) {
       name = "unknown error";
     if (cuGetErrorString(result, &description) != CUDA_SUCCESS)
       description = "no description";
-    std::snprintf(message, size, "%s failed: %s: %s", call, name,
-                  description);
+    std::snprintf(message, size, "%s failed: %s: %s", call, name, description);
     return 1;
   };
   if (CUresult result = cuInit(0); result != CUDA_SUCCESS)
@@ -337,8 +333,8 @@ MOE_CUDA_EXPORT int moeCudaProbe(char *message, size_t size) {
   if (CUresult result = cuDeviceGetCount(&count); result != CUDA_SUCCESS)
     return report("cuDeviceGetCount", result);
   if (count <= defaultDevice) {
-    std::snprintf(message, size, "no CUDA device %d (%d found)",
-                  defaultDevice, count);
+    std::snprintf(message, size, "no CUDA device %d (%d found)", defaultDevice,
+                  count);
     return 1;
   }
   CUdevice device;
