@@ -160,15 +160,7 @@ void mlir::moe::addMoEGPUHostStage(OpPassManager &pm,
                                    const MoEGPUPipelineOptions &options) {
   // The host's scalar code (routing loops) as in moe-cpu-pipeline: 16-bit
   // floats and math functions computed in f32, libm for what LLVM lacks.
-  pm.addPass(math::createMathExtendToSupportedTypes());
-  arith::ArithEmulateUnsupportedFloatsOptions emulate;
-  emulate.sourceTypeStrs = {"bf16", "f16"};
-  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
+  addMoEHostMathStage(pm);
 
   // Launches become asynchronous, chained by tokens, with a host wait
   // before the host touches memory again. Then the host's buffers move to

@@ -1,6 +1,7 @@
 //===- CudaTarget.cpp - Running the entry function on a CUDA GPU ----------===//
 
 #include "CudaTarget.h"
+#include "Executor.h"
 
 #include "moe/Pipelines/GPUPipeline.h"
 
@@ -14,7 +15,6 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Pass/PassManager.h"
 
-#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/Shared/ExecutorSymbolDef.h"
@@ -139,29 +139,6 @@ std::string getPtxFeatures(StringRef chip) {
   return "+ptx80";
 }
 
-/// Copies the result described by `words` (rank `rank`) into a dense array.
-HostTensor readResult(const int64_t *words, int64_t rank, ElementKind kind) {
-  const char *aligned = reinterpret_cast<const char *>(words[1]);
-  ArrayRef<int64_t> sizes(words + 3, rank);
-  ArrayRef<int64_t> strides(words + 3 + rank, rank);
-  HostTensor result(kind, sizes);
-  size_t elementSize = getElementSize(kind);
-  SmallVector<int64_t> index(rank, 0);
-  for (int64_t i = 0, n = result.getNumElements(); i < n; ++i) {
-    int64_t linear = words[2];
-    for (int64_t d = 0; d < rank; ++d)
-      linear += index[d] * strides[d];
-    std::memcpy(result.getData() + i * elementSize,
-                aligned + linear * elementSize, elementSize);
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < sizes[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  return result;
-}
-
 } // namespace
 
 CudaExecutor::~CudaExecutor() {
@@ -265,46 +242,13 @@ CudaExecutor::call(std::vector<HostTensor> &args, bool keepResults) {
         std::memcpy(buffer, arg.getData(), arg.getSizeInBytes());
       deviceArgs.push_back(buffer);
     }
-  SmallVector<SmallVector<int64_t>> descriptors;
-  for (auto [arg, buffer] : llvm::zip_equal(args, deviceArgs)) {
-    ArrayRef<int64_t> shape = arg.getShape();
-    int64_t data = reinterpret_cast<intptr_t>(buffer);
-    SmallVector<int64_t> words = {data, data, 0};
-    words.append(shape.begin(), shape.end());
-    SmallVector<int64_t> strides(shape.size(), 1);
-    for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
-      strides[i] = strides[i + 1] * shape[i + 1];
-    words.append(strides.begin(), strides.end());
-    descriptors.push_back(std::move(words));
-  }
-  SmallVector<size_t> resultOffsets;
-  size_t resultWords = 0;
-  for (const ResultInfo &result : results) {
-    resultOffsets.push_back(resultWords);
-    resultWords += 3 + 2 * result.type.getRank();
-  }
-  SmallVector<int64_t> resultBlock(resultWords, 0);
-  SmallVector<void *> pointers = {resultBlock.data()};
-  for (SmallVector<int64_t> &descriptor : descriptors)
-    pointers.push_back(descriptor.data());
-  SmallVector<void *> packed;
-  for (void *&pointer : pointers)
-    packed.push_back(&pointer);
-  function(packed.data());
-  runtime->synchronize();
-
-  // Results are managed allocations of the compiled code, owned here.
-  std::vector<HostTensor> values;
-  SmallPtrSet<void *, 8> argBuffers(deviceArgs.begin(), deviceArgs.end());
-  SmallPtrSet<void *, 8> freed;
-  for (auto [result, offset] : llvm::zip_equal(results, resultOffsets)) {
-    const int64_t *words = resultBlock.data() + offset;
-    if (keepResults)
-      values.push_back(readResult(words, result.type.getRank(), result.kind));
-    void *allocated = reinterpret_cast<void *>(words[0]);
-    if (allocated && !argBuffers.contains(allocated) &&
-        freed.insert(allocated).second)
-      runtime->free(allocated);
-  }
-  return values;
+  // Results are managed allocations of the compiled code, owned here; they
+  // are read once the device is done.
+  return callPacked(
+      [&](void **packed) {
+        function(packed);
+        runtime->synchronize();
+      },
+      deviceArgs, args, results, keepResults,
+      [&](void *buffer) { runtime->free(buffer); });
 }

@@ -81,13 +81,13 @@ Error DiagnosticCapture::takeError(const Twine &what) {
 
 namespace {
 
-/// A strided memref descriptor as 64-bit words: allocated pointer, aligned
-/// pointer, offset, sizes[rank], strides[rank].
-SmallVector<int64_t> makeDescriptor(HostTensor &tensor) {
-  ArrayRef<int64_t> shape = tensor.getShape();
+/// A strided memref descriptor as 64-bit words for the row-major buffer
+/// `data` of `shape`: allocated pointer, aligned pointer, offset,
+/// sizes[rank], strides[rank].
+SmallVector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
   SmallVector<int64_t> words;
-  int64_t data = reinterpret_cast<intptr_t>(tensor.getData());
-  words.append({data, data, 0});
+  int64_t pointer = reinterpret_cast<intptr_t>(data);
+  words.append({pointer, pointer, 0});
   words.append(shape.begin(), shape.end());
   SmallVector<int64_t> strides(shape.size(), 1);
   for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i)
@@ -223,13 +223,15 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   return executor;
 }
 
-Expected<std::vector<HostTensor>> Executor::call(std::vector<HostTensor> &args,
-                                                 bool keepResults) {
+std::vector<HostTensor>
+run::callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
+                ArrayRef<HostTensor> args, ArrayRef<ResultInfo> results,
+                bool keepResults, function_ref<void(void *)> release) {
   // Argument descriptors, and one block of words for the struct of result
   // descriptors (all fields are 64-bit, so the struct has no padding).
   SmallVector<SmallVector<int64_t>> descriptors;
-  for (HostTensor &arg : args)
-    descriptors.push_back(makeDescriptor(arg));
+  for (auto [data, arg] : llvm::zip_equal(argData, args))
+    descriptors.push_back(makeDescriptor(data, arg.getShape()));
   SmallVector<size_t> resultOffsets;
   size_t resultWords = 0;
   for (const ResultInfo &result : results) {
@@ -248,12 +250,10 @@ Expected<std::vector<HostTensor>> Executor::call(std::vector<HostTensor> &args,
   SmallVector<void *> packed;
   for (void *&pointer : pointers)
     packed.push_back(&pointer);
-  function(packed.data());
+  invoke(packed.data());
 
   std::vector<HostTensor> values;
-  SmallPtrSet<void *, 8> argBuffers, freed;
-  for (HostTensor &arg : args)
-    argBuffers.insert(arg.getData());
+  SmallPtrSet<void *, 8> argBuffers(argData.begin(), argData.end()), freed;
   for (auto [result, offset] : llvm::zip_equal(results, resultOffsets)) {
     const int64_t *words = resultBlock.data() + offset;
     if (keepResults)
@@ -263,7 +263,16 @@ Expected<std::vector<HostTensor>> Executor::call(std::vector<HostTensor> &args,
     void *allocated = reinterpret_cast<void *>(words[0]);
     if (allocated && !argBuffers.contains(allocated) &&
         freed.insert(allocated).second)
-      std::free(allocated);
+      release(allocated);
   }
   return values;
+}
+
+Expected<std::vector<HostTensor>> Executor::call(std::vector<HostTensor> &args,
+                                                 bool keepResults) {
+  SmallVector<void *> data;
+  for (HostTensor &arg : args)
+    data.push_back(arg.getData());
+  return callPacked(function, data, args, results, keepResults,
+                    [](void *buffer) { std::free(buffer); });
 }

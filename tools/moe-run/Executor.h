@@ -51,6 +51,17 @@ private:
   ScopedDiagnosticHandler handler;
 };
 
+/// Calls `invoke` with the packed arguments of a C-interface wrapper (see
+/// ExecutionEngine::invokePacked) of an entry function on
+/// the row-major buffers `argData` (one per argument, of the shapes of
+/// `args`). With `keepResults`, returns the results as dense arrays. Every
+/// distinct result buffer that is not an argument is passed to `release`
+/// once.
+std::vector<HostTensor>
+callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
+           ArrayRef<HostTensor> args, ArrayRef<ResultInfo> results,
+           bool keepResults, function_ref<void(void *)> release);
+
 /// A JIT-compiled entry function.
 class Executor {
 public:

@@ -86,6 +86,12 @@ void addMoECPUKernelStage(OpPassManager &pm,
 void addMoEBufferizationStage(OpPassManager &pm);
 
 /// Stage 4: buffers and loops to the LLVM dialect.
+/// Math functions and 16-bit float arithmetic of host code: math computed
+/// in f32 where the type is narrower, LLVM intrinsics where they exist and
+/// libm for the rest, bf16/f16 conversions expanded into integer operations
+/// (no soft-float runtime call).
+void addMoEHostMathStage(OpPassManager &pm);
+
 void addMoECPULoweringStage(OpPassManager &pm);
 
 /// Registers every moe pipeline with the global pass registry.
