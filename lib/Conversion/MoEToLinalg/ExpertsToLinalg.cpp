@@ -63,14 +63,10 @@ struct GroupedMatmulOpLowering : public OpConversionPattern<GroupedMatmulOp> {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    int64_t numGroups = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
     Value init = zeroAccumulator(b, loc, lhs, rhs, /*colDim=*/1);
-    Value out = forEachGroup(
-        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, lhs, 0), init,
-        [&](OpBuilder &nb, Location nl, Value group, Value lo, Value size,
-            Value acc) {
-          Value y = matmulTransposeB(nb, nl, sliceRows(nb, nl, lhs, lo, size),
-                                     groupMatrix(nb, nl, rhs, group));
+    Value out = forEachGroupProduct(
+        b, loc, adaptor.getOffsets(), lhs, rhs, init,
+        [&](OpBuilder &nb, Location nl, Value y, Value lo, Value acc) {
           return insertRows(nb, nl, y, acc, lo);
         });
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));

@@ -63,7 +63,6 @@ struct GroupedMatmulActOpLowering
     bool gated = op.getGated();
     auto rhsType = cast<RankedTensorType>(rhs.getType());
     auto resultType = cast<RankedTensorType>(op.getType());
-    int64_t numGroups = rhsType.getDimSize(0);
 
     // F, the columns of the result: rhs's rows, halved when gated.
     int64_t g = rhsType.getDimSize(1);
@@ -83,12 +82,9 @@ struct GroupedMatmulActOpLowering
     Value init =
         zeros(b, loc, {resultType.getDimSize(0), staticF}, b.getF32Type(), dyn);
 
-    Value out = forEachGroup(
-        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, lhs, 0), init,
-        [&](OpBuilder &nb, Location nl, Value group, Value lo, Value size,
-            Value acc) {
-          Value u = matmulTransposeB(nb, nl, sliceRows(nb, nl, lhs, lo, size),
-                                     groupMatrix(nb, nl, rhs, group));
+    Value out = forEachGroupProduct(
+        b, loc, adaptor.getOffsets(), lhs, rhs, init,
+        [&](OpBuilder &nb, Location nl, Value u, Value lo, Value acc) {
           SmallVector<Value> inputs = {u};
           if (gated)
             inputs = {sliceColumns(nb, nl, u, nb.getIndexAttr(0), f),
@@ -127,14 +123,10 @@ struct GroupedMatmulCombineOpLowering
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     Value rowTokens = adaptor.getRowTokens();
     Value rowWeights = adaptor.getRowWeights();
-    int64_t numGroups = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
     Value acc = convertTensor(b, loc, adaptor.getAcc(), b.getF32Type());
-    Value out = forEachGroup(
-        b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, lhs, 0), acc,
-        [&](OpBuilder &nb, Location nl, Value group, Value lo, Value size,
-            Value sum) {
-          Value y = matmulTransposeB(nb, nl, sliceRows(nb, nl, lhs, lo, size),
-                                     groupMatrix(nb, nl, rhs, group));
+    Value out = forEachGroupProduct(
+        b, loc, adaptor.getOffsets(), lhs, rhs, acc,
+        [&](OpBuilder &nb, Location nl, Value y, Value lo, Value sum) {
           return scatterAddRows(nb, nl, y, rowTokens, rowWeights, lo, sum);
         });
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));

@@ -98,6 +98,16 @@ using GroupBody = llvm::function_ref<Value(OpBuilder &, Location, Value, Value,
 Value forEachGroup(OpBuilder &b, Location loc, Value offsets, int64_t numGroups,
                    Value numRows, Value init, GroupBody body);
 
+/// forEachGroup over the row groups of `lhs: [N, K]` by `offsets`, with
+/// the groups of `rhs: [E, M, K]`: `body` gets each group's product
+/// `lhs[lo .. lo+size] · rhs[e]ᵀ` ([size, M], f32) and its first row `lo`.
+Value forEachGroupProduct(
+    OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs,
+    Value init,
+    function_ref<Value(OpBuilder &, Location, Value product, Value lo,
+                       Value acc)>
+        body);
+
 /// Rows [lo, lo + size) of the matrix `src`, as a [?, K] tensor.
 Value sliceRows(OpBuilder &b, Location loc, Value src, Value lo, Value size);
 
