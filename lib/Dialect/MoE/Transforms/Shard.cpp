@@ -100,6 +100,15 @@ FailureOr<RoutedExperts> findRoutedExperts(func::FuncOp func) {
                   "moe.combine), found "
                << found.size(),
            failure();
+  // The experts' rows are replaced by the exchanged ones: no other user may
+  // see them.
+  if (!found.front().experts->hasOneUse())
+    return emitError(func.getLoc())
+               << "moe-shard: the routed experts' output in @"
+               << func.getSymName()
+               << " has users other than moe.combine; only the combined "
+                  "output can be sharded",
+           failure();
   return found.front();
 }
 
