@@ -52,6 +52,14 @@ int worldRank() {
   outs().flush();
   errs() << "error: rank " << worldRank() << ": " << message << "\n";
   errs().flush();
+  // A job of one process has no other rank to stop: end it without
+  // MPI_Abort, whose own message would follow the error line.
+  int size = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size == 1) {
+    MPI_Finalize();
+    std::exit(1);
+  }
   // mpiexec forwards a rank's output through pipes and stops forwarding
   // when the job is aborted: give it a moment to pass the line on.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
