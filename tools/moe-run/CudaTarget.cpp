@@ -149,7 +149,8 @@ CudaExecutor::~CudaExecutor() {
 
 Expected<std::unique_ptr<CudaExecutor>>
 CudaExecutor::compile(ModuleOp module, func::FuncOp entry,
-                      ArrayRef<ResultInfo> results, StringRef modulePath) {
+                      ArrayRef<ResultInfo> results, bool tensorCores,
+                      StringRef modulePath) {
   Expected<std::unique_ptr<Runtime>> runtime = loadRuntime();
   if (!runtime)
     return runtime.takeError();
@@ -179,6 +180,7 @@ CudaExecutor::compile(ModuleOp module, func::FuncOp entry,
   options.chip = (*runtime)->chip;
   options.features = getPtxFeatures((*runtime)->chip);
   options.format = "bin";
+  options.tensorCores = tensorCores;
   buildMoEGPUPipeline(pm, options);
   if (failed(pm.run(module)) || firstError)
     return makeRunError(modulePath, "lowering with moe-gpu-pipeline failed: " +

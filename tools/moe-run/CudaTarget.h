@@ -36,10 +36,12 @@ public:
 
   /// Loads the CUDA runtime library, checks that a device is usable, lowers
   /// `module` with moe-gpu-pipeline for that device's architecture and
-  /// JIT-compiles the host code.
+  /// JIT-compiles the host code; `tensorCores` puts the f32 matmuls on
+  /// tensor cores.
   static llvm::Expected<std::unique_ptr<CudaExecutor>>
   compile(ModuleOp module, func::FuncOp entry,
-          llvm::ArrayRef<ResultInfo> results, llvm::StringRef modulePath);
+          llvm::ArrayRef<ResultInfo> results, bool tensorCores,
+          llvm::StringRef modulePath);
 
   /// Calls the entry function on `args` (copied to managed memory on the
   /// first call). With `keepResults`, returns the results; either way the

@@ -118,6 +118,12 @@ struct Options {
                "(moe-gpu-pipeline on the default CUDA device; docs/GPU.md)"),
       cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::cat(category)};
 
+  cl::opt<bool> tensorCores{
+      "tensor-cores",
+      cl::desc("With --target=cuda: the f32 matmuls on tensor cores (TF32 "
+               "mma.sync, f32 accumulation; moe-gpu-pipeline tensor-cores)"),
+      cl::init(false), cl::cat(category)};
+
   cl::opt<std::string> threads{
       "threads",
       cl::desc("Threads of the fast CPU kernels (OpenMP); 0, the default: "
@@ -361,11 +367,14 @@ Error runModule(MLIRContext &context, const Options &opts) {
     return makeRunError("--target", formatv("expected 'cpu' or 'cuda', found "
                                             "'{0}'",
                                             opts.target.getValue()));
+  if (opts.tensorCores && opts.target != "cuda")
+    return makeRunError("--tensor-cores", "needs --target=cuda");
   std::unique_ptr<Executor> cpu;
   std::unique_ptr<CudaExecutor> cuda;
   if (opts.target == "cuda") {
     Expected<std::unique_ptr<CudaExecutor>> compiled =
-        CudaExecutor::compile(*module, *entry, results, opts.modulePath);
+        CudaExecutor::compile(*module, *entry, results, opts.tensorCores,
+                              opts.modulePath);
     if (!compiled)
       return compiled.takeError();
     cuda = std::move(*compiled);
@@ -445,7 +454,7 @@ int main(int argc, char **argv) {
           "          [--weights A.safetensors[,B...] [--layer N]]\n"
           "          [--output OUT.npy] [--repeat R] [--threads N]\n"
           "          [--kernels fast|reference]\n"
-          "          [--target cpu|cuda]\n\n"
+          "          [--target cpu|cuda [--tensor-cores]]\n\n"
           "Arguments with a string attribute moe.weight are weights, read "
           "from --weights ({layer} and {e} in the name are replaced; {e} "
           "stacks the experts); the others are inputs. See docs/Tools.md.\n",
