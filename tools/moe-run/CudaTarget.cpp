@@ -157,12 +157,7 @@ CudaExecutor::compile(ModuleOp module, func::FuncOp entry,
 
   MLIRContext *context = module.getContext();
   std::string entryName = entry.getSymName().str();
-  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(context));
-  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
-    if (isa<TensorType>(entry.getArgument(i).getType()))
-      entry.setArgAttr(i, "bufferization.writable",
-                       BoolAttr::get(context, false));
+  prepareEntry(entry);
 
   // The first error diagnostic of the lowering, as one line.
   std::optional<std::string> firstError;

@@ -141,6 +141,19 @@ void keepFreedMemory() {
 
 } // namespace
 
+void run::prepareEntry(func::FuncOp entry) {
+  // The C interface gives one stable calling convention for any signature;
+  // read-only arguments keep bufferization from writing into the caller's
+  // arrays (it copies instead), so the same inputs serve every repetition.
+  MLIRContext *context = entry.getContext();
+  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                 UnitAttr::get(context));
+  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
+    if (isa<TensorType>(entry.getArgument(i).getType()))
+      entry.setArgAttr(i, "bufferization.writable",
+                       BoolAttr::get(context, false));
+}
+
 Executor::~Executor() = default;
 
 Expected<std::unique_ptr<Executor>>
@@ -149,16 +162,7 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
                   MoECPUKernels kernels, StringRef modulePath) {
   MLIRContext *context = module.getContext();
   std::string entryName = entry.getSymName().str();
-
-  // The C interface gives one stable calling convention for any signature;
-  // read-only arguments keep bufferization from writing into the caller's
-  // arrays (it copies instead), so the same inputs serve every repetition.
-  entry->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                 UnitAttr::get(context));
-  for (unsigned i = 0, e = entry.getNumArguments(); i < e; ++i)
-    if (isa<TensorType>(entry.getArgument(i).getType()))
-      entry.setArgAttr(i, "bufferization.writable",
-                       BoolAttr::get(context, false));
+  prepareEntry(entry);
 
   DiagnosticCapture capture(context, modulePath.str());
   PassManager pm(context);

@@ -62,6 +62,10 @@ callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
            ArrayRef<HostTensor> args, ArrayRef<ResultInfo> results,
            bool keepResults, function_ref<void(void *)> release);
 
+/// Marks `entry` for the C interface (`_mlir_ciface_<name>`) with read-only
+/// tensor arguments, so that the same inputs serve every call.
+void prepareEntry(func::FuncOp entry);
+
 /// A JIT-compiled entry function.
 class Executor {
 public:
