@@ -9,7 +9,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
@@ -204,26 +203,12 @@ CudaExecutor::compile(ModuleOp module, func::FuncOp entry,
     return makeRunError(modulePath, "JIT compilation failed: " +
                                         toString(engine.takeError()));
   executor->engine = std::move(*engine);
-  Runtime *rt = runtime->get();
-  executor->engine->registerSymbols([rt](orc::MangleAndInterner interner) {
-    orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {orc::ExecutorAddr::fromPtr(&memrefCopy),
-                                       JITSymbolFlags::Exported};
-    for (auto [name, address] : rt->symbols)
-      symbols[interner(name)] = {orc::ExecutorAddr::fromPtr(address),
-                                 JITSymbolFlags::Exported};
-    return symbols;
-  });
   executor->runtime = std::move(*runtime);
-  executor->engine->initialize();
-
   Expected<void (*)(void **)> function =
-      executor->engine->lookupPacked("_mlir_ciface_" + entryName);
+      startEngine(*executor->engine, executor->runtime->symbols, entryName,
+                  modulePath);
   if (!function)
-    return makeRunError(modulePath,
-                        formatv("expected the compiled @{0} to have a C "
-                                "interface, found none: {1}",
-                                entryName, toString(function.takeError())));
+    return function.takeError();
   executor->function = *function;
   return executor;
 }

@@ -206,25 +206,38 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
     return capture.takeError("JIT compilation failed: " +
                              toString(engine.takeError()));
   executor->engine = std::move(*engine);
-  // Runtime functions the lowering may call, from the MLIR C runner
-  // utilities linked into moe-run.
-  executor->engine->registerSymbols([](orc::MangleAndInterner interner) {
-    orc::SymbolMap symbols;
-    symbols[interner("memrefCopy")] = {orc::ExecutorAddr::fromPtr(&memrefCopy),
-                                       JITSymbolFlags::Exported};
-    return symbols;
-  });
-  executor->engine->initialize();
-
   Expected<void (*)(void **)> function =
-      executor->engine->lookupPacked("_mlir_ciface_" + entryName);
+      startEngine(*executor->engine, {}, entryName, modulePath);
+  if (!function)
+    return function.takeError();
+  executor->function = *function;
+  return executor;
+}
+
+Expected<void (*)(void **)>
+run::startEngine(ExecutionEngine &engine,
+                 ArrayRef<std::pair<const char *, void *>> symbols,
+                 StringRef entryName, StringRef modulePath) {
+  // Runtime functions the lowering may call: memrefCopy from the MLIR C
+  // runner utilities linked into moe-run, and `symbols`.
+  engine.registerSymbols([&](orc::MangleAndInterner interner) {
+    orc::SymbolMap map;
+    map[interner("memrefCopy")] = {orc::ExecutorAddr::fromPtr(&memrefCopy),
+                                   JITSymbolFlags::Exported};
+    for (auto [name, address] : symbols)
+      map[interner(name)] = {orc::ExecutorAddr::fromPtr(address),
+                             JITSymbolFlags::Exported};
+    return map;
+  });
+  engine.initialize();
+  Expected<void (*)(void **)> function =
+      engine.lookupPacked(("_mlir_ciface_" + entryName).str());
   if (!function)
     return makeRunError(modulePath,
                         formatv("expected the compiled @{0} to have a C "
                                 "interface, found none: {1}",
                                 entryName, toString(function.takeError())));
-  executor->function = *function;
-  return executor;
+  return *function;
 }
 
 std::vector<HostTensor>

@@ -66,6 +66,13 @@ callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
 /// tensor arguments, so that the same inputs serve every call.
 void prepareEntry(func::FuncOp entry);
 
+/// Registers memrefCopy and `symbols` with `engine`, runs its initializers
+/// and returns the packed C-interface wrapper of `entryName`.
+llvm::Expected<void (*)(void **)>
+startEngine(ExecutionEngine &engine,
+            llvm::ArrayRef<std::pair<const char *, void *>> symbols,
+            llvm::StringRef entryName, llvm::StringRef modulePath);
+
 /// A JIT-compiled entry function.
 class Executor {
 public:
