@@ -34,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Codegen/Passes.h"
+#include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "KernelBuilder.h"
 
@@ -77,13 +78,8 @@ struct TileConfig {
 bool isTransposedBMatmul(linalg::MatmulOp op) {
   if (!op.hasPureTensorSemantics() || op->getNumResults() != 1)
     return false;
-  MLIRContext *ctx = op.getContext();
-  AffineExpr d0, d1, d2;
-  bindDims(ctx, d0, d1, d2);
-  SmallVector<AffineMap> expected = {AffineMap::get(3, 0, {d0, d2}, ctx),
-                                     AffineMap::get(3, 0, {d1, d2}, ctx),
-                                     AffineMap::get(3, 0, {d0, d1}, ctx)};
-  if (op.getIndexingMapsArray() != ArrayRef<AffineMap>(expected))
+  if (op.getIndexingMapsArray() !=
+      ArrayRef<AffineMap>(transposedBMatmulMaps(op.getContext())))
     return false;
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!resultType || !resultType.getElementType().isF32())

@@ -31,6 +31,14 @@ Value moe::zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                 dynSizes);
 }
 
+SmallVector<AffineMap> moe::transposedBMatmulMaps(MLIRContext *ctx) {
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  return {AffineMap::get(3, 0, {d0, d2}, ctx),
+          AffineMap::get(3, 0, {d1, d2}, ctx),
+          AffineMap::get(3, 0, {d0, d1}, ctx)};
+}
+
 Value moe::matmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w,
                             Type accType) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
@@ -42,14 +50,9 @@ Value moe::matmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w,
     dyn.push_back(tensor::DimOp::create(b, loc, w, 0));
   Value init = zeros(b, loc, {lhsType.getDimSize(0), wType.getDimSize(0)},
                      accType ? accType : b.getF32Type(), dyn);
-  MLIRContext *ctx = b.getContext();
-  AffineExpr d0, d1, d2;
-  bindDims(ctx, d0, d1, d2);
-  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {d0, d2}, ctx),
-                                 AffineMap::get(3, 0, {d1, d2}, ctx),
-                                 AffineMap::get(3, 0, {d0, d1}, ctx)};
   auto matmul = linalg::MatmulOp::create(b, loc, TypeRange{init.getType()},
                                          ValueRange{lhs, w}, ValueRange{init});
-  matmul.setIndexingMapsAttr(b.getAffineMapArrayAttr(maps));
+  matmul.setIndexingMapsAttr(
+      b.getAffineMapArrayAttr(transposedBMatmulMaps(b.getContext())));
   return matmul.getResult(0);
 }

@@ -8,6 +8,7 @@
 #ifndef MOE_DIALECT_MOE_UTILS_TENSORBUILDERS_H
 #define MOE_DIALECT_MOE_UTILS_TENSORBUILDERS_H
 
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Value.h"
@@ -28,6 +29,10 @@ Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 /// A zero-filled tensor of `shape` and `elementType`.
 Value zeros(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
             Type elementType, ValueRange dynSizes);
+
+/// The indexing maps of `C[m, n] += A[m, k] · B[n, k]` over loops (m, n, k):
+/// a matmul with B in nn.Linear layout.
+SmallVector<AffineMap> transposedBMatmulMaps(MLIRContext *ctx);
 
 /// `lhs · wᵀ` for lhs: [R, K] and w: [M, K] (nn.Linear layout), as a fresh
 /// [R, M] tensor of `accType` (f32 when null): a linalg.matmul with
