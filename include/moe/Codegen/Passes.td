@@ -103,6 +103,18 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     Decode-sized calls (one or a few rows per expert) are therefore GEMVs
     that stream each touched expert's weights once.
 
+    A matmul with at least `packed-min-rows` rows of A (tested at run time
+    when the row count is dynamic) whose weight rows N are a multiple of
+    2 * `vector-width` runs the packed-panel kernel instead: the threads
+    split N into panels of 2 * `vector-width` weight rows; each panel is
+    packed, `packed-k-block` columns of K at a time, into a per-thread
+    scratch buffer `Bp[k][j]` (transposed with vector shuffles, 16-bit
+    weights widened to f32 once), and every tile of `packed-tile-rows` rows
+    of A runs over it with 2 vector accumulators per row: per k, two vector
+    loads of Bp, one broadcast of `A[m, k]` per row and two `vector.fma` per
+    row, and the accumulators are rows of C (no lane reduction). The row
+    remainder uses tiles of 4, 2 and 1 rows.
+
     Before:
     ```mlir
     %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
@@ -140,6 +152,16 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "Longest K range a tile covers before its sums are stored and "
            "the next range adds to them (keeps the A rows of a tile in L1); "
            "0: all of K at once">,
+    Option<"packedMinRows", "packed-min-rows", "unsigned", /*default=*/"24",
+           "Rows of A from which a matmul whose weight rows are whole panels "
+           "(a multiple of 2 * vector-width) runs the packed-panel kernel "
+           "(checked at run time for a dynamic row count); 0: never">,
+    Option<"packedTileRows", "packed-tile-rows", "unsigned", /*default=*/"6",
+           "Rows of A per register tile of the packed-panel kernel (each "
+           "holds 2 vector accumulators)">,
+    Option<"packedKBlock", "packed-k-block", "unsigned", /*default=*/"256",
+           "K columns of a weight panel packed at once (rounded up to a "
+           "multiple of vector-width)">,
   ];
   let statistics = [
     Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,

@@ -37,6 +37,7 @@
 #include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "KernelBuilder.h"
+#include "MatmulKernel.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -71,6 +72,8 @@ struct TileConfig {
   int64_t blockRows; // rows of B per cache block
   int64_t kBlock;    // K chunk (a multiple of width), 0: all of K at once
   unsigned numThreads;
+  PackedConfig packed;   // the packed-panel kernel for many rows
+  int64_t packedMinRows; // rows from which it runs; 0: never
 };
 
 /// Whether `op` is `C[m, n] += A[m, k] * B[n, k]` on ranked float tensors
@@ -102,13 +105,6 @@ bool isZeroFill(Value init) {
     return false;
   return matchPattern(fill.value(), m_AnyZeroFloat());
 }
-
-/// The operands of one matmul, as buffers, and its sizes.
-struct MatmulBuffers {
-  Value a, b, init, c; // init is null when it is all zeros
-  Value m, n, k;
-  std::optional<int64_t> staticK;
-};
 
 /// The K range one tile covers: [begin, fullEnd) in whole vectors, then a
 /// masked tail up to `end` when `tail` says there may be one. `first` is
@@ -241,8 +237,7 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 void emitRowRange(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                   const TileConfig &cfg, Value nBegin, Value nEnd,
                   const KRange &kr) {
-  Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
-  Value mFull = roundDown(b, loc, mm.m, cfg.tileRows);
+  Value c1 = indexConst(b, loc, 1);
   Value blockEnd = arith::MinUIOp::create(
       b, loc,
       arith::AddIOp::create(b, loc, nBegin, indexConst(b, loc, cfg.blockRows)),
@@ -250,38 +245,21 @@ void emitRowRange(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value len = arith::SubIOp::create(b, loc, blockEnd, nBegin);
   Value fullEnd = arith::AddIOp::create(b, loc, nBegin,
                                         roundDown(b, loc, len, cfg.tileCols));
-  auto columns = [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {
-    emitFor(cb, cl, nBegin, fullEnd, indexConst(cb, cl, cfg.tileCols),
-            [&](OpBuilder &tb, Location tl, Value n0) {
-              emitTile(tb, tl, mm, cfg, rows, cfg.tileCols, m, n0, kr);
-            });
-    emitFor(cb, cl, fullEnd, blockEnd, c1,
-            [&](OpBuilder &tb, Location tl, Value n) {
-              emitTile(tb, tl, mm, cfg, rows, 1, m, n, kr);
-            });
-  };
-  emitFor(b, loc, c0, mFull, indexConst(b, loc, cfg.tileRows),
-          [&](OpBuilder &mb, Location ml, Value m) {
-            columns(mb, ml, cfg.tileRows, m);
-          });
-  // The rem = M % R remaining rows, in tiles of the powers of two in rem
-  // (largest first): a GEMV-like call with 2 or 3 rows per expert then
-  // reads each weight row once per 2 rows instead of once per row.
-  Value rem = arith::SubIOp::create(b, loc, mm.m, mFull);
-  for (int64_t p = llvm::PowerOf2Ceil(cfg.tileRows) / 2; p >= 1; p /= 2) {
-    if (p >= cfg.tileRows)
-      continue;
-    Value bit = arith::AndIOp::create(b, loc, rem, indexConst(b, loc, p));
-    Value has =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit, c0);
-    Value higher =
-        arith::AndIOp::create(b, loc, rem, indexConst(b, loc, ~(2 * p - 1)));
-    Value start = arith::AddIOp::create(b, loc, mFull, higher);
-    scf::IfOp::create(b, loc, has, [&](OpBuilder &tb, Location tl) {
-      columns(tb, tl, p, start);
-      scf::YieldOp::create(tb, tl);
-    });
-  }
+  // Row tiles of tileRows rows, then the remainder in tiles of the powers
+  // of two in it: a GEMV-like call with 2 or 3 rows per expert then reads
+  // each weight row once per 2 rows instead of once per row.
+  emitRowTiles(
+      b, loc, mm.m, cfg.tileRows,
+      [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {
+        emitFor(cb, cl, nBegin, fullEnd, indexConst(cb, cl, cfg.tileCols),
+                [&](OpBuilder &tb, Location tl, Value n0) {
+                  emitTile(tb, tl, mm, cfg, rows, cfg.tileCols, m, n0, kr);
+                });
+        emitFor(cb, cl, fullEnd, blockEnd, c1,
+                [&](OpBuilder &tb, Location tl, Value n) {
+                  emitTile(tb, tl, mm, cfg, rows, 1, m, n, kr);
+                });
+      });
 }
 
 /// The thread's weight rows [nBegin, nEnd): blocks of `blockRows` rows,
@@ -358,11 +336,56 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     dynamicSizes.push_back(mm.n);
   mm.c = allocBuffer(b, loc, resultType, dynamicSizes);
 
-  auto compute = [&](OpBuilder &cb, Location cl) {
+  auto dotKernel = [&](OpBuilder &cb, Location cl) {
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
                          emitThreadRows(pb, pl, mm, cfg, begin, end);
                        });
+  };
+  // Many rows: the packed-panel kernel, over panels of 2 * width weight
+  // rows split between the threads (N must be whole panels).
+  int64_t panel = 2 * cfg.packed.width;
+  int64_t staticN = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
+  int64_t staticM = cast<RankedTensorType>(lhs.getType()).getDimSize(0);
+  bool packable = cfg.packedMinRows > 0 && !ShapedType::isDynamic(staticN) &&
+                  staticN % panel == 0 &&
+                  (ShapedType::isDynamic(staticM) || staticM >= cfg.packedMinRows);
+  // The packing scratch is allocated once per thread and call: at the start
+  // of the omp.parallel body, or of the function on one thread (the matmul
+  // itself sits in the loop over experts).
+  Value sharedScratch;
+  if (packable && cfg.numThreads == 1) {
+    auto func = op->getParentOfType<FunctionOpInterface>();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&func.getFunctionBody().front());
+    sharedScratch = createPanelScratch(b, loc, cfg.packed);
+  }
+  auto packedKernel = [&](OpBuilder &cb, Location cl) {
+    emitParallelRanges(
+        cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
+        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
+          Value scratch =
+              sharedScratch ? sharedScratch : createPanelScratch(pb, pl, cfg.packed);
+          emitPackedPanels(pb, pl, mm, cfg.packed, scratch, begin, end);
+        });
+  };
+  auto compute = [&](OpBuilder &cb, Location cl) {
+    if (!packable)
+      return dotKernel(cb, cl);
+    if (!ShapedType::isDynamic(staticM))
+      return packedKernel(cb, cl);
+    Value many = arith::CmpIOp::create(cb, cl, arith::CmpIPredicate::uge, mm.m,
+                                       indexConst(cb, cl, cfg.packedMinRows));
+    scf::IfOp::create(
+        cb, cl, many,
+        [&](OpBuilder &tb, Location tl) {
+          packedKernel(tb, tl);
+          scf::YieldOp::create(tb, tl);
+        },
+        [&](OpBuilder &eb, Location el) {
+          dotKernel(eb, el);
+          scf::YieldOp::create(eb, el);
+        });
   };
   // An expert that no token chose has no rows: skip it before forking
   // threads (decode touches k of E experts).
@@ -386,10 +409,17 @@ struct MoECPUMatmulKernelsPass
   using MoECPUMatmulKernelsBase::MoECPUMatmulKernelsBase;
 
   void runOnOperation() override {
-    if (vectorWidth < 1 || tileRows < 1 || tileCols < 1 || blockRows < 1) {
+    if (vectorWidth < 1 || tileRows < 1 || tileCols < 1 || blockRows < 1 ||
+        packedTileRows < 1 || packedKBlock < 1) {
       getOperation().emitError()
-          << "moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols and "
-             "block-rows must be at least 1";
+          << "moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, "
+             "block-rows, packed-tile-rows and packed-k-block must be at "
+             "least 1";
+      return signalPassFailure();
+    }
+    if (!llvm::isPowerOf2_32(vectorWidth)) {
+      getOperation().emitError()
+          << "moe-cpu-matmul-kernels: vector-width must be a power of two";
       return signalPassFailure();
     }
     TileConfig cfg;
@@ -401,6 +431,10 @@ struct MoECPUMatmulKernelsPass
         tileCols, (int64_t(blockRows) + tileCols - 1) / tileCols * tileCols);
     cfg.numThreads = numThreads;
     cfg.kBlock = (int64_t(kBlock) + cfg.width - 1) / cfg.width * cfg.width;
+    cfg.packed.width = vectorWidth;
+    cfg.packed.tileRows = packedTileRows;
+    cfg.packed.kBlock = llvm::alignTo(int64_t(packedKBlock), cfg.width);
+    cfg.packedMinRows = packedMinRows;
 
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

@@ -1,0 +1,264 @@
+//===- PackedMatmul.cpp - Packed-panel matmul kernel for many rows --------===//
+//
+// C[m, n] = init[m, n] + sum_k A[m, k] * B[n, k] when A has many rows (a
+// prefill-sized call: every weight element meets many activation rows).
+//
+// The dot-product kernel (MatmulKernels.cpp) keeps its accumulators along K
+// and must reduce each one across its lanes; its weight tiles come from L2
+// at every register tile. This kernel is the outer-product form of the
+// classic BLAS micro-kernel instead: the weights are packed, one K chunk of
+// one panel at a time, into a small scratch buffer `Bp[k][j] = B[n0 + j, k0
+// + k]` (panel = 2 vectors of columns, chunk = k-block rows: L1-sized),
+// widening 16-bit weights to f32 on the way; then every R-row tile of A
+// runs over the chunk with R x 2 vector accumulators: per k, two vector
+// loads of Bp, R broadcasts of A[m, k] and 2R FMAs, and the accumulators
+// are rows of C (stored with vector stores, no lane reduction).
+//
+//   for each panel p of the thread:               (2W weight rows)
+//     for k0 in [0, K) step k-block:
+//       pack B[n0 : n0 + 2W, k0 : k0 + kc] into Bp (W x W transposes)
+//       for m in R-row tiles (then 4-, 2-, 1-row tails):
+//         acc = k0 == 0 ? init (or 0) : C[m : m + R, n0 : n0 + 2W]
+//         for k in [0, kc): acc[i][v] += A[m + i, k0 + k] * Bp[k][vW : vW+W]
+//         C[m : m + R, n0 : n0 + 2W] = acc
+//
+// The packing reads each weight once per call and costs about one shuffle
+// per weight, against M / W FMAs per weight for the tiles: the kernel pays
+// off from a few tens of rows on (moe-cpu-matmul-kernels' packed-min-rows).
+//
+//===----------------------------------------------------------------------===//
+
+#include "MatmulKernel.h"
+
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::cpu;
+
+namespace {
+
+/// Transposes the `rows.size()` x `rows.size()` block held in `rows` (row r
+/// = element (r, c) in lane c) with log2(W) stages of two-input shuffles:
+/// the stage of distance d swaps the bit d of the row and column index, so
+/// that after all stages element (r, c) has moved to (c, r).
+SmallVector<Value> transposeSquare(OpBuilder &b, Location loc,
+                                   SmallVector<Value> rows) {
+  int64_t w = rows.size();
+  for (int64_t d = 1; d < w; d *= 2) {
+    SmallVector<int64_t> lowMask(w), highMask(w);
+    for (int64_t j = 0; j < w; ++j) {
+      bool upper = (j & d) != 0;
+      // Row i (bit d clear) keeps its columns without bit d and takes the
+      // partner's columns with bit d from the partner's columns without it;
+      // the partner i + d the converse.
+      lowMask[j] = upper ? w + (j - d) : j;
+      highMask[j] = upper ? w + j : j + d;
+    }
+    SmallVector<Value> next(w);
+    for (int64_t i = 0; i < w; ++i) {
+      if (i & d)
+        continue;
+      next[i] = vector::ShuffleOp::create(b, loc, rows[i], rows[i + d], lowMask);
+      next[i + d] =
+          vector::ShuffleOp::create(b, loc, rows[i], rows[i + d], highMask);
+    }
+    rows = std::move(next);
+  }
+  return rows;
+}
+
+struct PanelEmitter {
+  const MatmulBuffers &mm;
+  const PackedConfig &cfg;
+  Value bp; // memref<k-block x 2W x f32>
+
+  /// Packs the weight rows [n0, n0 + 2W) over K columns [k0, k0 + len)
+  /// into Bp: W x W blocks, loaded along K, transposed, stored along N.
+  /// A K tail is loaded masked (zero padded); Bp has room for it since
+  /// k-block is a multiple of W.
+  void pack(OpBuilder &b, Location loc, Value n0, Value k0, Value len) {
+    int64_t w = cfg.width;
+    auto block = [&](OpBuilder &bb, Location bl, Value kk, Value mask) {
+      Value k = arith::AddIOp::create(bb, bl, k0, kk);
+      for (int64_t half = 0; half < 2; ++half) {
+        SmallVector<Value> rows;
+        for (int64_t r = 0; r < w; ++r) {
+          Value n = arith::AddIOp::create(bb, bl, n0,
+                                          indexConst(bb, bl, half * w + r));
+          rows.push_back(loadF32(bb, bl, mm.b, {n, k}, w, mask));
+        }
+        SmallVector<Value> cols = transposeSquare(bb, bl, rows);
+        for (int64_t c = 0; c < w; ++c) {
+          Value row = arith::AddIOp::create(bb, bl, kk, indexConst(bb, bl, c));
+          vector::StoreOp::create(bb, bl, cols[c], bp,
+                                  {row, indexConst(bb, bl, half * w)});
+        }
+      }
+    };
+    Value fullEnd = roundDown(b, loc, len, w);
+    emitFor(b, loc, indexConst(b, loc, 0), fullEnd, indexConst(b, loc, w),
+            [&](OpBuilder &fb, Location fl, Value kk) {
+              block(fb, fl, kk, nullptr);
+            });
+    if (mm.staticK && *mm.staticK % w == 0)
+      return; // every chunk is whole vectors
+    Value hasTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          fullEnd, len);
+    scf::IfOp::create(b, loc, hasTail, [&](OpBuilder &tb, Location tl) {
+      Value remaining = arith::SubIOp::create(tb, tl, len, fullEnd);
+      block(tb, tl, fullEnd, laneMask(tb, tl, remaining, w));
+      scf::YieldOp::create(tb, tl);
+    });
+  }
+
+  /// One `rows` x 2W register tile at rows m0 of A and columns n0 of C over
+  /// the packed chunk [k0, k0 + len). `first` is null when the chunk is all
+  /// of K, else whether it is the first chunk.
+  void tile(OpBuilder &b, Location loc, int64_t rows, Value m0, Value n0,
+            Value k0, Value len, Value first) {
+    int64_t w = cfg.width;
+    auto vecType = VectorType::get({w}, b.getF32Type());
+    SmallVector<Value> rowIdx, colIdx;
+    for (int64_t i = 0; i < rows; ++i)
+      rowIdx.push_back(i == 0 ? m0
+                              : arith::AddIOp::create(b, loc, m0,
+                                                      indexConst(b, loc, i)));
+    for (int64_t v = 0; v < 2; ++v)
+      colIdx.push_back(v == 0 ? n0
+                              : arith::AddIOp::create(b, loc, n0,
+                                                      indexConst(b, loc, w)));
+    auto loadTile = [&](OpBuilder &lb, Location ll, Value from) {
+      SmallVector<Value> accs;
+      for (Value r : rowIdx)
+        for (Value c : colIdx)
+          accs.push_back(
+              vector::LoadOp::create(lb, ll, vecType, from, ValueRange{r, c}));
+      return accs;
+    };
+    auto initial = [&](OpBuilder &ib, Location il) -> SmallVector<Value> {
+      if (mm.init)
+        return loadTile(ib, il, mm.init);
+      Value zero = arith::ConstantOp::create(
+          ib, il, DenseElementsAttr::get(vecType, ib.getF32FloatAttr(0.0f)));
+      return SmallVector<Value>(rows * 2, zero);
+    };
+    SmallVector<Value> start;
+    if (first) {
+      auto ifOp = scf::IfOp::create(
+          b, loc, first,
+          [&](OpBuilder &tb, Location tl) {
+            scf::YieldOp::create(tb, tl, initial(tb, tl));
+          },
+          [&](OpBuilder &eb, Location el) {
+            scf::YieldOp::create(eb, el, loadTile(eb, el, mm.c));
+          });
+      start.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+    } else {
+      start = initial(b, loc);
+    }
+
+    auto loop = scf::ForOp::create(
+        b, loc, indexConst(b, loc, 0), len, indexConst(b, loc, 1), start,
+        [&](OpBuilder &lb, Location ll, Value kk, ValueRange accs) {
+          SmallVector<Value> panel;
+          for (int64_t v = 0; v < 2; ++v)
+            panel.push_back(vector::LoadOp::create(
+                lb, ll, vecType, bp, ValueRange{kk, indexConst(lb, ll, v * w)}));
+          Value k = arith::AddIOp::create(lb, ll, k0, kk);
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rows; ++i) {
+            Value a = memref::LoadOp::create(lb, ll, mm.a,
+                                             ValueRange{rowIdx[i], k});
+            if (!a.getType().isF32())
+              a = arith::ExtFOp::create(lb, ll, lb.getF32Type(), a);
+            Value splat = vector::BroadcastOp::create(lb, ll, vecType, a);
+            for (int64_t v = 0; v < 2; ++v)
+              next.push_back(vector::FMAOp::create(lb, ll, splat, panel[v],
+                                                   accs[i * 2 + v]));
+          }
+          scf::YieldOp::create(lb, ll, next);
+        });
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t v = 0; v < 2; ++v)
+        vector::StoreOp::create(b, loc, loop.getResult(i * 2 + v), mm.c,
+                                ValueRange{rowIdx[i], colIdx[v]});
+  }
+};
+
+} // namespace
+
+void cpu::emitRowTiles(
+    OpBuilder &b, Location loc, Value m, int64_t tileRows,
+    function_ref<void(OpBuilder &, Location, int64_t, Value)> tile) {
+  Value c0 = indexConst(b, loc, 0);
+  Value mFull = roundDown(b, loc, m, tileRows);
+  emitFor(b, loc, c0, mFull, indexConst(b, loc, tileRows),
+          [&](OpBuilder &mb, Location ml, Value m0) {
+            tile(mb, ml, tileRows, m0);
+          });
+  // The rem = M % R remaining rows, in tiles of the powers of two in rem.
+  Value rem = arith::SubIOp::create(b, loc, m, mFull);
+  for (int64_t p = llvm::PowerOf2Ceil(tileRows) / 2; p >= 1; p /= 2) {
+    if (p >= tileRows)
+      continue;
+    Value bit = arith::AndIOp::create(b, loc, rem, indexConst(b, loc, p));
+    Value has =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit, c0);
+    Value higher =
+        arith::AndIOp::create(b, loc, rem, indexConst(b, loc, ~(2 * p - 1)));
+    Value start = arith::AddIOp::create(b, loc, mFull, higher);
+    scf::IfOp::create(b, loc, has, [&](OpBuilder &tb, Location tl) {
+      tile(tb, tl, p, start);
+      scf::YieldOp::create(tb, tl);
+    });
+  }
+}
+
+Value cpu::createPanelScratch(OpBuilder &b, Location loc,
+                              const PackedConfig &cfg) {
+  auto type = MemRefType::get({cfg.kBlock, 2 * cfg.width}, b.getF32Type());
+  return memref::AllocaOp::create(b, loc, type, ValueRange{},
+                                  b.getI64IntegerAttr(64));
+}
+
+void cpu::emitPackedPanels(OpBuilder &b, Location loc,
+                           const MatmulBuffers &mm, const PackedConfig &cfg,
+                           Value scratch, Value pBegin, Value pEnd) {
+  int64_t w = cfg.width;
+  PanelEmitter panels{mm, cfg, scratch};
+  bool chunked = !mm.staticK || *mm.staticK > cfg.kBlock;
+  emitFor(b, loc, pBegin, pEnd, indexConst(b, loc, 1),
+          [&](OpBuilder &pb, Location pl, Value p) {
+            Value n0 = arith::MulIOp::create(pb, pl, p, indexConst(pb, pl, 2 * w));
+            emitFor(pb, pl, indexConst(pb, pl, 0), mm.k,
+                    indexConst(pb, pl, cfg.kBlock),
+                    [&](OpBuilder &kb, Location kl, Value k0) {
+                      Value end = arith::MinUIOp::create(
+                          kb, kl,
+                          arith::AddIOp::create(kb, kl, k0,
+                                                indexConst(kb, kl, cfg.kBlock)),
+                          mm.k);
+                      Value len = arith::SubIOp::create(kb, kl, end, k0);
+                      panels.pack(kb, kl, n0, k0, len);
+                      Value first;
+                      if (chunked)
+                        first = arith::CmpIOp::create(
+                            kb, kl, arith::CmpIPredicate::eq, k0,
+                            indexConst(kb, kl, 0));
+                      emitRowTiles(kb, kl, mm.m, cfg.tileRows,
+                                   [&](OpBuilder &tb, Location tl,
+                                       int64_t rows, Value m0) {
+                                     panels.tile(tb, tl, rows, m0, n0, k0, len,
+                                                 first);
+                                   });
+                    });
+          });
+}

@@ -1,0 +1,159 @@
+// moe-cpu-matmul-kernels, packed-panel kernel (PackedMatmul.cpp): a matmul
+// whose weight rows are whole panels (N a multiple of 2 * vector-width) and
+// whose row count reaches packed-min-rows runs over panels of 16 weight rows
+// packed K chunk by K chunk into a scratch buffer (8 x 8 transposes by
+// vector.shuffle, bf16 widened while packing), then 6-row register tiles
+// of 6 x 2 vector accumulators (a broadcast of A[m, k] per row, two
+// vector.fma per row, the accumulators rows of C), then 4-, 2- and 1-row
+// tails. A dynamic row count chooses between it and the dot-product kernel
+// at run time.
+//
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=8" --canonicalize --cse | FileCheck %s
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=2" --canonicalize --cse | FileCheck %s --check-prefix=THREADS
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-min-rows=0" --canonicalize --cse | FileCheck %s --check-prefix=OFF
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-tile-rows=3" --canonicalize --cse | FileCheck %s --check-prefix=ROWS3
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=0" 2>&1 | FileCheck %s --check-prefix=ERR
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="vector-width=12" 2>&1 | FileCheck %s --check-prefix=ERR-WIDTH
+
+// CHECK-LABEL: func.func @prefill(
+// One thread: the scratch sits at the function's entry, outside any loop.
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK-DAG: %[[BP:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
+// CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<32x20xbf16>
+// CHECK: %[[M:.*]] = tensor.dim
+// CHECK: %[[C:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x32xf32>
+// CHECK: %[[MANY:.*]] = arith.cmpi uge, %[[M]], %c24 : index
+// CHECK: scf.if %[[MANY]] {
+// Two panels of 16 weight rows; K = 20 in packed chunks of 8, 8 and 4.
+// CHECK: scf.for %[[P:.*]] = %c0 to %c2 step %c1 {
+// CHECK: %[[N0:.*]] = arith.muli %[[P]], %c16 : index
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c20 step %c8 {
+// Packing: 8 weight rows along K, widened, transposed, stored along N.
+// CHECK: scf.for %[[KK:.*]] = %c0 to %{{.*}} step %c8 {
+// CHECK: vector.load %[[B]][%[[N0]], %{{.*}}] : memref<32x20xbf16, strided<[?, 1], offset: ?>>, vector<8xbf16>
+// CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK-COUNT-24: vector.shuffle
+// CHECK: vector.store %{{.*}}, %[[BP]][%[[KK]], %c0] : memref<8x16xf32>, vector<8xf32>
+// CHECK-COUNT-24: vector.shuffle
+// CHECK: vector.store %{{.*}}, %[[BP]][%[[KK]], %c8] : memref<8x16xf32>, vector<8xf32>
+// The K tail of a chunk: masked loads, zero padded.
+// CHECK: scf.if
+// CHECK: vector.maskedload %[[B]]
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0 : index
+// 6-row tiles: the first chunk starts from zero, the others from C.
+// CHECK: scf.for %[[M0:.*]] = %c0 to %{{.*}} step %c6 {
+// CHECK: scf.if %[[FIRST]] -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK-NEXT: scf.yield %[[ZERO]], %[[ZERO]],
+// CHECK: } else {
+// CHECK-NEXT: vector.load %[[C]][%[[M0]], %[[N0]]] : memref<?x32xf32>, vector<8xf32>
+// CHECK: scf.for %[[K:.*]] = %c0 to %{{.*}} step %c1 iter_args(
+// CHECK: %[[LO:.*]] = vector.load %[[BP]][%[[K]], %c0] : memref<8x16xf32>, vector<8xf32>
+// CHECK: %[[HI:.*]] = vector.load %[[BP]][%[[K]], %c8] : memref<8x16xf32>, vector<8xf32>
+// CHECK: %[[A0:.*]] = tensor.extract %{{.*}}[%[[M0]], %{{.*}}] : tensor<?x20xf32>
+// CHECK: %[[S0:.*]] = vector.broadcast %[[A0]] : f32 to vector<8xf32>
+// CHECK: vector.fma %[[S0]], %[[LO]], %{{.*}} : vector<8xf32>
+// CHECK: vector.fma %[[S0]], %[[HI]], %{{.*}} : vector<8xf32>
+// CHECK-COUNT-5: vector.broadcast
+// CHECK: scf.yield
+// CHECK: vector.store %{{.*}}, %[[C]][%[[M0]], %[[N0]]] : memref<?x32xf32>, vector<8xf32>
+// The rows left over: tiles of 4, 2 and 1 rows.
+// CHECK: arith.andi %{{.*}}, %c4 : index
+// CHECK: scf.if
+// CHECK: -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: arith.andi %{{.*}}, %c2 : index
+// CHECK: arith.andi %{{.*}}, %c1 : index
+// Fewer rows: the dot-product kernel (lane reductions).
+// CHECK: } else {
+// CHECK: vector.reduction <add>
+// CHECK: bufferization.to_tensor %[[C]] restrict writable
+func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x20xf32>
+  %e = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x20xf32>, tensor<32x20xbf16>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// Two threads: the panels are split between them and each packs into its
+// own scratch, allocated at the start of the omp.parallel body.
+// THREADS-LABEL: func.func @prefill(
+// THREADS: scf.if
+// THREADS: omp.parallel num_threads(%{{.*}} : i32) {
+// THREADS: %[[T:.*]] = func.call @omp_get_thread_num()
+// THREADS: %[[TI:.*]] = arith.index_cast %[[T]]
+// THREADS: arith.muli %[[TI]], %c2 : index
+// THREADS-NEXT: %[[BEGIN:.*]] = arith.divui
+// THREADS: %[[END:.*]] = arith.divui
+// THREADS-NEXT: memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>
+// THREADS-NEXT: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1 {
+// THREADS: vector.shuffle
+// THREADS: omp.terminator
+// THREADS: } else {
+// THREADS: omp.parallel
+// THREADS: vector.reduction <add>
+
+// OFF-LABEL: func.func @prefill(
+// OFF-NOT: vector.shuffle
+// OFF-NOT: memref.alloca
+// OFF: vector.reduction <add>
+
+// ROWS3-LABEL: func.func @prefill(
+// ROWS3: scf.for %{{.*}} step %c3 {
+// ROWS3: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// ROWS3-COUNT-3: vector.broadcast
+
+// Static row counts decide at compile time: 8 rows stay on the dot-product
+// kernel, 32 rows take only the packed one. N = 24 is not whole panels.
+// CHECK-LABEL: func.func @static_rows(
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
+// CHECK-NOT: vector.shuffle
+// CHECK: vector.reduction <add>
+// CHECK-NOT: vector.shuffle
+// CHECK: bufferization.to_tensor
+// CHECK-NOT: vector.reduction
+// CHECK: vector.shuffle
+// CHECK-NOT: vector.reduction
+// CHECK: bufferization.to_tensor
+// CHECK-NOT: vector.shuffle
+// CHECK: vector.reduction <add>
+// CHECK: return
+func.func @static_rows(%x8: tensor<8x20xf32>, %x32: tensor<32x20xf32>,
+                       %w: tensor<32x20xf32>, %w24: tensor<24x20xf32>)
+    -> (tensor<8x32xf32>, tensor<32x32xf32>, tensor<32x24xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e8 = tensor.empty() : tensor<8x32xf32>
+  %a8 = linalg.fill ins(%zero : f32) outs(%e8 : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %y8 = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x8, %w : tensor<8x20xf32>, tensor<32x20xf32>)
+      outs(%a8 : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %e32 = tensor.empty() : tensor<32x32xf32>
+  %a32 = linalg.fill ins(%zero : f32) outs(%e32 : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %y32 = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x32, %w : tensor<32x20xf32>, tensor<32x20xf32>)
+      outs(%a32 : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %e24 = tensor.empty() : tensor<32x24xf32>
+  %a24 = linalg.fill ins(%zero : f32) outs(%e24 : tensor<32x24xf32>) -> tensor<32x24xf32>
+  %y24 = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x32, %w24 : tensor<32x20xf32>, tensor<24x20xf32>)
+      outs(%a24 : tensor<32x24xf32>) -> tensor<32x24xf32>
+  return %y8, %y32, %y24 : tensor<8x32xf32>, tensor<32x32xf32>, tensor<32x24xf32>
+}
+
+// ERR: error: moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, block-rows, packed-tile-rows and packed-k-block must be at least 1
+// ERR-WIDTH: error: moe-cpu-matmul-kernels: vector-width must be a power of two
