@@ -1,6 +1,7 @@
 // moe-cpu-matmul-kernels, packed-panel kernel (PackedMatmul.cpp): a matmul
 // whose weight rows are whole panels (N a multiple of 2 * vector-width) and
-// whose row count reaches packed-min-rows runs over panels of 16 weight rows
+// whose row count reaches packed-min-rows (packed-min-rows-16bit for
+// 16-bit weights) runs over panels of 16 weight rows
 // packed K chunk by K chunk into a scratch buffer (8 x 8 transposes by
 // vector.shuffle, bf16 widened while packing), then 6-row register tiles
 // of 6 x 2 vector accumulators (a broadcast of A[m, k] per row, two
@@ -8,9 +9,9 @@
 // tails. A dynamic row count chooses between it and the dot-product kernel
 // at run time.
 //
-// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=8" --canonicalize --cse | FileCheck %s
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=8 packed-min-rows=24" --canonicalize --cse | FileCheck %s
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=2" --canonicalize --cse | FileCheck %s --check-prefix=THREADS
-// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-min-rows=0" --canonicalize --cse | FileCheck %s --check-prefix=OFF
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-min-rows=0 packed-min-rows-16bit=0" --canonicalize --cse | FileCheck %s --check-prefix=OFF
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-tile-rows=3" --canonicalize --cse | FileCheck %s --check-prefix=ROWS3
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=0" 2>&1 | FileCheck %s --check-prefix=ERR
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="vector-width=12" 2>&1 | FileCheck %s --check-prefix=ERR-WIDTH
@@ -22,7 +23,8 @@
 // CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<32x20xbf16>
 // CHECK: %[[M:.*]] = tensor.dim
 // CHECK: %[[C:.*]] = memref.alloc(%[[M]]) {alignment = 64 : i64} : memref<?x32xf32>
-// CHECK: %[[MANY:.*]] = arith.cmpi uge, %[[M]], %c24 : index
+// bf16 weights: packed from packed-min-rows-16bit = 32 rows on.
+// CHECK: %[[MANY:.*]] = arith.cmpi uge, %[[M]], %c32 : index
 // CHECK: scf.if %[[MANY]] {
 // Two panels of 16 weight rows; K = 20 in packed chunks of 8, 8 and 4.
 // CHECK: scf.for %[[P:.*]] = %c0 to %c2 step %c1 {
@@ -110,7 +112,8 @@ func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32x
 // ROWS3-COUNT-3: vector.broadcast
 
 // Static row counts decide at compile time: 8 rows stay on the dot-product
-// kernel, 32 rows take only the packed one. N = 24 is not whole panels.
+// kernel, 32 rows (f32 weights, packed-min-rows=24) take only the packed
+// one. N = 24 is not whole panels.
 // CHECK-LABEL: func.func @static_rows(
 // CHECK: memref.alloca() {alignment = 64 : i64} : memref<8x16xf32>
 // CHECK-NOT: vector.shuffle

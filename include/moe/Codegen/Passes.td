@@ -103,9 +103,10 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     Decode-sized calls (one or a few rows per expert) are therefore GEMVs
     that stream each touched expert's weights once.
 
-    A matmul with at least `packed-min-rows` rows of A (tested at run time
-    when the row count is dynamic) whose weight rows N are a multiple of
-    2 * `vector-width` runs the packed-panel kernel instead: the threads
+    A matmul with at least `packed-min-rows` rows of A (`packed-min-rows-16bit`
+    for bf16/f16 weights; tested at run time when the row count is dynamic)
+    whose weight rows N are a multiple of 2 * `vector-width` runs the
+    packed-panel kernel instead: the threads
     split N into panels of 2 * `vector-width` weight rows; each panel is
     packed, `packed-k-block` columns of K at a time, into a per-thread
     scratch buffer `Bp[k][j]` (transposed with vector shuffles, 16-bit
@@ -152,10 +153,15 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "Longest K range a tile covers before its sums are stored and "
            "the next range adds to them (keeps the A rows of a tile in L1); "
            "0: all of K at once">,
-    Option<"packedMinRows", "packed-min-rows", "unsigned", /*default=*/"24",
-           "Rows of A from which a matmul whose weight rows are whole panels "
-           "(a multiple of 2 * vector-width) runs the packed-panel kernel "
-           "(checked at run time for a dynamic row count); 0: never">,
+    Option<"packedMinRows", "packed-min-rows", "unsigned", /*default=*/"128",
+           "Rows of A from which a matmul on f32 weights whose weight rows "
+           "are whole panels (a multiple of 2 * vector-width) runs the "
+           "packed-panel kernel (checked at run time for a dynamic row "
+           "count); 0: never">,
+    Option<"packedMinRows16", "packed-min-rows-16bit", "unsigned",
+           /*default=*/"32",
+           "The same threshold for bf16 or f16 weights, which the packing "
+           "widens once instead of at every register tile; 0: never">,
     Option<"packedTileRows", "packed-tile-rows", "unsigned", /*default=*/"6",
            "Rows of A per register tile of the packed-panel kernel (each "
            "holds 2 vector accumulators)">,

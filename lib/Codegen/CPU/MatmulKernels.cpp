@@ -72,8 +72,9 @@ struct TileConfig {
   int64_t blockRows; // rows of B per cache block
   int64_t kBlock;    // K chunk (a multiple of width), 0: all of K at once
   unsigned numThreads;
-  PackedConfig packed;   // the packed-panel kernel for many rows
-  int64_t packedMinRows; // rows from which it runs; 0: never
+  PackedConfig packed;     // the packed-panel kernel for many rows
+  int64_t packedMinRows;   // rows from which it runs on f32 weights; 0: never
+  int64_t packedMinRows16; // the same for bf16/f16 weights
 };
 
 /// Whether `op` is `C[m, n] += A[m, k] * B[n, k]` on ranked float tensors
@@ -347,9 +348,12 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   int64_t panel = 2 * cfg.packed.width;
   int64_t staticN = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
   int64_t staticM = cast<RankedTensorType>(lhs.getType()).getDimSize(0);
-  bool packable = cfg.packedMinRows > 0 && !ShapedType::isDynamic(staticN) &&
+  // 16-bit weights gain from fewer rows: the packing widens them once.
+  bool wide = cast<RankedTensorType>(rhs.getType()).getElementType().isF32();
+  int64_t minRows = wide ? cfg.packedMinRows : cfg.packedMinRows16;
+  bool packable = minRows > 0 && !ShapedType::isDynamic(staticN) &&
                   staticN % panel == 0 &&
-                  (ShapedType::isDynamic(staticM) || staticM >= cfg.packedMinRows);
+                  (ShapedType::isDynamic(staticM) || staticM >= minRows);
   // The packing scratch is allocated once per thread and call: at the start
   // of the omp.parallel body, or of the function on one thread (the matmul
   // itself sits in the loop over experts).
@@ -375,7 +379,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     if (!ShapedType::isDynamic(staticM))
       return packedKernel(cb, cl);
     Value many = arith::CmpIOp::create(cb, cl, arith::CmpIPredicate::uge, mm.m,
-                                       indexConst(cb, cl, cfg.packedMinRows));
+                                       indexConst(cb, cl, minRows));
     scf::IfOp::create(
         cb, cl, many,
         [&](OpBuilder &tb, Location tl) {
@@ -435,6 +439,7 @@ struct MoECPUMatmulKernelsPass
     cfg.packed.tileRows = packedTileRows;
     cfg.packed.kBlock = llvm::alignTo(int64_t(packedKBlock), cfg.width);
     cfg.packedMinRows = packedMinRows;
+    cfg.packedMinRows16 = packedMinRows16;
 
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
