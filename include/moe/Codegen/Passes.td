@@ -101,14 +101,7 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     in L1. The K tail uses masked loads; the row remainder uses tiles of 2
     and 1 rows, the column remainder 1-column tiles of the same kernel.
     Decode-sized calls (one or a few rows per expert) are therefore GEMVs
-    that stream each touched expert's weights once. bf16 weights are widened
-    after each load; when K is whole blocks of 2 * `vector-width` and the
-    rows are f32, the rows of A are first reordered (each block: its even
-    columns, then its odd ones; `tensor.expand_shape`, `linalg.transpose`,
-    `tensor.collapse_shape`) so that a step loads 2 * `vector-width` weights
-    of a row at once and widens them with one shift and one mask of their
-    32-bit pairs. Tiles of up to 2 rows (4 in that pairs order) on 16-bit
-    weights prefetch the weight rows two tiles ahead.
+    that stream each touched expert's weights once.
 
     A matmul with at least `packed-min-rows` rows of A (`packed-min-rows-16bit`
     for bf16/f16 weights; tested at run time when the row count is dynamic)
@@ -186,7 +179,6 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::omp::OpenMPDialect",
     "::mlir::scf::SCFDialect",
-    "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect",
   ];
 }

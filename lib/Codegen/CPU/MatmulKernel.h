@@ -25,11 +25,6 @@ struct MatmulBuffers {
   Value a, b, init, c; // init is null when it is all zeros
   Value m, n, k;
   std::optional<int64_t> staticK;
-  /// bf16 weights, K whole blocks of 2 * width: A with each block of
-  /// 2 * width columns reordered as its even columns, then its odd ones
-  /// (null otherwise). The dot-product kernel then widens 2 * width weights
-  /// with one shift and one mask of their 32-bit pairs (docs/performance.md).
-  Value aPairs;
 };
 
 /// Shape of the packed-panel kernel.

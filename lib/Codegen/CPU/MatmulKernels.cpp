@@ -31,14 +31,6 @@
 // bf16/f16 weights also prefetch the weight rows two tiles ahead: without
 // it they stream at the element rate of f32 weights, half the bytes.
 //
-// bf16 weights with f32 rows and K in whole blocks of 2W: the rows of A are
-// reordered once per matmul (pairsOrder: each block's even columns, then
-// its odd ones), and a K step loads 2W weights of a row as W 32-bit words:
-// `word << 16` is the even weight as f32, `word & 0xFFFF0000` the odd one.
-// That is one load and two ALU operations per 2W weights instead of two
-// widening loads and two shifts, which matters where a tile has few rows
-// to spread the widening over (decode); tiles of up to 4 rows prefetch.
-//
 //===----------------------------------------------------------------------===//
 
 #include "moe/Codegen/Passes.h"
@@ -54,7 +46,6 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
@@ -154,7 +145,7 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // lie past the matrix: a prefetch never faults.
   SmallVector<Value> prefetchRows;
   Type bElement = cast<MemRefType>(mm.b.getType()).getElementType();
-  if (rows <= (mm.aPairs ? 4 : 2) && bElement.getIntOrFloatBitWidth() == 16)
+  if (rows <= 2 && bElement.getIntOrFloatBitWidth() == 16)
     for (Value r : rowsB)
       prefetchRows.push_back(arith::AddIOp::create(
           b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
@@ -180,55 +171,10 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   };
 
   SmallVector<Value> init(rows * cols, zero);
-  // bf16 weights with A in pairs order: 2W weights per step, widened by
-  // viewing each pair of bf16 as one i32: its low half shifted up is the
-  // even weight as f32, its high half masked the odd one. They meet the
-  // even and odd columns of the block, which aPairs holds side by side.
-  auto pairStep = [&](OpBuilder &sb, Location sl, Value k, ValueRange accs) {
-    auto wordType = VectorType::get({width}, sb.getI32Type());
-    Value kOdd = arith::AddIOp::create(sb, sl, k, indexConst(sb, sl, width));
-    SmallVector<Value> even, odd, evenW, oddW, next;
-    for (Value r : rowsA) {
-      even.push_back(vector::LoadOp::create(sb, sl, vecType, mm.aPairs,
-                                            ValueRange{r, k}));
-      odd.push_back(vector::LoadOp::create(sb, sl, vecType, mm.aPairs,
-                                           ValueRange{r, kOdd}));
-    }
-    Value sixteen = arith::ConstantOp::create(
-        sb, sl, DenseElementsAttr::get(wordType, sb.getI32IntegerAttr(16)));
-    Value highHalf = arith::ConstantOp::create(
-        sb, sl,
-        DenseElementsAttr::get(wordType,
-                               sb.getI32IntegerAttr(int32_t(0xFFFF0000u))));
-    for (Value r : rowsB) {
-      Value raw = vector::LoadOp::create(
-          sb, sl, VectorType::get({2 * width}, sb.getBF16Type()), mm.b,
-          ValueRange{r, k});
-      Value words = vector::BitCastOp::create(sb, sl, wordType, raw);
-      evenW.push_back(vector::BitCastOp::create(
-          sb, sl, vecType, arith::ShLIOp::create(sb, sl, words, sixteen)));
-      oddW.push_back(vector::BitCastOp::create(
-          sb, sl, vecType, arith::AndIOp::create(sb, sl, words, highHalf)));
-    }
-    for (Value ahead : prefetchRows)
-      memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, k},
-                                 /*isWrite=*/false, /*localityHint=*/3,
-                                 /*isDataCache=*/true);
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j) {
-        Value acc = vector::FMAOp::create(sb, sl, even[i], evenW[j],
-                                          accs[i * cols + j]);
-        next.push_back(vector::FMAOp::create(sb, sl, odd[i], oddW[j], acc));
-      }
-    return next;
-  };
-  int64_t kStep = mm.aPairs ? 2 * width : width;
   auto loop = scf::ForOp::create(
-      b, loc, kr.begin, kr.fullEnd, indexConst(b, loc, kStep), init,
+      b, loc, kr.begin, kr.fullEnd, indexConst(b, loc, width), init,
       [&](OpBuilder &lb, Location ll, Value k, ValueRange accs) {
-        scf::YieldOp::create(lb, ll,
-                             mm.aPairs ? pairStep(lb, ll, k, accs)
-                                       : step(lb, ll, k, accs, nullptr));
+        scf::YieldOp::create(lb, ll, step(lb, ll, k, accs, nullptr));
       });
   SmallVector<Value> accs(loop.getResults());
 
@@ -365,45 +311,6 @@ void emitThreadRows(OpBuilder &b, Location loc, const MatmulBuffers &mm,
           });
 }
 
-/// For bf16 weights and f32 rows whose K is whole blocks of 2 * width (and
-/// whose K chunks are too): the rows of A with the columns of each block
-/// reordered as its even columns, then its odd ones (expand to
-/// [M, K / 2W, W, 2], swap the last two dimensions, collapse back). Null
-/// when that does not apply, or when the rows are statically enough for the
-/// packed-panel kernel, which reads A as it is.
-Value pairsOrder(OpBuilder &b, Location loc, linalg::MatmulOp op,
-                 const TileConfig &cfg) {
-  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
-  auto aType = cast<RankedTensorType>(lhs.getType());
-  auto bType = cast<RankedTensorType>(rhs.getType());
-  int64_t block = 2 * cfg.width;
-  int64_t m = aType.getDimSize(0), k = aType.getDimSize(1);
-  if (!bType.getElementType().isBF16() || !aType.getElementType().isF32() ||
-      ShapedType::isDynamic(k) || k % block != 0 ||
-      (cfg.kBlock > 0 && k > cfg.kBlock && cfg.kBlock % block != 0))
-    return {};
-  if (!ShapedType::isDynamic(m) && cfg.packedMinRows16 > 0 &&
-      m >= cfg.packedMinRows16 && !ShapedType::isDynamic(bType.getDimSize(0)) &&
-      bType.getDimSize(0) % block == 0)
-    return {};
-  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, lhs, 0),
-                                     b.getIndexAttr(k / block),
-                                     b.getIndexAttr(cfg.width),
-                                     b.getIndexAttr(2)};
-  SmallVector<ReassociationIndices> groups = {{0}, {1, 2, 3}};
-  auto expandedType = RankedTensorType::get({m, k / block, cfg.width, 2},
-                                            aType.getElementType());
-  Value expanded = tensor::ExpandShapeOp::create(b, loc, expandedType, lhs,
-                                                 groups, sizes);
-  SmallVector<OpFoldResult> swapped = {sizes[0], sizes[1], sizes[3], sizes[2]};
-  Value empty =
-      tensor::EmptyOp::create(b, loc, swapped, aType.getElementType());
-  Value transposed = linalg::TransposeOp::create(b, loc, expanded, empty,
-                                                 ArrayRef<int64_t>{0, 1, 3, 2})
-                         ->getResult(0);
-  return tensor::CollapseShapeOp::create(b, loc, aType, transposed, groups);
-}
-
 void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
                    const TileConfig &cfg) {
   OpBuilder b(op);
@@ -413,8 +320,6 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
 
   MatmulBuffers mm;
-  if (Value pairs = pairsOrder(b, loc, op, cfg))
-    mm.aPairs = readOnlyBuffer(b, loc, pairs);
   mm.a = readOnlyBuffer(b, loc, lhs);
   mm.b = readOnlyBuffer(b, loc, rhs);
   if (!isZeroFill(init))
