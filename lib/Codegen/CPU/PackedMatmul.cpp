@@ -23,8 +23,11 @@
 //         C[m : m + R, n0 : n0 + 2W] = acc
 //
 // The packing reads each weight once per call and costs about one shuffle
-// per weight, against M / W FMAs per weight for the tiles: the kernel pays
-// off from a few tens of rows on (moe-cpu-matmul-kernels' packed-min-rows).
+// per weight, against M / W FMAs per weight for the tiles: on f32 weights
+// the kernel matches the dot-product one from about 100 rows on, on 16-bit
+// weights (widened once here instead of in every tile) it wins from about
+// 30 (moe-cpu-matmul-kernels' packed-min-rows, packed-min-rows-16bit;
+// docs/performance.md has the measurements).
 //
 //===----------------------------------------------------------------------===//
 
