@@ -158,5 +158,25 @@ func.func @static_rows(%x8: tensor<8x20xf32>, %x32: tensor<32x20xf32>,
   return %y8, %y32, %y24 : tensor<8x32xf32>, tensor<32x32xf32>, tensor<32x24xf32>
 }
 
+// A dynamic K (it could be 0, and the packed kernel would then write no C)
+// stays on the dot-product kernel whatever the rows.
+// CHECK-LABEL: func.func @dynamic_k(
+// CHECK-NOT: vector.shuffle
+// CHECK: vector.reduction <add>
+// CHECK-NOT: vector.shuffle
+// CHECK: return
+func.func @dynamic_k(%x: tensor<256x?xf32>, %w: tensor<32x?xbf16>) -> tensor<256x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<256x32xf32>) -> tensor<256x32xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<256x?xf32>, tensor<32x?xbf16>)
+      outs(%acc : tensor<256x32xf32>) -> tensor<256x32xf32>
+  return %y : tensor<256x32xf32>
+}
+
 // ERR: error: moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, block-rows, packed-tile-rows and packed-k-block must be at least 1
 // ERR-WIDTH: error: moe-cpu-matmul-kernels: vector-width must be a power of two

@@ -351,8 +351,10 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   // 16-bit weights gain from fewer rows: the packing widens them once.
   bool wide = cast<RankedTensorType>(rhs.getType()).getElementType().isF32();
   int64_t minRows = wide ? cfg.packedMinRows : cfg.packedMinRows16;
+  // K must be known and non-zero: with K = 0 the packed kernel has no
+  // chunk to run and would leave C unwritten.
   bool packable = minRows > 0 && !ShapedType::isDynamic(staticN) &&
-                  staticN % panel == 0 &&
+                  staticN % panel == 0 && mm.staticK && *mm.staticK > 0 &&
                   (ShapedType::isDynamic(staticM) || staticM >= minRows);
   // The packing scratch is allocated once per thread and call: at the start
   // of the omp.parallel body, or of the function on one thread (the matmul
