@@ -15,6 +15,7 @@
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-tile-rows=3" --canonicalize --cse | FileCheck %s --check-prefix=ROWS3
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=0" 2>&1 | FileCheck %s --check-prefix=ERR
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="vector-width=12" 2>&1 | FileCheck %s --check-prefix=ERR-WIDTH
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=4096" 2>&1 | FileCheck %s --check-prefix=ERR-KBLOCK
 
 // CHECK-LABEL: func.func @prefill(
 // One thread: the scratch sits at the function's entry, outside any loop.
@@ -180,3 +181,4 @@ func.func @dynamic_k(%x: tensor<256x?xf32>, %w: tensor<32x?xbf16>) -> tensor<256
 
 // ERR: error: moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, block-rows, packed-tile-rows and packed-k-block must be at least 1
 // ERR-WIDTH: error: moe-cpu-matmul-kernels: vector-width must be a power of two
+// ERR-KBLOCK: error: moe-cpu-matmul-kernels: packed-k-block must be at most 2048 (the packing scratch lives on the stack)

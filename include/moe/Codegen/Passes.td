@@ -167,7 +167,7 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "holds 2 vector accumulators)">,
     Option<"packedKBlock", "packed-k-block", "unsigned", /*default=*/"256",
            "K columns of a weight panel packed at once (rounded up to a "
-           "multiple of vector-width)">,
+           "multiple of vector-width; at most 2048)">,
   ];
   let statistics = [
     Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,

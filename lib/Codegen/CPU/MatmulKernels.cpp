@@ -119,6 +119,11 @@ struct KRange {
   Value first;
 };
 
+/// The longest K chunk of the packed-panel kernel: its scratch, k-block x
+/// 2 * vector-width floats, is a stack allocation per thread (256 KiB with
+/// 16 lanes).
+constexpr unsigned kMaxPackedKBlock = 2048;
+
 /// How many register tiles ahead a GEMV-like tile on 16-bit weights
 /// prefetches its weight rows.
 constexpr int64_t kPrefetchTiles = 2;
@@ -359,9 +364,10 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   // The packing scratch is allocated once per thread and call: at the start
   // of the omp.parallel body, or of the function on one thread (the matmul
   // itself sits in the loop over experts).
+  auto func = op->getParentOfType<FunctionOpInterface>();
+  packable = packable && func;
   Value sharedScratch;
   if (packable && cfg.numThreads == 1) {
-    auto func = op->getParentOfType<FunctionOpInterface>();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&func.getFunctionBody().front());
     sharedScratch = createPanelScratch(b, loc, cfg.packed);
@@ -421,6 +427,12 @@ struct MoECPUMatmulKernelsPass
           << "moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, "
              "block-rows, packed-tile-rows and packed-k-block must be at "
              "least 1";
+      return signalPassFailure();
+    }
+    if (packedKBlock > kMaxPackedKBlock) {
+      getOperation().emitError()
+          << "moe-cpu-matmul-kernels: packed-k-block must be at most "
+          << kMaxPackedKBlock << " (the packing scratch lives on the stack)";
       return signalPassFailure();
     }
     if (!llvm::isPowerOf2_32(vectorWidth)) {
