@@ -7,16 +7,18 @@
 #                [--dtype f32|bf16] [--one-thread]
 #                [--json OUT.json] [--plot OUT.png] [--bin DIR]
 #
-# For each token count T, in rounds A B A B ... (so that a noisy machine
-# slows every contestant alike), times:
+# Times, in rounds A B A B ... (so that a noisy machine slows every
+# contestant alike), each contestant as one process per round that runs
+# every token count T in turn (ours compiles the layer once per round):
 #   ours       moe-run on the layer (moe-cpu-pipeline, kernels=fast)
 #   numpy      the library peer: router GEMM, softmax, top-k, then per expert
 #              gather -> OpenBLAS sgemm (w1, w3) -> silu * mul -> sgemm (w2)
 #              -> weighted scatter-add (sgemv for an expert with one row);
 #              run in a child process whose environment has
 #              OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, timed with
-#              OpenBLAS on ours' thread count and on 1 thread, the faster
-#              counting (the JSON says which)
+#              OpenBLAS on ours' thread count and, up to T = 64, also on 1
+#              thread, the faster counting (the JSON says which; from
+#              T = 512 its GEMMs are large enough that more threads win)
 #   torch      the Hugging Face loop (MixtralSparseMoeBlock.forward) when
 #              torch imports, at its best settings (OPENBLAS_* unset,
 #              MALLOC_MMAP_THRESHOLD_ raised, OMP_WAIT_POLICY=PASSIVE,
@@ -40,8 +42,8 @@
 # --reference-check-max) against the numpy peer instead (rtol 1e-4), and the
 # table says so. The same run measures the roofline: sgemm peak (OpenBLAS,
 # 2048^3, the same threads) and streaming read bandwidth (OpenBLAS sgemv
-# over 256 MiB), once at the start and then once in every round of every
-# T, interleaved with the contestants; the roof is the median of those
+# over 256 MiB), once at the start and then before every contestant of
+# every round, interleaved with them; the roof is the median of those
 # samples, the same statistic as the contestants' times (a best-of roof
 # against median times would charge the noise of a shared machine to the
 # contestants only). The JSON also keeps the best samples.
@@ -195,21 +197,30 @@ def to_dtype_module(text, weight_args, dtype):
 #===----------------------------------------------------------------------===#
 
 
-def run_ours(args, path, tokens, repeat, kernels, output=None, threads=None):
+def run_ours(args, path, tokens, repeats, kernels, output=None,
+             threads=None):
+    """One moe-run process (one compilation) over the token counts
+    `tokens`, timing `repeats[i]` calls at tokens[i] (0: none; the output
+    is then written only): {T: median ms}."""
     cmd = [args.moe_run, path, "--random-inputs", str(args.seed),
-           "--tokens", str(tokens), "--threads",
+           "--tokens", ",".join(map(str, tokens)), "--threads",
            str(args.threads if threads is None else threads)]
     if kernels == "reference":
         cmd.append("--kernels=reference")
-    if repeat:
-        cmd += ["--repeat", str(repeat)]
+    if any(repeats):
+        cmd += ["--repeat", ",".join(str(max(r, 1)) for r in repeats)]
     if output:
         cmd += ["--output", output]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         raise SystemExit(f"error: {' '.join(cmd)}: {proc.stderr.strip()}")
-    m = re.search(r"median_ms=([\d.]+)", proc.stdout)
-    return float(m.group(1)) if m else None
+    found = {int(T): float(ms) for T, ms in re.findall(
+        r"tokens=(\d+) median_ms=([\d.]+)", proc.stdout)}
+    if len(tokens) == 1:
+        m = re.search(r"median_ms=([\d.]+)", proc.stdout)
+        if m:
+            found = {tokens[0]: float(m.group(1))}
+    return {T: found[T] for T, r in zip(tokens, repeats) if r and T in found}
 
 
 PEER_WORKER = r"""
@@ -226,7 +237,6 @@ try:
 except Exception as e:  # noqa: BLE001
     info["blas"] = "threadpoolctl unavailable: %s" % e
 d = spec["dir"]
-x = np.load(d + "/x%d.npy" % spec["tokens"])
 W = {n: np.load(d + "/%s.npy" % n, mmap_mode=None) for n in
      ("gate", "w1", "w3", "w2")}
 k, normalize = spec["k"], spec["normalize"]
@@ -279,39 +289,43 @@ def torch_layer_factory():
     return layer, torch
 
 if spec["who"] == "numpy":
-    fn = numpy_layer
-    arg = x
+    fn, wrap = numpy_layer, lambda x: x
 else:
     layer, torch = torch_layer_factory()
     info["torch"] = torch.__version__
     info["torch_threads"] = torch.get_num_threads()
-    arg = torch.from_numpy(x)
     ctx = torch.inference_mode()
     ctx.__enter__()
-    fn = layer
-y = fn(arg)
-# numpy: OpenBLAS at the thread count of ours and at 1 thread, interleaved;
-# the faster one counts (on a loaded machine a multi-threaded OpenBLAS
-# can spin at its barriers and lose 10x).
-settings = [spec["threads"]]
-if spec["who"] == "numpy" and spec["threads"] > 1 and \
-        not isinstance(info["blas"], str):
-    settings.append(1)
-times = {n: [] for n in settings}
-for _ in range(spec["repeat"]):
-    for n in settings:
-        if spec["who"] == "numpy" and not isinstance(info["blas"], str):
-            threadpoolctl.threadpool_limits(n)
-        t0 = time.perf_counter()
-        fn(arg)
-        times[n].append((time.perf_counter() - t0) * 1e3)
-best = min(settings, key=lambda n: float(np.median(times[n])))
-y = np.asarray(y)
-np.save(d + "/%s%d.npy" % (spec["who"], spec["tokens"]), y)
-info["median_ms"] = float(np.median(times[best]))
-info["threads_used"] = best
-info["median_ms_by_threads"] = {str(n): float(np.median(t))
-                                for n, t in times.items()}
+    fn, wrap = layer, torch.from_numpy
+# numpy: OpenBLAS at the thread count of ours and, for small T, at 1
+# thread, interleaved; the faster one counts (on a loaded machine a
+# multi-threaded OpenBLAS can spin at its barriers and lose 10x on small
+# GEMMs).
+runs = {}
+for tokens, repeat in zip(spec["tokens"], spec["repeats"]):
+    settings = [spec["threads"]]
+    if spec["who"] == "numpy" and spec["threads"] > 1 and tokens <= 64 and \
+            not isinstance(info["blas"], str):
+        settings.append(1)
+    if spec["who"] == "numpy" and not isinstance(info["blas"], str):
+        threadpoolctl.threadpool_limits(spec["threads"])
+    arg = wrap(np.load(d + "/x%d.npy" % tokens))
+    y = fn(arg)
+    times = {n: [] for n in settings}
+    for _ in range(repeat):
+        for n in settings:
+            if spec["who"] == "numpy" and not isinstance(info["blas"], str):
+                threadpoolctl.threadpool_limits(n)
+            t0 = time.perf_counter()
+            fn(arg)
+            times[n].append((time.perf_counter() - t0) * 1e3)
+    best = min(settings, key=lambda n: float(np.median(times[n])))
+    np.save(d + "/%s%d.npy" % (spec["who"], tokens), np.asarray(y))
+    runs[str(tokens)] = {
+        "median_ms": float(np.median(times[best])), "threads_used": best,
+        "median_ms_by_threads": {str(n): float(np.median(t))
+                                 for n, t in times.items()}}
+info["runs"] = runs
 print(json.dumps(info))
 """
 
@@ -327,8 +341,10 @@ def peer_env(args, who):
     return env
 
 
-def run_peer(args, layer, tmp, who, tokens, repeat):
-    spec = {"who": who, "dir": tmp, "tokens": tokens, "repeat": repeat,
+def run_peer(args, layer, tmp, who, tokens, repeats):
+    """One child process over the token counts `tokens`: its info, with
+    {T: {median_ms, ...}} under "runs"."""
+    spec = {"who": who, "dir": tmp, "tokens": tokens, "repeats": repeats,
             "k": layer.k, "normalize": layer.normalize,
             "threads": args.threads}
     proc = subprocess.run([sys.executable, "-c", PEER_WORKER,
@@ -371,7 +387,7 @@ n = 2048
 a = np.random.rand(n, n).astype(np.float32)
 b = np.random.rand(n, n).astype(np.float32)
 info["sgemm_gflops"] = 2 * n**3 / median(lambda: a @ b, 3) / 1e9
-m = np.random.rand(16384, 4096).astype(np.float32)  # 256 MiB
+m = np.full((16384, 4096), 0.5, dtype=np.float32)  # 256 MiB
 v = np.random.rand(4096).astype(np.float32)
 info["stream_gbs"] = m.nbytes / median(lambda: m @ v, 5) / 1e9
 print(json.dumps(info))
@@ -545,68 +561,97 @@ def main():
         if not has_torch:
             notes.append(f"torch: not importable ({torch_note})")
 
-        results = []
+        # Every contestant is one process per round over all token counts
+        # (one compilation for ours), in rounds A B A B ...; a roofline
+        # sample before each.
+        rows = {}
         for T in tokens_list:
             x = random_tensor(args.seed, 0, (T, layer.D), False)
             np.save(os.path.join(tmp, f"x{T}.npy"), x)
-            rep = repeats_for(T)
             row = {"tokens": T, "flops": layer.flops(T)}
             touched = layer.touched_experts(x, weights["gate"]) \
                 if weights else layer.E
             # Weight bytes streamed by each contestant: ours reads its
             # dtype, the peers and the reference f32 or the layer's dtype.
-            bytes_of = {c: layer.weight_bytes(touched, d)
-                        for c, d in ours_dtype.items()}
-            row["bytes"] = bytes_of["ours"]
+            row["bytes_of"] = {c: layer.weight_bytes(touched, d)
+                               for c, d in ours_dtype.items()}
+            row["bytes"] = row["bytes_of"]["ours"]
             row["touched_experts"] = touched
             row["intensity"] = row["flops"] / row["bytes"]
-            extra = (["ours f32"] if "ours f32" in ours_path else []) + \
-                (["ours 1 thr"] if args.one_thread else [])
-            contestants = ["ours"] + extra + peers + \
-                (["reference"] if T <= args.reference_max else [])
-            times = {c: [] for c in contestants}
-            for _ in range(args.rounds):
+            rows[T] = row
+        extra = (["ours f32"] if "ours f32" in ours_path else []) + \
+            (["ours 1 thr"] if args.one_thread else [])
+        contestants = ["ours"] + extra + peers + ["reference"]
+        tokens_of = {c: tokens_list for c in contestants}
+        tokens_of["reference"] = [T for T in tokens_list
+                                  if T <= args.reference_max]
+        times = {c: {T: [] for T in tokens_of[c]} for c in contestants}
+        ours_out = os.path.join(tmp, "ours{tokens}.npy")
+        ref_out = os.path.join(tmp, "ref{tokens}.npy")
+        for r in range(args.rounds):
+            for c in contestants:
+                Ts = tokens_of[c]
+                if not Ts:
+                    continue
                 sample = roofline(args)
                 for key in roof_samples:
                     roof_samples[key].append(sample[key])
-                for c in contestants:
-                    if c.startswith("ours"):
-                        times[c].append(run_ours(
-                            args, ours_path[c], T, rep, "fast",
-                            threads=1 if c == "ours 1 thr" else None))
-                    elif c == "reference":
-                        times[c].append(run_ours(args, ours_path["ours"], T,
-                                                 rep, "reference"))
-                    else:
-                        info, err = run_peer(args, layer, tmp, c, T, rep)
-                        if info is None:
-                            notes.append(f"{c} failed at T={T}: {err}")
-                            continue
-                        times[c].append(info["median_ms"])
-                        row.setdefault("peer_info", {})[c] = {
-                            k: v for k, v in info.items() if k != "median_ms"}
-            for c, ts in times.items():
+                reps = [repeats_for(T) for T in Ts]
+                if c.startswith("ours"):
+                    got = run_ours(args, ours_path[c], Ts, reps, "fast",
+                                   ours_out if c == "ours" and r == 0
+                                   else None,
+                                   threads=1 if c == "ours 1 thr" else None)
+                elif c == "reference":
+                    got = run_ours(args, ours_path["ours"], Ts,
+                                   [min(n, 5) for n in reps], "reference",
+                                   ref_out if r == 0 else None)
+                else:
+                    info, err = run_peer(args, layer, tmp, c, Ts, reps)
+                    if info is None:
+                        notes.append(f"{c} failed: {err}")
+                        continue
+                    got = {}
+                    for T in Ts:
+                        run = info["runs"][str(T)]
+                        got[T] = run.pop("median_ms")
+                        rows[T].setdefault("peer_info", {})[c] = dict(
+                            {k: v for k, v in info.items() if k != "runs"},
+                            **run)
+                for T, ms in got.items():
+                    times[c][T].append(ms)
+            print(f"# round {r + 1} of {args.rounds} done", flush=True)
+        # The reference's output where it was not timed, for the checks.
+        check_only = [T for T in tokens_list
+                      if args.reference_max < T <= args.reference_check_max]
+        if check_only:
+            run_ours(args, ours_path["ours"], check_only,
+                     [0] * len(check_only), "reference", ref_out)
+
+        results = []
+        for T in tokens_list:
+            row = rows[T]
+            bytes_of = row.pop("bytes_of")
+            for c in contestants:
+                ts = times[c].get(T)
                 if ts:
                     ms = float(np.median(ts))
                     nbytes = bytes_of.get(c, layer.weight_bytes(
-                        touched, "f32" if c in peers else ours_dtype["ours"]))
+                        row["touched_experts"],
+                        "f32" if c in peers else ours_dtype["ours"]))
                     row[c] = {"ms": ms, "all_ms": ts, "bytes": nbytes,
                               "gflops": row["flops"] / ms / 1e6,
                               "gbs": nbytes / ms / 1e6}
             # Correctness of ours.
-            ours_out = os.path.join(tmp, f"ours{T}.npy")
-            run_ours(args, ours_path["ours"], T, 0, "fast", ours_out)
-            got = np.load(ours_out)
+            got = np.load(ours_out.format(tokens=T))
+            numpy_out = os.path.join(tmp, f"numpy{T}.npy")
             if T <= args.reference_check_max:
-                ref_out = os.path.join(tmp, f"ref{T}.npy")
-                run_ours(args, ours_path["ours"], T, 0, "reference", ref_out)
-                ok, err = compare(np.load(ref_out), got, 1e-5, 1e-5)
+                ok, err = compare(np.load(ref_out.format(tokens=T)), got,
+                                  1e-5, 1e-5)
                 row["check"] = {"against": "reference", "ok": ok,
                                 "max_abs_err": err}
-            elif "numpy" in peers and os.path.exists(
-                    os.path.join(tmp, f"numpy{T}.npy")):
-                ok, err = compare(np.load(os.path.join(tmp, f"numpy{T}.npy")),
-                                  got, 1e-4, 1e-5)
+            elif "numpy" in peers and os.path.exists(numpy_out):
+                ok, err = compare(np.load(numpy_out), got, 1e-4, 1e-5)
                 row["check"] = {"against": "numpy peer", "ok": ok,
                                 "max_abs_err": err}
             else:

@@ -365,6 +365,42 @@ Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
   return Error::success();
 }
 
+/// --tokens sizes a dynamic token dimension; a static one must agree.
+static Error checkTokens(ArrayRef<ArgumentInfo> args,
+                         const BindingOptions &options) {
+  if (!options.tokens)
+    return Error::success();
+  const ArgumentInfo *first = nullptr;
+  for (const ArgumentInfo &arg : args)
+    if (!arg.isWeight() && !first)
+      first = &arg;
+  if (first && first->type.getRank() >= 1 && !first->type.isDynamicDim(0) &&
+      first->type.getDimSize(0) != *options.tokens)
+    return makeRunError("--tokens",
+                        formatv("expected {0} tokens for {1}, found --tokens "
+                                "{2}",
+                                first->type.getDimSize(0),
+                                describeArgument(*first, options.entryName),
+                                *options.tokens));
+  return Error::success();
+}
+
+Error run::redrawInputs(ArrayRef<ArgumentInfo> args,
+                        const BindingOptions &options,
+                        std::vector<HostTensor> &values) {
+  if (Error err = checkTokens(args, options))
+    return err;
+  for (const ArgumentInfo &arg : args) {
+    if (arg.isWeight())
+      continue;
+    Expected<HostTensor> value = makeRandom(arg, options);
+    if (!value)
+      return value.takeError();
+    values[arg.index] = std::move(*value);
+  }
+  return Error::success();
+}
+
 Expected<std::vector<HostTensor>>
 run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
   size_t numInputs = llvm::count_if(
@@ -375,21 +411,8 @@ run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
         formatv("expected {0} .npy file(s), one per non-weight argument of "
                 "@{1}, found {2}",
                 numInputs, options.entryName, options.inputFiles.size()));
-  // --tokens sizes a dynamic token dimension; a static one must agree.
-  if (options.tokens) {
-    const ArgumentInfo *first = nullptr;
-    for (const ArgumentInfo &arg : args)
-      if (!arg.isWeight() && !first)
-        first = &arg;
-    if (first && first->type.getRank() >= 1 && !first->type.isDynamicDim(0) &&
-        first->type.getDimSize(0) != *options.tokens)
-      return makeRunError("--tokens",
-                          formatv("expected {0} tokens for {1}, found --tokens "
-                                  "{2}",
-                                  first->type.getDimSize(0),
-                                  describeArgument(*first, options.entryName),
-                                  *options.tokens));
-  }
+  if (Error err = checkTokens(args, options))
+    return err;
 
   std::optional<Checkpoints> checkpoints;
   if (!options.weightFiles.empty()) {

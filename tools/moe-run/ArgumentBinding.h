@@ -61,6 +61,13 @@ llvm::Error describeSignature(func::FuncOp entry, llvm::StringRef modulePath,
 llvm::Expected<std::vector<HostTensor>>
 bindArguments(llvm::ArrayRef<ArgumentInfo> args, const BindingOptions &options);
 
+/// Draws the inputs (the arguments without `moe.weight`) of `values` again
+/// from the generator of --random-inputs, at the token count of `options`;
+/// the weights stay. For moe-run with several --tokens.
+llvm::Error redrawInputs(llvm::ArrayRef<ArgumentInfo> args,
+                         const BindingOptions &options,
+                         std::vector<HostTensor> &values);
+
 /// "argument #2 of @forward (tensor<8x64xf32>)".
 std::string describeArgument(const ArgumentInfo &arg,
                              llvm::StringRef entryName);

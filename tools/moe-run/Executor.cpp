@@ -199,7 +199,10 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = CodeGenOptLevel::Aggressive;
   engineOptions.enableGDBNotificationListener = false;
-  engineOptions.enablePerfNotificationListener = false;
+  // MOE_RUN_PERF=1: jitdump files for `perf inject --jit` (the generated
+  // code by name in perf reports; docs/performance.md).
+  engineOptions.enablePerfNotificationListener =
+      std::getenv("MOE_RUN_PERF") != nullptr;
   Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions, std::move(*engineMachine));
   if (!engine)

@@ -1,14 +1,15 @@
 //===- moe-run.cpp - Compile and run an MoE module on the host CPU --------===//
 //
 //   moe-run LAYER.mlir [--entry forward]
-//           [--input X.npy | --random-inputs SEED [--tokens T]]
+//           [--input X.npy | --random-inputs SEED [--tokens T[,T...]]]
 //           [--weights A.safetensors[,B.safetensors...] [--layer N]]
-//           [--output OUT.npy] [--repeat R] [--threads N]
+//           [--output OUT.npy] [--repeat R[,R...]] [--threads N]
 //           [--kernels fast|reference]
 //
 // Lowers the module with moe-cpu-pipeline, JIT-compiles it, binds the entry
 // function's arguments (weights from checkpoints, inputs from .npy files or
-// a seeded generator), calls it, and writes or summarizes the result. Any
+// a seeded generator), calls it, and writes or summarizes the result; with
+// several token counts, compiles once and does so for each in turn. Any
 // bad input ends with one line `error: <where>: <what>` and exit code 1.
 // docs/Tools.md is the reference.
 //
@@ -86,8 +87,10 @@ struct Options {
   cl::opt<std::string> tokens{
       "tokens",
       cl::desc("Token count for a dynamic first input dimension under "
-               "--random-inputs (default 16)"),
-      cl::value_desc("T"), cl::cat(category)};
+               "--random-inputs (default 16); several, comma-separated, run "
+               "the compiled module once per count, in order, with the same "
+               "weights"),
+      cl::value_desc("T[,T...]"), cl::cat(category)};
 
   cl::list<std::string> weightFiles{
       "weights", cl::CommaSeparated,
@@ -103,14 +106,17 @@ struct Options {
       "output", cl::CommaSeparated,
       cl::desc("Write the results as .npy (f32 for float results), "
                "one file per result; without it a summary is "
-               "printed"),
+               "printed. With --tokens, '{tokens}' in a path is replaced "
+               "by the token count (required with several)"),
       cl::value_desc("OUT.npy[,...]"), cl::cat(category)};
 
   cl::opt<std::string> repeat{
       "repeat",
       cl::desc("After one warm-up call, time R calls; the last line "
-               "printed is 'median_ms=<float> gflops=<float>'"),
-      cl::value_desc("R"), cl::cat(category)};
+               "printed is 'median_ms=<float> gflops=<float>' (with several "
+               "--tokens, one line 'tokens=<T> median_ms=... gflops=...' per "
+               "count; R may then be one count per token count)"),
+      cl::value_desc("R[,R...]"), cl::cat(category)};
 
   cl::opt<std::string> target{
       "target",
@@ -172,22 +178,41 @@ Expected<int64_t> parseInteger(const cl::opt<std::string> &option,
   return value;
 }
 
+/// The comma-separated integers of `option`, each at least `minimum`.
+Expected<SmallVector<int64_t>> parseIntegerList(const cl::opt<std::string> &option,
+                                                int64_t minimum) {
+  SmallVector<int64_t> values;
+  if (!option.getNumOccurrences())
+    return values;
+  SmallVector<StringRef> parts;
+  StringRef(option.getValue()).split(parts, ',');
+  for (StringRef part : parts) {
+    int64_t value;
+    if (part.trim().getAsInteger(10, value) || value < minimum)
+      return makeRunError(
+          "--" + option.ArgStr,
+          formatv("expected an integer >= {0} (or several, comma-separated), "
+                  "found '{1}'",
+                  minimum, option.getValue()));
+    values.push_back(value);
+  }
+  return values;
+}
+
 /// The command line, checked and converted.
 struct Settings {
-  int64_t repeat = 0;
+  /// Timed calls per token count (one entry per token count).
+  SmallVector<int64_t> repeats;
   int64_t threads = 0;
   MoECPUKernels kernels = getDefaultMoECPUKernels();
-  std::optional<int64_t> tokens;
+  /// --tokens, in order; empty without the option.
+  SmallVector<int64_t> tokens;
   std::optional<int64_t> layer;
   std::optional<uint64_t> randomSeed;
 };
 
 Expected<Settings> validateOptions(const Options &opts) {
   Settings settings;
-  Expected<int64_t> repeat = parseInteger(opts.repeat, 1, 0);
-  if (!repeat)
-    return repeat.takeError();
-  settings.repeat = *repeat;
   Expected<int64_t> threads = parseInteger(opts.threads, 0, 0);
   if (!threads)
     return threads.takeError();
@@ -203,11 +228,24 @@ Expected<Settings> validateOptions(const Options &opts) {
                                   "'{0}'",
                                   opts.kernels.getValue()));
   }
-  Expected<int64_t> tokens = parseInteger(opts.tokens, 1, 0);
+  Expected<SmallVector<int64_t>> tokens = parseIntegerList(opts.tokens, 1);
   if (!tokens)
     return tokens.takeError();
-  if (opts.tokens.getNumOccurrences())
-    settings.tokens = *tokens;
+  settings.tokens = *tokens;
+  Expected<SmallVector<int64_t>> repeats = parseIntegerList(opts.repeat, 1);
+  if (!repeats)
+    return repeats.takeError();
+  size_t runs = std::max<size_t>(settings.tokens.size(), 1);
+  if (repeats->empty())
+    repeats->push_back(0);
+  if (repeats->size() != 1 && repeats->size() != runs)
+    return makeRunError("--repeat",
+                        formatv("expected one count or one per token count "
+                                "({0}), found {1}",
+                                runs, repeats->size()));
+  settings.repeats.assign(runs, repeats->front());
+  if (repeats->size() == runs)
+    settings.repeats.assign(repeats->begin(), repeats->end());
   Expected<int64_t> layer = parseInteger(opts.layer, 0, 0);
   if (!layer)
     return layer.takeError();
@@ -225,10 +263,20 @@ Expected<Settings> validateOptions(const Options &opts) {
   if (!opts.inputFiles.empty() && settings.randomSeed)
     return makeRunError("--input", "expected either --input or "
                                    "--random-inputs, found both");
-  if (settings.tokens && !settings.randomSeed)
+  if (!settings.tokens.empty() && !settings.randomSeed)
     return makeRunError("--tokens",
                         "expected --random-inputs with --tokens (with --input "
                         "the token count comes from the .npy file)");
+  if (settings.tokens.size() > 1) {
+    if (opts.shard.getNumOccurrences())
+      return makeRunError("--tokens", "expected one token count with --shard");
+    for (const std::string &path : opts.outputFiles)
+      if (!StringRef(path).contains("{tokens}"))
+        return makeRunError(
+            "--output", formatv("expected '{{tokens}' in '{0}': several "
+                                "--tokens write one file per token count",
+                                path));
+  }
   return settings;
 }
 
@@ -281,7 +329,7 @@ NpyArray toNpy(const HostTensor &tensor) {
   return array;
 }
 
-void printSummary(ArrayRef<HostTensor> results) {
+void printSummary(ArrayRef<HostTensor> results, StringRef prefix) {
   for (auto [i, result] : llvm::enumerate(results)) {
     double sum = 0, absSum = 0;
     for (int64_t j = 0, e = result.getNumElements(); j < e; ++j) {
@@ -289,10 +337,11 @@ void printSummary(ArrayRef<HostTensor> results) {
       sum += v;
       absSum += std::fabs(v);
     }
-    outs() << formatv("result #{0}: shape {1} {2} sum={3} abs_sum={4}\n", i,
+    outs() << formatv("{5}result #{0}: shape {1} {2} sum={3} abs_sum={4}\n", i,
                       formatShape(result.getShape()),
                       getElementKindName(result.getKind()),
-                      formatv("{0:e6}", sum), formatv("{0:e6}", absSum));
+                      formatv("{0:e6}", sum), formatv("{0:e6}", absSum),
+                      prefix);
   }
 }
 
@@ -334,7 +383,8 @@ Error runModule(MLIRContext &context, const Options &opts) {
   binding.entryName = opts.entryName;
   binding.inputFiles.assign(opts.inputFiles.begin(), opts.inputFiles.end());
   binding.randomSeed = settings->randomSeed;
-  binding.tokens = settings->tokens;
+  if (!settings->tokens.empty())
+    binding.tokens = settings->tokens.front();
   binding.weightFiles.assign(opts.weightFiles.begin(), opts.weightFiles.end());
   binding.layer = settings->layer;
   if (opts.shard.getNumOccurrences()) {
@@ -360,8 +410,26 @@ Error runModule(MLIRContext &context, const Options &opts) {
   if (!values)
     return values.takeError();
 
+  // One run per token count (one run without --tokens); with several, the
+  // inputs are drawn again for each count and every line names its count.
+  bool several = settings->tokens.size() > 1;
+  auto drawInputs = [&](size_t run) -> Error {
+    if (!several)
+      return Error::success();
+    binding.tokens = settings->tokens[run];
+    return redrawInputs(args, binding, *values);
+  };
   // FLOPs are counted on the moe IR, before lowering.
-  double flops = countUsefulFlops(*module, *entry, *values);
+  SmallVector<double> flops;
+  for (size_t run = 0; run < settings->repeats.size(); ++run) {
+    if (run > 0)
+      if (Error err = drawInputs(run))
+        return err;
+    flops.push_back(countUsefulFlops(*module, *entry, *values));
+  }
+  if (several)
+    if (Error err = drawInputs(0))
+      return err;
 
   if (opts.target != "cpu" && opts.target != "cuda")
     return makeRunError("--target", formatv("expected 'cpu' or 'cuda', found "
@@ -391,34 +459,53 @@ Error runModule(MLIRContext &context, const Options &opts) {
                 : cpu->call(*values, keepResults);
   };
 
-  Expected<std::vector<HostTensor>> outputs = call(/*keepResults=*/true);
-  if (!outputs)
-    return outputs.takeError();
-  if (opts.outputFiles.empty())
-    printSummary(*outputs);
-  for (auto [path, output] : llvm::zip(opts.outputFiles, *outputs))
-    if (Error err = writeNpy(path, toNpy(output)))
-      return wrapError(std::move(err), path);
+  for (size_t run = 0; run < settings->repeats.size(); ++run) {
+    std::string prefix;
+    if (several) {
+      prefix = formatv("tokens={0} ", settings->tokens[run]).str();
+      if (run > 0)
+        if (Error err = drawInputs(run))
+          return err;
+    }
 
-  if (!settings->repeat)
-    return Error::success();
-  std::vector<double> times;
-  for (int64_t i = 0; i < settings->repeat; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    Expected<std::vector<HostTensor>> ignored = call(/*keepResults=*/false);
-    auto stop = std::chrono::steady_clock::now();
-    if (!ignored)
-      return ignored.takeError();
-    times.push_back(
-        std::chrono::duration<double, std::milli>(stop - start).count());
+    Expected<std::vector<HostTensor>> outputs = call(/*keepResults=*/true);
+    if (!outputs)
+      return outputs.takeError();
+    if (opts.outputFiles.empty())
+      printSummary(*outputs, prefix);
+    for (auto [path, output] : llvm::zip(opts.outputFiles, *outputs)) {
+      std::string file = path;
+      std::string count =
+          binding.tokens ? std::to_string(*binding.tokens) : "";
+      for (size_t at = file.find("{tokens}"); binding.tokens && at != file.npos;
+           at = file.find("{tokens}", at + count.size()))
+        file.replace(at, strlen("{tokens}"), count);
+      if (Error err = writeNpy(file, toNpy(output)))
+        return wrapError(std::move(err), file);
+    }
+
+    int64_t repeat = settings->repeats[run];
+    if (!repeat)
+      continue;
+    std::vector<double> times;
+    for (int64_t i = 0; i < repeat; ++i) {
+      auto start = std::chrono::steady_clock::now();
+      Expected<std::vector<HostTensor>> ignored = call(/*keepResults=*/false);
+      auto stop = std::chrono::steady_clock::now();
+      if (!ignored)
+        return ignored.takeError();
+      times.push_back(
+          std::chrono::duration<double, std::milli>(stop - start).count());
+    }
+    std::sort(times.begin(), times.end());
+    size_t mid = times.size() / 2;
+    double medianMs =
+        times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+    double gflops = medianMs > 0 ? flops[run] / (medianMs * 1e-3) / 1e9 : 0;
+    outs() << formatv("{0}useful_flops={1:f0}\n", prefix, flops[run]);
+    outs() << formatv("{0}median_ms={1:f6} gflops={2:f4}\n", prefix, medianMs,
+                      gflops);
   }
-  std::sort(times.begin(), times.end());
-  size_t mid = times.size() / 2;
-  double medianMs =
-      times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
-  double gflops = medianMs > 0 ? flops / (medianMs * 1e-3) / 1e9 : 0;
-  outs() << formatv("useful_flops={0:f0}\n", flops);
-  outs() << formatv("median_ms={0:f6} gflops={1:f4}\n", medianMs, gflops);
   return Error::success();
 }
 
