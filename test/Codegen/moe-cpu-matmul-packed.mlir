@@ -9,10 +9,11 @@
 // tails. A dynamic row count chooses between it and the dot-product kernel
 // at run time.
 //
-// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=8 packed-min-rows=24" --canonicalize --cse | FileCheck %s
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=8 packed-min-rows=24 packed-m-block=0" --canonicalize --cse | FileCheck %s
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="num-threads=2" --canonicalize --cse | FileCheck %s --check-prefix=THREADS
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-min-rows=0 packed-min-rows-16bit=0" --canonicalize --cse | FileCheck %s --check-prefix=OFF
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-tile-rows=3" --canonicalize --cse | FileCheck %s --check-prefix=ROWS3
+// RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-min-rows=24 packed-m-block=12" --canonicalize --cse | FileCheck %s --check-prefix=MBLOCK
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=0" 2>&1 | FileCheck %s --check-prefix=ERR
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="vector-width=12" 2>&1 | FileCheck %s --check-prefix=ERR-WIDTH
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=4096" 2>&1 | FileCheck %s --check-prefix=ERR-KBLOCK
@@ -95,7 +96,10 @@ func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32x
 // THREADS-NEXT: %[[BEGIN:.*]] = arith.divui
 // THREADS: %[[END:.*]] = arith.divui
 // THREADS-NEXT: memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>
-// THREADS-NEXT: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1 {
+// Blocks of packed-m-block = 384 rows (by default) of A, each over the
+// thread's panels.
+// THREADS-NEXT: scf.for %{{.*}} = %c0 to %{{.*}} step %c384 {
+// THREADS: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1 {
 // THREADS: vector.shuffle
 // THREADS: omp.terminator
 // THREADS: } else {
@@ -106,6 +110,24 @@ func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32x
 // OFF-NOT: vector.shuffle
 // OFF-NOT: memref.alloca
 // OFF: vector.reduction <add>
+
+// packed-m-block=12: the rows of A in blocks of 12 (the last one shorter),
+// each running over all panels (packed again per block) with its row tiles
+// offset by the block's first row.
+// MBLOCK-LABEL: func.func @prefill(
+// MBLOCK: %[[M:.*]] = tensor.dim
+// MBLOCK: scf.for %[[MB:.*]] = %c0 to %[[M]] step %c12 {
+// MBLOCK-NEXT: %[[NEXT:.*]] = arith.addi %[[MB]], %c12 : index
+// MBLOCK-NEXT: %[[MEND:.*]] = arith.minui %[[NEXT]], %[[M]] : index
+// MBLOCK-NEXT: %[[ROWS:.*]] = arith.subi %[[MEND]], %[[MB]] : index
+// MBLOCK-NEXT: scf.for %{{.*}} = %c0 to %c2 step %c1 {
+// MBLOCK: vector.shuffle
+// MBLOCK: %[[REM:.*]] = arith.remui %[[ROWS]], %c6 : index
+// MBLOCK: %[[FULL:.*]] = arith.subi %[[ROWS]], %[[REM]] : index
+// MBLOCK: scf.for %[[M0:.*]] = %c0 to %[[FULL]] step %c6 {
+// MBLOCK-NEXT: %[[ROW:.*]] = arith.addi %[[MB]], %[[M0]] : index
+// MBLOCK: vector.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x32xf32>, vector<8xf32>
+// MBLOCK: arith.andi %{{.*}}, %c4 : index
 
 // ROWS3-LABEL: func.func @prefill(
 // ROWS3: scf.for %{{.*}} step %c3 {

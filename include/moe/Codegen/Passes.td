@@ -114,7 +114,9 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     of A runs over it with 2 vector accumulators per row: per k, two vector
     loads of Bp, one broadcast of `A[m, k]` per row and two `vector.fma` per
     row, and the accumulators are rows of C (no lane reduction). The row
-    remainder uses tiles of 4, 2 and 1 rows.
+    remainder uses tiles of 4, 2 and 1 rows. The rows of A are taken in
+    blocks of `packed-m-block` rows, each block running over all panels, so
+    that the block's K chunk of A stays in L2.
 
     Before:
     ```mlir
@@ -168,6 +170,10 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     Option<"packedKBlock", "packed-k-block", "unsigned", /*default=*/"256",
            "K columns of a weight panel packed at once (rounded up to a "
            "multiple of vector-width; at most 2048)">,
+    Option<"packedMBlock", "packed-m-block", "unsigned", /*default=*/"384",
+           "Rows of A that run over the packed panels before the next "
+           "rows (their K chunk stays in L2; the panels are packed again "
+           "for every block); 0: all rows at once">,
   ];
   let statistics = [
     Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,

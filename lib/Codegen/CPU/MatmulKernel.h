@@ -32,6 +32,7 @@ struct PackedConfig {
   int64_t width;    // f32 lanes per vector; a panel is 2 * width columns
   int64_t tileRows; // rows of A per register tile
   int64_t kBlock;   // K chunk packed at once (a multiple of width)
+  int64_t mBlock;   // rows of A per pass over the panels; 0: all
 };
 
 /// The packed-panel kernel's scratch buffer (`memref.alloca`, 64-byte

@@ -452,6 +452,7 @@ struct MoECPUMatmulKernelsPass
     cfg.packed.width = vectorWidth;
     cfg.packed.tileRows = packedTileRows;
     cfg.packed.kBlock = llvm::alignTo(int64_t(packedKBlock), cfg.width);
+    cfg.packed.mBlock = packedMBlock;
     cfg.packedMinRows = packedMinRows;
     cfg.packedMinRows16 = packedMinRows16;
 
