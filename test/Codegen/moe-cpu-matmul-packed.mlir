@@ -96,9 +96,10 @@ func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32x
 // THREADS-NEXT: %[[BEGIN:.*]] = arith.divui
 // THREADS: %[[END:.*]] = arith.divui
 // THREADS-NEXT: memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>
-// Blocks of packed-m-block = 384 rows (by default) of A, each over the
-// thread's panels.
-// THREADS-NEXT: scf.for %{{.*}} = %c0 to %{{.*}} step %c384 {
+// Blocks of at most packed-m-block = 384 rows (by default) of A, each over
+// the thread's panels.
+// THREADS: arith.ceildivui %{{.*}}, %c384 : index
+// THREADS: scf.for %{{.*}} = %c0 to %{{.*}} step %{{.*}} {
 // THREADS: scf.for %{{.*}} = %[[BEGIN]] to %[[END]] step %c1 {
 // THREADS: vector.shuffle
 // THREADS: omp.terminator
@@ -111,13 +112,20 @@ func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32x
 // OFF-NOT: memref.alloca
 // OFF: vector.reduction <add>
 
-// packed-m-block=12: the rows of A in blocks of 12 (the last one shorter),
-// each running over all panels (packed again per block) with its row tiles
-// offset by the block's first row.
+// packed-m-block=12: the rows of A in ceil(M / 12) blocks of equal size in
+// whole 6-row tiles (the last one shorter), each running over all panels
+// (packed again per block) with its row tiles offset by the block's first
+// row.
 // MBLOCK-LABEL: func.func @prefill(
 // MBLOCK: %[[M:.*]] = tensor.dim
-// MBLOCK: scf.for %[[MB:.*]] = %c0 to %[[M]] step %c12 {
-// MBLOCK-NEXT: %[[NEXT:.*]] = arith.addi %[[MB]], %c12 : index
+// MBLOCK: %[[NB0:.*]] = arith.ceildivui %[[M]], %c12 : index
+// MBLOCK-NEXT: %[[NB:.*]] = arith.maxui %[[NB0]], %c1 : index
+// MBLOCK-NEXT: %[[PER:.*]] = arith.ceildivui %[[M]], %[[NB]] : index
+// MBLOCK-NEXT: %[[TILES:.*]] = arith.ceildivui %[[PER]], %c6 : index
+// MBLOCK-NEXT: %[[ROUNDED:.*]] = arith.muli %[[TILES]], %c6 : index
+// MBLOCK-NEXT: %[[STEP:.*]] = arith.maxui %[[ROUNDED]], %c6 : index
+// MBLOCK-NEXT: scf.for %[[MB:.*]] = %c0 to %[[M]] step %[[STEP]] {
+// MBLOCK-NEXT: %[[NEXT:.*]] = arith.addi %[[MB]], %[[STEP]] : index
 // MBLOCK-NEXT: %[[MEND:.*]] = arith.minui %[[NEXT]], %[[M]] : index
 // MBLOCK-NEXT: %[[ROWS:.*]] = arith.subi %[[MEND]], %[[MB]] : index
 // MBLOCK-NEXT: scf.for %{{.*}} = %c0 to %c2 step %c1 {
