@@ -1,8 +1,8 @@
 // moe-cpu-matmul-kernels: a transposed-B matmul (nn.Linear weights) becomes
 // a buffer island with R x S register tiles of vector<8xf32> accumulators
 // (here 3 x 4: 12 vector.fma per K step), a masked K tail (K = 20 = 2 * 8 +
-// 4), 3 x 1 tiles for the column tail (N = 6 = 4 + 2), 2 x 4 and 1 x 4
-// tiles for the row tail (M % 3 rows), one lane reduction per output, K
+// 4), 3 x 1 tiles for the column tail (N = 6 = 4 + 2), one 2 x 4 or 1 x 4
+// tile for the row tail (M % 3 rows), one lane reduction per output, K
 // chunks when K is
 // longer than k-block, and omp.parallel over the weight rows when more than
 // one thread is asked for.
@@ -38,16 +38,15 @@
 // CHECK: scf.for %{{.*}} = %c4 to %c6 step %c1 {
 // CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>) {
 // CHECK-COUNT-3: vector.fma
-// The row tail: a 2 x 4 tile when M % 3 has bit 1, then a 1 x 4 tile when
-// it has bit 0.
+// The row tail: one tile of the M % 3 remaining rows, 2 x 4 or 1 x 4, on
+// the same weights.
 // CHECK: %[[REM:.*]] = arith.subi %{{.*}}, %{{.*}} : index
-// CHECK: %[[BIT1:.*]] = arith.andi %[[REM]], %c2 : index
-// CHECK: %[[HAS2:.*]] = arith.cmpi ne, %[[BIT1]], %c0 : index
-// CHECK: scf.if %[[HAS2]] {
+// CHECK: %[[IS2:.*]] = arith.cmpi eq, %[[REM]], %c2 : index
+// CHECK: scf.if %[[IS2]] {
 // CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
-// CHECK: %[[BIT0:.*]] = arith.andi %[[REM]], %c1 : index
-// CHECK: %[[HAS1:.*]] = arith.cmpi ne, %[[BIT0]], %c0 : index
-// CHECK: scf.if %[[HAS1]] {
+// CHECK: %[[IS1:.*]] = arith.cmpi eq, %[[REM]], %c1 : index
+// CHECK: scf.if %[[IS1]] {
+// CHECK-NOT: arith.addi %{{.*}}, %c2 : index
 // CHECK: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
 // CHECK: %[[RESULT:.*]] = bufferization.to_tensor %[[C]] restrict writable : memref<?x6xf32> to tensor<?x6xf32>
 // CHECK: return %[[RESULT]]
@@ -70,6 +69,16 @@
 // DEFAULT-COUNT-4: vector.load
 // DEFAULT-COUNT-3: vector.load
 // DEFAULT-COUNT-12: vector.fma
+// Three rows left over: one 3 x 3 tile (9 accumulators), not 2 + 1 rows.
+// DEFAULT: %[[REM:.*]] = arith.subi
+// DEFAULT: %[[IS3:.*]] = arith.cmpi eq, %[[REM]], %c3 : index
+// DEFAULT: scf.if %[[IS3]] {
+// DEFAULT: iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// DEFAULT-COUNT-3: vector.load
+// DEFAULT-COUNT-3: vector.load
+// DEFAULT-COUNT-9: vector.fma
+// DEFAULT: arith.cmpi eq, %[[REM]], %c2 : index
+// DEFAULT: arith.cmpi eq, %[[REM]], %c1 : index
 
 // K = 20 in chunks of 8 (8, 8, 4): the first chunk stores its sums, the
 // others add to what C holds; the last chunk is all tail.

@@ -5,8 +5,8 @@
 // packed K chunk by K chunk into a scratch buffer (8 x 8 transposes by
 // vector.shuffle, bf16 widened while packing), then 6-row register tiles
 // of 6 x 2 vector accumulators (a broadcast of A[m, k] per row, two
-// vector.fma per row, the accumulators rows of C), then 4-, 2- and 1-row
-// tails. A dynamic row count chooses between it and the dot-product kernel
+// vector.fma per row, the accumulators rows of C), then one tile of the
+// 1 to 5 rows left over. A dynamic row count chooses between it and the dot-product kernel
 // at run time.
 //
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="packed-k-block=8 packed-min-rows=24 packed-m-block=0" --canonicalize --cse | FileCheck %s
@@ -60,12 +60,20 @@
 // CHECK-COUNT-5: vector.broadcast
 // CHECK: scf.yield
 // CHECK: vector.store %{{.*}}, %[[C]][%[[M0]], %[[N0]]] : memref<?x32xf32>, vector<8xf32>
-// The rows left over: tiles of 4, 2 and 1 rows.
-// CHECK: arith.andi %{{.*}}, %c4 : index
-// CHECK: scf.if
+// The rows left over: one tile of exactly M % 6 rows (5 down to 1), each
+// starting at the first row after the full tiles.
+// CHECK: %[[REM:.*]] = arith.subi %[[M]], %[[FULL:.*]] : index
+// CHECK-NEXT: %[[IS5:.*]] = arith.cmpi eq, %[[REM]], %c5 : index
+// CHECK-NEXT: scf.if %[[IS5]] {
+// CHECK: vector.load %[[C]][%[[FULL]], %[[N0]]]
+// CHECK: -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-5: vector.broadcast
+// CHECK: arith.cmpi eq, %[[REM]], %c4 : index
 // CHECK: -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
-// CHECK: arith.andi %{{.*}}, %c2 : index
-// CHECK: arith.andi %{{.*}}, %c1 : index
+// CHECK: arith.cmpi eq, %[[REM]], %c3 : index
+// CHECK: -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: arith.cmpi eq, %[[REM]], %c2 : index
+// CHECK: arith.cmpi eq, %[[REM]], %c1 : index
 // Fewer rows: the dot-product kernel (lane reductions).
 // CHECK: } else {
 // CHECK: vector.reduction <add>
@@ -135,7 +143,9 @@ func.func @prefill(%x: tensor<?x20xf32>, %w: tensor<32x20xbf16>) -> tensor<?x32x
 // MBLOCK: scf.for %[[M0:.*]] = %c0 to %[[FULL]] step %c6 {
 // MBLOCK-NEXT: %[[ROW:.*]] = arith.addi %[[MB]], %[[M0]] : index
 // MBLOCK: vector.store %{{.*}}, %{{.*}}[%[[ROW]], %{{.*}}] : memref<?x32xf32>, vector<8xf32>
-// MBLOCK: arith.andi %{{.*}}, %c4 : index
+// The block's rows left over start after its full tiles.
+// MBLOCK: %[[TAIL:.*]] = arith.addi %[[MB]], %[[FULL]] : index
+// MBLOCK: vector.store %{{.*}}, %{{.*}}[%[[TAIL]], %{{.*}}] : memref<?x32xf32>, vector<8xf32>
 
 // ROWS3-LABEL: func.func @prefill(
 // ROWS3: scf.for %{{.*}} step %c3 {

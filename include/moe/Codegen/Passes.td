@@ -98,8 +98,9 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     read once per block from memory), and reduces each accumulator once at
     the end. A K longer than `k-block` is walked in chunks (the first stores
     its sums, the others add to them) so that a tile's activation rows stay
-    in L1. The K tail uses masked loads; the row remainder uses tiles of 2
-    and 1 rows, the column remainder 1-column tiles of the same kernel.
+    in L1. The K tail uses masked loads; the row remainder uses one tile of
+    exactly its rows (1 to `tile-rows` - 1, chosen at run time), the column
+    remainder 1-column tiles of the same kernel.
     Decode-sized calls (one or a few rows per expert) are therefore GEMVs
     that stream each touched expert's weights once.
 
@@ -114,7 +115,7 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     of A runs over it with 2 vector accumulators per row: per k, two vector
     loads of Bp, one broadcast of `A[m, k]` per row and two `vector.fma` per
     row, and the accumulators are rows of C (no lane reduction). The row
-    remainder uses tiles of 4, 2 and 1 rows. The rows of A are taken in
+    remainder uses one tile of exactly its rows. The rows of A are taken in
     blocks of `packed-m-block` rows, each block running over all panels, so
     that the block's K chunk of A stays in L2.
 

@@ -50,9 +50,8 @@ void emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                       Value pEnd);
 
 /// Calls `tile(rows, m0)` on register tiles of `tileRows` rows over
-/// [0, m - m % tileRows), then on tiles of the powers of two in the
-/// remainder m % tileRows, largest first (3 rows: a 2-row tile, then a
-/// 1-row one).
+/// [0, m - m % tileRows), then on one tile of the remainder's m % tileRows
+/// rows (chosen at run time among tileRows - 1 tile shapes).
 void emitRowTiles(
     OpBuilder &b, Location loc, Value m, int64_t tileRows,
     function_ref<void(OpBuilder &, Location, int64_t rows, Value m0)> tile);

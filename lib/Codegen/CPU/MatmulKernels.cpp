@@ -251,9 +251,9 @@ void emitRowRange(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value len = arith::SubIOp::create(b, loc, blockEnd, nBegin);
   Value fullEnd = arith::AddIOp::create(b, loc, nBegin,
                                         roundDown(b, loc, len, cfg.tileCols));
-  // Row tiles of tileRows rows, then the remainder in tiles of the powers
-  // of two in it: a GEMV-like call with 2 or 3 rows per expert then reads
-  // each weight row once per 2 rows instead of once per row.
+  // Row tiles of tileRows rows, then one tile of the remainder's rows: a
+  // GEMV-like call with 2 or 3 rows per expert reads (and widens) each
+  // weight row once for all its rows.
   emitRowTiles(
       b, loc, mm.m, cfg.tileRows,
       [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {

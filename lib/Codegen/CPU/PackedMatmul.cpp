@@ -215,19 +215,15 @@ void cpu::emitRowTiles(
           [&](OpBuilder &mb, Location ml, Value m0) {
             tile(mb, ml, tileRows, m0);
           });
-  // The rem = M % R remaining rows, in tiles of the powers of two in rem.
+  // The rem = M % R remaining rows: one tile of exactly rem rows (never
+  // more accumulators than a full tile), so that the weights meet the
+  // remainder once rather than once per power of two in it.
   Value rem = arith::SubIOp::create(b, loc, m, mFull);
-  for (int64_t p = llvm::PowerOf2Ceil(tileRows) / 2; p >= 1; p /= 2) {
-    if (p >= tileRows)
-      continue;
-    Value bit = arith::AndIOp::create(b, loc, rem, indexConst(b, loc, p));
-    Value has =
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, bit, c0);
-    Value higher =
-        arith::AndIOp::create(b, loc, rem, indexConst(b, loc, ~(2 * p - 1)));
-    Value start = arith::AddIOp::create(b, loc, mFull, higher);
-    scf::IfOp::create(b, loc, has, [&](OpBuilder &tb, Location tl) {
-      tile(tb, tl, p, start);
+  for (int64_t r = tileRows - 1; r >= 1; --r) {
+    Value is = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem,
+                                     indexConst(b, loc, r));
+    scf::IfOp::create(b, loc, is, [&](OpBuilder &tb, Location tl) {
+      tile(tb, tl, r, mFull);
       scf::YieldOp::create(tb, tl);
     });
   }
