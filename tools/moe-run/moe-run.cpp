@@ -179,8 +179,8 @@ Expected<int64_t> parseInteger(const cl::opt<std::string> &option,
 }
 
 /// The comma-separated integers of `option`, each at least `minimum`.
-Expected<SmallVector<int64_t>> parseIntegerList(const cl::opt<std::string> &option,
-                                                int64_t minimum) {
+Expected<SmallVector<int64_t>>
+parseIntegerList(const cl::opt<std::string> &option, int64_t minimum) {
   SmallVector<int64_t> values;
   if (!option.getNumOccurrences())
     return values;
@@ -272,10 +272,10 @@ Expected<Settings> validateOptions(const Options &opts) {
       return makeRunError("--tokens", "expected one token count with --shard");
     for (const std::string &path : opts.outputFiles)
       if (!StringRef(path).contains("{tokens}"))
-        return makeRunError(
-            "--output", formatv("expected '{{tokens}' in '{0}': several "
-                                "--tokens write one file per token count",
-                                path));
+        return makeRunError("--output",
+                            formatv("expected '{{tokens}' in '{0}': several "
+                                    "--tokens write one file per token count",
+                                    path));
   }
   return settings;
 }
@@ -337,11 +337,10 @@ void printSummary(ArrayRef<HostTensor> results, StringRef prefix) {
       sum += v;
       absSum += std::fabs(v);
     }
-    outs() << formatv("{5}result #{0}: shape {1} {2} sum={3} abs_sum={4}\n", i,
-                      formatShape(result.getShape()),
-                      getElementKindName(result.getKind()),
-                      formatv("{0:e6}", sum), formatv("{0:e6}", absSum),
-                      prefix);
+    outs() << formatv(
+        "{5}result #{0}: shape {1} {2} sum={3} abs_sum={4}\n", i,
+        formatShape(result.getShape()), getElementKindName(result.getKind()),
+        formatv("{0:e6}", sum), formatv("{0:e6}", absSum), prefix);
   }
 }
 
@@ -388,20 +387,19 @@ Error runModule(MLIRContext &context, const Options &opts) {
   binding.weightFiles.assign(opts.weightFiles.begin(), opts.weightFiles.end());
   binding.layer = settings->layer;
   if (opts.shard.getNumOccurrences()) {
-    ShardRunOptions shard{opts.shard, binding,
-                          {opts.outputFiles.begin(), opts.outputFiles.end()},
-                          [&](ModuleOp m, func::FuncOp f,
-                              ArrayRef<ResultInfo> r) {
-                            // The ranks share the cores: one thread each
-                            // unless --threads says otherwise.
-                            unsigned threads =
-                                opts.threads.getNumOccurrences()
-                                    ? static_cast<unsigned>(settings->threads)
-                                    : 1;
-                            return Executor::compile(m, f, r, threads,
-                                                     settings->kernels,
-                                                     opts.modulePath);
-                          }};
+    ShardRunOptions shard{
+        opts.shard,
+        binding,
+        {opts.outputFiles.begin(), opts.outputFiles.end()},
+        [&](ModuleOp m, func::FuncOp f, ArrayRef<ResultInfo> r) {
+          // The ranks share the cores: one thread each
+          // unless --threads says otherwise.
+          unsigned threads = opts.threads.getNumOccurrences()
+                                 ? static_cast<unsigned>(settings->threads)
+                                 : 1;
+          return Executor::compile(m, f, r, threads, settings->kernels,
+                                   opts.modulePath);
+        }};
     if (runSharded(*module, *entry, shard))
       return makeRunError("--shard", "moe-run was built without MPI");
     return Error::success();
@@ -440,9 +438,8 @@ Error runModule(MLIRContext &context, const Options &opts) {
   std::unique_ptr<Executor> cpu;
   std::unique_ptr<CudaExecutor> cuda;
   if (opts.target == "cuda") {
-    Expected<std::unique_ptr<CudaExecutor>> compiled =
-        CudaExecutor::compile(*module, *entry, results, opts.tensorCores,
-                              opts.modulePath);
+    Expected<std::unique_ptr<CudaExecutor>> compiled = CudaExecutor::compile(
+        *module, *entry, results, opts.tensorCores, opts.modulePath);
     if (!compiled)
       return compiled.takeError();
     cuda = std::move(*compiled);
@@ -475,8 +472,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
       printSummary(*outputs, prefix);
     for (auto [path, output] : llvm::zip(opts.outputFiles, *outputs)) {
       std::string file = path;
-      std::string count =
-          binding.tokens ? std::to_string(*binding.tokens) : "";
+      std::string count = binding.tokens ? std::to_string(*binding.tokens) : "";
       for (size_t at = file.find("{tokens}"); binding.tokens && at != file.npos;
            at = file.find("{tokens}", at + count.size()))
         file.replace(at, strlen("{tokens}"), count);
