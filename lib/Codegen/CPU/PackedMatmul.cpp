@@ -18,7 +18,7 @@
 //     for each panel p of the thread:             (2W weight rows)
 //       for k0 in [0, K) step k-block:
 //         pack B[n0 : n0 + 2W, k0 : k0 + kc] into Bp (W x W transposes)
-//         for m in R-row tiles of the block (then 4-, 2-, 1-row tails):
+//         for m in R-row tiles of the block (then one tile of the rest):
 //           acc = k0 == 0 ? init (or 0) : C[m : m + R, n0 : n0 + 2W]
 //           for k in [0, kc): acc[i][v] += A[m + i, k0 + k] * Bp[k][vW : ..]
 //           C[m : m + R, n0 : n0 + 2W] = acc
@@ -46,7 +46,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
-#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::moe;
