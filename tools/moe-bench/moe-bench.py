@@ -5,7 +5,7 @@
 #   moe-bench.py [--layer LAYER.mlir | --hf-config config.json]
 #                [--tokens 1,8,64,512,2048] [--threads N] [--rounds 2]
 #                [--dtype f32|bf16] [--one-thread]
-#                [--json OUT.json] [--plot OUT.png] [--bin DIR]
+#                [--json OUT.json] [--plot OUT.png] [--bin DIR] [--quick]
 #
 # Times, in rounds A B A B ... (so that a noisy machine slows every
 # contestant alike), each contestant as one process per round that runs
@@ -47,6 +47,10 @@
 # samples, the same statistic as the contestants' times (a best-of roof
 # against median times would charge the noise of a shared machine to the
 # contestants only). The JSON also keeps the best samples.
+#
+# --quick is a smoke run for the test suite (test/Tools/moe-bench): a small
+# roofline (256^3 sgemm, 16 MiB stream) and 2 calls per token count. It
+# checks every output as a full run does; its times are not a measurement.
 #
 # Prints one table (median ms, useful GFLOP/s, GB/s of expert weights
 # streamed, ratios to each peer and to the roofline), writes the JSON and,
@@ -112,7 +116,12 @@ class Layer:
     """The shapes and routing of a Mixtral-style moe.layer module."""
 
     def __init__(self, path):
-        text = open(path).read()
+        try:
+            with open(path) as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise SystemExit(f"error: {path}: cannot read: "
+                             f"{getattr(e, 'strerror', None) or e}")
         layer = re.search(r"moe\.layer\s+%[\w.]+\s+router\(%([\w.]+)\s*:"
                           r".*?w1\(%([\w.]+)\s*:\s*tensor<(\d+)x(\d+)x(\d+)x"
                           r"(f32|bf16|f16)>.*?routing\s+#moe\.routing<([^>]*)>"
@@ -383,11 +392,11 @@ def median(fn, n):
     for _ in range(n):
         t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
     return sorted(ts)[n // 2]
-n = 2048
+n, rows = int(sys.argv[2]), int(sys.argv[3])
 a = np.random.rand(n, n).astype(np.float32)
 b = np.random.rand(n, n).astype(np.float32)
 info["sgemm_gflops"] = 2 * n**3 / median(lambda: a @ b, 3) / 1e9
-m = np.full((16384, 4096), 0.5, dtype=np.float32)  # 256 MiB
+m = np.full((rows, 4096), 0.5, dtype=np.float32)  # rows x 16 KiB
 v = np.random.rand(4096).astype(np.float32)
 info["stream_gbs"] = m.nbytes / median(lambda: m @ v, 5) / 1e9
 print(json.dumps(info))
@@ -396,8 +405,10 @@ print(json.dumps(info))
 
 def roofline(args):
     env = peer_env(args, "numpy")
+    # 2048^3 sgemm and a 256 MiB matrix; --quick: 256^3 and 16 MiB.
+    sizes = ["256", "1024"] if args.quick else ["2048", "16384"]
     proc = subprocess.run([sys.executable, "-c", ROOF_WORKER,
-                           str(args.threads)], capture_output=True,
+                           str(args.threads)] + sizes, capture_output=True,
                           text=True, env=env)
     if proc.returncode != 0:
         raise SystemExit("error: roofline measurement failed: " +
@@ -424,7 +435,9 @@ def compare(ref, got, rtol, atol_scale):
     return ok, float(err.max()) if ref.size else 0.0
 
 
-def repeats_for(tokens):
+def repeats_for(tokens, quick=False):
+    if quick:
+        return 2
     return 20 if tokens <= 8 else 10 if tokens <= 64 else 3 if tokens <= 512 \
         else 2
 
@@ -474,7 +487,9 @@ def main():
                    "layer is imported with moe-import (random weights)")
     p.add_argument("--hf-layer", type=int, default=1,
                    help="the layer of --hf-config to import (default 1)")
-    p.add_argument("--tokens", default="1,8,64,512,2048")
+    p.add_argument("--tokens", default="1,8,64,512,2048",
+                   help="token counts, comma-separated (default "
+                        "1,8,64,512,2048)")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     p.add_argument("--rounds", type=int, default=2,
                    help="A B A B rounds per token count (median of medians)")
@@ -491,23 +506,44 @@ def main():
                         "above, against the numpy peer")
     p.add_argument("--bin", default=None,
                    help="directory of moe-run / moe-import (default: PATH, "
-                        "then build/bin)")
+                        "then build/bin; when given, only DIR)")
     p.add_argument("--json", default="moe-bench.json")
     p.add_argument("--plot", default="moe-bench.png")
+    p.add_argument("--quick", action="store_true",
+                   help="a smoke run (small roofline, 2 calls per token "
+                        "count): checks the outputs, measures nothing")
     args = p.parse_args()
 
     def tool(name):
-        for d in ([args.bin] if args.bin else []) + \
-                os.environ.get("PATH", "").split(os.pathsep) + \
-                [os.path.join(ROOT, "build", "bin")]:
+        # --bin DIR is the only place looked at when given.
+        dirs = [args.bin] if args.bin else \
+            os.environ.get("PATH", "").split(os.pathsep) + \
+            [os.path.join(ROOT, "build", "bin")]
+        for d in dirs:
             if d and os.access(os.path.join(d, name), os.X_OK):
                 return os.path.join(d, name)
-        raise SystemExit(f"error: {name} not found (use --bin DIR)")
+        raise SystemExit(f"error: --bin {args.bin}: no executable {name} "
+                         "there" if args.bin else
+                         f"error: {name} not found on PATH nor in build/bin "
+                         "(use --bin DIR)")
+    tokens_list = []
+    for t in args.tokens.split(","):
+        if not re.fullmatch(r"\s*[0-9]+\s*", t) or int(t) < 1:
+            raise SystemExit("error: --tokens: expected integers >= 1, "
+                             f"comma-separated, found '{t}'")
+        tokens_list.append(int(t))
+    for name in ("threads", "rounds"):
+        if getattr(args, name) < 1:
+            raise SystemExit(f"error: --{name}: expected an integer >= 1, "
+                             f"found {getattr(args, name)}")
+    # The output files are written at the end: a bad path fails now, not
+    # after minutes of timing.
+    for name in ("json", "plot"):
+        folder = os.path.dirname(os.path.abspath(getattr(args, name)))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise SystemExit(f"error: --{name} {getattr(args, name)}: "
+                             f"cannot write into '{folder}'")
     args.moe_run = tool("moe-run")
-    tokens_list = [int(t) for t in args.tokens.split(",")]
-    if any(t < 1 for t in tokens_list) or args.threads < 1 or args.rounds < 1:
-        raise SystemExit("error: --tokens, --threads and --rounds must be "
-                         ">= 1")
 
     tmp = tempfile.mkdtemp(prefix="moe-bench-")
     try:
@@ -596,7 +632,7 @@ def main():
                 sample = roofline(args)
                 for key in roof_samples:
                     roof_samples[key].append(sample[key])
-                reps = [repeats_for(T) for T in Ts]
+                reps = [repeats_for(T, args.quick) for T in Ts]
                 if c.startswith("ours"):
                     got = run_ours(args, ours_path[c], Ts, reps, "fast",
                                    ours_out if c == "ours" and r == 0
