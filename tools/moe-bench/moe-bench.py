@@ -209,8 +209,10 @@ def to_dtype_module(text, weight_args, dtype):
 def run_ours(args, path, tokens, repeats, kernels, output=None,
              threads=None):
     """One moe-run process (one compilation) over the token counts
-    `tokens`, timing `repeats[i]` calls at tokens[i] (0: none; the output
-    is then written only): {T: median ms}."""
+    `tokens`, timing `repeats[i]` calls at tokens[i]: {T: median ms}. A 0
+    reports no time for that count (only its output is written; in a list
+    with other counts moe-run, whose --repeat is at least 1, runs it once
+    and the time is dropped)."""
     cmd = [args.moe_run, path, "--random-inputs", str(args.seed),
            "--tokens", ",".join(map(str, tokens)), "--threads",
            str(args.threads if threads is None else threads)]
