@@ -1,28 +1,42 @@
-// moe-cpu-matmul-kernels: the GEMV-like tiles (1 or 2 rows of A) on 16-bit
-// weights prefetch the weight rows two tiles ahead (2 * tile-cols rows) at
-// the K offset of each unmasked step; tiles of more rows, masked K steps
-// and f32 weights have no prefetch.
+// moe-cpu-matmul-kernels: every register tile of the dot-product kernel on
+// 16-bit weights (the 4 x 3 tiles and the tile of the row remainder alike)
+// prefetches the weight rows two tiles ahead (2 * tile-cols rows) at the K
+// offset of each unmasked step; masked K steps and f32 weights have no
+// prefetch.
 //
 // RUN: moe-opt %s --moe-cpu-matmul-kernels --canonicalize --cse | FileCheck %s
 
 // CHECK-LABEL: func.func @bf16_weights(
 // CHECK: %[[B:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<9x36xbf16>
-// The 4 x 3 tiles: no prefetch.
-// CHECK: scf.for
-// CHECK-NOT: memref.prefetch
-// CHECK: vector.maskedload
-// The 2-row tail tile: three prefetches of rows n + 6, n + 7, n + 8.
-// CHECK: scf.if
+// The 4 x 3 tiles: three prefetches of rows n + 6, n + 7, n + 8.
 // CHECK: scf.for %[[N:.*]] = %c0 to %c9 step %c3 {
 // CHECK: %[[N6:.*]] = arith.addi %[[N]], %c6 : index
 // CHECK: scf.for %[[K:.*]] = %c0 to %c32 step %c8 iter_args(
-// CHECK-COUNT-2: vector.load %{{.*}} : memref<?x36xf32
+// CHECK-COUNT-4: vector.load %{{.*}} : memref<?x36xf32
 // CHECK-COUNT-3: vector.load %[[B]]
 // CHECK-NEXT: arith.extf
 // CHECK-NEXT: memref.prefetch %[[B]][%[[N6]], %[[K]]], read, locality<3>, data
 // CHECK-NEXT: memref.prefetch %[[B]][%{{.*}}, %[[K]]], read, locality<3>, data
 // CHECK-NEXT: memref.prefetch %[[B]][%{{.*}}, %[[K]]], read, locality<3>, data
-// CHECK-COUNT-6: vector.fma
+// CHECK-COUNT-12: vector.fma
+// The masked K step: no prefetch.
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.maskedload
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.reduction
+// The tiles of the row remainder (here 3 rows): the same prefetches.
+// CHECK: scf.if
+// CHECK: scf.for %[[N2:.*]] = %c0 to %c9 step %c3 {
+// CHECK: %[[N26:.*]] = arith.addi %[[N2]], %c6 : index
+// CHECK: scf.for %[[K2:.*]] = %c0 to %c32 step %c8 iter_args(
+// CHECK-COUNT-3: vector.load %{{.*}} : memref<?x36xf32
+// CHECK-COUNT-3: vector.load %[[B]]
+// CHECK-NEXT: arith.extf
+// CHECK-NEXT: memref.prefetch %[[B]][%[[N26]], %[[K2]]], read, locality<3>, data
+// CHECK-NEXT: memref.prefetch %[[B]][%{{.*}}, %[[K2]]], read, locality<3>, data
+// CHECK-NEXT: memref.prefetch %[[B]][%{{.*}}, %[[K2]]], read, locality<3>, data
+// CHECK-COUNT-9: vector.fma
+// CHECK-NOT: memref.prefetch
 // CHECK: vector.maskedload
 // CHECK-NOT: memref.prefetch
 // CHECK: vector.reduction

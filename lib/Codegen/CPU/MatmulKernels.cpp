@@ -27,9 +27,9 @@
 // what C holds. With the default 4 x 3 tile the 12 accumulators, 3 weight
 // vectors and one activation vector fill the 16 AVX2 registers exactly, and
 // the A rows of a tile (4 x k-block floats) stay in L1 while the block's
-// weight rows stream through L2. GEMV-like tiles (1 or 2 rows of A) on
-// bf16/f16 weights also prefetch the weight rows two tiles ahead: without
-// it they stream at the element rate of f32 weights, half the bytes.
+// weight rows stream through L2. Tiles on bf16/f16 weights also prefetch
+// the weight rows two tiles ahead: without it they stream at the element
+// rate of f32 weights, half the bytes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -124,8 +124,8 @@ struct KRange {
 /// 16 lanes).
 constexpr unsigned kMaxPackedKBlock = 2048;
 
-/// How many register tiles ahead a GEMV-like tile on 16-bit weights
-/// prefetches its weight rows.
+/// How many register tiles ahead a tile on 16-bit weights prefetches its
+/// weight rows.
 constexpr int64_t kPrefetchTiles = 2;
 
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
@@ -143,14 +143,16 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   for (int64_t j = 0; j < cols; ++j)
     rowsB.push_back(
         j == 0 ? n0 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, j)));
-  // GEMV-like tiles on 16-bit weights: the weight rows of the tile two
-  // tiles ahead are prefetched at the same K offset (docs/performance.md).
-  // The hardware prefetchers alone leave such a tile at about the element
-  // rate of f32 weights, i.e. half their bytes per second. The address may
-  // lie past the matrix: a prefetch never faults.
+  // Tiles on 16-bit weights, of any height: the weight rows of the tile
+  // two tiles ahead are prefetched at the same K offset
+  // (docs/performance.md). The hardware prefetchers alone leave such a
+  // tile at about the element rate of f32 weights, i.e. half their bytes
+  // per second (with 3 or 4 rows of A too). f32 weights stream as fast
+  // without it. The address may lie past the matrix: a prefetch never
+  // faults.
   SmallVector<Value> prefetchRows;
   Type bElement = cast<MemRefType>(mm.b.getType()).getElementType();
-  if (rows <= 2 && bElement.getIntOrFloatBitWidth() == 16)
+  if (bElement.getIntOrFloatBitWidth() == 16)
     for (Value r : rowsB)
       prefetchRows.push_back(arith::AddIOp::create(
           b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
