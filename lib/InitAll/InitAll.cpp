@@ -14,8 +14,8 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 
 void mlir::moe::registerAllDialects(DialectRegistry &registry) {
-  registry.insert<moe::MoEDialect, linalg::LinalgDialect,
-                  tensor::TensorDialect, arith::ArithDialect>();
+  registry.insert<moe::MoEDialect, linalg::LinalgDialect, tensor::TensorDialect,
+                  arith::ArithDialect>();
   // The multi-threaded CPU kernels (moe-cpu-pipeline) leave omp.parallel
   // regions in the LLVM dialect; translating them to LLVM IR needs this.
   registerOpenMPDialectTranslation(registry);

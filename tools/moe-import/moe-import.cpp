@@ -6,8 +6,8 @@
 //
 // Reads a Hugging Face config.json and prints a module holding
 // `func.func @forward(%x: tensor<TxDxf32>, weights...) -> tensor<TxDxf32>`
-// with one moe.layer for layer N (weights in --dtype). Bad input gives one `error:` line and exit
-// code 1.
+// with one moe.layer for layer N (weights in --dtype). Bad input gives one
+// `error:` line and exit code 1.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,8 +123,8 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
   }
   if (dtypeOpt.getNumOccurrences()) {
     if (dtypeOpt != "f32" && dtypeOpt != "bf16" && dtypeOpt != "f16") {
-      message = "--dtype must be 'f32', 'bf16' or 'f16', got '" + dtypeOpt +
-                "'";
+      message =
+          "--dtype must be 'f32', 'bf16' or 'f16', got '" + dtypeOpt + "'";
       return failure();
     }
     options.weightDType = dtypeOpt;

@@ -204,9 +204,8 @@ CudaExecutor::compile(ModuleOp module, func::FuncOp entry,
                                         toString(engine.takeError()));
   executor->engine = std::move(*engine);
   executor->runtime = std::move(*runtime);
-  Expected<void (*)(void **)> function =
-      startEngine(*executor->engine, executor->runtime->symbols, entryName,
-                  modulePath);
+  Expected<void (*)(void **)> function = startEngine(
+      *executor->engine, executor->runtime->symbols, entryName, modulePath);
   if (!function)
     return function.takeError();
   executor->function = *function;

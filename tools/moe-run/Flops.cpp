@@ -116,9 +116,8 @@ double usefulRows(Value rows, const SizeResolver &sizes) {
     if (std::optional<uint64_t> c = dispatch.getCapacity())
       return std::min(assignments, e * static_cast<double>(*c));
     if (std::optional<APFloat> factor = dispatch.getCapacityFactor())
-      return std::min(assignments,
-                      e * std::ceil(factor->convertToDouble() * assignments /
-                                    e));
+      return std::min(assignments, e * std::ceil(factor->convertToDouble() *
+                                                 assignments / e));
     return assignments;
   }
   if (isa_and_nonnull<GroupedMatmulActOp, GroupedMatmulOp>(def))

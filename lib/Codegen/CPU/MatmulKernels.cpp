@@ -256,18 +256,18 @@ void emitRowRange(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // Row tiles of tileRows rows, then one tile of the remainder's rows: a
   // GEMV-like call with 2 or 3 rows per expert reads (and widens) each
   // weight row once for all its rows.
-  emitRowTiles(
-      b, loc, mm.m, cfg.tileRows,
-      [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {
-        emitFor(cb, cl, nBegin, fullEnd, indexConst(cb, cl, cfg.tileCols),
-                [&](OpBuilder &tb, Location tl, Value n0) {
-                  emitTile(tb, tl, mm, cfg, rows, cfg.tileCols, m, n0, kr);
-                });
-        emitFor(cb, cl, fullEnd, blockEnd, c1,
-                [&](OpBuilder &tb, Location tl, Value n) {
-                  emitTile(tb, tl, mm, cfg, rows, 1, m, n, kr);
-                });
-      });
+  emitRowTiles(b, loc, mm.m, cfg.tileRows,
+               [&](OpBuilder &cb, Location cl, int64_t rows, Value m) {
+                 emitFor(
+                     cb, cl, nBegin, fullEnd, indexConst(cb, cl, cfg.tileCols),
+                     [&](OpBuilder &tb, Location tl, Value n0) {
+                       emitTile(tb, tl, mm, cfg, rows, cfg.tileCols, m, n0, kr);
+                     });
+                 emitFor(cb, cl, fullEnd, blockEnd, c1,
+                         [&](OpBuilder &tb, Location tl, Value n) {
+                           emitTile(tb, tl, mm, cfg, rows, 1, m, n, kr);
+                         });
+               });
 }
 
 /// The thread's weight rows [nBegin, nEnd): blocks of `blockRows` rows,
@@ -378,8 +378,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     emitParallelRanges(
         cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
         [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-          Value scratch =
-              sharedScratch ? sharedScratch : createPanelScratch(pb, pl, cfg.packed);
+          Value scratch = sharedScratch
+                              ? sharedScratch
+                              : createPanelScratch(pb, pl, cfg.packed);
           emitPackedPanels(pb, pl, mm, cfg.packed, scratch, begin, end);
         });
   };

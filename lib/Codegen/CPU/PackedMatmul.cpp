@@ -46,7 +46,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
-
 using namespace mlir;
 using namespace mlir::moe;
 using namespace mlir::moe::cpu;
@@ -288,9 +287,8 @@ void cpu::emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value rows = arith::CeilDivUIOp::create(b, loc, mm.m, blocks);
   Value step = arith::MaxUIOp::create(
       b, loc,
-      arith::MulIOp::create(b, loc,
-                            arith::CeilDivUIOp::create(b, loc, rows, tile),
-                            tile),
+      arith::MulIOp::create(
+          b, loc, arith::CeilDivUIOp::create(b, loc, rows, tile), tile),
       tile);
   emitFor(b, loc, indexConst(b, loc, 0), mm.m, step,
           [&](OpBuilder &mb, Location ml, Value m0) {

@@ -149,8 +149,8 @@ struct DispatchLowering {
     Value n = numAssignments(b, loc);
     if (layout != DispatchLayout::blocked)
       return n;
-    return arith::AddIOp::create(
-        b, loc, n, indexConst(b, loc, numExperts * (block - 1)));
+    return arith::AddIOp::create(b, loc, n,
+                                 indexConst(b, loc, numExperts * (block - 1)));
   }
 
   /// The capacity C as i32, clamped to [0, T·k] (see the file comment).
@@ -305,8 +305,8 @@ struct DispatchLowering {
       return count;
     // ceil(count / block) · block; count + block - 1 <= N fits in i32.
     Value blockSize = i32Const(b, loc, block);
-    Value up = arith::AddIOp::create(b, loc, count,
-                                     i32Const(b, loc, block - 1));
+    Value up =
+        arith::AddIOp::create(b, loc, count, i32Const(b, loc, block - 1));
     Value tiles = arith::DivUIOp::create(b, loc, up, blockSize);
     return arith::MulIOp::create(b, loc, tiles, blockSize);
   }

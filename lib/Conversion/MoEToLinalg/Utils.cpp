@@ -164,19 +164,17 @@ Value lowering::forEachGroup(OpBuilder &b, Location loc, Value offsets,
 }
 
 Value lowering::forEachGroupProduct(
-    OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs,
-    Value init,
+    OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs, Value init,
     function_ref<Value(OpBuilder &, Location, Value, Value, Value)> body) {
   int64_t numGroups = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
-  return forEachGroup(
-      b, loc, offsets, numGroups, dimSize(b, loc, lhs, 0), init,
-      [&](OpBuilder &nb, Location nl, Value group, Value lo, Value size,
-          Value acc) {
-        Value product =
-            matmulTransposeB(nb, nl, sliceRows(nb, nl, lhs, lo, size),
-                             groupMatrix(nb, nl, rhs, group));
-        return body(nb, nl, product, lo, acc);
-      });
+  return forEachGroup(b, loc, offsets, numGroups, dimSize(b, loc, lhs, 0), init,
+                      [&](OpBuilder &nb, Location nl, Value group, Value lo,
+                          Value size, Value acc) {
+                        Value product = matmulTransposeB(
+                            nb, nl, sliceRows(nb, nl, lhs, lo, size),
+                            groupMatrix(nb, nl, rhs, group));
+                        return body(nb, nl, product, lo, acc);
+                      });
 }
 
 Value lowering::sliceRows(OpBuilder &b, Location loc, Value src, Value lo,

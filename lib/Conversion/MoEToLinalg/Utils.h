@@ -102,8 +102,7 @@ Value forEachGroup(OpBuilder &b, Location loc, Value offsets, int64_t numGroups,
 /// the groups of `rhs: [E, M, K]`: `body` gets each group's product
 /// `lhs[lo .. lo+size] · rhs[e]ᵀ` ([size, M], f32) and its first row `lo`.
 Value forEachGroupProduct(
-    OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs,
-    Value init,
+    OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs, Value init,
     function_ref<Value(OpBuilder &, Location, Value product, Value lo,
                        Value acc)>
         body);

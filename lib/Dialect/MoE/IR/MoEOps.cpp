@@ -63,9 +63,9 @@ LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
   int64_t k = routing.getK();
   // route_c2
   if (k > numExperts)
-    return op->emitOpError() << "k = " << k
-                             << " exceeds the number of experts E = "
-                             << numExperts << " (route_c2)";
+    return op->emitOpError()
+           << "k = " << k << " exceeds the number of experts E = " << numExperts
+           << " (route_c2)";
   if (routing.hasGroups()) {
     int64_t groups = routing.getNumGroups();
     // route_c3
@@ -80,9 +80,8 @@ LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
     if (k > eligible)
       return op->emitOpError()
              << "k = " << k << " exceeds the " << eligible
-             << " experts eligible in topk_groups = "
-             << routing.getTopkGroups() << " groups of " << groupSize
-             << " (route_c4)";
+             << " experts eligible in topk_groups = " << routing.getTopkGroups()
+             << " groups of " << groupSize << " (route_c4)";
     // route_c5
     if (routing.getGroupScore() == GroupScore::top2sum && groupSize < 2)
       return op->emitOpError()
@@ -91,9 +90,8 @@ LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
              << groupSize << " (route_c5)";
   }
   // route_c6
-  if (bias &&
-      failed(checkShape(op, "route_c6", "bias", bias.getType(), "[E]",
-                        {numExperts})))
+  if (bias && failed(checkShape(op, "route_c6", "bias", bias.getType(), "[E]",
+                                {numExperts})))
     return failure();
   return success();
 }
@@ -132,10 +130,10 @@ LogicalResult verifyCapacity(Operation *op, DropPolicy policy,
 // Attributes
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t k,
-                    Scoring, BoolAttr, FloatAttr scaling, int64_t numGroups,
-                    int64_t topkGroups, GroupScore) {
+LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t k, Scoring, BoolAttr,
+                                  FloatAttr scaling, int64_t numGroups,
+                                  int64_t topkGroups, GroupScore) {
   // routing_c1
   if (k < 1)
     return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
@@ -213,16 +211,16 @@ LogicalResult LayerOp::verify() {
       return failure();
   }
   // layer_c4
-  if (failed(checkRank(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
-                       3)))
+  if (failed(
+          checkRank(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]", 3)))
     return failure();
   int64_t f = dimOf(getW1(), 1);
-  if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(),
-                          "[E, F, D]", {&e, &f, &d})) ||
+  if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
+                          {&e, &f, &d})) ||
       (getW3() && failed(checkAndBind(op, "layer_c4", "w3", getW3().getType(),
                                       "[E, F, D]", {&e, &f, &d}))) ||
-      failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(),
-                          "[E, D, F]", {&e, &d, &f})))
+      failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(), "[E, D, F]",
+                          {&e, &d, &f})))
     return failure();
   // layer_c5
   bool hasW1 = static_cast<bool>(getSharedW1());
@@ -232,8 +230,8 @@ LogicalResult LayerOp::verify() {
                             "'shared_w2'; 'shared_w3' and 'shared_gate' need "
                             "them (layer_c5)";
   if (hasW1) {
-    if (failed(checkRank(op, "layer_c5", "shared_w1",
-                         getSharedW1().getType(), "[S, D]", 2)))
+    if (failed(checkRank(op, "layer_c5", "shared_w1", getSharedW1().getType(),
+                         "[S, D]", 2)))
       return failure();
     int64_t s = dimOf(getSharedW1(), 0);
     int64_t one = 1;
@@ -246,14 +244,12 @@ LogicalResult LayerOp::verify() {
                             getSharedW2().getType(), "[D, S]", {&d, &s})) ||
         (getSharedGate() &&
          failed(checkAndBind(op, "layer_c5", "shared_gate",
-                             getSharedGate().getType(), "[1, D]",
-                             {&one, &d}))))
+                             getSharedGate().getType(), "[1, D]", {&one, &d}))))
       return failure();
   }
   // layer_c6
-  if (getExpertChoice() &&
-      (getDropPolicy() != DropPolicy::none || getCapacityFactorAttr() ||
-       getCapacityAttr()))
+  if (getExpertChoice() && (getDropPolicy() != DropPolicy::none ||
+                            getCapacityFactorAttr() || getCapacityAttr()))
     return emitOpError() << "expert-choice routing takes no drop policy, "
                             "capacity or capacity_factor: its capacity is part "
                             "of the routing (layer_c6)";
@@ -311,13 +307,12 @@ LogicalResult RouteExpertChoiceOp::verify() {
                          << " exceeds the number of tokens T = " << t
                          << " (route_expert_choice_c2)";
   // route_expert_choice_c3: both dimensions are static and exact.
-  return failure(
-      failed(checkShape(op, "route_expert_choice_c3", "token_ids",
-                        getTokenIds().getType(), "[E, C]", {e, c},
-                        /*fixed=*/{0, 1})) ||
-      failed(checkShape(op, "route_expert_choice_c3", "weights",
-                        getWeights().getType(), "[E, C]", {e, c},
-                        /*fixed=*/{0, 1})));
+  return failure(failed(checkShape(op, "route_expert_choice_c3", "token_ids",
+                                   getTokenIds().getType(), "[E, C]", {e, c},
+                                   /*fixed=*/{0, 1})) ||
+                 failed(checkShape(op, "route_expert_choice_c3", "weights",
+                                   getWeights().getType(), "[E, C]", {e, c},
+                                   /*fixed=*/{0, 1})));
 }
 
 //===----------------------------------------------------------------------===//
@@ -327,14 +322,14 @@ LogicalResult RouteExpertChoiceOp::verify() {
 int64_t DispatchOp::capacityFromFactor(double capacityFactor, int64_t tokens,
                                        int64_t k, int64_t numExperts) {
   double assignments = static_cast<double>(tokens) * static_cast<double>(k);
-  double c = std::ceil(capacityFactor * static_cast<double>(tokens) *
-                       static_cast<double>(k) /
-                       static_cast<double>(numExperts));
+  double c =
+      std::ceil(capacityFactor * static_cast<double>(tokens) *
+                static_cast<double>(k) / static_cast<double>(numExperts));
   return static_cast<int64_t>(std::min(c, assignments));
 }
 
-int64_t DispatchOp::numRowsOf(DispatchLayout layout, int64_t tokens,
-                              int64_t k, int64_t numExperts, int64_t capacity,
+int64_t DispatchOp::numRowsOf(DispatchLayout layout, int64_t tokens, int64_t k,
+                              int64_t numExperts, int64_t capacity,
                               int64_t block) {
   if (layout == DispatchLayout::padded)
     return numExperts * capacity;
@@ -370,12 +365,12 @@ LogicalResult DispatchOp::verify() {
                        "[T, k]", 2)))
     return failure();
   int64_t k = dimOf(getIndices(), 1);
-  if (failed(checkStatic(op, "dispatch_c2", "indices",
-                         getIndices().getType(), 1, "k")) ||
-      failed(checkAndBind(op, "dispatch_c2", "indices",
-                          getIndices().getType(), "[T, k]", {&t, &k})) ||
-      failed(checkAndBind(op, "dispatch_c2", "weights",
-                          getWeights().getType(), "[T, k]", {&t, &k})))
+  if (failed(checkStatic(op, "dispatch_c2", "indices", getIndices().getType(),
+                         1, "k")) ||
+      failed(checkAndBind(op, "dispatch_c2", "indices", getIndices().getType(),
+                          "[T, k]", {&t, &k})) ||
+      failed(checkAndBind(op, "dispatch_c2", "weights", getWeights().getType(),
+                          "[T, k]", {&t, &k})))
     return failure();
   // dispatch_c3
   int64_t e = getNumExperts();
@@ -387,8 +382,7 @@ LogicalResult DispatchOp::verify() {
                             getCapacityAttr())))
     return failure();
   // dispatch_c6: T·k fits in i32 whatever the layout.
-  FailureOr<int64_t> assignments =
-      mulRowCount(op, "dispatch_c6", "T·k", t, k);
+  FailureOr<int64_t> assignments = mulRowCount(op, "dispatch_c6", "T·k", t, k);
   if (failed(assignments))
     return failure();
 
@@ -412,10 +406,9 @@ LogicalResult DispatchOp::verify() {
     std::optional<int64_t> total =
         pad && !ShapedType::isDynamic(n) ? llvm::checkedAdd(n, *pad) : pad;
     if (!total || *total > kMaxI32)
-      return emitOpError()
-             << "T*k + E*(block-1) = " << formatDim(n) << " + " << e << "*("
-             << *block << "-1) exceeds " << kMaxI32
-             << ": row offsets are i32 (dispatch_c9)";
+      return emitOpError() << "T*k + E*(block-1) = " << formatDim(n) << " + "
+                           << e << "*(" << *block << "-1) exceeds " << kMaxI32
+                           << ": row offsets are i32 (dispatch_c9)";
     n = numRowsOf(layout, t, k, e, 0, *block);
     nName = "T*k+E*(block-1)";
   }
@@ -451,8 +444,7 @@ LogicalResult DispatchOp::verify() {
                           getRowWeights().getType(), vectorLayout, {&n},
                           fixed)))
     return failure();
-  if (getRows().getType().getElementType() !=
-      getX().getType().getElementType())
+  if (getRows().getType().getElementType() != getX().getType().getElementType())
     return emitOpError() << "'rows' element type "
                          << getRows().getType().getElementType()
                          << " must equal that of 'x' "
@@ -474,8 +466,8 @@ LogicalResult GroupedMatmulOp::verify() {
                        "[N, K]", 2)) ||
       failed(checkRank(op, "grouped_matmul_c1", "rhs", getRhs().getType(),
                        "[E, M, K]", 3)) ||
-      failed(checkStatic(op, "grouped_matmul_c1", "rhs", getRhs().getType(),
-                         0, "number of groups E")))
+      failed(checkStatic(op, "grouped_matmul_c1", "rhs", getRhs().getType(), 0,
+                         "number of groups E")))
     return failure();
   int64_t n = dimOf(getLhs(), 0), k = dimOf(getLhs(), 1);
   int64_t e = dimOf(getRhs(), 0), m = dimOf(getRhs(), 1);
@@ -501,8 +493,8 @@ LogicalResult GroupedMatmulOp::verify() {
 LogicalResult ExpertsOp::verify() {
   Operation *op = getOperation();
   // experts_c1
-  if (failed(checkRank(op, "experts_c1", "rows", getRows().getType(),
-                       "[N, D]", 2)))
+  if (failed(checkRank(op, "experts_c1", "rows", getRows().getType(), "[N, D]",
+                       2)))
     return failure();
   int64_t d = dimOf(getRows(), 1);
   // experts_c2
@@ -515,9 +507,8 @@ LogicalResult ExpertsOp::verify() {
   if (failed(checkNumExperts(op, "experts_c2", e)) ||
       failed(checkAndBind(op, "experts_c2", "w1", getW1().getType(),
                           "[E, F, D]", {&e, &f, &d})) ||
-      (getW3() &&
-       failed(checkAndBind(op, "experts_c2", "w3", getW3().getType(),
-                           "[E, F, D]", {&e, &f, &d}))) ||
+      (getW3() && failed(checkAndBind(op, "experts_c2", "w3", getW3().getType(),
+                                      "[E, F, D]", {&e, &f, &d}))) ||
       failed(checkAndBind(op, "experts_c2", "w2", getW2().getType(),
                           "[E, D, F]", {&e, &d, &f})))
     return failure();
@@ -540,8 +531,8 @@ LogicalResult ExpertsOp::verify() {
 LogicalResult CombineOp::verify() {
   Operation *op = getOperation();
   // combine_c1
-  if (failed(checkRank(op, "combine_c1", "rows", getRows().getType(),
-                       "[N, D]", 2)))
+  if (failed(checkRank(op, "combine_c1", "rows", getRows().getType(), "[N, D]",
+                       2)))
     return failure();
   int64_t n = dimOf(getRows(), 0), d = dimOf(getRows(), 1);
   // combine_c2

@@ -756,9 +756,9 @@ LogicalResult MoECapacityPlanPass::writeReport(ArrayRef<PlanRecord> records,
                                             : llvm::json::Value(c.excluded));
               });
           });
-          j.attribute("choice", r.choice ? llvm::json::Value(
-                                              r.candidates[*r.choice].name)
-                                        : llvm::json::Value(nullptr));
+          j.attribute("choice",
+                      r.choice ? llvm::json::Value(r.candidates[*r.choice].name)
+                               : llvm::json::Value(nullptr));
           j.attribute("reason", r.reason);
         });
       }

@@ -82,8 +82,7 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
       AffineMap::get(2, 0, {d0, d1}, ctx),
       AffineMap::get(2, 0, {d0, b.getAffineConstantExpr(0)}, ctx),
       AffineMap::get(2, 0, {d0, d1}, ctx)};
-  SmallVector<utils::IteratorType> iterators(2,
-                                             utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
   auto gated = linalg::GenericOp::create(
       b, loc, TypeRange{out.getType()}, ValueRange{out, g}, ValueRange{out},
       maps, iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
@@ -95,8 +94,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
             cast<FloatType>(outType).getWidth() > 32 ? outType : f32;
         Value one = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
         Value neg = arith::NegFOp::create(nb, nl, args[1]);
-        Value denom = arith::AddFOp::create(
-            nb, nl, one, math::ExpOp::create(nb, nl, neg));
+        Value denom = arith::AddFOp::create(nb, nl, one,
+                                            math::ExpOp::create(nb, nl, neg));
         Value gate = castFloat(
             nb, nl, arith::DivFOp::create(nb, nl, one, denom), computeType);
         Value v = castFloat(nb, nl, args[0], computeType);
@@ -125,15 +124,14 @@ buildExpertChoiceDispatch(OpBuilder &b, Location loc, Value x, Value tokenIds,
   SmallVector<Value> dynD;
   if (xType.isDynamicDim(1))
     dynD.push_back(tensor::DimOp::create(b, loc, x, 1));
-  Value init = tensor::EmptyOp::create(b, loc, rowsType.getShape(),
-                                       elementType, dynD);
+  Value init =
+      tensor::EmptyOp::create(b, loc, rowsType.getShape(), elementType, dynD);
   MLIRContext *ctx = b.getContext();
   AffineExpr d0, d1;
   bindDims(ctx, d0, d1);
   SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0}, ctx),
                                  AffineMap::get(2, 0, {d0, d1}, ctx)};
-  SmallVector<utils::IteratorType> iterators(2,
-                                             utils::IteratorType::parallel);
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
   auto gather = linalg::GenericOp::create(
       b, loc, TypeRange{rowsType}, ValueRange{rowTokens}, ValueRange{init},
       maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -142,12 +140,11 @@ buildExpertChoiceDispatch(OpBuilder &b, Location loc, Value x, Value tokenIds,
         Value valid = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
                                             token, zeroI32);
         Value safe = arith::SelectOp::create(nb, nl, valid, token, zeroI32);
-        Value row =
-            arith::IndexCastOp::create(nb, nl, nb.getIndexType(), safe);
+        Value row = arith::IndexCastOp::create(nb, nl, nb.getIndexType(), safe);
         Value col = linalg::IndexOp::create(nb, nl, 1);
         Value v = tensor::ExtractOp::create(nb, nl, x, ValueRange{row, col});
-        Value zero = arith::ConstantOp::create(nb, nl,
-                                               nb.getZeroAttr(elementType));
+        Value zero =
+            arith::ConstantOp::create(nb, nl, nb.getZeroAttr(elementType));
         linalg::YieldOp::create(
             nb, nl, {arith::SelectOp::create(nb, nl, valid, v, zero)});
       });
@@ -170,20 +167,19 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   int64_t t = xType.getDimSize(0);
   int64_t e = cast<RankedTensorType>(layer.getRouter().getType()).getDimSize(0);
 
-  Value logits =
-      matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
+  Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
 
   Value rows, offsets, rowTokens, rowWeights;
   if (RoutingAttr routing = layer.getTokenChoice()) {
     int64_t k = routing.getK();
     auto f32 = b.getF32Type();
-    auto route = RouteOp::create(
-        b, loc, RankedTensorType::get({t, k}, f32),
-        RankedTensorType::get({t, k}, b.getI32Type()), logits,
-        layer.getBias(), routing);
+    auto route = RouteOp::create(b, loc, RankedTensorType::get({t, k}, f32),
+                                 RankedTensorType::get({t, k}, b.getI32Type()),
+                                 logits, layer.getBias(), routing);
     int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
     auto dispatch = DispatchOp::create(
-        b, loc, RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType()),
+        b, loc,
+        RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType()),
         RankedTensorType::get({e + 1}, b.getI32Type()),
         RankedTensorType::get({n}, b.getI32Type()),
         RankedTensorType::get({n}, f32), x, route.getIndices(),
@@ -203,21 +199,20 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         b, loc, x, route.getTokenIds(), route.getWeights());
   }
 
-  Value expertOut = ExpertsOp::create(
-      b, loc, rows.getType(), rows, offsets, layer.getW1(), layer.getW3(),
-      layer.getW2(), layer.getActivationAttr());
+  Value expertOut = ExpertsOp::create(b, loc, rows.getType(), rows, offsets,
+                                      layer.getW1(), layer.getW3(),
+                                      layer.getW2(), layer.getActivationAttr());
 
   Value acc = layer.hasSharedExpert()
                   ? buildSharedExpert(b, layer)
                   : zeros(b, loc, xType.getShape(), xType.getElementType(),
                           dynamicSizes(b, loc, x));
-  Value out = CombineOp::create(b, loc, xType, expertOut, rowTokens,
-                                rowWeights, acc);
+  Value out =
+      CombineOp::create(b, loc, xType, expertOut, rowTokens, rowWeights, acc);
   rewriter.replaceOp(layer, out);
 }
 
-struct MoEDecomposePass
-    : public moe::impl::MoEDecomposeBase<MoEDecomposePass> {
+struct MoEDecomposePass : public moe::impl::MoEDecomposeBase<MoEDecomposePass> {
   void runOnOperation() override {
     SmallVector<LayerOp> layers;
     getOperation()->walk([&](LayerOp layer) { layers.push_back(layer); });

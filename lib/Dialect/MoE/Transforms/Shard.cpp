@@ -241,10 +241,9 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
         b, loc, tensor::DimOp::create(b, loc, rows, 0), tpV));
   SmallVector<Value> rowsDyn(nDyn);
   rowsDyn.append(dDyn);
-  Value sendInit = zeros(b, loc, {sendRows, rowsType.getDimSize(1)},
-                         elementType, rowsDyn);
-  Value tokInit =
-      filled(b, loc, {sendRows}, b.getI32IntegerAttr(-1), nDyn);
+  Value sendInit =
+      zeros(b, loc, {sendRows, rowsType.getDimSize(1)}, elementType, rowsDyn);
+  Value tokInit = filled(b, loc, {sendRows}, b.getI32IntegerAttr(-1), nDyn);
   Value wInit = zeros(b, loc, {sendRows}, f32, nDyn);
   Value tokens = combine.getRowTokens(), weights = combine.getRowWeights();
   auto pack = scf::ForOp::create(
