@@ -51,6 +51,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace llvm;
 using namespace mlir;
@@ -132,9 +133,9 @@ struct Options {
 
   cl::opt<std::string> threads{
       "threads",
-      cl::desc("Threads of the fast CPU kernels (OpenMP); 0, the default: "
-               "all cores (one per rank with --shard). The reference kernels "
-               "are single-threaded"),
+      cl::desc("Threads of the fast CPU kernels (OpenMP), at most 1024; 0, "
+               "the default: all cores (one per rank with --shard). The "
+               "reference kernels are single-threaded"),
       cl::value_desc("N"), cl::cat(category)};
 
   cl::opt<std::string> kernels{
@@ -164,19 +165,31 @@ std::string firstLine(StringRef text, StringRef argv0) {
   return "invalid command line";
 }
 
-/// The integer value of `option`, which must be at least `minimum`, or
+/// The integer value of `option`, which must lie in [minimum, maximum], or
 /// `fallback` when the option is absent.
-Expected<int64_t> parseInteger(const cl::opt<std::string> &option,
-                               int64_t minimum, int64_t fallback) {
+Expected<int64_t>
+parseInteger(const cl::opt<std::string> &option, int64_t minimum,
+             int64_t fallback,
+             int64_t maximum = std::numeric_limits<int64_t>::max()) {
   if (!option.getNumOccurrences())
     return fallback;
   int64_t value;
-  if (StringRef(option.getValue()).getAsInteger(10, value) || value < minimum)
-    return makeRunError("--" + option.ArgStr,
-                        formatv("expected an integer >= {0}, found '{1}'",
-                                minimum, option.getValue()));
+  if (StringRef(option.getValue()).getAsInteger(10, value) || value < minimum ||
+      value > maximum) {
+    std::string range =
+        maximum == std::numeric_limits<int64_t>::max()
+            ? formatv("an integer >= {0}", minimum).str()
+            : formatv("an integer from {0} to {1}", minimum, maximum).str();
+    return makeRunError(
+        "--" + option.ArgStr,
+        formatv("expected {0}, found '{1}'", range, option.getValue()));
+  }
   return value;
 }
+
+/// The most threads --threads asks for: past the thread limits of common
+/// systems, the OpenMP runtime aborts the process when it cannot start them.
+constexpr int64_t kMaxThreads = 1024;
 
 /// The comma-separated integers of `option`, each at least `minimum`.
 Expected<SmallVector<int64_t>>
@@ -213,7 +226,7 @@ struct Settings {
 
 Expected<Settings> validateOptions(const Options &opts) {
   Settings settings;
-  Expected<int64_t> threads = parseInteger(opts.threads, 0, 0);
+  Expected<int64_t> threads = parseInteger(opts.threads, 0, 0, kMaxThreads);
   if (!threads)
     return threads.takeError();
   settings.threads = *threads;
