@@ -92,4 +92,4 @@ func.func @untouched(%x: tensor<?x8xf32>, %s: tensor<?xf32>,
   return %0, %1, %2 : tensor<?x8xf32>, tensor<4x8xf32>, tensor<?x8xf32>
 }
 
-// ERR: error: moe-cpu-elementwise-kernels: vector-width must be at least 1
+// ERR: error: moe-cpu-elementwise-kernels: vector-width = 0 must be from 1 to 16

@@ -103,7 +103,7 @@
 // WIDE: iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // WIDE-COUNT-24: vector.fma {{.*}} : vector<16xf32>
 
-// ERR: error: moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, block-rows, packed-tile-rows and packed-k-block must be at least 1
+// ERR: error: moe-cpu-matmul-kernels: tile-rows = 0 must be from 1 to 64
 func.func @expert(%x: tensor<?x20xf32>, %w: tensor<6x20xf32>) -> tensor<?x6xf32> {
   %c0 = arith.constant 0 : index
   %zero = arith.constant 0.0 : f32

@@ -219,6 +219,6 @@ func.func @dynamic_k(%x: tensor<256x?xf32>, %w: tensor<32x?xbf16>) -> tensor<256
   return %y : tensor<256x32xf32>
 }
 
-// ERR: error: moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, block-rows, packed-tile-rows and packed-k-block must be at least 1
-// ERR-WIDTH: error: moe-cpu-matmul-kernels: vector-width must be a power of two
-// ERR-KBLOCK: error: moe-cpu-matmul-kernels: packed-k-block must be at most 2048 (the packing scratch lives on the stack)
+// ERR: error: moe-cpu-matmul-kernels: packed-k-block = 0 must be from 1 to 2048 (the packing scratch lives on the stack)
+// ERR-WIDTH: error: moe-cpu-matmul-kernels: vector-width = 12 must be a power of two
+// ERR-KBLOCK: error: moe-cpu-matmul-kernels: packed-k-block = 4096 must be from 1 to 2048 (the packing scratch lives on the stack)

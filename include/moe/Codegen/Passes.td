@@ -58,7 +58,7 @@ def MoECPUElementwiseKernels
            "Threads to split the rows over; 0 lets the OpenMP runtime "
            "choose (all cores)">,
     Option<"vectorWidth", "vector-width", "unsigned", /*default=*/"8",
-           "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
+           "f32 lanes per vector (8 for AVX2, 16 for AVX-512; 1 to 16)">,
   ];
   let statistics = [
     Statistic<"numRewritten", "num-rewritten",
@@ -145,9 +145,11 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "Threads to split the weight rows over; 0 lets the OpenMP "
            "runtime choose (all cores)">,
     Option<"vectorWidth", "vector-width", "unsigned", /*default=*/"8",
-           "f32 lanes per vector (8 for AVX2, 16 for AVX-512)">,
+           "f32 lanes per vector (8 for AVX2, 16 for AVX-512; a power of "
+           "two up to 16)">,
     Option<"tileRows", "tile-rows", "unsigned", /*default=*/"4",
-           "Rows of A per register tile">,
+           "Rows of A per register tile (tile-rows x tile-cols at most "
+           "64)">,
     Option<"tileCols", "tile-cols", "unsigned", /*default=*/"3",
            "Weight rows (output columns) per register tile">,
     Option<"blockRows", "block-rows", "unsigned", /*default=*/"32",
@@ -167,7 +169,7 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "widens once instead of at every register tile; 0: never">,
     Option<"packedTileRows", "packed-tile-rows", "unsigned", /*default=*/"6",
            "Rows of A per register tile of the packed-panel kernel (each "
-           "holds 2 vector accumulators)">,
+           "holds 2 vector accumulators; at most 32)">,
     Option<"packedKBlock", "packed-k-block", "unsigned", /*default=*/"256",
            "K columns of a weight panel packed at once (rounded up to a "
            "multiple of vector-width; at most 2048)">,

@@ -198,9 +198,12 @@ struct MoECPUElementwiseKernelsPass
   using MoECPUElementwiseKernelsBase::MoECPUElementwiseKernelsBase;
 
   void runOnOperation() override {
-    if (vectorWidth < 1) {
-      getOperation().emitError()
-          << "moe-cpu-elementwise-kernels: vector-width must be at least 1";
+    // Up to the 16 f32 lanes of AVX-512 (a huge width takes minutes to
+    // compile).
+    if (vectorWidth < 1 || vectorWidth > 16) {
+      mlir::emitError(getOperation().getLoc())
+          << "moe-cpu-elementwise-kernels: vector-width = "
+          << unsigned(vectorWidth) << " must be from 1 to 16";
       return signalPassFailure();
     }
     unsigned threads = numThreads;

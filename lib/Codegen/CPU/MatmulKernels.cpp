@@ -51,6 +51,8 @@
 
 #include "llvm/Support/MathExtras.h"
 
+#include <limits>
+
 namespace mlir {
 namespace moe {
 #define GEN_PASS_DEF_MOECPUMATMULKERNELS
@@ -123,6 +125,13 @@ struct KRange {
 /// 2 * vector-width floats, is a stack allocation per thread (256 KiB with
 /// 16 lanes).
 constexpr unsigned kMaxPackedKBlock = 2048;
+
+/// The widest vector: the 16 f32 lanes of AVX-512.
+constexpr unsigned kMaxVectorWidth = 16;
+
+/// The most vector accumulators of one register tile (tile-rows x
+/// tile-cols, or 2 x packed-tile-rows): twice the 32 registers of AVX-512.
+constexpr unsigned kMaxTileAccumulators = 64;
 
 /// How many register tiles ahead a tile on 16-bit weights prefetches its
 /// weight rows.
@@ -423,26 +432,50 @@ struct MoECPUMatmulKernelsPass
     : public moe::impl::MoECPUMatmulKernelsBase<MoECPUMatmulKernelsPass> {
   using MoECPUMatmulKernelsBase::MoECPUMatmulKernelsBase;
 
+  /// One error line for the first option out of its range: register tiles
+  /// past kMaxTileAccumulators vectors would only spill (and a huge one
+  /// takes minutes to compile), and vector-width is a power of two up to
+  /// the 16 f32 lanes of AVX-512.
+  LogicalResult verifyOptions() {
+    auto error = [&]() {
+      return mlir::emitError(getOperation().getLoc())
+             << "moe-cpu-matmul-kernels: ";
+    };
+    struct Range {
+      StringRef name;
+      unsigned value, min, max;
+    } ranges[] = {
+        {"vector-width", vectorWidth, 1, kMaxVectorWidth},
+        {"tile-rows", tileRows, 1, kMaxTileAccumulators},
+        {"tile-cols", tileCols, 1, kMaxTileAccumulators},
+        {"block-rows", blockRows, 1, std::numeric_limits<unsigned>::max()},
+        {"packed-tile-rows", packedTileRows, 1, kMaxTileAccumulators / 2},
+        {"packed-k-block", packedKBlock, 1, kMaxPackedKBlock},
+    };
+    for (const Range &r : ranges) {
+      if (r.value >= r.min && r.value <= r.max)
+        continue;
+      InFlightDiagnostic diag = error() << r.name << " = " << r.value;
+      if (r.max == std::numeric_limits<unsigned>::max())
+        return diag << " must be at least " << r.min;
+      diag << " must be from " << r.min << " to " << r.max;
+      if (r.name == "packed-k-block")
+        diag << " (the packing scratch lives on the stack)";
+      return diag;
+    }
+    if (!llvm::isPowerOf2_32(vectorWidth))
+      return error() << "vector-width = " << unsigned(vectorWidth)
+                     << " must be a power of two";
+    if (uint64_t(tileRows) * tileCols > kMaxTileAccumulators)
+      return error() << "tile-rows x tile-cols = " << unsigned(tileRows)
+                     << " x " << unsigned(tileCols) << " must be at most "
+                     << kMaxTileAccumulators << " accumulators";
+    return success();
+  }
+
   void runOnOperation() override {
-    if (vectorWidth < 1 || tileRows < 1 || tileCols < 1 || blockRows < 1 ||
-        packedTileRows < 1 || packedKBlock < 1) {
-      getOperation().emitError()
-          << "moe-cpu-matmul-kernels: vector-width, tile-rows, tile-cols, "
-             "block-rows, packed-tile-rows and packed-k-block must be at "
-             "least 1";
+    if (failed(verifyOptions()))
       return signalPassFailure();
-    }
-    if (packedKBlock > kMaxPackedKBlock) {
-      getOperation().emitError()
-          << "moe-cpu-matmul-kernels: packed-k-block must be at most "
-          << kMaxPackedKBlock << " (the packing scratch lives on the stack)";
-      return signalPassFailure();
-    }
-    if (!llvm::isPowerOf2_32(vectorWidth)) {
-      getOperation().emitError()
-          << "moe-cpu-matmul-kernels: vector-width must be a power of two";
-      return signalPassFailure();
-    }
     TileConfig cfg;
     cfg.width = vectorWidth;
     cfg.tileRows = tileRows;
