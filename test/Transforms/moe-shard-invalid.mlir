@@ -7,6 +7,13 @@
 // RUN: not moe-opt %s --moe-shard="ep=2 tp=4 ranks=8" 2>&1 | FileCheck %s --check-prefix=TOKENS
 // RUN: not moe-opt %s --moe-shard="ep=zwei ranks=2" 2>&1 | FileCheck %s --check-prefix=OPTION
 // RUN: not moe-opt %s --moe-shard="ep=2 tp=1 ranks=2 report=/nonexistent/dir/r.json" 2>&1 | FileCheck %s --check-prefix=REPORT
+// The cost model's rates, checked even when ep and tp are given.
+// RUN: not moe-opt %s --moe-shard="ep=2 tp=1 ranks=2 bandwidth=0" 2>&1 | FileCheck %s --check-prefix=BANDWIDTH
+// RUN: not moe-opt %s --moe-shard="ranks=2 latency=-1" 2>&1 | FileCheck %s --check-prefix=LATENCY
+// RUN: not moe-opt %s --moe-shard="ranks=2 gflops=nan" 2>&1 | FileCheck %s --check-prefix=GFLOPS
+// RUN: not moe-opt %s --moe-shard="ranks=2 bandwidth=inf" 2>&1 | FileCheck %s --check-prefix=INF
+// RUN: not moe-opt %s --moe-shard="ranks=2 tokens=-5" 2>&1 | FileCheck %s --check-prefix=NEGTOKENS
+// RUN: moe-opt %s --moe-shard="ranks=2 latency=0" -o /dev/null
 
 // UNEVEN-E: error: moe-shard: E = 8 experts do not split evenly over ep = 3
 // UNEVEN-E-NOT: error:
@@ -20,6 +27,12 @@
 // TOKENS-NOT: error:
 // OPTION: zwei
 // REPORT: error: moe-shard: cannot write report '/nonexistent/dir/r.json'
+// BANDWIDTH: error: moe-shard: bandwidth = 0 must be finite and positive
+// BANDWIDTH-NOT: error:
+// LATENCY: error: moe-shard: latency = -1 must be finite and non-negative
+// GFLOPS: error: moe-shard: gflops = nan must be finite and positive
+// INF: error: moe-shard: bandwidth = inf must be finite and positive
+// NEGTOKENS: error: moe-shard: tokens = -5 must be at least 0 (0: 1024 per rank)
 func.func @forward(%x: tensor<12x32xf32>, %wg: tensor<8x32xf32>,
                    %w1: tensor<8x48x32xf32>, %w2: tensor<8x32x48xf32>)
     -> tensor<12x32xf32> {

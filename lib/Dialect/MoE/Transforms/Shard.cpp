@@ -27,8 +27,11 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
 
 namespace mlir {
 namespace moe {
@@ -561,6 +564,29 @@ void MoEShardPass::runOnOperation() {
            "found ranks = "
         << int64_t(ranks) << ", ep = " << int64_t(ep)
         << ", tp = " << int64_t(tp);
+    return signalPassFailure();
+  }
+  // The cost model's machine: rates must be positive, the latency may be 0.
+  struct Rate {
+    StringRef name;
+    double value;
+    bool zeroOk;
+  } rates[] = {{"bandwidth", bandwidth, false},
+               {"latency", latency, true},
+               {"gflops", gflops, false}};
+  for (const Rate &r : rates) {
+    if (std::isfinite(r.value) && (r.value > 0 || (r.zeroOk && r.value == 0)))
+      continue;
+    std::string value;
+    llvm::raw_string_ostream(value) << llvm::format("%g", r.value);
+    emitError(module.getLoc())
+        << "moe-shard: " << r.name << " = " << value << " must be finite and "
+        << (r.zeroOk ? "non-negative" : "positive");
+    return signalPassFailure();
+  }
+  if (tokens < 0) {
+    emitError(module.getLoc()) << "moe-shard: tokens = " << int64_t(tokens)
+                               << " must be at least 0 (0: 1024 per rank)";
     return signalPassFailure();
   }
   if ((ep && ranks % ep) || (tp && ranks % tp)) {

@@ -402,11 +402,11 @@ def MoEShard : Pass<"moe-shard", "::mlir::ModuleOp"> {
            "Global token count the cost model assumes for a dynamic T; "
            "0: 1024 tokens per rank">,
     Option<"bandwidth", "bandwidth", "double", /*default=*/"25.0",
-           "Per-rank link bandwidth of the cost model, GB/s">,
+           "Per-rank link bandwidth of the cost model, GB/s (> 0)">,
     Option<"latency", "latency", "double", /*default=*/"5.0",
-           "Per-message latency of the cost model, microseconds">,
+           "Per-message latency of the cost model, microseconds (>= 0)">,
     Option<"gflops", "gflops", "double", /*default=*/"1000.0",
-           "Per-rank compute rate of the cost model, GFLOP/s">,
+           "Per-rank compute rate of the cost model, GFLOP/s (> 0)">,
     Option<"reportPath", "report", "std::string", /*default=*/"",
            "Write the cost model's table for every layer to this JSON file">
   ];
