@@ -441,27 +441,27 @@ struct MoECPUMatmulKernelsPass
       return mlir::emitError(getOperation().getLoc())
              << "moe-cpu-matmul-kernels: ";
     };
+    constexpr unsigned kNoMax = std::numeric_limits<unsigned>::max();
     struct Range {
       StringRef name;
       unsigned value, min, max;
+      StringRef why = "";
     } ranges[] = {
         {"vector-width", vectorWidth, 1, kMaxVectorWidth},
         {"tile-rows", tileRows, 1, kMaxTileAccumulators},
         {"tile-cols", tileCols, 1, kMaxTileAccumulators},
-        {"block-rows", blockRows, 1, std::numeric_limits<unsigned>::max()},
+        {"block-rows", blockRows, 1, kNoMax},
         {"packed-tile-rows", packedTileRows, 1, kMaxTileAccumulators / 2},
-        {"packed-k-block", packedKBlock, 1, kMaxPackedKBlock},
+        {"packed-k-block", packedKBlock, 1, kMaxPackedKBlock,
+         " (the packing scratch lives on the stack)"},
     };
     for (const Range &r : ranges) {
       if (r.value >= r.min && r.value <= r.max)
         continue;
       InFlightDiagnostic diag = error() << r.name << " = " << r.value;
-      if (r.max == std::numeric_limits<unsigned>::max())
+      if (r.max == kNoMax)
         return diag << " must be at least " << r.min;
-      diag << " must be from " << r.min << " to " << r.max;
-      if (r.name == "packed-k-block")
-        diag << " (the packing scratch lives on the stack)";
-      return diag;
+      return diag << " must be from " << r.min << " to " << r.max << r.why;
     }
     if (!llvm::isPowerOf2_32(vectorWidth))
       return error() << "vector-width = " << unsigned(vectorWidth)
