@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
+#include "moe/Support/FormatNumber.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -24,7 +25,6 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -387,12 +387,8 @@ void apply(DispatchOp op, const Candidate &c, const Problem &p,
 // Reporting
 //===----------------------------------------------------------------------===//
 
-std::string formatNumber(double v) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << llvm::format("%.4g", v);
-  return s;
-}
+/// Rates and ratios in remarks and errors: 4 significant digits.
+std::string formatRate(double v) { return formatNumber(v, 4); }
 
 /// "padded (capacity 16, drop position)", "blocked (block 64)", "ragged".
 std::string describe(const Candidate &c) {
@@ -454,7 +450,7 @@ LogicalResult MoECapacityPlanPass::checkOptions(Mode &parsed) {
   double factor = capacityFactor, rate = maxDropRate, balance = flopsPerByte;
   int64_t rows = blockRows, bound = tokenCount;
   if (!(std::isfinite(factor) && factor > 0))
-    return error() << "capacity-factor = " << formatNumber(factor)
+    return error() << "capacity-factor = " << formatRate(factor)
                    << " must be finite and positive";
   if (rows < 1)
     return error() << "block = " << rows << " must be at least 1";
@@ -464,10 +460,10 @@ LogicalResult MoECapacityPlanPass::checkOptions(Mode &parsed) {
     return error() << "tokens = " << bound
                    << " must be positive (or 0: only static T)";
   if (!(rate >= 0 && rate <= 1))
-    return error() << "max-drop-rate = " << formatNumber(rate)
+    return error() << "max-drop-rate = " << formatRate(rate)
                    << " must be in [0, 1]";
   if (!(std::isfinite(balance) && balance >= 0))
-    return error() << "flops-per-byte = " << formatNumber(balance)
+    return error() << "flops-per-byte = " << formatRate(balance)
                    << " must be finite and non-negative";
   std::optional<Mode> m = llvm::StringSwitch<std::optional<Mode>>(modeName)
                               .Case("auto", Mode::Auto)
@@ -608,7 +604,7 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
     if (!why.empty())
       c.excluded = "not applicable: " + why;
     else if (c.dropRate > maxDropRate)
-      c.excluded = "drop rate over max-drop-rate " + formatNumber(maxDropRate);
+      c.excluded = "drop rate over max-drop-rate " + formatRate(maxDropRate);
   }
 
   // The choice: forced, or the cheapest eligible one, ties in the order
@@ -640,7 +636,7 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
       return success();
     }
     choice = *best;
-    reason = "lowest cost with drop rate at most " + formatNumber(maxDropRate);
+    reason = "lowest cost with drop rate at most " + formatRate(maxDropRate);
   }
   const Candidate &chosen = candidates[choice];
 
@@ -652,11 +648,10 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
            << ", E = " << p.experts << ": " << describe(chosen) << ", "
            << reason;
     for (const Candidate &c : candidates) {
-      remark << "; " << describe(c) << ": drop rate "
-             << formatNumber(c.dropRate) << ", padding waste "
-             << formatNumber(c.paddingWaste) << ", " << c.bufferBytes
-             << " bytes, time "
-             << formatNumber(chosen.cost > 0 ? c.cost / chosen.cost : 1.0);
+      remark << "; " << describe(c) << ": drop rate " << formatRate(c.dropRate)
+             << ", padding waste " << formatRate(c.paddingWaste) << ", "
+             << c.bufferBytes << " bytes, time "
+             << formatRate(chosen.cost > 0 ? c.cost / chosen.cost : 1.0);
       if (!c.excluded.empty())
         remark << " (" << c.excluded << ")";
     }

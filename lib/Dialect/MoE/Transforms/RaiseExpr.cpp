@@ -12,9 +12,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
-#include "llvm/Support/Format.h"
-#include "llvm/Support/FormatVariadic.h"
-
 #include <cmath>
 
 using namespace mlir;
@@ -598,10 +595,6 @@ const Expr *raise::zeroOneOf(const Expr *e) {
   if (e->isOp("arith.select") && isOne(e->operand(1)) && isZero(e->operand(2)))
     return e->operand(0);
   return nullptr;
-}
-
-std::string raise::formatNumber(double v) {
-  return llvm::formatv("{0}", llvm::format("%g", v)).str();
 }
 
 std::pair<Value, AffineMap> raise::asLeaf(const Expr *e) {

@@ -192,9 +192,6 @@ const Expr *normalizeAtom(const Expr *p);
 /// select(p, 1, 0)), or null.
 const Expr *zeroOneOf(const Expr *e);
 
-/// `v` printed for a message (%g).
-std::string formatNumber(double v);
-
 /// The loop dimension `d` of `ctx`.
 AffineExpr dim(MLIRContext *ctx, unsigned d);
 /// The map with `numLoops` loops and results `dims` (dimension positions).

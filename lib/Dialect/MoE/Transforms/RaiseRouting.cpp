@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RaiseMatch.h"
+#include "moe/Support/FormatNumber.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

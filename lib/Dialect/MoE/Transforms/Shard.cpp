@@ -15,6 +15,7 @@
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
 #include "moe/Dialect/MoE/Utils/TensorBuilders.h"
+#include "moe/Support/FormatNumber.h"
 
 #include "ShardCostModel.h"
 
@@ -27,7 +28,6 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -577,11 +577,9 @@ void MoEShardPass::runOnOperation() {
   for (const Rate &r : rates) {
     if (std::isfinite(r.value) && (r.value > 0 || (r.zeroOk && r.value == 0)))
       continue;
-    std::string value;
-    llvm::raw_string_ostream(value) << llvm::format("%g", r.value);
     emitError(module.getLoc())
-        << "moe-shard: " << r.name << " = " << value << " must be finite and "
-        << (r.zeroOk ? "non-negative" : "positive");
+        << "moe-shard: " << r.name << " = " << formatNumber(r.value)
+        << " must be finite and " << (r.zeroOk ? "non-negative" : "positive");
     return signalPassFailure();
   }
   if (tokens < 0) {
