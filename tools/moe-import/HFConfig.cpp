@@ -13,6 +13,8 @@
 
 #include "HFConfig.h"
 
+#include "moe/Support/ToolMessages.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -37,10 +39,7 @@ llvm::Error makeError(const Twine &message) {
 
 /// A short rendering of a JSON value for messages.
 std::string render(const json::Value &value) {
-  std::string text = llvm::formatv("{0}", value).str();
-  if (text.size() > 40)
-    text = text.substr(0, 37) + "...";
-  return text;
+  return echoValue(llvm::formatv("{0}", value).str(), /*maxBytes=*/40);
 }
 
 /// Typed access to the fields of a config.json object. The first failure is
@@ -215,7 +214,7 @@ void readCommon(Config &config, LayerSpec &spec) {
     config.fail(llvm::formatv("field 'hidden_act' = \"{0}\" is not supported "
                               "(supported: silu, swish, gelu, gelu_new, "
                               "gelu_pytorch_tanh, relu)",
-                              act));
+                              echoValue(act)));
     return;
   }
   spec.activation = *activation;
@@ -428,14 +427,15 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
     return config.fail(llvm::formatv("field 'scoring_func' = \"{0}\" is not "
                                      "supported for model_type '{1}' "
                                      "(supported: {2})",
-                                     scoring, spec.modelType, wantScoring));
+                                     echoValue(scoring), spec.modelType,
+                                     wantScoring));
   std::string prefix = layerPrefix(spec, "mlp");
   if (v3) {
     if (method != "noaux_tc")
       return config.fail(llvm::formatv(
           "field 'topk_method' = \"{0}\" is not supported for model_type "
           "'deepseek_v3' (supported: noaux_tc)",
-          method));
+          echoValue(method)));
     spec.scoring = Scoring::sigmoid;
     spec.biasName = prefix + "gate.e_score_correction_bias";
     readGroups(config, spec, GroupScore::top2sum, method);
@@ -448,7 +448,7 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
       return config.fail(llvm::formatv(
           "field 'topk_method' = \"{0}\" is not supported for model_type "
           "'deepseek_v2' (supported: greedy, group_limited_greedy)",
-          method));
+          echoValue(method)));
     spec.scoring = Scoring::softmax;
     spec.normalize = spec.topK > 1 && norm;
     if (!spec.normalize)
@@ -492,7 +492,8 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return makeError(llvm::formatv(
         "unknown model_type '{0}' (supported: "
         "{1})",
-        *modelType, llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
+        echoValue(*modelType),
+        llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
 
   LayerSpec spec;
   spec.modelType = modelType->str();

@@ -14,20 +14,23 @@
 #include "HFConfig.h"
 #include "LayerBuilder.h"
 
+#include "moe/Support/ToolMessages.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -69,18 +72,14 @@ int error(const llvm::Twine &message) {
   return 1;
 }
 
-/// Parses an integer option of at least `minValue`.
-std::optional<int64_t> parseInt(StringRef flag, StringRef text,
-                                int64_t minValue, std::string &message) {
+/// Parses an integer option from `minValue` to `maxValue`.
+std::optional<int64_t>
+parseInt(StringRef flag, StringRef text, int64_t minValue, std::string &message,
+         int64_t maxValue = std::numeric_limits<int64_t>::max()) {
   int64_t value;
-  if (text.trim().getAsInteger(10, value)) {
-    message = ("--" + flag + " must be an integer, got '" + text + "'").str();
-    return std::nullopt;
-  }
-  if (value < minValue) {
-    message = ("--" + flag + " must be at least " + llvm::Twine(minValue) +
-               ", got " + llvm::Twine(value))
-                  .str();
+  if (std::optional<std::string> why =
+          checkInteger(text, minValue, maxValue, value)) {
+    message = ("--" + flag + ": " + *why).str();
     return std::nullopt;
   }
   return value;
@@ -102,20 +101,21 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
     return failure();
   layer = *l;
   if (tokensOpt.getNumOccurrences()) {
-    options.tokens = parseInt("tokens", tokensOpt, 1, message);
+    // T·k row offsets are i32 (docs/Spec.md); k is checked once known.
+    options.tokens = parseInt("tokens", tokensOpt, 1, message, INT32_MAX);
     if (!options.tokens)
       return failure();
   }
   if (capacityFactorOpt.getNumOccurrences()) {
     double factor;
     if (StringRef(capacityFactorOpt).trim().getAsDouble(factor)) {
-      message =
-          "--capacity-factor must be a number, got '" + capacityFactorOpt + "'";
+      message = "--capacity-factor must be a number, got '" +
+                echoValue(capacityFactorOpt) + "'";
       return failure();
     }
     if (!(std::isfinite(factor) && factor > 0)) {
       message = "--capacity-factor must be finite and positive, got '" +
-                capacityFactorOpt + "'";
+                echoValue(capacityFactorOpt) + "'";
       return failure();
     }
     options.capacityFactor = factor;
@@ -123,8 +123,8 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
   }
   if (dtypeOpt.getNumOccurrences()) {
     if (dtypeOpt != "f32" && dtypeOpt != "bf16" && dtypeOpt != "f16") {
-      message =
-          "--dtype must be 'f32', 'bf16' or 'f16', got '" + dtypeOpt + "'";
+      message = "--dtype must be 'f32', 'bf16' or 'f16', got '" +
+                echoValue(dtypeOpt) + "'";
       return failure();
     }
     options.weightDType = dtypeOpt;
@@ -141,7 +141,7 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
       options.dropPolicy = DropPolicy::score;
     } else {
       message = "--drop-policy must be 'position' or 'score', got '" +
-                dropPolicyOpt + "'";
+                echoValue(dropPolicyOpt) + "'";
       return failure();
     }
   }
@@ -153,20 +153,10 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(importCategory);
-  std::string parseErrors;
-  llvm::raw_string_ostream parseStream(parseErrors);
-  if (!cl::ParseCommandLineOptions(
+  if (std::optional<std::string> message = parseCommandLine(
           argc, argv,
-          "moe-import: Hugging Face config.json to a moe.layer module\n",
-          &parseStream)) {
-    // cl writes "<argv0>: <message>" lines; keep the first, as one error.
-    StringRef first = StringRef(parseErrors).split('\n').first;
-    StringRef prog = llvm::sys::path::filename(argv[0]);
-    first.consume_front(argv[0]);
-    first.consume_front(prog);
-    first = first.ltrim(": ");
-    return error(first);
-  }
+          "moe-import: Hugging Face config.json to a moe.layer module\n"))
+    return error(*message);
 
   import::BuildOptions options;
   int64_t layer = 0;
@@ -182,6 +172,11 @@ int main(int argc, char **argv) {
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)
     return error(configPath + ": " + llvm::toString(spec.takeError()));
+  if (options.tokens && *options.tokens * spec->topK > INT32_MAX)
+    return error(llvm::formatv("--tokens: expected at most {0} tokens for k = "
+                               "{1} (T·k row offsets are i32), found {2}",
+                               INT32_MAX / spec->topK, spec->topK,
+                               *options.tokens));
 
   MLIRContext context;
   context.loadDialect<func::FuncDialect, MoEDialect>();
@@ -198,15 +193,13 @@ int main(int argc, char **argv) {
   if (!module)
     return error(configPath + ": the layer does not verify: " + verifyError);
 
-  std::unique_ptr<llvm::ToolOutputFile> output =
-      openOutputFile(outputPath, &message);
-  if (!output)
-    return error(outputPath + ": " + message);
-  llvm::raw_ostream &os = output->os();
-  os << "// Layer " << layer << " of a '" << spec->modelType
-     << "' model, imported by moe-import.\n";
-  module->print(os, OpPrintingFlags().printNameLocAsPrefix());
-  os << "\n";
-  output->keep();
+  if (llvm::Error err = writeOutputFile(outputPath, [&](llvm::raw_ostream &os) {
+        os << "// Layer " << layer << " of a '" << spec->modelType
+           << "' model, imported by moe-import.\n";
+        module->print(os, OpPrintingFlags().printNameLocAsPrefix());
+        os << "\n";
+      }))
+    return error(outputPath +
+                 ": cannot write: " + llvm::toString(std::move(err)));
   return 0;
 }

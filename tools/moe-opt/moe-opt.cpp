@@ -1,23 +1,111 @@
 //===- moe-opt.cpp - mlir-opt with the moe dialect and passes -------------===//
+//
+// mlir-opt's driver (MlirOptMain) with the moe dialect and passes, and with
+// bad command lines and pass options reported as one `moe-opt: error:` line
+// and exit code 1: LLVM's option parser writes its reasons to stderr apart
+// from the error line, so the command line and the pass pipeline are parsed
+// and checked here, with stderr captured, before MlirOptMain runs.
+//
+//===----------------------------------------------------------------------===//
 
 #include "moe/InitAll.h"
+#include "moe/Support/ToolMessages.h"
 
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+
+namespace {
+
+int error(const llvm::Twine &message) {
+  llvm::errs() << "moe-opt: error: " << message << "\n";
+  return EXIT_FAILURE;
+}
+
+/// Builds the pass pipeline of the command line once, on a scratch
+/// context, so that a bad pass name or pass option is one error line
+/// before any input is read.
+std::optional<std::string> checkPassPipeline(DialectRegistry &registry,
+                                             const MlirOptMainConfig &config) {
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
+  std::string diagnostics;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Error && diagnostics.empty())
+      diagnostics = diag.str();
+    return success();
+  });
+  PassManager pm(&context, PassManager::getAnyOpAnchorName(),
+                 OpPassManager::Nesting::Implicit);
+  bool ok = true;
+  std::string captured =
+      moe::captureStderr([&] { ok = succeeded(config.setupPassPipeline(pm)); });
+  if (ok) {
+    llvm::errs() << captured;
+    return std::nullopt;
+  }
+  std::string message = moe::condenseOptionError(captured, "moe-opt");
+  if (message.empty())
+    message = moe::condenseOptionError(diagnostics, "moe-opt");
+  if (message.empty())
+    message = "the pass pipeline could not be built";
+  return "pass pipeline: " + message;
+}
+
+/// Write errors of the output file surface as LLVM's fatal "IO failure on
+/// output stream" when MlirOptMain closes it: one error line instead.
+void reportFatalError(void *, const char *reason, bool) {
+  llvm::StringRef text(reason);
+  if (text.consume_front("IO failure on output stream: "))
+    error("cannot write the output: " + text);
+  else
+    error(text);
+  std::_Exit(EXIT_FAILURE);
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
   mlir::registerAllPasses();
   mlir::moe::registerAllPasses();
 
-  mlir::DialectRegistry registry;
+  DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   mlir::moe::registerAllDialects(registry);
 
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "moe-opt: optimizer driver for Mixture-of-Experts layers\n",
-      registry));
+  static llvm::cl::opt<std::string> inputFilename(
+      llvm::cl::Positional, llvm::cl::desc("<input file>"),
+      llvm::cl::init("-"));
+  static llvm::cl::opt<std::string> outputFilename(
+      "o", llvm::cl::desc("Output filename"), llvm::cl::value_desc("filename"),
+      llvm::cl::init("-"));
+  std::string helpHeader = registerCLIOptions(
+      "moe-opt: optimizer driver for Mixture-of-Experts layers\n", registry);
+  if (std::optional<std::string> message =
+          moe::parseCommandLine(argc, argv, helpHeader))
+    return error(*message);
+
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
+  if (!config.shouldShowDialects() && !config.shouldListPasses())
+    if (std::optional<std::string> message =
+            checkPassPipeline(registry, config))
+      return error(*message);
+
+  llvm::install_fatal_error_handler(reportFatalError);
+  return asMainReturnCode(
+      MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
 }

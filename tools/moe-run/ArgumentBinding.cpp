@@ -7,11 +7,13 @@
 #include "moe/Support/Safetensors.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstring>
+#include <unistd.h>
 
 using namespace llvm;
 using namespace mlir;
@@ -85,6 +87,31 @@ Expected<HostTensor> readInput(const ArgumentInfo &arg, StringRef path,
 // Random values
 //===----------------------------------------------------------------------===//
 
+/// A --tokens count whose input would not fit in this machine's memory is
+/// the option's error, not an allocation failure: `shape` is the input's
+/// shape with the count in place.
+Error checkTokenMemory(const ArgumentInfo &arg, ArrayRef<int64_t> shape,
+                       const BindingOptions &options) {
+  if (!options.tokens)
+    return Error::success();
+  std::optional<uint64_t> bytes = getElementSize(arg.kind);
+  for (int64_t d : shape)
+    if (bytes && d >= 0)
+      bytes = checkedMulUnsigned<uint64_t>(*bytes, static_cast<uint64_t>(d));
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return Error::success();
+  uint64_t memory = static_cast<uint64_t>(pages) * pageSize;
+  if (bytes && *bytes <= memory)
+    return Error::success();
+  return makeRunError(
+      "--tokens",
+      formatv("{0} tokens make {1} of shape {2} larger than this machine's "
+              "{3} bytes of memory",
+              *options.tokens, describeArgument(arg, options.entryName),
+              formatShape(shape), memory));
+}
+
 /// The shape that --random-inputs gives `arg`: its static sizes, and
 /// --tokens (default 16) for a dynamic first dimension of an input.
 Expected<SmallVector<int64_t>> getRandomShape(const ArgumentInfo &arg,
@@ -95,6 +122,8 @@ Expected<SmallVector<int64_t>> getRandomShape(const ArgumentInfo &arg,
       continue;
     if (i == 0 && !arg.isWeight()) {
       d = options.tokens.value_or(16);
+      if (Error err = checkTokenMemory(arg, shape, options))
+        return std::move(err);
       continue;
     }
     return makeRunError(

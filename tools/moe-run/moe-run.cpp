@@ -25,6 +25,7 @@
 #include "moe/InitAll.h"
 #include "moe/Pipelines/Pipelines.h"
 #include "moe/Support/Npy.h"
+#include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -52,6 +53,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 using namespace llvm;
 using namespace mlir;
@@ -152,19 +154,6 @@ struct Options {
       cl::value_desc("ep=A,tp=B"), cl::cat(category)};
 };
 
-/// The first non-empty line of `text`, without a leading "moe-run: ".
-std::string firstLine(StringRef text, StringRef argv0) {
-  for (StringRef line : split(text, '\n')) {
-    line = line.trim();
-    if (line.empty())
-      continue;
-    line.consume_front(sys::path::filename(argv0));
-    line.consume_front(":");
-    return line.trim().str();
-  }
-  return "invalid command line";
-}
-
 /// The integer value of `option`, which must lie in [minimum, maximum], or
 /// `fallback` when the option is absent.
 Expected<int64_t>
@@ -174,16 +163,9 @@ parseInteger(const cl::opt<std::string> &option, int64_t minimum,
   if (!option.getNumOccurrences())
     return fallback;
   int64_t value;
-  if (StringRef(option.getValue()).getAsInteger(10, value) || value < minimum ||
-      value > maximum) {
-    std::string range =
-        maximum == std::numeric_limits<int64_t>::max()
-            ? formatv("an integer >= {0}", minimum).str()
-            : formatv("an integer from {0} to {1}", minimum, maximum).str();
-    return makeRunError(
-        "--" + option.ArgStr,
-        formatv("expected {0}, found '{1}'", range, option.getValue()));
-  }
+  if (std::optional<std::string> why =
+          checkInteger(option.getValue(), minimum, maximum, value))
+    return makeRunError("--" + option.ArgStr, *why);
   return value;
 }
 
@@ -191,25 +173,47 @@ parseInteger(const cl::opt<std::string> &option, int64_t minimum,
 /// systems, the OpenMP runtime aborts the process when it cannot start them.
 constexpr int64_t kMaxThreads = 1024;
 
-/// The comma-separated integers of `option`, each at least `minimum`.
+/// The comma-separated integers of `option`, each from `minimum` to
+/// `maximum`.
 Expected<SmallVector<int64_t>>
-parseIntegerList(const cl::opt<std::string> &option, int64_t minimum) {
+parseIntegerList(const cl::opt<std::string> &option, int64_t minimum,
+                 int64_t maximum = std::numeric_limits<int64_t>::max()) {
   SmallVector<int64_t> values;
   if (!option.getNumOccurrences())
     return values;
   SmallVector<StringRef> parts;
   StringRef(option.getValue()).split(parts, ',');
-  for (StringRef part : parts) {
+  for (auto [i, part] : llvm::enumerate(parts)) {
     int64_t value;
-    if (part.trim().getAsInteger(10, value) || value < minimum)
-      return makeRunError(
-          "--" + option.ArgStr,
-          formatv("expected an integer >= {0} (or several, comma-separated), "
-                  "found '{1}'",
-                  minimum, option.getValue()));
+    if (std::optional<std::string> why =
+            checkInteger(part, minimum, maximum, value))
+      return makeRunError("--" + option.ArgStr,
+                          parts.size() == 1
+                              ? *why
+                              : formatv("entry {0} of '{1}': {2}", i + 1,
+                                        echoValue(option.getValue()), *why)
+                                    .str());
     values.push_back(value);
   }
   return values;
+}
+
+/// The most tokens --tokens gives: T·k row offsets are i32 (docs/Spec.md).
+constexpr int64_t kMaxTokens = std::numeric_limits<int32_t>::max();
+
+/// Every entry of the comma-separated list `option` names a file.
+Error checkFileList(const cl::list<std::string> &option) {
+  if (option.getNumOccurrences() &&
+      (option.empty() || (option.size() == 1 && option.front().empty())))
+    return makeRunError("--" + option.ArgStr, "expected a file name, found "
+                                              "an empty value");
+  for (auto [i, path] : llvm::enumerate(option))
+    if (path.empty())
+      return makeRunError("--" + option.ArgStr,
+                          formatv("entry {0} of {1} is empty: expected a file "
+                                  "name",
+                                  i + 1, option.size()));
+  return Error::success();
 }
 
 /// The command line, checked and converted.
@@ -239,9 +243,15 @@ Expected<Settings> validateOptions(const Options &opts) {
       return makeRunError("--kernels",
                           formatv("expected 'fast' or 'reference', found "
                                   "'{0}'",
-                                  opts.kernels.getValue()));
+                                  echoValue(opts.kernels.getValue())));
   }
-  Expected<SmallVector<int64_t>> tokens = parseIntegerList(opts.tokens, 1);
+  for (const cl::list<std::string> *files :
+       {std::addressof(opts.inputFiles), std::addressof(opts.weightFiles),
+        std::addressof(opts.outputFiles)})
+    if (Error err = checkFileList(*files))
+      return std::move(err);
+  Expected<SmallVector<int64_t>> tokens =
+      parseIntegerList(opts.tokens, 1, kMaxTokens);
   if (!tokens)
     return tokens.takeError();
   settings.tokens = *tokens;
@@ -270,7 +280,7 @@ Expected<Settings> validateOptions(const Options &opts) {
       return makeRunError("--random-inputs",
                           formatv("expected an unsigned 64-bit seed, found "
                                   "'{0}'",
-                                  opts.randomSeed.getValue()));
+                                  echoValue(opts.randomSeed.getValue())));
     settings.randomSeed = seed;
   }
   if (!opts.inputFiles.empty() && settings.randomSeed)
@@ -445,7 +455,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
   if (opts.target != "cpu" && opts.target != "cuda")
     return makeRunError("--target", formatv("expected 'cpu' or 'cuda', found "
                                             "'{0}'",
-                                            opts.target.getValue()));
+                                            echoValue(opts.target.getValue())));
   if (opts.tensorCores && opts.target != "cuda")
     return makeRunError("--tensor-cores", "needs --target=cuda");
   std::unique_ptr<Executor> cpu;
@@ -540,9 +550,7 @@ int main(int argc, char **argv) {
   moe::registerAllPasses();
   registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(opts.category);
-  std::string clErrors;
-  raw_string_ostream clErrorStream(clErrors);
-  if (!cl::ParseCommandLineOptions(
+  if (std::optional<std::string> message = parseCommandLine(
           argc, argv,
           "moe-run: compile an MoE module for the host CPU and run it\n\n"
           "  moe-run LAYER.mlir [--entry forward]\n"
@@ -553,9 +561,8 @@ int main(int argc, char **argv) {
           "          [--target cpu|cuda [--tensor-cores]]\n\n"
           "Arguments with a string attribute moe.weight are weights, read "
           "from --weights ({layer} and {e} in the name are replaced; {e} "
-          "stacks the experts); the others are inputs. See docs/Tools.md.\n",
-          &clErrorStream)) {
-    errs() << "error: command line: " << firstLine(clErrors, argv[0]) << "\n";
+          "stacks the experts); the others are inputs. See docs/Tools.md.\n")) {
+    errs() << "error: command line: " << *message << "\n";
     return 1;
   }
 

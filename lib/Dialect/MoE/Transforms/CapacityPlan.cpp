@@ -17,6 +17,7 @@
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
 #include "moe/Support/FormatNumber.h"
+#include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -676,94 +677,90 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
 LogicalResult MoECapacityPlanPass::writeReport(ArrayRef<PlanRecord> records,
                                                Mode mode,
                                                const Profile *profile) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(reportPath, ec, llvm::sys::fs::OF_Text);
-  if (ec)
-    return error() << "cannot write report '" << reportPath.getValue()
-                   << "': " << ec.message();
-  llvm::json::OStream j(os, /*IndentSize=*/2);
-  j.object([&] {
-    j.attributeObject("options", [&] {
-      j.attribute("capacity_factor", capacityFactor.getValue());
-      j.attribute("tokens", tokenCount.getValue());
-      j.attribute("block", blockRows.getValue());
-      j.attribute("profile", profilePath.getValue());
-      j.attribute("histograms",
-                  profile ? static_cast<int64_t>(profile->histograms.size())
-                          : 0);
-      j.attribute("mode", modeName.getValue());
-      j.attribute("max_drop_rate", maxDropRate.getValue());
-      j.attribute("preserve_drops", preserveDrops.getValue());
-      j.attribute("skip_dynamic", skipDynamic.getValue());
-      j.attribute("flops_per_byte", flopsPerByte.getValue());
-    });
-    j.attributeObject("efficiency", [&] {
-      j.attribute("ragged", kRaggedEfficiency);
-      j.attribute("padded", kPaddedEfficiency);
-      j.attribute("blocked", kBlockedEfficiency);
-    });
-    j.attributeArray("dispatches", [&] {
-      for (const PlanRecord &r : records) {
-        const Problem &p = r.problem;
-        j.object([&] {
-          j.attribute("location", r.location);
-          j.attribute("function", r.function);
-          if (r.candidates.empty()) {
+  llvm::Error written = writeOutputFile(reportPath, [&](raw_ostream &os) {
+    llvm::json::OStream j(os, /*IndentSize=*/2);
+    j.object([&] {
+      j.attributeObject("options", [&] {
+        j.attribute("capacity_factor", capacityFactor.getValue());
+        j.attribute("tokens", tokenCount.getValue());
+        j.attribute("block", blockRows.getValue());
+        j.attribute("profile", profilePath.getValue());
+        j.attribute("histograms",
+                    profile ? static_cast<int64_t>(profile->histograms.size())
+                            : 0);
+        j.attribute("mode", modeName.getValue());
+        j.attribute("max_drop_rate", maxDropRate.getValue());
+        j.attribute("preserve_drops", preserveDrops.getValue());
+        j.attribute("skip_dynamic", skipDynamic.getValue());
+        j.attribute("flops_per_byte", flopsPerByte.getValue());
+      });
+      j.attributeObject("efficiency", [&] {
+        j.attribute("ragged", kRaggedEfficiency);
+        j.attribute("padded", kPaddedEfficiency);
+        j.attribute("blocked", kBlockedEfficiency);
+      });
+      j.attributeArray("dispatches", [&] {
+        for (const PlanRecord &r : records) {
+          const Problem &p = r.problem;
+          j.object([&] {
+            j.attribute("location", r.location);
+            j.attribute("function", r.function);
+            if (r.candidates.empty()) {
+              j.attribute("reason", r.reason);
+              j.attribute("choice", nullptr);
+              return;
+            }
+            j.attribute("tokens", p.tokens);
+            j.attribute("tokens_from", p.tokensFromOption ? "option" : "type");
+            j.attribute("k", p.k);
+            j.attribute("experts", p.experts);
+            j.attribute("hidden", p.hidden);
+            j.attribute("element_bytes", p.elementBytes);
+            j.attribute("flops_per_row", p.flopsPerRow);
+            j.attribute("flops_from", p.flopsSource);
+            j.attributeArray("loads", [&] {
+              for (ArrayRef<int64_t> l : p.loads)
+                j.array([&] {
+                  for (int64_t n : l)
+                    j.value(n);
+                });
+            });
+            j.attributeArray("candidates", [&] {
+              for (const Candidate &c : r.candidates)
+                j.object([&] {
+                  j.attribute("layout", c.name);
+                  j.attribute("drop_policy", stringifyDropPolicy(c.policy));
+                  j.attribute("capacity", c.capacity
+                                              ? llvm::json::Value(c.capacity)
+                                              : llvm::json::Value(nullptr));
+                  j.attribute("block", c.block ? llvm::json::Value(c.block)
+                                               : llvm::json::Value(nullptr));
+                  j.attribute("rows", c.rows);
+                  j.attribute("computed_rows", c.computedRows);
+                  j.attribute("useful_rows", c.usefulRows);
+                  j.attribute("drop_rate", c.dropRate);
+                  j.attribute("padding_waste", c.paddingWaste);
+                  j.attribute("buffer_bytes", c.bufferBytes);
+                  j.attribute("cost", c.cost);
+                  j.attribute("eligible", c.excluded.empty());
+                  j.attribute("excluded", c.excluded.empty()
+                                              ? llvm::json::Value(nullptr)
+                                              : llvm::json::Value(c.excluded));
+                });
+            });
+            j.attribute("choice", r.choice ? llvm::json::Value(
+                                                 r.candidates[*r.choice].name)
+                                           : llvm::json::Value(nullptr));
             j.attribute("reason", r.reason);
-            j.attribute("choice", nullptr);
-            return;
-          }
-          j.attribute("tokens", p.tokens);
-          j.attribute("tokens_from", p.tokensFromOption ? "option" : "type");
-          j.attribute("k", p.k);
-          j.attribute("experts", p.experts);
-          j.attribute("hidden", p.hidden);
-          j.attribute("element_bytes", p.elementBytes);
-          j.attribute("flops_per_row", p.flopsPerRow);
-          j.attribute("flops_from", p.flopsSource);
-          j.attributeArray("loads", [&] {
-            for (ArrayRef<int64_t> l : p.loads)
-              j.array([&] {
-                for (int64_t n : l)
-                  j.value(n);
-              });
           });
-          j.attributeArray("candidates", [&] {
-            for (const Candidate &c : r.candidates)
-              j.object([&] {
-                j.attribute("layout", c.name);
-                j.attribute("drop_policy", stringifyDropPolicy(c.policy));
-                j.attribute("capacity", c.capacity
-                                            ? llvm::json::Value(c.capacity)
-                                            : llvm::json::Value(nullptr));
-                j.attribute("block", c.block ? llvm::json::Value(c.block)
-                                             : llvm::json::Value(nullptr));
-                j.attribute("rows", c.rows);
-                j.attribute("computed_rows", c.computedRows);
-                j.attribute("useful_rows", c.usefulRows);
-                j.attribute("drop_rate", c.dropRate);
-                j.attribute("padding_waste", c.paddingWaste);
-                j.attribute("buffer_bytes", c.bufferBytes);
-                j.attribute("cost", c.cost);
-                j.attribute("eligible", c.excluded.empty());
-                j.attribute("excluded", c.excluded.empty()
-                                            ? llvm::json::Value(nullptr)
-                                            : llvm::json::Value(c.excluded));
-              });
-          });
-          j.attribute("choice",
-                      r.choice ? llvm::json::Value(r.candidates[*r.choice].name)
-                               : llvm::json::Value(nullptr));
-          j.attribute("reason", r.reason);
-        });
-      }
+        }
+      });
     });
+    os << "\n";
   });
-  os << "\n";
-  os.close();
-  if (os.has_error())
+  if (written)
     return error() << "cannot write report '" << reportPath.getValue()
-                   << "': " << os.error().message();
+                   << "': " << llvm::toString(std::move(written));
   return success();
 }
 

@@ -16,6 +16,7 @@
 #include "moe/Dialect/MoE/Transforms/Passes.h"
 #include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 #include "moe/Support/FormatNumber.h"
+#include "moe/Support/ToolMessages.h"
 
 #include "ShardCostModel.h"
 
@@ -617,15 +618,15 @@ void MoEShardPass::runOnOperation() {
 
   if (reportPath.empty())
     return;
-  std::error_code ec;
-  llvm::raw_fd_ostream os(reportPath, ec, llvm::sys::fs::OF_Text);
-  if (ec) {
+  llvm::json::Value reportValue(std::move(report));
+  if (llvm::Error err = writeOutputFile(reportPath, [&](raw_ostream &os) {
+        os << llvm::formatv("{0:2}", reportValue) << "\n";
+      })) {
     emitError(module.getLoc())
         << "moe-shard: cannot write report '" << reportPath.getValue()
-        << "': " << ec.message();
+        << "': " << llvm::toString(std::move(err));
     return signalPassFailure();
   }
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(report))) << "\n";
 }
 
 } // namespace

@@ -1,0 +1,74 @@
+//===- ToolMessages.h - One-line errors of the command-line tools -*- C++
+//-*-===//
+//
+// What moe-opt, moe-run and moe-import share to keep every bad input to one
+// `error:` line: user text echoed in a bounded, printable form; command-line
+// and pass-option errors, which LLVM's option parser writes to stderr over
+// several lines (the useful part on a line without "error:"), captured and
+// turned into one message; integers that do not fit told apart from text
+// that is not an integer; output files whose write fails reported as an
+// error rather than LLVM's fatal "IO failure".
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_SUPPORT_TOOLMESSAGES_H
+#define MOE_SUPPORT_TOOLMESSAGES_H
+
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir {
+namespace moe {
+
+/// The most bytes of a user-given value that a message echoes.
+constexpr size_t kMaxEchoedBytes = 64;
+
+/// `text` for a message: control bytes, backslashes and bytes past ASCII
+/// written as escapes (\n, \t, \\, \xNN), and at most `maxBytes` bytes of
+/// `text` followed by "... (N bytes)" when it is longer.
+std::string echoValue(llvm::StringRef text, size_t maxBytes = kMaxEchoedBytes);
+
+/// Runs `fn` with the process's standard error (file descriptor 2) sent to
+/// a temporary file and returns what was written there. Used around option
+/// parsing only: LLVM's option parser writes its reasons to stderr.
+std::string captureStderr(llvm::function_ref<void()> fn);
+
+/// The one-line form of what LLVM's option parser wrote to stderr: the
+/// first non-empty line, without the "<tool>: " prefix and the trailing
+/// '!', with "for the --x option: " written as "--x: ". Empty when nothing
+/// useful was written.
+std::string condenseOptionError(llvm::StringRef captured,
+                                llvm::StringRef toolName);
+
+/// Parses the command line with llvm::cl; on failure returns one line that
+/// says what was wrong (e.g. "--input: requires a value"), on success
+/// std::nullopt. Nothing is printed.
+std::optional<std::string> parseCommandLine(int argc, const char *const *argv,
+                                            llvm::StringRef overview);
+
+/// Why `text` is not an integer from `minValue` to `maxValue`, in the form
+/// "expected <what>, found '<text>'" with "(too large)" or "(too small)"
+/// when `text` is an integer outside the range or past 64 bits; nullopt
+/// when it is one. `what` describes the expected value, e.g. "an integer
+/// >= 1".
+std::optional<std::string> checkInteger(llvm::StringRef text, int64_t minValue,
+                                        int64_t maxValue, int64_t &value);
+
+/// Writes the file at `path` ("-" for stdout) through `print`, keeping it
+/// only if every byte was written. A failure to open, write or close it is
+/// an error whose message is the system's reason (without the path), rather
+/// than LLVM's fatal IO failure.
+llvm::Error
+writeOutputFile(llvm::StringRef path,
+                llvm::function_ref<void(llvm::raw_ostream &)> print);
+
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_SUPPORT_TOOLMESSAGES_H
