@@ -1,10 +1,11 @@
 //===- moe-opt.cpp - mlir-opt with the moe dialect and passes -------------===//
 //
-// mlir-opt's driver (MlirOptMain) with the moe dialect and passes, and with
-// bad command lines and pass options reported as one `moe-opt: error:` line
-// and exit code 1: LLVM's option parser writes its reasons to stderr apart
-// from the error line, so the command line and the pass pipeline are parsed
-// and checked here, with stderr captured, before MlirOptMain runs.
+// mlir-opt's driver (MlirOptMain) with the moe dialect and passes, without
+// the operation dump under an error, and with bad command lines and pass
+// options reported as one `moe-opt: error:` line and exit code 1: LLVM's option
+// parser writes its reasons to stderr apart from the error line, so the command
+// line and the pass pipeline are parsed and checked here, with stderr captured,
+// before MlirOptMain runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +26,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstdlib>
+#include <vector>
 
 using namespace mlir;
 
@@ -95,8 +97,14 @@ int main(int argc, char **argv) {
       llvm::cl::init("-"));
   std::string helpHeader = registerCLIOptions(
       "moe-opt: optimizer driver for Mixture-of-Experts layers\n", registry);
-  if (std::optional<std::string> message =
-          moe::parseCommandLine(argc, argv, helpHeader))
+  // Unlike mlir-opt, an error on an operation does not print the operation
+  // as an attached note (a dump of a whole layer in its generic form):
+  // --mlir-print-op-on-diagnostic=true, later on the command line, turns it
+  // back on.
+  std::vector<const char *> args(argv, argv + argc);
+  args.insert(args.begin() + 1, "--mlir-print-op-on-diagnostic=false");
+  if (std::optional<std::string> message = moe::parseCommandLine(
+          static_cast<int>(args.size()), args.data(), helpHeader))
     return error(*message);
 
   MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
