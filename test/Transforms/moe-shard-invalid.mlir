@@ -4,7 +4,13 @@
 // RUN: not moe-opt %s --moe-shard="ep=1 tp=5 ranks=5" 2>&1 | FileCheck %s --check-prefix=UNEVEN-F
 // RUN: not moe-opt %s --moe-shard="ep=2 tp=1 ranks=0" 2>&1 | FileCheck %s --check-prefix=RANKS
 // RUN: not moe-opt %s --moe-shard="ep=3 ranks=4" 2>&1 | FileCheck %s --check-prefix=DIVIDE
-// RUN: not moe-opt %s --moe-shard="ep=2 tp=4 ranks=8" 2>&1 | FileCheck %s --check-prefix=TOKENS
+// At most 65536 ranks: the cost model and the exchanges are sized by R.
+// RUN: not moe-opt %s --moe-shard="ranks=65537" 2>&1 | FileCheck %s --check-prefix=MAXRANKS
+// RUN: not moe-opt %s --moe-shard="ranks=1099511627776" 2>&1 | FileCheck %s --check-prefix=MAXRANKS-2E40
+// RUN: not moe-opt %s --moe-shard="ep=1 tp=1 ranks=9223372036854775807" 2>&1 | FileCheck %s --check-prefix=MAXRANKS-INT64
+// ep and tp past ranks fail the divisibility check before their product is formed.
+// RUN: not moe-opt %s --moe-shard="ep=9223372036854775807 tp=9223372036854775807 ranks=4" 2>&1 | FileCheck %s --check-prefix=HUGE-EP
+// RUN: not moe-opt %s --moe-shard="ep=65536 tp=65536 ranks=65536" 2>&1 | FileCheck %s --check-prefix=SQUARE
 // RUN: not moe-opt %s --moe-shard="ep=zwei ranks=2" 2>&1 | FileCheck %s --check-prefix=OPTION
 // RUN: not moe-opt %s --moe-shard="ep=2 tp=1 ranks=2 report=/nonexistent/dir/r.json" 2>&1 | FileCheck %s --check-prefix=REPORT
 // The cost model's rates, checked even when ep and tp are given.
@@ -23,8 +29,12 @@
 // UNEVEN-F-NOT: error:
 // RANKS: error: moe-shard: expected ranks >= 1 and ep, tp >= 0, found ranks = 0
 // DIVIDE: error: moe-shard: ep = 3 and tp = 0 must divide ranks = 4
-// TOKENS: error: moe-shard: T = 12 tokens do not split evenly over 8 ranks
-// TOKENS-NOT: error:
+// MAXRANKS: error: moe-shard: ranks = 65537 is more than the 65536 ranks a job may have
+// MAXRANKS-NOT: error:
+// MAXRANKS-2E40: error: moe-shard: ranks = 1099511627776 is more than the 65536 ranks a job may have
+// MAXRANKS-INT64: error: moe-shard: ranks = 9223372036854775807 is more than the 65536 ranks a job may have
+// HUGE-EP: error: moe-shard: ep = 9223372036854775807 and tp = 9223372036854775807 must divide ranks = 4
+// SQUARE: error: moe-shard: ep = 65536 times tp = 65536 must equal ranks = 65536
 // OPTION: zwei
 // REPORT: error: moe-shard: cannot write report '/nonexistent/dir/r.json'
 // BANDWIDTH: error: moe-shard: bandwidth = 0 must be finite and positive

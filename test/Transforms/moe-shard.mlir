@@ -91,3 +91,51 @@ func.func @decomposed(%x: tensor<?x32xf32>, %logits: tensor<?x8xf32>,
            into %acc : tensor<?x32xf32> -> tensor<?x32xf32>
   return %out : tensor<?x32xf32>
 }
+
+// -----
+
+// T = 13 tokens do not split evenly over 4 ranks: every rank is given a
+// dynamic count (4, 3, 3, 3 rows from moe-run --shard), and the program is
+// the same on every rank.
+
+// CHECK-LABEL: func.func @uneven
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x32xf32> {moe.shard = ["ranks", ""]}, %{{.*}}: tensor<8x32xf32>,
+// CHECK-SAME: %{{.*}}: tensor<4x24x32xf32> {moe.shard = ["ep", "tp", ""]},
+// CHECK-SAME: %{{.*}}: tensor<4x32x24xf32> {moe.shard = ["ep", "", "tp"]})
+// CHECK-SAME: -> tensor<?x32xf32>
+// CHECK: moe.dispatch %[[X]], {{.*}} experts 8 drop score capacity 3
+// CHECK-SAME: -> tensor<?x32xf32>, tensor<9xi32>
+// CHECK-COUNT-3: moe.all_to_all
+// CHECK: %[[OUT:.*]] = moe.combine
+// CHECK: return %[[OUT]] : tensor<?x32xf32>
+func.func @uneven(%x: tensor<13x32xf32>, %wg: tensor<8x32xf32>,
+                  %w1: tensor<8x48x32xf32>, %w2: tensor<8x32x48xf32>)
+    -> tensor<13x32xf32> {
+  %y = moe.layer %x router(%wg : tensor<8x32xf32>)
+         w1(%w1 : tensor<8x48x32xf32>) w2(%w2 : tensor<8x32x48xf32>)
+         routing #moe.routing<k = 2, scoring = softmax>
+         activation relu drop score capacity 3
+         : tensor<13x32xf32> -> tensor<13x32xf32>
+  return %y : tensor<13x32xf32>
+}
+
+// -----
+
+// Expert choice with C = 3 above T/R = 2 tokens a rank: a static count of 2
+// would break layer_c3 (C <= T), so the count is dynamic and the slots past a
+// rank's tokens stay empty (token -1).
+
+// CHECK-LABEL: func.func @choice_above_slice
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x32xf32> {moe.shard = ["ranks", ""]}
+// CHECK-SAME: -> tensor<?x32xf32>
+// CHECK: moe.route_expert_choice %{{.*}} capacity 3 : tensor<?x8xf32> -> tensor<8x3xi32>, tensor<8x3xf32>
+// CHECK-COUNT-3: moe.all_to_all
+func.func @choice_above_slice(%x: tensor<8x32xf32>, %wg: tensor<8x32xf32>,
+                              %w1: tensor<8x48x32xf32>, %w2: tensor<8x32x48xf32>)
+    -> tensor<8x32xf32> {
+  %y = moe.layer %x router(%wg : tensor<8x32xf32>)
+         w1(%w1 : tensor<8x48x32xf32>) w2(%w2 : tensor<8x32x48xf32>)
+         routing #moe.expert_choice<capacity = 3> activation silu
+         : tensor<8x32xf32> -> tensor<8x32xf32>
+  return %y : tensor<8x32xf32>
+}

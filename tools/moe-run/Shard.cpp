@@ -16,10 +16,12 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -77,28 +79,36 @@ struct Spec {
   int64_t ep = 0, tp = 0;
 };
 
-/// "ep=A,tp=B", or "auto": the split moe-shard's cost model picks for the
-/// job's ranks (ep = tp = 0 here).
+/// "ep=A,tp=B", "ep=A" or "tp=B" (the other factor 1), or "auto": the split
+/// moe-shard's cost model picks for the job's ranks (ep = tp = 0 here).
 Expected<Spec> parseSpec(StringRef text) {
   Spec spec;
   if (text.trim() == "auto")
     return spec;
+  auto bad = [&] {
+    return makeRunError("--shard",
+                        formatv("expected ep=A,tp=B, ep=A or tp=B with "
+                                "integers >= 1, or auto, found '{0}'",
+                                text));
+  };
   SmallVector<StringRef> parts;
-  text.split(parts, ',', -1, /*KeepEmpty=*/false);
+  text.split(parts, ',', -1, /*KeepEmpty=*/true);
   for (StringRef part : parts) {
     auto [key, value] = part.split('=');
+    key = key.trim();
     int64_t v;
     if (value.trim().getAsInteger(10, v) || v < 1 ||
-        (key.trim() != "ep" && key.trim() != "tp"))
-      return makeRunError("--shard",
-                          formatv("expected ep=A,tp=B with integers >= 1, "
-                                  "or auto, found '{0}'",
-                                  text));
-    (key.trim() == "ep" ? spec.ep : spec.tp) = v;
+        (key != "ep" && key != "tp"))
+      return bad();
+    int64_t &slot = key == "ep" ? spec.ep : spec.tp;
+    if (slot)
+      return bad();
+    slot = v;
   }
-  if (!spec.ep || !spec.tp)
-    return makeRunError("--shard",
-                        formatv("expected ep=A,tp=B, found '{0}'", text));
+  if (!spec.ep)
+    spec.ep = 1;
+  if (!spec.tp)
+    spec.tp = 1;
   return spec;
 }
 
@@ -123,19 +133,29 @@ std::pair<int64_t, int64_t> blockOf(StringRef axis, int64_t rank,
   return {0, 1};
 }
 
-/// The offsets and sizes of this rank's slice of a `shape` argument.
+/// The offsets and sizes of this rank's slice of a `shape` argument. Tokens
+/// (the "ranks" axis) split unevenly: of T rows over R ranks, the first
+/// T mod R ranks hold one row more than the others (numpy's array_split);
+/// when T < R, the last R - T hold none. Experts and inner columns split
+/// evenly (moe-shard checks that they do).
 Expected<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>>
 sliceOf(ArrayRef<int64_t> shape, ArrayRef<std::string> axes, int64_t rank,
         const Spec &spec, const Twine &what) {
   SmallVector<int64_t> offsets(shape.size(), 0), sizes(shape);
   for (auto [d, axis] : llvm::enumerate(axes)) {
     auto [index, parts] = blockOf(axis, rank, spec);
-    if (shape[d] % parts)
+    int64_t base = shape[d] / parts, extra = shape[d] % parts;
+    if (axis == "ranks") {
+      sizes[d] = base + (index < extra ? 1 : 0);
+      offsets[d] = index * base + std::min(index, extra);
+      continue;
+    }
+    if (extra)
       return makeRunError(what, formatv("dimension {0} of size {1} does not "
                                         "split evenly over {2} parts ({3})",
                                         d, shape[d], parts, axis));
-    sizes[d] = shape[d] / parts;
-    offsets[d] = index * sizes[d];
+    sizes[d] = base;
+    offsets[d] = index * base;
   }
   return std::make_pair(offsets, sizes);
 }
@@ -357,11 +377,17 @@ int run::runSharded(ModuleOp module, func::FuncOp entry,
   // Everything up to the call is checked on every rank before any
   // collective: a bad plan or a bad file ends the job here.
   Spec spec = orAbort(parseSpec(options.spec));
-  if (spec.ep && spec.ep * spec.tp != size)
+  int64_t needed = 0;
+  if (spec.ep && MulOverflow(spec.ep, spec.tp, needed))
+    abortJob(makeRunError(
+        "--shard", formatv("ep={0},tp={1} needs more ranks than there are "
+                           "64-bit integers, the job has {2}",
+                           spec.ep, spec.tp, size)));
+  if (spec.ep && needed != size)
     abortJob(makeRunError(
         "--shard", formatv("ep={0},tp={1} needs {2} ranks, the job has {3} "
                            "(mpiexec -n {2})",
-                           spec.ep, spec.tp, spec.ep * spec.tp, size)));
+                           spec.ep, spec.tp, needed, size)));
   SmallVector<ArgumentInfo> args;
   SmallVector<ResultInfo> results;
   if (Error err = describeSignature(entry, opts.modulePath, args, results))

@@ -26,7 +26,7 @@ namespace moe {
 namespace run {
 
 struct ShardRunOptions {
-  /// The --shard value, "ep=A,tp=B".
+  /// The --shard value: "ep=A,tp=B", "ep=A", "tp=B" or "auto".
   std::string spec;
   BindingOptions binding;
   std::vector<std::string> outputFiles;

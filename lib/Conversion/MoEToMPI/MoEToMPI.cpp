@@ -90,19 +90,23 @@ LogicalResult lower(OpBuilder &b, ModuleOp module, AllToAllOp op) {
   auto recvType = MemRefType::get({r}, i32);
   Value recv = memref::AllocOp::create(b, loc, recvType);
   Value recvAny = memref::CastOp::create(b, loc, counts, recv);
-  Value n = arith::IndexCastOp::create(
-      b, loc, i64, memref::DimOp::create(b, loc, rowsBuffer, 0));
+  Value rowCount = memref::DimOp::create(b, loc, rowsBuffer, 0);
+  Value n = arith::IndexCastOp::create(b, loc, i64, rowCount);
   Value total = func::CallOp::create(b, loc, kExchangeCounts, TypeRange{i64},
                                      ValueRange{sendBuffer, recvAny, n, ranks})
                     .getResult(0);
 
   auto resultType = op.getResult().getType();
   SmallVector<Value> dynSizes;
-  if (resultType.isDynamicDim(0))
-    dynSizes.push_back(
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), total));
-  if (resultType.isDynamicDim(1))
-    dynSizes.push_back(memref::DimOp::create(b, loc, rowsBuffer, 1));
+  if (resultType.isDynamicDim(0)) {
+    Value received =
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), total);
+    dynSizes.push_back(received);
+  }
+  if (resultType.isDynamicDim(1)) {
+    Value width = memref::DimOp::create(b, loc, rowsBuffer, 1);
+    dynSizes.push_back(width);
+  }
   auto allocType = MemRefType::get(resultType.getShape(), f32);
   Value result = memref::AllocOp::create(b, loc, allocType, dynSizes);
   Value resultAny = memref::CastOp::create(b, loc, rows, result);

@@ -131,7 +131,12 @@ LogicalResult checkWeightArgument(func::FuncOp func, Value w, StringRef name) {
   return success();
 }
 
-/// Cuts the token argument `x` and the layer's result to T/R rows.
+/// Gives the token argument `x` and the layer's result this rank's rows:
+/// `T/R` of them when `R` divides a static `T`, else a dynamic count (the
+/// ranks hold `floor(T/R)` or `ceil(T/R)` rows, some none when `T < R`; the
+/// program is the same on every rank). Expert choice also needs a dynamic
+/// count when `T/R` is below its capacity (layer_c3 bounds `C` by a static
+/// `T`; with a dynamic one, slots past the rank's tokens are empty).
 LogicalResult shardTokens(func::FuncOp func, LayerOp layer, int64_t ranks) {
   auto x = dyn_cast<BlockArgument>(layer.getX());
   if (!x || x.getOwner() != &func.getBody().front() || !x.hasOneUse())
@@ -146,18 +151,18 @@ LogicalResult shardTokens(func::FuncOp func, LayerOp layer, int64_t ranks) {
            << " to return the layer's result directly";
   auto type = cast<RankedTensorType>(x.getType());
   int64_t t = type.getDimSize(0);
-  if (!ShapedType::isDynamic(t) && t % ranks)
-    return emitError(func.getLoc())
-           << "moe-shard: T = " << t << " tokens do not split evenly over "
-           << int64_t(ranks) << " ranks";
   markArgument(func, x.getArgNumber(), {"ranks", ""});
   if (ShapedType::isDynamic(t))
     return success();
-  auto local = RankedTensorType::get({t / ranks, type.getDimSize(1)},
-                                     type.getElementType());
-  retypeArgument(func, x, local);
+  int64_t local = t % ranks ? ShapedType::kDynamic : t / ranks;
+  if (ExpertChoiceAttr choice = layer.getExpertChoice())
+    if (!ShapedType::isDynamic(local) && choice.getCapacity() > local)
+      local = ShapedType::kDynamic;
+  retypeArgument(func, x,
+                 RankedTensorType::get({local, type.getDimSize(1)},
+                                       type.getElementType()));
   layer.getResult().setType(
-      RankedTensorType::get({t / ranks, layer.getType().getDimSize(1)},
+      RankedTensorType::get({local, layer.getType().getDimSize(1)},
                             layer.getType().getElementType()));
   func.setFunctionType(FunctionType::get(
       func.getContext(), func.getArgumentTypes(), ret.getOperandTypes()));
@@ -186,8 +191,10 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
   Value rV = indexConst(b, loc, r);
   OpFoldResult dSize = tensor::getMixedSize(b, loc, rows, 1);
   SmallVector<Value> dDyn;
-  if (rowsType.isDynamicDim(1))
-    dDyn.push_back(tensor::DimOp::create(b, loc, rows, 1));
+  if (rowsType.isDynamicDim(1)) {
+    Value d = tensor::DimOp::create(b, loc, rows, 1);
+    dDyn.push_back(d);
+  }
 
   // First row of group g: offsets[g · E/ep].
   auto groupStart = [&](OpBuilder &nb, Location nl, Value g) {
@@ -205,8 +212,8 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
         Value hi = arith::AddIOp::create(nb, nl, lo, elV);
         Value a = tensor::ExtractOp::create(nb, nl, offsets, ValueRange{lo});
         Value c = tensor::ExtractOp::create(nb, nl, offsets, ValueRange{hi});
-        tensor::YieldOp::create(nb, nl,
-                                Value(arith::SubIOp::create(nb, nl, c, a)));
+        Value count = arith::SubIOp::create(nb, nl, c, a);
+        tensor::YieldOp::create(nb, nl, count);
       });
 
   // Per destination rank, the row count of each of its experts (as f32
@@ -217,14 +224,14 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
       b, loc, expertCountsType, ValueRange{},
       [&](OpBuilder &nb, Location nl, ValueRange ivs) {
         Value g = arith::DivUIOp::create(nb, nl, ivs[0], tpV);
-        Value ex = arith::AddIOp::create(
-            nb, nl, arith::MulIOp::create(nb, nl, g, elV), ivs[1]);
+        Value first = arith::MulIOp::create(nb, nl, g, elV);
+        Value ex = arith::AddIOp::create(nb, nl, first, ivs[1]);
         Value next = arith::AddIOp::create(nb, nl, ex, one);
         Value a = tensor::ExtractOp::create(nb, nl, offsets, ValueRange{ex});
         Value c = tensor::ExtractOp::create(nb, nl, offsets, ValueRange{next});
         Value n = arith::SubIOp::create(nb, nl, c, a);
-        tensor::YieldOp::create(nb, nl,
-                                Value(arith::SIToFPOp::create(nb, nl, f32, n)));
+        Value nf = arith::SIToFPOp::create(nb, nl, f32, n);
+        tensor::YieldOp::create(nb, nl, nf);
       });
   Value ones = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(countsType, b.getI32IntegerAttr(1)));
@@ -240,9 +247,11 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
   int64_t sendRows =
       ShapedType::isDynamic(n) ? ShapedType::kDynamic : n * split.tp;
   SmallVector<Value> nDyn;
-  if (ShapedType::isDynamic(n))
-    nDyn.push_back(arith::MulIOp::create(
-        b, loc, tensor::DimOp::create(b, loc, rows, 0), tpV));
+  if (ShapedType::isDynamic(n)) {
+    Value rowCount = tensor::DimOp::create(b, loc, rows, 0);
+    Value sendCount = arith::MulIOp::create(b, loc, rowCount, tpV);
+    nDyn.push_back(sendCount);
+  }
   SmallVector<Value> rowsDyn(nDyn);
   rowsDyn.append(dDyn);
   Value sendInit =
@@ -273,12 +282,14 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
               nb, nl, src1, SmallVector<OpFoldResult>{src},
               SmallVector<OpFoldResult>{count},
               SmallVector<OpFoldResult>{nb.getIndexAttr(1)});
-          next.push_back(tensor::InsertSliceOp::create(
+          Value packed = tensor::InsertSliceOp::create(
               nb, nl, part, dst1, SmallVector<OpFoldResult>{pos},
               SmallVector<OpFoldResult>{count},
-              SmallVector<OpFoldResult>{nb.getIndexAttr(1)}));
+              SmallVector<OpFoldResult>{nb.getIndexAttr(1)});
+          next.push_back(packed);
         }
-        next.push_back(arith::AddIOp::create(nb, nl, pos, count));
+        Value nextPos = arith::AddIOp::create(nb, nl, pos, count);
+        next.push_back(nextPos);
         scf::YieldOp::create(nb, nl, next);
       });
   Value sendBuffer = pack.getResult(0);
@@ -315,9 +326,8 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
                     Value c = tensor::ExtractOp::create(
                         sb, sl, recvExpertCounts, ValueRange{source, l});
                     Value ci = arith::FPToSIOp::create(sb, sl, i32, c);
-                    scf::YieldOp::create(
-                        sb, sl,
-                        ValueRange{arith::AddIOp::create(sb, sl, acc[0], ci)});
+                    Value total = arith::AddIOp::create(sb, sl, acc[0], ci);
+                    scf::YieldOp::create(sb, sl, total);
                   });
               tensor::YieldOp::create(gb, gl, sum.getResult(0));
             });
@@ -565,6 +575,12 @@ void MoEShardPass::runOnOperation() {
            "found ranks = "
         << int64_t(ranks) << ", ep = " << int64_t(ep)
         << ", tp = " << int64_t(tp);
+    return signalPassFailure();
+  }
+  if (ranks > kMaxShardRanks) {
+    emitError(module.getLoc())
+        << "moe-shard: ranks = " << int64_t(ranks) << " is more than the "
+        << kMaxShardRanks << " ranks a job may have";
     return signalPassFailure();
   }
   // The cost model's machine: rates must be positive, the latency may be 0.

@@ -1,5 +1,4 @@
-//===- ShardCostModel.cpp - Cost model of moe-shard
-//------------------------===//
+//===- ShardCostModel.cpp - Cost model of moe-shard -----------------------===//
 //
 // The formulas of docs/Sharding.md ("Cost model"). All figures are
 // expectations under uniform routing; a rank r = (g, j) holds experts
@@ -17,17 +16,35 @@ using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
 
+/// The divisors of `n >= 1`, in increasing order.
+static SmallVector<int64_t> divisorsOf(int64_t n) {
+  SmallVector<int64_t> low, high;
+  for (int64_t i = 1; i <= n / i; ++i) {
+    if (n % i)
+      continue;
+    low.push_back(i);
+    if (i != n / i)
+      high.push_back(n / i);
+  }
+  low.append(high.rbegin(), high.rend());
+  return low;
+}
+
 SmallVector<ShardCandidate> moe::evaluateShardSplits(const ShardProblem &p) {
   SmallVector<ShardCandidate> result;
+  if (p.ranks < 1 || p.ranks > kMaxShardRanks)
+    return result;
   double r = static_cast<double>(p.ranks);
   double tr = static_cast<double>(p.tokens) / r;
+  // The busiest rank holds ceil(T/R) tokens: it sets the pace of the router
+  // and the shared expert, and the size of the buffers.
+  double trMax =
+      static_cast<double>(p.tokens / p.ranks + (p.tokens % p.ranks != 0));
   double d = static_cast<double>(p.hidden);
   double b = static_cast<double>(p.elementBytes);
   double m = p.gated ? 3.0 : 2.0;
   double assignments = tr * static_cast<double>(p.topK);
-  for (int64_t ep = 1; ep <= p.ranks; ++ep) {
-    if (p.ranks % ep)
-      continue;
+  for (int64_t ep : divisorsOf(p.ranks)) {
     ShardCandidate c;
     c.ep = ep;
     c.tp = p.ranks / ep;
@@ -39,10 +56,6 @@ SmallVector<ShardCandidate> moe::evaluateShardSplits(const ShardProblem &p) {
       c.invalidReason = llvm::formatv("F = {0} does not split evenly over "
                                       "tp = {1}",
                                       p.inner, c.tp);
-    else if (p.tokens % p.ranks)
-      c.invalidReason = llvm::formatv("T = {0} tokens do not split evenly "
-                                      "over {1} ranks",
-                                      p.tokens, p.ranks);
     double epD = static_cast<double>(ep), tpD = static_cast<double>(c.tp);
     double localExperts = static_cast<double>(p.experts) / epD;
     double ft = static_cast<double>(p.inner) / tpD;
@@ -65,8 +78,8 @@ SmallVector<ShardCandidate> moe::evaluateShardSplits(const ShardProblem &p) {
       maxLoad += std::sqrt(2.0 * std::log(epD) * mean * (1.0 - 1.0 / epD));
     c.imbalance = mean > 0 ? maxLoad / mean : 1;
     double expertFlops = maxLoad * 2 * d * ft * m;
-    double routerFlops = 2 * tr * d * static_cast<double>(p.experts);
-    double sharedFlops = 2 * tr * d * static_cast<double>(p.sharedInner) * m;
+    double routerFlops = 2 * trMax * d * static_cast<double>(p.experts);
+    double sharedFlops = 2 * trMax * d * static_cast<double>(p.sharedInner) * m;
     c.flopsPerRank = expertFlops + routerFlops + sharedFlops;
     // Narrow GEMMs run below peak: half speed at 64 columns.
     c.gemmEfficiency = ft / (ft + 64.0);
@@ -83,9 +96,10 @@ SmallVector<ShardCandidate> moe::evaluateShardSplits(const ShardProblem &p) {
         (localExperts * m * ft * d + static_cast<double>(p.experts) * d +
          m * static_cast<double>(p.sharedInner) * d) *
         b;
-    double sent = tpD * assignments * d * b;
+    double maxAssignments = trMax * static_cast<double>(p.topK);
+    double sent = tpD * maxAssignments * d * b;
     double received = tpD * assignments * c.imbalance * d * b;
-    c.activationBytesPerRank = 2 * sent + 2 * received + 2 * tr * d * b;
+    c.activationBytesPerRank = 2 * sent + 2 * received + 2 * trMax * d * b;
     result.push_back(std::move(c));
   }
   return result;

@@ -1,5 +1,4 @@
-//===- ShardCostModel.h - Cost model of moe-shard ----------------*- C++
-//-*-===//
+//===- ShardCostModel.h - Cost model of moe-shard --------------*- C++ -*-===//
 //
 // Predicts, for one MoE layer and every split of R ranks into ep
 // expert-parallel groups of tp tensor-parallel ranks, the per-rank compute,
@@ -19,6 +18,10 @@
 
 namespace mlir {
 namespace moe {
+
+/// The most ranks moe-shard takes (the `ranks` option). The candidates are
+/// the divisors of the rank count, found in O(sqrt(R)) steps.
+constexpr int64_t kMaxShardRanks = 65536;
 
 /// The layer and machine the model is evaluated for.
 struct ShardProblem {
@@ -51,7 +54,8 @@ struct ShardCandidate {
   double computeMs = 0, commMs = 0, totalMs = 0;
 };
 
-/// Every (ep, tp) with ep · tp = R, valid or not, in increasing ep.
+/// Every (ep, tp) with ep · tp = R, valid or not, in increasing ep;
+/// 1 <= R <= kMaxShardRanks.
 llvm::SmallVector<ShardCandidate> evaluateShardSplits(const ShardProblem &p);
 
 /// The index of the fastest valid candidate (ties: the larger ep), or -1.

@@ -1,8 +1,11 @@
 #===- shard_case.py - layers and checks for the sharded-run tests ----------===#
 #
 #   shard_case.py make DIR [options]   writes DIR/layer.mlir (weights named
-#       by moe.weight), DIR/weights.safetensors, DIR/x.npy and, with
-#       --slices R, DIR/x.<r>.npy: the R token slices of x
+#       by moe.weight), DIR/layer.dyn.mlir (the same layer for any token
+#       count), DIR/weights.safetensors, DIR/x.npy and, with --slices R,
+#       DIR/x.<r>.npy: the R token slices of x as moe-run --shard cuts them
+#       (numpy's array_split: the first T mod R slices one row longer), the
+#       empty ones (T < R) left out
 #   shard_case.py compare A.npy B.npy  max relative error, PASS or exit 1
 #   shard_case.py concat OUT.npy A.npy B.npy ...  rows of A, B, ... in order
 #
@@ -45,10 +48,17 @@ def make(a):
     safetensors_io.write(os.path.join(a.dir, "weights.safetensors"), tensors)
     np.save(os.path.join(a.dir, "x.npy"), x)
     if a.slices:
-        for r, part in enumerate(np.split(x, a.slices)):
-            np.save(os.path.join(a.dir, f"x.{r}.npy"), part)
+        for r, part in enumerate(np.array_split(x, a.slices)):
+            if part.shape[0]:
+                np.save(os.path.join(a.dir, f"x.{r}.npy"), part)
+    for name, dynamic in (("layer.mlir", a.dynamic), ("layer.dyn.mlir", True)):
+        with open(os.path.join(a.dir, name), "w") as fh:
+            fh.write(layer_text(a, dynamic))
 
-    tt = "?" if a.dynamic else str(t)
+
+def layer_text(a, dynamic):
+    t, d, f, e, s = a.tokens, a.hidden, a.inter, a.experts, a.shared
+    tt = "?" if dynamic else str(t)
     xty = f"tensor<{tt}x{d}xf32>"
     args = [f"%x: {xty}"]
     ops = []
@@ -79,17 +89,17 @@ def make(a):
         params += [f"num_groups = {a.groups}", f"topk_groups = {a.topk_groups}"]
     tail = f"activation {a.act}"
     if a.capacity_factor:
-        tail += f" drop position capacity_factor {a.capacity_factor}"
+        tail += f" drop {a.drop} capacity_factor {a.capacity_factor}"
+    if a.capacity:
+        tail += f" drop {a.drop} capacity {a.capacity}"
     routing = f"#moe.routing<{', '.join(params)}>"
     if a.expert_choice:
         routing = f"#moe.expert_choice<capacity = {a.expert_choice}>"
-    layer = (f"func.func @forward({', '.join(args)}) -> {xty} {{\n"
-             f"  %y = moe.layer %x {' '.join(ops)}\n"
-             f"      routing {routing} {tail}\n"
-             f"      : {xty} -> {xty}\n"
-             f"  return %y : {xty}\n}}\n")
-    with open(os.path.join(a.dir, "layer.mlir"), "w") as fh:
-        fh.write(layer)
+    return (f"func.func @forward({', '.join(args)}) -> {xty} {{\n"
+            f"  %y = moe.layer %x {' '.join(ops)}\n"
+            f"      routing {routing} {tail}\n"
+            f"      : {xty} -> {xty}\n"
+            f"  return %y : {xty}\n}}\n")
 
 
 def compare(a):
@@ -147,6 +157,8 @@ def main():
     m.add_argument("--gated", type=int, default=1)
     m.add_argument("--act", default="silu")
     m.add_argument("--capacity-factor", type=float)
+    m.add_argument("--capacity", type=int)
+    m.add_argument("--drop", choices=["position", "score"], default="position")
     m.add_argument("--expert-choice", type=int, default=0,
                    help="expert-choice routing with this capacity")
     m.add_argument("--dynamic", action="store_true")

@@ -335,7 +335,9 @@ def MoEShard : Pass<"moe-shard", "::mlir::ModuleOp"> {
     `ranks = ep · tp` ranks (`docs/Sharding.md`). Rank `r` is the pair
     `(g, j) = (r / tp, r % tp)`; it is given
 
-    - `x`: its own `T/R` tokens (data parallel; rows `r·T/R ..`),
+    - `x`: its own tokens (data parallel over all `R` ranks): `T/R` rows when
+      `R` divides a static `T`, else a dynamic count (the first `T mod R`
+      ranks hold one row more; ranks past `T` hold none),
     - `w1`, `w3`: `[E/ep, F/tp, D]`, `w2`: `[E/ep, D, F/tp]`: experts
       `g·E/ep ..` of the layer, inner columns `j·F/tp ..` (tensor parallel),
     - the router, its bias and the shared expert, replicated.
@@ -352,15 +354,16 @@ def MoEShard : Pass<"moe-shard", "::mlir::ModuleOp"> {
     or `""`), and the function `moe.shard_plan = {ep, tp, ranks}`.
 
     Capacity is per rank: a rank's dispatch keeps at most
-    `C = ceil(capacity_factor · (T/R) · k / E)` assignments per expert of its
-    own tokens (GShard's per-group capacity).
+    `C = ceil(capacity_factor · T_r · k / E)` assignments per expert of its
+    own `T_r` tokens (GShard's per-group capacity), exactly as the unsharded
+    layer on that slice.
 
     `ep = tp = 0` lets a cost model pick the split (`docs/Sharding.md`):
     from `T` (or the `tokens` option), `D`, `F`, `E`, `k`, the link's
     `bandwidth` and `latency` and the rank's `gflops`, it predicts per-rank
     compute, all-to-all bytes and memory of every `(ep, tp)` with
-    `ep · tp = ranks`, and takes the fastest; `report=FILE.json` writes the
-    table.
+    `ep · tp = ranks` (the divisors of `ranks`, at most 65536), and takes
+    the fastest; `report=FILE.json` writes the table.
 
     Before:
     ```mlir
@@ -397,7 +400,7 @@ def MoEShard : Pass<"moe-shard", "::mlir::ModuleOp"> {
            "Tensor-parallel ranks per group (F is split over them); 0 with "
            "ep given: ranks/ep">,
     Option<"ranks", "ranks", "int64_t", /*default=*/"0",
-           "Ranks R of the job; must equal ep·tp (required)">,
+           "Ranks R of the job, 1 to 65536; must equal ep·tp (required)">,
     Option<"tokens", "tokens", "int64_t", /*default=*/"0",
            "Global token count the cost model assumes for a dynamic T; "
            "0: 1024 tokens per rank">,
