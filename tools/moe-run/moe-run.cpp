@@ -149,8 +149,10 @@ struct Options {
   cl::opt<std::string> shard{
       "shard",
       cl::desc("Run sharded over the ranks of an MPI job (mpiexec -n A*B): "
-               "A expert-parallel groups of B tensor-parallel ranks; rank 0 "
-               "writes the outputs (docs/Sharding.md)"),
+               "A expert-parallel groups of B tensor-parallel ranks (ep=A "
+               "or tp=B alone: the other is 1); any token count, split "
+               "unevenly when the ranks do not divide it; rank 0 writes the "
+               "outputs (docs/Sharding.md)"),
       cl::value_desc("ep=A,tp=B"), cl::cat(category)};
 };
 
