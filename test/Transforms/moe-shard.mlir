@@ -71,10 +71,10 @@ func.func @shared_capacity(%x: tensor<?x32xf32>, %wg: tensor<8x32xf32>,
 // An already decomposed layer (dynamic T) is sharded in place.
 
 // CHECK-LABEL: func.func @decomposed
-// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x32xf32> {moe.shard = ["ranks", ""]}, %{{.*}}: tensor<?x8xf32>,
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x32xf32> {moe.shard = ["ranks", ""]}, %{{.*}}: tensor<?x8xf32> {moe.shard = ["ranks", ""]},
 // CHECK-SAME: %{{.*}}: tensor<4x24x32xf32> {moe.shard = ["ep", "tp", ""]},
 // CHECK-SAME: %{{.*}}: tensor<4x32x24xf32> {moe.shard = ["ep", "", "tp"]},
-// CHECK-SAME: %{{.*}}: tensor<?x32xf32>)
+// CHECK-SAME: %{{.*}}: tensor<?x32xf32> {moe.shard = ["ranks", ""]})
 // CHECK-COUNT-3: moe.all_to_all
 func.func @decomposed(%x: tensor<?x32xf32>, %logits: tensor<?x8xf32>,
                       %w1: tensor<8x48x32xf32>, %w2: tensor<8x32x48xf32>,

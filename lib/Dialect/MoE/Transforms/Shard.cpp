@@ -553,7 +553,18 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
              << "moe-shard: expected the dispatched tokens "
                 "to be an argument of @"
              << func.getSymName();
-    markArgument(func, x.getArgNumber(), {"ranks", ""});
+    // Every argument with a dynamic first dimension holds one row per token
+    // (the router's logits, the combine's accumulator): each rank gets its
+    // own tokens' rows of it, as of x. Left whole, a rank would route or
+    // combine all T rows against its slice of x.
+    for (BlockArgument arg : func.getArguments()) {
+      auto type = dyn_cast<RankedTensorType>(arg.getType());
+      if (!type || type.getRank() == 0 || !type.isDynamicDim(0))
+        continue;
+      SmallVector<StringRef> axes(type.getRank(), "");
+      axes.front() = "ranks";
+      markArgument(func, arg.getArgNumber(), axes);
+    }
   }
 
   OpBuilder b(func.getContext());
