@@ -13,6 +13,9 @@
 
 #include "HFConfig.h"
 
+#include "moe/Support/Json.h"
+#include "moe/Support/Printable.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -160,7 +163,12 @@ private:
   int64_t toInt(StringRef key, const json::Value &v, int64_t minValue) {
     std::optional<int64_t> i = v.getAsInteger();
     if (!i) {
-      typeError(key, "an integer", v);
+      if (std::optional<uint64_t> u = v.getAsUINT64())
+        fail(llvm::formatv("field '{0}' = {1} is too large (more than 63 "
+                           "bits)",
+                           key, *u));
+      else
+        typeError(key, "an integer", v);
       return minValue;
     }
     if (*i < minValue) {
@@ -215,7 +223,7 @@ void readCommon(Config &config, LayerSpec &spec) {
     config.fail(llvm::formatv("field 'hidden_act' = \"{0}\" is not supported "
                               "(supported: silu, swish, gelu, gelu_new, "
                               "gelu_pytorch_tanh, relu)",
-                              act));
+                              printable(act)));
     return;
   }
   spec.activation = *activation;
@@ -428,14 +436,15 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
     return config.fail(llvm::formatv("field 'scoring_func' = \"{0}\" is not "
                                      "supported for model_type '{1}' "
                                      "(supported: {2})",
-                                     scoring, spec.modelType, wantScoring));
+                                     printable(scoring), spec.modelType,
+                                     wantScoring));
   std::string prefix = layerPrefix(spec, "mlp");
   if (v3) {
     if (method != "noaux_tc")
       return config.fail(llvm::formatv(
           "field 'topk_method' = \"{0}\" is not supported for model_type "
           "'deepseek_v3' (supported: noaux_tc)",
-          method));
+          printable(method)));
     spec.scoring = Scoring::sigmoid;
     spec.biasName = prefix + "gate.e_score_correction_bias";
     readGroups(config, spec, GroupScore::top2sum, method);
@@ -448,7 +457,7 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
       return config.fail(llvm::formatv(
           "field 'topk_method' = \"{0}\" is not supported for model_type "
           "'deepseek_v2' (supported: greedy, group_limited_greedy)",
-          method));
+          printable(method)));
     spec.scoring = Scoring::softmax;
     spec.normalize = spec.topK > 1 && norm;
     if (!spec.normalize)
@@ -474,7 +483,7 @@ llvm::ArrayRef<StringRef> mlir::moe::import::supportedModelTypes() {
 
 llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
                                                            int64_t layer) {
-  llvm::Expected<json::Value> parsed = json::parse(jsonText);
+  llvm::Expected<json::Value> parsed = parseJson(jsonText);
   if (!parsed)
     return makeError("malformed JSON: " + llvm::toString(parsed.takeError()));
   const json::Object *object = parsed->getAsObject();
@@ -492,7 +501,7 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return makeError(llvm::formatv(
         "unknown model_type '{0}' (supported: "
         "{1})",
-        *modelType, llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
+        printable(*modelType), llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
 
   LayerSpec spec;
   spec.modelType = modelType->str();

@@ -14,6 +14,8 @@
 #include "HFConfig.h"
 #include "LayerBuilder.h"
 
+#include "moe/Support/ReadFile.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -174,10 +176,10 @@ int main(int argc, char **argv) {
   if (failed(parseOptions(options, layer, message)))
     return error(message);
 
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
+      readRegularFile(configPath, kMaxTextInputBytes);
   if (!file)
-    return error(configPath + ": cannot read: " + file.getError().message());
+    return error(configPath + ": cannot read: " + llvm::toString(file.takeError()));
   llvm::Expected<import::LayerSpec> spec =
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)

@@ -25,6 +25,7 @@
 #include "moe/InitAll.h"
 #include "moe/Pipelines/Pipelines.h"
 #include "moe/Support/Npy.h"
+#include "moe/Support/ReadFile.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -363,11 +364,11 @@ Error runModule(MLIRContext &context, const Options &opts) {
     return settings.takeError();
 
   std::string errorMessage;
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
-      MemoryBuffer::getFile(opts.modulePath, /*IsText=*/true);
+  Expected<std::unique_ptr<MemoryBuffer>> file =
+      readRegularFile(opts.modulePath);
   if (!file)
     return makeRunError(opts.modulePath,
-                        "cannot open: " + file.getError().message());
+                        "cannot open: " + toString(file.takeError()));
   SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
   DiagnosticCapture capture(&context, opts.modulePath);
