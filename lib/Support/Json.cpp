@@ -32,8 +32,8 @@ std::string describePosition(StringRef text, size_t offset) {
   StringRef before = text.take_front(offset);
   size_t line = before.count('\n') + 1;
   size_t lineStart = before.rfind('\n');
-  size_t column = lineStart == StringRef::npos ? offset + 1
-                                               : offset - lineStart;
+  size_t column =
+      lineStart == StringRef::npos ? offset + 1 : offset - lineStart;
   return formatv("line {0}, column {1}", line, column).str();
 }
 
@@ -128,7 +128,8 @@ Error scan(StringRef text, unsigned maxDepth,
     }
     if (c == '-' || isDigit(c)) {
       size_t start = i;
-      while (i < n && (isDigit(text[i]) || StringRef("+-.eE").contains(text[i])))
+      while (i < n &&
+             (isDigit(text[i]) || StringRef("+-.eE").contains(text[i])))
         ++i;
       StringRef literal = text.slice(start, i);
       int64_t asSigned;

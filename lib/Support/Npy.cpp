@@ -163,7 +163,7 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
   if (!contents.starts_with(kMagic))
     return makeError(formatv("expected the .npy magic \"\\x93NUMPY\", found "
                              "\"{0}\"",
-                             printable(contents, kMagic.size())));
+                             printable(contents.take_front(kMagic.size()))));
   if (contents.size() < 10)
     return makeError(formatv("expected a .npy header after the magic, found "
                              "end of file after {0} bytes",

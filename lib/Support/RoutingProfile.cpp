@@ -95,8 +95,8 @@ LogicalResult parseProfile(StringRef text, RoutingProfile &profile,
   }
   for (auto [i, item] : enumerate(*histogram)) {
     SmallVector<double> counts;
-    if (failed(readHistogram(item, profile.experts, "\"histogram\"[" + Twine(i) + "]",
-                             counts, error)))
+    if (failed(readHistogram(item, profile.experts,
+                             "\"histogram\"[" + Twine(i) + "]", counts, error)))
       return failure();
     profile.histograms.push_back(std::move(counts));
   }

@@ -128,31 +128,31 @@ Error checkMetadata(const json::Value &value) {
 /// Checks that the byte ranges of `tensors` tile the `dataSize` bytes of
 /// the data section starting at `data`: sorted by offset, each starts where
 /// the previous one ends, and the last ends at the end of the data.
-Error checkTiling(ArrayRef<const SafetensorsTensor *> tensors,
-                  const char *data, uint64_t dataSize) {
+Error checkTiling(ArrayRef<const SafetensorsTensor *> tensors, const char *data,
+                  uint64_t dataSize) {
   SmallVector<const SafetensorsTensor *> sorted(tensors);
   auto range = [&](const SafetensorsTensor *t) {
     uint64_t begin = t->bytes.data() - data;
     return std::make_pair(begin, begin + t->bytes.size());
   };
-  llvm::sort(sorted, [&](const SafetensorsTensor *a,
-                         const SafetensorsTensor *b) {
-    return std::make_tuple(range(a), StringRef(a->name)) <
-           std::make_tuple(range(b), StringRef(b->name));
-  });
+  llvm::sort(sorted,
+             [&](const SafetensorsTensor *a, const SafetensorsTensor *b) {
+               return std::make_tuple(range(a), StringRef(a->name)) <
+                      std::make_tuple(range(b), StringRef(b->name));
+             });
   uint64_t next = 0;
   const SafetensorsTensor *previous = nullptr;
   for (const SafetensorsTensor *t : sorted) {
     auto [begin, end] = range(t);
-    std::string after =
-        previous ? "after tensor '" + printable(previous->name) + "'"
-                 : std::string("at the start");
+    std::string after = previous
+                            ? "after tensor '" + printable(previous->name) + "'"
+                            : std::string("at the start");
     if (begin < next)
       return makeError(formatv("tensor '{0}': data_offsets [{1}, {2}] "
                                "overlap tensor '{3}' (bytes {4} to {5})",
                                printable(t->name), begin, end,
-                               printable(previous->name),
-                               range(previous).first, next));
+                               printable(previous->name), range(previous).first,
+                               next));
     if (begin > next)
       return makeError(formatv("tensor '{0}': data_offsets [{1}, {2}] leave "
                                "bytes {3} to {1} of the data section unused "
@@ -278,6 +278,8 @@ Error mlir::moe::convertToF32(const SafetensorsTensor &tensor,
                              tensor.getNumElements()));
   const char *src = tensor.bytes.data();
   size_t n = out.size();
+  if (n == 0) // An empty view's data() may be null: no memcpy of it.
+    return Error::success();
   if (tensor.dtype == "F32") {
     std::memcpy(out.data(), src, n * sizeof(float));
     return Error::success();

@@ -283,11 +283,11 @@ func.func @layer(%x: tensor<64x1024xbf16>, %wg: tensor<8x1024xbf16>,
 // ERR-EMPTY: error: moe-capacity-plan: routing profile '{{.*}}.empty.json' "histogram" counts no assignment
 // ERR-EXPERTS: error: moe-capacity-plan: routing profile '{{.*}}.four.json' is for 4 experts, but the op has 8
 // ERR-EXPERTS-NOT: error:
-// ERR-DEEP: error: moe-capacity-plan: routing profile '{{.*}}.deep.json' is not valid JSON: nesting deeper than 128 levels at line 1, column 158
+// ERR-DEEP: error: moe-capacity-plan: routing profile '{{.*}}.deep.json' is not valid JSON: nesting deeper than 128 levels at line 1, column 156
 // ERR-DEEP-NOT: error:
-// ERR-TWICE: error: moe-capacity-plan: routing profile '{{.*}}.twice.json' is not valid JSON: duplicate key 'experts' in an object at line 1, column 17
+// ERR-TWICE: error: moe-capacity-plan: routing profile '{{.*}}.twice.json' is not valid JSON: duplicate key 'experts' in an object at line 1, column 16
 // ERR-TWICE-NOT: error:
-// ERR-BIG: error: moe-capacity-plan: routing profile '{{.*}}.big.json' is not valid JSON: integer 100000000000000000000 in 'histogram' is too large (more than 64 bits) at line 1, column 54
+// ERR-BIG: error: moe-capacity-plan: routing profile '{{.*}}.big.json' is not valid JSON: integer 100000000000000000000 in 'histogram' is too large (more than 64 bits) at line 1, column 51
 // ERR-BIG-NOT: error:
 // ERR-DEVICE: error: moe-capacity-plan: cannot read routing profile '/dev/zero': not a regular file (a character device)
 // ERR-DEVICE-NOT: error:

@@ -28,8 +28,8 @@ int main(int argc, char **argv) {
   if (inputFilename != "-") {
     if (llvm::Error err = mlir::moe::checkRegularFile(inputFilename)) {
       llvm::WithColor::error(llvm::errs(), "moe-opt")
-          << inputFilename << ": cannot read: " << llvm::toString(std::move(err))
-          << "\n";
+          << inputFilename
+          << ": cannot read: " << llvm::toString(std::move(err)) << "\n";
       return EXIT_FAILURE;
     }
   }

@@ -28,9 +28,9 @@ constexpr uint64_t kMaxTextInputBytes = uint64_t(64) << 20;
 /// of at most `maxBytes` bytes. The error is the reason alone, without the
 /// path: the system's message ("No such file or directory"), "not a regular
 /// file (a directory)", or the size against the limit.
-llvm::Error checkRegularFile(llvm::StringRef path,
-                             uint64_t maxBytes =
-                                 std::numeric_limits<uint64_t>::max());
+llvm::Error
+checkRegularFile(llvm::StringRef path,
+                 uint64_t maxBytes = std::numeric_limits<uint64_t>::max());
 
 /// Reads (or maps) the regular file at `path` after `checkRegularFile`.
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>

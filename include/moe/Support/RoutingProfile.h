@@ -1,4 +1,5 @@
-//===- RoutingProfile.h - Routing profiles for the capacity plan -*- C++ -*-===//
+//===- RoutingProfile.h - Routing profiles for the capacity plan -*- C++
+//-*-===//
 //
 // A routing profile is a JSON object `{"experts": E, "histogram": [n_0, ..]}`
 // (or `"histogram": [[n_0, ..], ..]` for several), each histogram counting
