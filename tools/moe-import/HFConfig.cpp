@@ -501,7 +501,8 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return makeError(llvm::formatv(
         "unknown model_type '{0}' (supported: "
         "{1})",
-        printable(*modelType), llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
+        printable(*modelType),
+        llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
 
   LayerSpec spec;
   spec.modelType = modelType->str();

@@ -179,7 +179,8 @@ int main(int argc, char **argv) {
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
       readRegularFile(configPath, kMaxTextInputBytes);
   if (!file)
-    return error(configPath + ": cannot read: " + llvm::toString(file.takeError()));
+    return error(configPath +
+                 ": cannot read: " + llvm::toString(file.takeError()));
   llvm::Expected<import::LayerSpec> spec =
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)

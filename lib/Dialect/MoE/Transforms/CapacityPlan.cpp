@@ -341,7 +341,8 @@ struct MoECapacityPlanPass
 private:
   LogicalResult checkOptions(Mode &parsed);
   LogicalResult loadProfile(RoutingProfile &profile);
-  FailureOr<Problem> describeProblem(DispatchOp op, const RoutingProfile *profile);
+  FailureOr<Problem> describeProblem(DispatchOp op,
+                                     const RoutingProfile *profile);
   LogicalResult plan(DispatchOp op, Mode mode, const RoutingProfile *profile,
                      PlanRecord &record);
   LogicalResult writeReport(ArrayRef<PlanRecord> records, Mode mode,
@@ -392,7 +393,8 @@ LogicalResult MoECapacityPlanPass::loadProfile(RoutingProfile &profile) {
   if (!file)
     return error() << "cannot read routing profile '" << profilePath.getValue()
                    << "': " << llvm::toString(file.takeError());
-  llvm::Expected<RoutingProfile> parsed = parseRoutingProfile((*file)->getBuffer());
+  llvm::Expected<RoutingProfile> parsed =
+      parseRoutingProfile((*file)->getBuffer());
   if (!parsed)
     return error() << "routing profile '" << profilePath.getValue() << "' "
                    << llvm::toString(parsed.takeError());
@@ -401,7 +403,8 @@ LogicalResult MoECapacityPlanPass::loadProfile(RoutingProfile &profile) {
 }
 
 FailureOr<Problem>
-MoECapacityPlanPass::describeProblem(DispatchOp op, const RoutingProfile *profile) {
+MoECapacityPlanPass::describeProblem(DispatchOp op,
+                                     const RoutingProfile *profile) {
   Problem p;
   auto xType = cast<RankedTensorType>(op.getX().getType());
   auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
