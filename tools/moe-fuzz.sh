@@ -89,6 +89,10 @@ run_one() {
   local t=$1 corpus="$BUILD/corpus/$1" findings="$BUILD/findings/$1"
   local logfile="$BUILD/logs/$1.log" dict=()
   mkdir -p "$corpus" "$findings" "$BUILD/logs"
+  if [ ! -x "$BUILD/bin/moe-fuzz-$t" ]; then
+    log "error: $BUILD/bin/moe-fuzz-$t was not built"
+    exit 1
+  fi
   [ -f "$ROOT/test/Fuzz/$t.dict" ] && dict=(-dict="$ROOT/test/Fuzz/$t.dict")
   log "fuzzing $t for ${SECONDS_EACH}s"
   # The seeds are read, never written: new inputs go to the build's corpus.
