@@ -4,11 +4,16 @@
 // a major and minor version byte, a little-endian header length (2 bytes in
 // version 1.0, 4 bytes in 2.0 and 3.0), an ASCII (3.0: UTF-8) Python dict
 // literal with the keys 'descr', 'fortran_order' and 'shape', padded with
-// spaces and a newline, then the raw elements.
+// spaces and a newline, then the raw elements. numpy pads the whole header
+// to a multiple of 64 bytes (16 before numpy 1.14's ARRAY_ALIGN) but does not
+// require any alignment when reading, and neither does this reader.
 //
 //===----------------------------------------------------------------------===//
 
 #include "moe/Support/Npy.h"
+
+#include "moe/Support/Printable.h"
+#include "moe/Support/ReadFile.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
@@ -108,28 +113,26 @@ public:
     return shape;
   }
 
-  StringRef found() const {
-    return text.empty() ? StringRef("end of header") : text.take_front(12);
+  /// numpy pads the dict with spaces and ends the header with a newline.
+  Error expectPaddingOnly() {
+    StringRef rest = text;
+    rest.consume_back("\n");
+    if (rest.find_first_not_of(' ') == StringRef::npos)
+      return Error::success();
+    text = text.ltrim(' ');
+    return makeError(formatv("malformed .npy header: expected only spaces "
+                             "and a final newline after the header dict, "
+                             "found '{0}'",
+                             found()));
+  }
+
+  std::string found() const {
+    return text.empty() ? std::string("end of header") : printable(text, 12);
   }
 
 private:
   StringRef text;
 };
-
-/// The first bytes of `contents` (as many as the magic has), with
-/// non-printable bytes written as \xNN.
-std::string printablePrefix(StringRef contents) {
-  std::string result;
-  raw_string_ostream os(result);
-  for (char c : contents.take_front(kMagic.size())) {
-    if (isPrint(c) && c != '"' && c != '\\')
-      os << c;
-    else
-      os << "\\x" << hexdigit((c >> 4) & 0xF, /*LowerCase=*/true)
-         << hexdigit(c & 0xF, /*LowerCase=*/true);
-  }
-  return result;
-}
 
 } // namespace
 
@@ -160,7 +163,7 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
   if (!contents.starts_with(kMagic))
     return makeError(formatv("expected the .npy magic \"\\x93NUMPY\", found "
                              "\"{0}\"",
-                             printablePrefix(contents)));
+                             printable(contents.take_front(kMagic.size()))));
   if (contents.size() < 10)
     return makeError(formatv("expected a .npy header after the magic, found "
                              "end of file after {0} bytes",
@@ -198,6 +201,11 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
       return key.takeError();
     if (Error err = parser.expect(':', "after a key"))
       return std::move(err);
+    if ((*key == "descr" && sawDescr) ||
+        (*key == "fortran_order" && sawOrder) || (*key == "shape" && sawShape))
+      return makeError(formatv("malformed .npy header: key '{0}' appears "
+                               "twice",
+                               printable(*key)));
     if (*key == "descr") {
       Expected<std::string> descr = parser.parseString("'descr'");
       if (!descr)
@@ -220,7 +228,7 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
       return makeError(formatv("malformed .npy header: expected the keys "
                                "'descr', 'fortran_order', 'shape', found "
                                "'{0}'",
-                               *key));
+                               printable(*key)));
     }
     if (parser.consume(','))
       continue;
@@ -228,6 +236,8 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
       return std::move(err);
     break;
   }
+  if (Error err = parser.expectPaddingOnly())
+    return std::move(err);
   if (!sawDescr || !sawOrder || !sawShape)
     return makeError(formatv("malformed .npy header: expected the keys "
                              "'descr', 'fortran_order' and 'shape', found no "
@@ -239,12 +249,15 @@ Expected<NpyHeader> mlir::moe::parseNpyHeader(StringRef contents) {
 }
 
 Expected<NpyArray> mlir::moe::readNpy(StringRef path, NpyDType expected) {
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
-      MemoryBuffer::getFile(path, /*IsText=*/false,
-                            /*RequiresNullTerminator=*/false);
+  Expected<std::unique_ptr<MemoryBuffer>> file =
+      readRegularFile(path, std::numeric_limits<uint64_t>::max(),
+                      /*requiresNullTerminator=*/false);
   if (!file)
-    return makeError(formatv("cannot open: {0}", file.getError().message()));
-  StringRef contents = (*file)->getBuffer();
+    return makeError("cannot open: " + toString(file.takeError()));
+  return parseNpy((*file)->getBuffer(), expected);
+}
+
+Expected<NpyArray> mlir::moe::parseNpy(StringRef contents, NpyDType expected) {
   Expected<NpyHeader> header = parseNpyHeader(contents);
   if (!header)
     return header.takeError();
@@ -256,7 +269,7 @@ Expected<NpyArray> mlir::moe::readNpy(StringRef path, NpyDType expected) {
                                                    : "int64";
     return makeError(formatv("expected dtype '{0}' (little-endian {1}), "
                              "found '{2}'",
-                             expectedDescr, name, header->descr));
+                             expectedDescr, name, printable(header->descr)));
   }
   if (header->fortranOrder && header->shape.size() > 1)
     return makeError("expected a C-order array (fortran_order: False), "

@@ -1,5 +1,6 @@
 //===- ToolMessages.cpp - One-line errors of the command-line tools -------===//
 
+#include "moe/Support/Printable.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -16,28 +17,6 @@
 #include <unistd.h>
 
 using namespace llvm;
-
-std::string mlir::moe::echoValue(StringRef text, size_t maxBytes) {
-  std::string result;
-  raw_string_ostream os(result);
-  for (char c : text.take_front(maxBytes)) {
-    unsigned char u = static_cast<unsigned char>(c);
-    if (c == '\n')
-      os << "\\n";
-    else if (c == '\t')
-      os << "\\t";
-    else if (c == '\\')
-      os << "\\\\";
-    else if (u < 0x20 || u >= 0x7f)
-      os << "\\x" << hexdigit(u >> 4, /*LowerCase=*/true)
-         << hexdigit(u & 0xF, /*LowerCase=*/true);
-    else
-      os << c;
-  }
-  if (text.size() > maxBytes)
-    os << "... (" << text.size() << " bytes)";
-  return result;
-}
 
 std::string mlir::moe::captureStderr(function_ref<void()> fn) {
   errs().flush();
@@ -136,7 +115,7 @@ std::optional<std::string> mlir::moe::checkInteger(StringRef text,
           : formatv("an integer from {0} to {1}", minValue, maxValue).str();
   StringRef trimmed = text.trim();
   auto fail = [&](StringRef why) {
-    return formatv("expected {0}, found '{1}'{2}", expected, echoValue(text),
+    return formatv("expected {0}, found '{1}'{2}", expected, printable(text),
                    why)
         .str();
   };

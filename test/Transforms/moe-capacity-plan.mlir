@@ -62,6 +62,14 @@
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%t.empty.json tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-EMPTY
 // RUN: echo '{"experts": 4, "histogram": [1, 1, 1, 1]}' > %t.four.json
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%t.four.json tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-EXPERTS
+// RUN: %python -c "import sys; open(sys.argv[1], 'w').write('{\"experts\": 8, \"histogram\": ' + '[' * 50000 + ']' * 50000 + '}')" %t.deep.json
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%t.deep.json tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-DEEP
+// RUN: echo '{"experts": 8, "experts": 4, "histogram": [1, 1, 1, 1]}' > %t.twice.json
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%t.twice.json tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-TWICE
+// RUN: echo '{"experts": 8, "histogram": [1, 1, 1, 1, 1, 1, 1, 100000000000000000000]}' > %t.big.json
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%t.big.json tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-BIG
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=/dev/zero tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-DEVICE
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%S tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-DIR
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan 2>&1 | FileCheck %s --check-prefix=ERR-DYNAMIC
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='tokens=64 report=%t.missing-dir/report.json' 2>&1 | FileCheck %s --check-prefix=ERR-REPORT
 
@@ -275,6 +283,16 @@ func.func @layer(%x: tensor<64x1024xbf16>, %wg: tensor<8x1024xbf16>,
 // ERR-EMPTY: error: moe-capacity-plan: routing profile '{{.*}}.empty.json' "histogram" counts no assignment
 // ERR-EXPERTS: error: moe-capacity-plan: routing profile '{{.*}}.four.json' is for 4 experts, but the op has 8
 // ERR-EXPERTS-NOT: error:
+// ERR-DEEP: error: moe-capacity-plan: routing profile '{{.*}}.deep.json' is not valid JSON: nesting deeper than 128 levels at line 1, column 156
+// ERR-DEEP-NOT: error:
+// ERR-TWICE: error: moe-capacity-plan: routing profile '{{.*}}.twice.json' is not valid JSON: duplicate key 'experts' in an object at line 1, column 16
+// ERR-TWICE-NOT: error:
+// ERR-BIG: error: moe-capacity-plan: routing profile '{{.*}}.big.json' is not valid JSON: integer 100000000000000000000 in 'histogram' is too large (more than 64 bits) at line 1, column 51
+// ERR-BIG-NOT: error:
+// ERR-DEVICE: error: moe-capacity-plan: cannot read routing profile '/dev/zero': not a regular file (a character device)
+// ERR-DEVICE-NOT: error:
+// ERR-DIR: error: moe-capacity-plan: cannot read routing profile '{{.*}}Transforms': not a regular file (a directory)
+// ERR-DIR-NOT: error:
 // ERR-DYNAMIC: error: moe-capacity-plan: the number of tokens T is dynamic; give the pass option tokens=N (the largest T to plan for)
 // ERR-DYNAMIC-NOT: error:
 // ERR-REPORT: error: moe-capacity-plan: cannot write report '{{.*}}.missing-dir/report.json': No such file or directory

@@ -13,7 +13,8 @@
 
 #include "HFConfig.h"
 
-#include "moe/Support/ToolMessages.h"
+#include "moe/Support/Json.h"
+#include "moe/Support/Printable.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SmallVector.h"
@@ -39,7 +40,10 @@ llvm::Error makeError(const Twine &message) {
 
 /// A short rendering of a JSON value for messages.
 std::string render(const json::Value &value) {
-  return echoValue(llvm::formatv("{0}", value).str(), /*maxBytes=*/40);
+  std::string text = llvm::formatv("{0}", value).str();
+  if (text.size() > 40)
+    text = text.substr(0, 37) + "...";
+  return text;
 }
 
 /// Typed access to the fields of a config.json object. The first failure is
@@ -159,7 +163,12 @@ private:
   int64_t toInt(StringRef key, const json::Value &v, int64_t minValue) {
     std::optional<int64_t> i = v.getAsInteger();
     if (!i) {
-      typeError(key, "an integer", v);
+      if (std::optional<uint64_t> u = v.getAsUINT64())
+        fail(llvm::formatv("field '{0}' = {1} is too large (more than 63 "
+                           "bits)",
+                           key, *u));
+      else
+        typeError(key, "an integer", v);
       return minValue;
     }
     if (*i < minValue) {
@@ -214,7 +223,7 @@ void readCommon(Config &config, LayerSpec &spec) {
     config.fail(llvm::formatv("field 'hidden_act' = \"{0}\" is not supported "
                               "(supported: silu, swish, gelu, gelu_new, "
                               "gelu_pytorch_tanh, relu)",
-                              echoValue(act)));
+                              printable(act)));
     return;
   }
   spec.activation = *activation;
@@ -427,7 +436,7 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
     return config.fail(llvm::formatv("field 'scoring_func' = \"{0}\" is not "
                                      "supported for model_type '{1}' "
                                      "(supported: {2})",
-                                     echoValue(scoring), spec.modelType,
+                                     printable(scoring), spec.modelType,
                                      wantScoring));
   std::string prefix = layerPrefix(spec, "mlp");
   if (v3) {
@@ -435,7 +444,7 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
       return config.fail(llvm::formatv(
           "field 'topk_method' = \"{0}\" is not supported for model_type "
           "'deepseek_v3' (supported: noaux_tc)",
-          echoValue(method)));
+          printable(method)));
     spec.scoring = Scoring::sigmoid;
     spec.biasName = prefix + "gate.e_score_correction_bias";
     readGroups(config, spec, GroupScore::top2sum, method);
@@ -448,7 +457,7 @@ void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
       return config.fail(llvm::formatv(
           "field 'topk_method' = \"{0}\" is not supported for model_type "
           "'deepseek_v2' (supported: greedy, group_limited_greedy)",
-          echoValue(method)));
+          printable(method)));
     spec.scoring = Scoring::softmax;
     spec.normalize = spec.topK > 1 && norm;
     if (!spec.normalize)
@@ -474,7 +483,7 @@ llvm::ArrayRef<StringRef> mlir::moe::import::supportedModelTypes() {
 
 llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
                                                            int64_t layer) {
-  llvm::Expected<json::Value> parsed = json::parse(jsonText);
+  llvm::Expected<json::Value> parsed = parseJson(jsonText);
   if (!parsed)
     return makeError("malformed JSON: " + llvm::toString(parsed.takeError()));
   const json::Object *object = parsed->getAsObject();
@@ -492,7 +501,7 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return makeError(llvm::formatv(
         "unknown model_type '{0}' (supported: "
         "{1})",
-        echoValue(*modelType),
+        printable(*modelType),
         llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
 
   LayerSpec spec;

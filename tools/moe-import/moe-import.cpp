@@ -14,6 +14,8 @@
 #include "HFConfig.h"
 #include "LayerBuilder.h"
 
+#include "moe/Support/ReadFile.h"
+#include "moe/Support/Printable.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -110,12 +112,12 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
     double factor;
     if (StringRef(capacityFactorOpt).trim().getAsDouble(factor)) {
       message = "--capacity-factor must be a number, got '" +
-                echoValue(capacityFactorOpt) + "'";
+                printable(capacityFactorOpt) + "'";
       return failure();
     }
     if (!(std::isfinite(factor) && factor > 0)) {
       message = "--capacity-factor must be finite and positive, got '" +
-                echoValue(capacityFactorOpt) + "'";
+                printable(capacityFactorOpt) + "'";
       return failure();
     }
     options.capacityFactor = factor;
@@ -124,7 +126,7 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
   if (dtypeOpt.getNumOccurrences()) {
     if (dtypeOpt != "f32" && dtypeOpt != "bf16" && dtypeOpt != "f16") {
       message = "--dtype must be 'f32', 'bf16' or 'f16', got '" +
-                echoValue(dtypeOpt) + "'";
+                printable(dtypeOpt) + "'";
       return failure();
     }
     options.weightDType = dtypeOpt;
@@ -141,7 +143,7 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
       options.dropPolicy = DropPolicy::score;
     } else {
       message = "--drop-policy must be 'position' or 'score', got '" +
-                echoValue(dropPolicyOpt) + "'";
+                printable(dropPolicyOpt) + "'";
       return failure();
     }
   }
@@ -164,10 +166,11 @@ int main(int argc, char **argv) {
   if (failed(parseOptions(options, layer, message)))
     return error(message);
 
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
+      readRegularFile(configPath, kMaxTextInputBytes);
   if (!file)
-    return error(configPath + ": cannot read: " + file.getError().message());
+    return error(configPath +
+                 ": cannot read: " + llvm::toString(file.takeError()));
   llvm::Expected<import::LayerSpec> spec =
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)

@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/InitAll.h"
+#include "moe/Support/NestingDepth.h"
+#include "moe/Support/ReadFile.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -112,6 +114,20 @@ int main(int argc, char **argv) {
     if (std::optional<std::string> message =
             checkPassPipeline(registry, config))
       return error(*message);
+
+  // The input is read whole: a FIFO, a directory or a device such as
+  // /dev/zero would block or never end. "-" is stdin. The parser recurses
+  // once per nesting level: a deeper file would overflow the stack.
+  if (inputFilename != "-") {
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
+        moe::readRegularFile(inputFilename);
+    if (!file)
+      return error(inputFilename +
+                   ": cannot read: " + llvm::toString(file.takeError()));
+    if (std::optional<std::string> deep =
+            moe::checkMlirNesting((*file)->getBuffer()))
+      return error(inputFilename + ":" + *deep);
+  }
 
   llvm::install_fatal_error_handler(reportFatalError);
   return asMainReturnCode(

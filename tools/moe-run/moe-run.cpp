@@ -25,6 +25,9 @@
 #include "moe/InitAll.h"
 #include "moe/Pipelines/Pipelines.h"
 #include "moe/Support/Npy.h"
+#include "moe/Support/NestingDepth.h"
+#include "moe/Support/ReadFile.h"
+#include "moe/Support/Printable.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -193,7 +196,7 @@ parseIntegerList(const cl::opt<std::string> &option, int64_t minimum,
                           parts.size() == 1
                               ? *why
                               : formatv("entry {0} of '{1}': {2}", i + 1,
-                                        echoValue(option.getValue()), *why)
+                                        printable(option.getValue()), *why)
                                     .str());
     values.push_back(value);
   }
@@ -245,7 +248,7 @@ Expected<Settings> validateOptions(const Options &opts) {
       return makeRunError("--kernels",
                           formatv("expected 'fast' or 'reference', found "
                                   "'{0}'",
-                                  echoValue(opts.kernels.getValue())));
+                                  printable(opts.kernels.getValue())));
   }
   for (const cl::list<std::string> *files :
        {std::addressof(opts.inputFiles), std::addressof(opts.weightFiles),
@@ -282,7 +285,7 @@ Expected<Settings> validateOptions(const Options &opts) {
       return makeRunError("--random-inputs",
                           formatv("expected an unsigned 64-bit seed, found "
                                   "'{0}'",
-                                  echoValue(opts.randomSeed.getValue())));
+                                  printable(opts.randomSeed.getValue())));
     settings.randomSeed = seed;
   }
   if (!opts.inputFiles.empty() && settings.randomSeed)
@@ -375,11 +378,18 @@ Error runModule(MLIRContext &context, const Options &opts) {
     return settings.takeError();
 
   std::string errorMessage;
-  ErrorOr<std::unique_ptr<MemoryBuffer>> file =
-      MemoryBuffer::getFile(opts.modulePath, /*IsText=*/true);
+  Expected<std::unique_ptr<MemoryBuffer>> file =
+      readRegularFile(opts.modulePath);
   if (!file)
     return makeRunError(opts.modulePath,
-                        "cannot open: " + file.getError().message());
+                        "cannot open: " + toString(file.takeError()));
+  // The parser recurses once per nesting level.
+  if (std::optional<std::string> deep =
+          checkMlirNesting((*file)->getBuffer())) {
+    auto [position, why] = StringRef(*deep).split(": ");
+    return makeRunError(opts.modulePath + ":" + position,
+                        "expected a valid MLIR module: " + why);
+  }
   SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
   DiagnosticCapture capture(&context, opts.modulePath);
@@ -457,7 +467,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
   if (opts.target != "cpu" && opts.target != "cuda")
     return makeRunError("--target", formatv("expected 'cpu' or 'cuda', found "
                                             "'{0}'",
-                                            echoValue(opts.target.getValue())));
+                                            printable(opts.target.getValue())));
   if (opts.tensorCores && opts.target != "cuda")
     return makeRunError("--tensor-cores", "needs --target=cuda");
   std::unique_ptr<Executor> cpu;

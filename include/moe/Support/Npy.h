@@ -52,9 +52,12 @@ struct NpyHeader {
 /// Parses the magic, version and header dictionary of `contents`.
 llvm::Expected<NpyHeader> parseNpyHeader(llvm::StringRef contents);
 
-/// Reads the .npy file at `path`, which must hold a C-order array of
+/// Parses the bytes of a whole .npy file, which must hold a C-order array of
 /// `expected` elements. Only the element type is checked here; callers check
 /// the shape.
+llvm::Expected<NpyArray> parseNpy(llvm::StringRef contents, NpyDType expected);
+
+/// Reads the .npy file at `path` and parses it with `parseNpy`.
 llvm::Expected<NpyArray> readNpy(llvm::StringRef path, NpyDType expected);
 
 /// Writes `array` to `path` as a version 1.0 .npy file.

@@ -3,8 +3,9 @@
 // A .safetensors file is an 8-byte little-endian header length N, a JSON
 // object of N bytes mapping tensor names to {dtype, shape, data_offsets},
 // and the data. The file is memory-mapped; tensors are views into it.
-// Opening validates the whole header (lengths, offsets, sizes); reading a
-// tensor converts F32, BF16 or F16 elements.
+// Opening validates the whole header (lengths, dtypes, offsets, sizes, and
+// that the tensors' bytes tile the data section); reading a tensor converts
+// F32, BF16 or F16 elements.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,12 +44,22 @@ public:
   static llvm::Expected<std::unique_ptr<SafetensorsFile>>
   open(llvm::StringRef path);
 
+  /// Validates the bytes of a whole file held in `buffer`; the buffer's
+  /// identifier is the path.
+  static llvm::Expected<std::unique_ptr<SafetensorsFile>>
+  parse(std::unique_ptr<llvm::MemoryBuffer> buffer);
+
   llvm::StringRef getPath() const { return path; }
 
   /// The tensor called `name`, or null.
   const SafetensorsTensor *lookup(llvm::StringRef name) const;
 
   size_t size() const { return tensors.size(); }
+
+  /// Every tensor, by name.
+  const llvm::StringMap<SafetensorsTensor> &getTensors() const {
+    return tensors;
+  }
 
 private:
   SafetensorsFile() = default;
@@ -58,7 +69,12 @@ private:
   llvm::StringMap<SafetensorsTensor> tensors;
 };
 
-/// Size in bytes of one element of a safetensors dtype, or 0 when unknown.
+/// Size in bits of one element of a safetensors dtype (F4 and F6 are
+/// smaller than a byte), or 0 when unknown.
+size_t getSafetensorsElementBits(llvm::StringRef dtype);
+
+/// Size in bytes of one element of a safetensors dtype, or 0 when unknown
+/// or smaller than a byte.
 size_t getSafetensorsElementSize(llvm::StringRef dtype);
 
 /// Whether `dtype` is one that `convertToF32` reads (F32, BF16, F16).

@@ -1,8 +1,7 @@
-//===- ToolMessages.h - One-line errors of the command-line tools -*- C++
-//-*-===//
+//===- ToolMessages.h - One-line errors of the tools -----------*- C++ -*-===//
 //
 // What moe-opt, moe-run and moe-import share to keep every bad input to one
-// `error:` line: user text echoed in a bounded, printable form; command-line
+// `error:` line (user text is echoed through Printable.h); command-line
 // and pass-option errors, which LLVM's option parser writes to stderr over
 // several lines (the useful part on a line without "error:"), captured and
 // turned into one message; integers that do not fit told apart from text
@@ -25,14 +24,6 @@
 
 namespace mlir {
 namespace moe {
-
-/// The most bytes of a user-given value that a message echoes.
-constexpr size_t kMaxEchoedBytes = 64;
-
-/// `text` for a message: control bytes, backslashes and bytes past ASCII
-/// written as escapes (\n, \t, \\, \xNN), and at most `maxBytes` bytes of
-/// `text` followed by "... (N bytes)" when it is longer.
-std::string echoValue(llvm::StringRef text, size_t maxBytes = kMaxEchoedBytes);
 
 /// Runs `fn` with the process's standard error (file descriptor 2) sent to
 /// a temporary file and returns what was written there. Used around option

@@ -18,6 +18,8 @@
 #include "moe/Dialect/MoE/Transforms/Passes.h"
 #include "moe/Support/FormatNumber.h"
 #include "moe/Support/ToolMessages.h"
+#include "moe/Support/ReadFile.h"
+#include "moe/Support/RoutingProfile.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -27,7 +29,6 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -45,99 +46,6 @@ using namespace mlir;
 using namespace mlir::moe;
 
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Routing profile
-//===----------------------------------------------------------------------===//
-
-/// Histograms of assignments per expert, from real traffic.
-struct Profile {
-  int64_t experts = 0;
-  SmallVector<SmallVector<double>> histograms;
-};
-
-/// Reads the histogram `value` (what `where` names) of `experts` counts.
-LogicalResult readHistogram(const llvm::json::Value &value, int64_t experts,
-                            const Twine &where, SmallVector<double> &counts,
-                            std::string &error) {
-  const llvm::json::Array *array = value.getAsArray();
-  if (!array) {
-    error = (where + " must be a list of counts").str();
-    return failure();
-  }
-  if (static_cast<int64_t>(array->size()) != experts) {
-    error = (where + " has " + Twine(array->size()) +
-             " counts, but \"experts\" is " + Twine(experts))
-                .str();
-    return failure();
-  }
-  double total = 0;
-  for (auto [e, item] : llvm::enumerate(*array)) {
-    std::optional<double> n = item.getAsNumber();
-    if (!n || !std::isfinite(*n) || *n < 0 || *n != std::floor(*n) ||
-        *n > 9007199254740992.0) {
-      std::string shown;
-      llvm::raw_string_ostream os(shown);
-      os << item;
-      error = (where + "[" + Twine(e) + "] = " + shown +
-               " must be a non-negative whole number of assignments")
-                  .str();
-      return failure();
-    }
-    counts.push_back(*n);
-    total += *n;
-  }
-  if (total <= 0) {
-    error = (where + " counts no assignment").str();
-    return failure();
-  }
-  return success();
-}
-
-/// Parses a routing profile: `{"experts": E, "histogram": [n_0, ..]}`, or
-/// `"histogram": [[n_0, ..], ..]` for several.
-LogicalResult parseProfile(StringRef text, Profile &profile,
-                           std::string &error) {
-  llvm::Expected<llvm::json::Value> root = llvm::json::parse(text);
-  if (!root) {
-    error = "is not valid JSON: " + llvm::toString(root.takeError());
-    return failure();
-  }
-  const llvm::json::Object *object = root->getAsObject();
-  if (!object) {
-    error = "must be a JSON object {\"experts\": E, \"histogram\": [...]}";
-    return failure();
-  }
-  std::optional<int64_t> experts = object->getInteger("experts");
-  if (!experts || *experts < 1) {
-    error = "needs \"experts\": a positive integer";
-    return failure();
-  }
-  profile.experts = *experts;
-  const llvm::json::Array *histogram = object->getArray("histogram");
-  if (!histogram || histogram->empty()) {
-    error = "needs \"histogram\": a list of counts per expert, or a "
-            "non-empty list of such lists";
-    return failure();
-  }
-  bool nested = (*histogram)[0].getAsArray() != nullptr;
-  if (!nested) {
-    SmallVector<double> counts;
-    if (failed(readHistogram(*root->getAsObject()->get("histogram"), *experts,
-                             "\"histogram\"", counts, error)))
-      return failure();
-    profile.histograms.push_back(std::move(counts));
-    return success();
-  }
-  for (auto [i, item] : llvm::enumerate(*histogram)) {
-    SmallVector<double> counts;
-    if (failed(readHistogram(item, *experts, "\"histogram\"[" + Twine(i) + "]",
-                             counts, error)))
-      return failure();
-    profile.histograms.push_back(std::move(counts));
-  }
-  return success();
-}
 
 //===----------------------------------------------------------------------===//
 // Cost model
@@ -433,12 +341,13 @@ struct MoECapacityPlanPass
 
 private:
   LogicalResult checkOptions(Mode &parsed);
-  LogicalResult loadProfile(Profile &profile);
-  FailureOr<Problem> describeProblem(DispatchOp op, const Profile *profile);
-  LogicalResult plan(DispatchOp op, Mode mode, const Profile *profile,
+  LogicalResult loadProfile(RoutingProfile &profile);
+  FailureOr<Problem> describeProblem(DispatchOp op,
+                                     const RoutingProfile *profile);
+  LogicalResult plan(DispatchOp op, Mode mode, const RoutingProfile *profile,
                      PlanRecord &record);
   LogicalResult writeReport(ArrayRef<PlanRecord> records, Mode mode,
-                            const Profile *profile);
+                            const RoutingProfile *profile);
 
   /// An error about the options or their files, at the module's location
   /// (not attached to the module, which would be printed whole).
@@ -479,21 +388,24 @@ LogicalResult MoECapacityPlanPass::checkOptions(Mode &parsed) {
   return success();
 }
 
-LogicalResult MoECapacityPlanPass::loadProfile(Profile &profile) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
-      llvm::MemoryBuffer::getFile(profilePath, /*IsText=*/true);
+LogicalResult MoECapacityPlanPass::loadProfile(RoutingProfile &profile) {
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
+      readRegularFile(profilePath, kMaxTextInputBytes);
   if (!file)
     return error() << "cannot read routing profile '" << profilePath.getValue()
-                   << "': " << file.getError().message();
-  std::string why;
-  if (failed(parseProfile((*file)->getBuffer(), profile, why)))
+                   << "': " << llvm::toString(file.takeError());
+  llvm::Expected<RoutingProfile> parsed =
+      parseRoutingProfile((*file)->getBuffer());
+  if (!parsed)
     return error() << "routing profile '" << profilePath.getValue() << "' "
-                   << why;
+                   << llvm::toString(parsed.takeError());
+  profile = std::move(*parsed);
   return success();
 }
 
 FailureOr<Problem>
-MoECapacityPlanPass::describeProblem(DispatchOp op, const Profile *profile) {
+MoECapacityPlanPass::describeProblem(DispatchOp op,
+                                     const RoutingProfile *profile) {
   Problem p;
   auto xType = cast<RankedTensorType>(op.getX().getType());
   auto indicesType = cast<RankedTensorType>(op.getIndices().getType());
@@ -551,7 +463,7 @@ MoECapacityPlanPass::describeProblem(DispatchOp op, const Profile *profile) {
 }
 
 LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
-                                        const Profile *profile,
+                                        const RoutingProfile *profile,
                                         PlanRecord &record) {
   record.location = locationOf(op);
   if (auto fn = op->getParentOfType<SymbolOpInterface>())
@@ -676,7 +588,7 @@ LogicalResult MoECapacityPlanPass::plan(DispatchOp op, Mode mode,
 
 LogicalResult MoECapacityPlanPass::writeReport(ArrayRef<PlanRecord> records,
                                                Mode mode,
-                                               const Profile *profile) {
+                                               const RoutingProfile *profile) {
   llvm::Error written = writeOutputFile(reportPath, [&](raw_ostream &os) {
     llvm::json::OStream j(os, /*IndentSize=*/2);
     j.object([&] {
@@ -768,7 +680,7 @@ void MoECapacityPlanPass::runOnOperation() {
   Mode parsedMode;
   if (failed(checkOptions(parsedMode)))
     return signalPassFailure();
-  Profile profile;
+  RoutingProfile profile;
   bool hasProfile = !profilePath.empty();
   if (hasProfile && failed(loadProfile(profile)))
     return signalPassFailure();
