@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Runs every moe-opt command of the lit tests with the tools of two builds
-(e.g. one compiled by Clang, one by GCC) and reports where their output
-differs: the IR, the diagnostics, the exit code and the files written.
+"""Runs every moe-opt and moe-import command of the lit tests with the tools
+of two builds (e.g. one compiled by Clang, one by GCC) and reports where
+their output differs: the IR, the diagnostics, the exit code and the files
+written.
 
     compare_builds.py BUILD_A BUILD_B [--tests DIR ...] [-j N]
 
 Each RUN line (joined across `\\` continuations) that pipes into or starts
-with `moe-opt` (or the stock mlir-opt loading the plugin) is cut after that
-command; `not` is dropped, so failing commands are compared too. The other
-RUN lines of a file (`echo ... > %t.json`, `mkdir -p %t`) run first, as the
-setup the commands may read. Both builds run each command in the same
-scratch directory, so paths in the output agree. Lines with substitutions
-this script does not know (`%{...}` definitions) are skipped and counted.
+with `moe-opt` or `moe-import` (or the stock mlir-opt loading the plugin) is
+cut after the last such command; `not` is dropped, so failing commands are
+compared too. The other RUN lines of a file before it (`echo ... > %t.json`,
+`split-file %s %t`) run first, as the setup the command may read. Each build
+runs in a fresh scratch directory for %t, whose path is masked in what the
+command prints and writes. Lines with substitutions this script does not know
+(`%{...}` definitions) are skipped and counted.
 Exit code 0 when every command agrees, 1 otherwise.
 """
 
@@ -26,8 +28,9 @@ import sys
 import tempfile
 
 DEFAULT_DIRS = ["Conversion", "Transforms", "Codegen", "Pipelines", "GPU",
-                "Dialect", "Plugin", "Examples"]
+                "Dialect", "Plugin", "Examples", "Tools/moe-import"]
 TEST_SUFFIXES = (".mlir", ".test")
+OUR_TOOLS = ("moe-opt", "moe-import")
 LLVM_TOOLS = "/usr/lib/llvm-22/bin"
 
 
@@ -77,12 +80,12 @@ def is_tool_segment(segment):
         words = words[1:]
     if not words:
         return False
-    return words[0] == "moe-opt" or (words[0] == "mlir-opt" and "%moe_plugin" in segment)
+    return words[0] in OUR_TOOLS or (words[0] == "mlir-opt" and "%moe_plugin" in segment)
 
 
 def compared_command(command):
-    """The pipeline up to the last moe-opt command, without `not`; None when
-    the RUN line runs no moe-opt."""
+    """The pipeline up to the last command of ours, without `not`; None when
+    the RUN line runs none."""
     parts = split_pipe(command)
     last = max((i for i, p in enumerate(parts) if is_tool_segment(p)), default=None)
     if last is None:
@@ -113,8 +116,9 @@ def substitute(command, test, scratch, build, src):
     out = pattern.sub(lambda m: subst[m.group(0)], command)
     if re.search(r"%[{a-zA-Z_]", out):
         return None
-    out = re.sub(r"(^|\|\s*)moe-opt\b", lambda m: m.group(1) + os.path.join(build, "bin", "moe-opt"), out)
-    out = re.sub(r"(^|\|\s*)mlir-opt\b", lambda m: m.group(1) + os.path.join(LLVM_TOOLS, "mlir-opt"), out)
+    for tool in OUR_TOOLS:
+        out = re.sub(r"(^|\|\s*)(not\s+)?" + tool + r"\b",
+                     lambda m: m.group(1) + (m.group(2) or "") + os.path.join(build, "bin", tool), out)
     return out
 
 
@@ -180,7 +184,7 @@ def differences(seen, builds):
 
 
 def run_file(test, builds, src):
-    """[(command, differences)] for the moe-opt commands of `test`, and the
+    """[(command, differences)] for the compared commands of `test`, and the
     number of commands skipped."""
     commands = run_lines(test)
     results, skipped = [], 0
@@ -235,7 +239,7 @@ def main():
         print(f"DIFFERS: {os.path.relpath(test, args.src)}: RUN: {command}")
         for d in diffs:
             print("  " + d.replace("\n", "\n  "))
-    print(f"{compared} moe-opt commands from {len(tests)} test files compared, "
+    print(f"{compared} commands from {len(tests)} test files compared, "
           f"{len(differing)} differ, {skipped} skipped")
     return 1 if differing else 0
 
