@@ -155,7 +155,11 @@ def run_in_build(test, setup, command, build, src):
                               env=tool_env(), capture_output=True, timeout=600)
 
         def norm(data):
-            return data.replace(scratch.encode(), b"%SCRATCH%")
+            # The scratch and build paths, and the compile times that a GPU
+            # binary records.
+            data = data.replace(scratch.encode(), b"%SCRATCH%")
+            data = data.replace(build.encode(), b"%BUILD%")
+            return re.sub(rb"(\w+TimeInMs = )\d+", rb"\1N", data)
 
         seen = {"exit code": str(proc.returncode).encode(),
                 "stdout": norm(proc.stdout), "stderr": norm(proc.stderr)}
@@ -179,7 +183,8 @@ def differences(seen, builds):
         diff = difflib.unified_diff(a.decode(errors="replace").splitlines(),
                                     b.decode(errors="replace").splitlines(),
                                     builds[0], builds[1], lineterm="", n=2)
-        diffs.append(f"{key}:\n" + "\n".join(list(diff)[:40]))
+        lines = [d if len(d) <= 200 else d[:200] + "..." for d in list(diff)[:40]]
+        diffs.append(f"{key}:\n" + "\n".join(lines))
     return diffs
 
 
