@@ -74,3 +74,12 @@ if os.access(os.path.join(_cuda_dir, "bin", "ptxas"), os.X_OK):
     config.substitutions.append(("%ptxas", os.path.join(_cuda_dir, "bin", "ptxas")))
 if os.path.exists(os.path.join(config.moe_lib_dir, "libMoECudaRuntime" + config.llvm_shlib_ext)):
     config.available_features.add("cuda-runtime")
+
+# Another build of the same sources (`lit --param moe_reference_build=DIR`,
+# e.g. the Clang build when this one is GCC's): test/Tools/moe-opt/
+# builds-agree.test checks that both emit the same IR for every moe-opt
+# command of the tests.
+_reference = lit_config.params.get("moe_reference_build")
+if _reference and os.access(os.path.join(_reference, "bin", "moe-opt"), os.X_OK):
+    config.available_features.add("reference-build")
+    config.substitutions.append(("%moe_reference_build", os.path.abspath(_reference)))

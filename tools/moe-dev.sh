@@ -4,20 +4,26 @@
 # Usage: tools/moe-dev.sh <command>
 #   demo   install what is missing, build, and run the optimizer on the
 #          shipped Mixtral-style layer, printing what each pass did
-#   test   install what is missing, build, and run the whole lit suite; the
-#          last line is "N passed, N failed"
-#   build  install what is missing and build (incremental)
+#   test   install what is missing, build with each compiler, run the whole
+#          lit suite on each build and check that both emit the same IR;
+#          the last line is "N passed, N failed, N skipped" over all runs
+#   build  install what is missing and build with each compiler (incremental)
 #   deps   install what is missing (Debian packages, Python modules)
 #   docs   regenerate docs/Dialects and docs/Passes from the ODS definitions
 #
-# Environment: MOE_BUILD_DIR (default: <repo>/build), MOE_JOBS (default: nproc).
-# Every step is idempotent: a second run installs nothing and rebuilds only
-# what changed.
+# Environment: MOE_COMPILERS (default: "clang gcc"; "gcc" or "clang" alone
+# builds and tests with that one), MOE_BUILD_DIR (the Clang 22 build, default
+# <repo>/build), MOE_GCC_BUILD_DIR (the GCC build, default <repo>/build-gcc),
+# MOE_JOBS (default: nproc). Every step is idempotent: a second run installs
+# nothing and rebuilds only what changed.
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${MOE_BUILD_DIR:-$ROOT/build}
+GCC_BUILD=${MOE_GCC_BUILD_DIR:-$ROOT/build-gcc}
+read -r -a COMPILERS <<<"${MOE_COMPILERS:-clang gcc}"
+[ ${#COMPILERS[@]} -gt 0 ] || COMPILERS=(clang gcc)
 JOBS=${MOE_JOBS:-$(nproc)}
 LLVM=/usr/lib/llvm-22
 
@@ -59,44 +65,74 @@ install_deps() {
   done
 }
 
+# build_dir COMPILER: where that compiler's build lives.
+build_dir() {
+  case "$1" in
+    clang) echo "$BUILD" ;;
+    gcc) echo "$GCC_BUILD" ;;
+    *) log "error: unknown compiler '$1' in MOE_COMPILERS (clang, gcc)"; exit 2 ;;
+  esac
+}
+
+# configure COMPILER: Clang 22 linking with lld, or Debian's GCC (12 on
+# Debian 12) with the system linker.
 configure() {
-  if [ ! -f "$BUILD/build.ninja" ]; then
-    log "configuring $BUILD"
-    cmake -G Ninja -S "$ROOT" -B "$BUILD" \
-      -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-      -DLLVM_USE_LINKER=lld \
+  local dir flags
+  dir=$(build_dir "$1")
+  case "$1" in
+    clang) flags=(-DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22
+                  -DLLVM_USE_LINKER=lld) ;;
+    gcc) flags=(-DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++) ;;
+  esac
+  if [ ! -f "$dir/build.ninja" ]; then
+    log "configuring $dir ($1)"
+    cmake -G Ninja -S "$ROOT" -B "$dir" \
+      -DCMAKE_BUILD_TYPE=Release "${flags[@]}" \
       -DMLIR_DIR=$LLVM/lib/cmake/mlir \
       -DLLVM_EXTERNAL_LIT=$LLVM/bin/lit >/dev/null
   fi
 }
 
-build() {
-  install_deps
-  configure
-  log "building (ninja -j$JOBS)"
-  if ! ninja -C "$BUILD" -j"$JOBS" all moe-test-depends >"$BUILD/ninja.log" 2>&1; then
-    grep -v '^\[' "$BUILD/ninja.log" >&2 || true
-    log "error: build failed (full log: $BUILD/ninja.log)"
+# build_with COMPILER
+build_with() {
+  local dir
+  dir=$(build_dir "$1")
+  configure "$1"
+  log "building $dir with $1 (ninja -j$JOBS)"
+  if ! ninja -C "$dir" -j"$JOBS" all moe-test-depends >"$dir/ninja.log" 2>&1; then
+    grep -v '^\[' "$dir/ninja.log" >&2 || true
+    log "error: $1 build failed (full log: $dir/ninja.log)"
     exit 1
   fi
 }
 
+build() {
+  install_deps
+  local c
+  for c in "${COMPILERS[@]}"; do build_with "$c"; done
+}
+
 run_tests() {
   build
-  log "running the lit suite"
-  local out rc=0
+  local out rc=0 c dir reference=()
   out=$(mktemp)
-  "$LLVM/bin/lit" -sv "$BUILD/test" 2>&1 | tee "$out" || rc=$?
-  # Totals from lit's own summary: passed = Passed + Expectedly Failed;
-  # failed = Failed + Unexpectedly Passed + Timed Out.
+  for c in "${COMPILERS[@]}"; do
+    dir=$(build_dir "$c")
+    log "running the lit suite on the $c build ($dir)"
+    # The last build's run also compares the IR of every moe-opt command of
+    # the tests with the first build's (test/Tools/moe-opt/builds-agree.test).
+    "$LLVM/bin/lit" -sv "${reference[@]}" "$dir/test" 2>&1 | tee -a "$out" || rc=$?
+    reference=(--param "moe_reference_build=$(build_dir "${COMPILERS[0]}")")
+  done
+  # Totals over every run from lit's own summaries: passed = Passed +
+  # Expectedly Failed; failed = Failed + Unexpectedly Passed + Timed Out.
   python3 - "$out" <<'PY'
 import re, sys
 counts = {}
 for line in open(sys.argv[1], errors="replace"):
     m = re.match(r"\s*(Passed|Failed|Expectedly Failed|Unexpectedly Passed|Timed Out|Unsupported|Skipped|Excluded)\s*:\s*(\d+)", line)
     if m:
-        counts[m.group(1)] = int(m.group(2))
+        counts[m.group(1)] = counts.get(m.group(1), 0) + int(m.group(2))
 passed = counts.get("Passed", 0) + counts.get("Expectedly Failed", 0)
 failed = counts.get("Failed", 0) + counts.get("Unexpectedly Passed", 0) + counts.get("Timed Out", 0)
 skipped = counts.get("Unsupported", 0) + counts.get("Skipped", 0)
@@ -107,9 +143,11 @@ PY
 }
 
 demo() {
-  build
-  local layer="$ROOT/test/Examples/mixtral.mlir" out="$BUILD/demo"
-  local bin="$BUILD/bin"
+  install_deps
+  build_with "${COMPILERS[0]}"
+  local layer="$ROOT/test/Examples/mixtral.mlir" out bin
+  out="$(build_dir "${COMPILERS[0]}")/demo"
+  bin="$(build_dir "${COMPILERS[0]}")/bin"
   mkdir -p "$out"
   log "moe-opt --moe-optimize on $layer, planned for 16 tokens"
   log "(raise, decompose, capacity plan, expert fusion; the remarks say what each did)"
@@ -128,11 +166,14 @@ demo() {
 }
 
 docs() {
-  build
-  cp "$BUILD/docs/Dialects/MoEDialect.md" "$ROOT/docs/Dialects/MoE.md"
-  cp "$BUILD/docs/MoEPasses.md" "$ROOT/docs/Passes/Transforms.md"
-  cp "$BUILD/docs/MoEConversionPasses.md" "$ROOT/docs/Passes/Conversion.md"
-  cp "$BUILD/docs/MoECodegenPasses.md" "$ROOT/docs/Passes/Codegen.md"
+  install_deps
+  build_with "${COMPILERS[0]}"
+  local dir
+  dir=$(build_dir "${COMPILERS[0]}")
+  cp "$dir/docs/Dialects/MoEDialect.md" "$ROOT/docs/Dialects/MoE.md"
+  cp "$dir/docs/MoEPasses.md" "$ROOT/docs/Passes/Transforms.md"
+  cp "$dir/docs/MoEConversionPasses.md" "$ROOT/docs/Passes/Conversion.md"
+  cp "$dir/docs/MoECodegenPasses.md" "$ROOT/docs/Passes/Codegen.md"
   log "docs/Dialects/MoE.md and docs/Passes/*.md regenerated"
 }
 
@@ -142,5 +183,5 @@ case "${1:-}" in
   build) build ;;
   deps) install_deps ;;
   docs) docs ;;
-  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -167,8 +167,9 @@ void rewriteElementwise(linalg::GenericOp op, ModuleOp module, int64_t width,
           emitFor(pb, pl, begin, end, indexConst(pb, pl, 1),
                   [&](OpBuilder &rb, Location rl, Value r) {
                     Value full = roundDown(rb, rl, cols, width);
-                    emitFor(rb, rl, indexConst(rb, rl, 0), full,
-                            indexConst(rb, rl, width),
+                    Value zero = indexConst(rb, rl, 0);
+                    Value vecStep = indexConst(rb, rl, width);
+                    emitFor(rb, rl, zero, full, vecStep,
                             [&](OpBuilder &vb, Location vl, Value j) {
                               step(vb, vl, r, j, nullptr);
                             });

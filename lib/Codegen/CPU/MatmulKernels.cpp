@@ -304,8 +304,9 @@ void emitThreadRows(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               emitRowRange(bb, bl, mm, cfg, nb, blockEnd, kr);
               return;
             }
-            emitFor(bb, bl, indexConst(bb, bl, 0), mm.k,
-                    indexConst(bb, bl, cfg.kBlock),
+            Value zero = indexConst(bb, bl, 0);
+            Value kStep = indexConst(bb, bl, cfg.kBlock);
+            emitFor(bb, bl, zero, mm.k, kStep,
                     [&](OpBuilder &kb, Location kl, Value k0) {
                       KRange chunk;
                       chunk.begin = k0;

@@ -112,7 +112,9 @@ struct PanelEmitter {
       }
     };
     Value fullEnd = roundDown(b, loc, len, w);
-    emitFor(b, loc, indexConst(b, loc, 0), fullEnd, indexConst(b, loc, w),
+    Value zero = indexConst(b, loc, 0);
+    Value vecStep = indexConst(b, loc, w);
+    emitFor(b, loc, zero, fullEnd, vecStep,
             [&](OpBuilder &fb, Location fl, Value kk) {
               block(fb, fl, kk, nullptr);
             });
@@ -173,8 +175,10 @@ struct PanelEmitter {
       start = initial(b, loc);
     }
 
+    Value zero = indexConst(b, loc, 0);
+    Value one = indexConst(b, loc, 1);
     auto loop = scf::ForOp::create(
-        b, loc, indexConst(b, loc, 0), len, indexConst(b, loc, 1), start,
+        b, loc, zero, len, one, start,
         [&](OpBuilder &lb, Location ll, Value kk, ValueRange accs) {
           SmallVector<Value> panel;
           for (int64_t v = 0; v < 2; ++v)
@@ -249,9 +253,10 @@ void cpu::emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         [&](OpBuilder &pb, Location pl, Value p) {
           Value n0 =
               arith::MulIOp::create(pb, pl, p, indexConst(pb, pl, 2 * w));
+          Value zero = indexConst(pb, pl, 0);
+          Value kStep = indexConst(pb, pl, cfg.kBlock);
           emitFor(
-              pb, pl, indexConst(pb, pl, 0), mm.k,
-              indexConst(pb, pl, cfg.kBlock),
+              pb, pl, zero, mm.k, kStep,
               [&](OpBuilder &kb, Location kl, Value k0) {
                 Value end = arith::MinUIOp::create(
                     kb, kl,
@@ -280,10 +285,10 @@ void cpu::emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // rows: two blocks of 258 and 254 rather than 384 and 128, whose packing
   // would cost as much as a full block's).
   Value tile = indexConst(b, loc, cfg.tileRows);
-  Value blocks = arith::MaxUIOp::create(
-      b, loc,
-      arith::CeilDivUIOp::create(b, loc, mm.m, indexConst(b, loc, cfg.mBlock)),
-      indexConst(b, loc, 1));
+  Value mBlock = indexConst(b, loc, cfg.mBlock);
+  Value wholeBlocks = arith::CeilDivUIOp::create(b, loc, mm.m, mBlock);
+  Value one = indexConst(b, loc, 1);
+  Value blocks = arith::MaxUIOp::create(b, loc, wholeBlocks, one);
   Value rows = arith::CeilDivUIOp::create(b, loc, mm.m, blocks);
   Value step = arith::MaxUIOp::create(
       b, loc,

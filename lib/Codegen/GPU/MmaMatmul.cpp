@@ -88,10 +88,11 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   Value sizeK = memref::DimOp::create(b, loc, a, 1);
 
   // No launch for an empty C (an expert without rows).
-  Value nonEmpty = arith::AndIOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, sizeM, c0),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, sizeN, c0));
+  Value hasRows =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, sizeM, c0);
+  Value hasCols =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, sizeN, c0);
+  Value nonEmpty = arith::AndIOp::create(b, loc, hasRows, hasCols);
   auto guard = scf::IfOp::create(b, loc, nonEmpty, /*withElseRegion=*/false);
   b.setInsertionPoint(guard.thenBlock()->getTerminator());
   auto ceilDiv = [&](Value x, int64_t d) -> Value {
@@ -115,8 +116,9 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   };
   Value row0 = add(mul(launch.getBlockIds().y, kTileM), g);
   Value row1 = add(row0, cst(8));
-  Value colBase =
-      add(mul(launch.getBlockIds().x, kTileN * kWarps), mul(warp, kTileN));
+  Value blockCol = mul(launch.getBlockIds().x, kTileN * kWarps);
+  Value warpCol = mul(warp, kTileN);
+  Value colBase = add(blockCol, warpCol);
   Value colB = add(colBase, g);
   Value colC0 = add(colBase, mul(t, 2));
   Value colC1 = add(colC0, c1);
@@ -129,8 +131,9 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   // memref[i, j], or 0 outside [0, sizeI) x [0, sizeJ).
   auto load = [&](Value memref, Value i, Value sizeI, Value j,
                   Value sizeJ) -> Value {
-    Value ok =
-        arith::AndIOp::create(b, loc, inBounds(i, sizeI), inBounds(j, sizeJ));
+    Value okI = inBounds(i, sizeI);
+    Value okJ = inBounds(j, sizeJ);
+    Value ok = arith::AndIOp::create(b, loc, okI, okJ);
     Value ii = arith::SelectOp::create(b, loc, ok, i, c0);
     Value jj = arith::SelectOp::create(b, loc, ok, j, c0);
     Value v = memref::LoadOp::create(b, loc, memref, ValueRange{ii, jj});
@@ -169,8 +172,9 @@ void rewriteMatmul(linalg::MatmulOp matmul, bool transposedB) {
   b.setInsertionPointAfter(loop);
   for (auto [i, row] : llvm::enumerate(rows))
     for (auto [j, col] : llvm::enumerate(cols)) {
-      Value ok = arith::AndIOp::create(b, loc, inBounds(row, sizeM),
-                                       inBounds(col, sizeN));
+      Value okRow = inBounds(row, sizeM);
+      Value okCol = inBounds(col, sizeN);
+      Value ok = arith::AndIOp::create(b, loc, okRow, okCol);
       auto store = scf::IfOp::create(b, loc, ok, /*withElseRegion=*/false);
       OpBuilder::InsertionGuard ig(b);
       b.setInsertionPoint(store.thenBlock()->getTerminator());

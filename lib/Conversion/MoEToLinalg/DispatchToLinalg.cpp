@@ -283,13 +283,14 @@ struct DispatchLowering {
                  Value sameExpert = cmpI(arith::CmpIPredicate::eq,
                                          expertOf(nb, nl, t2, j2), e);
                  // (j2, t2) < (j, t) lexicographically.
+                 Value choiceBefore = cmpI(arith::CmpIPredicate::ult, j2, j);
+                 Value sameChoice = cmpI(arith::CmpIPredicate::eq, j2, j);
+                 Value tokenBefore = cmpI(arith::CmpIPredicate::ult, t2, t);
                  Value earlier =
-                     orI(cmpI(arith::CmpIPredicate::ult, j2, j),
-                         andI(cmpI(arith::CmpIPredicate::eq, j2, j),
-                              cmpI(arith::CmpIPredicate::ult, t2, t)));
-                 Value precedes =
-                     orI(cmpF(arith::CmpFPredicate::OGT, w2, w),
-                         andI(cmpF(arith::CmpFPredicate::OEQ, w2, w), earlier));
+                     orI(choiceBefore, andI(sameChoice, tokenBefore));
+                 Value heavier = cmpF(arith::CmpFPredicate::OGT, w2, w);
+                 Value asHeavy = cmpF(arith::CmpFPredicate::OEQ, w2, w);
+                 Value precedes = orI(heavier, andI(asHeavy, earlier));
                  Value counts = andI(sameExpert, precedes);
                  Value one =
                      arith::ExtUIOp::create(nb, nl, nb.getI32Type(), counts);
@@ -345,9 +346,10 @@ struct DispatchLowering {
     // offsets[0] = 0; offsets[e + 1] = offsets[e] + size(counts[e]).
     Value offsets0 = zeros(b, loc, {numExperts + 1}, b.getI32Type(), {});
     Value c0 = indexConst(b, loc, 0), c1 = indexConst(b, loc, 1);
+    Value groups = indexConst(b, loc, numExperts);
+    Value zero = i32Const(b, loc, 0);
     auto scan = scf::ForOp::create(
-        b, loc, c0, indexConst(b, loc, numExperts), c1,
-        ValueRange{offsets0, i32Const(b, loc, 0)},
+        b, loc, c0, groups, c1, ValueRange{offsets0, zero},
         [&](OpBuilder &nb, Location nl, Value e, ValueRange args) {
           Value c = groupSize(
               nb, nl, tensor::ExtractOp::create(nb, nl, counts, ValueRange{e}));

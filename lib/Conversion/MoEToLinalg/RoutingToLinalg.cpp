@@ -350,13 +350,14 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     Value s = buildScores(b, loc, logits, routing.getScoring());
     Value sel = s;
     if (Value bias = adaptor.getBias()) {
-      sel = elementwise(b, loc, {s, convertTensor(b, loc, bias, f32)},
-                        {identity2(b), secondOf2(b)}, emptyLike(b, loc, s, f32),
-                        [](OpBuilder &nb, Location nl,
-                           ValueRange args) -> SmallVector<Value> {
-                          return {
-                              arith::AddFOp::create(nb, nl, args[0], args[1])};
-                        });
+      Value biasF32 = convertTensor(b, loc, bias, f32);
+      Value init = emptyLike(b, loc, s, f32);
+      sel = elementwise(
+          b, loc, {s, biasF32}, {identity2(b), secondOf2(b)}, init,
+          [](OpBuilder &nb, Location nl,
+             ValueRange args) -> SmallVector<Value> {
+            return {arith::AddFOp::create(nb, nl, args[0], args[1])};
+          });
     }
 
     // 3. Group limit: an expert is eligible when its group is selected.
@@ -439,9 +440,10 @@ struct RouteExpertChoiceOpLowering
     Value s = buildSoftmax(b, loc, logits);
 
     // Rows are experts, candidates are tokens: score(e, t) = s[t, e].
+    Value numRows = indexConst(b, loc, numExperts);
+    Value numCandidates = dimSize(b, loc, logits, 0);
     Value tokenIds =
-        buildTopK(b, loc, numExperts, indexConst(b, loc, numExperts),
-                  dimSize(b, loc, logits, 0), op.getCapacity(),
+        buildTopK(b, loc, numExperts, numRows, numCandidates, op.getCapacity(),
                   extractAt(s, /*transposed=*/true), nullptr);
     Value weights = gatherScores(b, loc, s, tokenIds, /*rowsAreTokens=*/false);
     rewriter.replaceOp(op,

@@ -170,9 +170,9 @@ Value lowering::forEachGroupProduct(
   return forEachGroup(b, loc, offsets, numGroups, dimSize(b, loc, lhs, 0), init,
                       [&](OpBuilder &nb, Location nl, Value group, Value lo,
                           Value size, Value acc) {
-                        Value product = matmulTransposeB(
-                            nb, nl, sliceRows(nb, nl, lhs, lo, size),
-                            groupMatrix(nb, nl, rhs, group));
+                        Value rows = sliceRows(nb, nl, lhs, lo, size);
+                        Value matrix = groupMatrix(nb, nl, rhs, group);
+                        Value product = matmulTransposeB(nb, nl, rows, matrix);
                         return body(nb, nl, product, lo, acc);
                       });
 }
@@ -277,11 +277,11 @@ Value lowering::scatterAddRows(OpBuilder &b, Location loc, Value rows,
         Value token = arith::IndexCastOp::create(
             nb, nl, nb.getIndexType(),
             tensor::ExtractOp::create(nb, nl, rowTokens, r));
-        Value inRange = arith::AndIOp::create(
-            nb, nl,
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, token, c0),
-            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::slt, token,
-                                  numTokens));
+        Value nonNegative =
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, token, c0);
+        Value belowEnd = arith::CmpIOp::create(
+            nb, nl, arith::CmpIPredicate::slt, token, numTokens);
+        Value inRange = arith::AndIOp::create(nb, nl, nonNegative, belowEnd);
         SmallVector<Value> updated = ifThen(
             nb, nl, inRange, args,
             [&](OpBuilder &tb, Location tl) -> SmallVector<Value> {
