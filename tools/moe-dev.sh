@@ -5,8 +5,10 @@
 #   demo   install what is missing, build, and run the optimizer on the
 #          shipped Mixtral-style layer, printing what each pass did
 #   test   install what is missing, build with each compiler, run the whole
-#          lit suite on each build and check that both emit the same IR;
+#          lit suite on each build and check that both emit the same IR,
+#          then run the input readers' fuzz targets (tools/moe-fuzz.sh);
 #          the last line is "N passed, N failed, N skipped" over all runs
+#          (each fuzz target counts as one test)
 #   build  install what is missing and build with each compiler (incremental)
 #   deps   install what is missing (Debian packages, Python modules)
 #   docs   regenerate docs/Dialects and docs/Passes from the ODS definitions
@@ -14,8 +16,9 @@
 # Environment: MOE_COMPILERS (default: "clang gcc"; "gcc" or "clang" alone
 # builds and tests with that one), MOE_BUILD_DIR (the Clang 22 build, default
 # <repo>/build), MOE_GCC_BUILD_DIR (the GCC build, default <repo>/build-gcc),
-# MOE_JOBS (default: nproc). Every step is idempotent: a second run installs
-# nothing and rebuilds only what changed.
+# MOE_JOBS (default: nproc), MOE_FUZZ_SECONDS (seconds per fuzz target under
+# test, default 20; 0 skips fuzzing). Every step is idempotent: a second run
+# installs nothing and rebuilds only what changed.
 #===----------------------------------------------------------------------===#
 set -euo pipefail
 
@@ -124,21 +127,36 @@ run_tests() {
     "$LLVM/bin/lit" -sv "${reference[@]}" "$dir/test" 2>&1 | tee -a "$out" || rc=$?
     reference=(--param "moe_reference_build=$(build_dir "${COMPILERS[0]}")")
   done
+  # The input readers' fuzz targets, each for MOE_FUZZ_SECONDS (default 20;
+  # 0 skips them): each target counts as one test, passed or failed.
+  local fuzz_seconds=${MOE_FUZZ_SECONDS:-20} fuzz_log
+  fuzz_log=$(mktemp)
+  if [ "$fuzz_seconds" != 0 ]; then
+    log "fuzzing the input readers (${fuzz_seconds}s per target)"
+    bash "$ROOT/tools/moe-fuzz.sh" "$fuzz_seconds" 2> >(tee "$fuzz_log" >&2) || rc=1
+    wait
+  fi
   # Totals over every run from lit's own summaries: passed = Passed +
   # Expectedly Failed; failed = Failed + Unexpectedly Passed + Timed Out.
-  python3 - "$out" <<'PY'
+  python3 - "$out" "$fuzz_log" <<'PY'
 import re, sys
 counts = {}
 for line in open(sys.argv[1], errors="replace"):
     m = re.match(r"\s*(Passed|Failed|Expectedly Failed|Unexpectedly Passed|Timed Out|Unsupported|Skipped|Excluded)\s*:\s*(\d+)", line)
     if m:
         counts[m.group(1)] = counts.get(m.group(1), 0) + int(m.group(2))
+for line in open(sys.argv[2], errors="replace"):
+    m = re.match(r"== fuzzing (passed|failed): ([\w -]+?)( \(.*)?$", line.strip())
+    if m:
+        n = len(m.group(2).split())
+        key = "Passed" if m.group(1) == "passed" else "Failed"
+        counts[key] = counts.get(key, 0) + n
 passed = counts.get("Passed", 0) + counts.get("Expectedly Failed", 0)
 failed = counts.get("Failed", 0) + counts.get("Unexpectedly Passed", 0) + counts.get("Timed Out", 0)
 skipped = counts.get("Unsupported", 0) + counts.get("Skipped", 0)
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 PY
-  rm -f "$out"
+  rm -f "$out" "$fuzz_log"
   return $rc
 }
 
@@ -183,5 +201,5 @@ case "${1:-}" in
   build) build ;;
   deps) install_deps ;;
   docs) docs ;;
-  *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
