@@ -31,7 +31,7 @@ JOBS=${MOE_JOBS:-$(nproc)}
 LLVM=/usr/lib/llvm-22
 
 APT_PACKAGES=(
-  cmake ninja-build g++ clang-22 lld-22 libomp-22-dev
+  cmake ninja-build g++ clang-22 lld-22 libomp-22-dev libclang-rt-22-dev
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   python3 python3-numpy python3-pip
   mpich libmpich-dev

@@ -26,19 +26,7 @@ LLVM=/usr/lib/llvm-22
 read -r -a TARGETS <<<"${MOE_FUZZ_TARGETS:-safetensors npy hf-config routing-profile}"
 read -r -a EXTRA_ARGS <<<"${MOE_FUZZ_ARGS:-}"
 
-# What tools/moe-dev.sh installs for the build, and the sanitizer and
-# libFuzzer runtimes.
-APT_PACKAGES=(
-  cmake ninja-build clang-22 lld-22 libomp-22-dev
-  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  libclang-rt-22-dev
-)
-
 log() { printf '== %s\n' "$*" >&2; }
-
-as_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
-}
 
 if ! [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]]; then
   log "error: SECONDS must be a positive integer, got '$SECONDS_EACH'"
@@ -46,18 +34,10 @@ if ! [[ $SECONDS_EACH =~ ^[1-9][0-9]*$ ]]; then
   exit 2
 fi
 
+# The packages of the build, the sanitizer and the libFuzzer runtimes
+# (libclang-rt-22-dev) are in tools/moe-dev.sh's list.
 install_deps() {
-  local missing=() p
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("$p")
-  done
-  if [ ${#missing[@]} -gt 0 ]; then
-    log "installing Debian packages: ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-      --no-install-recommends "${missing[@]}" >/dev/null
-  fi
+  bash "$ROOT/tools/moe-dev.sh" deps
 }
 
 configure() {
