@@ -49,6 +49,7 @@
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='block=0' 2>&1 | FileCheck %s --check-prefix=ERR-BLOCK
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='capacity-factor=-1' 2>&1 | FileCheck %s --check-prefix=ERR-FACTOR
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='tokens=-5' 2>&1 | FileCheck %s --check-prefix=ERR-TOKENS-NEG
+// RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='tokens=4611686018427387904' 2>&1 | FileCheck %s --check-prefix=ERR-TOKENS-HUGE
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='max-drop-rate=2' 2>&1 | FileCheck %s --check-prefix=ERR-RATE
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='mode=fastest' 2>&1 | FileCheck %s --check-prefix=ERR-MODE
 // RUN: sed -e /expected-/d %s | not moe-opt --moe-capacity-plan='profile=%t.missing.json tokens=64' 2>&1 | FileCheck %s --check-prefix=ERR-MISSING
@@ -273,6 +274,8 @@ func.func @layer(%x: tensor<64x1024xbf16>, %wg: tensor<8x1024xbf16>,
 // ERR-FACTOR: error: moe-capacity-plan: capacity-factor = -1 must be finite and positive
 // ERR-FACTOR-NOT: error:
 // ERR-TOKENS-NEG: error: moe-capacity-plan: tokens = -5 must be positive (or 0: only static T)
+// T·k past 64 bits (2^62·2 wrapped to a negative count and was planned).
+// ERR-TOKENS-HUGE: error: moe-capacity-plan: T·k = 4611686018427387904·2 exceeds 2147483647: row offsets are i32
 // ERR-RATE: error: moe-capacity-plan: max-drop-rate = 2 must be in [0, 1]
 // ERR-MODE: error: moe-capacity-plan: mode = 'fastest' must be auto, dropless, padded or blocked
 // ERR-MISSING: error: moe-capacity-plan: cannot read routing profile '{{.*}}.missing.json': No such file or directory

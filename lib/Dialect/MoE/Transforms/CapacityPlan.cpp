@@ -17,9 +17,9 @@
 
 #include "moe/Dialect/MoE/Transforms/Passes.h"
 #include "moe/Support/FormatNumber.h"
-#include "moe/Support/ToolMessages.h"
 #include "moe/Support/ReadFile.h"
 #include "moe/Support/RoutingProfile.h"
+#include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
@@ -27,6 +27,7 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
@@ -422,7 +423,8 @@ MoECapacityPlanPass::describeProblem(DispatchOp op,
     p.tokens = tokenCount;
     p.tokensFromOption = true;
   }
-  if (p.tokens * p.k > std::numeric_limits<int32_t>::max())
+  std::optional<int64_t> assignments = llvm::checkedMul(p.tokens, p.k);
+  if (!assignments || *assignments > std::numeric_limits<int32_t>::max())
     return op.emitError() << "moe-capacity-plan: T·k = " << p.tokens << "·"
                           << p.k << " exceeds 2147483647: row offsets are i32";
   if (!xType.isDynamicDim(1))
