@@ -553,7 +553,9 @@ def option_cases(fx):
         yield Case(group, "moe-import %s (no value)" % opt,
                    [fx.tool("moe-import"), fx.config, opt], "reject")
     for opt in ["capacity-factor", "tokens", "block", "mode", "max-drop-rate"]:
-        for v in values:
+        # Past i32 row offsets, and a T·k that wraps around 64 bits.
+        extra = ["2147483648", "4611686018427387904"] if opt == "tokens" else []
+        for v in values + extra:
             if not v or "," in v or "\x01" in v:
                 continue
             yield Case(group, "moe-capacity-plan %s=%r" % (opt, v[:20]), [
