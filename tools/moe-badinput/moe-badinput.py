@@ -104,6 +104,22 @@ class Fixture:
                              json.dumps({"experts": 8, "histogram":
                                          [40, 20, 10, 10, 5, 5, 5, 5]}))
         self.mixtral = os.path.join(ROOT, "test", "Examples", "mixtral.mlir")
+        # Hand-written layers with every routing feature: capacity, groups,
+        # selection bias, scaling, a shared expert; and expert choice.
+        self.layers = {"imported": self.layer}
+        for name, opts in [
+                ("grouped", ["--experts", "4", "--k", "2", "--capacity-factor",
+                             "1.25", "--drop-policy", "score", "--groups", "2",
+                             "--topk-groups", "1", "--bias", "--shared",
+                             "gated", "--scoring", "sigmoid", "--scaling",
+                             "2.5"]),
+                ("expert-choice", ["--experts", "4", "--routing",
+                                   "expert_choice", "--capacity", "3"])]:
+            out = os.path.join(work, name)
+            subprocess.run([sys.executable, CASE_PY, "layer", out, "--hidden",
+                            "16", "--inter", "24", *opts], check=True,
+                           stdout=subprocess.DEVNULL)
+            self.layers[name] = os.path.join(out, "layer.mlir")
         self.counter = 0
 
     def tool(self, name):
@@ -478,6 +494,77 @@ def module_cases(fx):
                    "any" if label in ("empty", "no-function") else "reject")
 
 
+# Textual mutations of a layer module: (label, pattern, replacement). Some
+# give valid IR, so the outcome is only checked for crashes, hangs and
+# messages of several lines.
+IR_MUTATIONS = [
+    ("k=%s" % v, r"k = \d+", "k = " + v)
+    for v in ("0", "-1", "3", "4", "5", "100", "1099511627776")
+] + [
+    ("capacity=%s" % v, r"capacity = \d+", "capacity = " + v)
+    for v in ("0", "-2", "4", "1000", "4294967296")
+] + [
+    ("capacity_factor=%s" % v, r"capacity_factor [0-9.e+]+",
+     "capacity_factor " + v)
+    for v in ("0.0", "-1.0", "1.0e-30", "1.0e+300", "0x7FF8000000000000",
+              "0x7FF0000000000000")
+] + [
+    ("scaling=%s" % v, r"scaling = [0-9.e+]+", "scaling = " + v)
+    for v in ("0.0", "-2.5", "1.0e+300", "0x7FF8000000000000")
+] + [
+    ("groups=%s/%s" % g, r"num_groups = \d+, topk_groups = \d+",
+     "num_groups = %s, topk_groups = %s" % g)
+    for g in (("0", "0"), ("3", "1"), ("2", "3"), ("4", "4"), ("-1", "1"),
+              ("2", "0"), ("4", "1"))
+] + [
+    ("scoring=sigmoid", r"scoring = softmax", "scoring = sigmoid"),
+    ("scoring=bogus", r"scoring = \w+", "scoring = bogus"),
+    ("normalize=false", r"normalize = true", "normalize = false"),
+    ("group_score=max", r"group_score = top2sum", "group_score = max"),
+    ("activation=relu", r"activation silu", "activation relu"),
+    ("activation=bogus", r"activation silu", "activation bogus"),
+    ("drop=position", r"drop score", "drop position"),
+    ("drop=bogus", r"drop score", "drop bogus"),
+    ("hidden-31", r"x32xf32>", "x31xf32>"),
+    ("hidden-0", r"x16xf32>", "x0xf32>"),
+    ("experts-5", r"tensor<4x", "tensor<5x"),
+    ("experts-0", r"tensor<4x", "tensor<0x"),
+    ("inner-0", r"x24x", "x0x"),
+    ("tokens-static-0", r"tensor<\?x", "tensor<0x"),
+    ("tokens-static-7", r"tensor<\?x", "tensor<7x"),
+    ("weights-bf16", r"x(24|48)x(16|32)xf32>", r"x\1x\2xbf16>"),
+    ("weights-f64", r"x(24|48)x(16|32)xf32>", r"x\1x\2xf64>"),
+    ("weights-i32", r"x(24|48)x(16|32)xf32>", r"x\1x\2xi32>"),
+    ("tokens-f16", r"%x: tensor<\?x(\d+)xf32>", r"%x: tensor<?x\1xf16>"),
+    ("rank-3-x", r"%x: tensor<\?x", "%x: tensor<2x?x"),
+    ("no-w3", r" w3\(%w3 : tensor<[^)]*>\)", ""),
+    ("no-router", r"router\(%router : tensor<[^)]*>\) ", ""),
+    ("bias-short", r"bias\(%bias : tensor<4xf32>\)",
+     "bias(%bias : tensor<3xf32>)"),
+]
+
+
+def ir_cases(fx):
+    group = "ir"
+    for base, path in fx.layers.items():
+        text = open(path).read()
+        for label, pattern, replacement in IR_MUTATIONS:
+            changed = re.sub(pattern, replacement, text)
+            if changed == text:
+                continue
+            module = write(fx.path(".mlir"), changed)
+            name = "%s %s" % (base, label)
+            yield Case(group, name + " (moe-optimize)", [
+                fx.tool("moe-opt"), module, "--moe-optimize=tokens=8",
+                "-o", os.devnull], "any")
+            yield Case(group, name + " (moe-shard)", [
+                fx.tool("moe-opt"), module, "--moe-shard=ranks=2",
+                "-o", os.devnull], "any")
+            yield Case(group, name + " (moe-run)", [
+                fx.tool("moe-run"), module, "--random-inputs", "1",
+                "--tokens", "5"], "any")
+
+
 def special_file_cases(fx):
     group = "special"
     fifo = os.path.join(fx.work, "fifo")
@@ -594,7 +681,8 @@ def option_cases(fx):
 
 GROUPS = [("config", config_cases), ("safetensors", safetensors_cases),
           ("npy", npy_cases), ("profile", profile_cases),
-          ("module", module_cases), ("special", special_file_cases),
+          ("module", module_cases), ("ir", ir_cases),
+          ("special", special_file_cases),
           ("options", option_cases)]
 
 
