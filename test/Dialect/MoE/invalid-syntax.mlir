@@ -1,11 +1,12 @@
 // Parse-time errors: unknown keywords, missing or malformed parameters and
 // operands. Each gives a located diagnostic (the generated parsers add a
-// second one naming the parameter they were parsing), never a crash.
+// second one naming the parameter they were parsing; moe-opt outside
+// -verify-diagnostics prints the first only), never a crash.
 //
 // RUN: moe-opt %s -split-input-file -verify-diagnostics
 
 func.func @unknown_activation(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
-  // expected-error @+2 {{custom op 'moe.experts' expected ::mlir::moe::Activation to be one of: silu, gelu_tanh, gelu_erf, relu}}
+  // expected-error @+2 {{custom op 'moe.experts' expected the activation to be one of: silu, gelu_tanh, gelu_erf, relu, found 'swish'}}
   // expected-error @+1 {{custom op 'moe.experts' failed to parse MoE_ActivationAttr parameter 'value' which is to be a `::mlir::moe::Activation`}}
   %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swish : tensor<?x16xf32> -> tensor<?x16xf32>
   return
@@ -14,7 +15,7 @@ func.func @unknown_activation(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tens
 // -----
 
 func.func @unknown_scoring(%l: tensor<?x8xf32>) {
-  // expected-error @+2 {{custom op 'moe.route' expected ::mlir::moe::Scoring to be one of: softmax, sigmoid}}
+  // expected-error @+2 {{custom op 'moe.route' expected scoring to be one of: softmax, sigmoid, found 'softplus'}}
   // expected-error @+1 {{custom op 'moe.route' failed to parse MoE_RoutingAttr parameter 'scoring' which is to be a `::mlir::moe::Scoring`}}
   %w, %i = moe.route %l <k = 2, scoring = softplus> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
@@ -23,7 +24,7 @@ func.func @unknown_scoring(%l: tensor<?x8xf32>) {
 // -----
 
 func.func @unknown_group_score(%l: tensor<?x8xf32>) {
-  // expected-error @+2 {{custom op 'moe.route' expected ::mlir::moe::GroupScore to be one of: top2sum, max}}
+  // expected-error @+2 {{custom op 'moe.route' expected group_score to be one of: top2sum, max, found 'top3sum'}}
   // expected-error @+1 {{custom op 'moe.route' failed to parse MoE_RoutingAttr parameter 'group_score' which is to be a `::mlir::moe::GroupScore`}}
   %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 4, topk_groups = 2, group_score = top3sum> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
@@ -32,7 +33,7 @@ func.func @unknown_group_score(%l: tensor<?x8xf32>) {
 // -----
 
 func.func @unknown_drop_policy(%x: tensor<?x64xf32>, %i: tensor<?x2xi32>, %w: tensor<?x2xf32>) {
-  // expected-error @+2 {{custom op 'moe.dispatch' expected ::mlir::moe::DropPolicy to be one of: none, position, score}}
+  // expected-error @+2 {{custom op 'moe.dispatch' expected the drop policy to be one of: none, position, score, found 'random'}}
   // expected-error @+1 {{custom op 'moe.dispatch' failed to parse MoE_DropPolicyAttr parameter 'value' which is to be a `::mlir::moe::DropPolicy`}}
   %r:4 = moe.dispatch %x, %i, %w experts 8 drop random capacity 4 : tensor<?x64xf32>, tensor<?x2xi32>, tensor<?x2xf32> -> tensor<?x64xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>
   return

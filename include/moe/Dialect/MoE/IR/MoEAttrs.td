@@ -11,38 +11,50 @@ include "mlir/IR/EnumAttr.td"
 // Enums
 //===----------------------------------------------------------------------===//
 
-def MoE_Scoring : I32EnumAttr<"Scoring", "router scoring function", [
-    I32EnumAttrCase<"softmax", 0>,
-    I32EnumAttrCase<"sigmoid", 1>]> {
+// An enum of the dialect. A keyword that is not one of its cases is one
+// error naming the enum as the IR spells it (`keyword`), the cases and the
+// keyword found (upstream's parser names the C++ type).
+class MoE_I32Enum<string name, string keyword, string summary,
+                  list<I32EnumAttrCase> cases>
+    : I32EnumAttr<name, summary, cases> {
   let cppNamespace = "::mlir::moe";
   let genSpecializedAttr = 0;
+  let parameterParser = [{[&]() -> ::mlir::FailureOr<}] # cppType # [{> {
+    auto loc = $_parser.getCurrentLocation();
+    std::string enumKeyword;
+    if (::mlir::failed($_parser.parseKeywordOrString(&enumKeyword)))
+      return ::mlir::failure();
+    if (auto maybeEnum = }] # cppNamespace # "::" # stringToSymbolFnName #
+        [{(enumKeyword))
+      return *maybeEnum;
+    return {(::llvm::LogicalResult)($_parser.emitError(loc)
+        << "expected }] # keyword # [{ to be one of: }] #
+        !interleave(!foreach(enum, cases, enum.str), ", ") #
+        [{, found '" << ::mlir::moe::printable(enumKeyword) << "'")};
+  }()}];
 }
 
-def MoE_GroupScore : I32EnumAttr<"GroupScore",
+def MoE_Scoring : MoE_I32Enum<"Scoring", "scoring", "router scoring function", [
+    I32EnumAttrCase<"softmax", 0>,
+    I32EnumAttrCase<"sigmoid", 1>]>;
+
+def MoE_GroupScore : MoE_I32Enum<"GroupScore", "group_score",
     "how a group of experts is scored for group-limited routing", [
     I32EnumAttrCase<"top2sum", 0>,
-    I32EnumAttrCase<"max", 1>]> {
-  let cppNamespace = "::mlir::moe";
-  let genSpecializedAttr = 0;
-}
+    I32EnumAttrCase<"max", 1>]>;
 
-def MoE_DropPolicy : I32EnumAttr<"DropPolicy",
+def MoE_DropPolicy : MoE_I32Enum<"DropPolicy", "the drop policy",
     "which assignments are dropped when an expert is over capacity", [
     I32EnumAttrCase<"none", 0>,
     I32EnumAttrCase<"position", 1>,
-    I32EnumAttrCase<"score", 2>]> {
-  let cppNamespace = "::mlir::moe";
-  let genSpecializedAttr = 0;
-}
+    I32EnumAttrCase<"score", 2>]>;
 
-def MoE_Activation : I32EnumAttr<"Activation", "expert activation function", [
+def MoE_Activation : MoE_I32Enum<"Activation", "the activation",
+    "expert activation function", [
     I32EnumAttrCase<"silu", 0>,
     I32EnumAttrCase<"gelu_tanh", 1>,
     I32EnumAttrCase<"gelu_erf", 2>,
-    I32EnumAttrCase<"relu", 3>]> {
-  let cppNamespace = "::mlir::moe";
-  let genSpecializedAttr = 0;
-}
+    I32EnumAttrCase<"relu", 3>]>;
 
 class MoE_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<MoE_Dialect, name, traits> {
