@@ -594,6 +594,121 @@ def special_file_cases(fx):
                    "reject")
 
 
+#===----------------------------------------------------------------------===#
+# Model directories
+#===----------------------------------------------------------------------===#
+
+
+def model_dir_cases(fx):
+    group = "modeldir"
+    index = json.load(open(os.path.join(fx.model,
+                                        "model.safetensors.index.json")))
+    wmap = index["weight_map"]
+    shard_names = [os.path.basename(s) for s in fx.shards]
+    needed = sorted(n for n in wmap if ".layers.1." in n)
+
+    def model_dir(files):
+        """A directory holding `files`: name -> bytes, text, or a path to
+        copy; None makes a subdirectory of that name."""
+        d = fx.path("")
+        os.makedirs(d)
+        for name, data in files.items():
+            path = os.path.join(d, name)
+            if data is None:
+                os.makedirs(path)
+            elif isinstance(data, str) and os.path.isabs(data):
+                shutil.copy(data, path)
+            else:
+                write(path, data)
+        return d
+
+    shards = dict(zip(shard_names, fx.shards))
+
+    def run(name, files, expect, extra=()):
+        d = model_dir(files)
+        return Case(group, name, fx.run_layer([d, *extra]), expect)
+
+    def with_index(name, text, expect="reject", shard_files=None):
+        files = dict(shards if shard_files is None else shard_files)
+        files["model.safetensors.index.json"] = text
+        return run(name, files, expect)
+
+    def mapped(name, fn, expect="reject"):
+        changed = json.loads(json.dumps(index))
+        fn(changed["weight_map"])
+        return with_index(name, json.dumps(changed), expect)
+
+    yield Case(group, "moe-import model dir",
+               [fx.tool("moe-import"), fx.model, "--layer", "1",
+                "-o", os.devnull], "accept")
+    yield Case(group, "moe-run --weights model dir", fx.run_layer([fx.model]),
+               "accept")
+    yield Case(group, "moe-run --weights dir and file",
+               fx.run_layer([fx.shards[1], fx.model]), "accept")
+    text = json.dumps(index)
+    yield with_index("valid", text, "accept")
+    yield with_index("metadata-odd", json.dumps(
+        {"metadata": [1, None], "weight_map": wmap}), "accept")
+    # A shard that holds nothing the layer needs is never mapped.
+    unneeded = dict(wmap)
+    unneeded["unused.weight"] = "junk.safetensors"
+    yield with_index("unneeded-shard-junk",
+                     json.dumps({"weight_map": unneeded}), "accept",
+                     {**shards, "junk.safetensors": b"junk"})
+    for cut in sorted({0, 1, len(text) // 3, len(text) // 2, len(text) - 1}):
+        yield with_index("index-truncated-at-%d" % cut, text[:cut])
+    for label, bad in [
+            ("null", "null"), ("array", "[]"), ("number", "7"),
+            ("string", '"weight_map"'), ("no-weight-map", '{"metadata": {}}'),
+            ("trailing-garbage", text + "x"),
+            ("duplicate-tensor", text[:-2] + ', "%s": "%s"}}'
+             % (needed[0], shard_names[1])),
+            ("deep", '{"weight_map": ' + deep_json(50000) + "}"),
+            ("utf8-invalid", text[:-2].encode() + b', "x": "\xff\xfe"}}'),
+            ("nul-bytes", b"\x00" * 64),
+            ("huge-int", '{"weight_map": {}, "x": ' + "9" * 400 + "}"),
+    ]:
+        yield with_index("index-" + label, bad)
+    for label, value in BAD_VALUES:
+        yield with_index("weight_map=" + label,
+                         json.dumps({"weight_map": value}))
+    yield with_index("weight_map-empty", json.dumps({"weight_map": {}}))
+    for label, value in BAD_VALUES + [
+            ("empty-name", ""), ("dot", "."), ("parent", "../" + shard_names[0]),
+            ("inner-parent", "x/../" + shard_names[0]),
+            ("absolute", fx.shards[0]), ("dev-zero", "/dev/zero"),
+            ("missing", "absent.safetensors"), ("index-itself",
+                                                "model.safetensors.index.json")]:
+        yield mapped("shard=" + label,
+                     lambda m, v=value: m.__setitem__(needed[0], v))
+    # Each needed tensor put in the other shard: present, but not there.
+    yield mapped("shard-swapped", lambda m: m.update(
+        {n: shard_names[1 - shard_names.index(m[n])] for n in needed}))
+    yield with_index("shard-is-directory", text, "reject",
+                     {shard_names[0]: None, shard_names[1]: fx.shards[1]})
+    yield with_index("shard-truncated", text, "reject",
+                     {shard_names[0]: open(fx.shards[0], "rb").read()[:100],
+                      shard_names[1]: fx.shards[1]})
+    yield run("index-is-directory",
+              {**shards, "model.safetensors.index.json": None}, "reject")
+    yield run("empty-directory", {}, "reject")
+    yield run("config-only", {"config.json": fx.config}, "reject")
+    yield run("shards-without-index", shards, "reject")
+    yield run("single-file-part", {"model.safetensors": fx.shards[0]},
+              "reject")
+    yield run("single-file-and-shard", {"model.safetensors": fx.shards[0]},
+              "accept", [fx.shards[1]])
+    yield run("single-file-is-directory", {"model.safetensors": None},
+              "reject")
+    for name, files in [("empty", {}), ("weights-only", shards),
+                        ("config-is-directory", {"config.json": None}),
+                        ("config-malformed", {"config.json": "{"})]:
+        d = model_dir(files)
+        yield Case(group, "moe-import " + name,
+                   [fx.tool("moe-import"), d, "--layer", "1",
+                    "-o", os.devnull], "reject")
+
+
 def option_cases(fx):
     group = "options"
     values = ["", "-1", "0", "abc", "1.5", "99999999999999999999",
@@ -682,6 +797,7 @@ def option_cases(fx):
 GROUPS = [("config", config_cases), ("safetensors", safetensors_cases),
           ("npy", npy_cases), ("profile", profile_cases),
           ("module", module_cases), ("ir", ir_cases),
+          ("modeldir", model_dir_cases),
           ("special", special_file_cases),
           ("options", option_cases)]
 

@@ -67,6 +67,37 @@ public:
     return v ? toInt(key, *v, minValue) : minValue;
   }
 
+  /// A required integer of at least `minValue` that a config may name
+  /// `key` or `alias`: either one, or both when they agree. `usedKey` is set
+  /// to the name found (`key` when both are).
+  int64_t requireIntEither(StringRef key, StringRef alias, int64_t minValue,
+                           StringRef &usedKey) {
+    usedKey = key;
+    if (failed())
+      return minValue;
+    const json::Value *first = object.get(key);
+    const json::Value *second = object.get(alias);
+    if (!first && !second) {
+      fail(llvm::formatv("missing field '{0}' (or '{1}'; required for "
+                         "model_type '{2}')",
+                         key, alias, modelType));
+      return minValue;
+    }
+    int64_t a = first ? toInt(key, *first, minValue) : minValue;
+    int64_t b = second ? toInt(alias, *second, minValue) : minValue;
+    if (failed())
+      return minValue;
+    if (first && second && a != b) {
+      fail(llvm::formatv("fields '{0}' = {1} and '{2}' = {3} disagree (both "
+                         "give the number of experts)",
+                         key, a, alias, b));
+      return minValue;
+    }
+    if (!first)
+      usedKey = alias;
+    return first ? a : b;
+  }
+
   /// An integer of at least `minValue`; `fallback` when absent.
   int64_t optionalInt(StringRef key, int64_t fallback, int64_t minValue) {
     const json::Value *v = lookup(key, /*required=*/false);
@@ -288,9 +319,15 @@ void readMixtral(Config &config, LayerSpec &spec) {
 /// weights renormalized when norm_topk_prob. Qwen2-MoE adds a shared expert
 /// scaled by sigmoid(shared_expert_gate(x)). A layer is sparse when it is
 /// not in mlp_only_layers, num_experts > 0 and (layer + 1) %
-/// decoder_sparse_step == 0.
+/// decoder_sparse_step == 0. Qwen3-MoE configs written by transformers 5
+/// name the experts `num_local_experts`; the Hub's say `num_experts`.
 void readQwenMoe(Config &config, LayerSpec &spec, bool hasSharedExpert) {
-  spec.numExperts = config.requireInt("num_experts", 0);
+  StringRef expertsKey = "num_experts";
+  if (spec.modelType == "qwen3_moe")
+    spec.numExperts = config.requireIntEither(
+        "num_experts", "num_local_experts", 0, expertsKey);
+  else
+    spec.numExperts = config.requireInt(expertsKey, 0);
   spec.topK = config.requireInt("num_experts_per_tok", 1);
   spec.expertSize = config.requireInt("moe_intermediate_size", 1);
   spec.normalize = config.optionalBool("norm_topk_prob", false);
@@ -308,13 +345,13 @@ void readQwenMoe(Config &config, LayerSpec &spec, bool hasSharedExpert) {
                                      spec.layer));
   if (spec.numExperts == 0)
     return config.fail(
-        llvm::formatv("layer {0} is dense: 'num_experts' = 0", spec.layer));
+        llvm::formatv("layer {0} is dense: '{1}' = 0", spec.layer, expertsKey));
   if ((spec.layer + 1) % step != 0)
     return config.fail(llvm::formatv(
         "layer {0} is dense: 'decoder_sparse_step' = {1} makes only the "
         "layers with (layer + 1) % {1} == 0 sparse",
         spec.layer, step));
-  checkTopK(config, spec, "num_experts");
+  checkTopK(config, spec, expertsKey);
   spec.scoring = Scoring::softmax;
   // A shared expert of inner size 0 adds nothing.
   spec.sharedGate = spec.sharedSize > 0;

@@ -1,10 +1,11 @@
 //===- moe-import.cpp - Hugging Face config.json to a moe.layer module ----===//
 //
-//   moe-import CONFIG.json --layer N [--tokens T]
+//   moe-import MODEL_DIR|CONFIG.json --layer N [--tokens T]
 //              [--capacity-factor F [--drop-policy position|score]]
 //              [--dtype f32|bf16|f16] [-o LAYER.mlir]
 //
-// Reads a Hugging Face config.json and prints a module holding
+// Reads a Hugging Face config.json (given, or in a model directory) and
+// prints a module holding
 // `func.func @forward(%x: tensor<TxDxf32>, weights...) -> tensor<TxDxf32>`
 // with one moe.layer for layer N (weights in --dtype). Bad input gives one
 // `error:` line and exit code 1.
@@ -14,8 +15,9 @@
 #include "HFConfig.h"
 #include "LayerBuilder.h"
 
-#include "moe/Support/ReadFile.h"
+#include "moe/Support/ModelDirectory.h"
 #include "moe/Support/Printable.h"
+#include "moe/Support/ReadFile.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -43,7 +45,8 @@ namespace {
 
 cl::OptionCategory importCategory("moe-import options");
 
-cl::opt<std::string> configPath(cl::Positional, cl::desc("<config.json>"),
+cl::opt<std::string> configPath(cl::Positional,
+                                cl::desc("<model directory or config.json>"),
                                 cl::cat(importCategory));
 cl::opt<std::string> layerOpt("layer", cl::desc("Layer index (required)"),
                               cl::value_desc("N"), cl::cat(importCategory));
@@ -91,7 +94,8 @@ parseInt(StringRef flag, StringRef text, int64_t minValue, std::string &message,
 LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
                            std::string &message) {
   if (configPath.empty()) {
-    message = "no config.json given (usage: moe-import CONFIG.json --layer N)";
+    message = "no config.json given (usage: moe-import MODEL_DIR|CONFIG.json "
+              "--layer N)";
     return failure();
   }
   if (layerOpt.getNumOccurrences() == 0) {
@@ -166,15 +170,18 @@ int main(int argc, char **argv) {
   if (failed(parseOptions(options, layer, message)))
     return error(message);
 
+  llvm::Expected<std::string> found = findConfigFile(configPath);
+  if (!found)
+    return error(configPath + ": " + llvm::toString(found.takeError()));
+  std::string config = std::move(*found);
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
-      readRegularFile(configPath, kMaxTextInputBytes);
+      readRegularFile(config, kMaxTextInputBytes);
   if (!file)
-    return error(configPath +
-                 ": cannot read: " + llvm::toString(file.takeError()));
+    return error(config + ": cannot read: " + llvm::toString(file.takeError()));
   llvm::Expected<import::LayerSpec> spec =
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)
-    return error(configPath + ": " + llvm::toString(spec.takeError()));
+    return error(config + ": " + llvm::toString(spec.takeError()));
   if (options.tokens && *options.tokens * spec->topK > INT32_MAX)
     return error(llvm::formatv("--tokens: expected at most {0} tokens for k = "
                                "{1} (T·k row offsets are i32), found {2}",
@@ -190,11 +197,11 @@ int main(int argc, char **argv) {
       verifyError = diag.str();
     return success();
   });
-  Location loc = FileLineColLoc::get(&context, configPath, 1, 1);
+  Location loc = FileLineColLoc::get(&context, config, 1, 1);
   OwningOpRef<ModuleOp> module =
       import::buildLayerModule(context, *spec, options, loc);
   if (!module)
-    return error(configPath + ": the layer does not verify: " + verifyError);
+    return error(config + ": the layer does not verify: " + verifyError);
 
   if (llvm::Error err = writeOutputFile(outputPath, [&](llvm::raw_ostream &os) {
         os << "// Layer " << layer << " of a '" << spec->modelType

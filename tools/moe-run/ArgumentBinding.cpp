@@ -1,6 +1,7 @@
 //===- ArgumentBinding.cpp - Values for the entry function's arguments ----===//
 
 #include "ArgumentBinding.h"
+#include "Checkpoints.h"
 
 #include "moe/Support/Npy.h"
 #include "moe/Support/Random.h"
@@ -165,42 +166,6 @@ Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
 // Weights from checkpoints
 //===----------------------------------------------------------------------===//
 
-/// The checkpoint files of --weights, searched in order.
-class Checkpoints {
-public:
-  static Expected<Checkpoints> open(ArrayRef<std::string> paths) {
-    Checkpoints result;
-    for (const std::string &path : paths) {
-      Expected<std::unique_ptr<SafetensorsFile>> file =
-          SafetensorsFile::open(path);
-      if (!file)
-        return wrapError(file.takeError(), path);
-      result.files.push_back(std::move(*file));
-    }
-    return std::move(result);
-  }
-
-  /// The first tensor called `name` and the file holding it.
-  std::pair<const SafetensorsTensor *, const SafetensorsFile *>
-  lookup(StringRef name) const {
-    for (const auto &file : files)
-      if (const SafetensorsTensor *tensor = file->lookup(name))
-        return {tensor, file.get()};
-    return {nullptr, nullptr};
-  }
-
-  std::string describeFiles() const {
-    return join(
-        map_range(files, [](const auto &f) { return f->getPath().str(); }),
-        ",");
-  }
-
-  size_t size() const { return files.size(); }
-
-private:
-  std::vector<std::unique_ptr<SafetensorsFile>> files;
-};
-
 /// Replaces `{layer}` in a `moe.weight` template; `{e}` is kept. Rejects
 /// any other placeholder.
 Expected<std::string> expandLayer(const ArgumentInfo &arg,
@@ -263,7 +228,7 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
 }
 
 Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
-                                const Checkpoints &checkpoints,
+                                Checkpoints &checkpoints,
                                 const BindingOptions &options) {
   if (!isFloatKind(arg.kind))
     return makeRunError(
@@ -296,12 +261,15 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
       while ((pos = partName.find("{e}")) != std::string::npos)
         partName.replace(pos, 3, std::to_string(e));
     }
-    auto [tensor, file] = checkpoints.lookup(partName);
+    Expected<Checkpoints::Found> found = checkpoints.lookup(partName);
+    if (!found)
+      return found.takeError();
+    auto [tensor, file] = *found;
     std::string which =
         stacked ? formatv(", expert {0} of {1}", e, count).str() : "";
     if (!tensor)
       return makeRunError(
-          checkpoints.describeFiles(),
+          checkpoints.describe(),
           formatv("weight '{0}' ({1}{2}) not found in any of the {3} "
                   "--weights file(s)",
                   partName, describeArgument(arg, options.entryName), which,
@@ -333,7 +301,7 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
   int64_t offset = 0;
   for (const SafetensorsTensor *part : parts) {
     if (Error err = copyInto(*part, result, offset))
-      return wrapError(std::move(err), checkpoints.describeFiles());
+      return wrapError(std::move(err), checkpoints.describe());
     offset += part->getNumElements();
   }
   return result;

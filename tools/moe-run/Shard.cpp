@@ -2,6 +2,7 @@
 
 #include "Shard.h"
 
+#include "Checkpoints.h"
 #include "HostTensor.h"
 
 #ifdef MOE_HAVE_MPI
@@ -221,21 +222,10 @@ Expected<HostTensor> loadExpertSlice(const ArgumentInfo &arg,
   Expected<std::string> name = expandName(*arg.weightName, opts);
   if (!name)
     return name.takeError();
-  SmallVector<std::unique_ptr<SafetensorsFile>> files;
-  for (const std::string &path : opts.weightFiles) {
-    Expected<std::unique_ptr<SafetensorsFile>> file =
-        SafetensorsFile::open(path);
-    if (!file)
-      return wrapError(file.takeError(), path);
-    files.push_back(std::move(*file));
-  }
-  auto lookup = [&](StringRef n) -> const SafetensorsTensor * {
-    for (auto &file : files)
-      if (const SafetensorsTensor *t = file->lookup(n))
-        return t;
-    return nullptr;
-  };
-  std::string where = join(opts.weightFiles, ",");
+  Expected<Checkpoints> checkpoints = Checkpoints::open(opts.weightFiles);
+  if (!checkpoints)
+    return checkpoints.takeError();
+  std::string where = checkpoints->describe();
   bool stacked = StringRef(*name).contains("{e}");
   ArrayRef<int64_t> full = arg.type.getShape();
   HostTensor result(arg.kind, sizes);
@@ -256,7 +246,10 @@ Expected<HostTensor> loadExpertSlice(const ArgumentInfo &arg,
       partOffsets.erase(partOffsets.begin());
       partSizes.erase(partSizes.begin());
     }
-    const SafetensorsTensor *tensor = lookup(partName);
+    Expected<Checkpoints::Found> found = checkpoints->lookup(partName);
+    if (!found)
+      return found.takeError();
+    const SafetensorsTensor *tensor = found->tensor;
     if (!tensor)
       return makeRunError(
           where, formatv("weight '{0}' ({1}) not found in "

@@ -2,7 +2,7 @@
 //
 //   moe-run LAYER.mlir [--entry forward]
 //           [--input X.npy | --random-inputs SEED [--tokens T[,T...]]]
-//           [--weights A.safetensors[,B.safetensors...] [--layer N]]
+//           [--weights MODEL_DIR|A.safetensors[,B.safetensors...] [--layer N]]
 //           [--output OUT.npy] [--repeat R[,R...]] [--threads N]
 //           [--kernels fast|reference]
 //
@@ -24,10 +24,10 @@
 
 #include "moe/InitAll.h"
 #include "moe/Pipelines/Pipelines.h"
-#include "moe/Support/Npy.h"
 #include "moe/Support/NestingDepth.h"
-#include "moe/Support/ReadFile.h"
+#include "moe/Support/Npy.h"
 #include "moe/Support/Printable.h"
+#include "moe/Support/ReadFile.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -100,9 +100,11 @@ struct Options {
 
   cl::list<std::string> weightFiles{
       "weights", cl::CommaSeparated,
-      cl::desc("Checkpoints that moe.weight arguments are read from; a name "
-               "is looked up in each file in order"),
-      cl::value_desc("A.safetensors[,B.safetensors...]"), cl::cat(category)};
+      cl::desc("Checkpoints that moe.weight arguments are read from: "
+               ".safetensors files and model directories (their "
+               "model.safetensors.index.json or model.safetensors); a name is "
+               "looked up in each entry in order"),
+      cl::value_desc("MODEL_DIR|A.safetensors[,B...]"), cl::cat(category)};
 
   cl::opt<std::string> layer{"layer",
                              cl::desc("Replaces {layer} in moe.weight names"),
@@ -567,7 +569,7 @@ int main(int argc, char **argv) {
           "moe-run: compile an MoE module for the host CPU and run it\n\n"
           "  moe-run LAYER.mlir [--entry forward]\n"
           "          [--input X.npy | --random-inputs SEED [--tokens T]]\n"
-          "          [--weights A.safetensors[,B...] [--layer N]]\n"
+          "          [--weights MODEL_DIR|A.safetensors[,B...] [--layer N]]\n"
           "          [--output OUT.npy] [--repeat R] [--threads N]\n"
           "          [--kernels fast|reference]\n"
           "          [--target cpu|cuda [--tensor-cores]]\n\n"

@@ -4,7 +4,9 @@
 # Usage:
 #   moe_case.py hf DIR --family F [options]     a Hugging Face model: DIR/
 #       config.json, a sharded checkpoint under the family's real tensor
-#       names (model-0000{1,2}-of-00002.safetensors), DIR/x.npy, DIR/case.json
+#       names (model-0000{1,2}-of-00002.safetensors and
+#       model.safetensors.index.json, or with --single-file one
+#       model.safetensors), DIR/x.npy, DIR/case.json
 #   moe_case.py layer DIR [options]             a hand-written moe.layer
 #       module: DIR/layer.mlir, DIR/weights.safetensors, DIR/x.npy,
 #       DIR/case.json
@@ -84,6 +86,10 @@ def make_config(a):
             cfg["shared_expert_intermediate_size"] = a.shared_inter
         else:
             cfg["head_dim"] = a.hidden // 4
+            if a.experts_key == "num_local_experts":
+                cfg["num_local_experts"] = cfg.pop("num_experts")
+            elif a.experts_key == "both":
+                cfg["num_local_experts"] = a.experts
     elif f == "olmoe":
         cfg = common_config(a, "OlmoeForCausalLM", f)
         cfg.update(num_experts=a.experts, num_experts_per_tok=a.k,
@@ -351,8 +357,14 @@ def generate(a):
     if a.command == "hf":
         with open(os.path.join(a.dir, "config.json"), "w") as f:
             json.dump(cfg, f, indent=2)
-        check = write_shards(a.dir, tensors)
-        case["weights"] = SHARDS
+        if a.single_file:
+            path = os.path.join(a.dir, "model.safetensors")
+            st.write(path, tensors, metadata={"format": "pt"})
+            check = st.cross_check(path, tensors)
+            case["weights"] = ["model.safetensors"]
+        else:
+            check = write_shards(a.dir, tensors)
+            case["weights"] = SHARDS
     else:
         case["spec"], case["shapes"] = spec, shapes
         with open(os.path.join(a.dir, "layer.mlir"), "w") as f:
@@ -463,6 +475,14 @@ def main():
     hf.add_argument("--freq", type=int, default=1)
     hf.add_argument("--sparse-step", type=int, default=1)
     hf.add_argument("--mlp-only", type=int, nargs="*", default=[])
+    hf.add_argument("--experts-key", default="num_experts",
+                    choices=["num_experts", "num_local_experts", "both"],
+                    help="qwen3_moe: the key of the expert count (the Hub's "
+                    "num_experts, transformers 5's num_local_experts, or "
+                    "both, agreeing)")
+    hf.add_argument("--single-file", action="store_true",
+                    help="one model.safetensors instead of two shards and "
+                    "the index")
 
     ly = sub.add_parser("layer", help="a hand-written moe.layer module")
     add_common(ly)

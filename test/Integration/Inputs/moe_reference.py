@@ -252,12 +252,19 @@ class Mixtral(Family):
 class Qwen3Moe(Family):
     """Qwen3MoeSparseMoeBlock: softmax, top-k, renormalized when
     norm_topk_prob. Sparse layers: not in mlp_only_layers, num_experts > 0
-    and (layer + 1) % decoder_sparse_step == 0."""
+    and (layer + 1) % decoder_sparse_step == 0. transformers 5 writes the
+    expert count of a Qwen3-MoE config as num_local_experts."""
+
+    @property
+    def num_experts(self):
+        cfg = self.cfg
+        return cfg["num_experts"] if "num_experts" in cfg else \
+            cfg["num_local_experts"]
 
     def is_sparse(self):
         cfg = self.cfg
         return (self.layer not in (cfg.get("mlp_only_layers") or []) and
-                cfg["num_experts"] > 0 and
+                self.num_experts > 0 and
                 (self.layer + 1) % cfg.get("decoder_sparse_step", 1) == 0)
 
     def route(self, W, x, margins):
