@@ -1,8 +1,9 @@
 //===- moe-opt.cpp - mlir-opt with the moe dialect and passes -------------===//
 //
 // mlir-opt's driver (MlirOptMain) with the moe dialect and passes, without
-// the operation dump under an error, and with bad command lines and pass
-// options reported as one `moe-opt: error:` line and exit code 1: LLVM's option
+// the operation dump under an error, and with bad command lines, pass
+// options, input and output files reported as one `moe-opt: error:` line
+// and exit code 1: LLVM's option
 // parser writes its reasons to stderr apart from the error line, so the command
 // line and the pass pipeline are parsed and checked here, with stderr captured,
 // before MlirOptMain runs.
@@ -21,15 +22,21 @@
 #include "mlir/InitAllPasses.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace mlir;
@@ -105,8 +112,65 @@ LogicalResult checkParses(DialectRegistry &registry,
   return parseSourceFile(sourceMgr, &block, ParserConfig(&context));
 }
 
-/// Write errors of the output file surface as LLVM's fatal "IO failure on
-/// output stream" when MlirOptMain closes it: one error line instead.
+/// The most bytes read from standard input when it is a device other than
+/// a terminal (/dev/zero or /dev/urandom never end; /dev/null is empty).
+constexpr size_t kMaxDeviceInputBytes = size_t(64) << 20;
+
+/// The input file, or standard input for "-". A file must be a regular file;
+/// standard input may be a file, a pipe or a terminal as for mlir-opt, and
+/// is read up to kMaxDeviceInputBytes when it is another device.
+llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
+readInput(llvm::StringRef path) {
+  if (path != "-") {
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
+        moe::readRegularFile(path);
+    if (!file)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          path + ": cannot read: " + llvm::toString(file.takeError()));
+    return file;
+  }
+  struct stat status;
+  bool device =
+      ::fstat(0, &status) == 0 && S_ISCHR(status.st_mode) && !::isatty(0);
+  if (!device) {
+    if (llvm::sys::Process::FileDescriptorIsDisplayed(0))
+      llvm::errs() << "(processing input from stdin now, hit ctrl-c/ctrl-d to "
+                      "interrupt)\n";
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> in =
+        llvm::MemoryBuffer::getSTDIN();
+    if (!in)
+      return llvm::createStringError(
+          in.getError(), "<stdin>: cannot read: " + in.getError().message());
+    return std::move(*in);
+  }
+  std::string data;
+  char chunk[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(0, chunk, sizeof(chunk));
+    if (n == 0)
+      break;
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return llvm::createStringError(
+          std::error_code(errno, std::generic_category()),
+          "<stdin>: cannot read: " +
+              std::error_code(errno, std::generic_category()).message());
+    }
+    data.append(chunk, static_cast<size_t>(n));
+    if (data.size() > kMaxDeviceInputBytes)
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          llvm::Twine("<stdin>: a device that gave more than ") +
+              llvm::Twine(kMaxDeviceInputBytes >> 20) +
+              " MiB; expected MLIR text from a file or a pipe");
+  }
+  return llvm::MemoryBuffer::getMemBufferCopy(data, "<stdin>");
+}
+
+/// LLVM's fatal errors (an "IO failure on output stream" of a file that a
+/// pass or an option writes, for one) as one error line.
 void reportFatalError(void *, const char *reason, bool) {
   llvm::StringRef text(reason);
   if (text.consume_front("IO failure on output stream: "))
@@ -152,24 +216,41 @@ int main(int argc, char **argv) {
             checkPassPipeline(registry, config))
       return error(*message);
 
-  // The input is read whole: a FIFO, a directory or a device such as
-  // /dev/zero would block or never end. "-" is stdin. The parser recurses
-  // once per nesting level: a deeper file would overflow the stack.
-  if (inputFilename != "-") {
-    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> file =
-        moe::readRegularFile(inputFilename);
-    if (!file)
-      return error(inputFilename +
-                   ": cannot read: " + llvm::toString(file.takeError()));
-    if (std::optional<std::string> deep =
-            moe::checkMlirNesting((*file)->getBuffer()))
-      return error(inputFilename + ":" + *deep);
-    if (!config.shouldVerifyDiagnostics() && config.inputSplitMarker().empty())
-      if (failed(checkParses(registry, config, std::move(*file))))
-        return EXIT_FAILURE;
-  }
-
   llvm::install_fatal_error_handler(reportFatalError);
-  return asMainReturnCode(
-      MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
+  if (config.shouldShowDialects() || config.shouldListPasses())
+    return asMainReturnCode(
+        MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
+
+  // The input is read here, whole: a FIFO, a directory or a device such as
+  // /dev/zero as the file would block or never end. The parser recurses
+  // once per nesting level: a deeper file would overflow the stack.
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> input =
+      readInput(inputFilename);
+  if (!input)
+    return error(llvm::toString(input.takeError()));
+  llvm::StringRef text = (*input)->getBuffer();
+  if (std::optional<std::string> deep = moe::checkMlirNesting(text))
+    return error((*input)->getBufferIdentifier() + ":" + *deep);
+  if (!config.shouldVerifyDiagnostics() && config.inputSplitMarker().empty())
+    if (failed(checkParses(registry, config,
+                           llvm::MemoryBuffer::getMemBuffer(
+                               text, (*input)->getBufferIdentifier(),
+                               /*RequiresNullTerminator=*/false))))
+      return EXIT_FAILURE;
+
+  std::string message;
+  std::unique_ptr<llvm::ToolOutputFile> output =
+      openOutputFile(outputFilename, &message);
+  if (!output)
+    return error(message);
+  if (failed(MlirOptMain(output->os(), std::move(*input), registry, config)))
+    return EXIT_FAILURE;
+  output->os().flush();
+  if (output->os().has_error()) {
+    std::string reason = output->os().error().message();
+    output->os().clear_error();
+    return error("cannot write the output: " + reason);
+  }
+  output->keep();
+  return EXIT_SUCCESS;
 }
