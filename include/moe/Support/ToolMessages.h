@@ -38,16 +38,17 @@ std::string condenseOptionError(llvm::StringRef captured,
                                 llvm::StringRef toolName);
 
 /// Parses the command line with llvm::cl; on failure returns one line that
-/// says what was wrong (e.g. "--input: requires a value"), on success
-/// std::nullopt. Nothing is printed.
+/// says what was wrong (e.g. "--input: requires a value") and prints
+/// nothing; on success returns std::nullopt after passing on what the
+/// parser printed (warnings).
 std::optional<std::string> parseCommandLine(int argc, const char *const *argv,
                                             llvm::StringRef overview);
 
-/// Why `text` is not an integer from `minValue` to `maxValue`, in the form
-/// "expected <what>, found '<text>'" with "(too large)" or "(too small)"
-/// when `text` is an integer outside the range or past 64 bits; nullopt
-/// when it is one. `what` describes the expected value, e.g. "an integer
-/// >= 1".
+/// Why `text` is not an integer from `minValue` to `maxValue`, as
+/// "expected an integer from A to B, found '<text>'" (or "an integer >= A"
+/// without an upper bound), followed by "(too large)" when `text` is an
+/// integer above the range or past 64 bits ("(too small)" below -2^63);
+/// nullopt, with the integer in `value`, when it is one.
 std::optional<std::string> checkInteger(llvm::StringRef text, int64_t minValue,
                                         int64_t maxValue, int64_t &value);
 
