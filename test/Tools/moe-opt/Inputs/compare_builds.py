@@ -123,10 +123,14 @@ def substitute(command, test, scratch, build, src):
 
 
 def snapshot(scratch):
+    """The regular files under `scratch` (a test may make a FIFO, which would
+    block on open, or a link to /dev/zero)."""
     files = {}
     for root, _, names in os.walk(scratch):
         for name in names:
             p = os.path.join(root, name)
+            if not os.path.isfile(p) or os.path.islink(p):
+                continue
             with open(p, "rb") as f:
                 files[os.path.relpath(p, scratch)] = f.read()
     return files
@@ -146,13 +150,15 @@ def run_in_build(test, setup, command, build, src):
             line = substitute(line, test, scratch, build, src)
             if line is not None:
                 subprocess.run(["bash", "-c", line], cwd=scratch, env=tool_env(),
-                               capture_output=True, timeout=600)
+                               stdin=subprocess.DEVNULL, capture_output=True,
+                               timeout=600)
         line = substitute(command, test, scratch, build, src)
         if line is None:
             return None
         before = snapshot(scratch)
         proc = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=scratch,
-                              env=tool_env(), capture_output=True, timeout=600)
+                              env=tool_env(), stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=600)
 
         def norm(data):
             # The scratch and build paths, and the compile times that a GPU
