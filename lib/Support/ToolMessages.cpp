@@ -1,7 +1,7 @@
 //===- ToolMessages.cpp - One-line errors of the command-line tools -------===//
 
-#include "moe/Support/Printable.h"
 #include "moe/Support/ToolMessages.h"
+#include "moe/Support/Printable.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
@@ -150,12 +150,15 @@ Error mlir::moe::writeOutputFile(StringRef path,
     output.os().clear_error();
     return createStringError(writeError, writeError.message());
   }
-  output.keep();
-  output.os().close();
+  // "-" is llvm::outs(): closing it would fail every later write to stdout
+  // (the IR that moe-opt prints after a report=- of a pass).
+  if (path != "-")
+    output.os().close();
   if (output.os().has_error()) {
     std::error_code closeError = output.os().error();
     output.os().clear_error();
     return createStringError(closeError, closeError.message());
   }
+  output.keep();
   return Error::success();
 }

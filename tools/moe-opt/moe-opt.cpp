@@ -2,11 +2,10 @@
 //
 // mlir-opt's driver (MlirOptMain) with the moe dialect and passes, without
 // the operation dump under an error, and with bad command lines, pass
-// options, input and output files reported as one `moe-opt: error:` line
-// and exit code 1: LLVM's option
-// parser writes its reasons to stderr apart from the error line, so the command
-// line and the pass pipeline are parsed and checked here, with stderr captured,
-// before MlirOptMain runs.
+// options, input and output files reported as one `moe-opt: error:` line and
+// exit code 1. LLVM's option parser writes its reasons to stderr apart from
+// the error line, so the command line and the pass pipeline are parsed and
+// checked here, with stderr captured, before MlirOptMain runs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -210,16 +209,13 @@ int main(int argc, char **argv) {
           static_cast<int>(args.size()), args.data(), helpHeader))
     return error(*message);
 
-  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
-  if (!config.shouldShowDialects() && !config.shouldListPasses())
-    if (std::optional<std::string> message =
-            checkPassPipeline(registry, config))
-      return error(*message);
-
   llvm::install_fatal_error_handler(reportFatalError);
+  MlirOptMainConfig config = MlirOptMainConfig::createFromCLOptions();
   if (config.shouldShowDialects() || config.shouldListPasses())
     return asMainReturnCode(
         MlirOptMain(argc, argv, inputFilename, outputFilename, registry));
+  if (std::optional<std::string> message = checkPassPipeline(registry, config))
+    return error(*message);
 
   // The input is read here, whole: a FIFO, a directory or a device such as
   // /dev/zero as the file would block or never end. The parser recurses
