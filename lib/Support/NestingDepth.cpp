@@ -6,8 +6,8 @@
 
 using namespace llvm;
 
-std::optional<std::string> mlir::moe::checkMlirNesting(StringRef text,
-                                                       unsigned maxDepth) {
+std::optional<mlir::moe::NestingViolation>
+mlir::moe::checkMlirNesting(StringRef text, unsigned maxDepth) {
   unsigned depth = 0, line = 1;
   size_t lineStart = 0;
   for (size_t i = 0, e = text.size(); i < e; ++i) {
@@ -34,9 +34,9 @@ std::optional<std::string> mlir::moe::checkMlirNesting(StringRef text,
     case '[':
     case '{':
       if (++depth > maxDepth)
-        return formatv("{0}:{1}: brackets nest deeper than {2} levels", line,
-                       i - lineStart + 1, maxDepth)
-            .str();
+        return NestingViolation{
+            line, static_cast<unsigned>(i - lineStart + 1),
+            formatv("brackets nest deeper than {0} levels", maxDepth).str()};
       break;
     case ')':
     case ']':

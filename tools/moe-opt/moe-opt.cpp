@@ -26,6 +26,7 @@
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/ErrorHandling.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
@@ -225,8 +226,10 @@ int main(int argc, char **argv) {
   if (!input)
     return error(llvm::toString(input.takeError()));
   llvm::StringRef text = (*input)->getBuffer();
-  if (std::optional<std::string> deep = moe::checkMlirNesting(text))
-    return error((*input)->getBufferIdentifier() + ":" + *deep);
+  if (std::optional<moe::NestingViolation> deep = moe::checkMlirNesting(text))
+    return error(llvm::formatv("{0}:{1}:{2}: {3}",
+                               (*input)->getBufferIdentifier(), deep->line,
+                               deep->column, deep->message));
   if (!config.shouldVerifyDiagnostics() && config.inputSplitMarker().empty())
     if (failed(checkParses(registry, config,
                            llvm::MemoryBuffer::getMemBuffer(

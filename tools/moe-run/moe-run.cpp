@@ -386,12 +386,11 @@ Error runModule(MLIRContext &context, const Options &opts) {
     return makeRunError(opts.modulePath,
                         "cannot open: " + toString(file.takeError()));
   // The parser recurses once per nesting level.
-  if (std::optional<std::string> deep =
-          checkMlirNesting((*file)->getBuffer())) {
-    auto [position, why] = StringRef(*deep).split(": ");
-    return makeRunError(opts.modulePath + ":" + position,
-                        "expected a valid MLIR module: " + why);
-  }
+  if (std::optional<NestingViolation> deep =
+          checkMlirNesting((*file)->getBuffer()))
+    return makeRunError(
+        formatv("{0}:{1}:{2}", opts.modulePath, deep->line, deep->column),
+        "expected a valid MLIR module: " + deep->message);
   SourceMgr sourceMgr;
   sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
   DiagnosticCapture capture(&context, opts.modulePath);

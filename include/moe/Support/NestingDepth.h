@@ -22,12 +22,18 @@ namespace moe {
 /// real modules nest a few dozen levels.
 constexpr unsigned kMaxMlirNesting = 1000;
 
+/// The first bracket of MLIR text that nests too deep.
+struct NestingViolation {
+  unsigned line, column;
+  /// "brackets nest deeper than N levels".
+  std::string message;
+};
+
 /// Where `text`, read as MLIR, first nests (), [] and {} deeper than
-/// `maxDepth`, as "LINE:COLUMN: ..." message text; nullopt when it does not.
-/// String literals and // comments are skipped; brackets need not balance
-/// (the parser reports that).
-std::optional<std::string> checkMlirNesting(llvm::StringRef text,
-                                            unsigned maxDepth = kMaxMlirNesting);
+/// `maxDepth`; nullopt when it does not. String literals and // comments are
+/// skipped; brackets need not balance (the parser reports that).
+std::optional<NestingViolation>
+checkMlirNesting(llvm::StringRef text, unsigned maxDepth = kMaxMlirNesting);
 
 } // namespace moe
 } // namespace mlir
