@@ -53,7 +53,10 @@ int worldRank() {
                   [&](const ErrorInfoBase &e) { message = e.message(); });
   std::replace(message.begin(), message.end(), '\n', ' ');
   outs().flush();
-  errs() << "error: rank " << worldRank() << ": " << message << "\n";
+  // One write for the whole line: stderr is unbuffered, and the ranks
+  // write at the same time (pieces of two lines interleaved).
+  std::string line = formatv("error: rank {0}: {1}\n", worldRank(), message);
+  errs() << line;
   errs().flush();
   // A job of one process has no other rank to stop: end it without
   // MPI_Abort, whose own message would follow the error line.
