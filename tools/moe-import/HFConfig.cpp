@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "HFConfig.h"
+#include "Families.h"
 
 #include "moe/Support/Json.h"
 #include "moe/Support/Printable.h"
@@ -46,9 +47,11 @@ std::string render(const json::Value &value) {
   return text;
 }
 
-/// Typed access to the fields of a config.json object. The first failure is
-/// recorded and later reads return placeholders, so that a reader can fetch
-/// every field and then test `failed()` once.
+/// Typed access to the fields of a config.json object. A field is named
+/// "key" or "key|alias|...": a config may give any of the names, or several
+/// that agree. The first failure is recorded and later reads return
+/// placeholders, so that a reader can fetch every field and then test
+/// `failed()` once.
 class Config {
 public:
   Config(const json::Object &object, StringRef modelType)
@@ -61,112 +64,93 @@ public:
       error = message.str();
   }
 
-  /// A required integer of at least `minValue`.
-  int64_t requireInt(StringRef key, int64_t minValue) {
-    const json::Value *v = lookup(key, /*required=*/true);
-    return v ? toInt(key, *v, minValue) : minValue;
+  /// Whether any name of `names` is present.
+  bool has(FieldName names) const {
+    llvm::SmallVector<StringRef, 3> keys;
+    names.split(keys, '|');
+    return llvm::any_of(keys, [&](StringRef k) { return object.get(k); });
   }
 
-  /// A required integer of at least `minValue` that a config may name
-  /// `key` or `alias`: either one, or both when they agree. `usedKey` is set
-  /// to the name found (`key` when both are).
-  int64_t requireIntEither(StringRef key, StringRef alias, int64_t minValue,
-                           StringRef &usedKey) {
-    usedKey = key;
-    if (failed())
-      return minValue;
-    const json::Value *first = object.get(key);
-    const json::Value *second = object.get(alias);
-    if (!first && !second) {
-      fail(llvm::formatv("missing field '{0}' (or '{1}'; required for "
-                         "model_type '{2}')",
-                         key, alias, modelType));
-      return minValue;
-    }
-    int64_t a = first ? toInt(key, *first, minValue) : minValue;
-    int64_t b = second ? toInt(alias, *second, minValue) : minValue;
-    if (failed())
-      return minValue;
-    if (first && second && a != b) {
-      fail(llvm::formatv("fields '{0}' = {1} and '{2}' = {3} disagree (both "
-                         "give the number of experts)",
-                         key, a, alias, b));
-      return minValue;
-    }
-    if (!first)
-      usedKey = alias;
-    return first ? a : b;
+  /// A required integer of at least `minValue`.
+  int64_t requireInt(FieldName key, int64_t minValue) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/true, used);
+    return v ? toInt(used, *v, minValue) : minValue;
   }
 
   /// An integer of at least `minValue`; `fallback` when absent.
-  int64_t optionalInt(StringRef key, int64_t fallback, int64_t minValue) {
-    const json::Value *v = lookup(key, /*required=*/false);
-    return v ? toInt(key, *v, minValue) : fallback;
+  int64_t optionalInt(FieldName key, int64_t fallback, int64_t minValue) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/false, used);
+    return v ? toInt(used, *v, minValue) : fallback;
   }
 
-  /// A required field that is an integer of at least `minValue` or null.
-  std::optional<int64_t> requireIntOrNull(StringRef key, int64_t minValue) {
-    const json::Value *v = lookup(key, /*required=*/true);
+  /// A field that is an integer of at least `minValue` or null (nullopt);
+  /// required when `required`, else nullopt when absent. `used` is set to
+  /// the name found (the first name when none is).
+  std::optional<int64_t> intOrNull(FieldName key, int64_t minValue,
+                                   bool required, StringRef &used) {
+    const json::Value *v = lookup(key, required, used);
     if (!v || v->kind() == json::Value::Null)
       return std::nullopt;
-    return toInt(key, *v, minValue);
+    return toInt(used, *v, minValue);
   }
 
-  bool optionalBool(StringRef key, bool fallback) {
-    const json::Value *v = lookup(key, /*required=*/false);
-    return v ? toBool(key, *v) : fallback;
-  }
-
-  bool requireBool(StringRef key) {
-    const json::Value *v = lookup(key, /*required=*/true);
-    return v ? toBool(key, *v) : false;
+  /// A boolean; `fallback` when absent, required when there is none.
+  bool boolean(FieldName key, std::optional<bool> fallback) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/!fallback, used);
+    return v ? toBool(used, *v) : fallback.value_or(false);
   }
 
   /// A finite positive number; `fallback` when absent, required when
   /// `fallback` is not given.
-  double positiveNumber(StringRef key, std::optional<double> fallback) {
-    const json::Value *v = lookup(key, /*required=*/!fallback);
+  double positiveNumber(FieldName key, std::optional<double> fallback) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/!fallback, used);
     if (!v)
       return fallback.value_or(1.0);
     std::optional<double> d = v->getAsNumber();
     if (!d) {
-      typeError(key, "a number", *v);
+      typeError(used, "a number", *v);
       return 1.0;
     }
     if (!(std::isfinite(*d) && *d > 0))
       fail(llvm::formatv("field '{0}' must be a finite positive number, "
                          "got {1}",
-                         key, render(*v)));
+                         used, render(*v)));
     return *d;
   }
 
-  std::string optionalString(StringRef key, StringRef fallback) {
-    const json::Value *v = lookup(key, /*required=*/false);
+  std::string optionalString(FieldName key, StringRef fallback) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/false, used);
     if (!v)
       return fallback.str();
     std::optional<StringRef> s = v->getAsString();
     if (!s) {
-      typeError(key, "a string", *v);
+      typeError(used, "a string", *v);
       return fallback.str();
     }
     return s->str();
   }
 
   /// An array of integers; empty when absent or null.
-  llvm::SmallVector<int64_t> optionalIntList(StringRef key) {
+  llvm::SmallVector<int64_t> optionalIntList(FieldName key) {
     llvm::SmallVector<int64_t> result;
-    const json::Value *v = lookup(key, /*required=*/false);
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/false, used);
     if (!v || v->kind() == json::Value::Null)
       return result;
     const json::Array *array = v->getAsArray();
     if (!array) {
-      typeError(key, "an array of integers", *v);
+      typeError(used, "an array of integers", *v);
       return result;
     }
     for (const json::Value &item : *array) {
       std::optional<int64_t> i = item.getAsInteger();
       if (!i) {
-        typeError(key, "an array of integers", *v);
+        typeError(used, "an array of integers", *v);
         return {};
       }
       result.push_back(*i);
@@ -174,16 +158,65 @@ public:
     return result;
   }
 
+  /// An array of strings; nullopt when absent or null.
+  std::optional<llvm::SmallVector<std::string>>
+  optionalStringList(FieldName key) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/false, used);
+    if (!v || v->kind() == json::Value::Null)
+      return std::nullopt;
+    llvm::SmallVector<std::string> result;
+    const json::Array *array = v->getAsArray();
+    for (const json::Value &item : array ? *array : json::Array()) {
+      std::optional<StringRef> s = item.getAsString();
+      if (!s)
+        break;
+      result.push_back(s->str());
+    }
+    if (!array || result.size() != array->size()) {
+      typeError(used, "an array of strings", *v);
+      return std::nullopt;
+    }
+    return result;
+  }
+
 private:
-  const json::Value *lookup(StringRef key, bool required) {
+  /// The value of the first name of `names` present, checking that the
+  /// others present agree with it.
+  const json::Value *lookup(FieldName names, bool required, StringRef &used) {
+    llvm::SmallVector<StringRef, 3> keys;
+    names.split(keys, '|');
+    used = keys.front();
     if (failed())
       return nullptr;
-    const json::Value *v = object.get(key);
-    if (!v && required)
-      fail(llvm::formatv("missing field '{0}' (required for model_type "
-                         "'{1}')",
-                         key, modelType));
-    return v;
+    const json::Value *found = nullptr;
+    for (StringRef key : keys) {
+      const json::Value *v = object.get(key);
+      if (!v)
+        continue;
+      if (!found) {
+        found = v;
+        used = key;
+      } else if (*v != *found) {
+        fail(llvm::formatv("fields '{0}' = {1} and '{2}' = {3} disagree "
+                           "(both give the same setting)",
+                           used, render(*found), key, render(*v)));
+        return nullptr;
+      }
+    }
+    if (!found && required) {
+      if (keys.size() == 1)
+        fail(llvm::formatv("missing field '{0}' (required for model_type "
+                           "'{1}')",
+                           keys.front(), modelType));
+      else
+        fail(llvm::formatv("missing field '{0}' (or '{1}'; required for "
+                           "model_type '{2}')",
+                           keys.front(),
+                           llvm::join(llvm::drop_begin(keys), "', '"),
+                           modelType));
+    }
+    return found;
   }
 
   void typeError(StringRef key, StringRef what, const json::Value &v) {
@@ -237,17 +270,17 @@ std::optional<Activation> mapActivation(StringRef name) {
 
 /// Reads what every family has (hidden_size, num_hidden_layers, hidden_act)
 /// into `spec` and checks `layer` against num_hidden_layers.
-void readCommon(Config &config, LayerSpec &spec) {
+int64_t readCommon(Config &config, LayerSpec &spec) {
   spec.hidden = config.requireInt("hidden_size", 1);
   int64_t layers = config.requireInt("num_hidden_layers", 1);
   std::string act = config.optionalString("hidden_act", "silu");
   if (config.failed())
-    return;
+    return layers;
   if (spec.layer >= layers) {
     config.fail(llvm::formatv("--layer {0} is out of range: "
                               "'num_hidden_layers' = {1} (layers 0..{2})",
                               spec.layer, layers, layers - 1));
-    return;
+    return layers;
   }
   std::optional<Activation> activation = mapActivation(act);
   if (!activation) {
@@ -255,142 +288,103 @@ void readCommon(Config &config, LayerSpec &spec) {
                               "(supported: silu, swish, gelu, gelu_new, "
                               "gelu_pytorch_tanh, relu)",
                               printable(act)));
-    return;
+    return layers;
   }
   spec.activation = *activation;
+  return layers;
 }
 
-/// Checks k against E.
-void checkTopK(Config &config, const LayerSpec &spec, StringRef expertsKey) {
-  if (!config.failed() && spec.topK > spec.numExperts)
-    config.fail(llvm::formatv("field 'num_experts_per_tok' = {0} exceeds "
-                              "'{1}' = {2}",
-                              spec.topK, expertsKey, spec.numExperts));
+/// `name` with `{L}` replaced by the layer.
+std::string layerName(StringRef name, int64_t layer) {
+  std::string text = name.str();
+  size_t at = text.find("{L}");
+  if (at != std::string::npos)
+    text.replace(at, 3, std::to_string(layer));
+  return text;
 }
 
-/// Sets the checkpoint names of routed (and shared) experts whose
-/// projections are `gate`/`up`/`down` under `prefix` (".experts.{e}." and
-/// `sharedPrefix` are appended).
-void setExpertNames(LayerSpec &spec, StringRef prefix, StringRef gate,
-                    StringRef up, StringRef down, StringRef sharedPrefix) {
-  auto expert = [&](StringRef proj) {
-    return (prefix + "experts.{e}." + proj + ".weight").str();
-  };
-  spec.routerName = (prefix + "gate.weight").str();
-  spec.w1Name = expert(gate);
-  spec.w3Name = expert(up);
-  spec.w2Name = expert(down);
-  if (spec.sharedSize == 0)
-    return;
-  auto shared = [&](StringRef proj) {
-    return (prefix + sharedPrefix + "." + proj + ".weight").str();
-  };
-  spec.sharedW1Name = shared(gate);
-  spec.sharedW3Name = shared(up);
-  spec.sharedW2Name = shared(down);
-}
-
-std::string layerPrefix(const LayerSpec &spec, StringRef block) {
-  return llvm::formatv("model.layers.{0}.{1}.", spec.layer, block).str();
-}
-
-//===----------------------------------------------------------------------===//
-// mixtral
-//===----------------------------------------------------------------------===//
-
-/// MixtralSparseMoeBlock: softmax over all experts, top-k, the k weights
-/// always renormalized. Every layer is sparse.
-void readMixtral(Config &config, LayerSpec &spec) {
-  spec.numExperts = config.requireInt("num_local_experts", 1);
-  spec.topK = config.requireInt("num_experts_per_tok", 1);
-  spec.expertSize = config.requireInt("intermediate_size", 1);
-  checkTopK(config, spec, "num_local_experts");
-  spec.scoring = Scoring::softmax;
-  spec.normalize = true;
-  setExpertNames(spec, layerPrefix(spec, "block_sparse_moe"), "w1", "w3", "w2",
-                 "");
-}
-
-//===----------------------------------------------------------------------===//
-// qwen2_moe, qwen3_moe, olmoe
-//===----------------------------------------------------------------------===//
-
-/// Qwen2MoeSparseMoeBlock / Qwen3MoeSparseMoeBlock: softmax, top-k, the k
-/// weights renormalized when norm_topk_prob. Qwen2-MoE adds a shared expert
-/// scaled by sigmoid(shared_expert_gate(x)). A layer is sparse when it is
-/// not in mlp_only_layers, num_experts > 0 and (layer + 1) %
-/// decoder_sparse_step == 0. Qwen3-MoE configs written by transformers 5
-/// name the experts `num_local_experts`; the Hub's say `num_experts`.
-void readQwenMoe(Config &config, LayerSpec &spec, bool hasSharedExpert) {
-  StringRef expertsKey = "num_experts";
-  if (spec.modelType == "qwen3_moe")
-    spec.numExperts = config.requireIntEither(
-        "num_experts", "num_local_experts", 0, expertsKey);
-  else
-    spec.numExperts = config.requireInt(expertsKey, 0);
-  spec.topK = config.requireInt("num_experts_per_tok", 1);
-  spec.expertSize = config.requireInt("moe_intermediate_size", 1);
-  spec.normalize = config.optionalBool("norm_topk_prob", false);
-  int64_t step = config.optionalInt("decoder_sparse_step", 1, 1);
-  llvm::SmallVector<int64_t> mlpOnly =
-      config.optionalIntList("mlp_only_layers");
-  if (hasSharedExpert)
-    spec.sharedSize = config.requireInt("shared_expert_intermediate_size", 0);
+/// Checks that layer `spec.layer` is sparse. `mlp_layer_types` ("dense" or
+/// "sparse" per layer, written by transformers 5 for most families)
+/// decides when present; otherwise the family's rule.
+void checkSparse(Config &config, const Family &family, LayerSpec &spec,
+                 int64_t layers) {
+  std::optional<llvm::SmallVector<std::string>> types =
+      config.optionalStringList("mlp_layer_types");
   if (config.failed())
     return;
+  if (types) {
+    if (static_cast<int64_t>(types->size()) != layers)
+      return config.fail(llvm::formatv("field 'mlp_layer_types' has {0} "
+                                       "entries; 'num_hidden_layers' = {1}",
+                                       types->size(), layers));
+    StringRef type = (*types)[spec.layer];
+    if (type == "sparse")
+      return;
+    if (type == "dense")
+      return config.fail(llvm::formatv("layer {0} is dense: "
+                                       "'mlp_layer_types'[{0}] = \"dense\"",
+                                       spec.layer));
+    return config.fail(llvm::formatv("field 'mlp_layer_types'[{0}] = "
+                                     "\"{1}\" is not supported (supported: "
+                                     "dense, sparse)",
+                                     spec.layer, printable(type)));
+  }
 
-  if (llvm::is_contained(mlpOnly, spec.layer))
-    return config.fail(llvm::formatv("layer {0} is dense: it is listed in "
-                                     "'mlp_only_layers'",
-                                     spec.layer));
-  if (spec.numExperts == 0)
-    return config.fail(
-        llvm::formatv("layer {0} is dense: '{1}' = 0", spec.layer, expertsKey));
-  if ((spec.layer + 1) % step != 0)
-    return config.fail(llvm::formatv(
-        "layer {0} is dense: 'decoder_sparse_step' = {1} makes only the "
-        "layers with (layer + 1) % {1} == 0 sparse",
-        spec.layer, step));
-  checkTopK(config, spec, expertsKey);
-  spec.scoring = Scoring::softmax;
-  // A shared expert of inner size 0 adds nothing.
-  spec.sharedGate = spec.sharedSize > 0;
-  std::string prefix = layerPrefix(spec, "mlp");
-  setExpertNames(spec, prefix, "gate_proj", "up_proj", "down_proj",
-                 "shared_expert");
-  if (spec.sharedGate)
-    spec.sharedGateName = prefix + "shared_expert_gate.weight";
+  switch (family.sparse) {
+  case SparseLayers::all:
+    return;
+  case SparseLayers::qwenStep: {
+    int64_t step = config.optionalInt("decoder_sparse_step", 1, 1);
+    llvm::SmallVector<int64_t> mlpOnly =
+        config.optionalIntList("mlp_only_layers");
+    if (config.failed())
+      return;
+    if (llvm::is_contained(mlpOnly, spec.layer))
+      return config.fail(llvm::formatv("layer {0} is dense: it is listed in "
+                                       "'mlp_only_layers'",
+                                       spec.layer));
+    if ((spec.layer + 1) % step != 0)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: 'decoder_sparse_step' = {1} makes only the "
+          "layers with (layer + 1) % {1} == 0 sparse",
+          spec.layer, step));
+    return;
+  }
+  case SparseLayers::deepseekFreq: {
+    int64_t firstDense =
+        family.firstDenseRequired
+            ? config.requireInt("first_k_dense_replace", 0)
+            : config.optionalInt("first_k_dense_replace", 0, 0);
+    int64_t freq = config.optionalInt("moe_layer_freq", 1, 1);
+    if (config.failed())
+      return;
+    if (spec.layer < firstDense)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: 'first_k_dense_replace' = {1} makes layers "
+          "0..{2} dense",
+          spec.layer, firstDense, firstDense - 1));
+    if (spec.layer % freq != 0)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: 'moe_layer_freq' = {1} makes only the layers "
+          "with layer % {1} == 0 sparse",
+          spec.layer, freq));
+    return;
+  }
+  }
 }
-
-/// OlmoeSparseMoeBlock: softmax, top-k, renormalized when norm_topk_prob;
-/// every layer is sparse.
-void readOlmoe(Config &config, LayerSpec &spec) {
-  spec.numExperts = config.requireInt("num_experts", 1);
-  spec.topK = config.requireInt("num_experts_per_tok", 1);
-  spec.expertSize = config.requireInt("intermediate_size", 1);
-  spec.normalize = config.optionalBool("norm_topk_prob", false);
-  checkTopK(config, spec, "num_experts");
-  spec.scoring = Scoring::softmax;
-  setExpertNames(spec, layerPrefix(spec, "mlp"), "gate_proj", "up_proj",
-                 "down_proj", "");
-}
-
-//===----------------------------------------------------------------------===//
-// deepseek_v2, deepseek_v3
-//===----------------------------------------------------------------------===//
 
 /// Reads n_group / topk_group and sets a group limit on `spec`, unless every
 /// group is eligible (then the limit changes nothing and is left out).
-void readGroups(Config &config, LayerSpec &spec, GroupScore score,
-                StringRef method) {
+void readGroups(Config &config, LayerSpec &spec, StringRef expertsKey,
+                GroupScore score, StringRef method) {
   int64_t groups = config.requireInt("n_group", 1);
   int64_t topkGroups = config.requireInt("topk_group", 1);
   if (config.failed())
     return;
   if (spec.numExperts % groups != 0)
     return config.fail(llvm::formatv("field 'n_group' = {0} does not divide "
-                                     "'n_routed_experts' = {1}",
-                                     groups, spec.numExperts));
+                                     "'{1}' = {2}",
+                                     groups, expertsKey, spec.numExperts));
   int64_t size = spec.numExperts / groups;
   if (topkGroups > groups)
     return config.fail(llvm::formatv("field 'topk_group' = {0} exceeds "
@@ -413,110 +407,140 @@ void readGroups(Config &config, LayerSpec &spec, GroupScore score,
   spec.groupScore = score;
 }
 
-/// DeepseekV2MoE / DeepseekV3MoE (the checkpoints' modeling_deepseek.py).
-/// A layer is sparse when n_routed_experts is set, layer >=
-/// first_k_dense_replace and layer % moe_layer_freq == 0. Shared experts are
-/// one dense MLP of n_shared_experts * moe_intermediate_size, added ungated.
-///
-/// V2: softmax scores; topk_method greedy, or group_limited_greedy (a group
-/// scores its best expert). The weights are renormalized only when top_k > 1
-/// and norm_topk_prob, and multiplied by routed_scaling_factor only when they
-/// are not renormalized.
-///
-/// V3: sigmoid scores; noaux_tc: selection on scores +
-/// e_score_correction_bias, a group scores the sum of its two best; the
-/// weights are the unbiased scores, renormalized when top_k > 1 and
-/// norm_topk_prob, then always multiplied by routed_scaling_factor.
-void readDeepseek(Config &config, LayerSpec &spec, bool v3) {
-  std::optional<int64_t> routed =
-      config.requireIntOrNull("n_routed_experts", 1);
-  spec.topK = config.requireInt("num_experts_per_tok", 1);
-  spec.expertSize = config.requireInt("moe_intermediate_size", 1);
-  std::optional<int64_t> shared =
-      config.requireIntOrNull("n_shared_experts", 0);
-  // The two Hugging Face implementations default these differently for V3.
-  int64_t firstDense = v3 ? config.requireInt("first_k_dense_replace", 0)
-                          : config.optionalInt("first_k_dense_replace", 0, 0);
-  int64_t freq = config.optionalInt("moe_layer_freq", 1, 1);
-  bool norm = v3 ? config.requireBool("norm_topk_prob")
-                 : config.optionalBool("norm_topk_prob", false);
-  double scaling = config.positiveNumber(
-      "routed_scaling_factor", v3 ? std::nullopt : std::optional<double>(1.0));
-  std::string scoring =
-      config.optionalString("scoring_func", v3 ? "sigmoid" : "softmax");
-  std::string method =
-      config.optionalString("topk_method", v3 ? "noaux_tc" : "greedy");
-  if (config.failed())
-    return;
-
-  if (!routed)
-    return config.fail(llvm::formatv("layer {0} is dense: "
-                                     "'n_routed_experts' is null",
-                                     spec.layer));
-  if (spec.layer < firstDense)
-    return config.fail(llvm::formatv("layer {0} is dense: "
-                                     "'first_k_dense_replace' = {1} makes "
-                                     "layers 0..{2} dense",
-                                     spec.layer, firstDense, firstDense - 1));
-  if (spec.layer % freq != 0)
-    return config.fail(llvm::formatv(
-        "layer {0} is dense: 'moe_layer_freq' = {1} makes only the layers "
-        "with layer % {1} == 0 sparse",
-        spec.layer, freq));
-  spec.numExperts = *routed;
-  checkTopK(config, spec, "n_routed_experts");
-  if (config.failed())
-    return;
-
-  StringRef wantScoring = v3 ? "sigmoid" : "softmax";
-  if (scoring != wantScoring)
-    return config.fail(llvm::formatv("field 'scoring_func' = \"{0}\" is not "
-                                     "supported for model_type '{1}' "
-                                     "(supported: {2})",
-                                     printable(scoring), spec.modelType,
-                                     wantScoring));
-  std::string prefix = layerPrefix(spec, "mlp");
-  if (v3) {
-    if (method != "noaux_tc")
+/// Reads the routing of `family` into `spec`: scoring, group limit,
+/// renormalization and scaling.
+void readRouting(Config &config, const Family &family, LayerSpec &spec,
+                 StringRef expertsKey) {
+  spec.scoring = family.scoring;
+  if (!family.scoringKey.empty()) {
+    StringRef want = stringifyScoring(family.scoring);
+    std::string scoring = config.optionalString(family.scoringKey, want);
+    if (!config.failed() && scoring != want)
       return config.fail(llvm::formatv(
-          "field 'topk_method' = \"{0}\" is not supported for model_type "
-          "'deepseek_v3' (supported: noaux_tc)",
-          printable(method)));
-    spec.scoring = Scoring::sigmoid;
-    spec.biasName = prefix + "gate.e_score_correction_bias";
-    readGroups(config, spec, GroupScore::top2sum, method);
-    spec.normalize = spec.topK > 1 && norm;
-    spec.scaling = scaling;
-  } else {
-    if (method == "group_limited_greedy")
-      readGroups(config, spec, GroupScore::max, method);
-    else if (method != "greedy")
+          "field '{0}' = \"{1}\" is not supported for model_type '{2}' "
+          "(supported: {3})",
+          family.scoringKey, printable(scoring), spec.modelType, want));
+  }
+
+  if (!family.methodKey.empty()) {
+    std::string method =
+        config.optionalString(family.methodKey, family.methodDefault);
+    if (config.failed())
+      return;
+    const TopkMethod *found = llvm::find_if(
+        family.methods, [&](const TopkMethod &m) { return m.name == method; });
+    if (found == family.methods.end())
       return config.fail(llvm::formatv(
-          "field 'topk_method' = \"{0}\" is not supported for model_type "
-          "'deepseek_v2' (supported: greedy, group_limited_greedy)",
-          printable(method)));
-    spec.scoring = Scoring::softmax;
-    spec.normalize = spec.topK > 1 && norm;
-    if (!spec.normalize)
+          "field '{0}' = \"{1}\" is not supported for model_type '{2}' "
+          "(supported: {3})",
+          family.methodKey, printable(method), spec.modelType,
+          llvm::join(llvm::map_range(family.methods,
+                                     [](const TopkMethod &m) {
+                                       return m.name;
+                                     }),
+                     ", ")));
+    if (found->groupScore)
+      readGroups(config, spec, expertsKey, *found->groupScore, method);
+  }
+
+  switch (family.renormalize) {
+  case Renormalize::never:
+    break;
+  case Renormalize::always:
+    spec.normalize = true;
+    break;
+  case Renormalize::byField:
+    spec.normalize =
+        config.boolean(family.normalizeKey, family.normalizeDefault);
+    break;
+  case Renormalize::byFieldWhenKAbove1:
+    spec.normalize =
+        config.boolean(family.normalizeKey, family.normalizeDefault) &&
+        spec.topK > 1;
+    break;
+  }
+
+  if (family.scale != Scale::never) {
+    double scaling =
+        config.positiveNumber(family.scalingKey, family.scalingDefault);
+    if (family.scale == Scale::always || !spec.normalize)
       spec.scaling = scaling;
   }
-  spec.sharedSize = shared.value_or(0) * spec.expertSize;
-  setExpertNames(spec, prefix, "gate_proj", "up_proj", "down_proj",
-                 "shared_experts");
 }
 
-//===----------------------------------------------------------------------===//
-// Dispatch on model_type
-//===----------------------------------------------------------------------===//
+/// Reads the layer `spec.layer` of `family`.
+void readFamily(Config &config, const Family &family, LayerSpec &spec,
+                int64_t layers) {
+  StringRef expertsKey;
+  std::optional<int64_t> experts =
+      config.intOrNull(family.experts, family.expertsMin,
+                       /*required=*/true, expertsKey);
+  spec.topK = config.requireInt(family.topK, 1);
+  spec.expertSize = config.requireInt(family.expertSize, 1);
+  std::optional<int64_t> shared;
+  StringRef sharedKey;
+  if (family.shared != SharedSize::none)
+    shared = config.intOrNull(family.sharedKey, 0,
+                              /*required=*/true, sharedKey);
+  if (config.failed())
+    return;
+  if (!experts) {
+    if (!family.expertsNullable)
+      return config.fail(llvm::formatv("field '{0}' must be an integer, got "
+                                       "null",
+                                       expertsKey));
+    return config.fail(llvm::formatv("layer {0} is dense: '{1}' is null",
+                                     spec.layer, expertsKey));
+  }
+  if (*experts == 0)
+    return config.fail(
+        llvm::formatv("layer {0} is dense: '{1}' = 0", spec.layer, expertsKey));
+  checkSparse(config, family, spec, layers);
+  if (config.failed())
+    return;
+  spec.numExperts = *experts;
+  if (spec.topK > spec.numExperts)
+    return config.fail(llvm::formatv("field '{0}' = {1} exceeds '{2}' = {3}",
+                                     family.topK.split('|').first, spec.topK,
+                                     expertsKey, spec.numExperts));
 
-constexpr StringRef kModelTypes[] = {"mixtral", "qwen2_moe",   "qwen3_moe",
-                                     "olmoe",   "deepseek_v2", "deepseek_v3"};
+  readRouting(config, family, spec, expertsKey);
+  if (config.failed())
+    return;
+
+  if (family.shared == SharedSize::field)
+    spec.sharedSize = shared.value_or(0);
+  else if (family.shared == SharedSize::countTimesF)
+    spec.sharedSize = shared.value_or(0) * spec.expertSize;
+
+  std::string prefix = layerName(family.block, spec.layer);
+  auto name = [&](StringRef relative) { return prefix + relative.str(); };
+  spec.routerName = name(family.router);
+  if (!family.bias.empty())
+    spec.biasName = name(family.bias);
+  spec.w1Name = name(family.gate);
+  spec.w3Name = name(family.up);
+  spec.w2Name = name(family.down);
+  if (spec.sharedSize > 0) {
+    spec.sharedW1Name = name(family.sharedW1);
+    spec.sharedW3Name = name(family.sharedW3);
+    spec.sharedW2Name = name(family.sharedW2);
+    // A shared expert of inner size 0 adds nothing, gated or not.
+    spec.sharedGate = !family.sharedGate.empty();
+    if (spec.sharedGate)
+      spec.sharedGateName = name(family.sharedGate);
+  }
+}
+
+/// The model types of every family, for messages.
+std::string familyList() {
+  llvm::SmallVector<StringRef> names = llvm::map_to_vector(
+      families(), [](const Family &f) { return f.modelType; });
+  llvm::sort(names);
+  return llvm::join(names, ", ");
+}
 
 } // namespace
-
-llvm::ArrayRef<StringRef> mlir::moe::import::supportedModelTypes() {
-  return kModelTypes;
-}
 
 llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
                                                            int64_t layer) {
@@ -534,30 +558,19 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
   if (!modelType)
     return makeError("field 'model_type' must be a string, got " +
                      render(*typeValue));
-  if (!llvm::is_contained(kModelTypes, *modelType))
-    return makeError(llvm::formatv(
-        "unknown model_type '{0}' (supported: "
-        "{1})",
-        printable(*modelType),
-        llvm::join(llvm::ArrayRef<StringRef>(kModelTypes), ", ")));
+  const Family *family = lookupFamily(*modelType);
+  if (!family)
+    return makeError(llvm::formatv("unknown model_type '{0}' (supported: "
+                                   "{1})",
+                                   printable(*modelType), familyList()));
 
   LayerSpec spec;
   spec.modelType = modelType->str();
   spec.layer = layer;
   Config config(*object, *modelType);
-  readCommon(config, spec);
-  if (!config.failed()) {
-    if (*modelType == "mixtral")
-      readMixtral(config, spec);
-    else if (*modelType == "qwen2_moe")
-      readQwenMoe(config, spec, /*hasSharedExpert=*/true);
-    else if (*modelType == "qwen3_moe")
-      readQwenMoe(config, spec, /*hasSharedExpert=*/false);
-    else if (*modelType == "olmoe")
-      readOlmoe(config, spec);
-    else
-      readDeepseek(config, spec, /*v3=*/*modelType == "deepseek_v3");
-  }
+  int64_t layers = readCommon(config, spec);
+  if (!config.failed())
+    readFamily(config, *family, spec, layers);
   if (config.failed())
     return config.takeError();
   return spec;

@@ -11,7 +11,7 @@
 
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
-#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -51,9 +51,6 @@ struct LayerSpec {
   std::string w1Name, w3Name, w2Name;
   std::string sharedW1Name, sharedW3Name, sharedW2Name, sharedGateName;
 };
-
-/// The `model_type` values understood by `readLayerSpec`.
-llvm::ArrayRef<llvm::StringRef> supportedModelTypes();
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors
 /// are one line naming the offending field (without the file name).

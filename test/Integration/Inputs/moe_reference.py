@@ -298,11 +298,12 @@ class Olmoe(Qwen3Moe):
 
 
 class DeepseekV2(Family):
-    """DeepseekV2MoE with its MoEGate (the checkpoint's modeling_deepseek.py):
-    softmax scores; greedy or group-limited greedy (a group's score is its
-    best expert; experts of the other groups are masked to 0); the k weights
-    are renormalized (sum + 1e-20) only when top_k > 1 and norm_topk_prob,
-    and otherwise multiplied by routed_scaling_factor. Shared experts are a
+    """DeepseekV2Moe with its DeepseekV2TopkRouter (transformers 5): softmax
+    scores; greedy or group-limited greedy (a group's score is its best
+    expert; experts of the other groups are masked to 0); the k weights are
+    never renormalized and always multiplied by routed_scaling_factor (the
+    checkpoint's modeling_deepseek.py instead renormalizes when top_k > 1
+    and norm_topk_prob, and then does not scale). Shared experts are a
     dense MLP of n_shared_experts * moe_intermediate_size, added ungated.
     Sparse layers: n_routed_experts set, layer >= first_k_dense_replace and
     layer % moe_layer_freq == 0."""
@@ -338,10 +339,7 @@ class DeepseekV2(Family):
             w, idx = topk(tmp, self.top_k, margins)
         else:
             raise ValueError(f"topk_method {method}")
-        if self.top_k > 1 and cfg.get("norm_topk_prob", False):
-            w = w / (w.sum(axis=-1, keepdims=True) + 1e-20)
-        else:
-            w = w * cfg.get("routed_scaling_factor", 1.0)
+        w = w * cfg.get("routed_scaling_factor", 1.0)
         return idx, w
 
     def shared(self, W, x):
@@ -358,7 +356,8 @@ class DeepseekV3(DeepseekV2):
     best selection scores; experts outside the topk_group best groups are
     masked to 0 (modeling_deepseek.py) before the top-k; the weights are the
     unbiased scores of the chosen experts, renormalized (sum + 1e-20) when
-    top_k > 1 and norm_topk_prob, then always multiplied by
+    norm_topk_prob (transformers 5; the checkpoint's modeling_deepseek.py
+    only when top_k > 1 as well), then always multiplied by
     routed_scaling_factor."""
 
     def route(self, W, x, margins):
@@ -377,7 +376,7 @@ class DeepseekV3(DeepseekV2):
         if (np.take_along_axis(tmp, idx, axis=-1) <= 0).any():
             margins.ambiguous("a chosen expert has selection score <= 0")
         w = np.take_along_axis(scores, idx, axis=-1)
-        if self.top_k > 1 and cfg.get("norm_topk_prob", False):
+        if cfg.get("norm_topk_prob", False):
             w = w / (w.sum(axis=-1, keepdims=True) + 1e-20)
         w = w * cfg["routed_scaling_factor"]
         return idx, w

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+#===- run_fixtures.py - moe-import + moe-run against recorded MoE blocks --===#
+#
+# For every fixture of tools/hf-fixtures (a directory with config.json,
+# model.safetensors, x.npy, y.npy and fixture.json), imports its layer with
+# moe-import, runs it with moe-run on x.npy and compares the result with the
+# y.npy that transformers' MoE block produced, at rtol = atol = 1e-4.
+#
+# A fixture whose family moe-import refuses must be refused with exactly one
+# `error:` line and exit code 1; it is counted as refused, with the reason.
+# Prints one line per fixture and a summary line; exits 1 when a fixture of
+# an accepted family does not match (or a refusal is not one clean line).
+#
+#   run_fixtures.py FIXTURES --bin DIR --work DIR [--only a,b] [--run-args ..]
+#
+#===----------------------------------------------------------------------===#
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+RTOL = 1e-4
+ATOL = 1e-4
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def one(name, src, work, bindir, extra_import, extra_run):
+    meta = json.load(open(os.path.join(src, "fixture.json")))
+    layer = str(meta["layer"])
+    os.makedirs(work, exist_ok=True)
+    mlir = os.path.join(work, "layer.mlir")
+    out = os.path.join(work, "y.npy")
+    rc, _, err = run([os.path.join(bindir, "moe-import"), src, "--layer",
+                      layer, "-o", mlir] + extra_import)
+    if rc != 0:
+        lines = err.strip().splitlines()
+        if rc == 1 and len(lines) == 1 and "error: " in lines[0]:
+            return "refused", lines[0].split("error: ", 1)[1]
+        return "fail", "moe-import exit %d: %s" % (rc, err.strip()[:300])
+    rc, _, err = run([os.path.join(bindir, "moe-run"), mlir, "--weights", src,
+                      "--input", os.path.join(src, "x.npy"), "--output", out]
+                     + extra_run)
+    if rc != 0:
+        return "fail", "moe-run exit %d: %s" % (rc, err.strip()[:300])
+    got = np.load(out).astype(np.float64)
+    want = np.load(os.path.join(src, "y.npy")).astype(np.float64)
+    if got.shape != want.shape:
+        return "fail", "shape %s, expected %s" % (got.shape, want.shape)
+    err = np.abs(got - want)
+    bad = err > ATOL + RTOL * np.abs(want)
+    if bad.any():
+        t, d = np.argwhere(bad)[0]
+        return "fail", ("max_abs_err=%.3g; first at [%d, %d]: got %.6g, "
+                        "expected %.6g" % (err.max(), t, d, got[t, d],
+                                           want[t, d]))
+    return "match", "max_abs_err=%.3g" % err.max()
+
+
+def main():
+    p = argparse.ArgumentParser(description="run the transformers fixtures")
+    p.add_argument("fixtures")
+    p.add_argument("--bin", required=True, help="directory of moe-import, "
+                   "moe-run")
+    p.add_argument("--work", required=True, help="scratch directory")
+    p.add_argument("--only", default="", help="comma-separated fixtures")
+    p.add_argument("--import-args", default="", help="extra moe-import "
+                   "arguments")
+    p.add_argument("--run-args", default="", help="extra moe-run arguments")
+    a = p.parse_args()
+    only = [s for s in a.only.split(",") if s]
+    names = sorted(n for n in os.listdir(a.fixtures)
+                   if os.path.isfile(os.path.join(a.fixtures, n,
+                                                  "fixture.json")))
+    counts = {"match": 0, "refused": 0, "fail": 0}
+    for name in names:
+        if only and name not in only:
+            continue
+        status, detail = one(name, os.path.join(a.fixtures, name),
+                             os.path.join(a.work, name), a.bin,
+                             a.import_args.split(), a.run_args.split())
+        counts[status] += 1
+        print("%-8s %s: %s" % (status, name, detail))
+    print("fixtures: %d matched, %d refused, %d failed" %
+          (counts["match"], counts["refused"], counts["fail"]))
+    return 1 if counts["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

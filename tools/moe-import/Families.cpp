@@ -1,0 +1,175 @@
+//===- Families.cpp - the table of Hugging Face MoE families --------------===//
+//
+// One row per `model_type`, transcribed from the forward of the family's
+// sparse MoE block in transformers 5 (models/<family>/modeling_<family>.py).
+// Rows that compute what another row computes start from it and change the
+// names. docs/Import.md explains each row; tools/hf-fixtures records the
+// real blocks' outputs that test/Integration/Import/families.test compares
+// against.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Families.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+#include <vector>
+
+using namespace mlir::moe;
+using namespace mlir::moe::import;
+
+namespace {
+
+/// MixtralSparseMoeBlock: softmax over all experts, top-k, the k weights
+/// always renormalized; every layer sparse.
+Family mixtral() {
+  Family f;
+  f.modelType = "mixtral";
+  f.experts = "num_local_experts";
+  f.topK = "num_experts_per_tok";
+  f.expertSize = "intermediate_size";
+  f.renormalize = Renormalize::always;
+  f.block = "model.layers.{L}.block_sparse_moe.";
+  f.gate = "experts.{e}.w1.weight";
+  f.up = "experts.{e}.w3.weight";
+  f.down = "experts.{e}.w2.weight";
+  return f;
+}
+
+/// OlmoeSparseMoeBlock: softmax, top-k, renormalized when norm_topk_prob;
+/// every layer sparse.
+Family olmoe() {
+  Family f;
+  f.modelType = "olmoe";
+  f.experts = "num_experts";
+  f.topK = "num_experts_per_tok";
+  f.expertSize = "intermediate_size";
+  f.renormalize = Renormalize::byField;
+  f.normalizeKey = "norm_topk_prob";
+  return f;
+}
+
+/// Qwen3MoeSparseMoeBlock: as OLMoE with F = moe_intermediate_size, sparse
+/// layers chosen by decoder_sparse_step and mlp_only_layers. transformers 5
+/// writes the experts as `num_local_experts`; the Hub's configs say
+/// `num_experts`.
+Family qwen3Moe() {
+  Family f = olmoe();
+  f.modelType = "qwen3_moe";
+  f.experts = "num_experts|num_local_experts";
+  f.expertsMin = 0;
+  f.expertSize = "moe_intermediate_size";
+  f.sparse = SparseLayers::qwenStep;
+  return f;
+}
+
+/// Qwen2MoeSparseMoeBlock: Qwen3-MoE plus a shared expert scaled by
+/// sigmoid(shared_expert_gate(x)).
+Family qwen2Moe() {
+  Family f = qwen3Moe();
+  f.modelType = "qwen2_moe";
+  f.experts = "num_experts";
+  f.shared = SharedSize::field;
+  f.sharedKey = "shared_expert_intermediate_size";
+  f.sharedGate = "shared_expert_gate.weight";
+  f.sharedW1 = "shared_expert.gate_proj.weight";
+  f.sharedW3 = "shared_expert.up_proj.weight";
+  f.sharedW2 = "shared_expert.down_proj.weight";
+  return f;
+}
+
+/// DeepseekV2Moe (transformers): softmax; topk_method greedy or
+/// group_limited_greedy (a group scores its best expert); never
+/// renormalized, always multiplied by routed_scaling_factor. A shared MLP
+/// of n_shared_experts · moe_intermediate_size is added ungated. Sparse
+/// layers: n_routed_experts not null, layer >= first_k_dense_replace,
+/// layer % moe_layer_freq == 0.
+Family deepseekV2() {
+  Family f;
+  f.modelType = "deepseek_v2";
+  f.experts = "n_routed_experts";
+  f.expertsNullable = true;
+  f.topK = "num_experts_per_tok";
+  f.expertSize = "moe_intermediate_size";
+  f.sparse = SparseLayers::deepseekFreq;
+  f.scoringKey = "scoring_func";
+  f.scale = Scale::always;
+  f.scalingKey = "routed_scaling_factor";
+  f.methodKey = "topk_method";
+  f.methodDefault = "greedy";
+  f.methods = {{"greedy", std::nullopt},
+               {"group_limited_greedy", GroupScore::max}};
+  f.shared = SharedSize::countTimesF;
+  f.sharedKey = "n_shared_experts";
+  f.sharedW1 = "shared_experts.gate_proj.weight";
+  f.sharedW3 = "shared_experts.up_proj.weight";
+  f.sharedW2 = "shared_experts.down_proj.weight";
+  return f;
+}
+
+/// DeepseekV3MoE (transformers): sigmoid; noaux_tc: selection on scores +
+/// gate.e_score_correction_bias, a group scores the sum of its two best;
+/// the weights are the unbiased scores, renormalized (+1e-20) when
+/// norm_topk_prob, then multiplied by routed_scaling_factor.
+Family deepseekV3() {
+  Family f = deepseekV2();
+  f.modelType = "deepseek_v3";
+  f.firstDenseRequired = true;
+  f.scoring = Scoring::sigmoid;
+  f.renormalize = Renormalize::byField;
+  f.normalizeKey = "norm_topk_prob";
+  f.normalizeDefault = std::nullopt;
+  f.scalingDefault = std::nullopt;
+  f.methodDefault = "noaux_tc";
+  f.methods = {{"noaux_tc", GroupScore::top2sum}};
+  f.bias = "gate.e_score_correction_bias";
+  return f;
+}
+
+/// `base` under another model_type.
+Family like(Family base, llvm::StringRef modelType) {
+  base.modelType = modelType;
+  return base;
+}
+
+std::vector<Family> buildTable() {
+  std::vector<Family> rows = {mixtral(),    qwen2Moe(),  qwen3Moe(),
+                              olmoe(),      deepseekV2(), deepseekV3()};
+
+  // The same computation as an existing row, under another name.
+  rows.push_back(like(mixtral(), "minimax"));
+  rows.push_back(like(olmoe(), "flex_olmo"));
+  rows.push_back(like(qwen2Moe(), "qwen3_next"));
+  rows.push_back(like(qwen2Moe(), "qwen3_5_moe_text"));
+  rows.push_back(like(qwen2Moe(), "qwen4_exp_text"));
+  {
+    Family f = like(qwen3Moe(), "mellum");
+    f.experts = "num_local_experts";
+    rows.push_back(f);
+  }
+  for (llvm::StringRef name : {"dots1", "glm4_moe", "glm4_moe_lite",
+                               "glm_moe_dsa", "deepseek_v32", "solar_open",
+                               "minicpm5_moe"}) {
+    Family f = like(deepseekV3(), name);
+    // These configuration classes default every routing field.
+    f.firstDenseRequired = false;
+    f.normalizeDefault = false;
+    f.scalingDefault = 1.0;
+    rows.push_back(f);
+  }
+  return rows;
+}
+
+} // namespace
+
+llvm::ArrayRef<Family> mlir::moe::import::families() {
+  static const std::vector<Family> table = buildTable();
+  return table;
+}
+
+const Family *mlir::moe::import::lookupFamily(llvm::StringRef modelType) {
+  llvm::ArrayRef<Family> all = families();
+  const Family *it = llvm::find_if(
+      all, [&](const Family &f) { return f.modelType == modelType; });
+  return it == all.end() ? nullptr : it;
+}

@@ -1,0 +1,141 @@
+//===- Families.h - the Hugging Face MoE families moe-import reads -*- C++ -*-===//
+//
+// One `Family` per `model_type`: which config.json fields size the layer
+// (with their aliases and defaults), which layers are sparse, how the
+// router's scores become the k weights, and where the weights live in the
+// checkpoint. `readLayerSpec` (HFConfig.cpp) reads any family from its row;
+// adding a family is a row in Families.cpp and a test. docs/Import.md gives
+// the table in prose.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MOE_TOOLS_MOE_IMPORT_FAMILIES_H
+#define MOE_TOOLS_MOE_IMPORT_FAMILIES_H
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+#include <string>
+
+namespace mlir {
+namespace moe {
+namespace import {
+
+/// A config.json field: "key" or "key|alias|...". The first name is the
+/// one messages use; a config may give any of them, or several that agree.
+using FieldName = llvm::StringRef;
+
+/// Which layers of the model have a sparse MoE block.
+enum class SparseLayers {
+  /// Every layer.
+  all,
+  /// Not in `mlp_only_layers`, experts > 0 and (layer + 1) %
+  /// `decoder_sparse_step` == 0 (Qwen).
+  qwenStep,
+  /// Experts not null, layer >= `first_k_dense_replace` and layer %
+  /// `moe_layer_freq` == 0 (DeepSeek).
+  deepseekFreq,
+};
+
+/// When the k weights are divided by their sum.
+enum class Renormalize {
+  never,
+  always,
+  /// When the boolean field `normalizeKey` is true.
+  byField,
+  /// When k > 1 and the boolean field `normalizeKey` is true.
+  byFieldWhenKAbove1,
+};
+
+/// When the weights are multiplied by the factor field `scalingKey`.
+enum class Scale {
+  never,
+  always,
+  /// Only when they are not renormalized (DeepSeek-V2's modeling code).
+  unlessRenormalized,
+};
+
+/// A value of the topk-method field and the group limit it implies.
+struct TopkMethod {
+  llvm::StringRef name;
+  /// No value: no group limit.
+  std::optional<GroupScore> groupScore;
+};
+
+/// How the shared expert's inner size is given.
+enum class SharedSize {
+  none,
+  /// The field `sharedKey` is the inner size (0: none).
+  field,
+  /// The field `sharedKey` counts experts of the routed inner size F
+  /// (null or 0: none).
+  countTimesF,
+};
+
+struct Family {
+  llvm::StringRef modelType;
+
+  // Sizes. `expertsMin` is 0 where 0 experts makes a layer dense.
+  FieldName experts, topK, expertSize;
+  int64_t expertsMin = 1;
+  /// The experts field may be null: the layer is then dense.
+  bool expertsNullable = false;
+
+  // Sparse layers.
+  SparseLayers sparse = SparseLayers::all;
+  /// Whether `first_k_dense_replace` is required (DeepSeek-V3, where the
+  /// two Hugging Face implementations default it differently).
+  bool firstDenseRequired = false;
+
+  // Routing.
+  Scoring scoring = Scoring::softmax;
+  /// A field naming the scoring function, which must then name `scoring`.
+  FieldName scoringKey;
+  Renormalize renormalize = Renormalize::never;
+  FieldName normalizeKey;
+  /// The default of `normalizeKey`; none: required.
+  std::optional<bool> normalizeDefault = false;
+  Scale scale = Scale::never;
+  FieldName scalingKey;
+  /// The default of `scalingKey`; none: required.
+  std::optional<double> scalingDefault = 1.0;
+  /// The topk-method field, its default, and the methods it may name. Empty
+  /// `methodKey`: no group limit.
+  FieldName methodKey;
+  llvm::StringRef methodDefault;
+  llvm::SmallVector<TopkMethod, 2> methods;
+
+  // Shared expert.
+  SharedSize shared = SharedSize::none;
+  FieldName sharedKey;
+  /// Checkpoint name of the shared expert's sigmoid gate (empty: ungated).
+  llvm::StringRef sharedGate;
+
+  // Checkpoint names, relative to `block` (`{L}` is the layer, `{e}` the
+  // expert).
+  llvm::StringRef block = "model.layers.{L}.mlp.";
+  llvm::StringRef router = "gate.weight";
+  /// The selection bias (empty: none).
+  llvm::StringRef bias;
+  llvm::StringRef gate = "experts.{e}.gate_proj.weight";
+  llvm::StringRef up = "experts.{e}.up_proj.weight";
+  llvm::StringRef down = "experts.{e}.down_proj.weight";
+  /// The shared expert's projections.
+  llvm::StringRef sharedW1, sharedW3, sharedW2;
+};
+
+/// Every family, in the order `moe-import` lists them.
+llvm::ArrayRef<Family> families();
+
+/// The family of `modelType`, or null.
+const Family *lookupFamily(llvm::StringRef modelType);
+
+} // namespace import
+} // namespace moe
+} // namespace mlir
+
+#endif // MOE_TOOLS_MOE_IMPORT_FAMILIES_H
