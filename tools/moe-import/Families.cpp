@@ -91,7 +91,7 @@ Family deepseekV2() {
   f.expertsNullable = true;
   f.topK = "num_experts_per_tok";
   f.expertSize = "moe_intermediate_size";
-  f.sparse = SparseLayers::deepseekFreq;
+  f.sparse = SparseLayers::firstDense;
   f.scoringKey = "scoring_func";
   f.scale = Scale::always;
   f.scalingKey = "routed_scaling_factor";
@@ -139,12 +139,24 @@ std::vector<Family> buildTable() {
   // The same computation as an existing row, under another name.
   rows.push_back(like(mixtral(), "minimax"));
   rows.push_back(like(olmoe(), "flex_olmo"));
-  rows.push_back(like(qwen2Moe(), "qwen3_next"));
-  rows.push_back(like(qwen2Moe(), "qwen3_5_moe_text"));
-  rows.push_back(like(qwen2Moe(), "qwen4_exp_text"));
+  // Qwen3-Next, Qwen4-Exp: Qwen2-MoE's block, norm_topk_prob defaulting to
+  // true; Qwen3.5-MoE always renormalizes. The last two make every layer
+  // sparse.
+  {
+    Family f = like(qwen2Moe(), "qwen3_next");
+    f.normalizeDefault = true;
+    rows.push_back(f);
+    f.modelType = "qwen4_exp_text";
+    f.sparse = SparseLayers::all;
+    rows.push_back(f);
+    f.modelType = "qwen3_5_moe_text";
+    f.renormalize = Renormalize::always;
+    rows.push_back(f);
+  }
   {
     Family f = like(qwen3Moe(), "mellum");
     f.experts = "num_local_experts";
+    f.normalizeDefault = true;
     rows.push_back(f);
   }
   for (llvm::StringRef name : {"dots1", "glm4_moe", "glm4_moe_lite",
@@ -155,6 +167,136 @@ std::vector<Family> buildTable() {
     f.firstDenseRequired = false;
     f.normalizeDefault = false;
     f.scalingDefault = 1.0;
+    rows.push_back(f);
+  }
+
+  // Sigmoid scores with a selection bias, renormalized, scaled (DeepSeek-V3's
+  // computation without its topk_method and group fields).
+  Family v3 = deepseekV3();
+  v3.methodKey = "";
+  v3.firstDenseRequired = false;
+  v3.normalizeDefault = false;
+  v3.scalingDefault = 1.0;
+  {
+    // ExaoneMoeSparseMoEBlock: the bias belongs to the block.
+    Family f = like(v3, "exaone_moe");
+    f.experts = "num_experts";
+    f.sharedKey = "num_shared_experts";
+    f.bias = "e_score_correction_bias";
+    rows.push_back(f);
+  }
+  {
+    // MiMoV2FlashMoE: DeepSeek-V3's router, no shared expert.
+    Family f = like(v3, "mimo_v2_flash");
+    f.shared = SharedSize::none;
+    rows.push_back(f);
+  }
+  {
+    // KimiLinearMoE: DeepSeek-V3's router under Mixtral's names.
+    Family f = like(v3, "kimi_linear");
+    f.experts = "num_experts";
+    f.topK = "num_experts_per_token";
+    f.normalizeKey = "moe_renormalize";
+    f.groupsKey = "num_expert_group";
+    f.sharedKey = "num_shared_experts";
+    f.block = "model.layers.{L}.block_sparse_moe.";
+    f.gate = "experts.{e}.w1.weight";
+    f.up = "experts.{e}.w3.weight";
+    f.down = "experts.{e}.w2.weight";
+    rows.push_back(f);
+  }
+  {
+    // AXK2MoE: groups only when n_group is set.
+    Family f = like(v3, "axk2");
+    f.groupsNullable = true;
+    rows.push_back(f);
+  }
+  {
+    // AfmoeSparseMoeBlock: no groups, always renormalized (+1e-20), scaled
+    // by route_scale; the first num_dense_layers layers are dense.
+    Family f = like(v3, "afmoe");
+    f.experts = "num_experts";
+    f.firstDenseKey = "num_dense_layers";
+    f.methods.clear();
+    f.renormalize = Renormalize::always;
+    f.scalingKey = "route_scale";
+    f.sharedKey = "num_shared_experts";
+    f.router = "router.gate.weight";
+    f.bias = "expert_bias";
+    rows.push_back(f);
+  }
+  {
+    // HYV3MoE: as AfMoE, scaled by router_scaling_factor; the saved bias
+    // is the block's expert_bias, the shared MLP is shared_mlp.
+    Family f = like(v3, "hy_v3");
+    f.experts = "num_experts|num_local_experts";
+    f.methods.clear();
+    f.renormalize = Renormalize::always;
+    f.scalingKey = "router_scaling_factor";
+    f.sharedKey = "num_shared_experts";
+    f.router = "router.gate.weight";
+    f.bias = "expert_bias";
+    f.sharedW1 = "shared_mlp.gate_proj.weight";
+    f.sharedW3 = "shared_mlp.up_proj.weight";
+    f.sharedW2 = "shared_mlp.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // FlintSparseMoeBlock: sigmoid, no bias, renormalized when
+    // norm_topk_prob, an ungated shared expert; Qwen's sparse layers.
+    Family f = like(qwen3Moe(), "flint");
+    f.experts = "num_experts";
+    f.scoring = Scoring::sigmoid;
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_expert_intermediate_size";
+    f.sharedW1 = "shared_expert.gate_proj.weight";
+    f.sharedW3 = "shared_expert.up_proj.weight";
+    f.sharedW2 = "shared_expert.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // LagunaSparseMoeBlock: sigmoid with a selection bias, always
+    // renormalized, the routed sum scaled by moe_routed_scaling_factor, an
+    // ungated shared expert.
+    Family f = like(v3, "laguna");
+    f.experts = "num_experts";
+    f.methods.clear();
+    f.renormalize = Renormalize::always;
+    f.scalingKey = "moe_routed_scaling_factor";
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_expert_intermediate_size";
+    f.bias = "experts.e_score_correction_bias";
+    f.sharedW1 = "shared_expert.gate_proj.weight";
+    f.sharedW3 = "shared_expert.up_proj.weight";
+    f.sharedW2 = "shared_expert.down_proj.weight";
+    f.unsupportedUnlessZero = {"moe_router_logit_softcapping",
+                               "moe_apply_router_weight_on_input"};
+    rows.push_back(f);
+  }
+  {
+    // HunYuanMoEV1Moe: Mixtral's routing, the router under gate.wg, a
+    // shared MLP of intermediate_size always added.
+    Family f = like(qwen3Moe(), "hunyuan_v1_moe");
+    f.experts = "num_experts";
+    f.topK = "moe_topk";
+    f.expertSize = "intermediate_size";
+    f.sparse = SparseLayers::all;
+    f.renormalize = Renormalize::always;
+    f.router = "gate.wg.weight";
+    f.shared = SharedSize::field;
+    f.sharedKey = "intermediate_size";
+    f.sharedW1 = "shared_mlp.gate_proj.weight";
+    f.sharedW3 = "shared_mlp.up_proj.weight";
+    f.sharedW2 = "shared_mlp.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // JambaSparseMoeBlock: softmax, top-k, never renormalized.
+    Family f = like(olmoe(), "jamba");
+    f.sparse = SparseLayers::periodOffset;
+    f.renormalize = Renormalize::never;
+    f.block = "model.layers.{L}.feed_forward.";
+    f.router = "router.weight";
     rows.push_back(f);
   }
   return rows;

@@ -36,9 +36,10 @@ enum class SparseLayers {
   /// Not in `mlp_only_layers`, experts > 0 and (layer + 1) %
   /// `decoder_sparse_step` == 0 (Qwen).
   qwenStep,
-  /// Experts not null, layer >= `first_k_dense_replace` and layer %
-  /// `moe_layer_freq` == 0 (DeepSeek).
-  deepseekFreq,
+  /// Layer >= `firstDenseKey` and layer % `freqKey` == 0 (DeepSeek).
+  firstDense,
+  /// Layer % `expert_layer_period` == `expert_layer_offset` (Jamba).
+  periodOffset,
 };
 
 /// When the k weights are divided by their sum.
@@ -87,8 +88,12 @@ struct Family {
 
   // Sparse layers.
   SparseLayers sparse = SparseLayers::all;
-  /// Whether `first_k_dense_replace` is required (DeepSeek-V3, where the
-  /// two Hugging Face implementations default it differently).
+  /// The number of leading dense layers, and the period of sparse layers
+  /// after them (`firstDense`).
+  FieldName firstDenseKey = "first_k_dense_replace";
+  FieldName freqKey = "moe_layer_freq";
+  /// Whether `firstDenseKey` is required (DeepSeek-V3, where the two
+  /// Hugging Face implementations default it differently).
   bool firstDenseRequired = false;
 
   // Routing.
@@ -103,11 +108,21 @@ struct Family {
   FieldName scalingKey;
   /// The default of `scalingKey`; none: required.
   std::optional<double> scalingDefault = 1.0;
-  /// The topk-method field, its default, and the methods it may name. Empty
-  /// `methodKey`: no group limit.
+  /// The topk-method field, its default, and the methods it may name.
+  /// Without `methodKey` the family always uses `methodDefault`; without
+  /// methods there is no group limit.
   FieldName methodKey;
   llvm::StringRef methodDefault;
   llvm::SmallVector<TopkMethod, 2> methods;
+  /// The group count and eligible groups of a group-limited method.
+  FieldName groupsKey = "n_group";
+  FieldName topkGroupKey = "topk_group";
+  /// Both group fields may be null: no group limit.
+  bool groupsNullable = false;
+
+  /// Fields that change the computation in a way moe-import does not
+  /// express yet: each must be absent, null, false or 0.
+  llvm::SmallVector<FieldName, 2> unsupportedUnlessZero;
 
   // Shared expert.
   SharedSize shared = SharedSize::none;

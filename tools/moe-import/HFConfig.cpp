@@ -350,24 +350,37 @@ void checkSparse(Config &config, const Family &family, LayerSpec &spec,
           spec.layer, step));
     return;
   }
-  case SparseLayers::deepseekFreq: {
+  case SparseLayers::firstDense: {
     int64_t firstDense =
         family.firstDenseRequired
-            ? config.requireInt("first_k_dense_replace", 0)
-            : config.optionalInt("first_k_dense_replace", 0, 0);
-    int64_t freq = config.optionalInt("moe_layer_freq", 1, 1);
+            ? config.requireInt(family.firstDenseKey, 0)
+            : config.optionalInt(family.firstDenseKey, 0, 0);
+    int64_t freq = config.optionalInt(family.freqKey, 1, 1);
     if (config.failed())
       return;
     if (spec.layer < firstDense)
       return config.fail(llvm::formatv(
-          "layer {0} is dense: 'first_k_dense_replace' = {1} makes layers "
-          "0..{2} dense",
-          spec.layer, firstDense, firstDense - 1));
+          "layer {0} is dense: '{1}' = {2} makes layers 0..{3} dense",
+          spec.layer, family.firstDenseKey.split('|').first, firstDense,
+          firstDense - 1));
     if (spec.layer % freq != 0)
       return config.fail(llvm::formatv(
-          "layer {0} is dense: 'moe_layer_freq' = {1} makes only the layers "
-          "with layer % {1} == 0 sparse",
-          spec.layer, freq));
+          "layer {0} is dense: '{1}' = {2} makes only the layers with "
+          "layer % {2} == 0 sparse",
+          spec.layer, family.freqKey.split('|').first, freq));
+    return;
+  }
+  case SparseLayers::periodOffset: {
+    int64_t period = config.optionalInt("expert_layer_period", 1, 1);
+    int64_t offset = config.optionalInt("expert_layer_offset", 0, 0);
+    if (config.failed())
+      return;
+    if (spec.layer % period != offset)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: 'expert_layer_period' = {1} and "
+          "'expert_layer_offset' = {2} make only the layers with layer % {1} "
+          "== {2} sparse",
+          spec.layer, period, offset));
     return;
   }
   }
@@ -375,31 +388,46 @@ void checkSparse(Config &config, const Family &family, LayerSpec &spec,
 
 /// Reads n_group / topk_group and sets a group limit on `spec`, unless every
 /// group is eligible (then the limit changes nothing and is left out).
-void readGroups(Config &config, LayerSpec &spec, StringRef expertsKey,
-                GroupScore score, StringRef method) {
-  int64_t groups = config.requireInt("n_group", 1);
-  int64_t topkGroups = config.requireInt("topk_group", 1);
+void readGroups(Config &config, const Family &family, LayerSpec &spec,
+                StringRef expertsKey, GroupScore score, StringRef method) {
+  StringRef groupsKey = family.groupsKey.split('|').first;
+  StringRef topkGroupKey = family.topkGroupKey.split('|').first;
+  StringRef used;
+  std::optional<int64_t> groupsOrNull = config.intOrNull(
+      family.groupsKey, 1, /*required=*/!family.groupsNullable, used);
+  std::optional<int64_t> topkGroupsOrNull = config.intOrNull(
+      family.topkGroupKey, 1, /*required=*/!family.groupsNullable, used);
   if (config.failed())
     return;
+  if (!groupsOrNull || !topkGroupsOrNull) {
+    if (family.groupsNullable)
+      return;
+    return config.fail(llvm::formatv("field '{0}' must be an integer, got "
+                                     "null",
+                                     groupsOrNull ? topkGroupKey : groupsKey));
+  }
+  int64_t groups = *groupsOrNull, topkGroups = *topkGroupsOrNull;
   if (spec.numExperts % groups != 0)
-    return config.fail(llvm::formatv("field 'n_group' = {0} does not divide "
-                                     "'{1}' = {2}",
-                                     groups, expertsKey, spec.numExperts));
+    return config.fail(llvm::formatv("field '{0}' = {1} does not divide "
+                                     "'{2}' = {3}",
+                                     groupsKey, groups, expertsKey,
+                                     spec.numExperts));
   int64_t size = spec.numExperts / groups;
   if (topkGroups > groups)
-    return config.fail(llvm::formatv("field 'topk_group' = {0} exceeds "
-                                     "'n_group' = {1}",
-                                     topkGroups, groups));
+    return config.fail(llvm::formatv("field '{0}' = {1} exceeds '{2}' = {3}",
+                                     topkGroupKey, topkGroups, groupsKey,
+                                     groups));
   if (spec.topK > topkGroups * size)
     return config.fail(llvm::formatv(
-        "field 'num_experts_per_tok' = {0} exceeds the {1} experts in "
-        "'topk_group' = {2} groups of {3}",
-        spec.topK, topkGroups * size, topkGroups, size));
+        "field '{0}' = {1} exceeds the {2} experts in '{3}' = {4} groups of "
+        "{5}",
+        family.topK.split('|').first, spec.topK, topkGroups * size,
+        topkGroupKey, topkGroups, size));
   if (score == GroupScore::top2sum && size < 2)
     return config.fail(llvm::formatv(
-        "field 'n_group' = {0} leaves 1 expert per group; topk_method "
-        "'{1}' scores a group by its two best experts",
-        groups, method));
+        "field '{0}' = {1} leaves 1 expert per group; topk_method '{2}' "
+        "scores a group by its two best experts",
+        groupsKey, groups, method));
   if (topkGroups == groups)
     return;
   spec.numGroups = groups;
@@ -422,9 +450,11 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
           family.scoringKey, printable(scoring), spec.modelType, want));
   }
 
-  if (!family.methodKey.empty()) {
+  if (!family.methods.empty()) {
     std::string method =
-        config.optionalString(family.methodKey, family.methodDefault);
+        family.methodKey.empty()
+            ? family.methodDefault.str()
+            : config.optionalString(family.methodKey, family.methodDefault);
     if (config.failed())
       return;
     const TopkMethod *found = llvm::find_if(
@@ -440,7 +470,8 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
                                      }),
                      ", ")));
     if (found->groupScore)
-      readGroups(config, spec, expertsKey, *found->groupScore, method);
+      readGroups(config, family, spec, expertsKey, *found->groupScore,
+                 method);
   }
 
   switch (family.renormalize) {
@@ -468,9 +499,26 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
   }
 }
 
+/// Fails when a field of `family.unsupportedUnlessZero` is set.
+void checkUnsupported(Config &config, const Family &family,
+                      const json::Object &object) {
+  for (FieldName key : family.unsupportedUnlessZero) {
+    const json::Value *v = object.get(key);
+    if (!v || v->kind() == json::Value::Null ||
+        v->getAsBoolean() == std::optional<bool>(false) ||
+        v->getAsNumber() == std::optional<double>(0.0))
+      continue;
+    return config.fail(llvm::formatv("field '{0}' = {1} is not supported for "
+                                     "model_type '{2}' (only 0, false or "
+                                     "null)",
+                                     key, render(*v), family.modelType));
+  }
+}
+
 /// Reads the layer `spec.layer` of `family`.
 void readFamily(Config &config, const Family &family, LayerSpec &spec,
-                int64_t layers) {
+                int64_t layers, const json::Object &object) {
+  checkUnsupported(config, family, object);
   StringRef expertsKey;
   std::optional<int64_t> experts =
       config.intOrNull(family.experts, family.expertsMin,
@@ -570,7 +618,7 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
   Config config(*object, *modelType);
   int64_t layers = readCommon(config, spec);
   if (!config.failed())
-    readFamily(config, *family, spec, layers);
+    readFamily(config, *family, spec, layers, *object);
   if (config.failed())
     return config.takeError();
   return spec;
