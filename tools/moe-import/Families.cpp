@@ -299,6 +299,53 @@ std::vector<Family> buildTable() {
     f.router = "router.weight";
     rows.push_back(f);
   }
+  {
+    // MiniMaxM2SparseMoeBlock: sigmoid with the block's selection bias,
+    // always renormalized (no epsilon: the sum of k sigmoids is far above
+    // the 1e-20 moe.route adds), Mixtral's names.
+    Family f = like(mixtral(), "minimax_m2");
+    f.scoring = Scoring::sigmoid;
+    f.bias = "e_score_correction_bias";
+    rows.push_back(f);
+  }
+  {
+    // LaraMiniSparseMoeBlock: Qwen's routing, gate and up fused in one
+    // [E, 2F, D] tensor (gate first), an ungated shared expert.
+    Family f = like(qwen3Moe(), "lara_mini");
+    f.experts = "num_experts";
+    f.sparse = SparseLayers::all;
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_expert_intermediate_size";
+    f.sharedW1 = "shared_expert.gate_proj.weight";
+    f.sharedW3 = "shared_expert.up_proj.weight";
+    f.sharedW2 = "shared_expert.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // Ernie4_5_MoeSparseMoeBlock: softmax; selection on the scores plus
+    // moe_statics.e_score_correction_bias (stored [1, E]); the k scores
+    // divided by max(sum, moe_norm_min), which is their sum (k softmax
+    // probabilities sum to far more than 1e-12); shared experts of
+    // moe_num_shared_experts · F.
+    Family f;
+    f.modelType = "ernie4_5_moe";
+    f.experts = "moe_num_experts";
+    f.topK = "moe_k";
+    f.expertSize = "moe_intermediate_size";
+    f.sparse = SparseLayers::startEnd;
+    f.renormalize = Renormalize::always;
+    f.bias = "moe_statics.e_score_correction_bias";
+    f.biasIsRow = true;
+    f.shared = SharedSize::countTimesF;
+    f.sharedKey = "moe_num_shared_experts";
+    f.sharedW1 = "shared_experts.gate_proj.weight";
+    f.sharedW3 = "shared_experts.up_proj.weight";
+    f.sharedW2 = "shared_experts.down_proj.weight";
+    rows.push_back(f);
+  }
   return rows;
 }
 

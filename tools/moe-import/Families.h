@@ -12,6 +12,7 @@
 #ifndef MOE_TOOLS_MOE_IMPORT_FAMILIES_H
 #define MOE_TOOLS_MOE_IMPORT_FAMILIES_H
 
+#include "HFConfig.h"
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
 #include "llvm/ADT/ArrayRef.h"
@@ -40,6 +41,9 @@ enum class SparseLayers {
   firstDense,
   /// Layer % `expert_layer_period` == `expert_layer_offset` (Jamba).
   periodOffset,
+  /// `moe_layer_start_index` <= layer <= `moe_layer_end_index` and
+  /// (layer + 1) % `moe_layer_interval` == 0 (ERNIE 4.5).
+  startEnd,
 };
 
 /// When the k weights are divided by their sum.
@@ -141,6 +145,13 @@ struct Family {
   llvm::StringRef down = "experts.{e}.down_proj.weight";
   /// The shared expert's projections.
   llvm::StringRef sharedW1, sharedW3, sharedW2;
+
+  // Layouts other than nn.Linear's (see LayerSpec).
+  bool routerTransposed = false;
+  bool biasIsRow = false;
+  bool expertsTransposed = false;
+  /// Fused gate and up projections live in `gate`; `up` is unused.
+  LayerSpec::GateUp gateUp = LayerSpec::GateUp::separate;
 };
 
 /// Every family, in the order `moe-import` lists them.

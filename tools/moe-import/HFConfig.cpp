@@ -383,6 +383,24 @@ void checkSparse(Config &config, const Family &family, LayerSpec &spec,
           spec.layer, period, offset));
     return;
   }
+  case SparseLayers::startEnd: {
+    int64_t start = config.optionalInt("moe_layer_start_index", 0, 0);
+    int64_t end = config.optionalInt("moe_layer_end_index", layers - 1, 0);
+    int64_t interval = config.optionalInt("moe_layer_interval", 1, 1);
+    if (config.failed())
+      return;
+    if (spec.layer < start || spec.layer > end)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: 'moe_layer_start_index' = {1} and "
+          "'moe_layer_end_index' = {2} make only layers {1}..{2} sparse",
+          spec.layer, start, end));
+    if ((spec.layer + 1) % interval != 0)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: 'moe_layer_interval' = {1} makes only the "
+          "layers with (layer + 1) % {1} == 0 sparse",
+          spec.layer, interval));
+    return;
+  }
   }
 }
 
@@ -567,8 +585,13 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   if (!family.bias.empty())
     spec.biasName = name(family.bias);
   spec.w1Name = name(family.gate);
-  spec.w3Name = name(family.up);
+  spec.gateUp = family.gateUp;
+  spec.w3Name = spec.gateUp == LayerSpec::GateUp::separate ? name(family.up)
+                                                           : spec.w1Name;
   spec.w2Name = name(family.down);
+  spec.routerTransposed = family.routerTransposed;
+  spec.biasIsRow = family.biasIsRow;
+  spec.expertsTransposed = family.expertsTransposed;
   if (spec.sharedSize > 0) {
     spec.sharedW1Name = name(family.sharedW1);
     spec.sharedW3Name = name(family.sharedW3);

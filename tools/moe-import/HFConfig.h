@@ -49,6 +49,19 @@ struct LayerSpec {
   std::string routerName;
   std::string biasName; // empty: no selection bias
   std::string w1Name, w3Name, w2Name;
+
+  // How the checkpoint stores what the layer takes in nn.Linear layout.
+  /// The router is stored `[D, E]`.
+  bool routerTransposed = false;
+  /// The selection bias is stored `[1, E]`.
+  bool biasIsRow = false;
+  /// The expert projections are stored `[E, in, out]`: w1/w3 `[E, D, F]`,
+  /// w2 `[E, F, D]`.
+  bool expertsTransposed = false;
+  /// w1 and w3 are one tensor (`w1Name`) of 2F outputs: gate then up
+  /// (`concatenated`), or alternating rows (`interleaved`, gate first).
+  enum class GateUp { separate, concatenated, interleaved };
+  GateUp gateUp = GateUp::separate;
   std::string sharedW1Name, sharedW3Name, sharedW2Name, sharedGateName;
 };
 
