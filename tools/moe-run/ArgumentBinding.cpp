@@ -24,6 +24,7 @@ using namespace mlir::moe::run;
 namespace {
 
 constexpr StringLiteral kWeightAttr("moe.weight");
+constexpr StringLiteral kWeightViewAttr("moe.weight_view");
 
 std::string typeToString(Type type) {
   std::string text;
@@ -227,6 +228,108 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
   return Error::success();
 }
 
+/// Reads a `moe.weight_view` dictionary and checks that it gives `arg`'s
+/// shape.
+Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
+  auto fail = [&](const Twine &why) -> Expected<WeightView> {
+    return createStringError(inconvertibleErrorCode(),
+                             formatv("invalid {0} {1}: {2}", kWeightViewAttr,
+                                     attrToString(attr), why));
+  };
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  if (!dict || !arg.weightName)
+    return fail("expected a dictionary on an argument with moe.weight");
+  WeightView view;
+  for (NamedAttribute entry : dict) {
+    StringRef key = entry.getName().getValue();
+    auto ints = dyn_cast<DenseI64ArrayAttr>(entry.getValue());
+    if (key == "shape" && ints)
+      view.shape.assign(ints.asArrayRef().begin(), ints.asArrayRef().end());
+    else if (key == "transpose" && isa<UnitAttr>(entry.getValue()))
+      view.transpose = true;
+    else if (key == "rows" && ints && ints.size() == 2)
+      view.rows = std::make_pair(ints[0], ints[1]);
+    else
+      return fail(formatv("unexpected entry '{0}' (expected shape = "
+                          "array<i64: ...>, transpose, rows = array<i64: "
+                          "offset, stride>)",
+                          key));
+  }
+  // The argument's shape without the stacked expert dimension.
+  bool stacked = StringRef(*arg.weightName).contains("{e}");
+  ArrayRef<int64_t> argShape = arg.type.getShape();
+  if (stacked && !argShape.empty())
+    argShape = argShape.drop_front();
+  if (llvm::any_of(view.shape, [](int64_t d) { return d < 0; }) ||
+      llvm::any_of(argShape, ShapedType::isDynamic))
+    return fail("expected static, nonnegative sizes");
+  SmallVector<int64_t> shape(view.shape);
+  if ((view.transpose || view.rows) && (shape.size() < 2 ||
+                                        shape.size() != argShape.size()))
+    return fail("transpose and rows need a stored shape of the argument's "
+                "rank, at least 2");
+  if (view.transpose)
+    std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
+  if (view.rows) {
+    auto [offset, stride] = *view.rows;
+    int64_t count = argShape[argShape.size() - 2];
+    int64_t total = shape[shape.size() - 2];
+    if (offset < 0 || stride < 1 || count < 1 ||
+        offset + (count - 1) * stride >= total)
+      return fail(formatv("rows {0}, {0} + {1}, ... ({2} of them) are not "
+                          "all among the {3} stored",
+                          offset, stride, count, total));
+    shape[shape.size() - 2] = count;
+  }
+  int64_t stored = 1, want = 1;
+  for (int64_t d : view.shape)
+    stored *= d;
+  for (int64_t d : argShape)
+    want *= d;
+  bool reshape = !view.transpose && !view.rows;
+  if (reshape ? stored != want : ArrayRef<int64_t>(shape) != argShape)
+    return fail(formatv("it makes {0} of the stored {1}, not the "
+                        "argument's {2}",
+                        formatShape(shape), formatShape(view.shape),
+                        formatShape(argShape)));
+  return view;
+}
+
+/// `stored` (experts stacked first when `stacked`) rearranged by `view`
+/// into a tensor of `argShape`.
+HostTensor applyView(const HostTensor &stored, const WeightView &view,
+                     bool stacked, ArrayRef<int64_t> argShape) {
+  HostTensor result(stored.getKind(), argShape);
+  size_t size = getElementSize(stored.getKind());
+  if (!view.transpose && !view.rows) {
+    std::memcpy(result.getData(), stored.getData(), stored.getSizeInBytes());
+    return result;
+  }
+  // [outer, rows, cols] of the stored part after the optional transpose.
+  int64_t rank = view.shape.size();
+  int64_t a = view.shape[rank - 2], b = view.shape[rank - 1];
+  int64_t outer = stored.getNumElements() / (a * b);
+  int64_t rows = view.transpose ? b : a, cols = view.transpose ? a : b;
+  auto [offset, stride] = view.rows.value_or(std::make_pair(int64_t(0),
+                                                            int64_t(1)));
+  int64_t kept = argShape[argShape.size() - 2];
+  (void)stacked;
+  (void)rows;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t r = 0; r < kept; ++r) {
+      int64_t from = offset + r * stride;
+      for (int64_t c = 0; c < cols; ++c) {
+        // Element (from, c) of the transposed view is (c, from) stored.
+        int64_t src = view.transpose ? o * a * b + c * b + from
+                                     : o * a * b + from * b + c;
+        int64_t dst = (o * kept + r) * cols + c;
+        std::memcpy(result.getData() + dst * size,
+                    stored.getData() + src * size, size);
+      }
+    }
+  return result;
+}
+
 Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
                                 Checkpoints &checkpoints,
                                 const BindingOptions &options) {
@@ -252,6 +355,8 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
                 describeArgument(arg, options.entryName), *arg.weightName));
   int64_t count = stacked ? argShape[0] : 1;
   SmallVector<int64_t> partShape(stacked ? argShape.drop_front() : argShape);
+  if (arg.view)
+    partShape = arg.view->shape;
 
   SmallVector<const SafetensorsTensor *> parts;
   for (int64_t e = 0; e < count; ++e) {
@@ -304,6 +409,8 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
       return wrapError(std::move(err), checkpoints.describe());
     offset += part->getNumElements();
   }
+  if (arg.view)
+    return applyView(result, *arg.view, stacked, argShape);
   return result;
 }
 
@@ -318,7 +425,8 @@ std::string run::describeArgument(const ArgumentInfo &arg,
 
 Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
                              SmallVectorImpl<ArgumentInfo> &args,
-                             SmallVectorImpl<ResultInfo> &results) {
+                             SmallVectorImpl<ResultInfo> &results,
+                             bool readViews) {
   FunctionType type = entry.getFunctionType();
   for (auto [i, argType] : llvm::enumerate(type.getInputs())) {
     std::optional<ElementKind> kind = getPassableKind(argType);
@@ -340,6 +448,17 @@ Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
             formatv("argument #{0} of @{1}: expected a string {2}, found {3}",
                     i, entry.getSymName(), kWeightAttr, attrToString(attr)));
       info.weightName = name.getValue().str();
+    }
+    Attribute viewAttr =
+        readViews ? entry.getArgAttr(i, kWeightViewAttr) : Attribute();
+    if (Attribute attr = viewAttr) {
+      Expected<WeightView> view = parseWeightView(attr, info);
+      if (!view)
+        return makeRunError(modulePath,
+                            formatv("argument #{0} of @{1}: {2}", i,
+                                    entry.getSymName(),
+                                    toString(view.takeError())));
+      info.view = std::move(*view);
     }
     args.push_back(info);
   }

@@ -21,6 +21,19 @@ namespace mlir {
 namespace moe {
 namespace run {
 
+/// How a weight argument is taken from a checkpoint tensor stored in
+/// another layout (`moe.weight_view`, docs/Tools.md): the stored tensor has
+/// `shape` (for stacked `{e}` weights, each expert's tensor); its last two
+/// dimensions are swapped first when `transpose`; then, with `rows =
+/// [offset, stride]`, the argument takes rows offset, offset + stride, ...
+/// of the second-to-last dimension. Otherwise the argument is the stored
+/// tensor reshaped (same element count).
+struct WeightView {
+  llvm::SmallVector<int64_t> shape;
+  bool transpose = false;
+  std::optional<std::pair<int64_t, int64_t>> rows;
+};
+
 /// One argument of the entry function, as seen before lowering.
 struct ArgumentInfo {
   unsigned index = 0;
@@ -28,6 +41,8 @@ struct ArgumentInfo {
   ElementKind kind = ElementKind::F32;
   /// The `moe.weight` name template, for weights.
   std::optional<std::string> weightName;
+  /// The `moe.weight_view`, for weights stored in another layout.
+  std::optional<WeightView> view;
 
   bool isWeight() const { return weightName.has_value(); }
 };
@@ -52,10 +67,13 @@ struct BindingOptions {
 };
 
 /// The arguments and results of `entry`, checked to be ranked tensors (or
-/// identity-layout memrefs) of supported element types.
+/// identity-layout memrefs) of supported element types. `moe.weight_view`s
+/// are read unless `readViews` is false (a sharded entry, whose weight
+/// arguments are a rank's slice of what the view gives).
 llvm::Error describeSignature(func::FuncOp entry, llvm::StringRef modulePath,
                               llvm::SmallVectorImpl<ArgumentInfo> &args,
-                              llvm::SmallVectorImpl<ResultInfo> &results);
+                              llvm::SmallVectorImpl<ResultInfo> &results,
+                              bool readViews = true);
 
 /// A value for every argument, in order.
 llvm::Expected<std::vector<HostTensor>>

@@ -402,7 +402,7 @@ int run::runSharded(ModuleOp module, func::FuncOp entry,
   SmallVector<ArgumentInfo> localArgs;
   SmallVector<ResultInfo> localResults;
   if (Error err = describeSignature(shardedEntry, opts.modulePath, localArgs,
-                                    localResults))
+                                    localResults, /*readViews=*/false))
     abortJob(std::move(err));
 
   // Arguments: expert weights from checkpoints are read slice by slice;
@@ -411,7 +411,8 @@ int run::runSharded(ModuleOp module, func::FuncOp entry,
   for (const ArgumentInfo &arg : args) {
     SmallVector<std::string> axes = axesOf(shardedEntry, arg.index);
     bool expert = llvm::is_contained(axes, "ep");
-    if (!(expert && arg.isWeight() && !opts.weightFiles.empty()))
+    // A weight stored in another layout is read whole, then cut.
+    if (!(expert && arg.isWeight() && !opts.weightFiles.empty()) || arg.view)
       bound.push_back(arg);
   }
   std::vector<HostTensor> boundValues = orAbort(bindArguments(bound, opts));

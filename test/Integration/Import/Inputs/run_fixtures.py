@@ -23,7 +23,6 @@ import sys
 
 import numpy as np
 
-RTOL = 1e-4
 ATOL = 1e-4
 
 
@@ -33,7 +32,7 @@ def run(cmd):
     return p.returncode, p.stdout, p.stderr
 
 
-def one(name, src, work, bindir, extra_import, extra_run):
+def one(name, src, work, bindir, extra_import, extra_run, launcher, tol):
     meta = json.load(open(os.path.join(src, "fixture.json")))
     layer = str(meta["layer"])
     os.makedirs(work, exist_ok=True)
@@ -46,7 +45,8 @@ def one(name, src, work, bindir, extra_import, extra_run):
         if rc == 1 and len(lines) == 1 and "error: " in lines[0]:
             return "refused", lines[0].split("error: ", 1)[1]
         return "fail", "moe-import exit %d: %s" % (rc, err.strip()[:300])
-    rc, _, err = run([os.path.join(bindir, "moe-run"), mlir, "--weights", src,
+    rc, _, err = run(launcher + [os.path.join(bindir, "moe-run"), mlir,
+                      "--weights", src,
                       "--input", os.path.join(src, "x.npy"), "--output", out]
                      + extra_run)
     if rc != 0:
@@ -56,7 +56,7 @@ def one(name, src, work, bindir, extra_import, extra_run):
     if got.shape != want.shape:
         return "fail", "shape %s, expected %s" % (got.shape, want.shape)
     err = np.abs(got - want)
-    bad = err > ATOL + RTOL * np.abs(want)
+    bad = err > tol + tol * np.abs(want)
     if bad.any():
         t, d = np.argwhere(bad)[0]
         return "fail", ("max_abs_err=%.3g; first at [%d, %d]: got %.6g, "
@@ -75,6 +75,10 @@ def main():
     p.add_argument("--import-args", default="", help="extra moe-import "
                    "arguments")
     p.add_argument("--run-args", default="", help="extra moe-run arguments")
+    p.add_argument("--launcher", default="", help="command that starts "
+                   "moe-run (e.g. 'mpiexec -n 2' for --shard)")
+    p.add_argument("--tolerance", type=float, default=ATOL,
+                   help="rtol = atol (default 1e-4)")
     a = p.parse_args()
     only = [s for s in a.only.split(",") if s]
     names = sorted(n for n in os.listdir(a.fixtures)
@@ -86,7 +90,8 @@ def main():
             continue
         status, detail = one(name, os.path.join(a.fixtures, name),
                              os.path.join(a.work, name), a.bin,
-                             a.import_args.split(), a.run_args.split())
+                             a.import_args.split(), a.run_args.split(),
+                             a.launcher.split(), a.tolerance)
         counts[status] += 1
         print("%-8s %s: %s" % (status, name, detail))
     print("fixtures: %d matched, %d refused, %d failed" %
