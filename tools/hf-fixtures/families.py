@@ -50,9 +50,9 @@ def add(name, model_type, note, config=None, **kw):
 PER_EXPERT = ("saved per expert: experts.{e}.gate_proj/up_proj [F, D], "
               "down_proj [D, F] (in memory fused gate_up_proj [E, 2F, D] = "
               "[gate; up] concatenated along 2F, down_proj [E, D, F])")
-FUSED = ("saved fused: experts.gate_up_proj [E, 2F, D] = [gate; up] "
-         "concatenated along 2F, experts.down_proj [E, D, F] (nn.Linear "
-         "orientation)")
+FUSED = ("saved fused as in memory: experts.gate_up_proj [E, 2F, D] = "
+         "[gate; up] concatenated along 2F, experts.down_proj [E, D, F] "
+         "(nn.Linear orientation: h = x @ gate_up_proj[e]^T)")
 
 # DeepSeek-V3 router (DeepseekV3TopkRouter and its copies).
 DSV3_ROUTER = (
@@ -96,8 +96,9 @@ add("aria_text-k1", "aria_text", ARIA + " k = 1 (weight 1).",
 # ------------------------------------------------------------------ axk1
 AXK1 = (DSV3_ROUTER + ". Experts SwiGLU. " + DSV3_SHARED + ". Then the sum "
         "goes through post_mlp_layernorm (RMSNorm, weight [D], eps "
-        "rms_norm_eps 1e-6, computed in fp32): y = RMSNorm(routed + shared). "
-        + PER_EXPERT)
+        "rms_norm_eps 1e-6, computed in fp32): y = RMSNorm(routed + shared); "
+        "its weight is saved at layer level: layers.{l}.post_mlp_layernorm."
+        "weight. " + PER_EXPERT)
 add("axk1", "axk1", AXK1)
 add("axk1-nogroup", "axk1", AXK1 + " n_group = topk_group = 1.",
     {"n_group": 1, "topk_group": 1, "routed_scaling_factor": 1.0})
@@ -123,7 +124,8 @@ BAILING = (
     "min(g, L) AFTER the activation, u = clamp(u, -L, L); h = g * u. "
     "Shared: shared_experts SwiGLU of inner moe_intermediate_size * "
     "num_shared_experts, same clamp with share_expert_swiglu_limit_list, "
-    "added ungated. Dense layers first (first_k_dense_replace). " + PER_EXPERT)
+    "added ungated. Dense layers first (first_k_dense_replace). The "
+    "selection bias is saved as mlp.gate.expert_bias. " + PER_EXPERT)
 add("bailing_hybrid", "bailing_hybrid", BAILING)
 add("bailing_hybrid-limit", "bailing_hybrid", BAILING + " Limits 0.5 "
     "(experts) and 0.7 (shared) at the recorded layer 2.",
@@ -223,7 +225,8 @@ add("glm_moe_dsa", "glm_moe_dsa", DSV3 + " Same MoE as DeepSeek-V3 "
     "(GlmMoeDsaMoE).")
 add("exaone_moe", "exaone_moe", DSV3.replace("n_shared_experts",
                                              "num_shared_experts") +
-    " Same MoE as DeepSeek-V3 (ExaoneMoeSparseMoEBlock).")
+    " Same MoE as DeepSeek-V3 (ExaoneMoeSparseMoEBlock); the selection "
+    "bias is saved as mlp.e_score_correction_bias (not under gate).")
 add("glm4_moe", "glm4_moe", DSV3 + " Same MoE as DeepSeek-V3 (Glm4MoeMoE).")
 add("glm4_moe-scaled", "glm4_moe", DSV3 + " routed_scaling_factor 2.5, "
     "n_group 2 / topk_group 1.",
@@ -252,7 +255,9 @@ add("kimi_linear", "kimi_linear", DSV3_ROUTER.replace(
     "norm_topk_prob", "norm_topk_prob (moe_renormalize)") +
     ". Experts SwiGLU. " + DSV3_SHARED.replace("n_shared_experts",
                                                "num_shared_experts") +
-    ". " + PER_EXPERT)
+    ". Saved per expert as block_sparse_moe.experts.{e}.w1 (gate) / w3 (up) "
+    "[F, D], w2 (down) [D, F]; block_sparse_moe.gate.weight, "
+    "gate.e_score_correction_bias, block_sparse_moe.shared_experts.*.")
 add("kimi_linear-nonorm", "kimi_linear", "as kimi_linear with "
     "moe_renormalize false, no group limit, routed_scaling_factor 1.0.",
     {"moe_renormalize": False, "num_expert_group": 1, "topk_group": 1,
@@ -260,7 +265,8 @@ add("kimi_linear-nonorm", "kimi_linear", "as kimi_linear with "
 add("hy_v4", "hy_v4", DSV3_ROUTER + ". Experts: g, u = chunk(x @ gate_up^T); "
     "g = min(g, swiglu_limit) BEFORE silu, u = clamp(u, -limit, limit); h = "
     "silu(g) * u (always silu). " + DSV3_SHARED + " (no clamp in the shared "
-    "MLP). " + PER_EXPERT, {"swiglu_limit": 0.6})
+    "MLP; its gate_proj is saved as shared_experts.linear_gate.weight). "
+    + FUSED, {"swiglu_limit": 0.6})
 
 # ----------------------------------------------------------- deepseek_v4
 DSV4 = (
@@ -275,7 +281,9 @@ DSV4 = (
     "moe_intermediate_size (n_shared_experts is not read) with the same "
     "clamp, added ungated. The first 3 layers ('hash_moe') select experts by "
     "a token-id table tid2eid[input_ids] instead (not recorded). Saved "
-    "per expert (DeepSeek-V4 checkpoint names, see tensor_sources).")
+    "under model.layers.{l}.ffn: experts.{e}.w1 (gate) / w3 (up) [F, D], w2 "
+    "(down) [D, F], gate.weight [E, D], gate.bias [E] (= "
+    "e_score_correction_bias), shared_experts.w1/w3/w2.")
 add("deepseek_v4", "deepseek_v4", DSV4 + " Layer 3.", {"swiglu_limit": 1.0},
     layer=3)
 add("deepseek_v4-sigmoid", "deepseek_v4", DSV4 + " scoring_func sigmoid, "
@@ -290,19 +298,25 @@ add("deepseek_v4-hash", "deepseek_v4", DSV4, layer=0, refused=(
 DOGE = (
     "Cross-domain MoE (DogeCDMoE, module mlp; no `experts` child): a dense "
     "SwiGLU MLP (mlp.gate_proj/up_proj/down_proj, inner intermediate_size) "
-    "PLUS product-key single-neuron experts. Router: logits = x @ "
-    "router_gate.weight^T [2*K] with K = floor(sqrt(E)), viewed as two "
-    "halves [K] (x-keys, y-keys); each half sorted (top-K of K); all K*K "
-    "sums sx_i + sy_j with expert index i*K + j; top-k of the sums; w = "
-    "softmax over the k sums (then /= sum again if norm_topk_prob). Expert "
-    "e is a rank-1 unit: a_e = act(down_embed[e] . x) (down_embed.weight "
-    "[E, D]), out += w_e * a_e * up_embed[e] (up_embed.weight [E, D]). y = "
-    "mlp(x) + sum. E must be a square for every expert to be reachable.")
-add("doge", "doge", DOGE + " E = 16 (K = 4), k = 2.",
-    {"is_moe": True, "num_experts": 16, "num_experts_per_tok": 2,
+    "PLUS product-key single-neuron experts. Router: L = x @ "
+    "router_gate.weight^T, [T, 2K] with K = floor(sqrt(E)), T = all tokens "
+    "of the batch (B*S). The code views L as [2, T, K] (view(2, B*S, -1)), "
+    "which is NOT a split of each token's 2K logits: with Lf = L flattened "
+    "row-major, token t's x-keys are sx_t = Lf[t*K : (t+1)*K] and its y-keys "
+    "sy_t = Lf[T*K + t*K : T*K + (t+1)*K], so a token's routing uses other "
+    "tokens' logits (the block is not token-wise; y depends on T and the "
+    "token order; fixture T = 7, batch 1). Each of sx_t, sy_t is sorted "
+    "(top-K of K); candidates = all K*K sums sx_t[i] + sy_t[j] with expert "
+    "index i*K + j; top-k of the sums; w = softmax over the k sums (then w "
+    "/= sum w again if norm_topk_prob). Expert e is a rank-1 unit: a_e = "
+    "act(down_embed[e] . x) (down_embed.weight [E, D]), out += w_e * a_e * "
+    "up_embed[e] (up_embed.weight [E, D]). y = mlp(x) + out. The block "
+    "returns (y, router_logits).")
+add("doge", "doge", DOGE + " E = 9 (K = 3), k = 2.",
+    {"is_moe": True, "num_experts": 9, "num_experts_per_tok": 2,
      "intermediate_size": F}, block="mlp")
-add("doge-norm", "doge", DOGE + " E = 16, k = 4, norm_topk_prob true.",
-    {"is_moe": True, "num_experts": 16, "num_experts_per_tok": 4,
+add("doge-norm", "doge", DOGE + " E = 25 (K = 5), k = 4, norm_topk_prob "
+    "true.", {"is_moe": True, "num_experts": 25, "num_experts_per_tok": 4,
      "norm_topk_prob": True, "intermediate_size": F}, block="mlp")
 
 # ------------------------------------------------------------------ ergo
@@ -337,10 +351,15 @@ ERNIE = (
     "shared_experts SwiGLU MLP of inner moe_intermediate_size * "
     "moe_num_shared_experts (biases if use_bias), added ungated. Sparse "
     "layers: moe_layer_start_index..moe_layer_end_index every "
-    "moe_layer_interval. " + PER_EXPERT)
+    "moe_layer_interval. The bias is saved as mlp.moe_statics."
+    "e_score_correction_bias [1, E]. " + PER_EXPERT)
 add("ernie4_5_moe", "ernie4_5_moe", ERNIE + " Two shared experts.")
 add("ernie4_5_moe-noshared", "ernie4_5_moe", ERNIE + " No shared experts, "
     "k = 3.", {"moe_num_shared_experts": 0, "moe_k": 3})
+add("ernie4_5_moe-bias", "ernie4_5_moe", ERNIE + " One shared expert with "
+    "biases (use_bias true: shared_experts.{gate,up,down}_proj.bias; the "
+    "routed experts have none).", {"use_bias": True,
+                                   "moe_num_shared_experts": 1})
 
 # ------------------------------------------------------------- flex_olmo
 OLMOE = (
@@ -406,7 +425,9 @@ GEMMA4 = (
     "p = softmax (fp32); top-k (top_k_experts) of p; w /= sum w (no eps); w "
     "*= router.per_expert_scale[idx] ([E]). Experts SwiGLU with "
     "hidden_activation (gelu_pytorch_tanh). Gemma4 RMSNorms multiply by "
-    "weight (not 1 + weight). " + PER_EXPERT.replace("saved per expert", "saved"))
+    "weight (not 1 + weight). Saved under layers.{l}: router.proj.weight "
+    "[E, D], router.scale [D], router.per_expert_scale [E], "
+    "pre/post_feedforward_layernorm_2.weight [D], and the experts " + FUSED)
 GEMMA4_CFG = {"enable_moe_block": True, "num_experts": 8, "top_k_experts": 2,
               "moe_intermediate_size": F, "hidden_size_per_layer_input": 0,
               "vocab_size_per_layer_input": 64, "intermediate_size": 16}
@@ -476,7 +497,12 @@ add("granitemoeshared", "granitemoeshared", GRANITE_SHARED,
     wrap=granite_with_shared)
 add("granitemoeshared-noshared", "granitemoeshared", GRANITE + " "
     "shared_intermediate_size 0: no shared MLP.", {"intermediate_size": F})
-add("granitemoe_swa", "granitemoe_swa", GRANITE_SHARED,
+add("granitemoe_swa", "granitemoe_swa", GRANITE_SHARED.replace(
+    "saved as input_linear.weight [E, 2F, D] ([gate; up] concatenated) and "
+    "output_linear.weight [E, D, F]",
+    "saved fused as block_sparse_moe.experts.gate_up_proj [E, 2F, D] ([gate; "
+    "up] concatenated) and experts.down_proj [E, D, F]").replace(
+    "(saved as router.layer.weight)", "(saved as router.weight)"),
     {"intermediate_size": F, "shared_intermediate_size": FS},
     wrap=granite_with_shared)
 add("granitemoehybrid", "granitemoehybrid", GRANITE_SHARED + " (hybrid: the "
@@ -502,7 +528,10 @@ HYV3 = (
     "always, w *= router_scaling_factor (2.826). Experts SwiGLU. Shared: "
     "shared_experts SwiGLU of inner moe_intermediate_size * "
     "num_shared_experts, added ungated (in fp32 when "
-    "enable_moe_fp32_combine). " + PER_EXPERT)
+    "enable_moe_fp32_combine). Saved names differ from the modules: "
+    "mlp.expert_bias (the block's e_score_correction_bias), "
+    "mlp.router.gate.weight (gate.weight), mlp.shared_mlp.{gate,up,down}_"
+    "proj.weight (shared_experts). " + PER_EXPERT)
 add("hy_v3", "hy_v3", HYV3)
 add("hy_v3-scale1", "hy_v3", HYV3 + " router_scaling_factor 1.0, k = 3.",
     {"router_scaling_factor": 1.0, "num_experts_per_tok": 3})
@@ -518,7 +547,7 @@ INKLING = (
     "S (gammas) weight the shared experts. Experts SwiGLU. Shared experts: "
     "stacked shared_experts.gate_proj/up_proj [S, F, D], down_proj [S, D, "
     "F]; out = sum_s gamma_s * down_s(act(gate_s x) * up_s x). y = routed + "
-    "shared. " + PER_EXPERT)
+    "shared. Routed experts " + FUSED + "; gate.global_scale [1].")
 add("inkling_text", "inkling_text", INKLING + " S = 2.")
 add("inkling_text-1shared", "inkling_text", INKLING + " S = 1, route_scale "
     "1.0.", {"n_shared_experts": 1, "route_scale": 1.0})
@@ -531,7 +560,10 @@ INKLING2 = (
     "fp32; h = softcap(g, c_g) * sigmoid(g) * softcap(u, c_u) with "
     "softcap(v, c) = c * tanh(v / c), c_g = mlp_gate_softcap 4.0, c_u = "
     "mlp_up_softcap 25.0 (the sigmoid sees the raw gate). No shared "
-    "experts. " + PER_EXPERT)
+    "experts. Saved (under model.llm.layers.{l}.mlp) as experts.w13_weight "
+    "[E, 2F, D] with gate and up rows INTERLEAVED (row 2i = gate row i, row "
+    "2i+1 = up row i), experts.w2_weight [E, D, F], gate.weight [E, D], "
+    "gate.bias [E] (= e_score_correction_bias).")
 INKLING2_CFG = {"unpadded_vocab_size": 64, "route_scale": 1.0}
 add("inkling2_text", "inkling2_text", INKLING2 + " route_scale 1.0.",
     INKLING2_CFG)
@@ -571,7 +603,9 @@ KOLIBRI = (
     "gate.e_score_correction_bias (bias added to the RAW logits); w = "
     "sigmoid(logits gathered) (top-k then sigmoid); if norm_topk_prob: w /= "
     "sum w (no eps). Experts SwiGLU. Shared: shared_experts SwiGLU of inner "
-    "shared_expert_intermediate_size, added ungated. " + PER_EXPERT)
+    "shared_expert_intermediate_size, added ungated. The selection bias is "
+    "saved OUTSIDE the mlp: layers.{l}.moe.router.expert_bias [E]. " +
+    PER_EXPERT)
 add("kolibri1", "kolibri1", KOLIBRI + " norm_topk_prob false.")
 add("kolibri1-norm", "kolibri1", KOLIBRI + " norm_topk_prob true.",
     {"norm_topk_prob": True})
@@ -586,7 +620,9 @@ LAGUNA = (
     "gate.e_score_correction_bias; w = s gathered, w /= sum w (always, no "
     "eps). routed = experts(x) * moe_routed_scaling_factor (on the OUTPUT); "
     "y = routed + shared_experts(x) (SwiGLU of inner "
-    "shared_expert_intermediate_size, ungated). " + PER_EXPERT)
+    "shared_expert_intermediate_size, ungated). Saved: the bias as "
+    "mlp.experts.e_score_correction_bias, the shared MLP as "
+    "mlp.shared_expert.*. " + PER_EXPERT)
 add("laguna", "laguna", LAGUNA + " No softcap, scaling 1.0.")
 add("laguna-softcap", "laguna", LAGUNA + " softcap 1.5, scaling 2.0.",
     {"moe_router_logit_softcapping": 1.5, "moe_routed_scaling_factor": 2.0})
@@ -596,7 +632,7 @@ LARA = (
     "router: gate.weight [E, D], fp32 logits; p = softmax; top-k of p; if "
     "norm_topk_prob: w /= sum w (no eps). Experts SwiGLU. Shared: "
     "shared_expert SwiGLU of inner shared_expert_intermediate_size, added "
-    "in full (no gate). " + PER_EXPERT)
+    "in full (no gate). " + FUSED)
 add("lara_mini", "lara_mini", LARA + " norm_topk_prob true.")
 add("lara_mini-nonorm", "lara_mini", LARA + " norm_topk_prob false.",
     {"norm_topk_prob": False})
@@ -634,18 +670,23 @@ add("llama4_text", "llama4_text", LLAMA4 + " k = 1 (the model's setting).",
      "num_experts_per_tok": 1})
 add("llama4_text-k2", "llama4_text", LLAMA4 + " k = 2.",
     {"intermediate_size": F, "intermediate_size_mlp": 16})
+add("llama4_text-step2", "llama4_text", LLAMA4 + " k = 1, "
+    "interleave_moe_layer_step 2: MoE layers 1 and 3, layer 1 recorded.",
+    {"intermediate_size": F, "intermediate_size_mlp": 16,
+     "num_experts_per_tok": 1, "interleave_moe_layer_step": 2})
 
 # --------------------------------------------------------- longcat_flash
 LONGCAT = (
     "router: router.classifier.weight [E + Z, D] (Z = zero_expert_num "
-    "identity experts after the E real ones; bias if router_bias), fp32 "
-    "logits; p = softmax over all E + Z; top-k of p + "
-    "router.e_score_correction_bias [E + Z]; w = p gathered (NO "
+    "identity experts after the E real ones), fp32 logits = x @ W^T (a "
+    "classifier.bias, created when router_bias, is not applied); p = "
+    "softmax over all E + Z; top-k of p + router.e_score_correction_bias "
+    "[E + Z]; w = p gathered (NO "
     "renormalization) * routed_scaling_factor. Selected indices >= E are "
     "identity experts: y += x * (sum of their weights). Experts SwiGLU of "
     "inner expert_ffn_hidden_size. No shared experts in the block (the "
     "layer's dense mlps are separate). " + PER_EXPERT)
-LONGCAT_CFG = {"expert_ffn_hidden_size": 8, "ffn_hidden_size": 16,
+LONGCAT_CFG = {"expert_ffn_hidden_size": F, "ffn_hidden_size": 16,
                "moe_topk": 2, "num_layers": 1, "q_lora_rank": 8,
                "kv_lora_rank": 8, "qk_nope_head_dim": 8,
                "qk_rope_head_dim": 8, "v_head_dim": 8,
@@ -655,6 +696,10 @@ add("longcat_flash", "longcat_flash", LONGCAT + " Z = 4, k = 3, scaling 1.0.",
 add("longcat_flash-nozero", "longcat_flash", LONGCAT + " Z = 0, k = 2, "
     "routed_scaling_factor 6.0 (default).",
     dict(LONGCAT_CFG, zero_expert_num=0, routed_scaling_factor=6.0))
+add("longcat_flash-router_bias", "longcat_flash", LONGCAT + " Z = 2, k = 2, "
+    "router_bias true: router.classifier.bias [E + Z] exists and is saved, "
+    "but the forward IGNORES it (F.linear with classifier.weight only).",
+    dict(LONGCAT_CFG, zero_expert_num=2, router_bias=True))
 
 # ---------------------------------------------------------------- mellum
 add("mellum", "mellum", OLMOE.replace("inner intermediate_size",
@@ -721,6 +766,23 @@ add("nemotron_h-latent", "nemotron_h", NEMOTRON + " moe_latent_size 8, "
          routed_scaling_factor=2.0))
 
 # ---------------------------------------------------------------- phimoe
+def phimoe_margin(block, x):
+    """The smallest margin of sparsemixer's discrete decisions (eval mode):
+    the gaps top-1 - top-2 and top-2 - top-3 of the logits, and for every
+    expert the distance of (m - l) / max(|l|, m) from the mask threshold
+    2 * router_jitter_noise, for m = top-1 and m = top-2."""
+    router = block.router
+    logits = torch.nn.functional.linear(x.double(), router.weight.double())
+    eps2 = 2 * router.router_jitter_noise
+    s = torch.sort(logits, dim=-1, descending=True).values
+    margin = float(torch.min(torch.minimum(s[:, 0] - s[:, 1],
+                                           s[:, 1] - s[:, 2])))
+    for m in (s[:, 0:1], s[:, 1:2]):
+        ratio = (m - logits) / logits.abs().clamp(min=m)
+        margin = min(margin, float((ratio - eps2).abs().min()))
+    return margin
+
+
 add("phimoe", "phimoe", (
     "router: router.weight [E, D] (saved as gate.weight); sparsemixer, k = 2 "
     "only, in eval mode: top-1 = argmax(logits) m1; mask experts with "
@@ -731,8 +793,8 @@ add("phimoe", "phimoe", (
     "[top-2]. No renormalization. Experts SwiGLU of inner intermediate_size. "
     "No shared experts. Saved per expert as experts.{e}.w1 (gate) / w3 (up) "
     "[F, D], w2 (down) [D, F] under block_sparse_moe. (Selection by max, "
-    "not topk: the near-tie check does not see it.)"),
-    {"intermediate_size": F})
+    "not topk: checked by phimoe_margin.)"),
+    {"intermediate_size": F}, check=phimoe_margin)
 
 # ------------------------------------------------------------- qwen2_moe
 QWEN2 = (
@@ -787,5 +849,5 @@ add("zaya", "zaya", (
     "renormalization); a token choosing class E gets weight 0 (output 0). "
     "Experts SwiGLU. No shared experts. Later layers add the previous "
     "layer's router state (EDA): not recorded. The block returns "
-    "(y, router state). " + PER_EXPERT),
-    {"num_experts_per_tok": 1, "router_hidden_size": 16}, layer=0)
+    "(y, router state). " + FUSED),
+    {"num_experts_per_tok": 1, "router_hidden_size": 14}, layer=0)

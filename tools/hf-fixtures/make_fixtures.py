@@ -9,10 +9,14 @@
 #   FIXTURES/<name>/model.safetensors  the block's tensors, names as saved
 #   FIXTURES/<name>/x.npy, y.npy       hidden states [T, D] and the block's
 #                                      output [T, D], float32
-#   FIXTURES/<name>/fixture.json       family, layer, versions, block class
+#   FIXTURES/<name>/fixture.json       family, layer, block, versions,
+#                                      saved tensors and the parameter
+#                                      slice each holds, checks, note
 #
 # so that the lit suite checks `moe-import` + `moe-run` against the real
-# implementation without torch (test/Integration/Import/families.test).
+# implementation without torch. The variants (model type, config overrides,
+# layer, notes on what each block computes) are in families.py; README.md
+# says how the fixtures are made and checked.
 #
 # Needs torch and transformers from PyPI:
 #   python3 tools/hf-fixtures/make_fixtures.py test/Integration/Import/Fixtures
@@ -225,10 +229,11 @@ def _interleave_rows(a):
 
 
 def provenance(tensors, block):
-    """For each kept saved tensor, where its values are in the block's
-    parameters: 'experts.gate_up_proj[3, 0:8, 0:16]', with ' transposed'
-    where the saved tensor's last two axes are the parameter slice's
-    swapped, or 'mixed' when it is no plain slice."""
+    """For each kept saved tensor, the slice of the block's parameter whose
+    values it holds, e.g. 'experts.gate_up_proj[3, 0:6, 0:16]', followed by
+    ' transposed' (last two axes swapped), ' reshaped', ' with the two
+    halves of axis -2 interleaved' or ' permuted' (any other order) where
+    the saved tensor is not that slice as it is."""
     params, index = {}, {}
     for name, t in list(block.named_parameters()) + list(block.named_buffers()):
         if t.is_floating_point() and t.numel():
@@ -253,20 +258,21 @@ def provenance(tensors, block):
             out[k] = name + " (no plain slice)"
             continue
         desc = "%s[%s]" % (name, ", ".join(axes))
-        sl = a[tuple(slice(int(p.min()), int(p.max()) + 1,
-                           int(np.diff(np.unique(p))[0]) if len(np.unique(p)) > 1 else 1)
-                     for p in pos)]
-        sl = np.squeeze(sl) if sl.size == v.size else sl
+        slices = []
+        for p in pos:
+            u = np.unique(p)
+            step = int(u[1] - u[0]) if len(u) > 1 else 1
+            slices.append(slice(int(u[0]), int(u[-1]) + 1, step))
+        sl = a[tuple(slices)]
         vv = v.astype(np.float32)
         if sl.size != vv.size:
             desc += " permuted"
-        elif sl.shape == vv.shape and np.array_equal(sl, vv):
-            pass
-        elif sl.ndim >= 2 and np.array_equal(np.swapaxes(sl, -1, -2).reshape(vv.shape), vv) \
-                and np.swapaxes(sl, -1, -2).shape == vv.shape:
+        elif np.array_equal(sl.reshape(vv.shape), vv):
+            desc += "" if np.squeeze(sl).shape == np.squeeze(vv).shape \
+                else " reshaped"
+        elif sl.ndim >= 2 and np.swapaxes(sl, -1, -2).shape == vv.shape \
+                and np.array_equal(np.swapaxes(sl, -1, -2), vv):
             desc += " transposed"
-        elif sl.size == vv.size and np.array_equal(sl.reshape(vv.shape), vv):
-            desc += " reshaped"
         elif sl.shape == vv.shape and sl.ndim >= 2 and sl.shape[-2] % 2 == 0 \
                 and np.array_equal(_interleave_rows(sl), vv):
             desc += (" with the two halves of axis -2 interleaved (saved row "
@@ -303,7 +309,8 @@ class TopkRecorder:
 
         def topk(input, k, dim=-1, largest=True, sorted=True, **kw):
             rec.calls.append((input.detach().clone(), int(k), dim, largest))
-            return rec.fn(input, k, dim=dim, largest=largest, sorted=sorted, **kw)
+            return rec.fn(input, k, dim=dim, largest=largest, sorted=sorted,
+                          **kw)
 
         def method(self_, k, dim=-1, largest=True, sorted=True, **kw):
             return topk(self_, k, dim, largest, sorted, **kw)
@@ -364,7 +371,8 @@ def make(name, variant, out_dir, seed):
         # The block's module name under a layer, where the module with an
         # `experts` child is not the MoE block (or there is none).
         blocks = [(p, m) for p, m in model.named_modules()
-                  if re.search(r"(layers|blocks)\.\d+\.%s$" % variant["block"], p)]
+                  if re.search(r"(layers|blocks)\.\d+\.%s$" % variant["block"],
+                               p)]
     else:
         blocks = find_blocks(model)
     if not blocks:
@@ -385,6 +393,11 @@ def make(name, variant, out_dir, seed):
         with torch.no_grad(), TopkRecorder() as rec:
             y = run_block(block, x)
         gap, checked = rec.min_gap()
+        if variant.get("check"):
+            # The family's own margin, where it selects without torch.topk.
+            with torch.no_grad():
+                gap = min(gap, variant["check"](block, x))
+            checked += 1
         if gap >= MIN_GAP:
             break
     else:
@@ -440,7 +453,8 @@ def make(name, variant, out_dir, seed):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="golden outputs of transformers MoE blocks")
+    parser = argparse.ArgumentParser(
+        description="golden outputs of transformers MoE blocks")
     parser.add_argument("out", help="directory of the fixtures")
     parser.add_argument("--only", default="",
                         help="comma-separated fixture names")
