@@ -21,6 +21,7 @@ config.substitutions.append(("%shlibext", config.llvm_shlib_ext))
 config.substitutions.append(("%moe_src", config.moe_src_root))
 config.substitutions.append(("%moe_libs", config.moe_lib_dir))
 config.substitutions.append(("%moe_obj", config.moe_obj_root))
+config.substitutions.append(("%moe_bin_dir", config.moe_tools_dir))
 config.substitutions.append(
     ("%moe_plugin", os.path.join(config.moe_lib_dir, "MoEPlugin" + config.llvm_shlib_ext)))
 config.substitutions.append(("%python", shutil.which("python3") or "python3"))

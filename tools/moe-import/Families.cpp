@@ -344,6 +344,80 @@ std::vector<Family> buildTable() {
     f.sharedW1 = "shared_experts.gate_proj.weight";
     f.sharedW3 = "shared_experts.up_proj.weight";
     f.sharedW2 = "shared_experts.down_proj.weight";
+    // use_bias gives the shared experts' projections biases.
+    f.unsupportedUnlessZero = {"use_bias"};
+    rows.push_back(f);
+  }
+  {
+    // Dots3NoteText: DeepSeek-V3's block, shared experts of
+    // shared_experts_intermediate_size each.
+    Family f = like(v3, "dots3_note_text");
+    f.shared = SharedSize::fieldTimesCount;
+    f.sharedKey = "shared_experts_intermediate_size";
+    f.sharedCountKey = "n_shared_experts";
+    rows.push_back(f);
+  }
+  {
+    // BeamMoE: DeepSeek-V3's router, no shared expert; the scaling factor
+    // multiplies the block's output, which is the weighted sum.
+    Family f = like(v3, "beam");
+    f.experts = "num_experts";
+    f.shared = SharedSize::none;
+    rows.push_back(f);
+  }
+  {
+    // Lfm2MoeSparseMoeBlock: sigmoid, the block's expert_bias when
+    // use_expert_bias, renormalized (+1e-6) when norm_topk_prob, scaled;
+    // the first num_dense_layers layers are dense.
+    Family f = like(v3, "lfm2_moe");
+    f.experts = "num_experts";
+    f.firstDenseKey = "num_dense_layers";
+    f.methods.clear();
+    f.shared = SharedSize::none;
+    f.block = "model.layers.{L}.feed_forward.";
+    f.bias = "expert_bias";
+    f.biasFlagKey = "use_expert_bias";
+    f.gate = "experts.{e}.w1.weight";
+    f.up = "experts.{e}.w3.weight";
+    f.down = "experts.{e}.w2.weight";
+    rows.push_back(f);
+  }
+  {
+    // DbrxFFN: softmax, top-k, weights divided by their p-norm
+    // (moe_normalize_expert_weights); every projection is one [E·F, D]
+    // tensor.
+    Family f;
+    f.modelType = "dbrx";
+    f.hidden = "d_model";
+    f.layers = "n_layers";
+    f.activation = "ffn_config.ffn_act_fn.name";
+    f.experts = "ffn_config.moe_num_experts";
+    f.topK = "ffn_config.moe_top_k";
+    f.expertSize = "ffn_config.ffn_hidden_size";
+    f.renormalize = Renormalize::pNormField;
+    f.normalizeKey = "ffn_config.moe_normalize_expert_weights";
+    f.block = "transformer.blocks.{L}.ffn.";
+    f.router = "router.layer.weight";
+    f.gate = "experts.mlp.w1";
+    f.up = "experts.mlp.v1";
+    f.down = "experts.mlp.w2";
+    f.expertsFlat = true;
+    rows.push_back(f);
+  }
+
+  // Blocks that need more than the hidden states.
+  for (auto [name, why] :
+       {std::pair<llvm::StringRef, llvm::StringRef>{
+            "deepseek_v4", "its first layers route by a table indexed by "
+                           "the token ids (hash routing), which a layer of "
+                           "hidden states does not see"},
+        {"zaya", "its router carries state from the previous layer (EDA), "
+                 "which a single layer does not see"},
+        {"doge", "its experts are product-key single neurons routed over "
+                 "all tokens of the batch at once, not per token"}}) {
+    Family f;
+    f.modelType = name;
+    f.refusal = why;
     rows.push_back(f);
   }
   return rows;

@@ -54,6 +54,9 @@ enum class Renormalize {
   byField,
   /// When k > 1 and the boolean field `normalizeKey` is true.
   byFieldWhenKAbove1,
+  /// By the p-norm of order `normalizeKey` (a number, or null: never);
+  /// only p = 1, the sum, is supported.
+  pNormField,
 };
 
 /// When the weights are multiplied by the factor field `scalingKey`.
@@ -79,10 +82,21 @@ enum class SharedSize {
   /// The field `sharedKey` counts experts of the routed inner size F
   /// (null or 0: none).
   countTimesF,
+  /// The field `sharedKey` is the inner size of each of `sharedCountKey`
+  /// shared experts.
+  fieldTimesCount,
 };
 
 struct Family {
   llvm::StringRef modelType;
+  /// Set for a family whose MoE block cannot be stated as a moe.layer: the
+  /// reason moe-import gives when asked for it.
+  llvm::StringRef refusal;
+
+  // What every family has. A field may be nested: "ffn_config.name".
+  FieldName hidden = "hidden_size";
+  FieldName layers = "num_hidden_layers";
+  FieldName activation = "hidden_act";
 
   // Sizes. `expertsMin` is 0 where 0 experts makes a layer dense.
   FieldName experts, topK, expertSize;
@@ -131,6 +145,7 @@ struct Family {
   // Shared expert.
   SharedSize shared = SharedSize::none;
   FieldName sharedKey;
+  FieldName sharedCountKey;
   /// Checkpoint name of the shared expert's sigmoid gate (empty: ungated).
   llvm::StringRef sharedGate;
 
@@ -138,8 +153,10 @@ struct Family {
   // expert).
   llvm::StringRef block = "model.layers.{L}.mlp.";
   llvm::StringRef router = "gate.weight";
-  /// The selection bias (empty: none).
+  /// The selection bias (empty: none), present only when the boolean field
+  /// `biasFlagKey` is true, if one is named.
   llvm::StringRef bias;
+  FieldName biasFlagKey;
   llvm::StringRef gate = "experts.{e}.gate_proj.weight";
   llvm::StringRef up = "experts.{e}.up_proj.weight";
   llvm::StringRef down = "experts.{e}.down_proj.weight";
@@ -150,6 +167,9 @@ struct Family {
   bool routerTransposed = false;
   bool biasIsRow = false;
   bool expertsTransposed = false;
+  /// Each projection is one [E·F, D] tensor, w2 holding each expert's
+  /// down projection transposed ([F, D]).
+  bool expertsFlat = false;
   /// Fused gate and up projections live in `gate`; `up` is unused.
   LayerSpec::GateUp gateUp = LayerSpec::GateUp::separate;
 };

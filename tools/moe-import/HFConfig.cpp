@@ -64,11 +64,20 @@ public:
       error = message.str();
   }
 
-  /// Whether any name of `names` is present.
-  bool has(FieldName names) const {
-    llvm::SmallVector<StringRef, 3> keys;
-    names.split(keys, '|');
-    return llvm::any_of(keys, [&](StringRef k) { return object.get(k); });
+  /// The value of `key`, a name or a path "a.b.c" through nested objects;
+  /// null when absent.
+  const json::Value *get(StringRef key) const {
+    const json::Object *at = &object;
+    while (true) {
+      auto [head, rest] = key.split('.');
+      const json::Value *v = at->get(head);
+      if (!v || rest.empty())
+        return v;
+      at = v->getAsObject();
+      if (!at)
+        return nullptr;
+      key = rest;
+    }
   }
 
   /// A required integer of at least `minValue`.
@@ -191,7 +200,7 @@ private:
       return nullptr;
     const json::Value *found = nullptr;
     for (StringRef key : keys) {
-      const json::Value *v = object.get(key);
+      const json::Value *v = get(key);
       if (!v)
         continue;
       if (!found) {
@@ -270,23 +279,25 @@ std::optional<Activation> mapActivation(StringRef name) {
 
 /// Reads what every family has (hidden_size, num_hidden_layers, hidden_act)
 /// into `spec` and checks `layer` against num_hidden_layers.
-int64_t readCommon(Config &config, LayerSpec &spec) {
-  spec.hidden = config.requireInt("hidden_size", 1);
-  int64_t layers = config.requireInt("num_hidden_layers", 1);
-  std::string act = config.optionalString("hidden_act", "silu");
+int64_t readCommon(Config &config, const Family &family, LayerSpec &spec) {
+  spec.hidden = config.requireInt(family.hidden, 1);
+  int64_t layers = config.requireInt(family.layers, 1);
+  std::string act = config.optionalString(family.activation, "silu");
   if (config.failed())
     return layers;
   if (spec.layer >= layers) {
     config.fail(llvm::formatv("--layer {0} is out of range: "
-                              "'num_hidden_layers' = {1} (layers 0..{2})",
-                              spec.layer, layers, layers - 1));
+                              "'{1}' = {2} (layers 0..{3})",
+                              spec.layer, family.layers.split('|').first,
+                              layers, layers - 1));
     return layers;
   }
   std::optional<Activation> activation = mapActivation(act);
   if (!activation) {
-    config.fail(llvm::formatv("field 'hidden_act' = \"{0}\" is not supported "
+    config.fail(llvm::formatv("field '{0}' = \"{1}\" is not supported "
                               "(supported: silu, swish, gelu, gelu_new, "
                               "gelu_pytorch_tanh, relu)",
+                              family.activation.split('|').first,
                               printable(act)));
     return layers;
   }
@@ -502,6 +513,21 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
     spec.normalize =
         config.boolean(family.normalizeKey, family.normalizeDefault);
     break;
+  case Renormalize::pNormField: {
+    StringRef used;
+    const json::Value *v = config.get(family.normalizeKey);
+    if (!v || v->kind() == json::Value::Null)
+      break;
+    std::optional<double> p = v->getAsNumber();
+    if (!p || *p != 1.0)
+      return config.fail(llvm::formatv(
+          "field '{0}' = {1} is not supported for model_type '{2}' (only 1, "
+          "the sum, or null)",
+          family.normalizeKey, render(*v), spec.modelType));
+    (void)used;
+    spec.normalize = true;
+    break;
+  }
   case Renormalize::byFieldWhenKAbove1:
     spec.normalize =
         config.boolean(family.normalizeKey, family.normalizeDefault) &&
@@ -521,7 +547,7 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
 void checkUnsupported(Config &config, const Family &family,
                       const json::Object &object) {
   for (FieldName key : family.unsupportedUnlessZero) {
-    const json::Value *v = object.get(key);
+    const json::Value *v = config.get(key);
     if (!v || v->kind() == json::Value::Null ||
         v->getAsBoolean() == std::optional<bool>(false) ||
         v->getAsNumber() == std::optional<double>(0.0))
@@ -543,11 +569,17 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
                        /*required=*/true, expertsKey);
   spec.topK = config.requireInt(family.topK, 1);
   spec.expertSize = config.requireInt(family.expertSize, 1);
-  std::optional<int64_t> shared;
+  std::optional<int64_t> shared, sharedCount;
   StringRef sharedKey;
   if (family.shared != SharedSize::none)
     shared = config.intOrNull(family.sharedKey, 0,
                               /*required=*/true, sharedKey);
+  if (family.shared == SharedSize::fieldTimesCount)
+    sharedCount = config.intOrNull(family.sharedCountKey, 0,
+                                   /*required=*/true, sharedKey);
+  bool hasBias = !family.bias.empty();
+  if (hasBias && !family.biasFlagKey.empty())
+    hasBias = config.boolean(family.biasFlagKey, false);
   if (config.failed())
     return;
   if (!experts) {
@@ -578,11 +610,13 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
     spec.sharedSize = shared.value_or(0);
   else if (family.shared == SharedSize::countTimesF)
     spec.sharedSize = shared.value_or(0) * spec.expertSize;
+  else if (family.shared == SharedSize::fieldTimesCount)
+    spec.sharedSize = shared.value_or(0) * sharedCount.value_or(0);
 
   std::string prefix = layerName(family.block, spec.layer);
   auto name = [&](StringRef relative) { return prefix + relative.str(); };
   spec.routerName = name(family.router);
-  if (!family.bias.empty())
+  if (hasBias)
     spec.biasName = name(family.bias);
   spec.w1Name = name(family.gate);
   spec.gateUp = family.gateUp;
@@ -592,6 +626,7 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   spec.routerTransposed = family.routerTransposed;
   spec.biasIsRow = family.biasIsRow;
   spec.expertsTransposed = family.expertsTransposed;
+  spec.expertsFlat = family.expertsFlat;
   if (spec.sharedSize > 0) {
     spec.sharedW1Name = name(family.sharedW1);
     spec.sharedW3Name = name(family.sharedW3);
@@ -639,7 +674,10 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
   spec.modelType = modelType->str();
   spec.layer = layer;
   Config config(*object, *modelType);
-  int64_t layers = readCommon(config, spec);
+  if (!family->refusal.empty())
+    return makeError(llvm::formatv("model_type '{0}' is not supported: {1}",
+                                   family->modelType, family->refusal));
+  int64_t layers = readCommon(config, *family, spec);
   if (!config.failed())
     readFamily(config, *family, spec, layers, *object);
   if (config.failed())

@@ -58,6 +58,8 @@ struct LayerSpec {
   /// The expert projections are stored `[E, in, out]`: w1/w3 `[E, D, F]`,
   /// w2 `[E, F, D]`.
   bool expertsTransposed = false;
+  /// w1, w3 and w2 are [E·F, D] tensors, w2 holding `[F, D]` per expert.
+  bool expertsFlat = false;
   /// w1 and w3 are one tensor (`w1Name`) of 2F outputs: gate then up
   /// (`concatenated`), or alternating rows (`interleaved`, gate first).
   enum class GateUp { separate, concatenated, interleaved };

@@ -80,6 +80,9 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   // An expert tensor [E, outputs, inputs], stored as is or as
   // [E, inputs, outputs].
   auto expertView = [&](int64_t outputs, int64_t inputs) {
+    if (spec.expertsFlat) // [E·F, D], read as [E, F, D]
+      return outputs == f ? view({e, f, d}, /*transpose=*/false)
+                          : view({e, f, d}, /*transpose=*/true);
     return spec.expertsTransposed
                ? view({e, inputs, outputs}, /*transpose=*/true)
                : DictionaryAttr();

@@ -11,6 +11,10 @@
 # Prints one line per fixture and a summary line; exits 1 when a fixture of
 # an accepted family does not match (or a refusal is not one clean line).
 #
+# With --bf16, the checkpoint is rewritten in bfloat16 and the result must
+# equal, bit for bit, the run on an f32 checkpoint holding the same
+# bf16-rounded values: bf16 checkpoints load as what they hold.
+#
 #   run_fixtures.py FIXTURES --bin DIR --work DIR [--only a,b] [--run-args ..]
 #
 #===----------------------------------------------------------------------===#
@@ -23,6 +27,10 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "Inputs"))
+import safetensors_io  # noqa: E402
+
 ATOL = 1e-4
 
 
@@ -32,7 +40,8 @@ def run(cmd):
     return p.returncode, p.stdout, p.stderr
 
 
-def one(name, src, work, bindir, extra_import, extra_run, launcher, tol):
+def one(name, src, work, bindir, extra_import, extra_run, launcher, tol,
+        bf16):
     meta = json.load(open(os.path.join(src, "fixture.json")))
     layer = str(meta["layer"])
     os.makedirs(work, exist_ok=True)
@@ -45,14 +54,36 @@ def one(name, src, work, bindir, extra_import, extra_run, launcher, tol):
         if rc == 1 and len(lines) == 1 and "error: " in lines[0]:
             return "refused", lines[0].split("error: ", 1)[1]
         return "fail", "moe-import exit %d: %s" % (rc, err.strip()[:300])
+    weights = src
+    if bf16:
+        tensors = safetensors_io.read(os.path.join(src, "model.safetensors"))
+        half = {n: safetensors_io.BF16(a) for n, a in tensors.items()}
+        rounded = {n: h.to_f32() for n, h in half.items()}
+        weights = os.path.join(work, "bf16.safetensors")
+        safetensors_io.write(weights, half)
+        safetensors_io.write(os.path.join(work, "rounded.safetensors"),
+                             rounded)
+        rc, _, err = run([os.path.join(bindir, "moe-run"), mlir, "--weights",
+                          os.path.join(work, "rounded.safetensors"),
+                          "--input", os.path.join(src, "x.npy"), "--output",
+                          os.path.join(work, "rounded.npy")] + extra_run)
+        if rc != 0:
+            return "fail", "moe-run exit %d: %s" % (rc, err.strip()[:300])
     rc, _, err = run(launcher + [os.path.join(bindir, "moe-run"), mlir,
-                      "--weights", src,
+                      "--weights", weights,
                       "--input", os.path.join(src, "x.npy"), "--output", out]
                      + extra_run)
     if rc != 0:
         return "fail", "moe-run exit %d: %s" % (rc, err.strip()[:300])
     got = np.load(out).astype(np.float64)
     want = np.load(os.path.join(src, "y.npy")).astype(np.float64)
+    if bf16:
+        want = np.load(os.path.join(work, "rounded.npy")).astype(np.float64)
+        if not np.array_equal(got, want):
+            return "fail", ("bf16 checkpoint: max_abs_err=%.3g against the "
+                            "f32 checkpoint of the same values" %
+                            np.abs(got - want).max())
+        return "match", "bf16 checkpoint = rounded f32 checkpoint"
     if got.shape != want.shape:
         return "fail", "shape %s, expected %s" % (got.shape, want.shape)
     err = np.abs(got - want)
@@ -77,6 +108,8 @@ def main():
     p.add_argument("--run-args", default="", help="extra moe-run arguments")
     p.add_argument("--launcher", default="", help="command that starts "
                    "moe-run (e.g. 'mpiexec -n 2' for --shard)")
+    p.add_argument("--bf16", action="store_true", help="check that a bf16 "
+                   "checkpoint loads as its values")
     p.add_argument("--tolerance", type=float, default=ATOL,
                    help="rtol = atol (default 1e-4)")
     a = p.parse_args()
@@ -91,7 +124,7 @@ def main():
         status, detail = one(name, os.path.join(a.fixtures, name),
                              os.path.join(a.work, name), a.bin,
                              a.import_args.split(), a.run_args.split(),
-                             a.launcher.split(), a.tolerance)
+                             a.launcher.split(), a.tolerance, a.bf16)
         counts[status] += 1
         print("%-8s %s: %s" % (status, name, detail))
     print("fixtures: %d matched, %d refused, %d failed" %
