@@ -11,6 +11,12 @@
 #   "wrap":       a function (decoder layer, config) -> module, where the
 #                 family's MoE computation is not one module (the decoder
 #                 layer combines it with other modules),
+#   "adjust":     a function (block) changing the drawn values (in place),
+#   "scale":      the standard deviation of the block's random matrices
+#                 (make_fixtures.py's SCALE, 0.3, when absent),
+#   "check":      a function (block, x) -> the smallest margin of the
+#                 block's discrete decisions, where it selects without
+#                 torch.topk (make_fixtures.py checks every topk call),
 #   "refused":    why the block cannot be recorded (no fixture is built),
 #   "note":       what the block computes, from the modeling code; the
 #                 importer's family table is written from it.
@@ -202,8 +208,9 @@ DSV2 = (
     "bias. Experts SwiGLU. " + DSV3_SHARED + ". " + PER_EXPERT)
 add("deepseek_v2", "deepseek_v2", DSV2 + " greedy.")
 add("deepseek_v2-group_limited", "deepseek_v2", DSV2 + " group_limited_greedy "
-    "with n_group 4, topk_group 2, routed_scaling_factor 2.0.",
-    {"topk_method": "group_limited_greedy", "routed_scaling_factor": 2.0})
+    "with n_group 4, topk_group 1, routed_scaling_factor 2.0.",
+    {"topk_method": "group_limited_greedy", "topk_group": 1,
+     "routed_scaling_factor": 2.0})
 add("deepseek_v2-k1_gelu", "deepseek_v2", DSV2 + " greedy, k = 1, "
     "hidden_act gelu (exact erf GELU) in routed and shared experts.",
     {"num_experts_per_tok": 1, "hidden_act": "gelu"})
@@ -839,7 +846,7 @@ add("qwen3_moe-gelu_k3", "qwen3_moe", QWEN3 + " hidden_act "
      "norm_topk_prob": True})
 
 # ------------------------------------------------------------------ zaya
-add("zaya", "zaya", (
+ZAYA = (
     "router (layer 0, no EDA state): r = gate.down_proj(x) (Linear D -> "
     "router_hidden_size R, with bias); router MLP: RMSNorm(R) (weight, eps "
     "rms_norm_eps) -> fc1 (R -> R, bias) -> GELU (exact) -> fc2 (R -> R, "
@@ -849,5 +856,16 @@ add("zaya", "zaya", (
     "renormalization); a token choosing class E gets weight 0 (output 0). "
     "Experts SwiGLU. No shared experts. Later layers add the previous "
     "layer's router state (EDA): not recorded. The block returns "
-    "(y, router state). " + FUSED),
-    {"num_experts_per_tok": 1, "router_hidden_size": 14}, layer=0)
+    "(y, router state). " + FUSED)
+add("zaya", "zaya", ZAYA, {"num_experts_per_tok": 1, "router_hidden_size": 14},
+    layer=0, scale=0.5)
+
+
+def zaya_skip_bias(block):
+    block.gate.balancing_biases[-1] += 0.5
+
+
+add("zaya-skip", "zaya", ZAYA + " The skip class's balancing bias is raised "
+    "by 0.5 so that some tokens skip (output 0).",
+    {"num_experts_per_tok": 1, "router_hidden_size": 14}, layer=0,
+    adjust=zaya_skip_bias, scale=0.5)

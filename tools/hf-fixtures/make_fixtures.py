@@ -386,6 +386,10 @@ def make(name, variant, out_dir, seed):
     layer = int(re.search(r"\.(\d+)(\.|$)", path).group(1))
     generator = torch.Generator().manual_seed(seed)
     randomize(block, generator, variant.get("scale", SCALE))
+    if variant.get("adjust"):
+        # A variant's change to the drawn values (e.g. a larger bias).
+        with torch.no_grad():
+            variant["adjust"](block)
     hidden = config.get_text_config().hidden_size
     # Draw x until no token's expert selection is a near-tie.
     for attempt in range(X_TRIES):
