@@ -67,9 +67,13 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   // the argument takes rows `offset`, `offset + stride`, ....
   auto view = [&](ArrayRef<int64_t> shape, bool transpose,
                   std::optional<std::pair<int64_t, int64_t>> rows =
-                      std::nullopt) {
+                      std::nullopt,
+                  ArrayRef<int64_t> stored = {}) {
     SmallVector<NamedAttribute> entries = {
         b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))};
+    if (!stored.empty())
+      entries.push_back(
+          b.getNamedAttr("stored", b.getDenseI64ArrayAttr(stored)));
     if (transpose)
       entries.push_back(b.getNamedAttr("transpose", b.getUnitAttr()));
     if (rows)
@@ -81,8 +85,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   // [E, inputs, outputs].
   auto expertView = [&](int64_t outputs, int64_t inputs) {
     if (spec.expertsFlat) // [E·F, D], read as [E, F, D]
-      return outputs == f ? view({e, f, d}, /*transpose=*/false)
-                          : view({e, f, d}, /*transpose=*/true);
+      return view({e, f, d}, /*transpose=*/outputs != f, std::nullopt,
+                  {e * f, d});
     return spec.expertsTransposed
                ? view({e, inputs, outputs}, /*transpose=*/true)
                : DictionaryAttr();

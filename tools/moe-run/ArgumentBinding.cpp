@@ -228,6 +228,13 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
   return Error::success();
 }
 
+int64_t numElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
 /// Reads a `moe.weight_view` dictionary and checks that it gives `arg`'s
 /// shape.
 Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
@@ -245,16 +252,22 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
     auto ints = dyn_cast<DenseI64ArrayAttr>(entry.getValue());
     if (key == "shape" && ints)
       view.shape.assign(ints.asArrayRef().begin(), ints.asArrayRef().end());
+    else if (key == "stored" && ints)
+      view.stored.assign(ints.asArrayRef().begin(), ints.asArrayRef().end());
     else if (key == "transpose" && isa<UnitAttr>(entry.getValue()))
       view.transpose = true;
     else if (key == "rows" && ints && ints.size() == 2)
       view.rows = std::make_pair(ints[0], ints[1]);
     else
       return fail(formatv("unexpected entry '{0}' (expected shape = "
-                          "array<i64: ...>, transpose, rows = array<i64: "
-                          "offset, stride>)",
+                          "array<i64: ...>, stored = array<i64: ...>, "
+                          "transpose, rows = array<i64: offset, stride>)",
                           key));
   }
+  if (view.shape.empty())
+    return fail("expected a shape");
+  if (view.stored.empty())
+    view.stored = view.shape;
   // The argument's shape without the stacked expert dimension.
   bool stacked = StringRef(*arg.weightName).contains("{e}");
   ArrayRef<int64_t> argShape = arg.type.getShape();
@@ -281,13 +294,13 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
                           offset, stride, count, total));
     shape[shape.size() - 2] = count;
   }
-  int64_t stored = 1, want = 1;
-  for (int64_t d : view.shape)
-    stored *= d;
-  for (int64_t d : argShape)
-    want *= d;
+  if (llvm::any_of(view.stored, [](int64_t d) { return d < 0; }) ||
+      numElements(view.stored) != numElements(view.shape))
+    return fail(formatv("stored {0} and shape {1} differ in size",
+                        formatShape(view.stored), formatShape(view.shape)));
   bool reshape = !view.transpose && !view.rows;
-  if (reshape ? stored != want : ArrayRef<int64_t>(shape) != argShape)
+  if (reshape ? numElements(view.shape) != numElements(argShape)
+              : ArrayRef<int64_t>(shape) != argShape)
     return fail(formatv("it makes {0} of the stored {1}, not the "
                         "argument's {2}",
                         formatShape(shape), formatShape(view.shape),
@@ -356,7 +369,7 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
   int64_t count = stacked ? argShape[0] : 1;
   SmallVector<int64_t> partShape(stacked ? argShape.drop_front() : argShape);
   if (arg.view)
-    partShape = arg.view->shape;
+    partShape = arg.view->stored;
 
   SmallVector<const SafetensorsTensor *> parts;
   for (int64_t e = 0; e < count; ++e) {

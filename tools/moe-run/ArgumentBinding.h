@@ -23,13 +23,16 @@ namespace run {
 
 /// How a weight argument is taken from a checkpoint tensor stored in
 /// another layout (`moe.weight_view`, docs/Tools.md): the stored tensor has
-/// `shape` (for stacked `{e}` weights, each expert's tensor); its last two
+/// shape `stored` (`shape` when not given; for stacked `{e}` weights, each
+/// expert's tensor) and is read as `shape` (row-major, the same number of
+/// elements); its last two
 /// dimensions are swapped first when `transpose`; then, with `rows =
 /// [offset, stride]`, the argument takes rows offset, offset + stride, ...
 /// of the second-to-last dimension. Otherwise the argument is the stored
 /// tensor reshaped (same element count).
 struct WeightView {
   llvm::SmallVector<int64_t> shape;
+  llvm::SmallVector<int64_t> stored;
   bool transpose = false;
   std::optional<std::pair<int64_t, int64_t>> rows;
 };
