@@ -53,12 +53,12 @@ def add(name, model_type, note, config=None, **kw):
 
 
 # Common layouts of the saved experts.
-PER_EXPERT = ("saved per expert: experts.{e}.gate_proj/up_proj [F, D], "
+PER_EXPERT = ("Saved per expert: experts.{e}.gate_proj/up_proj [F, D], "
               "down_proj [D, F] (in memory fused gate_up_proj [E, 2F, D] = "
-              "[gate; up] concatenated along 2F, down_proj [E, D, F])")
-FUSED = ("saved fused as in memory: experts.gate_up_proj [E, 2F, D] = "
+              "[gate; up] concatenated along 2F, down_proj [E, D, F]).")
+FUSED = ("Saved fused as in memory: experts.gate_up_proj [E, 2F, D] = "
          "[gate; up] concatenated along 2F, experts.down_proj [E, D, F] "
-         "(nn.Linear orientation: h = x @ gate_up_proj[e]^T)")
+         "(nn.Linear orientation: h = x @ gate_up_proj[e]^T).")
 
 # DeepSeek-V3 router (DeepseekV3TopkRouter and its copies).
 DSV3_ROUTER = (
@@ -68,22 +68,25 @@ DSV3_ROUTER = (
     "values, keep topk_group groups (others -inf); top-k of choice; "
     "weights = s gathered (unbiased); if norm_topk_prob: w /= (sum w + "
     "1e-20); w *= routed_scaling_factor")
-DSV3_SHARED = ("shared experts: one SwiGLU MLP shared_experts.{gate,up,down}"
+DSV3_SHARED = ("Shared experts: one SwiGLU MLP shared_experts.{gate,up,down}"
                "_proj of inner size moe_intermediate_size * n_shared_experts, "
                "added ungated: y = routed + shared(x)")
 
 
 # ---------------------------------------------------------------- afmoe
-add("afmoe", "afmoe", (
+AFMOE = (
     "router: router.gate.weight [E, D], logits fp32, s = sigmoid(logits); "
     "top-k of s + expert_bias [E] (block tensor mlp.expert_bias); w = s "
     "gathered, w /= (sum w + 1e-20), w *= route_scale. Experts SwiGLU(silu). "
     "Shared: shared_experts SwiGLU MLP of inner moe_intermediate_size * "
-    "num_shared_experts, added ungated. " + PER_EXPERT),
+    "num_shared_experts, added ungated. " + PER_EXPERT)
+add("afmoe", "afmoe", AFMOE + " This fixture: One shared expert, route_scale "
+    "1.0.",
     {"num_shared_experts": 1})
-add("afmoe-route_scale", "afmoe", "as afmoe with route_scale = 2.5, two shared "
-    "experts (shared inner size 2F)", {"route_scale": 2.5,
-                                       "num_shared_experts": 2})
+add("afmoe-route_scale", "afmoe", AFMOE + " This fixture: route_scale 2.5, "
+    "two shared "
+    "experts (shared inner size 2F).", {"route_scale": 2.5,
+                                        "num_shared_experts": 2})
 
 # ------------------------------------------------------------------ aria
 ARIA = (
@@ -96,7 +99,7 @@ ARIA = (
     "moe_num_shared_experts, added ungated.")
 add("aria_text", "aria_text", ARIA, {"intermediate_size": F,
                                      "moe_num_shared_experts": 2})
-add("aria_text-k1", "aria_text", ARIA + " k = 1 (weight 1).",
+add("aria_text-k1", "aria_text", ARIA + " This fixture: k = 1 (weight 1).",
     {"intermediate_size": F, "moe_num_shared_experts": 1, "moe_topk": 1})
 
 # ------------------------------------------------------------------ axk1
@@ -106,7 +109,7 @@ AXK1 = (DSV3_ROUTER + ". Experts SwiGLU. " + DSV3_SHARED + ". Then the sum "
         "its weight is saved at layer level: layers.{l}.post_mlp_layernorm."
         "weight. " + PER_EXPERT)
 add("axk1", "axk1", AXK1)
-add("axk1-nogroup", "axk1", AXK1 + " n_group = topk_group = 1.",
+add("axk1-nogroup", "axk1", AXK1 + " This fixture: n_group = topk_group = 1.",
     {"n_group": 1, "topk_group": 1, "routed_scaling_factor": 1.0})
 
 # ------------------------------------------------------------------ axk2
@@ -117,7 +120,8 @@ AXK2 = (
     "weights = unbiased s, norm_topk_prob (+1e-20), * routed_scaling_factor. "
     "Experts SwiGLU. " + DSV3_SHARED + ". " + PER_EXPERT)
 add("axk2", "axk2", AXK2)
-add("axk2-nogroup", "axk2", AXK2 + " n_group = None: no group limit; "
+add("axk2-nogroup", "axk2", AXK2 + " This fixture: n_group = None: no group "
+    "limit; "
     "norm_topk_prob false.",
     {"n_group": None, "topk_group": None, "norm_topk_prob": False})
 
@@ -133,7 +137,8 @@ BAILING = (
     "added ungated. Dense layers first (first_k_dense_replace). The "
     "selection bias is saved as mlp.gate.expert_bias. " + PER_EXPERT)
 add("bailing_hybrid", "bailing_hybrid", BAILING)
-add("bailing_hybrid-limit", "bailing_hybrid", BAILING + " Limits 0.5 "
+add("bailing_hybrid-limit", "bailing_hybrid", BAILING + " This fixture: "
+    "Limits 0.5 "
     "(experts) and 0.7 (shared) at the recorded layer 2.",
     {"expert_swiglu_limit_list": [0, 0, 0.5, 0.5],
      "share_expert_swiglu_limit_list": [0, 0, 0.7, 0.7]}, layer=2)
@@ -148,7 +153,8 @@ BEAM = (
     "OUTPUT (after the weighted sum), not the weights. Sparse layers from "
     "mlp_layer_types (default dense, dense, dense, sparse). " + PER_EXPERT)
 add("beam", "beam", BEAM)
-add("beam-nonorm", "beam", BEAM + " norm_topk_prob false, scaling 1.0, "
+add("beam-nonorm", "beam", BEAM + " This fixture: norm_topk_prob false, "
+    "scaling 1.0, "
     "n_group 2 / topk_group 1.",
     {"norm_topk_prob": False, "routed_scaling_factor": 1.0, "n_group": 2,
      "topk_group": 1})
@@ -164,11 +170,13 @@ COHERE = (
     "shared_expert_combination_strategy: 'sum' y = routed + shared, "
     "'average' y = (routed + shared) / 2. " + PER_EXPERT)
 add("cohere2_moe", "cohere2_moe", COHERE, {"intermediate_size": F})
-add("cohere2_moe-sigmoid", "cohere2_moe", COHERE + " Sigmoid selection, "
+add("cohere2_moe-sigmoid", "cohere2_moe", COHERE + " This fixture: Sigmoid "
+    "selection, "
     "norm_topk_prob true, one shared expert, 'average'.",
     {"intermediate_size": F, "expert_selection_fn": "sigmoid",
      "num_shared_experts": 1, "shared_expert_combination_strategy": "average"})
-add("cohere2_moe-sigmoid_nonorm_sum", "cohere2_moe", COHERE + " Sigmoid, no "
+add("cohere2_moe-sigmoid_nonorm_sum", "cohere2_moe", COHERE + " This "
+    "fixture: Sigmoid, no "
     "normalization, one shared expert, 'sum'.",
     {"intermediate_size": F, "expert_selection_fn": "sigmoid",
      "norm_topk_prob": False, "num_shared_experts": 1,
@@ -187,13 +195,16 @@ DBRX = (
 DBRX_SIZES = {"d_model": 16, "n_heads": 2, "n_layers": 2, "max_seq_len": 64,
               "vocab_size": 64,
               "attn_config": {"kv_n_heads": 1, "rope_theta": 10000.0}}
-add("dbrx", "dbrx", DBRX + " k = 2.", dict(DBRX_SIZES, ffn_config={
+add("dbrx", "dbrx", DBRX + " This fixture: k = 2.",
+    dict(DBRX_SIZES, ffn_config={
     "ffn_hidden_size": 8, "moe_num_experts": 8, "moe_top_k": 2}))
-add("dbrx-l2norm", "dbrx", DBRX + " k = 3, q = 2 (L2 normalization).",
+add("dbrx-l2norm", "dbrx", DBRX + " This fixture: k = 3, q = 2 (L2 "
+    "normalization).",
     dict(DBRX_SIZES, ffn_config={
         "ffn_hidden_size": 8, "moe_num_experts": 8, "moe_top_k": 3,
         "moe_normalize_expert_weights": 2.0}))
-add("dbrx-nonorm", "dbrx", DBRX + " k = 2, no normalization (None).",
+add("dbrx-nonorm", "dbrx", DBRX + " This fixture: k = 2, no normalization "
+    "(None).",
     dict(DBRX_SIZES, ffn_config={
         "ffn_hidden_size": 8, "moe_num_experts": 8, "moe_top_k": 2,
         "moe_normalize_expert_weights": None}))
@@ -206,46 +217,61 @@ DSV2 = (
     "s := 0.0), top-k of the masked s. NO renormalization (norm_topk_prob is "
     "ignored by this code), w = s * routed_scaling_factor. No selection "
     "bias. Experts SwiGLU. " + DSV3_SHARED + ". " + PER_EXPERT)
-add("deepseek_v2", "deepseek_v2", DSV2 + " greedy.")
-add("deepseek_v2-group_limited", "deepseek_v2", DSV2 + " group_limited_greedy "
+add("deepseek_v2", "deepseek_v2", DSV2 + " This fixture: greedy.")
+add("deepseek_v2-group_limited", "deepseek_v2", DSV2 + " This fixture: "
+    "group_limited_greedy "
     "with n_group 4, topk_group 1, routed_scaling_factor 2.0.",
     {"topk_method": "group_limited_greedy", "topk_group": 1,
      "routed_scaling_factor": 2.0})
-add("deepseek_v2-k1_gelu", "deepseek_v2", DSV2 + " greedy, k = 1, "
+add("deepseek_v2-k1_gelu", "deepseek_v2", DSV2 + " This fixture: greedy, k = "
+    "1, "
     "hidden_act gelu (exact erf GELU) in routed and shared experts.",
     {"num_experts_per_tok": 1, "hidden_act": "gelu"})
 
 # ----------------------------------------------------------- deepseek_v3
 DSV3 = DSV3_ROUTER + ". Experts SwiGLU. " + DSV3_SHARED + ". " + PER_EXPERT
-add("deepseek_v3", "deepseek_v3", DSV3 + " first_k_dense_replace 3: layer 3.")
-add("deepseek_v3-nonorm", "deepseek_v3", DSV3 + " norm_topk_prob false, "
+add("deepseek_v3", "deepseek_v3", DSV3 + " This fixture: "
+    "first_k_dense_replace 3: layer 3.")
+add("deepseek_v3-nonorm", "deepseek_v3", DSV3 + " This fixture: "
+    "norm_topk_prob false, "
     "routed_scaling_factor 1.0, n_group 1 (no group limit), layer 1 "
     "(first_k_dense_replace 1).",
     {"norm_topk_prob": False, "routed_scaling_factor": 1.0, "n_group": 1,
      "topk_group": 1, "first_k_dense_replace": 1})
-add("deepseek_v3-k1_group", "deepseek_v3", DSV3 + " k = 1, n_group 4, "
+add("deepseek_v3-k1_group", "deepseek_v3", DSV3 + " This fixture: k = 1, "
+    "n_group 4, "
     "topk_group 1, two shared experts (shared inner 2F).",
     {"num_experts_per_tok": 1, "topk_group": 1, "n_shared_experts": 2})
-add("deepseek_v32", "deepseek_v32", DSV3 + " Same MoE as DeepSeek-V3 "
+add("deepseek_v32", "deepseek_v32", DSV3 + " Same MoE as "
+    "DeepSeek-V3 "
     "(DeepseekV32MoE).")
-add("glm_moe_dsa", "glm_moe_dsa", DSV3 + " Same MoE as DeepSeek-V3 "
+add("glm_moe_dsa", "glm_moe_dsa", DSV3 + " Same MoE as "
+    "DeepSeek-V3 "
     "(GlmMoeDsaMoE).")
 add("exaone_moe", "exaone_moe", DSV3.replace("n_shared_experts",
                                              "num_shared_experts") +
-    " Same MoE as DeepSeek-V3 (ExaoneMoeSparseMoEBlock); the selection "
+    " Same MoE as DeepSeek-V3 (ExaoneMoeSparseMoEBlock); the "
+    "selection "
     "bias is saved as mlp.e_score_correction_bias (not under gate).")
-add("glm4_moe", "glm4_moe", DSV3 + " Same MoE as DeepSeek-V3 (Glm4MoeMoE).")
-add("glm4_moe-scaled", "glm4_moe", DSV3 + " routed_scaling_factor 2.5, "
+add("glm4_moe", "glm4_moe", DSV3 + " Same MoE as DeepSeek-V3 "
+    "(Glm4MoeMoE).")
+add("glm4_moe-scaled", "glm4_moe", DSV3 + " This fixture: "
+    "routed_scaling_factor 2.5, "
     "n_group 2 / topk_group 1.",
     {"routed_scaling_factor": 2.5, "n_group": 2, "topk_group": 1})
-add("glm4_moe_lite", "glm4_moe_lite", DSV3 + " Same MoE as DeepSeek-V3 "
+add("glm4_moe_lite", "glm4_moe_lite", DSV3 + " Same MoE as "
+    "DeepSeek-V3 "
     "(routed_scaling_factor default 1.8).")
-add("solar_open", "solar_open", DSV3 + " Same MoE as DeepSeek-V3.")
-add("minicpm5_moe", "minicpm5_moe", DSV3 + " Same MoE as DeepSeek-V3 (router "
+add("solar_open", "solar_open", DSV3 + " Same MoE as "
+    "DeepSeek-V3.")
+add("minicpm5_moe", "minicpm5_moe", DSV3 + " Same MoE as "
+    "DeepSeek-V3 (router "
     "in fp32 with autocast off; routed_scaling_factor default 3.66).")
-add("dots1", "dots1", DSV3 + " Same MoE as DeepSeek-V3; n_shared_experts has "
+add("dots1", "dots1", DSV3 + " Same MoE as DeepSeek-V3; "
+    "n_shared_experts has "
     "no default (None) and must be given.", {"n_shared_experts": 1})
-add("dots1-nonorm", "dots1", DSV3 + " norm_topk_prob false (dots1's "
+add("dots1-nonorm", "dots1", DSV3 + " This fixture: norm_topk_prob false "
+    "(dots1's "
     "default), routed_scaling_factor 1.0, no group limit.",
     {"n_shared_experts": 2, "n_group": 1, "topk_group": 1})
 add("dots3_note_text", "dots3_note_text", DSV3.replace(
@@ -257,7 +283,7 @@ add("dots3_note_text", "dots3_note_text", DSV3.replace(
      "mlp_layer_types": ["dense", "sparse", "sparse", "sparse"]})
 add("mimo_v2_flash", "mimo_v2_flash", DSV3_ROUTER + ". Experts SwiGLU. NO "
     "shared experts. " + PER_EXPERT)
-add("kimi_linear", "kimi_linear", DSV3_ROUTER.replace(
+KIMI = (DSV3_ROUTER.replace(
     "n_group", "n_group (num_expert_group)").replace(
     "norm_topk_prob", "norm_topk_prob (moe_renormalize)") +
     ". Experts SwiGLU. " + DSV3_SHARED.replace("n_shared_experts",
@@ -265,8 +291,10 @@ add("kimi_linear", "kimi_linear", DSV3_ROUTER.replace(
     ". Saved per expert as block_sparse_moe.experts.{e}.w1 (gate) / w3 (up) "
     "[F, D], w2 (down) [D, F]; block_sparse_moe.gate.weight, "
     "gate.e_score_correction_bias, block_sparse_moe.shared_experts.*.")
-add("kimi_linear-nonorm", "kimi_linear", "as kimi_linear with "
-    "moe_renormalize false, no group limit, routed_scaling_factor 1.0.",
+add("kimi_linear", "kimi_linear", KIMI)
+add("kimi_linear-nonorm", "kimi_linear", KIMI + " This fixture: "
+    "moe_renormalize false, no "
+    "group limit, routed_scaling_factor 1.0.",
     {"moe_renormalize": False, "num_expert_group": 1, "topk_group": 1,
      "routed_scaling_factor": 1.0})
 add("hy_v4", "hy_v4", DSV3_ROUTER + ". Experts: g, u = chunk(x @ gate_up^T); "
@@ -282,7 +310,8 @@ DSV4 = (
     "(default 'sqrtsoftplus' = sqrt(softplus(logits)); 'sigmoid' also); "
     "top-k of s + gate.e_score_correction_bias; w = s gathered, w /= (sum w "
     "+ 1e-20) ALWAYS (norm_topk_prob is not read), w *= "
-    "routed_scaling_factor (1.5). Experts: g, u = chunk(x @ gate_up^T); "
+    "routed_scaling_factor (default 1.5). Experts: g, u = chunk(x @ "
+    "gate_up^T); "
     "g = min(g, swiglu_limit), u = clamp(u, -limit, limit) BEFORE the "
     "activation; h = silu(g) * u. Shared: shared_experts MLP of inner "
     "moe_intermediate_size (n_shared_experts is not read) with the same "
@@ -291,9 +320,11 @@ DSV4 = (
     "under model.layers.{l}.ffn: experts.{e}.w1 (gate) / w3 (up) [F, D], w2 "
     "(down) [D, F], gate.weight [E, D], gate.bias [E] (= "
     "e_score_correction_bias), shared_experts.w1/w3/w2.")
-add("deepseek_v4", "deepseek_v4", DSV4 + " Layer 3.", {"swiglu_limit": 1.0},
+add("deepseek_v4", "deepseek_v4", DSV4 + " This fixture: layer 3, "
+    "swiglu_limit 1.0.", {"swiglu_limit": 1.0},
     layer=3)
-add("deepseek_v4-sigmoid", "deepseek_v4", DSV4 + " scoring_func sigmoid, "
+add("deepseek_v4-sigmoid", "deepseek_v4", DSV4 + " This fixture: "
+    "scoring_func sigmoid, "
     "routed_scaling_factor 1.0.",
     {"scoring_func": "sigmoid", "routed_scaling_factor": 1.0,
      "swiglu_limit": 1.0}, layer=3)
@@ -319,10 +350,11 @@ DOGE = (
     "act(down_embed[e] . x) (down_embed.weight [E, D]), out += w_e * a_e * "
     "up_embed[e] (up_embed.weight [E, D]). y = mlp(x) + out. The block "
     "returns (y, router_logits).")
-add("doge", "doge", DOGE + " E = 9 (K = 3), k = 2.",
+add("doge", "doge", DOGE + " This fixture: E = 9 (K = 3), k = 2.",
     {"is_moe": True, "num_experts": 9, "num_experts_per_tok": 2,
      "intermediate_size": F}, block="mlp")
-add("doge-norm", "doge", DOGE + " E = 25 (K = 5), k = 4, norm_topk_prob "
+add("doge-norm", "doge", DOGE + " This fixture: E = 25 (K = 5), k = 4, "
+    "norm_topk_prob "
     "true.", {"is_moe": True, "num_experts": 25, "num_experts_per_tok": 4,
      "norm_topk_prob": True, "intermediate_size": F}, block="mlp")
 
@@ -345,8 +377,9 @@ ERGO_SIZES = {"hidden_size": 16, "num_attention_heads": 2,
               "num_key_value_heads": 1, "head_dim": 8,
               "first_dense_intermediate_size": 16,
               "shared_intermediate_size": FS, "rms_norm_eps": 1e-6}
-add("ergo", "ergo", ERGO + " (rms_norm_eps 1e-6 here.)", ERGO_SIZES)
-add("ergo-scale1", "ergo", ERGO + " moe_routed_scaling_factor 1.0, k = 3.",
+add("ergo", "ergo", ERGO + " This fixture: rms_norm_eps 1e-6.", ERGO_SIZES)
+add("ergo-scale1", "ergo", ERGO + " This fixture: moe_routed_scaling_factor "
+    "1.0, k = 3.",
     dict(ERGO_SIZES, moe_routed_scaling_factor=1.0, num_experts_per_tok=3))
 
 # ---------------------------------------------------------- ernie4_5_moe
@@ -360,10 +393,13 @@ ERNIE = (
     "layers: moe_layer_start_index..moe_layer_end_index every "
     "moe_layer_interval. The bias is saved as mlp.moe_statics."
     "e_score_correction_bias [1, E]. " + PER_EXPERT)
-add("ernie4_5_moe", "ernie4_5_moe", ERNIE + " Two shared experts.")
-add("ernie4_5_moe-noshared", "ernie4_5_moe", ERNIE + " No shared experts, "
+add("ernie4_5_moe", "ernie4_5_moe", ERNIE + " This fixture: Two shared "
+    "experts.")
+add("ernie4_5_moe-noshared", "ernie4_5_moe", ERNIE + " This fixture: No "
+    "shared experts, "
     "k = 3.", {"moe_num_shared_experts": 0, "moe_k": 3})
-add("ernie4_5_moe-bias", "ernie4_5_moe", ERNIE + " One shared expert with "
+add("ernie4_5_moe-bias", "ernie4_5_moe", ERNIE + " This fixture: One shared "
+    "expert with "
     "biases (use_bias true: shared_experts.{gate,up,down}_proj.bias; the "
     "routed experts have none).", {"use_bias": True,
                                    "moe_num_shared_experts": 1})
@@ -373,11 +409,11 @@ OLMOE = (
     "router: gate.weight [E, D]; p = softmax(logits) (fp32); top-k of p; if "
     "norm_topk_prob: w /= sum w (no epsilon). No bias, no scaling, no "
     "shared experts. Experts SwiGLU of inner intermediate_size. " + PER_EXPERT)
-add("flex_olmo", "flex_olmo", OLMOE + " norm_topk_prob false.",
+add("flex_olmo", "flex_olmo", OLMOE + " This fixture: norm_topk_prob false.",
     {"intermediate_size": F})
-add("olmoe", "olmoe", OLMOE + " norm_topk_prob false.",
+add("olmoe", "olmoe", OLMOE + " This fixture: norm_topk_prob false.",
     {"intermediate_size": F})
-add("olmoe-norm", "olmoe", OLMOE + " norm_topk_prob true.",
+add("olmoe-norm", "olmoe", OLMOE + " This fixture: norm_topk_prob true.",
     {"intermediate_size": F, "norm_topk_prob": True})
 
 # ----------------------------------------------------------------- flint
@@ -387,9 +423,11 @@ FLINT = (
     "Shared: shared_expert SwiGLU MLP of inner shared_expert_intermediate_"
     "size, added ungated. Layers in mlp_only_layers (default 0, 1) are "
     "dense. " + PER_EXPERT)
-add("flint", "flint", FLINT + " norm_topk_prob true, layer 2.")
-add("flint-nonorm", "flint", FLINT + " norm_topk_prob false, layer 1 "
-    "(mlp_only_layers [0]).", {"norm_topk_prob": False, "mlp_only_layers": [0]})
+add("flint", "flint", FLINT + " This fixture: norm_topk_prob true, layer 2.")
+add("flint-nonorm", "flint", FLINT + " This fixture: norm_topk_prob false, "
+    "layer 1 "
+    "(mlp_only_layers [0]).",
+    {"norm_topk_prob": False, "mlp_only_layers": [0]})
 
 
 # ---------------------------------------------------------------- gemma4
@@ -413,7 +451,8 @@ class Gemma4MoeBranch(nn.Module):
         _, top_k_weights, top_k_index = self.router(flat)
         h = self.pre_feedforward_layernorm_2(flat)
         h = self.experts(h, top_k_index, top_k_weights)
-        return self.post_feedforward_layernorm_2(h.reshape(hidden_states.shape))
+        h = h.reshape(hidden_states.shape)
+        return self.post_feedforward_layernorm_2(h)
 
 
 def gemma4_branch(layer, config):
@@ -434,12 +473,12 @@ GEMMA4 = (
     "hidden_activation (gelu_pytorch_tanh). Gemma4 RMSNorms multiply by "
     "weight (not 1 + weight). Saved under layers.{l}: router.proj.weight "
     "[E, D], router.scale [D], router.per_expert_scale [E], "
-    "pre/post_feedforward_layernorm_2.weight [D], and the experts " + FUSED)
+    "pre/post_feedforward_layernorm_2.weight [D]. Experts: " + FUSED)
 GEMMA4_CFG = {"enable_moe_block": True, "num_experts": 8, "top_k_experts": 2,
               "moe_intermediate_size": F, "hidden_size_per_layer_input": 0,
               "vocab_size_per_layer_input": 64, "intermediate_size": 16}
 add("gemma4_text", "gemma4_text", GEMMA4, GEMMA4_CFG, wrap=gemma4_branch)
-add("gemma4_text-k3", "gemma4_text", GEMMA4 + " k = 3.",
+add("gemma4_text-k3", "gemma4_text", GEMMA4 + " This fixture: k = 3.",
     dict(GEMMA4_CFG, top_k_experts=3), wrap=gemma4_branch)
 
 # --------------------------------------------------------------- gpt_oss
@@ -451,10 +490,12 @@ GPTOSS = (
     "gate_up[..., 1::2]; gate = min(gate, limit); up = clamp(up, -limit, "
     "limit); glu = gate * sigmoid(alpha * gate); h = (up + 1) * glu; out = h "
     "@ down_proj[e] ([E, F, D]) + down_proj_bias[e] ([E, D]). alpha = "
-    "swiglu_alpha 1.702, limit = swiglu_limit 7.0. No shared experts. The "
+    "swiglu_alpha (default 1.702), limit = swiglu_limit (default 7.0). No "
+    "shared experts. The "
     "block returns (y, router_scores). Saved as in memory.")
 add("gpt_oss", "gpt_oss", GPTOSS, {"intermediate_size": F})
-add("gpt_oss-limit", "gpt_oss", GPTOSS + " swiglu_limit 0.5 (clamps "
+add("gpt_oss-limit", "gpt_oss", GPTOSS + " This fixture: swiglu_limit 0.5 "
+    "(clamps "
     "active), k = 3.", {"intermediate_size": F, "swiglu_limit": 0.5,
                         "num_experts_per_tok": 3})
 
@@ -464,9 +505,9 @@ GRANITE = (
     "the logits (fp32), softmax over the k. Experts SwiGLU, saved as "
     "input_linear.weight [E, 2F, D] ([gate; up] concatenated) and "
     "output_linear.weight [E, D, F].")
-add("granitemoe", "granitemoe", GRANITE + " No shared MLP.",
+add("granitemoe", "granitemoe", GRANITE + " This fixture: No shared MLP.",
     {"intermediate_size": F})
-add("granitemoe-k1", "granitemoe", GRANITE + " k = 1.",
+add("granitemoe-k1", "granitemoe", GRANITE + " This fixture: k = 1.",
     {"intermediate_size": F, "num_experts_per_tok": 1})
 
 
@@ -502,7 +543,8 @@ GRANITE_SHARED = (
 add("granitemoeshared", "granitemoeshared", GRANITE_SHARED,
     {"intermediate_size": F, "shared_intermediate_size": FS},
     wrap=granite_with_shared)
-add("granitemoeshared-noshared", "granitemoeshared", GRANITE + " "
+add("granitemoeshared-noshared", "granitemoeshared", GRANITE + " This "
+    "fixture: "
     "shared_intermediate_size 0: no shared MLP.", {"intermediate_size": F})
 add("granitemoe_swa", "granitemoe_swa", GRANITE_SHARED.replace(
     "saved as input_linear.weight [E, 2F, D] ([gate; up] concatenated) and "
@@ -512,7 +554,8 @@ add("granitemoe_swa", "granitemoe_swa", GRANITE_SHARED.replace(
     "(saved as router.layer.weight)", "(saved as router.weight)"),
     {"intermediate_size": F, "shared_intermediate_size": FS},
     wrap=granite_with_shared)
-add("granitemoehybrid", "granitemoehybrid", GRANITE_SHARED + " (hybrid: the "
+add("granitemoehybrid", "granitemoehybrid", GRANITE_SHARED + " This fixture: "
+    "(hybrid: the "
     "shared MLP always exists.)",
     {"intermediate_size": F, "shared_intermediate_size": FS,
      "mamba_n_heads": 4, "mamba_d_head": 8, "mamba_n_groups": 1,
@@ -532,7 +575,8 @@ HYV3 = (
     "router: gate.weight [E, D], fp32 logits, s = sigmoid; top-k of s + "
     "e_score_correction_bias (a buffer of the BLOCK: mlp.e_score_correction_"
     "bias, passed to the router); w = s gathered, w /= (sum w + 1e-20) "
-    "always, w *= router_scaling_factor (2.826). Experts SwiGLU. Shared: "
+    "always, w *= router_scaling_factor (default 2.826). Experts SwiGLU. "
+    "Shared: "
     "shared_experts SwiGLU of inner moe_intermediate_size * "
     "num_shared_experts, added ungated (in fp32 when "
     "enable_moe_fp32_combine). Saved names differ from the modules: "
@@ -540,7 +584,8 @@ HYV3 = (
     "mlp.router.gate.weight (gate.weight), mlp.shared_mlp.{gate,up,down}_"
     "proj.weight (shared_experts). " + PER_EXPERT)
 add("hy_v3", "hy_v3", HYV3)
-add("hy_v3-scale1", "hy_v3", HYV3 + " router_scaling_factor 1.0, k = 3.",
+add("hy_v3-scale1", "hy_v3", HYV3 + " This fixture: router_scaling_factor "
+    "1.0, k = 3.",
     {"router_scaling_factor": 1.0, "num_experts_per_tok": 3})
 
 # --------------------------------------------------------------- inkling
@@ -549,36 +594,45 @@ INKLING = (
     "fp32; s = sigmoid(logits); top-k over the first E of s + "
     "gate.e_score_correction_bias [E]; the k selected logits and the S "
     "shared logits are concatenated; weights = softmax of logsigmoid over "
-    "those k+S (= sigmoid(l_i) / sum_j sigmoid(l_j)), * route_scale (8.0) * "
+    "those k+S (= sigmoid(l_i) / sum_j sigmoid(l_j)), * route_scale (default "
+    "8.0) * "
     "gate.global_scale [1]; the first k weight the routed experts, the last "
     "S (gammas) weight the shared experts. Experts SwiGLU. Shared experts: "
     "stacked shared_experts.gate_proj/up_proj [S, F, D], down_proj [S, D, "
     "F]; out = sum_s gamma_s * down_s(act(gate_s x) * up_s x). y = routed + "
-    "shared. Routed experts " + FUSED + "; gate.global_scale [1].")
-add("inkling_text", "inkling_text", INKLING + " S = 2.")
-add("inkling_text-1shared", "inkling_text", INKLING + " S = 1, route_scale "
+    "shared. Routed experts: " + FUSED[0].lower() + FUSED[1:] +
+    " gate.global_scale [1].")
+add("inkling_text", "inkling_text", INKLING + " This fixture: S = 2.")
+add("inkling_text-1shared", "inkling_text", INKLING + " This fixture: S = 1, "
+    "route_scale "
     "1.0.", {"n_shared_experts": 1, "route_scale": 1.0})
 
 INKLING2 = (
     "router: gate.weight [E, D] (fp32 input); s = ACT2FN[scoring_func]"
     "(logits) (sigmoid by default); top-k of s + gate.e_score_correction_"
     "bias; w = s gathered, w /= (sum w + 1e-20), w *= route_scale "
-    "(routed_scaling_factor, 8.0). Experts: g, u = chunk(x @ gate_up^T) in "
+    "(alias routed_scaling_factor, default 8.0). Experts: g, u = chunk(x @ "
+    "gate_up^T) in "
     "fp32; h = softcap(g, c_g) * sigmoid(g) * softcap(u, c_u) with "
-    "softcap(v, c) = c * tanh(v / c), c_g = mlp_gate_softcap 4.0, c_u = "
-    "mlp_up_softcap 25.0 (the sigmoid sees the raw gate). No shared "
+    "softcap(v, c) = c * tanh(v / c), c_g = mlp_gate_softcap (default 4.0), "
+    "c_u = "
+    "mlp_up_softcap (default 25.0) (the sigmoid sees the raw gate). No "
+    "shared "
     "experts. Saved (under model.llm.layers.{l}.mlp) as experts.w13_weight "
     "[E, 2F, D] with gate and up rows INTERLEAVED (row 2i = gate row i, row "
     "2i+1 = up row i), experts.w2_weight [E, D, F], gate.weight [E, D], "
     "gate.bias [E] (= e_score_correction_bias).")
 INKLING2_CFG = {"unpadded_vocab_size": 64, "route_scale": 1.0}
-add("inkling2_text", "inkling2_text", INKLING2 + " route_scale 1.0.",
+add("inkling2_text", "inkling2_text", INKLING2 + " This fixture: route_scale "
+    "1.0.",
     INKLING2_CFG)
-add("inkling2_text-scaled", "inkling2_text", INKLING2 + " route_scale 8.0 "
+add("inkling2_text-scaled", "inkling2_text", INKLING2 + " This fixture: "
+    "route_scale 8.0 "
     "(default), softcaps 1.0 / 2.0 (active).",
     {"unpadded_vocab_size": 64, "mlp_gate_softcap": 1.0,
      "mlp_up_softcap": 2.0})
-add("inkling2_loop_text", "inkling2_loop_text", INKLING2 + " Same MoE as "
+add("inkling2_loop_text", "inkling2_loop_text", INKLING2 + " This fixture: "
+    "Same MoE as "
     "inkling2_text. route_scale 1.0.", INKLING2_CFG)
 
 # ----------------------------------------------------------------- jamba
@@ -588,8 +642,9 @@ JAMBA = (
     "shared experts. MoE every expert_layer_period layers from "
     "expert_layer_offset. Saved per expert (experts.{e}.gate_proj/up_proj/"
     "down_proj), router as router.weight.")
-add("jamba", "jamba", JAMBA + " layer 1.", {"intermediate_size": F})
-add("jamba-layer3_k1", "jamba", JAMBA + " k = 1, layer 3.",
+add("jamba", "jamba", JAMBA + " This fixture: layer 1.",
+    {"intermediate_size": F})
+add("jamba-layer3_k1", "jamba", JAMBA + " This fixture: k = 1, layer 3.",
     {"intermediate_size": F, "num_experts_per_tok": 1}, layer=3)
 
 # ---------------------------------------------------------------- jetmoe
@@ -601,7 +656,7 @@ JETMOE = (
     "output_linear.weight [E, D, F]. Then a block bias: y = sum + "
     "mlp.bias [D] (added once per token, not weighted). No shared experts.")
 add("jetmoe", "jetmoe", JETMOE, {"intermediate_size": F}, block="mlp")
-add("jetmoe-k1", "jetmoe", JETMOE + " k = 1.",
+add("jetmoe-k1", "jetmoe", JETMOE + " This fixture: k = 1.",
     {"intermediate_size": F, "num_experts_per_tok": 1}, block="mlp")
 
 # --------------------------------------------------------------- kolibri
@@ -613,10 +668,12 @@ KOLIBRI = (
     "shared_expert_intermediate_size, added ungated. The selection bias is "
     "saved OUTSIDE the mlp: layers.{l}.moe.router.expert_bias [E]. " +
     PER_EXPERT)
-add("kolibri1", "kolibri1", KOLIBRI + " norm_topk_prob false.")
-add("kolibri1-norm", "kolibri1", KOLIBRI + " norm_topk_prob true.",
+add("kolibri1", "kolibri1", KOLIBRI + " This fixture: norm_topk_prob false.")
+add("kolibri1-norm", "kolibri1", KOLIBRI + " This fixture: norm_topk_prob "
+    "true.",
     {"norm_topk_prob": True})
-add("kolibri1_1", "kolibri1_1", KOLIBRI + " Same MoE as kolibri1.",
+add("kolibri1_1", "kolibri1_1", KOLIBRI + " Same MoE as "
+    "kolibri1.",
     {"head_dim": 16, "index_num_heads": 2, "mlp_only_intermediate_size": 16,
      "index_topk": 8, "index_pool_size": 16, "index_compression": 4})
 
@@ -630,8 +687,9 @@ LAGUNA = (
     "shared_expert_intermediate_size, ungated). Saved: the bias as "
     "mlp.experts.e_score_correction_bias, the shared MLP as "
     "mlp.shared_expert.*. " + PER_EXPERT)
-add("laguna", "laguna", LAGUNA + " No softcap, scaling 1.0.")
-add("laguna-softcap", "laguna", LAGUNA + " softcap 1.5, scaling 2.0.",
+add("laguna", "laguna", LAGUNA + " This fixture: No softcap, scaling 1.0.")
+add("laguna-softcap", "laguna", LAGUNA + " This fixture: softcap 1.5, "
+    "scaling 2.0.",
     {"moe_router_logit_softcapping": 1.5, "moe_routed_scaling_factor": 2.0})
 
 # ------------------------------------------------------------- lara_mini
@@ -640,8 +698,9 @@ LARA = (
     "norm_topk_prob: w /= sum w (no eps). Experts SwiGLU. Shared: "
     "shared_expert SwiGLU of inner shared_expert_intermediate_size, added "
     "in full (no gate). " + FUSED)
-add("lara_mini", "lara_mini", LARA + " norm_topk_prob true.")
-add("lara_mini-nonorm", "lara_mini", LARA + " norm_topk_prob false.",
+add("lara_mini", "lara_mini", LARA + " This fixture: norm_topk_prob true.")
+add("lara_mini-nonorm", "lara_mini", LARA + " This fixture: norm_topk_prob "
+    "false.",
     {"norm_topk_prob": False})
 
 # -------------------------------------------------------------- lfm2_moe
@@ -655,9 +714,11 @@ LFM2 = (
     "experts.{e}.w1 (gate) [F, D], w3 (up) [F, D], w2 (down) [D, F].")
 LFM2_CFG = {"layer_types": ["full_attention"] * 4, "num_dense_layers": 1,
             "intermediate_size": 16}
-add("lfm2_moe", "lfm2_moe", LFM2 + " Expert bias, normalization, layer 1.",
+add("lfm2_moe", "lfm2_moe", LFM2 + " This fixture: Expert bias, "
+    "normalization, layer 1.",
     LFM2_CFG)
-add("lfm2_moe-nobias", "lfm2_moe", LFM2 + " use_expert_bias false, "
+add("lfm2_moe-nobias", "lfm2_moe", LFM2 + " This fixture: use_expert_bias "
+    "false, "
     "norm_topk_prob false, routed_scaling_factor 2.0.",
     dict(LFM2_CFG, use_expert_bias=False, norm_topk_prob=False,
          routed_scaling_factor=2.0))
@@ -672,12 +733,13 @@ LLAMA4 = (
     "concatenated), out = (up * silu(gate)) @ down_proj[e] ([E, F, D]). "
     "Shared: shared_expert SwiGLU of inner intermediate_size_mlp, added "
     "ungated. The block returns (y, router_logits). Saved as in memory.")
-add("llama4_text", "llama4_text", LLAMA4 + " k = 1 (the model's setting).",
+add("llama4_text", "llama4_text", LLAMA4 + " This fixture: k = 1 (the "
+    "model's setting).",
     {"intermediate_size": F, "intermediate_size_mlp": 16,
      "num_experts_per_tok": 1})
-add("llama4_text-k2", "llama4_text", LLAMA4 + " k = 2.",
+add("llama4_text-k2", "llama4_text", LLAMA4 + " This fixture: k = 2.",
     {"intermediate_size": F, "intermediate_size_mlp": 16})
-add("llama4_text-step2", "llama4_text", LLAMA4 + " k = 1, "
+add("llama4_text-step2", "llama4_text", LLAMA4 + " This fixture: k = 1, "
     "interleave_moe_layer_step 2: MoE layers 1 and 3, layer 1 recorded.",
     {"intermediate_size": F, "intermediate_size_mlp": 16,
      "num_experts_per_tok": 1, "interleave_moe_layer_step": 2})
@@ -698,12 +760,15 @@ LONGCAT_CFG = {"expert_ffn_hidden_size": F, "ffn_hidden_size": 16,
                "kv_lora_rank": 8, "qk_nope_head_dim": 8,
                "qk_rope_head_dim": 8, "v_head_dim": 8,
                "routed_scaling_factor": 1.0}
-add("longcat_flash", "longcat_flash", LONGCAT + " Z = 4, k = 3, scaling 1.0.",
+add("longcat_flash", "longcat_flash", LONGCAT + " This fixture: Z = 4, k = "
+    "3, scaling 1.0.",
     dict(LONGCAT_CFG, zero_expert_num=4, moe_topk=3))
-add("longcat_flash-nozero", "longcat_flash", LONGCAT + " Z = 0, k = 2, "
+add("longcat_flash-nozero", "longcat_flash", LONGCAT + " This fixture: Z = "
+    "0, k = 2, "
     "routed_scaling_factor 6.0 (default).",
     dict(LONGCAT_CFG, zero_expert_num=0, routed_scaling_factor=6.0))
-add("longcat_flash-router_bias", "longcat_flash", LONGCAT + " Z = 2, k = 2, "
+add("longcat_flash-router_bias", "longcat_flash", LONGCAT + " This fixture: "
+    "Z = 2, k = 2, "
     "router_bias true: router.classifier.bias [E + Z] exists and is saved, "
     "but the forward IGNORES it (F.linear with classifier.weight only).",
     dict(LONGCAT_CFG, zero_expert_num=2, router_bias=True))
@@ -711,7 +776,7 @@ add("longcat_flash-router_bias", "longcat_flash", LONGCAT + " Z = 2, k = 2, "
 # ---------------------------------------------------------------- mellum
 add("mellum", "mellum", OLMOE.replace("inner intermediate_size",
                                       "inner moe_intermediate_size") +
-    " norm_topk_prob true (MellumSparseMoeBlock).")
+    " This fixture: norm_topk_prob true (MellumSparseMoeBlock).")
 
 # --------------------------------------------------------------- minimax
 MINIMAX = (
@@ -722,8 +787,9 @@ MINIMAX = (
     "block_sparse_moe.gate.weight.")
 add("minimax", "minimax", MINIMAX, {"intermediate_size": F})
 add("mixtral", "mixtral", MINIMAX.replace("MiniMax", "Mixtral") +
-    " (Mixtral: same computation.)", {"intermediate_size": F})
-add("mixtral-k1_gelu", "mixtral", MINIMAX + " k = 1 (weight 1), hidden_act "
+    " This fixture: (Mixtral: same computation.)", {"intermediate_size": F})
+add("mixtral-k1_gelu", "mixtral", MINIMAX + " This fixture: k = 1 (weight "
+    "1), hidden_act "
     "gelu_pytorch_tanh.", {"intermediate_size": F, "num_experts_per_tok": 1,
                            "hidden_act": "gelu_pytorch_tanh"})
 add("minimax_m2", "minimax_m2", (
@@ -738,15 +804,18 @@ MINIMAX_M3 = (
     "gate.e_score_correction_bias; w = s gathered, w /= sum w (no eps). "
     "Experts: g, u = chunk(x @ gate_up^T) (concatenated halves); g = min(g, "
     "limit), u = clamp(u, -limit, limit); h = (u + 1) * g * sigmoid(alpha * "
-    "g) (alpha swiglu_alpha 1.702, limit swiglu_limit 7.0). routed = "
+    "g) (alpha = swiglu_alpha, default 1.702; limit = swiglu_limit, default "
+    "7.0). routed = "
     "experts(x) * routed_scaling_factor (on the output). Shared: "
     "shared_experts with the same clamped GLU, fused gate_up_proj.weight "
     "[2Fs, D] ([gate; up]), down_proj.weight [D, Fs], added ungated. Saved "
     "fused: experts.gate_up_proj [E, 2F, D], experts.down_proj [E, D, F].")
-add("minimax_m3_vl_text", "minimax_m3_vl_text", MINIMAX_M3 + " scaling 2.0, "
+add("minimax_m3_vl_text", "minimax_m3_vl_text", MINIMAX_M3 + " This fixture: "
+    "scaling 2.0, "
     "limit 7.0.", {"intermediate_size": F, "shared_intermediate_size": FS,
                    "dense_intermediate_size": 16})
-add("minimax_m3_vl_text-limit", "minimax_m3_vl_text", MINIMAX_M3 + " scaling "
+add("minimax_m3_vl_text-limit", "minimax_m3_vl_text", MINIMAX_M3 + " This "
+    "fixture: scaling "
     "1.0, limit 0.5 (clamps active).",
     {"intermediate_size": F, "shared_intermediate_size": FS,
      "dense_intermediate_size": 16, "routed_scaling_factor": 1.0,
@@ -767,7 +836,8 @@ NEMOTRON_CFG = {"moe_shared_expert_intermediate_size": FS,
                 "mamba_num_heads": 4, "mamba_head_dim": 8, "ssm_state_size": 8,
                 "n_groups": 1, "chunk_size": 8}
 add("nemotron_h", "nemotron_h", NEMOTRON, NEMOTRON_CFG)
-add("nemotron_h-latent", "nemotron_h", NEMOTRON + " moe_latent_size 8, "
+add("nemotron_h-latent", "nemotron_h", NEMOTRON + " This fixture: "
+    "moe_latent_size 8, "
     "norm_topk_prob false, routed_scaling_factor 2.0.",
     dict(NEMOTRON_CFG, moe_latent_size=8, norm_topk_prob=False,
          routed_scaling_factor=2.0))
@@ -812,16 +882,18 @@ QWEN2 = (
     "sigmoid(x @ shared_expert_gate.weight^T) * shared(x) (gate weight "
     "[1, D]). Sparse layers: not in mlp_only_layers and (l + 1) % "
     "decoder_sparse_step == 0. " + PER_EXPERT)
-add("qwen2_moe", "qwen2_moe", QWEN2 + " norm_topk_prob false.")
-add("qwen2_moe-norm", "qwen2_moe", QWEN2 + " norm_topk_prob true.",
+add("qwen2_moe", "qwen2_moe", QWEN2 + " This fixture: norm_topk_prob false.")
+add("qwen2_moe-norm", "qwen2_moe", QWEN2 + " This fixture: norm_topk_prob "
+    "true.",
     {"norm_topk_prob": True})
-add("qwen2_moe-step2", "qwen2_moe", QWEN2 + " decoder_sparse_step 2: layer 1; "
+add("qwen2_moe-step2", "qwen2_moe", QWEN2 + " This fixture: "
+    "decoder_sparse_step 2: layer 1; "
     "k = 4.", {"decoder_sparse_step": 2, "num_experts_per_tok": 4})
-add("qwen3_next", "qwen3_next", QWEN2 + " norm_topk_prob true "
+add("qwen3_next", "qwen3_next", QWEN2 + " This fixture: norm_topk_prob true "
     "(Qwen3NextSparseMoeBlock).")
 add("qwen3_5_moe_text", "qwen3_5_moe_text", QWEN2.replace(
     "if norm_topk_prob: w /= sum w", "w /= sum w ALWAYS") +
-    " (Qwen3_5MoeSparseMoeBlock; no norm_topk_prob.)")
+    " This fixture: (Qwen3_5MoeSparseMoeBlock; no norm_topk_prob.)")
 QWEN4_CFG = {"indexer_n_heads": 2, "indexer_kv_heads": 1,
              "indexer_head_dim": 8, "indexer_budget": 4,
              "indexer_compress_ratio": 2, "hc_lowrank": 8,
@@ -829,7 +901,8 @@ QWEN4_CFG = {"indexer_n_heads": 2, "indexer_kv_heads": 1,
              "split_ngram_parts": 2, "linear_key_head_dim": 8,
              "linear_value_head_dim": 8, "linear_num_key_heads": 2,
              "linear_num_value_heads": 2}
-add("qwen4_exp_text", "qwen4_exp_text", QWEN2 + " norm_topk_prob true "
+add("qwen4_exp_text", "qwen4_exp_text", QWEN2 + " This fixture: "
+    "norm_topk_prob true "
     "(Qwen4ExpTextSparseMoeBlock).", QWEN4_CFG)
 
 # ------------------------------------------------------------- qwen3_moe
@@ -837,10 +910,11 @@ QWEN3 = (
     "router: gate.weight [E, D]; p = softmax(logits) fp32; top-k of p; if "
     "norm_topk_prob: w /= sum w (no eps). Experts SwiGLU of inner "
     "moe_intermediate_size. No shared experts. " + PER_EXPERT)
-add("qwen3_moe", "qwen3_moe", QWEN3 + " norm_topk_prob false.")
-add("qwen3_moe-norm", "qwen3_moe", QWEN3 + " norm_topk_prob true.",
+add("qwen3_moe", "qwen3_moe", QWEN3 + " This fixture: norm_topk_prob false.")
+add("qwen3_moe-norm", "qwen3_moe", QWEN3 + " This fixture: norm_topk_prob "
+    "true.",
     {"norm_topk_prob": True})
-add("qwen3_moe-gelu_k3", "qwen3_moe", QWEN3 + " hidden_act "
+add("qwen3_moe-gelu_k3", "qwen3_moe", QWEN3 + " This fixture: hidden_act "
     "gelu_pytorch_tanh, k = 3, norm_topk_prob true.",
     {"hidden_act": "gelu_pytorch_tanh", "num_experts_per_tok": 3,
      "norm_topk_prob": True})
@@ -865,7 +939,8 @@ def zaya_skip_bias(block):
     block.gate.balancing_biases[-1] += 0.5
 
 
-add("zaya-skip", "zaya", ZAYA + " The skip class's balancing bias is raised "
+add("zaya-skip", "zaya", ZAYA + " This fixture: The skip class's balancing "
+    "bias is raised "
     "by 0.5 so that some tokens skip (output 0).",
     {"num_experts_per_tok": 1, "router_hidden_size": 14}, layer=0,
     adjust=zaya_skip_bias, scale=0.5)
