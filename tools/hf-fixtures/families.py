@@ -466,14 +466,16 @@ GEMMA4 = (
     "post_feedforward_layernorm_1(mlp(...)) + (branch). The fixture records "
     "the branch alone: y = post_feedforward_layernorm_2(experts("
     "pre_feedforward_layernorm_2(x), route(x))). Router on x: RMSNorm "
-    "without weight (eps rms_norm_eps 1e-6, x * (mean(x^2)+eps)^-0.5 in "
-    "fp32), * router.scale [D] * D^-0.5, logits = . @ router.proj.weight^T; "
+    "without weight (eps rms_norm_eps, default 1e-6, x * (mean(x^2) + "
+    "eps)^-0.5 in fp32), * router.scale [D] * D^-0.5, logits = . @ "
+    "router.proj.weight^T; "
     "p = softmax (fp32); top-k (top_k_experts) of p; w /= sum w (no eps); w "
     "*= router.per_expert_scale[idx] ([E]). Experts SwiGLU with "
     "hidden_activation (gelu_pytorch_tanh). Gemma4 RMSNorms multiply by "
     "weight (not 1 + weight). Saved under layers.{l}: router.proj.weight "
     "[E, D], router.scale [D], router.per_expert_scale [E], "
-    "pre/post_feedforward_layernorm_2.weight [D]. Experts: " + FUSED)
+    "pre/post_feedforward_layernorm_2.weight [D]. Experts: " +
+    FUSED[0].lower() + FUSED[1:])
 GEMMA4_CFG = {"enable_moe_block": True, "num_experts": 8, "top_k_experts": 2,
               "moe_intermediate_size": F, "hidden_size_per_layer_input": 0,
               "vocab_size_per_layer_input": 64, "intermediate_size": 16}
@@ -893,7 +895,7 @@ add("qwen3_next", "qwen3_next", QWEN2 + " This fixture: norm_topk_prob true "
     "(Qwen3NextSparseMoeBlock).")
 add("qwen3_5_moe_text", "qwen3_5_moe_text", QWEN2.replace(
     "if norm_topk_prob: w /= sum w", "w /= sum w ALWAYS") +
-    " This fixture: (Qwen3_5MoeSparseMoeBlock; no norm_topk_prob.)")
+    " Qwen3_5MoeSparseMoeBlock has no norm_topk_prob.")
 QWEN4_CFG = {"indexer_n_heads": 2, "indexer_kv_heads": 1,
              "indexer_head_dim": 8, "indexer_budget": 4,
              "indexer_compress_ratio": 2, "hc_lowrank": 8,

@@ -114,10 +114,8 @@ def experts(t, E, names=("gate_proj", "up_proj", "down_proj")):
     [E, 2F, D] gate_up_proj (concatenated) and [E, D, F] down_proj."""
     g, u, d = names
     if t.has("experts.0.%s.weight" % g):
-        G = np.stack([t.find("experts.%d.%s.weight" % (e, g)) for e in range(E)])
-        U = np.stack([t.find("experts.%d.%s.weight" % (e, u)) for e in range(E)])
-        Dn = np.stack([t.find("experts.%d.%s.weight" % (e, d))
-                       for e in range(E)])
+        G, U, Dn = (np.stack([t.find("experts.%d.%s.weight" % (e, n))
+                              for e in range(E)]) for n in (g, u, d))
         return G, U, Dn
     GU = t.find("experts.gate_up_proj")
     F = GU.shape[1] // 2
@@ -264,12 +262,14 @@ def f_gpt_oss(c, t, x):
     logits = x @ t.find("router.weight").T + t.find("router.bias")
     idx = topk(logits, c["num_experts_per_tok"])
     w = softmax(gather(logits, idx))
-    GU, GUb = t.find("experts.gate_up_proj"), t.find("experts.gate_up_proj_bias")
+    GU = t.find("experts.gate_up_proj")
+    GUb = t.find("experts.gate_up_proj_bias")
     Dn, Db = t.find("experts.down_proj"), t.find("experts.down_proj_bias")
 
     def ex(e, i):
         gu = x[i] @ GU[e] + GUb[e]
-        h = clamped_glu(gu[0::2], gu[1::2], c["swiglu_limit"], c["swiglu_alpha"])
+        h = clamped_glu(gu[0::2], gu[1::2], c["swiglu_limit"],
+                        c["swiglu_alpha"])
         return h @ Dn[e] + Db[e]
     return combine(T, D, idx, w, ex)
 
@@ -326,7 +326,8 @@ def f_granite(c, t, x):
     if t.has("shared_mlp.input_linear.weight"):
         S = t.find("shared_mlp.input_linear.weight")
         Fs = S.shape[0] // 2
-        y += swiglu(x, S[:Fs], S[Fs:], t.find("shared_mlp.output_linear.weight"))
+        y += swiglu(x, S[:Fs], S[Fs:],
+                    t.find("shared_mlp.output_linear.weight"))
     return y
 
 
@@ -755,7 +756,8 @@ def family(c, t, x, layer):
     if mt == "dots3_note_text":
         return deepseek_v3_like(c, t, x)
     if mt == "exaone_moe":
-        return deepseek_v3_like(c, t, x, bias_name="mlp.e_score_correction_bias")
+        return deepseek_v3_like(c, t, x,
+                                bias_name="mlp.e_score_correction_bias")
     if mt == "mimo_v2_flash":
         return deepseek_v3_like(c, t, x, shared=False)
     if mt == "kimi_linear":
