@@ -436,3 +436,19 @@ const Family *mlir::moe::import::lookupFamily(llvm::StringRef modelType) {
       all, [&](const Family &f) { return f.modelType == modelType; });
   return it == all.end() ? nullptr : it;
 }
+
+llvm::ArrayRef<Wrapper> mlir::moe::import::wrappers() {
+  // What save_pretrained writes for the ...ForConditionalGeneration models.
+  static const Wrapper table[] = {
+      {"qwen3_5_moe", "qwen3_5_moe_text", "model.language_model.layers."},
+      {"qwen4_exp", "qwen4_exp_text", "model.language_model.layers."},
+  };
+  return table;
+}
+
+const Wrapper *mlir::moe::import::lookupWrapper(llvm::StringRef modelType) {
+  llvm::ArrayRef<Wrapper> all = wrappers();
+  const Wrapper *it = llvm::find_if(
+      all, [&](const Wrapper &w) { return w.modelType == modelType; });
+  return it == all.end() ? nullptr : it;
+}

@@ -174,8 +174,20 @@ struct Family {
   LayerSpec::GateUp gateUp = LayerSpec::GateUp::separate;
 };
 
+/// A multimodal model whose `text_config` is a family's: its layers are
+/// saved under `layersPrefix` instead of "model.layers.".
+struct Wrapper {
+  llvm::StringRef modelType;
+  llvm::StringRef textModelType;
+  llvm::StringRef layersPrefix;
+};
+
 /// Every family, in the order `moe-import` lists them.
 llvm::ArrayRef<Family> families();
+
+/// Every wrapper, and the one of `modelType` (or null).
+llvm::ArrayRef<Wrapper> wrappers();
+const Wrapper *lookupWrapper(llvm::StringRef modelType);
 
 /// The family of `modelType`, or null.
 const Family *lookupFamily(llvm::StringRef modelType);

@@ -642,11 +642,21 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
 std::string familyList() {
   llvm::SmallVector<StringRef> names = llvm::map_to_vector(
       families(), [](const Family &f) { return f.modelType; });
+  for (const Wrapper &w : wrappers())
+    names.push_back(w.modelType);
   llvm::sort(names);
   return llvm::join(names, ", ");
 }
 
 } // namespace
+
+void LayerSpec::applyPrefix(StringRef prefix) {
+  for (std::string *name :
+       {&routerName, &biasName, &w1Name, &w3Name, &w2Name, &sharedW1Name,
+        &sharedW3Name, &sharedW2Name, &sharedGateName})
+    if (StringRef(*name).starts_with("model.layers."))
+      *name = (prefix + StringRef(*name).drop_front(13)).str();
+}
 
 llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
                                                            int64_t layer) {
@@ -657,13 +667,38 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
   if (!object)
     return makeError("malformed config: the top level must be a JSON object");
 
-  const json::Value *typeValue = object->get("model_type");
-  if (!typeValue)
-    return makeError("missing field 'model_type'");
-  std::optional<StringRef> modelType = typeValue->getAsString();
+  auto readType = [&](const json::Object &obj,
+                      StringRef where) -> llvm::Expected<StringRef> {
+    const json::Value *typeValue = obj.get("model_type");
+    if (!typeValue)
+      return makeError("missing field '" + where + "model_type'");
+    std::optional<StringRef> type = typeValue->getAsString();
+    if (!type)
+      return makeError("field '" + where + "model_type' must be a string, " +
+                       "got " + render(*typeValue));
+    return *type;
+  };
+  llvm::Expected<StringRef> modelType = readType(*object, "");
   if (!modelType)
-    return makeError("field 'model_type' must be a string, got " +
-                     render(*typeValue));
+    return modelType.takeError();
+  // A multimodal wrapper: the MoE layers are its text model's.
+  const Wrapper *wrapper = lookupWrapper(*modelType);
+  if (wrapper) {
+    const json::Value *text = object->get("text_config");
+    object = text ? text->getAsObject() : nullptr;
+    if (!object)
+      return makeError(llvm::formatv("model_type '{0}' needs a 'text_config' "
+                                     "object",
+                                     wrapper->modelType));
+    modelType = readType(*object, "text_config.");
+    if (!modelType)
+      return modelType.takeError();
+    if (*modelType != wrapper->textModelType)
+      return makeError(llvm::formatv(
+          "field 'text_config.model_type' = '{0}' is not supported for "
+          "model_type '{1}' (supported: {2})",
+          printable(*modelType), wrapper->modelType, wrapper->textModelType));
+  }
   const Family *family = lookupFamily(*modelType);
   if (!family)
     return makeError(llvm::formatv("unknown model_type '{0}' (supported: "
@@ -682,5 +717,7 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     readFamily(config, *family, spec, layers, *object);
   if (config.failed())
     return config.takeError();
+  if (wrapper)
+    spec.applyPrefix(wrapper->layersPrefix);
   return spec;
 }

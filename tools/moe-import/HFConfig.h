@@ -64,6 +64,10 @@ struct LayerSpec {
   /// (`concatenated`), or alternating rows (`interleaved`, gate first).
   enum class GateUp { separate, concatenated, interleaved };
   GateUp gateUp = GateUp::separate;
+
+  /// Replaces the leading "model.layers." of every checkpoint name by
+  /// `prefix` (the text model of a multimodal wrapper).
+  void applyPrefix(llvm::StringRef prefix);
   std::string sharedW1Name, sharedW3Name, sharedW2Name, sharedGateName;
 };
 
