@@ -181,6 +181,13 @@ add("cohere2_moe-sigmoid_nonorm_sum", "cohere2_moe", COHERE + " This "
     {"intermediate_size": F, "expert_selection_fn": "sigmoid",
      "norm_topk_prob": False, "num_shared_experts": 1,
      "shared_expert_combination_strategy": "sum"})
+add("cohere2_moe-dense_prefix", "cohere2_moe", COHERE + " This fixture: "
+    "mlp_layer_types dense, sparse, sparse, sparse (a dense prefix layer of "
+    "prefix_dense_intermediate_size): layer 1; two shared experts, 'sum'.",
+    {"intermediate_size": F, "num_shared_experts": 2,
+     "shared_expert_combination_strategy": "sum",
+     "mlp_layer_types": ["dense", "sparse", "sparse", "sparse"],
+     "prefix_dense_intermediate_size": 16})
 
 # ------------------------------------------------------------------ dbrx
 DBRX = (
@@ -259,6 +266,9 @@ add("glm4_moe-scaled", "glm4_moe", DSV3 + " This fixture: "
     "routed_scaling_factor 2.5, "
     "n_group 2 / topk_group 1.",
     {"routed_scaling_factor": 2.5, "n_group": 2, "topk_group": 1})
+add("glm4_moe-dense2", "glm4_moe", DSV3 + " This fixture: "
+    "first_k_dense_replace 2: layer 2; norm_topk_prob false.",
+    {"first_k_dense_replace": 2, "norm_topk_prob": False})
 add("glm4_moe_lite", "glm4_moe_lite", DSV3 + " Same MoE as "
     "DeepSeek-V3 "
     "(routed_scaling_factor default 1.8).")
@@ -403,6 +413,8 @@ add("ernie4_5_moe-bias", "ernie4_5_moe", ERNIE + " This fixture: One shared "
     "biases (use_bias true: shared_experts.{gate,up,down}_proj.bias; the "
     "routed experts have none).", {"use_bias": True,
                                    "moe_num_shared_experts": 1})
+add("ernie4_5_moe-start2", "ernie4_5_moe", ERNIE + " This fixture: "
+    "moe_layer_start_index 2: layer 2.", {"moe_layer_start_index": 2})
 
 # ------------------------------------------------------------- flex_olmo
 OLMOE = (
@@ -565,12 +577,17 @@ add("granitemoehybrid", "granitemoehybrid", GRANITE_SHARED + " This fixture: "
     wrap=granite_with_shared)
 
 # -------------------------------------------------------- hunyuan_v1_moe
-add("hunyuan_v1_moe", "hunyuan_v1_moe", (
+HUNYUAN = (
     "router: gate.wg.weight [E, D] (fp32 Linear, input cast to fp32); p = "
     "softmax(logits); top-k of p; w /= sum w (always, no eps). Experts "
     "SwiGLU of inner intermediate_size. Shared: shared_mlp SwiGLU of inner "
     "intermediate_size, added ungated. num_experts / moe_topk may be "
-    "per-layer lists. " + PER_EXPERT), {"intermediate_size": F})
+    "per-layer lists. " + PER_EXPERT)
+add("hunyuan_v1_moe", "hunyuan_v1_moe", HUNYUAN,
+    {"intermediate_size": F})
+add("hunyuan_v1_moe-topk_list", "hunyuan_v1_moe", HUNYUAN + " This fixture: "
+    "moe_topk is the per-layer list [3, 1, 1, 1]: k = 3 at layer 0.",
+    {"intermediate_size": F, "moe_topk": [3, 1, 1, 1]})
 
 # ----------------------------------------------------------------- hy_v3
 HYV3 = (
@@ -633,6 +650,9 @@ add("inkling2_text-scaled", "inkling2_text", INKLING2 + " This fixture: "
     "(default), softcaps 1.0 / 2.0 (active).",
     {"unpadded_vocab_size": 64, "mlp_gate_softcap": 1.0,
      "mlp_up_softcap": 2.0})
+add("inkling2_text-sqrtsoftplus", "inkling2_text", INKLING2 + " This fixture: "
+    "scoring_func sqrtsoftplus (s = sqrt(softplus(logits))), route_scale 1.0.",
+    dict(INKLING2_CFG, scoring_func="sqrtsoftplus"))
 add("inkling2_loop_text", "inkling2_loop_text", INKLING2 + " This fixture: "
     "Same MoE as "
     "inkling2_text. route_scale 1.0.", INKLING2_CFG)

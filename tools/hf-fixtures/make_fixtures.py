@@ -456,6 +456,34 @@ def make(name, variant, out_dir, seed):
     return meta
 
 
+def table(out):
+    """The README's list of fixtures, from the fixtures in `out`."""
+    print("| fixture | model_type | layer | block | E | k | checked gap |")
+    print("|---|---|---|---|---|---|---|")
+    ekeys = ("num_experts", "num_local_experts", "n_routed_experts",
+             "moe_num_experts")
+    kkeys = ("num_experts_per_tok", "num_experts_per_token", "moe_topk",
+             "moe_k", "top_k_experts")
+    for name, variant in VARIANTS.items():
+        if variant.get("refused"):
+            print("| %s | %s | %s | not built: %s | | | |" % (
+                name, variant["model_type"], variant.get("layer", ""),
+                variant["refused"]))
+            continue
+        d = os.path.join(out, name)
+        meta = json.load(open(os.path.join(d, "fixture.json")))
+        c = json.load(open(os.path.join(d, "config.json")))
+        c.update(c.get("ffn_config") or {})
+        e = next((c[k] for k in ekeys if isinstance(c.get(k), int)), None)
+        k = next((c[k] for k in kkeys if c.get(k) is not None), None)
+        if isinstance(k, list):
+            k = k[meta["layer"]]
+        print("| %s | %s | %d | %s | %s | %s | %s |" % (
+            name, meta["family"], meta["layer"], meta["block_class"],
+            e, k if k is not None else c.get("moe_top_k"),
+            meta["min_topk_gap"]))
+
+
 def main():
     parser = argparse.ArgumentParser(
         description="golden outputs of transformers MoE blocks")
@@ -463,7 +491,13 @@ def main():
     parser.add_argument("--only", default="",
                         help="comma-separated fixture names")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--table", action="store_true",
+                        help="print the README's list of the fixtures in OUT "
+                        "and exit")
     args = parser.parse_args()
+    if args.table:
+        table(args.out)
+        return 0
     only = [s for s in args.only.split(",") if s]
     os.makedirs(args.out, exist_ok=True)
     failed = 0

@@ -638,8 +638,10 @@ def f_jamba(c, t, x):
                         False)
 
 
-def f_hunyuan(c, t, x):
-    y = softmax_topk(c, t, x, "gate.wg.weight", c["moe_topk"], True)
+def f_hunyuan(c, t, x, layer):
+    k = c["moe_topk"]
+    k = k[layer] if isinstance(k, list) else k
+    y = softmax_topk(c, t, x, "gate.wg.weight", k, True)
     return y + swiglu(x, t.find("shared_mlp.gate_proj.weight"),
                       t.find("shared_mlp.up_proj.weight"),
                       t.find("shared_mlp.down_proj.weight"))
@@ -837,7 +839,7 @@ def family(c, t, x, layer):
     if mt == "jamba":
         return f_jamba(c, t, x)
     if mt == "hunyuan_v1_moe":
-        return f_hunyuan(c, t, x)
+        return f_hunyuan(c, t, x, layer)
     if mt == "hy_v3":
         return f_hy_v3(c, t, x)
     if mt == "afmoe":
