@@ -172,6 +172,11 @@ struct Family {
   bool expertsFlat = false;
   /// Fused gate and up projections live in `gate`; `up` is unused.
   LayerSpec::GateUp gateUp = LayerSpec::GateUp::separate;
+  /// The same for the shared expert (`sharedW1`; `sharedW3` unused).
+  LayerSpec::GateUp sharedGateUp = LayerSpec::GateUp::separate;
+  /// Ungated experts: `up` is the only input projection, `gate` unused
+  /// (the shared expert likewise: `sharedW3` only).
+  bool gated = true;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

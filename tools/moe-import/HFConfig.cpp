@@ -618,18 +618,27 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   spec.routerName = name(family.router);
   if (hasBias)
     spec.biasName = name(family.bias);
-  spec.w1Name = name(family.gate);
+  spec.gated = family.gated;
   spec.gateUp = family.gateUp;
-  spec.w3Name = spec.gateUp == LayerSpec::GateUp::separate ? name(family.up)
-                                                           : spec.w1Name;
+  spec.sharedGateUp = family.sharedGateUp;
+  // Ungated experts apply the activation to their one input projection,
+  // which is w1 in moe.layer.
+  spec.w1Name = name(family.gated ? family.gate : family.up);
+  if (family.gated)
+    spec.w3Name = spec.gateUp == LayerSpec::GateUp::separate
+                      ? name(family.up)
+                      : spec.w1Name;
   spec.w2Name = name(family.down);
   spec.routerTransposed = family.routerTransposed;
   spec.biasIsRow = family.biasIsRow;
   spec.expertsTransposed = family.expertsTransposed;
   spec.expertsFlat = family.expertsFlat;
   if (spec.sharedSize > 0) {
-    spec.sharedW1Name = name(family.sharedW1);
-    spec.sharedW3Name = name(family.sharedW3);
+    spec.sharedW1Name = name(family.gated ? family.sharedW1 : family.sharedW3);
+    if (family.gated)
+      spec.sharedW3Name = spec.sharedGateUp == LayerSpec::GateUp::separate
+                              ? name(family.sharedW3)
+                              : spec.sharedW1Name;
     spec.sharedW2Name = name(family.sharedW2);
     // A shared expert of inner size 0 adds nothing, gated or not.
     spec.sharedGate = !family.sharedGate.empty();

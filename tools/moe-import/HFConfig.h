@@ -64,6 +64,11 @@ struct LayerSpec {
   /// (`concatenated`), or alternating rows (`interleaved`, gate first).
   enum class GateUp { separate, concatenated, interleaved };
   GateUp gateUp = GateUp::separate;
+  /// The same for the shared expert's sharedW1Name ([2S, D]).
+  GateUp sharedGateUp = GateUp::separate;
+  /// Gated experts (w1 and w3); ungated ones have w1 and w2 only, and so
+  /// does the shared expert.
+  bool gated = true;
 
   /// Replaces the leading "model.layers." of every checkpoint name by
   /// `prefix` (the text model of a multimodal wrapper).

@@ -100,27 +100,43 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     args.push_back({"bias", tensor({e}), spec.biasName,
                     spec.biasIsRow ? view({1, e}, false) : DictionaryAttr()});
   using GateUp = LayerSpec::GateUp;
-  if (spec.gateUp == GateUp::separate) {
+  // Gate and up of `inner` outputs each, fused in one tensor stored as
+  // `stored`: halves, or alternate rows.
+  auto fusedView = [&](GateUp gateUp, int64_t part, int64_t inner,
+                       ArrayRef<int64_t> stored, bool transpose) {
+    return view(stored, transpose,
+                gateUp == GateUp::interleaved
+                    ? std::make_pair(part, int64_t(2))
+                    : std::make_pair(part * inner, int64_t(1)));
+  };
+  if (!spec.gated) {
+    args.push_back({"w1", matrix({e, f, d}), spec.w1Name, expertView(f, d)});
+  } else if (spec.gateUp == GateUp::separate) {
     args.push_back({"w1", matrix({e, f, d}), spec.w1Name, expertView(f, d)});
     args.push_back({"w3", matrix({e, f, d}), spec.w3Name, expertView(f, d)});
   } else {
-    // Gate and up in one tensor of 2F outputs: halves, or alternate rows.
-    bool interleaved = spec.gateUp == GateUp::interleaved;
     SmallVector<int64_t> stored =
         spec.expertsTransposed ? SmallVector<int64_t>{e, d, 2 * f}
                                : SmallVector<int64_t>{e, 2 * f, d};
     for (int64_t part : {0, 1})
       args.push_back({part == 0 ? "w1" : "w3", matrix({e, f, d}),
                       spec.w1Name,
-                      view(stored, spec.expertsTransposed,
-                           interleaved ? std::make_pair(part, int64_t(2))
-                                       : std::make_pair(part * f,
-                                                        int64_t(1)))});
+                      fusedView(spec.gateUp, part, f, stored,
+                                spec.expertsTransposed)});
   }
   args.push_back({"w2", matrix({e, d, f}), spec.w2Name, expertView(d, f)});
   if (s > 0) {
-    args.push_back({"shared_w1", matrix({s, d}), spec.sharedW1Name});
-    args.push_back({"shared_w3", matrix({s, d}), spec.sharedW3Name});
+    if (spec.sharedGateUp == GateUp::separate || !spec.gated) {
+      args.push_back({"shared_w1", matrix({s, d}), spec.sharedW1Name});
+      if (spec.gated)
+        args.push_back({"shared_w3", matrix({s, d}), spec.sharedW3Name});
+    } else {
+      for (int64_t part : {0, 1})
+        args.push_back({part == 0 ? "shared_w1" : "shared_w3",
+                        matrix({s, d}), spec.sharedW1Name,
+                        fusedView(spec.sharedGateUp, part, s, {2 * s, d},
+                                  /*transpose=*/false)});
+    }
     args.push_back({"shared_w2", matrix({d, s}), spec.sharedW2Name});
     if (spec.sharedGate)
       args.push_back({"shared_gate", matrix({1, d}), spec.sharedGateName});
