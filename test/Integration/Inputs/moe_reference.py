@@ -420,27 +420,63 @@ def hf_layer(cfg, W, layer, x, drop_policy=None, capacity_factor=None):
 #===----------------------------------------------------------------------===#
 
 
+def softplus(x):
+    """log(1 + exp(x)), computed without overflow."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+SCORING = {
+    "softmax": softmax,
+    "sigmoid": sigmoid,
+    # DeepSeek-V4 (transformers.activations.SqrtSoftplusActivation).
+    "sqrt_softplus": lambda x: np.sqrt(softplus(x)),
+}
+
+
 def spec_route(spec, logits, bias, margins):
     """Token-choice routing of DESIGN §1: returns (indices, weights)."""
-    s = softmax(logits) if spec["scoring"] == "softmax" else sigmoid(logits)
-    sel = s if bias is None else s + bias
-    groups = spec.get("num_groups", 0)
-    if groups:
-        grouped = sel.reshape(len(sel), groups, -1)
-        if spec.get("group_score", "top2sum") == "top2sum":
-            gscore = -np.sort(-grouped, axis=-1)[..., :2].sum(axis=-1)
-        else:
-            gscore = grouped.max(axis=-1)
-        _, gidx = topk(gscore, spec["topk_groups"], margins, "group top-k")
-        gmask = np.zeros_like(gscore, dtype=bool)
-        np.put_along_axis(gmask, gidx, True, axis=-1)
-        mask = np.repeat(gmask, sel.shape[1] // groups, axis=-1)
-        sel = np.where(mask, sel, -np.inf)
-    _, idx = topk(sel, spec["k"], margins)
-    w = np.take_along_axis(s, idx, axis=-1)
+    cap = spec.get("softcap")
+    if cap:
+        logits = cap * np.tanh(logits / cap)
+    scoring = spec["scoring"]
+    if spec.get("order", "score_first") == "topk_first":
+        # gpt-oss, Mixtral-style top-k of the logits; llama4: sigmoid.
+        sel_logits, idx = topk(logits, spec["k"], margins)
+        w = SCORING[scoring](sel_logits)
+    else:
+        s = SCORING[scoring](logits)
+        sel = s if bias is None else s + bias
+        groups = spec.get("num_groups", 0)
+        if groups:
+            grouped = sel.reshape(len(sel), groups, -1)
+            if spec.get("group_score", "top2sum") == "top2sum":
+                gscore = -np.sort(-grouped, axis=-1)[..., :2].sum(axis=-1)
+            else:
+                gscore = grouped.max(axis=-1)
+            _, gidx = topk(gscore, spec["topk_groups"], margins,
+                           "group top-k")
+            gmask = np.zeros_like(gscore, dtype=bool)
+            np.put_along_axis(gmask, gidx, True, axis=-1)
+            mask = np.repeat(gmask, sel.shape[1] // groups, axis=-1)
+            sel = np.where(mask, sel, -np.inf)
+        _, idx = topk(sel, spec["k"], margins)
+        w = np.take_along_axis(s, idx, axis=-1)
     if spec.get("normalize", False):
-        eps = 1e-20 if spec["scoring"] == "sigmoid" else 0.0
-        w = w / (w.sum(axis=-1, keepdims=True) + eps)
+        p = spec.get("norm_p")
+        if p:
+            # dbrx: torch.norm(w, p).
+            n = (np.abs(w) ** p).sum(axis=-1, keepdims=True) ** (1.0 / p)
+        else:
+            n = w.sum(axis=-1, keepdims=True)
+        if spec.get("norm_min") is not None:
+            # ernie4_5_moe: clamp(sum, min=moe_norm_min).
+            n = np.maximum(n, spec["norm_min"])
+        else:
+            eps = spec.get("norm_eps")
+            if eps is None:
+                eps = 0.0 if scoring == "softmax" else 1e-20
+            n = n + eps
+        w = w / n
     return idx, w * spec.get("scaling", 1.0)
 
 
@@ -485,7 +521,17 @@ def spec_layer(spec, W, x):
         idx, w = spec_route(spec, logits, W.get("bias"), margins)
         keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
                               spec.get("capacity_factor"), margins)
-        out = combine(x, idx, w, keep, expert)
+        if spec.get("weights_on_input"):
+            # llama4_text: the token is scaled by its weight before the
+            # expert, whose output is added unweighted.
+            out = np.zeros_like(x)
+            for e in np.unique(idx):
+                rows, slots = np.nonzero((idx == e) & keep)
+                if rows.size:
+                    y = expert(int(e), w[rows, slots][:, None] * x[rows])
+                    np.add.at(out, rows, y)
+        else:
+            out = combine(x, idx, w, keep, expert)
         stats["assignments"] = int(keep.size)
         stats["dropped"] = int((~keep).sum())
     if spec.get("shared"):
