@@ -167,3 +167,27 @@ func.func @route_norm_p_one(%l: tensor<?x16xf32>) -> (tensor<?x4xf32>, tensor<?x
       : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
   return %w, %i : tensor<?x4xf32>, tensor<?x4xi32>
 }
+
+// -----
+
+// group_fill (AXK2): the experts of the unselected groups are not excluded
+// from the top-k scan; they compete with the selection score 0.
+
+// CHECK-LABEL: func.func @route_group_fill
+// CHECK: %[[MASK:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x4xi1>)
+// CHECK: %[[IDX:.*]] = scf.for %[[T:arg[0-9]+]] = {{.*}} -> (tensor<?x3xi32>)
+// CHECK: scf.for %[[E:arg[0-9]+]] = {{.*}} -> (f32, i32)
+// CHECK: %[[V:.*]] = tensor.extract %[[SEL:.*]][%[[T]], %[[E]]] : tensor<?x16xf32>
+// CHECK: %[[G:.*]] = arith.divui %[[E]], %{{.*}} : index
+// CHECK: %[[IN:.*]] = tensor.extract %[[MASK]][%[[T]], %[[G]]] : tensor<?x4xi1>
+// CHECK: %[[FILL:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[SCORE:.*]] = arith.select %[[IN]], %[[V]], %[[FILL]] : f32
+// CHECK: arith.cmpf olt, %[[SCORE]]
+// CHECK-NOT: tensor.extract %[[MASK]]
+// CHECK: arith.cmpf ogt, %[[SCORE]]
+// CHECK: return
+func.func @route_group_fill(%l: tensor<?x16xf32>, %b: tensor<16xf32>) -> (tensor<?x3xf32>, tensor<?x3xi32>) {
+  %w, %i = moe.route %l bias(%b : tensor<16xf32>) <k = 3, scoring = sigmoid, normalize = true, num_groups = 4, topk_groups = 2, group_score = max, group_fill = 0.0>
+      : tensor<?x16xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+  return %w, %i : tensor<?x3xf32>, tensor<?x3xi32>
+}

@@ -15,7 +15,8 @@
 //      groups of E/G. A group's score is the sum of its 2 largest selection
 //      scores (top2sum) or its largest (max). The topk_groups best groups
 //      (ties to the lower group index) are eligible; the experts of the
-//      other groups are never selected.
+//      other groups are never selected, or, with group_fill, compete with
+//      that selection score.
 //   4. Top-k over the eligible experts by selection score, best first, ties
 //      to the lower expert index. indices[t, j] is the j-th pick (i32).
 //   5. weights[t, j] = s[t, indices[t, j]] (the UNBIASED score).
@@ -425,11 +426,28 @@ std::pair<Value, Value> buildScoreFirst(OpBuilder &b, Location loc,
     return tensor::ExtractOp::create(nb, nl, groupMask, ValueRange{row, group});
   };
 
+  // With group_fill, the experts of the other groups compete with that
+  // selection score instead of being excluded.
+  FloatAttr groupFill = routing.getGroupFill();
+  auto filledScore = [&](OpBuilder &nb, Location nl, Value row,
+                         Value expert) -> Value {
+    Value v = tensor::ExtractOp::create(nb, nl, sel, ValueRange{row, expert});
+    Value in = inSelectedGroup(nb, nl, row, expert);
+    Value fill = f32Const(nb, nl, groupFill.getValueAsDouble());
+    return arith::SelectOp::create(nb, nl, in, v, fill);
+  };
+
   // 4. Top-k experts by selection score.
-  Value indices = buildTopK(b, loc, staticTokens, numTokens,
-                            indexConst(b, loc, numExperts), routing.getK(),
-                            extractAt(sel, false),
-                            groupMask ? PairFn(inSelectedGroup) : PairFn());
+  Value indices;
+  if (groupMask && groupFill)
+    indices = buildTopK(b, loc, staticTokens, numTokens,
+                        indexConst(b, loc, numExperts), routing.getK(),
+                        filledScore, PairFn());
+  else
+    indices = buildTopK(b, loc, staticTokens, numTokens,
+                        indexConst(b, loc, numExperts), routing.getK(),
+                        extractAt(sel, false),
+                        groupMask ? PairFn(inSelectedGroup) : PairFn());
   // 5. Unbiased weights.
   Value weights = gatherScores(b, loc, s, indices, /*rowsAreTokens=*/true);
   return {indices, weights};

@@ -165,6 +165,22 @@ func.func @routing_c8_sqrt_softplus(%l: tensor<?x8xf32>) {
   return
 }
 
+// -----
+
+func.func @routing_c9_no_groups(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' group_fill needs a group limit (num_groups > 0) (routing_c9)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, group_fill = 0.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c9_infinite(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' group_fill = -INF must be finite (routing_c9)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 4, topk_groups = 2, group_fill = 0xFFF0000000000000 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // #moe.expert_choice
 //===----------------------------------------------------------------------===//

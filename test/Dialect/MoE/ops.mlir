@@ -142,6 +142,18 @@ func.func @route_norm_min(%logits: tensor<?x8xf32>, %b: tensor<8xf32>)
   return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
 }
 
+// AXK2: the experts of the other groups compete with selection score 0.
+// CHECK-LABEL: func.func @route_group_fill(
+// CHECK:         moe.route %{{.*}} bias(%{{.*}} : tensor<16xf32>) <k = 3, scoring = sigmoid, normalize = true, scaling = 2.500000e+00 : f64, num_groups = 4, topk_groups = 2, group_fill = 0.000000e+00 : f64> : tensor<?x16xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+func.func @route_group_fill(%logits: tensor<?x16xf32>, %b: tensor<16xf32>)
+    -> (tensor<?x3xf32>, tensor<?x3xi32>) {
+  %w, %i = moe.route %logits bias(%b : tensor<16xf32>)
+             <k = 3, scoring = sigmoid, normalize = true, scaling = 2.5,
+              num_groups = 4, topk_groups = 2, group_fill = 0.0>
+             : tensor<?x16xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+  return %w, %i : tensor<?x3xf32>, tensor<?x3xi32>
+}
+
 // DBRX: softmax, top-k, divided by the 2-norm of the k weights.
 // CHECK-LABEL: func.func @route_norm_p(
 // CHECK:         moe.route %{{.*}} <k = 4, scoring = softmax, normalize = true, norm_p = 2.000000e+00 : f64> : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>

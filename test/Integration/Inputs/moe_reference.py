@@ -442,25 +442,41 @@ def spec_route(spec, logits, bias, margins):
     if spec.get("order", "score_first") == "topk_first":
         # gpt-oss, Mixtral-style top-k of the logits; llama4: sigmoid.
         sel_logits, idx = topk(logits, spec["k"], margins)
-        w = SCORING[scoring](sel_logits)
-    else:
-        s = SCORING[scoring](logits)
-        sel = s if bias is None else s + bias
-        groups = spec.get("num_groups", 0)
-        if groups:
-            grouped = sel.reshape(len(sel), groups, -1)
-            if spec.get("group_score", "top2sum") == "top2sum":
-                gscore = -np.sort(-grouped, axis=-1)[..., :2].sum(axis=-1)
-            else:
-                gscore = grouped.max(axis=-1)
-            _, gidx = topk(gscore, spec["topk_groups"], margins,
-                           "group top-k")
-            gmask = np.zeros_like(gscore, dtype=bool)
-            np.put_along_axis(gmask, gidx, True, axis=-1)
-            mask = np.repeat(gmask, sel.shape[1] // groups, axis=-1)
-            sel = np.where(mask, sel, -np.inf)
-        _, idx = topk(sel, spec["k"], margins)
-        w = np.take_along_axis(s, idx, axis=-1)
+        return idx, finish_weights(spec, SCORING[scoring](sel_logits))
+    s = SCORING[scoring](logits)
+    sel = s if bias is None else s + bias
+    groups = spec.get("num_groups", 0)
+    if groups:
+        grouped = sel.reshape(len(sel), groups, -1)
+        if spec.get("group_score", "top2sum") == "top2sum":
+            gscore = -np.sort(-grouped, axis=-1)[..., :2].sum(axis=-1)
+        else:
+            gscore = grouped.max(axis=-1)
+        _, gidx = topk(gscore, spec["topk_groups"], margins, "group top-k")
+        gmask = np.zeros_like(gscore, dtype=bool)
+        np.put_along_axis(gmask, gidx, True, axis=-1)
+        mask = np.repeat(gmask, sel.shape[1] // groups, axis=-1)
+        fill = spec.get("group_fill")
+        if fill is not None:
+            # axk2: the other groups' experts compete with score `fill`.
+            # They tie at exactly `fill`, which both implementations break
+            # to the lower index: no rounding hazard, so the margin is
+            # taken over the distinct values only.
+            sel = np.where(mask, sel, fill)
+            _, idx = topk(sel, spec["k"])
+            for row, m in zip(sel, mask):
+                vals = np.unique(np.append(row[m], fill))
+                if len(vals) > 1:
+                    margins.gap(np.diff(vals).min(), "top-k (group_fill)")
+            w = np.take_along_axis(s, idx, axis=-1)
+            return idx, finish_weights(spec, w)
+        sel = np.where(mask, sel, -np.inf)
+    _, idx = topk(sel, spec["k"], margins)
+    return idx, finish_weights(spec, np.take_along_axis(s, idx, axis=-1))
+
+
+def finish_weights(spec, w):
+    """Renormalization (steps 6) and scaling (step 7) of the k weights."""
     if spec.get("normalize", False):
         p = spec.get("norm_p")
         if p:
@@ -474,10 +490,10 @@ def spec_route(spec, logits, bias, margins):
         else:
             eps = spec.get("norm_eps")
             if eps is None:
-                eps = 0.0 if scoring == "softmax" else 1e-20
+                eps = 0.0 if spec["scoring"] == "softmax" else 1e-20
             n = n + eps
         w = w / n
-    return idx, w * spec.get("scaling", 1.0)
+    return w * spec.get("scaling", 1.0)
 
 
 def spec_expert_choice(logits, capacity, margins):

@@ -139,7 +139,8 @@ LogicalResult RoutingAttr::verify(
     function_ref<InFlightDiagnostic()> emitError, int64_t k, Scoring scoring,
     BoolAttr normalize, FloatAttr scaling, int64_t numGroups,
     int64_t topkGroups, GroupScore, RoutingOrder order, FloatAttr softcap,
-    FloatAttr normEps, FloatAttr normMin, FloatAttr normP, BoolAttr) {
+    FloatAttr normEps, FloatAttr normMin, FloatAttr normP, BoolAttr,
+    FloatAttr groupFill) {
   // routing_c1
   if (k < 1)
     return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
@@ -202,6 +203,16 @@ LogicalResult RoutingAttr::verify(
       return emitError() << "order = topk_first scores the selected logits by "
                             "softmax or sigmoid, not sqrt_softplus "
                             "(routing_c8)";
+  }
+  // routing_c9
+  if (groupFill) {
+    double v = groupFill.getValueAsDouble();
+    if (numGroups == 0)
+      return emitError() << "group_fill needs a group limit (num_groups > 0) "
+                            "(routing_c9)";
+    if (!std::isfinite(v))
+      return emitError() << "group_fill = " << v
+                         << " must be finite (routing_c9)";
   }
   return success();
 }

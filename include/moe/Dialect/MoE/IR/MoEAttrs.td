@@ -109,6 +109,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     - `norm_p`: the denominator is the p-norm of the k weights.
     - `weights_on_input`: (moe.layer only) each dispatched row is scaled by
       its weight before the experts, whose outputs are summed unweighted.
+    - `group_fill`: the selection score of the experts outside the selected
+      groups (absent: they are never selected).
 
     ```mlir
     #moe.routing<k = 8, scoring = sigmoid, normalize = true, scaling = 2.5,
@@ -128,7 +130,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     OptionalParameter<"::mlir::FloatAttr">:$norm_eps,
     OptionalParameter<"::mlir::FloatAttr">:$norm_min,
     OptionalParameter<"::mlir::FloatAttr">:$norm_p,
-    OptionalParameter<"::mlir::BoolAttr">:$weights_on_input
+    OptionalParameter<"::mlir::BoolAttr">:$weights_on_input,
+    OptionalParameter<"::mlir::FloatAttr">:$group_fill
   );
   let builders = [
     // The parameters that every routing has; the others take their
@@ -143,7 +146,7 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
                    ::mlir::moe::RoutingOrder::score_first,
                    ::mlir::FloatAttr(), ::mlir::FloatAttr(),
                    ::mlir::FloatAttr(), ::mlir::FloatAttr(),
-                   ::mlir::BoolAttr());
+                   ::mlir::BoolAttr(), ::mlir::FloatAttr());
     }]>
   ];
   let assemblyFormat = "`<` struct(params) `>`";
@@ -171,7 +174,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
       return get(getContext(), getK(), getScoring(), getNormalize(),
                  getScaling(), getNumGroups(), getTopkGroups(),
                  getGroupScore(), getOrder(), getSoftcap(), getNormEps(),
-                 getNormMin(), getNormP(), ::mlir::BoolAttr());
+                 getNormMin(), getNormP(), ::mlir::BoolAttr(),
+                 getGroupFill());
     }
     /// Whether the selected weights are renormalized to sum to one.
     bool isNormalized() const { return getNormalize() && getNormalize().getValue(); }
