@@ -191,3 +191,24 @@ func.func @route_group_fill(%l: tensor<?x16xf32>, %b: tensor<16xf32>) -> (tensor
       : tensor<?x16xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
   return %w, %i : tensor<?x3xf32>, tensor<?x3xi32>
 }
+
+// -----
+
+// logit_scale (MuseSpark) then softcap: l · a first, then c · tanh(l / c),
+// both before the scores.
+
+// CHECK-LABEL: func.func @route_logit_scale_softcap
+// CHECK-SAME: (%[[L:.*]]: tensor<?x8xf32>)
+// CHECK: %[[SCALED:.*]] = linalg.generic {{.*}} ins(%[[L]] : tensor<?x8xf32>)
+// CHECK: arith.constant 2.500000e-01 : f32
+// CHECK: arith.mulf
+// CHECK: %[[CAP:.*]] = linalg.generic {{.*}} ins(%[[SCALED]] : tensor<?x8xf32>)
+// CHECK: math.tanh
+// CHECK: linalg.generic {{.*}} ins(%[[CAP]] : tensor<?x8xf32>)
+// CHECK: arith.negf
+// CHECK: math.exp
+func.func @route_logit_scale_softcap(%l: tensor<?x8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, softcap = 4.0, logit_scale = 0.25>
+      : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}

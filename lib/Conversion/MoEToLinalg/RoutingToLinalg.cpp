@@ -5,7 +5,7 @@
 // #moeroute_expert_choice):
 //
 // moe.route, logits l: [T, E] of any float type, computed in f32:
-//   0. softcap c: l = c * tanh(l / c).
+//   0. logit_scale a: l = a * l; then softcap c: l = c * tanh(l / c).
 //   1. Scores s[t, e]: softmax over E with max subtraction,
 //        s = exp(l - max_e l) / sum_e exp(l - max_e l),
 //      sigmoid, s = 1 / (1 + exp(-l)), or sqrt_softplus,
@@ -164,6 +164,16 @@ Value buildScores(OpBuilder &b, Location loc, Value l, Scoring scoring) {
         if (scoring == Scoring::sqrt_softplus)
           return {sqrtSoftplus(nb, nl, args[0])};
         return {sigmoid(nb, nl, args[0])};
+      });
+}
+
+/// v · factor of the f32 tensor `v: [A, B]`, the factor rounded to f32.
+Value buildScale(OpBuilder &b, Location loc, Value v, double factor) {
+  return elementwise(
+      b, loc, v, identity2(b), emptyLike(b, loc, v, b.getF32Type()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {arith::MulFOp::create(nb, nl, args[0],
+                                      f32Const(nb, nl, factor))};
       });
 }
 
@@ -507,7 +517,9 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     int64_t numExperts = logitsType.getDimSize(1);
     Value numTokens = dimSize(b, loc, logits, 0);
 
-    // 0. Soft cap of the logits.
+    // 0. Scale and soft cap of the logits.
+    if (FloatAttr scale = routing.getLogitScale())
+      logits = buildScale(b, loc, logits, scale.getValueAsDouble());
     if (FloatAttr softcap = routing.getSoftcap())
       logits = buildSoftcap(b, loc, logits, softcap.getValueAsDouble());
 
@@ -537,15 +549,8 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     if (routing.isNormalized())
       weights = buildNormalize(b, loc, routing, weights);
     double scaling = routing.getScalingValue();
-    if (scaling != 1.0) {
-      weights = elementwise(b, loc, weights, identity2(b),
-                            emptyLike(b, loc, weights, f32),
-                            [&](OpBuilder &nb, Location nl,
-                                ValueRange args) -> SmallVector<Value> {
-                              return {arith::MulFOp::create(
-                                  nb, nl, args[0], f32Const(nb, nl, scaling))};
-                            });
-    }
+    if (scaling != 1.0)
+      weights = buildScale(b, loc, weights, scaling);
 
     rewriter.replaceOp(op,
                        {castTo(b, loc, weights, op.getWeights().getType()),

@@ -103,6 +103,14 @@ func.func @routing_c5_infinite(%l: tensor<?x8xf32>) {
 
 // -----
 
+func.func @routing_c5_logit_scale_negative(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' logit_scale = -1.000000e-01 must be finite and positive (routing_c5)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, logit_scale = -0.1> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
 func.func @routing_c6_eps_without_normalize(%l: tensor<?x8xf32>) {
   // expected-error @+1 {{custom op 'moe.route' norm_eps, norm_min and norm_p need normalize = true (routing_c6)}}
   %w, %i = moe.route %l <k = 2, scoring = sigmoid, norm_eps = 1.0e-06> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>

@@ -131,6 +131,18 @@ func.func @route_softcap_norm_eps(%logits: tensor<?x8xf32>)
   return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
 }
 
+// MuseSpark: logits scaled by output_multiplier, sigmoid, sum + 1e-15.
+// CHECK-LABEL: func.func @route_logit_scale(
+// CHECK:         moe.route %{{.*}} <k = 2, scoring = sigmoid, normalize = true, norm_eps = 1.000000e-15 : f64, logit_scale = 1.250000e-01 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_logit_scale(%logits: tensor<?x8xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits
+             <logit_scale = 0.125, k = 2, scoring = sigmoid, normalize = true,
+              norm_eps = 1.0e-15>
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+
 // ERNIE 4.5: softmax, selection bias, the sum clamped to 1e-12.
 // CHECK-LABEL: func.func @route_norm_min(
 // CHECK:         moe.route %{{.*}} bias(%{{.*}} : tensor<8xf32>) <k = 2, scoring = softmax, normalize = true, norm_min = 9.9999999999999998E-13 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>

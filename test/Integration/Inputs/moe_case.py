@@ -225,7 +225,7 @@ def layer_module(a, spec, shapes):
         if spec.get("order", "score_first") != "score_first":
             params.append(f"order = {spec['order']}")
         for name in ("softcap", "norm_eps", "norm_min", "norm_p",
-                     "group_fill"):
+                     "group_fill", "logit_scale"):
             if spec.get(name) is not None:
                 params.append(f"{name} = {mlir_float(spec[name])}")
         if spec.get("weights_on_input"):
@@ -313,7 +313,7 @@ def layer_spec(a):
         "order": a.order, "softcap": a.softcap, "norm_eps": a.norm_eps,
         "norm_min": a.norm_min, "norm_p": a.norm_p,
         "weights_on_input": bool(a.weights_on_input),
-        "group_fill": a.group_fill,
+        "group_fill": a.group_fill, "logit_scale": a.logit_scale,
         "gated": bool(a.gated), "activation": a.act,
         "shared": a.shared != "none",
         "drop_policy": a.drop_policy, "capacity_factor": a.capacity_factor,
@@ -522,6 +522,7 @@ def main():
     ly.add_argument("--norm-p", type=float, default=None)
     ly.add_argument("--weights-on-input", action="store_true")
     ly.add_argument("--group-fill", type=float, default=None)
+    ly.add_argument("--logit-scale", type=float, default=None)
     ly.add_argument("--normalize", type=int, default=0)
     ly.add_argument("--scaling", type=float, default=1.0)
     ly.add_argument("--groups", type=int, default=0)

@@ -435,6 +435,9 @@ SCORING = {
 
 def spec_route(spec, logits, bias, margins):
     """Token-choice routing of DESIGN §1: returns (indices, weights)."""
+    if spec.get("logit_scale") is not None:
+        # muse_spark: router_logits * output_multiplier.
+        logits = logits * spec["logit_scale"]
     cap = spec.get("softcap")
     if cap:
         logits = cap * np.tanh(logits / cap)

@@ -140,7 +140,7 @@ LogicalResult RoutingAttr::verify(
     BoolAttr normalize, FloatAttr scaling, int64_t numGroups,
     int64_t topkGroups, GroupScore, RoutingOrder order, FloatAttr softcap,
     FloatAttr normEps, FloatAttr normMin, FloatAttr normP, BoolAttr,
-    FloatAttr groupFill) {
+    FloatAttr groupFill, FloatAttr logitScale) {
   // routing_c1
   if (k < 1)
     return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
@@ -163,10 +163,14 @@ LogicalResult RoutingAttr::verify(
                          << " must be finite and positive (routing_c4)";
   }
   // routing_c5
-  if (softcap) {
-    double c = softcap.getValueAsDouble();
+  for (auto [attr, name] :
+       {std::pair<FloatAttr, StringRef>{softcap, "softcap"},
+        {logitScale, "logit_scale"}}) {
+    if (!attr)
+      continue;
+    double c = attr.getValueAsDouble();
     if (!(std::isfinite(c) && c > 0))
-      return emitError() << "softcap = " << c
+      return emitError() << name << " = " << c
                          << " must be finite and positive (routing_c5)";
   }
   // routing_c6

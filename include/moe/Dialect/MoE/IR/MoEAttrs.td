@@ -111,6 +111,7 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
       its weight before the experts, whose outputs are summed unweighted.
     - `group_fill`: the selection score of the experts outside the selected
       groups (absent: they are never selected).
+    - `logit_scale`: the logits are multiplied by this factor first.
 
     ```mlir
     #moe.routing<k = 8, scoring = sigmoid, normalize = true, scaling = 2.5,
@@ -131,7 +132,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     OptionalParameter<"::mlir::FloatAttr">:$norm_min,
     OptionalParameter<"::mlir::FloatAttr">:$norm_p,
     OptionalParameter<"::mlir::BoolAttr">:$weights_on_input,
-    OptionalParameter<"::mlir::FloatAttr">:$group_fill
+    OptionalParameter<"::mlir::FloatAttr">:$group_fill,
+    OptionalParameter<"::mlir::FloatAttr">:$logit_scale
   );
   let builders = [
     // The parameters that every routing has; the others take their
@@ -146,7 +148,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
                    ::mlir::moe::RoutingOrder::score_first,
                    ::mlir::FloatAttr(), ::mlir::FloatAttr(),
                    ::mlir::FloatAttr(), ::mlir::FloatAttr(),
-                   ::mlir::BoolAttr(), ::mlir::FloatAttr());
+                   ::mlir::BoolAttr(), ::mlir::FloatAttr(),
+                   ::mlir::FloatAttr());
     }]>
   ];
   let assemblyFormat = "`<` struct(params) `>`";
@@ -175,7 +178,7 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
                  getScaling(), getNumGroups(), getTopkGroups(),
                  getGroupScore(), getOrder(), getSoftcap(), getNormEps(),
                  getNormMin(), getNormP(), ::mlir::BoolAttr(),
-                 getGroupFill());
+                 getGroupFill(), getLogitScale());
     }
     /// Whether the selected weights are renormalized to sum to one.
     bool isNormalized() const { return getNormalize() && getNormalize().getValue(); }
