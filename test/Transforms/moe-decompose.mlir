@@ -206,6 +206,57 @@ func.func @bf16(%x: tensor<?x16xbf16>, %wg: tensor<4x16xbf16>, %w1: tensor<4x32x
 
 // -----
 
+// weights_on_input (Llama 4), bf16: moe.route gets the routing without
+// weights_on_input; each dispatched row is scaled by its weight (product in
+// f32, rounded to bf16) before moe.experts, and moe.combine adds the expert
+// outputs with unit weights.
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @weights_on_input
+// CHECK: %[[W:.*]], %[[I:.*]] = moe.route %{{.*}} <k = 1, scoring = sigmoid, order = topk_first> : tensor<?x4xf32> -> tensor<?x1xf32>, tensor<?x1xi32>
+// CHECK: %[[ROWS:.*]], %[[OFF:.*]], %[[TOK:.*]], %[[RW:.*]] = moe.dispatch %{{.*}}, %[[I]], %[[W]] experts 4
+// CHECK: %[[SCALED:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[ROWS]], %[[RW]] : tensor<?x16xbf16>, tensor<?xf32>) outs(%[[ROWS]] : tensor<?x16xbf16>)
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.mulf
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: %[[N:.*]] = tensor.dim %[[RW]]
+// CHECK: %[[ONES0:.*]] = tensor.empty(%[[N]]) : tensor<?xf32>
+// CHECK: %[[ONES:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[ONES0]] : tensor<?xf32>)
+// CHECK: %[[Y:.*]] = moe.experts %[[SCALED]] offsets(%[[OFF]] : tensor<5xi32>)
+// CHECK: moe.combine %[[Y]] tokens(%[[TOK]] : tensor<?xi32>) weights(%[[ONES]] : tensor<?xf32>) into
+// CHECK-NOT: weights_on_input
+func.func @weights_on_input(%x: tensor<?x16xbf16>, %wg: tensor<4x16xbf16>, %w1: tensor<4x32x16xbf16>,
+                            %w3: tensor<4x32x16xbf16>, %w2: tensor<4x16x32xbf16>) -> tensor<?x16xbf16> {
+  %y = moe.layer %x router(%wg : tensor<4x16xbf16>)
+         w1(%w1 : tensor<4x32x16xbf16>) w3(%w3 : tensor<4x32x16xbf16>) w2(%w2 : tensor<4x16x32xbf16>)
+         routing #moe.routing<k = 1, scoring = sigmoid, order = topk_first, weights_on_input = true> activation silu
+         : tensor<?x16xbf16> -> tensor<?x16xbf16>
+  return %y : tensor<?x16xbf16>
+}
+
+// -----
+
+// The routing parameters other than weights_on_input reach moe.route as
+// they are; weights_on_input = false is dropped (moe.route has no use for it).
+
+// CHECK-LABEL: func.func @routing_parameters
+// CHECK: moe.route %{{.*}} <k = 2, scoring = sqrt_softplus, normalize = true, softcap = 2.000000e+01 : f64, norm_p = 2.000000e+00 : f64> : tensor<?x4xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: moe.experts %[[ROWS:.*]] offsets
+// CHECK: moe.combine
+func.func @routing_parameters(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x32x16xf32>,
+                              %w2: tensor<4x16x32xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>)
+         w1(%w1 : tensor<4x32x16xf32>) w2(%w2 : tensor<4x16x32xf32>)
+         routing #moe.routing<k = 2, scoring = sqrt_softplus, normalize = true, softcap = 20.0,
+                              norm_p = 2.0, weights_on_input = false> activation relu
+         : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 // Layers nested anywhere are decomposed; other ops are left alone.
 
 // CHECK-LABEL: func.func @untouched

@@ -5,20 +5,26 @@
 // #moeroute_expert_choice):
 //
 // moe.route, logits l: [T, E] of any float type, computed in f32:
+//   0. logit_scale a: l = a * l; then softcap c: l = c * tanh(l / c).
 //   1. Scores s[t, e]: softmax over E with max subtraction,
 //        s = exp(l - max_e l) / sum_e exp(l - max_e l),
-//      or sigmoid, s = 1 / (1 + exp(-l)).
+//      sigmoid, s = 1 / (1 + exp(-l)), or sqrt_softplus,
+//        s = sqrt(max(l, 0) + log1p(exp(-|l|))).
 //   2. Selection scores: sel = s + bias[e] when a bias is given, else s.
 //   3. Group limit (num_groups = G > 0): experts split into G contiguous
 //      groups of E/G. A group's score is the sum of its 2 largest selection
 //      scores (top2sum) or its largest (max). The topk_groups best groups
 //      (ties to the lower group index) are eligible; the experts of the
-//      other groups are never selected.
+//      other groups are never selected, or, with group_fill, compete with
+//      that selection score.
 //   4. Top-k over the eligible experts by selection score, best first, ties
 //      to the lower expert index. indices[t, j] is the j-th pick (i32).
 //   5. weights[t, j] = s[t, indices[t, j]] (the UNBIASED score).
-//   6. normalize: weights[t, j] /= (sum_j weights[t, j] + eps) with
-//      eps = 1e-20 under sigmoid scoring and 0 under softmax.
+//   With order = topk_first, steps 1-5 are instead: indices = top-k of l;
+//   weights = softmax over the k selected logits, or sigmoid of each.
+//   6. normalize: weights[t, j] /= max(n, norm_min) or (n + eps), where n is
+//      the sum of the k weights (the norm_p-norm with norm_p) and eps is
+//      norm_eps, else 1e-20 unless scoring is softmax (then 0).
 //   7. weights *= scaling (emitted only when scaling != 1).
 //
 // moe.route_expert_choice, logits [T, E]: s = softmax(l) over E as above;
@@ -126,14 +132,73 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value l) {
       });
 }
 
-/// The routing scores s = softmax(l) or sigmoid(l) of f32 logits `l`.
+/// sqrt(softplus(x)) of the f32 scalar `x`, with softplus(x) = max(x, 0) +
+/// log1p(exp(-|x|)). log1p(u) is log(1 + u) · u / ((1 + u) - 1), or u where
+/// 1 + u rounds to 1, which keeps it accurate for a small u.
+Value sqrtSoftplus(OpBuilder &b, Location loc, Value x) {
+  Value zero = f32Const(b, loc, 0.0), one = f32Const(b, loc, 1.0);
+  Value absX = math::AbsFOp::create(b, loc, x);
+  Value negAbs = arith::NegFOp::create(b, loc, absX);
+  Value u = math::ExpOp::create(b, loc, negAbs);
+  Value onePlusU = arith::AddFOp::create(b, loc, one, u);
+  Value logOnePlusU = math::LogOp::create(b, loc, onePlusU);
+  Value denom = arith::SubFOp::create(b, loc, onePlusU, one);
+  Value ratio = arith::DivFOp::create(b, loc, u, denom);
+  Value scaled = arith::MulFOp::create(b, loc, logOnePlusU, ratio);
+  Value exact = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
+                                      onePlusU, one);
+  Value log1p = arith::SelectOp::create(b, loc, exact, u, scaled);
+  Value pos = arith::MaximumFOp::create(b, loc, x, zero);
+  Value softplus = arith::AddFOp::create(b, loc, pos, log1p);
+  return math::SqrtOp::create(b, loc, softplus);
+}
+
+/// The routing scores s = softmax(l), sigmoid(l) or sqrt_softplus(l) of f32
+/// logits `l`.
 Value buildScores(OpBuilder &b, Location loc, Value l, Scoring scoring) {
   if (scoring == Scoring::softmax)
     return buildSoftmax(b, loc, l);
   return elementwise(
       b, loc, l, identity2(b), emptyLike(b, loc, l, b.getF32Type()),
-      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        if (scoring == Scoring::sqrt_softplus)
+          return {sqrtSoftplus(nb, nl, args[0])};
         return {sigmoid(nb, nl, args[0])};
+      });
+}
+
+/// v · factor of the f32 tensor `v: [A, B]`, the factor rounded to f32.
+Value buildScale(OpBuilder &b, Location loc, Value v, double factor) {
+  return elementwise(
+      b, loc, v, identity2(b), emptyLike(b, loc, v, b.getF32Type()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {arith::MulFOp::create(nb, nl, args[0],
+                                      f32Const(nb, nl, factor))};
+      });
+}
+
+/// softcap · tanh(l / softcap) of the f32 logits `l`.
+Value buildSoftcap(OpBuilder &b, Location loc, Value l, double softcap) {
+  return elementwise(
+      b, loc, l, identity2(b), emptyLike(b, loc, l, b.getF32Type()),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value cap = f32Const(nb, nl, softcap);
+        Value q = arith::DivFOp::create(nb, nl, args[0], cap);
+        Value t = math::TanhOp::create(nb, nl, q);
+        return {arith::MulFOp::create(nb, nl, t, cap)};
+      });
+}
+
+/// v where the id `ids[t, j]` is a valid (non-negative) index, else 0.
+Value zeroWhereInvalid(OpBuilder &b, Location loc, Value v, Value ids) {
+  return elementwise(
+      b, loc, {v, ids}, {identity2(b), identity2(b)},
+      emptyLike(b, loc, v, b.getF32Type()),
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value valid = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge,
+                                            args[1], i32Const(nb, nl, 0));
+        return {arith::SelectOp::create(nb, nl, valid, args[0],
+                                        f32Const(nb, nl, 0.0))};
       });
 }
 
@@ -219,9 +284,9 @@ Value buildTopK(OpBuilder &b, Location loc, int64_t staticRows, Value numRows,
 
 /// weights[r, j] = s[token, expert] for the ids of `ids: [R, J]` (i32),
 /// where (token, expert) is (r, id) when `rowsAreTokens` and (id, r)
-/// otherwise; 0 where the id is negative.
+/// otherwise; `fill` where the id is negative.
 Value gatherScores(OpBuilder &b, Location loc, Value s, Value ids,
-                   bool rowsAreTokens) {
+                   bool rowsAreTokens, double fill = 0.0) {
   return elementwise(
       b, loc, ids, identity2(b), emptyLike(b, loc, ids, b.getF32Type()),
       [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
@@ -236,7 +301,7 @@ Value gatherScores(OpBuilder &b, Location loc, Value s, Value ids,
                                               : SmallVector<Value>{safeId, row};
         Value v = tensor::ExtractOp::create(nb, nl, s, at);
         return {
-            arith::SelectOp::create(nb, nl, valid, v, f32Const(nb, nl, 0.0))};
+            arith::SelectOp::create(nb, nl, valid, v, f32Const(nb, nl, fill))};
       });
 }
 
@@ -329,6 +394,112 @@ auto extractAt(Value values, bool transposed) {
   };
 }
 
+/// Steps 1-5 under order = score_first: the indices [T, k] (i32) and the
+/// unbiased scores of the selected experts [T, k] (f32).
+std::pair<Value, Value> buildScoreFirst(OpBuilder &b, Location loc,
+                                        RoutingAttr routing, Value logits,
+                                        Value bias, int64_t staticTokens,
+                                        Value numTokens) {
+  Type f32 = b.getF32Type();
+  int64_t numExperts =
+      cast<RankedTensorType>(logits.getType()).getDimSize(1);
+  // 1-2. Scores and selection scores.
+  Value s = buildScores(b, loc, logits, routing.getScoring());
+  Value sel = s;
+  if (bias) {
+    Value biasF32 = convertTensor(b, loc, bias, f32);
+    Value init = emptyLike(b, loc, s, f32);
+    sel = elementwise(
+        b, loc, {s, biasF32}, {identity2(b), secondOf2(b)}, init,
+        [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+          return {arith::AddFOp::create(nb, nl, args[0], args[1])};
+        });
+  }
+
+  // 3. Group limit: an expert is eligible when its group is selected.
+  Value groupMask;
+  int64_t groupSize = 0;
+  if (routing.hasGroups()) {
+    int64_t numGroups = routing.getNumGroups();
+    groupSize = numExperts / numGroups;
+    Value groupScores =
+        buildGroupScores(b, loc, sel, numGroups, routing.getGroupScore());
+    Value topGroups = buildTopK(
+        b, loc, staticTokens, numTokens, indexConst(b, loc, numGroups),
+        routing.getTopkGroups(), extractAt(groupScores, false), nullptr);
+    groupMask = buildGroupMask(b, loc, topGroups, numGroups);
+  }
+  auto inSelectedGroup = [&](OpBuilder &nb, Location nl, Value row,
+                             Value expert) -> Value {
+    Value group =
+        arith::DivUIOp::create(nb, nl, expert, indexConst(nb, nl, groupSize));
+    return tensor::ExtractOp::create(nb, nl, groupMask, ValueRange{row, group});
+  };
+
+  // With group_fill, the experts of the other groups compete with that
+  // selection score instead of being excluded.
+  FloatAttr groupFill = routing.getGroupFill();
+  auto filledScore = [&](OpBuilder &nb, Location nl, Value row,
+                         Value expert) -> Value {
+    Value v = tensor::ExtractOp::create(nb, nl, sel, ValueRange{row, expert});
+    Value in = inSelectedGroup(nb, nl, row, expert);
+    Value fill = f32Const(nb, nl, groupFill.getValueAsDouble());
+    return arith::SelectOp::create(nb, nl, in, v, fill);
+  };
+
+  // 4. Top-k experts by selection score.
+  Value indices;
+  if (groupMask && groupFill)
+    indices = buildTopK(b, loc, staticTokens, numTokens,
+                        indexConst(b, loc, numExperts), routing.getK(),
+                        filledScore, PairFn());
+  else
+    indices = buildTopK(b, loc, staticTokens, numTokens,
+                        indexConst(b, loc, numExperts), routing.getK(),
+                        extractAt(sel, false),
+                        groupMask ? PairFn(inSelectedGroup) : PairFn());
+  // 5. Unbiased weights.
+  Value weights = gatherScores(b, loc, s, indices, /*rowsAreTokens=*/true);
+  return {indices, weights};
+}
+
+/// Step 6: weights[t, j] / denominator, where the denominator is the sum of
+/// the row's weights (the p-norm with norm_p), clamped to at least norm_min
+/// or plus the routing's ε.
+Value buildNormalize(OpBuilder &b, Location loc, RoutingAttr routing,
+                     Value weights) {
+  Type f32 = b.getF32Type();
+  double p = routing.getNormP() ? routing.getNormP().getValueAsDouble() : 1.0;
+  // The weights are nonnegative, so the 1-norm is their sum.
+  bool pNorm = p != 1.0;
+  Value sum = reduceRows(b, loc, weights, 0.0,
+                         [&](OpBuilder &nb, Location nl, Value acc, Value v) {
+                           if (pNorm) {
+                             Value a = math::AbsFOp::create(nb, nl, v);
+                             v = math::PowFOp::create(nb, nl, a,
+                                                      f32Const(nb, nl, p));
+                           }
+                           return arith::AddFOp::create(nb, nl, acc, v)
+                               .getResult();
+                         });
+  FloatAttr normMin = routing.getNormMin();
+  double eps = routing.getNormEpsValue();
+  return elementwise(
+      b, loc, {weights, sum}, {identity2(b), firstOf2(b)},
+      emptyLike(b, loc, weights, f32),
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value denom = args[1];
+        if (pNorm)
+          denom = math::PowFOp::create(nb, nl, denom, f32Const(nb, nl, 1.0 / p));
+        if (normMin)
+          denom = arith::MaximumFOp::create(
+              nb, nl, denom, f32Const(nb, nl, normMin.getValueAsDouble()));
+        else if (eps != 0.0)
+          denom = arith::AddFOp::create(nb, nl, denom, f32Const(nb, nl, eps));
+        return {arith::DivFOp::create(nb, nl, args[0], denom)};
+      });
+}
+
 struct RouteOpLowering : public OpConversionPattern<RouteOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -346,78 +517,40 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
     int64_t numExperts = logitsType.getDimSize(1);
     Value numTokens = dimSize(b, loc, logits, 0);
 
-    // 1-2. Scores and selection scores.
-    Value s = buildScores(b, loc, logits, routing.getScoring());
-    Value sel = s;
-    if (Value bias = adaptor.getBias()) {
-      Value biasF32 = convertTensor(b, loc, bias, f32);
-      Value init = emptyLike(b, loc, s, f32);
-      sel = elementwise(
-          b, loc, {s, biasF32}, {identity2(b), secondOf2(b)}, init,
-          [](OpBuilder &nb, Location nl,
-             ValueRange args) -> SmallVector<Value> {
-            return {arith::AddFOp::create(nb, nl, args[0], args[1])};
-          });
+    // 0. Scale and soft cap of the logits.
+    if (FloatAttr scale = routing.getLogitScale())
+      logits = buildScale(b, loc, logits, scale.getValueAsDouble());
+    if (FloatAttr softcap = routing.getSoftcap())
+      logits = buildSoftcap(b, loc, logits, softcap.getValueAsDouble());
+
+    Value indices, weights;
+    if (routing.isTopkFirst()) {
+      // Top-k of the logits; the k selected logits are scored alone.
+      indices = buildTopK(b, loc, staticTokens, numTokens,
+                          indexConst(b, loc, numExperts), routing.getK(),
+                          extractAt(logits, false), PairFn());
+      if (routing.getScoring() == Scoring::softmax) {
+        Value selected = gatherScores(b, loc, logits, indices,
+                                      /*rowsAreTokens=*/true, kNegInf);
+        weights = buildSoftmax(b, loc, selected);
+      } else {
+        Value selected =
+            gatherScores(b, loc, logits, indices, /*rowsAreTokens=*/true);
+        weights = buildScores(b, loc, selected, routing.getScoring());
+      }
+      // A slot without an expert (-1) weighs 0.
+      weights = zeroWhereInvalid(b, loc, weights, indices);
+    } else {
+      std::tie(indices, weights) = buildScoreFirst(
+          b, loc, routing, logits, adaptor.getBias(), staticTokens, numTokens);
     }
 
-    // 3. Group limit: an expert is eligible when its group is selected.
-    Value groupMask;
-    int64_t groupSize = 0;
-    if (routing.hasGroups()) {
-      int64_t numGroups = routing.getNumGroups();
-      groupSize = numExperts / numGroups;
-      Value groupScores =
-          buildGroupScores(b, loc, sel, numGroups, routing.getGroupScore());
-      Value topGroups = buildTopK(
-          b, loc, staticTokens, numTokens, indexConst(b, loc, numGroups),
-          routing.getTopkGroups(), extractAt(groupScores, false), nullptr);
-      groupMask = buildGroupMask(b, loc, topGroups, numGroups);
-    }
-    auto inSelectedGroup = [&](OpBuilder &nb, Location nl, Value row,
-                               Value expert) -> Value {
-      Value group =
-          arith::DivUIOp::create(nb, nl, expert, indexConst(nb, nl, groupSize));
-      return tensor::ExtractOp::create(nb, nl, groupMask,
-                                       ValueRange{row, group});
-    };
-
-    // 4. Top-k experts by selection score.
-    Value indices = buildTopK(b, loc, staticTokens, numTokens,
-                              indexConst(b, loc, numExperts), routing.getK(),
-                              extractAt(sel, false),
-                              groupMask ? PairFn(inSelectedGroup) : PairFn());
-
-    // 5-7. Unbiased weights, normalization, scaling.
-    Value weights = gatherScores(b, loc, s, indices, /*rowsAreTokens=*/true);
-    if (routing.isNormalized()) {
-      Value sum =
-          reduceRows(b, loc, weights, 0.0,
-                     [](OpBuilder &nb, Location nl, Value acc, Value v) {
-                       return arith::AddFOp::create(nb, nl, acc, v).getResult();
-                     });
-      bool addEps = routing.getScoring() == Scoring::sigmoid;
-      weights =
-          elementwise(b, loc, {weights, sum}, {identity2(b), firstOf2(b)},
-                      emptyLike(b, loc, weights, f32),
-                      [&](OpBuilder &nb, Location nl,
-                          ValueRange args) -> SmallVector<Value> {
-                        Value denom = args[1];
-                        if (addEps)
-                          denom = arith::AddFOp::create(
-                              nb, nl, denom, f32Const(nb, nl, 1e-20));
-                        return {arith::DivFOp::create(nb, nl, args[0], denom)};
-                      });
-    }
+    // 6. Normalization.
+    if (routing.isNormalized())
+      weights = buildNormalize(b, loc, routing, weights);
     double scaling = routing.getScalingValue();
-    if (scaling != 1.0) {
-      weights = elementwise(b, loc, weights, identity2(b),
-                            emptyLike(b, loc, weights, f32),
-                            [&](OpBuilder &nb, Location nl,
-                                ValueRange args) -> SmallVector<Value> {
-                              return {arith::MulFOp::create(
-                                  nb, nl, args[0], f32Const(nb, nl, scaling))};
-                            });
-    }
+    if (scaling != 1.0)
+      weights = buildScale(b, loc, weights, scaling);
 
     rewriter.replaceOp(op,
                        {castTo(b, loc, weights, op.getWeights().getType()),

@@ -15,7 +15,7 @@ func.func @unknown_activation(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tens
 // -----
 
 func.func @unknown_scoring(%l: tensor<?x8xf32>) {
-  // expected-error @+2 {{custom op 'moe.route' expected scoring to be one of: softmax, sigmoid, found 'softplus'}}
+  // expected-error @+2 {{custom op 'moe.route' expected scoring to be one of: softmax, sigmoid, sqrt_softplus, found 'softplus'}}
   // expected-error @+1 {{custom op 'moe.route' failed to parse MoE_RoutingAttr parameter 'scoring' which is to be a `::mlir::moe::Scoring`}}
   %w, %i = moe.route %l <k = 2, scoring = softplus> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
@@ -27,6 +27,15 @@ func.func @unknown_group_score(%l: tensor<?x8xf32>) {
   // expected-error @+2 {{custom op 'moe.route' expected group_score to be one of: top2sum, max, found 'top3sum'}}
   // expected-error @+1 {{custom op 'moe.route' failed to parse MoE_RoutingAttr parameter 'group_score' which is to be a `::mlir::moe::GroupScore`}}
   %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 4, topk_groups = 2, group_score = top3sum> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @unknown_order(%l: tensor<?x8xf32>) {
+  // expected-error @+2 {{custom op 'moe.route' expected order to be one of: score_first, topk_first, found 'logit_first'}}
+  // expected-error @+1 {{custom op 'moe.route' failed to parse MoE_RoutingAttr parameter 'order' which is to be a `::mlir::moe::RoutingOrder`}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, order = logit_first> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 

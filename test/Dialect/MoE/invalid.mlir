@@ -85,6 +85,110 @@ func.func @routing_c4_nan(%l: tensor<?x8xf32>) {
   return
 }
 
+// -----
+
+func.func @routing_c5_zero(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' softcap = 0.000000e+00 must be finite and positive (routing_c5)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, softcap = 0.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c5_infinite(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' softcap = INF must be finite and positive (routing_c5)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, softcap = 0x7FF0000000000000 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c5_logit_scale_negative(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' logit_scale = -1.000000e-01 must be finite and positive (routing_c5)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, logit_scale = -0.1> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c6_eps_without_normalize(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' norm_eps, norm_min and norm_p need normalize = true (routing_c6)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, norm_eps = 1.0e-06> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c6_p_normalize_false(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' norm_eps, norm_min and norm_p need normalize = true (routing_c6)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, normalize = false, norm_p = 2.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c6_eps_and_min(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' norm_eps (added to the denominator) and norm_min (a lower bound of it) exclude each other (routing_c6)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, normalize = true, norm_eps = 1.0e-06, norm_min = 1.0e-12> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c7_eps_negative(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' norm_eps = -1.000000e+00 must be finite and at least 0 (routing_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, normalize = true, norm_eps = -1.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c7_min_zero(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' norm_min = 0.000000e+00 must be finite and positive (routing_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, normalize = true, norm_min = 0.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c7_p_nan(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' norm_p = nan must be finite and positive (routing_c7)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, normalize = true, norm_p = 0x7FC00000 : f32> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c8_groups(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' order = topk_first selects by logit and takes no group limit (routing_c8)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, num_groups = 4, topk_groups = 2, order = topk_first> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c8_sqrt_softplus(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' order = topk_first scores the selected logits by softmax or sigmoid, not sqrt_softplus (routing_c8)}}
+  %w, %i = moe.route %l <k = 2, scoring = sqrt_softplus, order = topk_first> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c9_no_groups(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' group_fill needs a group limit (num_groups > 0) (routing_c9)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, group_fill = 0.0> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c9_infinite(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' group_fill = -INF must be finite (routing_c9)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, num_groups = 4, topk_groups = 2, group_fill = 0xFFF0000000000000 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // #moe.expert_choice
 //===----------------------------------------------------------------------===//
@@ -509,6 +613,30 @@ func.func @route_c7_rank(%l: tensor<?x8xf32>) {
   // expected-error @+1 {{'moe.route' op 'indices' must be [T, k] = [?, 2], got [?, 2, 1] (route_c7)}}
   %w, %i = moe.route %l <k = 2, scoring = softmax> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2x1xi32>
   return
+}
+
+// -----
+
+func.func @route_c8(%l: tensor<?x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.route' op a selection bias needs order = score_first: topk_first selects by logit (route_c8)}}
+  %w, %i = moe.route %l bias(%b : tensor<8xf32>) <k = 2, scoring = softmax, order = topk_first> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c9(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op weights_on_input is a parameter of moe.layer; moe.route computes the weights only (route_c9)}}
+  %w, %i = moe.route %l <k = 2, scoring = sigmoid, order = topk_first, weights_on_input = true> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c8_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %b: tensor<4xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a selection bias needs order = score_first: topk_first selects by logit (route_c8)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) bias(%b : tensor<4xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid, order = topk_first> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
 }
 
 //===----------------------------------------------------------------------===//

@@ -94,6 +94,88 @@ func.func @route_sigmoid_groups_max_singletons(%logits: tensor<?x8xf32>)
   return %w, %i : tensor<?x3xf32>, tensor<?x3xi32>
 }
 
+// The parameters that generalize the routing (docs/Spec.md#moerouting):
+// printed in declaration order whatever the order written; `order =
+// score_first` is the default and is elided.
+// DeepSeek-V4: sqrt-softplus scores, selection bias, sum + 1e-20.
+// CHECK-LABEL: func.func @route_sqrt_softplus(
+// CHECK:         moe.route %{{.*}} bias(%{{.*}} : tensor<8xf32>) <k = 2, scoring = sqrt_softplus, normalize = true, scaling = 1.500000e+00 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_sqrt_softplus(%logits: tensor<?x8xf32>, %b: tensor<8xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits bias(%b : tensor<8xf32>)
+             <k = 2, scoring = sqrt_softplus, normalize = true,
+              scaling = 1.5, order = score_first>
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+
+// gpt-oss / Mixtral-style top-k of the logits, softmax over the k.
+// CHECK-LABEL: func.func @route_topk_first_softmax(
+// CHECK:         moe.route %{{.*}} <k = 2, scoring = softmax, order = topk_first> : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
+func.func @route_topk_first_softmax(%logits: tensor<16x8xf32>)
+    -> (tensor<16x2xf32>, tensor<16x2xi32>) {
+  %w, %i = moe.route %logits <order = topk_first, k = 2, scoring = softmax>
+             : tensor<16x8xf32> -> tensor<16x2xf32>, tensor<16x2xi32>
+  return %w, %i : tensor<16x2xf32>, tensor<16x2xi32>
+}
+
+// Laguna: a soft-capped sigmoid router, sum without ε.
+// CHECK-LABEL: func.func @route_softcap_norm_eps(
+// CHECK:         moe.route %{{.*}} <k = 2, scoring = sigmoid, normalize = true, softcap = 3.000000e+01 : f64, norm_eps = 0.000000e+00 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_softcap_norm_eps(%logits: tensor<?x8xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits
+             <k = 2, scoring = sigmoid, normalize = true, norm_eps = 0.0,
+              softcap = 30.0>
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+
+// MuseSpark: logits scaled by output_multiplier, sigmoid, sum + 1e-15.
+// CHECK-LABEL: func.func @route_logit_scale(
+// CHECK:         moe.route %{{.*}} <k = 2, scoring = sigmoid, normalize = true, norm_eps = 1.000000e-15 : f64, logit_scale = 1.250000e-01 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_logit_scale(%logits: tensor<?x8xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits
+             <logit_scale = 0.125, k = 2, scoring = sigmoid, normalize = true,
+              norm_eps = 1.0e-15>
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+
+// ERNIE 4.5: softmax, selection bias, the sum clamped to 1e-12.
+// CHECK-LABEL: func.func @route_norm_min(
+// CHECK:         moe.route %{{.*}} bias(%{{.*}} : tensor<8xf32>) <k = 2, scoring = softmax, normalize = true, norm_min = 9.9999999999999998E-13 : f64> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_norm_min(%logits: tensor<?x8xf32>, %b: tensor<8xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits bias(%b : tensor<8xf32>)
+             <k = 2, scoring = softmax, normalize = true, norm_min = 1.0e-12>
+             : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+
+// AXK2: the experts of the other groups compete with selection score 0.
+// CHECK-LABEL: func.func @route_group_fill(
+// CHECK:         moe.route %{{.*}} bias(%{{.*}} : tensor<16xf32>) <k = 3, scoring = sigmoid, normalize = true, scaling = 2.500000e+00 : f64, num_groups = 4, topk_groups = 2, group_fill = 0.000000e+00 : f64> : tensor<?x16xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+func.func @route_group_fill(%logits: tensor<?x16xf32>, %b: tensor<16xf32>)
+    -> (tensor<?x3xf32>, tensor<?x3xi32>) {
+  %w, %i = moe.route %logits bias(%b : tensor<16xf32>)
+             <k = 3, scoring = sigmoid, normalize = true, scaling = 2.5,
+              num_groups = 4, topk_groups = 2, group_fill = 0.0>
+             : tensor<?x16xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+  return %w, %i : tensor<?x3xf32>, tensor<?x3xi32>
+}
+
+// DBRX: softmax, top-k, divided by the 2-norm of the k weights.
+// CHECK-LABEL: func.func @route_norm_p(
+// CHECK:         moe.route %{{.*}} <k = 4, scoring = softmax, normalize = true, norm_p = 2.000000e+00 : f64> : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
+func.func @route_norm_p(%logits: tensor<?x16xf32>)
+    -> (tensor<?x4xf32>, tensor<?x4xi32>) {
+  %w, %i = moe.route %logits <k = 4, scoring = softmax, normalize = true, norm_p = 2.0>
+             : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
+  return %w, %i : tensor<?x4xf32>, tensor<?x4xi32>
+}
+
 // Logits and bias may be any float type; the weights are f32.
 // CHECK-LABEL: func.func @route_bf16_logits(
 // CHECK:         moe.route %{{.*}} bias(%{{.*}} : tensor<8xbf16>) <k = 2, scoring = sigmoid> : tensor<?x8xbf16> -> tensor<?x2xf32>, tensor<?x2xi32>
@@ -448,6 +530,24 @@ func.func @layer_mixtral(%x: tensor<?x64xf32>, %wg: tensor<8x64xf32>,
          w1(%w1 : tensor<8x128x64xf32>) w3(%w3 : tensor<8x128x64xf32>)
          w2(%w2 : tensor<8x64x128xf32>)
          routing #moe.routing<k = 2, scoring = softmax, normalize = true>
+         activation silu : tensor<?x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// Llama 4: top-1 of the logits, sigmoid weight, applied to the token before
+// the expert.
+// CHECK-LABEL: func.func @layer_weights_on_input(
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<8x64xf32>) w1(%{{.*}} : tensor<8x128x64xf32>) w3(%{{.*}} : tensor<8x128x64xf32>) w2(%{{.*}} : tensor<8x64x128xf32>) routing #moe.routing<k = 1, scoring = sigmoid, order = topk_first, weights_on_input = true> activation silu : tensor<?x64xf32> -> tensor<?x64xf32>
+func.func @layer_weights_on_input(%x: tensor<?x64xf32>, %wg: tensor<8x64xf32>,
+                                  %w1: tensor<8x128x64xf32>,
+                                  %w3: tensor<8x128x64xf32>,
+                                  %w2: tensor<8x64x128xf32>)
+    -> tensor<?x64xf32> {
+  %y = moe.layer %x router(%wg : tensor<8x64xf32>)
+         w1(%w1 : tensor<8x128x64xf32>) w3(%w3 : tensor<8x128x64xf32>)
+         w2(%w2 : tensor<8x64x128xf32>)
+         routing #moe.routing<k = 1, scoring = sigmoid, order = topk_first,
+                              weights_on_input = true>
          activation silu : tensor<?x64xf32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }

@@ -190,6 +190,14 @@ def tensor_type(shape):
     return "tensor<" + "x".join(str(s) for s in shape) + "xf32>"
 
 
+def mlir_float(v):
+    """A float literal MLIR parses: repr with a '.' before any exponent."""
+    r = repr(float(v))
+    if "." not in r:
+        r = r.replace("e", ".0e", 1)
+    return r
+
+
 def layer_module(a, spec, shapes):
     """A moe.layer module for `spec`; weight arguments carry moe.weight."""
     t = str(a.tokens) if a.static_tokens else "?"
@@ -214,6 +222,14 @@ def layer_module(a, spec, shapes):
             params += [f"num_groups = {spec['num_groups']}",
                        f"topk_groups = {spec['topk_groups']}",
                        f"group_score = {spec['group_score']}"]
+        if spec.get("order", "score_first") != "score_first":
+            params.append(f"order = {spec['order']}")
+        for name in ("softcap", "norm_eps", "norm_min", "norm_p",
+                     "group_fill", "logit_scale"):
+            if spec.get(name) is not None:
+                params.append(f"{name} = {mlir_float(spec[name])}")
+        if spec.get("weights_on_input"):
+            params.append("weights_on_input = true")
         routing = "#moe.routing<" + ", ".join(params) + ">"
     tail = f"activation {spec['activation']}"
     if spec.get("drop_policy"):
@@ -294,6 +310,10 @@ def layer_spec(a):
         "scoring": a.scoring, "normalize": bool(a.normalize),
         "scaling": a.scaling, "num_groups": a.groups or 0,
         "topk_groups": a.topk_groups or 0, "group_score": a.group_score,
+        "order": a.order, "softcap": a.softcap, "norm_eps": a.norm_eps,
+        "norm_min": a.norm_min, "norm_p": a.norm_p,
+        "weights_on_input": bool(a.weights_on_input),
+        "group_fill": a.group_fill, "logit_scale": a.logit_scale,
         "gated": bool(a.gated), "activation": a.act,
         "shared": a.shared != "none",
         "drop_policy": a.drop_policy, "capacity_factor": a.capacity_factor,
@@ -491,8 +511,18 @@ def main():
                     default="token")
     ly.add_argument("--capacity", type=int, default=4,
                     help="expert-choice capacity")
-    ly.add_argument("--scoring", choices=["softmax", "sigmoid"],
+    ly.add_argument("--scoring",
+                    choices=["softmax", "sigmoid", "sqrt_softplus"],
                     default="softmax")
+    ly.add_argument("--order", choices=["score_first", "topk_first"],
+                    default="score_first")
+    ly.add_argument("--softcap", type=float, default=None)
+    ly.add_argument("--norm-eps", type=float, default=None)
+    ly.add_argument("--norm-min", type=float, default=None)
+    ly.add_argument("--norm-p", type=float, default=None)
+    ly.add_argument("--weights-on-input", action="store_true")
+    ly.add_argument("--group-fill", type=float, default=None)
+    ly.add_argument("--logit-scale", type=float, default=None)
     ly.add_argument("--normalize", type=int, default=0)
     ly.add_argument("--scaling", type=float, default=1.0)
     ly.add_argument("--groups", type=int, default=0)

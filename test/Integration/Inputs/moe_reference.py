@@ -419,9 +419,33 @@ def hf_layer(cfg, W, layer, x, drop_policy=None, capacity_factor=None):
 #===----------------------------------------------------------------------===#
 
 
+def softplus(x):
+    """log(1 + exp(x)), computed without overflow."""
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+SCORING = {
+    "softmax": softmax,
+    "sigmoid": sigmoid,
+    # DeepSeek-V4 (transformers.activations.SqrtSoftplusActivation).
+    "sqrt_softplus": lambda x: np.sqrt(softplus(x)),
+}
+
+
 def spec_route(spec, logits, bias, margins):
     """Token-choice routing of DESIGN §1: returns (indices, weights)."""
-    s = softmax(logits) if spec["scoring"] == "softmax" else sigmoid(logits)
+    if spec.get("logit_scale") is not None:
+        # muse_spark: router_logits * output_multiplier.
+        logits = logits * spec["logit_scale"]
+    cap = spec.get("softcap")
+    if cap:
+        logits = cap * np.tanh(logits / cap)
+    scoring = spec["scoring"]
+    if spec.get("order", "score_first") == "topk_first":
+        # gpt-oss, Mixtral-style top-k of the logits; llama4: sigmoid.
+        sel_logits, idx = topk(logits, spec["k"], margins)
+        return idx, finish_weights(spec, SCORING[scoring](sel_logits))
+    s = SCORING[scoring](logits)
     sel = s if bias is None else s + bias
     groups = spec.get("num_groups", 0)
     if groups:
@@ -434,13 +458,44 @@ def spec_route(spec, logits, bias, margins):
         gmask = np.zeros_like(gscore, dtype=bool)
         np.put_along_axis(gmask, gidx, True, axis=-1)
         mask = np.repeat(gmask, sel.shape[1] // groups, axis=-1)
+        fill = spec.get("group_fill")
+        if fill is not None:
+            # axk2: the other groups' experts compete with score `fill`.
+            # They tie at exactly `fill`, which both implementations break
+            # to the lower index: no rounding hazard, so the margin is
+            # taken over the distinct values only.
+            sel = np.where(mask, sel, fill)
+            _, idx = topk(sel, spec["k"])
+            for row, m in zip(sel, mask):
+                vals = np.unique(np.append(row[m], fill))
+                if len(vals) > 1:
+                    margins.gap(np.diff(vals).min(), "top-k (group_fill)")
+            w = np.take_along_axis(s, idx, axis=-1)
+            return idx, finish_weights(spec, w)
         sel = np.where(mask, sel, -np.inf)
     _, idx = topk(sel, spec["k"], margins)
-    w = np.take_along_axis(s, idx, axis=-1)
+    return idx, finish_weights(spec, np.take_along_axis(s, idx, axis=-1))
+
+
+def finish_weights(spec, w):
+    """Renormalization (steps 6) and scaling (step 7) of the k weights."""
     if spec.get("normalize", False):
-        eps = 1e-20 if spec["scoring"] == "sigmoid" else 0.0
-        w = w / (w.sum(axis=-1, keepdims=True) + eps)
-    return idx, w * spec.get("scaling", 1.0)
+        p = spec.get("norm_p")
+        if p:
+            # dbrx: torch.norm(w, p).
+            n = (np.abs(w) ** p).sum(axis=-1, keepdims=True) ** (1.0 / p)
+        else:
+            n = w.sum(axis=-1, keepdims=True)
+        if spec.get("norm_min") is not None:
+            # ernie4_5_moe: clamp(sum, min=moe_norm_min).
+            n = np.maximum(n, spec["norm_min"])
+        else:
+            eps = spec.get("norm_eps")
+            if eps is None:
+                eps = 0.0 if spec["scoring"] == "softmax" else 1e-20
+            n = n + eps
+        w = w / n
+    return w * spec.get("scaling", 1.0)
 
 
 def spec_expert_choice(logits, capacity, margins):
@@ -484,7 +539,17 @@ def spec_layer(spec, W, x):
         idx, w = spec_route(spec, logits, W.get("bias"), margins)
         keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
                               spec.get("capacity_factor"), margins)
-        out = combine(x, idx, w, keep, expert)
+        if spec.get("weights_on_input"):
+            # llama4_text: the token is scaled by its weight before the
+            # expert, whose output is added unweighted.
+            out = np.zeros_like(x)
+            for e in np.unique(idx):
+                rows, slots = np.nonzero((idx == e) & keep)
+                if rows.size:
+                    y = expert(int(e), w[rows, slots][:, None] * x[rows])
+                    np.add.at(out, rows, y)
+        else:
+            out = combine(x, idx, w, keep, expert)
         stats["assignments"] = int(keep.size)
         stats["dropped"] = int((~keep).sum())
     if spec.get("shared"):

@@ -93,6 +93,11 @@ LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
   if (bias && failed(checkShape(op, "route_c6", "bias", bias.getType(), "[E]",
                                 {numExperts})))
     return failure();
+  // route_c8
+  if (bias && routing.isTopkFirst())
+    return op->emitOpError()
+           << "a selection bias needs order = score_first: topk_first "
+              "selects by logit (route_c8)";
   return success();
 }
 
@@ -130,10 +135,12 @@ LogicalResult verifyCapacity(Operation *op, DropPolicy policy,
 // Attributes
 //===----------------------------------------------------------------------===//
 
-LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                  int64_t k, Scoring, BoolAttr,
-                                  FloatAttr scaling, int64_t numGroups,
-                                  int64_t topkGroups, GroupScore) {
+LogicalResult RoutingAttr::verify(
+    function_ref<InFlightDiagnostic()> emitError, int64_t k, Scoring scoring,
+    BoolAttr normalize, FloatAttr scaling, int64_t numGroups,
+    int64_t topkGroups, GroupScore, RoutingOrder order, FloatAttr softcap,
+    FloatAttr normEps, FloatAttr normMin, FloatAttr normP, BoolAttr,
+    FloatAttr groupFill, FloatAttr logitScale) {
   // routing_c1
   if (k < 1)
     return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
@@ -154,6 +161,62 @@ LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     if (!(std::isfinite(s) && s > 0))
       return emitError() << "scaling = " << s
                          << " must be finite and positive (routing_c4)";
+  }
+  // routing_c5
+  for (auto [attr, name] :
+       {std::pair<FloatAttr, StringRef>{softcap, "softcap"},
+        {logitScale, "logit_scale"}}) {
+    if (!attr)
+      continue;
+    double c = attr.getValueAsDouble();
+    if (!(std::isfinite(c) && c > 0))
+      return emitError() << name << " = " << c
+                         << " must be finite and positive (routing_c5)";
+  }
+  // routing_c6
+  bool normalized = normalize && normalize.getValue();
+  if (!normalized && (normEps || normMin || normP))
+    return emitError() << "norm_eps, norm_min and norm_p need normalize = "
+                          "true (routing_c6)";
+  if (normEps && normMin)
+    return emitError() << "norm_eps (added to the denominator) and norm_min "
+                          "(a lower bound of it) exclude each other "
+                          "(routing_c6)";
+  // routing_c7
+  if (normEps) {
+    double v = normEps.getValueAsDouble();
+    if (!(std::isfinite(v) && v >= 0))
+      return emitError() << "norm_eps = " << v
+                         << " must be finite and at least 0 (routing_c7)";
+  }
+  for (auto [attr, name] : {std::pair<FloatAttr, StringRef>{normMin, "norm_min"},
+                            {normP, "norm_p"}}) {
+    if (!attr)
+      continue;
+    double v = attr.getValueAsDouble();
+    if (!(std::isfinite(v) && v > 0))
+      return emitError() << name << " = " << v
+                         << " must be finite and positive (routing_c7)";
+  }
+  // routing_c8
+  if (order == RoutingOrder::topk_first) {
+    if (numGroups != 0)
+      return emitError() << "order = topk_first selects by logit and takes no "
+                            "group limit (routing_c8)";
+    if (scoring == Scoring::sqrt_softplus)
+      return emitError() << "order = topk_first scores the selected logits by "
+                            "softmax or sigmoid, not sqrt_softplus "
+                            "(routing_c8)";
+  }
+  // routing_c9
+  if (groupFill) {
+    double v = groupFill.getValueAsDouble();
+    if (numGroups == 0)
+      return emitError() << "group_fill needs a group limit (num_groups > 0) "
+                            "(routing_c9)";
+    if (!std::isfinite(v))
+      return emitError() << "group_fill = " << v
+                         << " must be finite (routing_c9)";
   }
   return success();
 }
@@ -273,6 +336,10 @@ LogicalResult RouteOp::verify() {
   if (failed(checkNumExperts(op, "route_c1", e)) ||
       failed(verifyTokenChoice(op, getRouting(), e, getBias())))
     return failure();
+  // route_c9
+  if (getRouting().isWeightsOnInput())
+    return emitOpError() << "weights_on_input is a parameter of moe.layer; "
+                            "moe.route computes the weights only (route_c9)";
   // route_c7: k is static and exact; T agrees with the logits.
   int64_t k = getRouting().getK();
   return failure(

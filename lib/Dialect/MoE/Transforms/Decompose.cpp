@@ -3,6 +3,8 @@
 // Rewrites moe.layer into the step ops. The router matmul and the shared
 // expert's sigmoid gate become linalg; the shared expert itself is a
 // single-expert moe.experts over all tokens, so its FFN has one definition.
+// With weights_on_input, a linalg.generic scales the dispatched rows by
+// their weights and moe.combine sums the expert outputs with unit weights.
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,6 +107,34 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   return gated.getResult(0);
 }
 
+/// rows[r] · weights[r] for `rows: [N, D]` and f32 `weights: [N]`: the
+/// product is formed in f32 (in the rows' type when that is wider) and
+/// rounded to the rows' type. Scales each dispatched row by its routing
+/// weight before the experts (weights_on_input).
+Value scaleRows(OpBuilder &b, Location loc, Value rows, Value weights) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                 AffineMap::get(2, 0, {d0}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto scaled = linalg::GenericOp::create(
+      b, loc, TypeRange{rows.getType()}, ValueRange{rows, weights},
+      ValueRange{rows}, maps, iterators,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Type outType = args[0].getType();
+        Type f32 = nb.getF32Type();
+        Type computeType =
+            cast<FloatType>(outType).getWidth() > 32 ? outType : f32;
+        Value v = castFloat(nb, nl, args[0], computeType);
+        Value w = castFloat(nb, nl, args[1], computeType);
+        Value r = arith::MulFOp::create(nb, nl, v, w);
+        linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
+      });
+  return scaled.getResult(0);
+}
+
 /// Expert-choice dispatch: rows[e·C + c] = x[token_ids[e, c]] (zero for
 /// token id -1), offsets [0, C, .., E·C]; returns rows, offsets, and the
 /// flattened token ids and weights.
@@ -170,12 +200,17 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
 
   Value rows, offsets, rowTokens, rowWeights;
+  bool weightsOnInput = false;
   if (RoutingAttr routing = layer.getTokenChoice()) {
     int64_t k = routing.getK();
     auto f32 = b.getF32Type();
+    weightsOnInput = routing.isWeightsOnInput();
+    // moe.route computes the weights; where they apply is the layer's.
+    RoutingAttr routeAttr =
+        routing.getWeightsOnInput() ? routing.withoutWeightsOnInput() : routing;
     auto route = RouteOp::create(b, loc, RankedTensorType::get({t, k}, f32),
                                  RankedTensorType::get({t, k}, b.getI32Type()),
-                                 logits, layer.getBias(), routing);
+                                 logits, layer.getBias(), routeAttr);
     int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
     auto dispatch = DispatchOp::create(
         b, loc,
@@ -197,6 +232,16 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         b.getI64IntegerAttr(c));
     std::tie(rows, offsets, rowTokens, rowWeights) = buildExpertChoiceDispatch(
         b, loc, x, route.getTokenIds(), route.getWeights());
+  }
+
+  if (weightsOnInput) {
+    // Each row enters its expert scaled by its weight; the expert outputs
+    // are then summed unweighted (rows without a token are skipped by
+    // moe.combine whatever their weight).
+    rows = scaleRows(b, loc, rows, rowWeights);
+    auto weightsType = cast<RankedTensorType>(rowWeights.getType());
+    rowWeights = filled(b, loc, weightsType.getShape(), b.getF32FloatAttr(1.0),
+                        dynamicSizes(b, loc, rowWeights));
   }
 
   Value expertOut = ExpertsOp::create(b, loc, rows.getType(), rows, offsets,

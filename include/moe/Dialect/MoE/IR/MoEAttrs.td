@@ -36,7 +36,13 @@ class MoE_I32Enum<string name, string keyword, string summary,
 
 def MoE_Scoring : MoE_I32Enum<"Scoring", "scoring", "router scoring function", [
     I32EnumAttrCase<"softmax", 0>,
-    I32EnumAttrCase<"sigmoid", 1>]>;
+    I32EnumAttrCase<"sigmoid", 1>,
+    I32EnumAttrCase<"sqrt_softplus", 2>]>;
+
+def MoE_RoutingOrder : MoE_I32Enum<"RoutingOrder", "order",
+    "whether experts are selected by score or by logit", [
+    I32EnumAttrCase<"score_first", 0>,
+    I32EnumAttrCase<"topk_first", 1>]>;
 
 def MoE_GroupScore : MoE_I32Enum<"GroupScore", "group_score",
     "how a group of experts is scored for group-limited routing", [
@@ -70,6 +76,10 @@ def MoE_GroupScoreParam : EnumParameter<MoE_GroupScore> {
   let defaultValue = "::mlir::moe::GroupScore::top2sum";
 }
 
+def MoE_RoutingOrderParam : EnumParameter<MoE_RoutingOrder> {
+  let defaultValue = "::mlir::moe::RoutingOrder::score_first";
+}
+
 //===----------------------------------------------------------------------===//
 // RoutingAttr
 //===----------------------------------------------------------------------===//
@@ -80,15 +90,28 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     The parameters of token-choice routing (`docs/Spec.md#routing`):
 
     - `k`: experts per token.
-    - `scoring`: `softmax` or `sigmoid` of the router logits.
+    - `scoring`: `softmax`, `sigmoid` or `sqrt_softplus` of the router
+      logits.
     - `normalize`: divide the k selected weights by their sum (plus 1e-20
-      under sigmoid scoring). Default `false`.
+      unless scoring is softmax). Default `false`.
     - `scaling`: factor applied to the weights last. Default 1.0.
     - `num_groups`, `topk_groups`: group-limited selection; experts are split
       into `num_groups` contiguous groups and only the `topk_groups` best
       groups are eligible. Both 0 (the default) means no group limit.
     - `group_score`: `top2sum` (sum of the group's two best selection scores,
       the default) or `max`.
+    - `order`: `score_first` (select by score, the default) or `topk_first`
+      (select by logit, then score the k selected logits only).
+    - `softcap`: logits become `softcap · tanh(l / softcap)` first.
+    - `norm_eps`: the ε added to the normalization denominator (overrides
+      the default of the scoring).
+    - `norm_min`: the denominator is clamped to at least this value instead.
+    - `norm_p`: the denominator is the p-norm of the k weights.
+    - `weights_on_input`: (moe.layer only) each dispatched row is scaled by
+      its weight before the experts, whose outputs are summed unweighted.
+    - `group_fill`: the selection score of the experts outside the selected
+      groups (absent: they are never selected).
+    - `logit_scale`: the logits are multiplied by this factor first.
 
     ```mlir
     #moe.routing<k = 8, scoring = sigmoid, normalize = true, scaling = 2.5,
@@ -102,11 +125,61 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     OptionalParameter<"::mlir::FloatAttr">:$scaling,
     DefaultValuedParameter<"int64_t", "0">:$num_groups,
     DefaultValuedParameter<"int64_t", "0">:$topk_groups,
-    MoE_GroupScoreParam:$group_score
+    MoE_GroupScoreParam:$group_score,
+    MoE_RoutingOrderParam:$order,
+    OptionalParameter<"::mlir::FloatAttr">:$softcap,
+    OptionalParameter<"::mlir::FloatAttr">:$norm_eps,
+    OptionalParameter<"::mlir::FloatAttr">:$norm_min,
+    OptionalParameter<"::mlir::FloatAttr">:$norm_p,
+    OptionalParameter<"::mlir::BoolAttr">:$weights_on_input,
+    OptionalParameter<"::mlir::FloatAttr">:$group_fill,
+    OptionalParameter<"::mlir::FloatAttr">:$logit_scale
   );
+  let builders = [
+    // The parameters that every routing has; the others take their
+    // defaults.
+    AttrBuilder<(ins "int64_t":$k, "::mlir::moe::Scoring":$scoring,
+                     "::mlir::BoolAttr":$normalize,
+                     "::mlir::FloatAttr":$scaling, "int64_t":$num_groups,
+                     "int64_t":$topk_groups,
+                     "::mlir::moe::GroupScore":$group_score), [{
+      return $_get($_ctxt, k, scoring, normalize, scaling, num_groups,
+                   topk_groups, group_score,
+                   ::mlir::moe::RoutingOrder::score_first,
+                   ::mlir::FloatAttr(), ::mlir::FloatAttr(),
+                   ::mlir::FloatAttr(), ::mlir::FloatAttr(),
+                   ::mlir::BoolAttr(), ::mlir::FloatAttr(),
+                   ::mlir::FloatAttr());
+    }]>
+  ];
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
+    /// Whether experts are selected by logit and only the selected logits
+    /// are scored.
+    bool isTopkFirst() const {
+      return getOrder() == ::mlir::moe::RoutingOrder::topk_first;
+    }
+    /// Whether moe.layer scales the dispatched rows by their weights before
+    /// the experts.
+    bool isWeightsOnInput() const {
+      return getWeightsOnInput() && getWeightsOnInput().getValue();
+    }
+    /// The ε added to the normalization denominator: norm_eps when present,
+    /// else 0 under softmax and 1e-20 otherwise.
+    double getNormEpsValue() const {
+      if (getNormEps())
+        return getNormEps().getValueAsDouble();
+      return getScoring() == ::mlir::moe::Scoring::softmax ? 0.0 : 1e-20;
+    }
+    /// This routing with weights_on_input dropped: what moe.route computes.
+    RoutingAttr withoutWeightsOnInput() const {
+      return get(getContext(), getK(), getScoring(), getNormalize(),
+                 getScaling(), getNumGroups(), getTopkGroups(),
+                 getGroupScore(), getOrder(), getSoftcap(), getNormEps(),
+                 getNormMin(), getNormP(), ::mlir::BoolAttr(),
+                 getGroupFill(), getLogitScale());
+    }
     /// Whether the selected weights are renormalized to sum to one.
     bool isNormalized() const { return getNormalize() && getNormalize().getValue(); }
     /// The scaling factor (1.0 when absent).

@@ -11,8 +11,9 @@ def MoE_Dialect : Dialect {
   let summary = "Mixture-of-Experts layers: routing, dispatch, experts, combine";
   let description = [{
     The `moe` dialect states the semantics of Mixture-of-Experts layers exactly:
-    token-choice routing (softmax or sigmoid scores, selection bias,
-    group-limited top-k, renormalization, scaling), expert-choice routing,
+    token-choice routing (softmax, sigmoid or sqrt-softplus scores, logit
+    soft cap, selection bias, group-limited top-k or top-k of the logits,
+    renormalization, scaling), expert-choice routing,
     dispatch of tokens to experts under a capacity, the expert feed-forward
     networks, and the weighted combine of expert outputs. `moe.layer` holds a
     whole layer; `moe-decompose` splits it into the step ops. The normative

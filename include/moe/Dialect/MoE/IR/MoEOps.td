@@ -100,10 +100,12 @@ def MoE_RouteOp : MoE_Op<"route", [Pure]> {
     From router logits `[T, E]` computes, for every token, the `k` selected
     experts (`indices: [T, k]`, i32, in selection order: best first) and
     their routing weights (`weights: [T, k]`, f32), as described by the
-    `#moe.routing` attribute (`docs/Spec.md#moeroute`): softmax or sigmoid
-    scores, an optional selection `bias: [E]` that only affects selection,
-    optional group-limited selection, top-k with ties to the lower expert
-    index, optional renormalization and scaling.
+    `#moe.routing` attribute (`docs/Spec.md#moeroute`): an optional soft
+    cap of the logits, softmax, sigmoid or sqrt-softplus scores, an optional
+    selection `bias: [E]` that only affects selection, optional
+    group-limited selection, top-k with ties to the lower expert index (or
+    top-k of the logits with only the selected logits scored), optional
+    renormalization (sum plus ε, clamped sum, or p-norm) and scaling.
 
     ```mlir
     %w, %i = moe.route %logits bias(%b : tensor<64xf32>)
