@@ -55,6 +55,40 @@ func.func @swiglu(%up: tensor<?x2820xf32>, %gate: tensor<?x2820xf32>)
   return %h : tensor<?x2820xf32>
 }
 
+// A bias row [cols] read with (d0, d1) -> (d1) (an expert bias added
+// before the activation): loaded at the column only, min/max clamps kept
+// on vectors.
+// CHECK-LABEL: func.func @bias_row(
+// CHECK-SAME: %[[UP:.*]]: tensor<?x64xf32>, %[[BIAS:.*]]: tensor<64xf32>
+// CHECK-NOT: linalg.generic
+// CHECK-DAG: %[[U:.*]] = bufferization.to_buffer %[[UP]] read_only
+// CHECK-DAG: %[[B:.*]] = bufferization.to_buffer %[[BIAS]] read_only
+// CHECK: scf.for %[[R:.*]] = %c0 to %{{.*}} step %c1 {
+// CHECK: scf.for %[[J:.*]] = %c0 to %c64 step %c8 {
+// CHECK-DAG: vector.load %[[U]][%[[R]], %[[J]]]{{.*}} vector<8xf32>
+// CHECK-DAG: vector.load %[[B]][%[[J]]]{{.*}} vector<8xf32>
+// CHECK: arith.minimumf {{.*}} : vector<8xf32>
+// CHECK: arith.mulf {{.*}} : vector<8xf32>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @bias_row(%up: tensor<?x64xf32>, %bias: tensor<64xf32>)
+    -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %limit = arith.constant 7.0 : f32
+  %n = tensor.dim %up, %c0 : tensor<?x64xf32>
+  %e = tensor.empty(%n) : tensor<?x64xf32>
+  %h = linalg.generic {indexing_maps = [#id, #col, #id],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%up, %bias : tensor<?x64xf32>, tensor<64xf32>)
+      outs(%e : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    %c = arith.minimumf %s, %limit : f32
+    %y = arith.mulf %c, %c : f32
+    linalg.yield %y : f32
+  } -> tensor<?x64xf32>
+  return %h : tensor<?x64xf32>
+}
+
 // Not rewritten: a broadcast map (softmax denominator), a static row count,
 // and a body that reads linalg.index.
 // CHECK-LABEL: func.func @untouched(

@@ -170,9 +170,12 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       b, loc, xType, values["x"], values["router"], values.lookup("bias"),
       values["w1"], values["w3"], values["w2"], values.lookup("shared_w1"),
       values.lookup("shared_w3"), values.lookup("shared_w2"),
-      values.lookup("shared_gate"), buildRouting(ctx, spec),
-      ActivationAttr::get(ctx, spec.activation),
-      DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr());
+      values.lookup("shared_gate"), /*router_bias=*/Value(), /*b1=*/Value(),
+      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(),
+      buildRouting(ctx, spec), ActivationAttr::get(ctx, spec.activation),
+      DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
+      /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
+      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/UnitAttr());
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

@@ -22,9 +22,11 @@ def MoECPUElementwiseKernels
   let description = [{
     Rewrites every `linalg.generic` on tensors whose iterators are all
     parallel, whose indexing maps are all identities of rank 2 with a
-    dynamic leading (row) dimension, and whose body holds only elementwise
-    `arith` and `math` ops on f32 (the activation and gating product of the
-    expert FFNs), into a loop over rows and a vector loop over each row:
+    dynamic leading (row) dimension (inputs may also be rows read with
+    `(d0, d1) -> (d1)`: the expert biases), and whose body holds only
+    elementwise `arith` and `math` ops on f32 (the activation, bias and
+    gating product of the expert FFNs), into a loop over rows and a vector
+    loop over each row:
     `vector-width` lanes at a time, the row's tail with masked loads and
     stores. The body is cloned on vectors; `math.exp`, `math.tanh`,
     `math.erf` and friends are then expanded into the polynomial

@@ -40,14 +40,27 @@ using namespace mlir::moe::cpu;
 
 namespace {
 
-/// Whether `op` is an f32 row-wise elementwise op this pass vectorizes.
+/// Whether `map` reads a row [cols] at the column of a [rows, cols]
+/// iteration: (d0, d1) -> (d1), a bias row broadcast over the rows.
+bool isRowBroadcast(AffineMap map) {
+  return map.getNumDims() == 2 && map.getNumSymbols() == 0 &&
+         map.getNumResults() == 1 && map.getResult(0).isFunctionOfDim(1) &&
+         map.getResult(0) == getAffineDimExpr(1, map.getContext());
+}
+
+/// Whether `op` is an f32 row-wise elementwise op this pass vectorizes:
+/// identity maps, except that inputs may be rows broadcast over the rows
+/// (isRowBroadcast).
 bool isRowwiseElementwise(linalg::GenericOp op) {
   if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
       op.getNumLoops() != 2 || op.getNumParallelLoops() != 2)
     return false;
-  for (AffineMap map : op.getIndexingMapsArray())
-    if (!map.isIdentity())
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isIdentity() &&
+        !(op.isDpsInput(&operand) && isRowBroadcast(map)))
       return false;
+  }
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
   if (!resultType.isDynamicDim(0))
     return false;
@@ -142,7 +155,12 @@ void rewriteElementwise(linalg::GenericOp op, ModuleOp module, int64_t width,
   auto step = [&](OpBuilder &sb, Location sl, Value r, Value j, Value mask) {
     SmallVector<Value> args;
     for (Value buffer : buffers)
-      args.push_back(buffer ? loadF32(sb, sl, buffer, {r, j}, width, mask)
+      args.push_back(buffer ? loadF32(sb, sl, buffer,
+                                      cast<MemRefType>(buffer.getType())
+                                                  .getRank() == 1
+                                          ? SmallVector<Value>{j}
+                                          : SmallVector<Value>{r, j},
+                                      width, mask)
                             : Value(arith::ConstantOp::create(
                                   sb, sl,
                                   DenseElementsAttr::get(

@@ -18,13 +18,19 @@
 //   moe.grouped_matmul: out[r] = rhs[e] · lhs[r] for offsets[e] <= r <
 //     offsets[e+1], rhs: [E, M, K].
 //   moe.experts: for the rows x of group e,
-//     gated (w3 present): y = w2[e] · (act(w1[e] · x) ⊙ (w3[e] · x)),
-//     non-gated:          y = w2[e] · act(w1[e] · x),
+//     with g = w1[e] · x + b1[e] and u = w3[e] · x + b3[e] (a missing
+//     bias adds nothing),
+//     gated (w3 present): y = w2[e] · glu(g, u) + b2[e],
+//     non-gated:          y = w2[e] · act(g) + b2[e],
 //     with the intermediate [rows, F] activations kept in f32, and
 //       silu(x)      = x · sigmoid(x) = x · 1 / (1 + exp(-x))
 //       gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
 //       gelu_erf(x)  = 0.5 x (1 + erf(x / sqrt(2)))
 //       relu(x)      = max(x, 0)
+//       relu2(x)     = max(x, 0)^2
+//     glu(g, u) = act(g) · u, with the clamps of `limit` and the form of
+//     swiglu_oai as Utils.cpp gatedActivation builds them. The biases are
+//     rows [F] or [D] read with a (d0, d1) -> (d1) indexing map.
 //
 // Offsets are data, so they are clamped before use: with n = N,
 //   lo = clamp(offsets[e], 0, n), hi = clamp(offsets[e+1], lo, n),
@@ -84,8 +90,13 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
     OpBuilder &b = rewriter;
     Value rows = adaptor.getRows();
     Value w1 = adaptor.getW1(), w3 = adaptor.getW3(), w2 = adaptor.getW2();
-    Activation act = op.getActivation();
+    Value b1 = adaptor.getB1(), b3 = adaptor.getB3(), b2 = adaptor.getB2();
+    ActivationParams params = ActivationParams::of(op);
     int64_t numGroups = cast<RankedTensorType>(w1.getType()).getDimSize(0);
+    // A bias row [F] or [D] is read at the column of the output element.
+    AffineMap rowMap = AffineMap::get(
+        2, 0, {getAffineDimExpr(1, rewriter.getContext())},
+        rewriter.getContext());
     Value init = zeroAccumulator(b, loc, rows, w2, /*colDim=*/1);
     Value out = forEachGroup(
         b, loc, adaptor.getOffsets(), numGroups, dimSize(b, loc, rows, 0), init,
@@ -95,26 +106,61 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
           Value up =
               matmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w1, group));
           SmallVector<Value> inputs = {up};
-          if (w3)
+          SmallVector<AffineMap> maps = {nb.getMultiDimIdentityMap(2)};
+          if (w3) {
             inputs.push_back(
                 matmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w3, group)));
-          SmallVector<AffineMap> maps(inputs.size(),
-                                      nb.getMultiDimIdentityMap(2));
+            maps.push_back(nb.getMultiDimIdentityMap(2));
+          }
+          // Operand positions of the biases in the body, or 0 for none.
+          unsigned b1Arg = 0, b3Arg = 0;
+          for (auto [bias, arg] : {std::pair<Value, unsigned *>{b1, &b1Arg},
+                                   {b3, &b3Arg}}) {
+            if (!bias)
+              continue;
+            *arg = inputs.size();
+            inputs.push_back(groupRow(nb, nl, bias, group));
+            maps.push_back(rowMap);
+          }
           auto upType = cast<RankedTensorType>(up.getType());
           Value hiddenInit = tensor::EmptyOp::create(nb, nl, upType.getShape(),
                                                      nb.getF32Type(),
                                                      dynamicSizes(nb, nl, up));
-          Value hidden =
-              elementwise(nb, nl, inputs, maps, hiddenInit,
-                          [&](OpBuilder &eb, Location el,
-                              ValueRange args) -> SmallVector<Value> {
-                            Value h = activation(eb, el, act, args[0]);
-                            if (w3)
-                              h = arith::MulFOp::create(eb, el, h, args[1]);
-                            return {h};
-                          });
+          Value hidden = elementwise(
+              nb, nl, inputs, maps, hiddenInit,
+              [&](OpBuilder &eb, Location el,
+                  ValueRange args) -> SmallVector<Value> {
+                auto biased = [&](Value v, unsigned arg) -> Value {
+                  if (!arg)
+                    return v;
+                  Value bias = convertFloat(eb, el, args[arg], eb.getF32Type());
+                  return arith::AddFOp::create(eb, el, v, bias);
+                };
+                Value g = biased(args[0], b1Arg);
+                if (!w3)
+                  return {activation(eb, el, params.act, g)};
+                Value u = biased(args[1], b3Arg);
+                return {gatedActivation(eb, el, params, g, u)};
+              });
           Value y =
               matmulTransposeB(nb, nl, hidden, groupMatrix(nb, nl, w2, group));
+          if (b2) {
+            auto yType = cast<RankedTensorType>(y.getType());
+            Value biasedInit = tensor::EmptyOp::create(
+                nb, nl, yType.getShape(), nb.getF32Type(),
+                dynamicSizes(nb, nl, y));
+            Value row = groupRow(nb, nl, b2, group);
+            SmallVector<AffineMap> addMaps = {nb.getMultiDimIdentityMap(2),
+                                              rowMap};
+            y = elementwise(
+                nb, nl, ValueRange{y, row}, addMaps, biasedInit,
+                [&](OpBuilder &eb, Location el,
+                    ValueRange args) -> SmallVector<Value> {
+                  Value bias =
+                      convertFloat(eb, el, args[1], eb.getF32Type());
+                  return {arith::AddFOp::create(eb, el, args[0], bias)};
+                });
+          }
           return insertRows(nb, nl, y, acc, lo);
         });
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));

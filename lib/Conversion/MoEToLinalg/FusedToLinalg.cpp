@@ -59,7 +59,7 @@ struct GroupedMatmulActOpLowering
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    Activation act = op.getActivation();
+    ActivationParams params = ActivationParams::of(op);
     bool gated = op.getGated();
     auto rhsType = cast<RankedTensorType>(rhs.getType());
     auto resultType = cast<RankedTensorType>(op.getType());
@@ -99,10 +99,10 @@ struct GroupedMatmulActOpLowering
               elementwise(nb, nl, inputs, maps, hiddenInit,
                           [&](OpBuilder &eb, Location el,
                               ValueRange args) -> SmallVector<Value> {
-                            Value h = activation(eb, el, act, args[0]);
                             if (gated)
-                              h = arith::MulFOp::create(eb, el, h, args[1]);
-                            return {h};
+                              return {gatedActivation(eb, el, params, args[0],
+                                                      args[1])};
+                            return {activation(eb, el, params.act, args[0])};
                           });
           return insertRows(nb, nl, hidden, acc, lo);
         });

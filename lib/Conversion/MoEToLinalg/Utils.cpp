@@ -240,8 +240,54 @@ Value lowering::activation(OpBuilder &b, Location loc, Activation act,
   }
   case Activation::relu:
     return arith::MaximumFOp::create(b, loc, x, f32Const(b, loc, 0.0));
+  case Activation::relu2: {
+    Value r = arith::MaximumFOp::create(b, loc, x, f32Const(b, loc, 0.0));
+    return arith::MulFOp::create(b, loc, r, r);
   }
-  llvm_unreachable("unknown activation");
+  case Activation::swiglu_oai:
+    break;
+  }
+  llvm_unreachable("not an ungated activation");
+}
+
+Value lowering::gatedActivation(OpBuilder &b, Location loc,
+                                const ActivationParams &params, Value g,
+                                Value u) {
+  Value limit, negLimit;
+  if (params.limit) {
+    limit = f32Const(b, loc, *params.limit);
+    negLimit = f32Const(b, loc, -*params.limit);
+    // up = clamp(u, -limit, limit)
+    Value atLeast = arith::MaximumFOp::create(b, loc, u, negLimit);
+    u = arith::MinimumFOp::create(b, loc, atLeast, limit);
+    // gate = min(g, limit), unless the activated gate is clamped.
+    if (!params.limitAfterAct)
+      g = arith::MinimumFOp::create(b, loc, g, limit);
+  }
+  if (params.act == Activation::swiglu_oai) {
+    // (u + 1) · g · sigmoid(alpha · g)
+    Value scaled =
+        arith::MulFOp::create(b, loc, g, f32Const(b, loc, params.alpha));
+    Value glu = arith::MulFOp::create(b, loc, g, sigmoid(b, loc, scaled));
+    Value upPlusOne = arith::AddFOp::create(b, loc, u, f32Const(b, loc, 1.0));
+    return arith::MulFOp::create(b, loc, upPlusOne, glu);
+  }
+  Value h = activation(b, loc, params.act, g);
+  if (params.limit && params.limitAfterAct)
+    h = arith::MinimumFOp::create(b, loc, h, limit);
+  return arith::MulFOp::create(b, loc, h, u);
+}
+
+Value lowering::groupRow(OpBuilder &b, Location loc, Value bias, Value group) {
+  auto type = cast<RankedTensorType>(bias.getType());
+  auto rowType =
+      RankedTensorType::get(type.getShape().drop_front(), type.getElementType());
+  SmallVector<OpFoldResult> offsets = {group, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                     tensor::getMixedSize(b, loc, bias, 1)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, rowType, bias, offsets, sizes,
+                                        strides);
 }
 
 Value lowering::zeroAccumulator(OpBuilder &b, Location loc, Value rows,

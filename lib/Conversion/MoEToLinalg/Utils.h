@@ -20,6 +20,8 @@
 #include "mlir/IR/Value.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 
+#include <optional>
+
 namespace mlir {
 namespace moe {
 namespace lowering {
@@ -116,9 +118,42 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest, Value lo);
 /// The matrix `weights[group]` of `weights: [E, M, K]`, as [M, K].
 Value groupMatrix(OpBuilder &b, Location loc, Value weights, Value group);
 
-/// The expert activation `act` (silu, gelu_tanh, gelu_erf, relu) of an f32
-/// scalar.
+/// The expert activation `act` of an f32 scalar, for ungated experts
+/// (docs/Spec.md#enums); not swiglu_oai, which is gated only.
 Value activation(OpBuilder &b, Location loc, Activation act, Value x);
+
+/// An activation with its parameters (docs/Spec.md#activation-parameters).
+struct ActivationParams {
+  Activation act = Activation::silu;
+  /// swiglu_oai's alpha.
+  double alpha = 1.702;
+  /// The clamp limit of gated experts, when there is one.
+  std::optional<double> limit;
+  /// Clamp the activated gate (min(act(g), limit)) instead of its input.
+  bool limitAfterAct = false;
+
+  /// The parameters an op (moe.layer, moe.experts,
+  /// moe.grouped_matmul_act) carries.
+  template <typename OpT>
+  static ActivationParams of(OpT op) {
+    ActivationParams p;
+    p.act = op.getActivation();
+    if (op.getAlphaAttr())
+      p.alpha = op.getAlphaAttr().getValueAsDouble();
+    if (op.getLimitAttr())
+      p.limit = op.getLimitAttr().getValueAsDouble();
+    p.limitAfterAct = op.getLimitAfterAct();
+    return p;
+  }
+};
+
+/// The gated unit of an f32 gate `g` and up `u`: act(g) · u, with the
+/// clamps of `params.limit` and swiglu_oai's (u + 1) · g · sigmoid(α g).
+Value gatedActivation(OpBuilder &b, Location loc,
+                      const ActivationParams &params, Value g, Value u);
+
+/// Row `group` of the [E, X] bias `bias` as a [X] tensor.
+Value groupRow(OpBuilder &b, Location loc, Value bias, Value group);
 
 /// The zero-filled f32 accumulator [N, M]: N from `rows` dim 0, M from
 /// `cols` dim `colDim`.

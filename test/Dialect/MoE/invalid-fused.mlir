@@ -182,3 +182,43 @@ func.func @grouped_matmul_combine_c6(%h: tensor<?x128xf32>, %w: tensor<8x64x128x
   %out = "moe.grouped_matmul_combine"(%h, %w, %o, %t, %rw, %acc) : (tensor<?x128xf32>, tensor<8x64x128xf32>, tensor<9xi32>, tensor<?xi32>, tensor<?xf32>, tensor<16x64xf32>) -> tensor<16x64xbf16>
   return
 }
+
+// -----
+
+func.func @grouped_matmul_act_c6_swiglu_oai_ungated(%x: tensor<?x64xf32>, %w: tensor<8x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op activation swiglu_oai is a gated (GLU) activation: it needs 'gated' (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_oai : tensor<?x64xf32>, tensor<8x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_act_c6_alpha(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'alpha' is a parameter of activation swiglu_oai, not of silu (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation silu gated alpha 2.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_act_c6_limit_ungated(%x: tensor<?x64xf32>, %w: tensor<8x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'limit' clamps the gate and up projections of gated experts: it needs 'gated' (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation silu limit 7.0 : tensor<?x64xf32>, tensor<8x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_act_c6_limit_nan(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'limit' = nan must be finite and positive (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation silu gated limit 0x7FF8000000000000 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_act_c6_limit_after_act(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'limit_after_act' does not apply to activation swiglu_oai, which clamps the gate before it (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_oai gated limit 7.0 limit_after_act : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return
+}

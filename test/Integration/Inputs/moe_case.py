@@ -204,7 +204,8 @@ def layer_module(a, spec, shapes):
     xty = f"tensor<{t}x{a.hidden}xf32>"
     args, operands = [f"%x: {xty}"], []
     for role in ["router", "bias", "w1", "w3", "w2", "shared_w1",
-                 "shared_w3", "shared_w2", "shared_gate"]:
+                 "shared_w3", "shared_w2", "shared_gate", "router_bias", "b1",
+                 "b3", "b2", "output_bias"]:
         if role not in shapes:
             continue
         ty = tensor_type(shapes[role][1])
@@ -232,6 +233,11 @@ def layer_module(a, spec, shapes):
             params.append("weights_on_input = true")
         routing = "#moe.routing<" + ", ".join(params) + ">"
     tail = f"activation {spec['activation']}"
+    for name in ["alpha", "limit", "shared_limit"]:
+        if spec.get(name) is not None:
+            tail += f" {name} {spec[name]!r}"
+    if spec.get("limit_after_act"):
+        tail += " limit_after_act"
     if spec.get("drop_policy"):
         tail += (f" drop {spec['drop_policy']}"
                  f" capacity_factor {spec['capacity_factor']!r}")
@@ -266,7 +272,22 @@ def layer_tensors(a, rng):
         w["shared_w2"] = normal(d, s, fan_in=s)
         if a.shared_gate:
             w["shared_gate"] = normal(1, d, fan_in=d)
+    if a.router_bias:
+        w["router_bias"] = rng.uniform(-a.bias_range, a.bias_range,
+                                       e).astype(np.float32)
+    if a.expert_bias:
+        w["b1"] = rng.standard_normal((e, f)).astype(np.float32) * 0.5
+        if a.gated:
+            w["b3"] = rng.standard_normal((e, f)).astype(np.float32) * 0.5
+        w["b2"] = rng.standard_normal((e, d)).astype(np.float32) * 0.5
+    if a.output_bias:
+        w["output_bias"] = rng.standard_normal(d).astype(np.float32) * 0.5
     names = {"router": "moe.router.weight", "bias": "moe.router.bias",
+             "router_bias": "moe.router.logit_bias",
+             "b1": "moe.experts.{e}.w1.bias",
+             "b3": "moe.experts.{e}.w3.bias",
+             "b2": "moe.experts.{e}.w2.bias",
+             "output_bias": "moe.output.bias",
              "w1": "moe.experts.{e}.w1.weight",
              "w3": "moe.experts.{e}.w3.weight",
              "w2": "moe.experts.{e}.w2.weight",
@@ -315,6 +336,8 @@ def layer_spec(a):
         "weights_on_input": bool(a.weights_on_input),
         "group_fill": a.group_fill, "logit_scale": a.logit_scale,
         "gated": bool(a.gated), "activation": a.act,
+        "alpha": a.alpha, "limit": a.limit, "shared_limit": a.shared_limit,
+        "limit_after_act": bool(a.limit_after_act),
         "shared": a.shared != "none",
         "drop_policy": a.drop_policy, "capacity_factor": a.capacity_factor,
     }
@@ -536,6 +559,20 @@ def main():
                     default="none")
     ly.add_argument("--shared-gate", action="store_true")
     ly.add_argument("--shared-inter", type=int, default=40)
+    ly.add_argument("--alpha", type=float, default=None,
+                    help="swiglu_oai's alpha")
+    ly.add_argument("--limit", type=float, default=None,
+                    help="clamp limit of the gated routed experts")
+    ly.add_argument("--shared-limit", type=float, default=None,
+                    help="clamp limit of the gated shared expert")
+    ly.add_argument("--limit-after-act", action="store_true",
+                    help="clamp the activated gate (Bailing hybrid)")
+    ly.add_argument("--router-bias", action="store_true",
+                    help="router_bias [E], added to the router logits")
+    ly.add_argument("--expert-bias", action="store_true",
+                    help="b1 [E, F], b3 [E, F] (gated), b2 [E, D]")
+    ly.add_argument("--output-bias", action="store_true",
+                    help="output_bias [D], added to every token's result")
     ly.set_defaults(layer=None)
 
     ck = sub.add_parser("check", help="compare DIR/y.npy with the reference")

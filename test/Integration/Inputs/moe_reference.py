@@ -52,6 +52,11 @@ def relu(x):
     return np.maximum(x, 0.0)
 
 
+def relu2(x):
+    """transformers' ReLUSquaredActivation (nemotron_h, ergo)."""
+    return np.square(np.maximum(x, 0.0))
+
+
 # transformers.activations.ACT2FN, restricted to the functions we support.
 HF_ACT2FN = {
     "silu": silu,
@@ -60,15 +65,21 @@ HF_ACT2FN = {
     "gelu_new": gelu_tanh,
     "gelu_pytorch_tanh": gelu_tanh,
     "relu": relu,
+    "relu2": relu2,
 }
 
-# The activations of the moe dialect.
+# The activations of the moe dialect (swiglu_oai is gated only: spec_glu).
 MOE_ACT = {
     "silu": silu,
     "gelu_tanh": gelu_tanh,
     "gelu_erf": gelu_erf,
     "relu": relu,
+    "relu2": relu2,
+    "swiglu_oai": None,
 }
+
+# swiglu_oai's alpha when the op has none (GptOssConfig.swiglu_alpha).
+SWIGLU_OAI_ALPHA = 1.702
 
 #===----------------------------------------------------------------------===#
 # Helpers
@@ -129,6 +140,33 @@ def linear(x, w):
 def gated_mlp(x, gate_proj, up_proj, down_proj, act):
     """LlamaMLP / MixtralBlockSparseTop2MLP: down(act(gate(x)) * up(x))."""
     return linear(act(linear(x, gate_proj)) * linear(x, up_proj), down_proj)
+
+
+def spec_glu(act, g, u, limit=None, alpha=None, after=False):
+    """The gated unit of docs/Spec.md#activation-parameters: act(g) * u with
+    the clamps of `limit` (on the gate's input, or with `after` on the
+    activated gate), or swiglu_oai's (u + 1) * g * sigmoid(alpha * g)."""
+    if limit is not None:
+        u = np.minimum(np.maximum(u, -limit), limit)
+        if not after:
+            g = np.minimum(g, limit)
+    if act == "swiglu_oai":
+        a = SWIGLU_OAI_ALPHA if alpha is None else alpha
+        return (u + 1.0) * g * sigmoid(a * g)
+    h = MOE_ACT[act](g)
+    if limit is not None and after:
+        h = np.minimum(h, limit)
+    return h * u
+
+
+def gpt_oss_experts_apply_gate(gate_up, alpha, limit):
+    """GptOssExperts._apply_gate (transformers 5), on the interleaved
+    gate_up projection [.., 2F]: gate = even columns, up = odd columns."""
+    gate, up = gate_up[..., ::2], gate_up[..., 1::2]
+    gate = np.minimum(gate, limit)
+    up = np.clip(up, -limit, limit)
+    glu = gate * sigmoid(gate * alpha)
+    return (up + 1) * glu
 
 
 def plain_mlp(x, up_proj, down_proj, act):
@@ -517,15 +555,27 @@ def spec_layer(spec, W, x):
     under the names of the spec's module. Returns (out, stats)."""
     x = x.astype(np.float64)
     W = {n: a.astype(np.float64) for n, a in W.items()}
-    act = MOE_ACT[spec["activation"]]
+    act_name = spec["activation"]
+    act = MOE_ACT[act_name]
+    alpha = spec.get("alpha")
+    after = bool(spec.get("limit_after_act"))
     margins = Margins()
     logits = linear(x, W["router"])
+    if "router_bias" in W:
+        logits = logits + W["router_bias"]
     experts = W["router"].shape[0]
 
+    def bias(name, e):
+        return W[name][e] if name in W else 0.0
+
     def expert(e, rows):
+        g = linear(rows, W["w1"][e]) + bias("b1", e)
         if spec["gated"]:
-            return gated_mlp(rows, W["w1"][e], W["w3"][e], W["w2"][e], act)
-        return plain_mlp(rows, W["w1"][e], W["w2"][e], act)
+            u = linear(rows, W["w3"][e]) + bias("b3", e)
+            h = spec_glu(act_name, g, u, spec.get("limit"), alpha, after)
+        else:
+            h = act(g)
+        return linear(h, W["w2"][e]) + bias("b2", e)
 
     stats = {"margins": margins}
     if spec["routing"] == "expert_choice":
@@ -554,11 +604,15 @@ def spec_layer(spec, W, x):
         stats["dropped"] = int((~keep).sum())
     if spec.get("shared"):
         if "shared_w3" in W:
-            y = gated_mlp(x, W["shared_w1"], W["shared_w3"], W["shared_w2"],
-                          act)
+            h = spec_glu(act_name, linear(x, W["shared_w1"]),
+                         linear(x, W["shared_w3"]), spec.get("shared_limit"),
+                         alpha, after)
+            y = linear(h, W["shared_w2"])
         else:
             y = plain_mlp(x, W["shared_w1"], W["shared_w2"], act)
         if "shared_gate" in W:
             y = sigmoid(linear(x, W["shared_gate"])) * y
         out = out + y
+    if "output_bias" in W:
+        out = out + W["output_bias"]
     return out, stats

@@ -171,10 +171,57 @@ def check_capacity():
     print("capacity: position and score drops as worked out by hand")
 
 
+def check_expert_forms():
+    """The expert FFNs of transformers 5 families, transcribed from their
+    modeling code, against moe.experts' gated unit (spec_glu) with the
+    parameters and biases each maps to."""
+    rng = np.random.default_rng(3)
+    d, f = 6, 5
+    x = rng.standard_normal((7, d)) * 3
+    w1, w3 = rng.standard_normal((f, d)), rng.standard_normal((f, d))
+    w2 = rng.standard_normal((d, f))
+    b1, b3, b2 = (rng.standard_normal(f), rng.standard_normal(f),
+                  rng.standard_normal(d))
+    g, u = x @ w1.T, x @ w3.T
+
+    # GptOssExperts: gate_up_proj [D, 2F] interleaved (gate even, up odd
+    # columns), gate_up_proj_bias [2F] likewise, down_proj [F, D] + bias.
+    gate_up = np.empty((d, 2 * f))
+    gate_up[:, ::2], gate_up[:, 1::2] = w1.T, w3.T
+    gate_up_bias = np.empty(2 * f)
+    gate_up_bias[::2], gate_up_bias[1::2] = b1, b3
+    alpha, limit = 1.702, 7.0
+    hf = ref.gpt_oss_experts_apply_gate(x @ gate_up + gate_up_bias, alpha,
+                                        limit) @ w2.T + b2
+    ours = ref.spec_glu("swiglu_oai", g + b1, u + b3, limit, alpha) @ w2.T + b2
+    assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "gpt_oss"
+    # MiniMaxM3VLExperts: the same gate on gate_up.chunk(2), no biases.
+    gate, up = np.minimum(g, limit), np.clip(u, -limit, limit)
+    hf = ((up + 1.0) * (gate * ref.sigmoid(gate * alpha))) @ w2.T
+    ours = ref.spec_glu("swiglu_oai", g, u, limit, alpha) @ w2.T
+    assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "minimax_m3_vl"
+    # HYV4Experts: silu(gate.clamp(max=l)) * up.clamp(-l, l).
+    limit = 1.5
+    hf = (ref.silu(np.minimum(g, limit)) * np.clip(u, -limit, limit)) @ w2.T
+    ours = ref.spec_glu("silu", g, u, limit) @ w2.T
+    assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "hy_v4"
+    # BailingHybridExperts: act(gate).clamp(max=l) * up.clamp(-l, l).
+    hf = (np.minimum(ref.silu(g), limit) * np.clip(u, -limit, limit)) @ w2.T
+    ours = ref.spec_glu("silu", g, u, limit, after=True) @ w2.T
+    assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "bailing_hybrid"
+    # NemotronH / Ergo experts: down(relu(up(x))²), ungated.
+    hf = np.square(np.maximum(g, 0)) @ w2.T
+    ours = ref.MOE_ACT["relu2"](g) @ w2.T
+    assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "nemotron_h"
+    print("expert forms: gpt_oss, minimax_m3_vl, hy_v4, bailing_hybrid, "
+          "nemotron_h agree with spec_glu")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         check_safetensors(tmp)
     check_families()
+    check_expert_forms()
     check_capacity()
     print("SELFCHECK PASS")
 

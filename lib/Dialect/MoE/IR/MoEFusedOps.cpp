@@ -66,8 +66,13 @@ LogicalResult GroupedMatmulActOp::verify() {
                         getOffsets().getType(), "[E+1]", {e + 1})))
     return failure();
   // grouped_matmul_act_c5
-  return checkShape(op, "grouped_matmul_act_c5", "result",
-                    getResult().getType(), "[N, F]", {n, f});
+  if (failed(checkShape(op, "grouped_matmul_act_c5", "result",
+                        getResult().getType(), "[N, F]", {n, f})))
+    return failure();
+  // grouped_matmul_act_c6
+  return checkActivationParams(op, "grouped_matmul_act_c6", getActivation(),
+                               getAlphaAttr(), getLimitAttr(),
+                               getLimitAfterAct(), getGated(), "'gated'");
 }
 
 //===----------------------------------------------------------------------===//

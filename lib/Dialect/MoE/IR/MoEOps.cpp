@@ -310,6 +310,40 @@ LogicalResult LayerOp::verify() {
                              getSharedGate().getType(), "[1, D]", {&one, &d}))))
       return failure();
   }
+  // layer_c7
+  if (getB3() && !getW3())
+    return emitOpError() << "'b3' is the bias of the up projection 'w3': it "
+                            "needs 'w3' (layer_c7)";
+  if ((getRouterBias() &&
+       failed(checkAndBind(op, "layer_c7", "router_bias",
+                           getRouterBias().getType(), "[E]", {&e}))) ||
+      (getB1() && failed(checkAndBind(op, "layer_c7", "b1", getB1().getType(),
+                                      "[E, F]", {&e, &f}))) ||
+      (getB3() && failed(checkAndBind(op, "layer_c7", "b3", getB3().getType(),
+                                      "[E, F]", {&e, &f}))) ||
+      (getB2() && failed(checkAndBind(op, "layer_c7", "b2", getB2().getType(),
+                                      "[E, D]", {&e, &d}))) ||
+      (getOutputBias() &&
+       failed(checkAndBind(op, "layer_c7", "output_bias",
+                           getOutputBias().getType(), "[D]", {&d}))))
+    return failure();
+  // layer_c8
+  if (failed(checkActivationParams(op, "layer_c8", getActivation(),
+                                   getAlphaAttr(), getLimitAttr(),
+                                   getLimitAfterAct(), isGated(), "'w3'",
+                                   static_cast<bool>(getSharedLimitAttr()))))
+    return failure();
+  if (hasW1 && !getSharedW3() && getActivation() == Activation::swiglu_oai)
+    return emitOpError() << "activation swiglu_oai is a gated (GLU) "
+                            "activation: the shared expert needs 'shared_w3' "
+                            "(layer_c8)";
+  if (getSharedLimitAttr() && !getSharedW3())
+    return emitOpError() << "'shared_limit' clamps the gate and up "
+                            "projections of a gated shared expert: it needs "
+                            "'shared_w3' (layer_c8)";
+  if (failed(checkPositive(op, "layer_c8", "shared_limit",
+                           getSharedLimitAttr())))
+    return failure();
   // layer_c6
   if (getExpertChoice() && (getDropPolicy() != DropPolicy::none ||
                             getCapacityFactorAttr() || getCapacityAttr()))
@@ -588,7 +622,21 @@ LogicalResult ExpertsOp::verify() {
     return emitOpError() << "result type " << getResult().getType()
                          << " must equal the type of 'rows' "
                          << getRows().getType() << " (experts_c4)";
-  return success();
+  // experts_c5
+  if (getB3() && !getW3())
+    return emitOpError() << "'b3' is the bias of the up projection 'w3': it "
+                            "needs 'w3' (experts_c5)";
+  if ((getB1() && failed(checkAndBind(op, "experts_c5", "b1",
+                                      getB1().getType(), "[E, F]", {&e, &f}))) ||
+      (getB3() && failed(checkAndBind(op, "experts_c5", "b3",
+                                      getB3().getType(), "[E, F]", {&e, &f}))) ||
+      (getB2() && failed(checkAndBind(op, "experts_c5", "b2",
+                                      getB2().getType(), "[E, D]", {&e, &d}))))
+    return failure();
+  // experts_c6
+  return checkActivationParams(op, "experts_c6", getActivation(),
+                               getAlphaAttr(), getLimitAttr(),
+                               getLimitAfterAct(), isGated(), "'w3'");
 }
 
 //===----------------------------------------------------------------------===//

@@ -6,6 +6,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::moe;
 using namespace mlir::moe::shape_checks;
@@ -104,4 +106,48 @@ LogicalResult shape_checks::checkI32Extent(Operation *op, StringRef label,
     return success();
   return op->emitOpError() << what << " = " << value << " exceeds " << kMaxI32
                            << ": " << why << " are i32 (" << label << ")";
+}
+
+LogicalResult shape_checks::checkPositive(Operation *op, StringRef label,
+                                          StringRef name, FloatAttr value) {
+  if (!value)
+    return success();
+  double v = value.getValueAsDouble();
+  if (std::isfinite(v) && v > 0)
+    return success();
+  return op->emitOpError() << "'" << name << "' = " << v
+                           << " must be finite and positive (" << label << ")";
+}
+
+LogicalResult shape_checks::checkActivationParams(
+    Operation *op, StringRef label, Activation act, FloatAttr alpha,
+    FloatAttr limit, bool limitAfterAct, bool gated, StringRef gatedBy,
+    bool hasOtherLimit) {
+  bool oai = act == Activation::swiglu_oai;
+  if (oai && !gated)
+    return op->emitOpError()
+           << "activation swiglu_oai is a gated (GLU) activation: it needs "
+           << gatedBy << " (" << label << ")";
+  if (alpha && !oai)
+    return op->emitOpError() << "'alpha' is a parameter of activation "
+                                "swiglu_oai, not of "
+                             << stringifyActivation(act) << " (" << label
+                             << ")";
+  if (limit && !gated)
+    return op->emitOpError()
+           << "'limit' clamps the gate and up projections of gated experts: "
+              "it needs "
+           << gatedBy << " (" << label << ")";
+  if (failed(checkPositive(op, label, "alpha", alpha)) ||
+      failed(checkPositive(op, label, "limit", limit)))
+    return failure();
+  if (limitAfterAct && !limit && !hasOtherLimit)
+    return op->emitOpError()
+           << "'limit_after_act' needs a 'limit' (" << label << ")";
+  if (limitAfterAct && oai)
+    return op->emitOpError()
+           << "'limit_after_act' does not apply to activation swiglu_oai, "
+              "which clamps the gate before it ("
+           << label << ")";
+  return success();
 }

@@ -10,6 +10,8 @@
 #ifndef LIB_DIALECT_MOE_IR_SHAPECHECKS_H
 #define LIB_DIALECT_MOE_IR_SHAPECHECKS_H
 
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
 #include "mlir/IR/Operation.h"
 #include "mlir/Support/LLVM.h"
 
@@ -61,6 +63,24 @@ LogicalResult checkStatic(Operation *op, StringRef label, StringRef name,
 /// address it.
 LogicalResult checkI32Extent(Operation *op, StringRef label, StringRef what,
                              int64_t value, StringRef why);
+
+/// Checks the parameters of an activation (docs/Spec.md#activation-
+/// parameters) under `label`: `swiglu_oai` only for gated experts; `alpha`
+/// only with `swiglu_oai`, finite and positive; `limit` only for gated
+/// experts, finite and positive; `limit_after_act` only with a limit and not
+/// with `swiglu_oai`. `gated` says whether the experts are gated and
+/// `gatedBy` names what makes them so ("'w3'"). `hasOtherLimit` is a second
+/// limit that `limit_after_act` may refer to (moe.layer's `shared_limit`).
+LogicalResult checkActivationParams(Operation *op, StringRef label,
+                                    Activation act, FloatAttr alpha,
+                                    FloatAttr limit, bool limitAfterAct,
+                                    bool gated, StringRef gatedBy,
+                                    bool hasOtherLimit = false);
+
+/// Checks that the optional attribute `value` (named `name`) is finite and
+/// positive.
+LogicalResult checkPositive(Operation *op, StringRef label, StringRef name,
+                            FloatAttr value);
 
 } // namespace shape_checks
 } // namespace moe

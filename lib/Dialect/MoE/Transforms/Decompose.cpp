@@ -58,6 +58,36 @@ Value singleGroupOffsets(OpBuilder &b, Location loc, Value x) {
   return tensor::FromElementsOp::create(b, loc, ValueRange{zero, tI32});
 }
 
+/// `m + v` with `m: [R, C]` and the row `v: [C]` added to every row of `m`,
+/// in f32 (or in `m`'s element type when that is wider), rounded to `m`'s
+/// element type.
+Value addRowBias(OpBuilder &b, Location loc, Value m, Value v) {
+  auto type = cast<RankedTensorType>(m.getType());
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                 AffineMap::get(2, 0, {d1}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType(),
+                                       dynamicSizes(b, loc, m));
+  auto add = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ValueRange{m, v}, ValueRange{init}, maps,
+      iterators, [](OpBuilder &nb, Location nl, ValueRange args) {
+        Type outType = args[2].getType();
+        Type computeType = cast<FloatType>(outType).getWidth() > 32
+                               ? outType
+                               : Type(nb.getF32Type());
+        Value lhs = castFloat(nb, nl, args[0], computeType);
+        Value rhs = castFloat(nb, nl, args[1], computeType);
+        Value sum = arith::AddFOp::create(nb, nl, lhs, rhs);
+        linalg::YieldOp::create(nb, nl, castFloat(nb, nl, sum, outType));
+      });
+  return add.getResult(0);
+}
+
 /// The shared expert: a one-expert moe.experts over every token, scaled by
 /// sigmoid(x · shared_gateᵀ) when the layer has that gate.
 Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
@@ -70,8 +100,14 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value w3 = layer.getSharedW3() ? expandLeading(b, loc, layer.getSharedW3())
                                  : Value();
   Value w2 = expandLeading(b, loc, layer.getSharedW2());
+  // The shared expert has the layer's activation and alpha, and its own
+  // limit.
+  FloatAttr limit = layer.getSharedLimitAttr();
+  UnitAttr limitAfterAct = limit ? layer.getLimitAfterActAttr() : UnitAttr();
   Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
-                                layer.getActivationAttr());
+                                Value(), Value(), Value(),
+                                layer.getActivationAttr(), layer.getAlphaAttr(),
+                                limit, limitAfterAct);
   if (!layer.getSharedGate())
     return out;
 
@@ -198,6 +234,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   int64_t e = cast<RankedTensorType>(layer.getRouter().getType()).getDimSize(0);
 
   Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
+  if (Value routerBias = layer.getRouterBias())
+    logits = addRowBias(b, loc, logits, routerBias);
 
   Value rows, offsets, rowTokens, rowWeights;
   bool weightsOnInput = false;
@@ -244,14 +282,20 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
                         dynamicSizes(b, loc, rowWeights));
   }
 
-  Value expertOut = ExpertsOp::create(b, loc, rows.getType(), rows, offsets,
-                                      layer.getW1(), layer.getW3(),
-                                      layer.getW2(), layer.getActivationAttr());
+  UnitAttr limitAfterAct =
+      layer.getLimitAttr() ? layer.getLimitAfterActAttr() : UnitAttr();
+  Value expertOut = ExpertsOp::create(
+      b, loc, rows.getType(), rows, offsets, layer.getW1(), layer.getW3(),
+      layer.getW2(), layer.getB1(), layer.getB3(), layer.getB2(),
+      layer.getActivationAttr(), layer.getAlphaAttr(), layer.getLimitAttr(),
+      limitAfterAct);
 
   Value acc = layer.hasSharedExpert()
                   ? buildSharedExpert(b, layer)
                   : zeros(b, loc, xType.getShape(), xType.getElementType(),
                           dynamicSizes(b, loc, x));
+  if (Value outputBias = layer.getOutputBias())
+    acc = addRowBias(b, loc, acc, outputBias);
   Value out =
       CombineOp::create(b, loc, xType, expertOut, rowTokens, rowWeights, acc);
   rewriter.replaceOp(layer, out);

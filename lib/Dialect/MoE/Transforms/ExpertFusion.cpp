@@ -20,7 +20,8 @@
 // that the [N, D] expert output is no longer rounded to the rows' element
 // type before the combine (a difference only for 16-bit rows), and that a
 // shared expert of m > 1 experts' width sums its m chunks separately.
-// Whatever the pass cannot prove equivalent it leaves untouched.
+// Whatever the pass cannot prove equivalent it leaves untouched, and
+// moe.experts with biases (b1, b3, b2) stay unfused.
 //
 //===----------------------------------------------------------------------===//
 
@@ -600,7 +601,10 @@ int64_t ExpertFusion::sharedChunks(ExpertsOp experts, SharedExpert shared,
                                    CombineOp combine) {
   ExpertsOp s = shared.experts;
   if (s.getActivation() != experts.getActivation() ||
-      s.isGated() != experts.isGated())
+      s.isGated() != experts.isGated() ||
+      s.getAlphaAttr() != experts.getAlphaAttr() ||
+      s.getLimitAttr() != experts.getLimitAttr() ||
+      s.getLimitAfterAct() != experts.getLimitAfterAct() || s.hasBias())
     return 0;
   // Every weight is static, of the routed experts' element type; the
   // shared inner size S is a multiple of the routed one F.
@@ -628,10 +632,11 @@ Value ExpertFusion::buildUp(ExpertsOp experts, Value rows, Value offsets,
                             Value w13) {
   int64_t n = dimOf(rows, 0), f = dimOf(experts.getW1(), 1);
   auto type = RankedTensorType::get({n, f}, rewriter.getF32Type());
-  return GroupedMatmulActOp::create(rewriter, experts.getLoc(), type, rows, w13,
-                                    offsets, experts.getActivationAttr(),
-                                    experts.isGated() ? rewriter.getUnitAttr()
-                                                      : UnitAttr());
+  UnitAttr gated = experts.isGated() ? rewriter.getUnitAttr() : UnitAttr();
+  return GroupedMatmulActOp::create(
+      rewriter, experts.getLoc(), type, rows, w13, offsets,
+      experts.getActivationAttr(), gated, experts.getAlphaAttr(),
+      experts.getLimitAttr(), experts.getLimitAfterActAttr());
 }
 
 FusedOperands ExpertFusion::foldSharedExpert(ExpertsOp experts,
@@ -721,7 +726,8 @@ FusedOperands ExpertFusion::foldSharedExpert(ExpertsOp experts,
 
 bool ExpertFusion::fuseCombineOp(CombineOp combine) {
   auto experts = combine.getRows().getDefiningOp<ExpertsOp>();
-  if (!experts || !experts->hasOneUse())
+  // The fused ops have no biases: experts with biases stay unfused.
+  if (!experts || !experts->hasOneUse() || experts.hasBias())
     return false;
   Partition p = analyzeOffsets(experts.getOffsets(), experts.getRows(),
                                combine.getRowTokens());
@@ -778,6 +784,8 @@ bool ExpertFusion::fuseCombineOp(CombineOp combine) {
 }
 
 bool ExpertFusion::fuseUpProjection(ExpertsOp experts) {
+  if (experts.hasBias())
+    return false;
   Value w1 = experts.getW1(), w3 = experts.getW3();
   if (w3 && (elementTypeOf(w1) != elementTypeOf(w3) || !mayPack({w1, w3})))
     return false;
@@ -832,7 +840,11 @@ struct MoEExpertFusionPass
       ++numUnfused;
       if (!remarks)
         continue;
-      if (!sameTypes)
+      if (op.hasBias())
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: it "
+                           "has biases (b1, b3 or b2), which the fused ops "
+                           "do not take";
+      else if (!sameTypes)
         emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
                            "and w3 have different element types";
       else

@@ -375,10 +375,13 @@ LayerOp buildLayer(OpBuilder &b, Operation *root, const LayerMatch &match) {
   return LayerOp::create(
       b, loc, r.x.getType(), r.x, router, /*bias=*/Value(), w1, w3, w2,
       /*shared_w1=*/Value(), /*shared_w3=*/Value(), /*shared_w2=*/Value(),
-      /*shared_gate=*/Value(), routing, ffn.activation,
-      capped ? DropPolicy::position : DropPolicy::none,
+      /*shared_gate=*/Value(), /*router_bias=*/Value(), /*b1=*/Value(),
+      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(), routing,
+      ffn.activation, capped ? DropPolicy::position : DropPolicy::none,
       /*capacity_factor=*/FloatAttr(),
-      capped ? b.getI64IntegerAttr(match.capacity) : IntegerAttr());
+      capped ? b.getI64IntegerAttr(match.capacity) : IntegerAttr(),
+      /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
+      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false);
 }
 
 StringRef formName(Form form) {

@@ -339,7 +339,9 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
                                                      received, at, size, unit2);
         Value y = ExpertsOp::create(
             nb, nl, dynRowsType, block, localOffsets, experts.getW1(),
-            experts.getW3(), experts.getW2(), experts.getActivationAttr());
+            experts.getW3(), experts.getW2(), Value(), Value(), Value(),
+            experts.getActivationAttr(), experts.getAlphaAttr(),
+            experts.getLimitAttr(), experts.getLimitAfterActAttr());
         Value out =
             tensor::InsertSliceOp::create(nb, nl, y, iter[0], at, size, unit2);
         Value nextPos = arith::AddIOp::create(nb, nl, pos, count);
@@ -465,6 +467,10 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
     LayerOp layer = layers.front();
     xValue = layer.getX();
     problem.gated = layer.isGated();
+    if (layer.hasExpertBias())
+      return emitError(layer.getLoc())
+             << "moe-shard: the expert biases b1, b3 and b2 are not supported "
+                "(tensor parallelism would add b2 once per tp rank)";
     if (RoutingAttr routing = layer.getTokenChoice())
       problem.topK = routing.getK();
     if (layer.hasSharedExpert())
@@ -483,6 +489,10 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
       return failure();
     ExpertsOp experts = routed->experts;
     problem.gated = experts.isGated();
+    if (experts.hasBias())
+      return emitError(experts.getLoc())
+             << "moe-shard: the expert biases b1, b3 and b2 are not supported "
+                "(tensor parallelism would add b2 once per tp rank)";
     for (auto [w, name] : {std::pair<Value, StringRef>{experts.getW1(), "w1"},
                            {experts.getW3(), "w3"},
                            {experts.getW2(), "w2"}})

@@ -63,6 +63,15 @@ def layer(a):
         shapes.append(("shared_w2", [d, s], a.shared_dtype or a.dtype))
         if a.shared_gate:
             shapes.append(("shared_gate", [1, d], "f32"))
+    if a.router_bias:
+        shapes.append(("router_bias", [e], "f32"))
+    if a.expert_bias:
+        shapes.append(("b1", [e, f], a.dtype))
+        if a.gated:
+            shapes.append(("b3", [e, f], a.dtype))
+        shapes.append(("b2", [e, d], a.dtype))
+    if a.output_bias:
+        shapes.append(("output_bias", [d], "f32"))
 
     args, consts, operands = [f"%x: {xty}"], [], []
     rng = np.random.default_rng(a.constant_weights)
@@ -84,6 +93,11 @@ def layer(a):
             params.append("normalize = true")
         routing = "#moe.routing<" + ", ".join(params) + ">"
     tail = f"activation {a.act}"
+    for name in ["alpha", "limit", "shared_limit"]:
+        if getattr(a, name) is not None:
+            tail += f" {name} {getattr(a, name)!r}"
+    if a.limit_after_act:
+        tail += " limit_after_act"
     if a.drop:
         tail += f" drop {a.drop} capacity_factor {a.capacity_factor!r}"
     body = "\n".join(consts)
@@ -246,6 +260,14 @@ def main():
     g.add_argument("--dtype", choices=["f32", "bf16"], default="f32",
                    help="element type of the expert weights")
     g.add_argument("--x-dtype", choices=["f32", "bf16"], default="f32")
+    g.add_argument("--alpha", type=float, default=None)
+    g.add_argument("--limit", type=float, default=None)
+    g.add_argument("--shared-limit", type=float, default=None)
+    g.add_argument("--limit-after-act", action="store_true")
+    g.add_argument("--router-bias", action="store_true")
+    g.add_argument("--expert-bias", action="store_true",
+                   help="b1, b3 (gated) and b2")
+    g.add_argument("--output-bias", action="store_true")
     g.add_argument("--constant-weights", type=int, default=None,
                    metavar="SEED")
     c = sub.add_parser("compare")

@@ -44,6 +44,10 @@ def make(a):
         tensors["shared_w1"] = (rng.standard_normal((s, d)) / np.sqrt(d)).astype(np.float32)
         tensors["shared_w3"] = (rng.standard_normal((s, d)) / np.sqrt(d)).astype(np.float32)
         tensors["shared_w2"] = (rng.standard_normal((d, s)) / np.sqrt(s)).astype(np.float32)
+    if a.router_bias:
+        tensors["router_bias"] = (0.5 * rng.standard_normal(e)).astype(np.float32)
+    if a.output_bias:
+        tensors["output_bias"] = (0.5 * rng.standard_normal(d)).astype(np.float32)
     os.makedirs(a.dir, exist_ok=True)
     safetensors_io.write(os.path.join(a.dir, "weights.safetensors"), tensors)
     np.save(os.path.join(a.dir, "x.npy"), x)
@@ -80,6 +84,10 @@ def layer_text(a, dynamic):
         arg("shared_w1", (s, d), "shared_w1")
         arg("shared_w3", (s, d), "shared_w3")
         arg("shared_w2", (d, s), "shared_w2")
+    if a.router_bias:
+        arg("router_bias", (e,), "router_bias")
+    if a.output_bias:
+        arg("output_bias", (d,), "output_bias")
     params = [f"k = {a.k}", f"scoring = {a.scoring}"]
     if a.normalize:
         params.append("normalize = true")
@@ -88,6 +96,10 @@ def layer_text(a, dynamic):
     if a.groups:
         params += [f"num_groups = {a.groups}", f"topk_groups = {a.topk_groups}"]
     tail = f"activation {a.act}"
+    if a.alpha is not None:
+        tail += f" alpha {a.alpha}"
+    if a.limit is not None:
+        tail += f" limit {a.limit}"
     if a.capacity_factor:
         tail += f" drop {a.drop} capacity_factor {a.capacity_factor}"
     if a.capacity:
@@ -156,6 +168,10 @@ def main():
     m.add_argument("--shared", type=int, default=0)
     m.add_argument("--gated", type=int, default=1)
     m.add_argument("--act", default="silu")
+    m.add_argument("--alpha", type=float)
+    m.add_argument("--limit", type=float)
+    m.add_argument("--router-bias", action="store_true")
+    m.add_argument("--output-bias", action="store_true")
     m.add_argument("--capacity-factor", type=float)
     m.add_argument("--capacity", type=int)
     m.add_argument("--drop", choices=["position", "score"], default="position")

@@ -29,7 +29,8 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     `w1[e]` in rows `0 .. F-1` and `w3[e]` in rows `F .. 2F-1` (w1‖w3), and
     the result row is `act(u[0 .. F)) ⊙ u[F .. 2F)`. The result is `[N, F]`,
     computed in f32 and rounded once to its element type; rows outside every
-    group are zero.
+    group are zero. `alpha`, `limit` and `limit_after_act` parameterize the
+    activation as for `moe.experts` (`docs/Spec.md#activation-parameters`).
 
     ```mlir
     %h = moe.grouped_matmul_act %rows, %w13 offsets(%offsets : tensor<9xi32>)
@@ -42,12 +43,17 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     MoE_FloatTensor:$rhs,
     MoE_I32Tensor:$offsets,
     MoE_ActivationAttr:$activation,
-    UnitAttr:$gated
+    UnitAttr:$gated,
+    OptionalAttr<F64Attr>:$alpha,
+    OptionalAttr<F64Attr>:$limit,
+    UnitAttr:$limit_after_act
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs `offsets` `(` $offsets `:` type($offsets) `)`
-    `activation` `` $activation (`gated` $gated^)? attr-dict
+    `activation` `` $activation (`gated` $gated^)?
+    (`alpha` $alpha^)? (`limit` $limit^)?
+    (`limit_after_act` $limit_after_act^)? attr-dict
     `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -30,7 +30,12 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     `x: [T, D]`, `router: [E, D]`, optional `bias: [E]`, `w1: [E, F, D]`,
     optional `w3: [E, F, D]` (present: gated experts), `w2: [E, D, F]`,
     optional `shared_w1: [S, D]`, `shared_w3: [S, D]`, `shared_w2: [D, S]`,
-    `shared_gate: [1, D]`. The result is `[T, D]`.
+    `shared_gate: [1, D]`, and the optional biases `router_bias: [E]` (added
+    to the router logits), `b1: [E, F]`, `b3: [E, F]`, `b2: [E, D]` (of the
+    routed experts' projections) and `output_bias: [D]` (added to every
+    token's result). The result is `[T, D]`. `alpha`, `limit`,
+    `shared_limit` and `limit_after_act` parameterize the activation
+    (`docs/Spec.md#activation-parameters`).
 
     ```mlir
     %y = moe.layer %x router(%wg : tensor<8x64xf32>)
@@ -51,11 +56,20 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     Optional<MoE_FloatTensor>:$shared_w3,
     Optional<MoE_FloatTensor>:$shared_w2,
     Optional<MoE_FloatTensor>:$shared_gate,
+    Optional<MoE_FloatTensor>:$router_bias,
+    Optional<MoE_FloatTensor>:$b1,
+    Optional<MoE_FloatTensor>:$b3,
+    Optional<MoE_FloatTensor>:$b2,
+    Optional<MoE_FloatTensor>:$output_bias,
     AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
     MoE_ActivationAttr:$activation,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
     OptionalAttr<F64Attr>:$capacity_factor,
-    OptionalAttr<I64Attr>:$capacity
+    OptionalAttr<I64Attr>:$capacity,
+    OptionalAttr<F64Attr>:$alpha,
+    OptionalAttr<F64Attr>:$limit,
+    OptionalAttr<F64Attr>:$shared_limit,
+    UnitAttr:$limit_after_act
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -68,8 +82,17 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`shared_w3` `(` $shared_w3^ `:` type($shared_w3) `)`)?
     (`shared_w2` `(` $shared_w2^ `:` type($shared_w2) `)`)?
     (`shared_gate` `(` $shared_gate^ `:` type($shared_gate) `)`)?
+    (`router_bias` `(` $router_bias^ `:` type($router_bias) `)`)?
+    (`b1` `(` $b1^ `:` type($b1) `)`)?
+    (`b3` `(` $b3^ `:` type($b3) `)`)?
+    (`b2` `(` $b2^ `:` type($b2) `)`)?
+    (`output_bias` `(` $output_bias^ `:` type($output_bias) `)`)?
     `routing` $routing
     `activation` `` $activation
+    (`alpha` $alpha^)?
+    (`limit` $limit^)?
+    (`shared_limit` $shared_limit^)?
+    (`limit_after_act` $limit_after_act^)?
     (`drop` `` $drop_policy^)?
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
@@ -87,6 +110,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     }
     bool isGated() { return static_cast<bool>(getW3()); }
     bool hasSharedExpert() { return static_cast<bool>(getSharedW1()); }
+    /// Whether the routed experts have a bias (b1, b3 or b2).
+    bool hasExpertBias() { return getB1() || getB3() || getB2(); }
   }];
 }
 
@@ -317,15 +342,18 @@ def MoE_GroupedMatmulOp : MoE_Op<"grouped_matmul", [Pure]> {
 // ExpertsOp
 //===----------------------------------------------------------------------===//
 
-def MoE_ExpertsOp : MoE_Op<"experts", [Pure]> {
+def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
   let summary = "the expert feed-forward networks over rows grouped by expert";
   let description = [{
     Applies expert `e`'s FFN to the rows of group `e` (`rows: [N, D]`,
     grouped by `offsets: [E+1]`). Gated (when `w3` is present):
     `y = w2[e] · (act(w1[e] · x) ⊙ (w3[e] · x))`; non-gated:
     `y = w2[e] · act(w1[e] · x)`. Weights are in checkpoint layout:
-    `w1, w3: [E, F, D]`, `w2: [E, D, F]`. Rows outside every group give zero
-    (`docs/Spec.md#moeexperts`).
+    `w1, w3: [E, F, D]`, `w2: [E, D, F]`. Optional biases `b1, b3: [E, F]`
+    and `b2: [E, D]` are added to the projections of group `e`
+    (`w1[e] · x + b1[e]`, ...). `alpha`, `limit` and `limit_after_act`
+    parameterize the activation (`docs/Spec.md#activation-parameters`).
+    Rows outside every group give zero (`docs/Spec.md#moeexperts`).
 
     ```mlir
     %y = moe.experts %rows offsets(%offsets : tensor<9xi32>)
@@ -340,7 +368,13 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure]> {
     MoE_FloatTensor:$w1,
     Optional<MoE_FloatTensor>:$w3,
     MoE_FloatTensor:$w2,
-    MoE_ActivationAttr:$activation
+    Optional<MoE_FloatTensor>:$b1,
+    Optional<MoE_FloatTensor>:$b3,
+    Optional<MoE_FloatTensor>:$b2,
+    MoE_ActivationAttr:$activation,
+    OptionalAttr<F64Attr>:$alpha,
+    OptionalAttr<F64Attr>:$limit,
+    UnitAttr:$limit_after_act
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -348,11 +382,30 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure]> {
     `w1` `(` $w1 `:` type($w1) `)`
     (`w3` `(` $w3^ `:` type($w3) `)`)?
     `w2` `(` $w2 `:` type($w2) `)`
-    `activation` `` $activation attr-dict `:` type($rows) `->` type($result)
+    (`b1` `(` $b1^ `:` type($b1) `)`)?
+    (`b3` `(` $b3^ `:` type($b3) `)`)?
+    (`b2` `(` $b2^ `:` type($b2) `)`)?
+    `activation` `` $activation
+    (`alpha` $alpha^)?
+    (`limit` $limit^)?
+    (`limit_after_act` $limit_after_act^)?
+    attr-dict `:` type($rows) `->` type($result)
   }];
+  let builders = [
+    // Without biases and with the activation's default parameters.
+    OpBuilder<(ins "::mlir::Type":$result, "::mlir::Value":$rows,
+      "::mlir::Value":$offsets, "::mlir::Value":$w1, "::mlir::Value":$w3,
+      "::mlir::Value":$w2, "::mlir::moe::ActivationAttr":$activation), [{
+      build($_builder, $_state, result, rows, offsets, w1, w3, w2,
+            ::mlir::Value(), ::mlir::Value(), ::mlir::Value(), activation,
+            ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr());
+    }]>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     bool isGated() { return static_cast<bool>(getW3()); }
+    /// Whether the experts have a bias (b1, b3 or b2).
+    bool hasBias() { return getB1() || getB3() || getB2(); }
   }];
 }
 

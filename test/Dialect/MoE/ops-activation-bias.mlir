@@ -1,0 +1,55 @@
+// Round trip of the activation parameters (alpha, limit, shared_limit,
+// limit_after_act), the relu2 and swiglu_oai activations and the biases
+// (router_bias, b1, b3, b2, output_bias), in custom and generic form.
+//
+// RUN: moe-opt %s | moe-opt | FileCheck %s
+// RUN: moe-opt %s --mlir-print-op-generic | moe-opt | FileCheck %s
+//
+// Each CHECK line spells the whole op up to its result types.
+
+// GPT-OSS: router bias, gate/up/down biases, swiglu_oai with alpha and limit.
+// CHECK-LABEL: func.func @gpt_oss
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<8x64xf32>) w1(%{{.*}} : tensor<8x32x64xf32>) w3(%{{.*}} : tensor<8x32x64xf32>) w2(%{{.*}} : tensor<8x64x32xf32>) router_bias(%{{.*}} : tensor<8xf32>) b1(%{{.*}} : tensor<8x32xf32>) b3(%{{.*}} : tensor<8x32xf32>) b2(%{{.*}} : tensor<8x64xf32>) routing #moe.routing<k = 4, scoring = softmax> activation swiglu_oai alpha 1.702000e+00 limit 7.000000e+00 : tensor<?x64xf32> -> tensor<?x64xf32>
+func.func @gpt_oss(%x: tensor<?x64xf32>, %wg: tensor<8x64xf32>, %w1: tensor<8x32x64xf32>, %w3: tensor<8x32x64xf32>, %w2: tensor<8x64x32xf32>, %rb: tensor<8xf32>, %b1: tensor<8x32xf32>, %b3: tensor<8x32xf32>, %b2: tensor<8x64xf32>) -> tensor<?x64xf32> {
+  %y = moe.layer %x router(%wg : tensor<8x64xf32>) w1(%w1 : tensor<8x32x64xf32>) w3(%w3 : tensor<8x32x64xf32>) w2(%w2 : tensor<8x64x32xf32>) router_bias(%rb : tensor<8xf32>) b1(%b1 : tensor<8x32xf32>) b3(%b3 : tensor<8x32xf32>) b2(%b2 : tensor<8x64xf32>) routing #moe.routing<k = 4, scoring = softmax> activation swiglu_oai alpha 1.702 limit 7.0 : tensor<?x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// Bailing hybrid: clamp after the activation, a shared expert with its own
+// limit.
+// CHECK-LABEL: func.func @bailing
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<8x64xbf16>) w1(%{{.*}} : tensor<8x32x64xbf16>) w3(%{{.*}} : tensor<8x32x64xbf16>) w2(%{{.*}} : tensor<8x64x32xbf16>) shared_w1(%{{.*}} : tensor<32x64xbf16>) shared_w3(%{{.*}} : tensor<32x64xbf16>) shared_w2(%{{.*}} : tensor<64x32xbf16>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true> activation silu limit 2.500000e+00 shared_limit 5.000000e+00 limit_after_act drop position capacity_factor 1.250000e+00 : tensor<?x64xbf16> -> tensor<?x64xbf16>
+func.func @bailing(%x: tensor<?x64xbf16>, %wg: tensor<8x64xbf16>, %w1: tensor<8x32x64xbf16>, %w3: tensor<8x32x64xbf16>, %w2: tensor<8x64x32xbf16>, %s1: tensor<32x64xbf16>, %s3: tensor<32x64xbf16>, %s2: tensor<64x32xbf16>) -> tensor<?x64xbf16> {
+  %y = moe.layer %x router(%wg : tensor<8x64xbf16>) w1(%w1 : tensor<8x32x64xbf16>) w3(%w3 : tensor<8x32x64xbf16>) w2(%w2 : tensor<8x64x32xbf16>) shared_w1(%s1 : tensor<32x64xbf16>) shared_w3(%s3 : tensor<32x64xbf16>) shared_w2(%s2 : tensor<64x32xbf16>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true> activation silu limit 2.5 shared_limit 5.0 limit_after_act drop position capacity_factor 1.25 : tensor<?x64xbf16> -> tensor<?x64xbf16>
+  return %y : tensor<?x64xbf16>
+}
+
+// Nemotron-H / Ergo: ungated relu2 experts; JetMoE-style output bias.
+// CHECK-LABEL: func.func @relu2_output_bias
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<4x16xf32>) bias(%{{.*}} : tensor<4xf32>) w1(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) output_bias(%{{.*}} : tensor<16xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 : tensor<?x16xf32> -> tensor<?x16xf32>
+func.func @relu2_output_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %sb: tensor<4xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %ob: tensor<16xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) bias(%sb : tensor<4xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) output_bias(%ob : tensor<16xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// CHECK-LABEL: func.func @experts
+// CHECK:         moe.experts %{{.*}} offsets(%{{.*}} : tensor<5xi32>) w1(%{{.*}} : tensor<4x8x16xf32>) w3(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) b1(%{{.*}} : tensor<4x8xf32>) b3(%{{.*}} : tensor<4x8xf32>) b2(%{{.*}} : tensor<4x16xf32>) activation swiglu_oai limit 7.000000e+00 : tensor<?x16xf32> -> tensor<?x16xf32>
+// CHECK-NEXT:    moe.experts %{{.*}} offsets(%{{.*}} : tensor<5xi32>) w1(%{{.*}} : tensor<4x8x16xf32>) w3(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) b2(%{{.*}} : tensor<4x16xf32>) activation gelu_tanh limit 3.000000e+00 limit_after_act : tensor<?x16xf32> -> tensor<?x16xf32>
+// CHECK-NEXT:    moe.experts %{{.*}} offsets(%{{.*}} : tensor<5xi32>) w1(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) b1(%{{.*}} : tensor<4x8xf32>) activation relu2 : tensor<?x16xf32> -> tensor<?x16xf32>
+func.func @experts(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %b1: tensor<4x8xf32>, %b3: tensor<4x8xf32>, %b2: tensor<4x16xf32>) {
+  %a = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) b1(%b1 : tensor<4x8xf32>) b3(%b3 : tensor<4x8xf32>) b2(%b2 : tensor<4x16xf32>) activation swiglu_oai limit 7.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %b = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) b2(%b2 : tensor<4x16xf32>) activation gelu_tanh limit 3.0 limit_after_act : tensor<?x16xf32> -> tensor<?x16xf32>
+  %c = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) b1(%b1 : tensor<4x8xf32>) activation relu2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// CHECK-LABEL: func.func @grouped_matmul_act
+// CHECK:         moe.grouped_matmul_act %{{.*}}, %{{.*}} offsets(%{{.*}} : tensor<9xi32>) activation swiglu_oai gated alpha 1.500000e+00 limit 7.000000e+00 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+// CHECK-NEXT:    moe.grouped_matmul_act %{{.*}}, %{{.*}} offsets(%{{.*}} : tensor<9xi32>) activation silu gated limit 7.000000e+00 limit_after_act : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+// CHECK-NEXT:    moe.grouped_matmul_act %{{.*}}, %{{.*}} offsets(%{{.*}} : tensor<9xi32>) activation relu2 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x256xf32>
+func.func @grouped_matmul_act(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) {
+  %a = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_oai gated alpha 1.5 limit 7.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  %b = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation silu gated limit 7.0 limit_after_act : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  %c = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation relu2 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x256xf32>
+  return
+}
