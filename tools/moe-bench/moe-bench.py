@@ -511,6 +511,8 @@ def main():
                         "then build/bin; when given, only DIR)")
     p.add_argument("--json", default="moe-bench.json")
     p.add_argument("--plot", default="moe-bench.png")
+    p.add_argument("--no-torch", action="store_true",
+                   help="leave out the torch peer even when torch imports")
     p.add_argument("--quick", action="store_true",
                    help="a smoke run (small roofline, 2 calls per token "
                         "count): checks the outputs, measures nothing")
@@ -591,12 +593,16 @@ def main():
                         "stream_gbs": [roof["stream_gbs"]]}
         has_torch, torch_note = torch_available()
         peers = (["numpy"] if layer.peer_ok else []) + \
-            (["torch"] if has_torch and layer.peer_ok else [])
+            (["torch"] if has_torch and layer.peer_ok and not args.no_torch
+             else [])
         notes = []
         if not layer.peer_ok:
             notes.append("peers skipped: they implement softmax top-k silu "
                          "layers without shared experts only")
-        if not has_torch:
+        if args.no_torch:
+            has_torch = False
+            notes.append("torch: left out (--no-torch)")
+        elif not has_torch:
             notes.append(f"torch: not importable ({torch_note})")
 
         # Every contestant is one process per round over all token counts

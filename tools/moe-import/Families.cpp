@@ -209,6 +209,7 @@ std::vector<Family> buildTable() {
     // AXK2MoE: groups only when n_group is set.
     Family f = like(v3, "axk2");
     f.groupsNullable = true;
+    f.groupFill = 0.0;
     rows.push_back(f);
   }
   {
@@ -269,8 +270,8 @@ std::vector<Family> buildTable() {
     f.sharedW1 = "shared_expert.gate_proj.weight";
     f.sharedW3 = "shared_expert.up_proj.weight";
     f.sharedW2 = "shared_expert.down_proj.weight";
-    f.unsupportedUnlessZero = {"moe_router_logit_softcapping",
-                               "moe_apply_router_weight_on_input"};
+    f.softcapKey = "moe_router_logit_softcapping";
+    f.unsupportedUnlessZero = {"moe_apply_router_weight_on_input"};
     rows.push_back(f);
   }
   {
@@ -279,6 +280,7 @@ std::vector<Family> buildTable() {
     Family f = like(qwen3Moe(), "hunyuan_v1_moe");
     f.experts = "num_experts";
     f.topK = "moe_topk";
+    f.perLayerLists = true;
     f.expertSize = "intermediate_size";
     f.sparse = SparseLayers::all;
     f.renormalize = Renormalize::always;
@@ -420,6 +422,204 @@ std::vector<Family> buildTable() {
     f.refusal = why;
     rows.push_back(f);
   }
+  // Top-k of the logits, then softmax over the k: the Granite families,
+  // with experts fused as input_linear [E, 2F, D] (gate then up) and
+  // output_linear [E, D, F]. The decoder layer's sibling shared_mlp (fused
+  // the same way, [2S, D]) is added ungated.
+  Family granite;
+  granite.modelType = "granitemoe";
+  granite.experts = "num_local_experts";
+  granite.topK = "num_experts_per_tok";
+  granite.expertSize = "intermediate_size";
+  granite.order = RoutingOrder::topk_first;
+  granite.block = "model.layers.{L}.block_sparse_moe.";
+  granite.router = "router.layer.weight";
+  granite.gate = "input_linear.weight";
+  granite.down = "output_linear.weight";
+  granite.gateUp = LayerSpec::GateUp::concatenated;
+  rows.push_back(granite);
+  {
+    Family f = like(granite, "granitemoeshared");
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_intermediate_size";
+    f.sharedW1 = "model.layers.{L}.shared_mlp.input_linear.weight";
+    f.sharedW2 = "model.layers.{L}.shared_mlp.output_linear.weight";
+    f.sharedGateUp = LayerSpec::GateUp::concatenated;
+    rows.push_back(f);
+    f.modelType = "granitemoehybrid";
+    rows.push_back(f);
+    // GraniteMoeSWA saves the routed experts as the other families do.
+    f.modelType = "granitemoe_swa";
+    f.router = "router.weight";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    rows.push_back(f);
+  }
+  {
+    // JetMoeMoE: Granite's routing and experts under mlp, plus the block's
+    // bias added to every token's result.
+    Family f = like(granite, "jetmoe");
+    f.activation = "activation_function";
+    f.block = "model.layers.{L}.mlp.";
+    f.outputBias = "bias";
+    rows.push_back(f);
+  }
+  {
+    // AriaTextMoELayer: top-k of the logits then softmax over the k; the
+    // experts always SwiGLU, stored transposed (fc1 [E, D, 2F], fc2
+    // [E, F, D]); shared experts of intermediate_size ·
+    // moe_num_shared_experts, added ungated.
+    Family f = like(granite, "aria_text");
+    f.experts = "moe_num_experts";
+    f.topK = "moe_topk";
+    f.block = "model.layers.{L}.mlp.";
+    f.router = "router.weight";
+    f.gate = "experts.fc1.weight";
+    f.down = "experts.fc2.weight";
+    f.expertsTransposed = true;
+    f.forceActivation = Activation::silu;
+    f.shared = SharedSize::fieldTimesCount;
+    f.sharedKey = "intermediate_size";
+    f.sharedCountKey = "moe_num_shared_experts";
+    f.sharedW1 = "shared_experts.gate_proj.weight";
+    f.sharedW3 = "shared_experts.up_proj.weight";
+    f.sharedW2 = "shared_experts.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // Cohere2MoeSparseMoeBlock: top-k of the logits, then softmax over the
+    // k or sigmoid of each (expert_selection_fn), renormalized when
+    // norm_topk_prob; shared experts of num_shared_experts · F added
+    // (shared_expert_combination_strategy 'sum'; 'average', which halves
+    // both, is refused).
+    Family f = like(qwen3Moe(), "cohere2_moe");
+    f.experts = "num_experts";
+    f.expertSize = "intermediate_size";
+    f.sparse = SparseLayers::all;
+    f.order = RoutingOrder::topk_first;
+    f.scoringKey = "expert_selection_fn";
+    f.scoringChoices = {Scoring::softmax, Scoring::sigmoid};
+    f.shared = SharedSize::countTimesF;
+    f.sharedKey = "num_shared_experts";
+    f.sharedCombineKey = "shared_expert_combination_strategy";
+    f.sharedW1 = "shared_experts.gate_proj.weight";
+    f.sharedW3 = "shared_experts.up_proj.weight";
+    f.sharedW2 = "shared_experts.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // Llama4TextMoe: top-k of the logits, sigmoid of each; the weights
+    // scale the expert input; experts stored transposed ([E, D, 2F] gate
+    // then up, [E, F, D]); a shared SwiGLU of intermediate_size added.
+    Family f = like(granite, "llama4_text");
+    f.sparse = SparseLayers::indexList;
+    f.sparseListKey = "moe_layers";
+    f.scoring = Scoring::sigmoid;
+    f.weightsOnInput = true;
+    f.block = "model.layers.{L}.feed_forward.";
+    f.router = "router.weight";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.expertsTransposed = true;
+    f.shared = SharedSize::field;
+    f.sharedKey = "intermediate_size";
+    f.sharedW1 = "shared_expert.gate_proj.weight";
+    f.sharedW3 = "shared_expert.up_proj.weight";
+    f.sharedW2 = "shared_expert.down_proj.weight";
+    rows.push_back(f);
+  }
+  {
+    // GptOssMLP: a router with a bias, top-k of the logits then softmax
+    // over the k; experts with biases, stored transposed with gate and up
+    // interleaved ([E, D, 2F], gate the even columns); the clamped GLU.
+    Family f = like(granite, "gpt_oss");
+    f.block = "model.layers.{L}.mlp.";
+    f.router = "router.weight";
+    f.routerBias = "router.bias";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.expertsTransposed = true;
+    f.gateUp = LayerSpec::GateUp::interleaved;
+    f.expertGateUpBias = "experts.gate_up_proj_bias";
+    f.downBias = "experts.down_proj_bias";
+    f.forceActivation = Activation::swiglu_oai;
+    f.alphaKey = "swiglu_alpha";
+    f.limitKey = "swiglu_limit";
+    rows.push_back(f);
+  }
+  {
+    // MiniMaxM3VLSparseMoeBlock: MiniMax-M2's routing, scaled; experts and
+    // shared experts with gate and up fused, both under the clamped GLU.
+    Family f = like(mixtral(), "minimax_m3_vl_text");
+    f.block = "model.layers.{L}.mlp.";
+    f.scoring = Scoring::sigmoid;
+    f.bias = "gate.e_score_correction_bias";
+    f.scale = Scale::always;
+    f.scalingKey = "routed_scaling_factor";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.forceActivation = Activation::swiglu_oai;
+    f.forceActivationShared = true;
+    f.alphaKey = "swiglu_alpha";
+    f.limitKey = "swiglu_limit";
+    f.sharedLimitKey = "swiglu_limit";
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_intermediate_size";
+    f.sharedW1 = "shared_experts.gate_up_proj.weight";
+    f.sharedW2 = "shared_experts.down_proj.weight";
+    f.sharedGateUp = LayerSpec::GateUp::concatenated;
+    rows.push_back(f);
+  }
+  {
+    // HYV4MoE: DeepSeek-V3's router; experts fused [E, 2F, D] with the gate
+    // clamped before silu and up clipped (swiglu_limit); the shared MLP
+    // unclamped, its gate saved as linear_gate.
+    Family f = like(v3, "hy_v4");
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.forceActivation = Activation::silu;
+    f.limitKey = "swiglu_limit";
+    f.sharedW1 = "shared_experts.linear_gate.weight";
+    rows.push_back(f);
+  }
+  {
+    // BailingHybrid: DeepSeek-V3's router under other names, the bias
+    // saved as gate.expert_bias; per-layer clamps applied after the
+    // activation (expert_swiglu_limit_list, share_expert_swiglu_limit_list;
+    // 0: none).
+    Family f = like(v3, "bailing_hybrid");
+    f.experts = "num_experts";
+    f.topK = "num_experts_per_token";
+    f.normalizeKey = "moe_renormalize";
+    f.groupsKey = "num_expert_group";
+    f.sharedKey = "num_shared_experts";
+    f.bias = "gate.expert_bias";
+    f.limitKey = "expert_swiglu_limit_list";
+    f.sharedLimitKey = "share_expert_swiglu_limit_list";
+    f.limitPerLayer = true;
+    f.limitAfterAct = true;
+    rows.push_back(f);
+  }
+  {
+    // NemotronHMoE: DeepSeek-V3's router; ungated experts (up, down) under
+    // mlp_hidden_act (relu2), an ungated shared MLP of
+    // moe_shared_expert_intermediate_size; layers of type "moe" are sparse.
+    // A latent space around the experts (moe_latent_size) is refused.
+    Family f = like(v3, "nemotron_h");
+    f.layers = "layers_block_type";
+    f.activation = "mlp_hidden_act";
+    f.sparse = SparseLayers::typeList;
+    f.sparseListKey = "layers_block_type";
+    f.sparseValue = "moe";
+    f.block = "backbone.layers.{L}.mixer.";
+    f.gated = false;
+    f.shared = SharedSize::field;
+    f.sharedKey = "moe_shared_expert_intermediate_size";
+    f.unsupportedUnlessZero = {"moe_latent_size"};
+    rows.push_back(f);
+  }
   return rows;
 }
 
@@ -442,6 +642,7 @@ llvm::ArrayRef<Wrapper> mlir::moe::import::wrappers() {
   static const Wrapper table[] = {
       {"qwen3_5_moe", "qwen3_5_moe_text", "model.language_model.layers."},
       {"qwen4_exp", "qwen4_exp_text", "model.language_model.layers."},
+      {"llama4", "llama4_text", "language_model.model.layers."},
   };
   return table;
 }

@@ -44,6 +44,12 @@ enum class SparseLayers {
   /// `moe_layer_start_index` <= layer <= `moe_layer_end_index` and
   /// (layer + 1) % `moe_layer_interval` == 0 (ERNIE 4.5).
   startEnd,
+  /// The layer is listed in the integer list `sparseListKey` (Llama 4's
+  /// moe_layers).
+  indexList,
+  /// Entry `layer` of the string list `sparseListKey` is `sparseValue`
+  /// (Nemotron-H's layers_block_type).
+  typeList,
 };
 
 /// When the k weights are divided by their sum.
@@ -100,6 +106,8 @@ struct Family {
 
   // Sizes. `expertsMin` is 0 where 0 experts makes a layer dense.
   FieldName experts, topK, expertSize;
+  /// `experts` and `topK` may be lists with an entry per layer.
+  bool perLayerLists = false;
   int64_t expertsMin = 1;
   /// The experts field may be null: the layer is then dense.
   bool expertsNullable = false;
@@ -110,14 +118,18 @@ struct Family {
   /// after them (`firstDense`).
   FieldName firstDenseKey = "first_k_dense_replace";
   FieldName freqKey = "moe_layer_freq";
+  FieldName sparseListKey;
+  llvm::StringRef sparseValue;
   /// Whether `firstDenseKey` is required (DeepSeek-V3, where the two
   /// Hugging Face implementations default it differently).
   bool firstDenseRequired = false;
 
   // Routing.
   Scoring scoring = Scoring::softmax;
-  /// A field naming the scoring function, which must then name `scoring`.
+  /// A field naming the scoring function, which must then name `scoring`,
+  /// or any of `scoringChoices` when given.
   FieldName scoringKey;
+  llvm::SmallVector<Scoring, 2> scoringChoices;
   Renormalize renormalize = Renormalize::never;
   FieldName normalizeKey;
   /// The default of `normalizeKey`; none: required.
@@ -126,6 +138,17 @@ struct Family {
   FieldName scalingKey;
   /// The default of `scalingKey`; none: required.
   std::optional<double> scalingDefault = 1.0;
+  /// Top-k of the logits, then scored over the k (#moe.routing order).
+  RoutingOrder order = RoutingOrder::score_first;
+  /// A field holding a logit soft cap (0 or absent: none).
+  FieldName softcapKey;
+  /// A fixed renormalization epsilon (#moe.routing norm_eps).
+  std::optional<double> normEps;
+  /// Weights multiply the expert input (#moe.routing weights_on_input).
+  bool weightsOnInput = false;
+  /// The selection score of the experts outside the selected groups
+  /// (#moe.routing group_fill); none: excluded.
+  std::optional<double> groupFill;
   /// The topk-method field, its default, and the methods it may name.
   /// Without `methodKey` the family always uses `methodDefault`; without
   /// methods there is no group limit.
@@ -146,6 +169,9 @@ struct Family {
   SharedSize shared = SharedSize::none;
   FieldName sharedKey;
   FieldName sharedCountKey;
+  /// A field saying how the shared expert's output is combined; only
+  /// "sum" (the default) is supported.
+  FieldName sharedCombineKey;
   /// Checkpoint name of the shared expert's sigmoid gate (empty: ungated).
   llvm::StringRef sharedGate;
 
@@ -177,6 +203,22 @@ struct Family {
   /// Ungated experts: `up` is the only input projection, `gate` unused
   /// (the shared expert likewise: `sharedW3` only).
   bool gated = true;
+
+  // Expert variants.
+  /// The routed experts' activation whatever `activation` says (GPT-OSS's
+  /// clamped GLU, Aria's SwiGLU); a shared expert, which takes the same
+  /// activation in moe.layer, then needs `activation` to agree.
+  std::optional<Activation> forceActivation;
+  /// The shared expert uses `forceActivation` too.
+  bool forceActivationShared = false;
+  /// Fields of swiglu_oai's alpha and of the clamp limit (0: none), and of
+  /// the shared expert's limit; `limitPerLayer`: the limit fields are lists
+  /// indexed by the layer.
+  FieldName alphaKey, limitKey, sharedLimitKey;
+  bool limitPerLayer = false;
+  bool limitAfterAct = false;
+  /// Checkpoint names of the biases (empty: none); see LayerSpec.
+  llvm::StringRef routerBias, expertGateUpBias, downBias, outputBias;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

@@ -87,6 +87,24 @@ public:
     return v ? toInt(used, *v, minValue) : minValue;
   }
 
+  /// A required integer of at least `minValue`, or a list of them with an
+  /// entry per layer (the one of `layer` is read).
+  int64_t requireIntOfLayer(FieldName key, int64_t minValue, int64_t layer) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/true, used);
+    if (!v)
+      return minValue;
+    if (const json::Array *array = v->getAsArray()) {
+      if (layer >= static_cast<int64_t>(array->size())) {
+        fail(llvm::formatv("field '{0}' has no entry for layer {1}: {2}", used,
+                           layer, render(*v)));
+        return minValue;
+      }
+      return toInt(used, (*array)[layer], minValue);
+    }
+    return toInt(used, *v, minValue);
+  }
+
   /// An integer of at least `minValue`; `fallback` when absent.
   int64_t optionalInt(FieldName key, int64_t fallback, int64_t minValue) {
     StringRef used;
@@ -129,6 +147,41 @@ public:
                          "got {1}",
                          used, render(*v)));
     return *d;
+  }
+
+  /// A finite number; none when absent or null.
+  std::optional<double> optionalNumber(FieldName key) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/false, used);
+    if (!v || v->kind() == json::Value::Null)
+      return std::nullopt;
+    std::optional<double> d = v->getAsNumber();
+    if (!d || !std::isfinite(*d)) {
+      typeError(used, "a finite number", *v);
+      return std::nullopt;
+    }
+    return d;
+  }
+
+  /// Entry `index` of a list of finite numbers; none when absent or null.
+  std::optional<double> optionalNumberAt(FieldName key, int64_t index) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/false, used);
+    if (!v || v->kind() == json::Value::Null)
+      return std::nullopt;
+    const json::Array *array = v->getAsArray();
+    if (!array || index >= static_cast<int64_t>(array->size())) {
+      fail(llvm::formatv("field '{0}' must be a list of numbers with an "
+                         "entry for layer {1}, got {2}",
+                         used, index, render(*v)));
+      return std::nullopt;
+    }
+    std::optional<double> d = (*array)[index].getAsNumber();
+    if (!d || !std::isfinite(*d)) {
+      typeError(used, "a list of finite numbers", *v);
+      return std::nullopt;
+    }
+    return d;
   }
 
   std::string optionalString(FieldName key, StringRef fallback) {
@@ -274,6 +327,7 @@ std::optional<Activation> mapActivation(StringRef name) {
       .Cases({"gelu_pytorch_tanh", "gelu_new"}, Activation::gelu_tanh)
       .Case("gelu", Activation::gelu_erf)
       .Case("relu", Activation::relu)
+      .Case("relu2", Activation::relu2)
       .Default(std::nullopt);
 }
 
@@ -281,7 +335,12 @@ std::optional<Activation> mapActivation(StringRef name) {
 /// into `spec` and checks `layer` against num_hidden_layers.
 int64_t readCommon(Config &config, const Family &family, LayerSpec &spec) {
   spec.hidden = config.requireInt(family.hidden, 1);
-  int64_t layers = config.requireInt(family.layers, 1);
+  // The layer count, or a list with one entry per layer (Nemotron-H's
+  // layers_block_type).
+  const json::Value *list = config.get(family.layers);
+  int64_t layers = list && list->getAsArray()
+                       ? static_cast<int64_t>(list->getAsArray()->size())
+                       : config.requireInt(family.layers, 1);
   std::string act = config.optionalString(family.activation, "silu");
   if (config.failed())
     return layers;
@@ -296,7 +355,7 @@ int64_t readCommon(Config &config, const Family &family, LayerSpec &spec) {
   if (!activation) {
     config.fail(llvm::formatv("field '{0}' = \"{1}\" is not supported "
                               "(supported: silu, swish, gelu, gelu_new, "
-                              "gelu_pytorch_tanh, relu)",
+                              "gelu_pytorch_tanh, relu, relu2)",
                               family.activation.split('|').first,
                               printable(act)));
     return layers;
@@ -394,6 +453,31 @@ void checkSparse(Config &config, const Family &family, LayerSpec &spec,
           spec.layer, period, offset));
     return;
   }
+  case SparseLayers::indexList: {
+    llvm::SmallVector<int64_t> list =
+        config.optionalIntList(family.sparseListKey);
+    if (config.failed() || llvm::is_contained(list, spec.layer))
+      return;
+    return config.fail(llvm::formatv("layer {0} is dense: it is not listed "
+                                     "in '{1}'",
+                                     spec.layer, family.sparseListKey));
+  }
+  case SparseLayers::typeList: {
+    std::optional<llvm::SmallVector<std::string>> list =
+        config.optionalStringList(family.sparseListKey);
+    if (config.failed())
+      return;
+    if (!list || static_cast<int64_t>(list->size()) <= spec.layer)
+      return config.fail(llvm::formatv("field '{0}' must list the type of "
+                                       "layer {1}",
+                                       family.sparseListKey, spec.layer));
+    if ((*list)[spec.layer] != family.sparseValue)
+      return config.fail(llvm::formatv(
+          "layer {0} is dense: '{1}'[{0}] = \"{2}\", not \"{3}\"", spec.layer,
+          family.sparseListKey, printable((*list)[spec.layer]),
+          family.sparseValue));
+    return;
+  }
   case SparseLayers::startEnd: {
     int64_t start = config.optionalInt("moe_layer_start_index", 0, 0);
     int64_t end = config.optionalInt("moe_layer_end_index", layers - 1, 0);
@@ -470,13 +554,27 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
                  StringRef expertsKey) {
   spec.scoring = family.scoring;
   if (!family.scoringKey.empty()) {
-    StringRef want = stringifyScoring(family.scoring);
-    std::string scoring = config.optionalString(family.scoringKey, want);
-    if (!config.failed() && scoring != want)
+    llvm::SmallVector<Scoring, 2> choices(family.scoringChoices);
+    if (choices.empty())
+      choices.push_back(family.scoring);
+    std::string scoring = config.optionalString(
+        family.scoringKey, stringifyScoring(family.scoring));
+    if (config.failed())
+      return;
+    const Scoring *found = llvm::find_if(choices, [&](Scoring c) {
+      return stringifyScoring(c) == scoring;
+    });
+    if (found == choices.end())
       return config.fail(llvm::formatv(
           "field '{0}' = \"{1}\" is not supported for model_type '{2}' "
           "(supported: {3})",
-          family.scoringKey, printable(scoring), spec.modelType, want));
+          family.scoringKey, printable(scoring), spec.modelType,
+          llvm::join(llvm::map_range(choices,
+                                     [](Scoring c) {
+                                       return stringifyScoring(c);
+                                     }),
+                     ", ")));
+    spec.scoring = *found;
   }
 
   if (!family.methods.empty()) {
@@ -519,13 +617,14 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
     if (!v || v->kind() == json::Value::Null)
       break;
     std::optional<double> p = v->getAsNumber();
-    if (!p || *p != 1.0)
+    if (!p || !std::isfinite(*p) || *p <= 0)
       return config.fail(llvm::formatv(
-          "field '{0}' = {1} is not supported for model_type '{2}' (only 1, "
-          "the sum, or null)",
-          family.normalizeKey, render(*v), spec.modelType));
+          "field '{0}' must be a finite positive number or null, got {1}",
+          family.normalizeKey, render(*v)));
     (void)used;
     spec.normalize = true;
+    if (*p != 1.0)
+      spec.normP = *p;
     break;
   }
   case Renormalize::byFieldWhenKAbove1:
@@ -540,6 +639,61 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
         config.positiveNumber(family.scalingKey, family.scalingDefault);
     if (family.scale == Scale::always || !spec.normalize)
       spec.scaling = scaling;
+  }
+
+  spec.order = family.order;
+  spec.weightsOnInput = family.weightsOnInput;
+  if (spec.normalize)
+    spec.normEps = family.normEps;
+  if (spec.numGroups)
+    spec.groupFill = family.groupFill;
+  if (!family.softcapKey.empty()) {
+    std::optional<double> cap = config.optionalNumber(family.softcapKey);
+    if (cap && *cap < 0)
+      return config.fail(llvm::formatv("field '{0}' must be at least 0, got "
+                                       "{1}",
+                                       family.softcapKey, *cap));
+    if (cap && *cap > 0)
+      spec.softcap = cap;
+  }
+}
+
+/// Reads the expert variants of `family`: a forced activation, its alpha
+/// and clamp limits.
+void readExpertVariants(Config &config, const Family &family,
+                        LayerSpec &spec) {
+  if (family.forceActivation) {
+    if (spec.sharedSize > 0 && !family.forceActivationShared &&
+        spec.activation != *family.forceActivation)
+      return config.fail(llvm::formatv(
+          "field '{0}' = {1} is not supported for model_type '{2}' with "
+          "shared experts: its routed experts always use {3}",
+          family.activation.split('|').first,
+          stringifyActivation(spec.activation), spec.modelType,
+          stringifyActivation(*family.forceActivation)));
+    spec.activation = *family.forceActivation;
+  }
+  auto limitOf = [&](FieldName key) -> std::optional<double> {
+    if (key.empty())
+      return std::nullopt;
+    std::optional<double> l = family.limitPerLayer
+                                  ? config.optionalNumberAt(key, spec.layer)
+                                  : config.optionalNumber(key);
+    if (l && *l < 0) {
+      config.fail(llvm::formatv("field '{0}' must be at least 0, got {1}",
+                                key, *l));
+      return std::nullopt;
+    }
+    // 0 turns the clamp off.
+    return l && *l > 0 ? l : std::nullopt;
+  };
+  spec.limit = limitOf(family.limitKey);
+  spec.sharedLimit = limitOf(family.sharedLimitKey);
+  spec.limitAfterAct = family.limitAfterAct && spec.limit;
+  if (!family.alphaKey.empty() && spec.activation == Activation::swiglu_oai) {
+    std::optional<double> alpha = config.optionalNumber(family.alphaKey);
+    if (alpha && *alpha != 1.702)
+      spec.alpha = alpha;
   }
 }
 
@@ -565,9 +719,16 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   checkUnsupported(config, family, object);
   StringRef expertsKey;
   std::optional<int64_t> experts =
-      config.intOrNull(family.experts, family.expertsMin,
-                       /*required=*/true, expertsKey);
-  spec.topK = config.requireInt(family.topK, 1);
+      family.perLayerLists
+          ? std::optional<int64_t>(config.requireIntOfLayer(
+                family.experts, family.expertsMin, spec.layer))
+          : config.intOrNull(family.experts, family.expertsMin,
+                             /*required=*/true, expertsKey);
+  if (expertsKey.empty())
+    expertsKey = family.experts.split('|').first;
+  spec.topK = family.perLayerLists
+                  ? config.requireIntOfLayer(family.topK, 1, spec.layer)
+                  : config.requireInt(family.topK, 1);
   spec.expertSize = config.requireInt(family.expertSize, 1);
   std::optional<int64_t> shared, sharedCount;
   StringRef sharedKey;
@@ -612,12 +773,34 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
     spec.sharedSize = shared.value_or(0) * spec.expertSize;
   else if (family.shared == SharedSize::fieldTimesCount)
     spec.sharedSize = shared.value_or(0) * sharedCount.value_or(0);
+  readExpertVariants(config, family, spec);
+  if (spec.sharedSize > 0 && !family.sharedCombineKey.empty()) {
+    std::string combine = config.optionalString(family.sharedCombineKey, "sum");
+    if (!config.failed() && combine != "sum")
+      return config.fail(llvm::formatv(
+          "field '{0}' = \"{1}\" is not supported for model_type '{2}' with "
+          "shared experts (supported: sum)",
+          family.sharedCombineKey, printable(combine), spec.modelType));
+  }
+  if (config.failed())
+    return;
 
   std::string prefix = layerName(family.block, spec.layer);
-  auto name = [&](StringRef relative) { return prefix + relative.str(); };
+  // A name with {L} is the full name (a tensor outside the block).
+  auto name = [&](StringRef relative) {
+    return relative.contains("{L}") ? layerName(relative, spec.layer)
+                                    : prefix + relative.str();
+  };
   spec.routerName = name(family.router);
   if (hasBias)
     spec.biasName = name(family.bias);
+  auto optionalName = [&](StringRef relative) {
+    return relative.empty() ? std::string() : name(relative);
+  };
+  spec.routerBiasName = optionalName(family.routerBias);
+  spec.expertGateUpBiasName = optionalName(family.expertGateUpBias);
+  spec.downBiasName = optionalName(family.downBias);
+  spec.outputBiasName = optionalName(family.outputBias);
   spec.gated = family.gated;
   spec.gateUp = family.gateUp;
   spec.sharedGateUp = family.sharedGateUp;
@@ -662,7 +845,8 @@ std::string familyList() {
 void LayerSpec::applyPrefix(StringRef prefix) {
   for (std::string *name :
        {&routerName, &biasName, &w1Name, &w3Name, &w2Name, &sharedW1Name,
-        &sharedW3Name, &sharedW2Name, &sharedGateName})
+        &sharedW3Name, &sharedW2Name, &sharedGateName, &routerBiasName,
+        &expertGateUpBiasName, &downBiasName, &outputBiasName})
     if (StringRef(*name).starts_with("model.layers."))
       *name = (prefix + StringRef(*name).drop_front(13)).str();
 }

@@ -41,6 +41,16 @@ struct LayerSpec {
   GroupScore groupScore = GroupScore::top2sum;
   Activation activation = Activation::silu;
 
+  // Routing beyond the basics (#moe.routing's optional parameters).
+  RoutingOrder order = RoutingOrder::score_first;
+  std::optional<double> softcap, normEps, normP, groupFill;
+  bool weightsOnInput = false;
+
+  // Activation parameters (moe.layer's alpha, limit, shared_limit,
+  // limit_after_act).
+  std::optional<double> alpha, limit, sharedLimit;
+  bool limitAfterAct = false;
+
   /// Shared expert of inner size `sharedSize` (0: none), optionally scaled by
   /// sigmoid(x · shared_gateᵀ).
   int64_t sharedSize = 0;
@@ -74,6 +84,12 @@ struct LayerSpec {
   /// `prefix` (the text model of a multimodal wrapper).
   void applyPrefix(llvm::StringRef prefix);
   std::string sharedW1Name, sharedW3Name, sharedW2Name, sharedGateName;
+  /// Biases (empty: none): of the router logits [E]; of the gate and up
+  /// projections [E, F] (`expertGateUpBiasName`: both in one [E, 2F]
+  /// tensor, split as `gateUp` splits the weights); of the down projection
+  /// [E, D]; of the layer's result [D].
+  std::string routerBiasName, expertGateUpBiasName, downBiasName,
+      outputBiasName;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

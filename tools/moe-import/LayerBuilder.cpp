@@ -32,13 +32,22 @@ struct Argument {
   DictionaryAttr view = {};
 };
 
+/// An f64 attribute of `value`, or null.
+FloatAttr f64(MLIRContext *ctx, std::optional<double> value) {
+  return value ? FloatAttr::get(Float64Type::get(ctx), *value) : FloatAttr();
+}
+
 Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
-  FloatAttr scaling;
-  if (spec.scaling && *spec.scaling != 1.0)
-    scaling = FloatAttr::get(Float64Type::get(ctx), *spec.scaling);
-  return RoutingAttr::get(ctx, spec.topK, spec.scoring,
-                          BoolAttr::get(ctx, spec.normalize), scaling,
-                          spec.numGroups, spec.topkGroups, spec.groupScore);
+  std::optional<double> scaling = spec.scaling;
+  if (scaling == 1.0)
+    scaling.reset();
+  return RoutingAttr::get(
+      ctx, spec.topK, spec.scoring, BoolAttr::get(ctx, spec.normalize),
+      f64(ctx, scaling), spec.numGroups, spec.topkGroups, spec.groupScore,
+      spec.order, f64(ctx, spec.softcap), f64(ctx, spec.normEps),
+      /*norm_min=*/FloatAttr(), f64(ctx, spec.normP),
+      spec.weightsOnInput ? BoolAttr::get(ctx, true) : BoolAttr(),
+      f64(ctx, spec.groupFill), /*logit_scale=*/FloatAttr());
 }
 
 } // namespace
@@ -141,6 +150,23 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     if (spec.sharedGate)
       args.push_back({"shared_gate", matrix({1, d}), spec.sharedGateName});
   }
+  if (!spec.routerBiasName.empty())
+    args.push_back({"router_bias", tensor({e}), spec.routerBiasName});
+  if (!spec.expertGateUpBiasName.empty()) {
+    // [E, 2F] read as [E, 2F, 1]: the rows of the weights' split.
+    for (int64_t part : {0, 1})
+      args.push_back(
+          {part == 0 ? "b1" : "b3", tensor({e, f}), spec.expertGateUpBiasName,
+           view({e, 2 * f, 1}, false,
+                spec.gateUp == GateUp::interleaved
+                    ? std::make_pair(part, int64_t(2))
+                    : std::make_pair(part * f, int64_t(1)),
+                {e, 2 * f})});
+  }
+  if (!spec.downBiasName.empty())
+    args.push_back({"b2", tensor({e, d}), spec.downBiasName});
+  if (!spec.outputBiasName.empty())
+    args.push_back({"output_bias", tensor({d}), spec.outputBiasName});
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
@@ -170,12 +196,13 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       b, loc, xType, values["x"], values["router"], values.lookup("bias"),
       values["w1"], values["w3"], values["w2"], values.lookup("shared_w1"),
       values.lookup("shared_w3"), values.lookup("shared_w2"),
-      values.lookup("shared_gate"), /*router_bias=*/Value(), /*b1=*/Value(),
-      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(),
-      buildRouting(ctx, spec), ActivationAttr::get(ctx, spec.activation),
+      values.lookup("shared_gate"), values.lookup("router_bias"),
+      values.lookup("b1"), values.lookup("b3"), values.lookup("b2"),
+      values.lookup("output_bias"), buildRouting(ctx, spec),
+      ActivationAttr::get(ctx, spec.activation),
       DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
-      /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
-      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/UnitAttr());
+      f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),
+      spec.limitAfterAct ? b.getUnitAttr() : UnitAttr());
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

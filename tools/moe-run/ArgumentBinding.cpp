@@ -277,16 +277,20 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
       llvm::any_of(argShape, ShapedType::isDynamic))
     return fail("expected static, nonnegative sizes");
   SmallVector<int64_t> shape(view.shape);
-  if ((view.transpose || view.rows) && (shape.size() < 2 ||
-                                        shape.size() != argShape.size()))
-    return fail("transpose and rows need a stored shape of the argument's "
-                "rank, at least 2");
+  if ((view.transpose || view.rows) && shape.size() < 2)
+    return fail("transpose and rows need a shape of rank 2 or more");
   if (view.transpose)
     std::swap(shape[shape.size() - 1], shape[shape.size() - 2]);
   if (view.rows) {
     auto [offset, stride] = *view.rows;
-    int64_t count = argShape[argShape.size() - 2];
+    // As many rows as make the argument's elements.
     int64_t total = shape[shape.size() - 2];
+    int64_t perRow = total ? numElements(shape) / total : 0;
+    int64_t count = perRow ? numElements(argShape) / perRow : 0;
+    if (count * perRow != numElements(argShape))
+      return fail(formatv("the argument's {0} elements are not whole rows "
+                          "of {1}",
+                          numElements(argShape), formatShape(shape)));
     if (offset < 0 || stride < 1 || count < 1 ||
         offset + (count - 1) * stride >= total)
       return fail(formatv("rows {0}, {0} + {1}, ... ({2} of them) are not "
@@ -298,9 +302,9 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
       numElements(view.stored) != numElements(view.shape))
     return fail(formatv("stored {0} and shape {1} differ in size",
                         formatShape(view.stored), formatShape(view.shape)));
-  bool reshape = !view.transpose && !view.rows;
-  if (reshape ? numElements(view.shape) != numElements(argShape)
-              : ArrayRef<int64_t>(shape) != argShape)
+  // After the transpose and rows, a reshape to the argument (the same
+  // elements in the same order): [E, F, 1] as [E, F].
+  if (numElements(shape) != numElements(argShape))
     return fail(formatv("it makes {0} of the stored {1}, not the "
                         "argument's {2}",
                         formatShape(shape), formatShape(view.shape),
@@ -325,7 +329,7 @@ HostTensor applyView(const HostTensor &stored, const WeightView &view,
   int64_t rows = view.transpose ? b : a, cols = view.transpose ? a : b;
   auto [offset, stride] = view.rows.value_or(std::make_pair(int64_t(0),
                                                             int64_t(1)));
-  int64_t kept = argShape[argShape.size() - 2];
+  int64_t kept = result.getNumElements() / (outer * cols);
   (void)stacked;
   (void)rows;
   for (int64_t o = 0; o < outer; ++o)
