@@ -145,8 +145,8 @@ Value sqrtSoftplus(OpBuilder &b, Location loc, Value x) {
   Value denom = arith::SubFOp::create(b, loc, onePlusU, one);
   Value ratio = arith::DivFOp::create(b, loc, u, denom);
   Value scaled = arith::MulFOp::create(b, loc, logOnePlusU, ratio);
-  Value exact = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ,
-                                      onePlusU, one);
+  Value exact =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, onePlusU, one);
   Value log1p = arith::SelectOp::create(b, loc, exact, u, scaled);
   Value pos = arith::MaximumFOp::create(b, loc, x, zero);
   Value softplus = arith::AddFOp::create(b, loc, pos, log1p);
@@ -172,8 +172,8 @@ Value buildScale(OpBuilder &b, Location loc, Value v, double factor) {
   return elementwise(
       b, loc, v, identity2(b), emptyLike(b, loc, v, b.getF32Type()),
       [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
-        return {arith::MulFOp::create(nb, nl, args[0],
-                                      f32Const(nb, nl, factor))};
+        return {
+            arith::MulFOp::create(nb, nl, args[0], f32Const(nb, nl, factor))};
       });
 }
 
@@ -401,8 +401,7 @@ std::pair<Value, Value> buildScoreFirst(OpBuilder &b, Location loc,
                                         Value bias, int64_t staticTokens,
                                         Value numTokens) {
   Type f32 = b.getF32Type();
-  int64_t numExperts =
-      cast<RankedTensorType>(logits.getType()).getDimSize(1);
+  int64_t numExperts = cast<RankedTensorType>(logits.getType()).getDimSize(1);
   // 1-2. Scores and selection scores.
   Value s = buildScores(b, loc, logits, routing.getScoring());
   Value sel = s;
@@ -472,16 +471,15 @@ Value buildNormalize(OpBuilder &b, Location loc, RoutingAttr routing,
   double p = routing.getNormP() ? routing.getNormP().getValueAsDouble() : 1.0;
   // The weights are nonnegative, so the 1-norm is their sum.
   bool pNorm = p != 1.0;
-  Value sum = reduceRows(b, loc, weights, 0.0,
-                         [&](OpBuilder &nb, Location nl, Value acc, Value v) {
-                           if (pNorm) {
-                             Value a = math::AbsFOp::create(nb, nl, v);
-                             v = math::PowFOp::create(nb, nl, a,
-                                                      f32Const(nb, nl, p));
-                           }
-                           return arith::AddFOp::create(nb, nl, acc, v)
-                               .getResult();
-                         });
+  Value sum =
+      reduceRows(b, loc, weights, 0.0,
+                 [&](OpBuilder &nb, Location nl, Value acc, Value v) {
+                   if (pNorm) {
+                     Value a = math::AbsFOp::create(nb, nl, v);
+                     v = math::PowFOp::create(nb, nl, a, f32Const(nb, nl, p));
+                   }
+                   return arith::AddFOp::create(nb, nl, acc, v).getResult();
+                 });
   FloatAttr normMin = routing.getNormMin();
   double eps = routing.getNormEpsValue();
   return elementwise(
@@ -490,7 +488,8 @@ Value buildNormalize(OpBuilder &b, Location loc, RoutingAttr routing,
       [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
         Value denom = args[1];
         if (pNorm)
-          denom = math::PowFOp::create(nb, nl, denom, f32Const(nb, nl, 1.0 / p));
+          denom =
+              math::PowFOp::create(nb, nl, denom, f32Const(nb, nl, 1.0 / p));
         if (normMin)
           denom = arith::MaximumFOp::create(
               nb, nl, denom, f32Const(nb, nl, normMin.getValueAsDouble()));

@@ -135,12 +135,14 @@ LogicalResult verifyCapacity(Operation *op, DropPolicy policy,
 // Attributes
 //===----------------------------------------------------------------------===//
 
-LogicalResult RoutingAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, int64_t k, Scoring scoring,
-    BoolAttr normalize, FloatAttr scaling, int64_t numGroups,
-    int64_t topkGroups, GroupScore, RoutingOrder order, FloatAttr softcap,
-    FloatAttr normEps, FloatAttr normMin, FloatAttr normP, BoolAttr,
-    FloatAttr groupFill, FloatAttr logitScale) {
+LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t k, Scoring scoring,
+                                  BoolAttr normalize, FloatAttr scaling,
+                                  int64_t numGroups, int64_t topkGroups,
+                                  GroupScore, RoutingOrder order,
+                                  FloatAttr softcap, FloatAttr normEps,
+                                  FloatAttr normMin, FloatAttr normP, BoolAttr,
+                                  FloatAttr groupFill, FloatAttr logitScale) {
   // routing_c1
   if (k < 1)
     return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
@@ -163,9 +165,8 @@ LogicalResult RoutingAttr::verify(
                          << " must be finite and positive (routing_c4)";
   }
   // routing_c5
-  for (auto [attr, name] :
-       {std::pair<FloatAttr, StringRef>{softcap, "softcap"},
-        {logitScale, "logit_scale"}}) {
+  for (auto [attr, name] : {std::pair<FloatAttr, StringRef>{softcap, "softcap"},
+                            {logitScale, "logit_scale"}}) {
     if (!attr)
       continue;
     double c = attr.getValueAsDouble();
@@ -189,8 +190,9 @@ LogicalResult RoutingAttr::verify(
       return emitError() << "norm_eps = " << v
                          << " must be finite and at least 0 (routing_c7)";
   }
-  for (auto [attr, name] : {std::pair<FloatAttr, StringRef>{normMin, "norm_min"},
-                            {normP, "norm_p"}}) {
+  for (auto [attr, name] :
+       {std::pair<FloatAttr, StringRef>{normMin, "norm_min"},
+        {normP, "norm_p"}}) {
     if (!attr)
       continue;
     double v = attr.getValueAsDouble();

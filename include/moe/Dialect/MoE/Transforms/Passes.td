@@ -122,7 +122,11 @@ def MoEDecompose : Pass<"moe-decompose"> {
     the router matmul (`linalg.matmul`, f32), `moe.route` (token choice) or
     `moe.route_expert_choice` (expert choice), `moe.dispatch` carrying the
     layer's capacity and drop policy, `moe.experts`, and `moe.combine`
-    accumulating into the shared expert's output (or zeros).
+    accumulating into the shared expert's output (or zeros). With
+    `weights_on_input = true` in the routing, a `linalg.generic` scales the
+    dispatched rows by their weights before `moe.experts`, and `moe.combine`
+    adds the expert outputs with unit weights; `moe.route` gets the routing
+    without `weights_on_input`.
 
     Before:
     ```mlir
