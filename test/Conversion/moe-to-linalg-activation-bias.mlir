@@ -134,3 +134,35 @@ func.func @fused_swiglu_oai(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: 
   %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_oai gated limit 7.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
   return %h : tensor<?x128xf32>
 }
+
+// -----
+
+// The fused ops' biases: each group's product gets its bias row (converted
+// to f32) in a linalg.generic with a (d0, d1) -> (d1) map before the
+// epilogue (the activation, or the weighted scatter-add).
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @fused_bias
+// CHECK-SAME: %[[B13:[a-z0-9]+]]: tensor<8x256xbf16>, %{{.*}}: tensor<8x64x128xf32>, %[[B2:[a-z0-9]+]]: tensor<8x64xf32>
+// CHECK: scf.for %[[E:[a-z0-9]+]] =
+// CHECK: %[[U:.*]] = linalg.matmul
+// CHECK: %[[B13E:.*]] = tensor.extract_slice %[[B13]][%[[E]], 0] [1, 256] [1, 1] : tensor<8x256xbf16> to tensor<256xbf16>
+// CHECK: %[[UB:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[U]], %[[B13E]] : tensor<?x256xf32>, tensor<256xbf16>)
+// CHECK-NEXT: ^bb0(%[[UV:.*]]: f32, %[[BV:.*]]: bf16, %{{.*}}: f32):
+// CHECK-NEXT: %[[BF:.*]] = arith.extf %[[BV]] : bf16 to f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[UV]], %[[BF]] : f32
+// CHECK-NEXT: linalg.yield %[[S]] : f32
+// CHECK: tensor.extract_slice %[[UB]][0, 0]
+// CHECK: tensor.extract_slice %[[UB]][0, 128]
+// CHECK: scf.for %[[E2:[a-z0-9]+]] =
+// CHECK: %[[Y:.*]] = linalg.matmul
+// CHECK: %[[B2E:.*]] = tensor.extract_slice %[[B2]][%[[E2]], 0] [1, 64] [1, 1] : tensor<8x64xf32> to tensor<64xf32>
+// CHECK: %[[YB:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[Y]], %[[B2E]] : tensor<?x64xf32>, tensor<64xf32>)
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %[[YB]]
+func.func @fused_bias(%x: tensor<?x64xf32>, %w13: tensor<8x256x64xf32>, %o: tensor<9xi32>, %b13: tensor<8x256xbf16>, %w2: tensor<8x64x128xf32>, %b2: tensor<8x64xf32>, %t: tensor<?xi32>, %rw: tensor<?xf32>, %acc: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %h = moe.grouped_matmul_act %x, %w13 offsets(%o : tensor<9xi32>) bias(%b13 : tensor<8x256xbf16>) activation swiglu_oai gated limit 7.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  %out = moe.grouped_matmul_combine %h, %w2 offsets(%o : tensor<9xi32>) bias(%b2 : tensor<8x64xf32>) tokens(%t : tensor<?xi32>) weights(%rw : tensor<?xf32>) into %acc : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
+  return %out : tensor<?x64xf32>
+}

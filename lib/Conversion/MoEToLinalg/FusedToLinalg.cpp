@@ -11,13 +11,16 @@
 // per-group f32 product, so no [N, *] pre-epilogue tensor exists:
 //
 //   moe.grouped_matmul_act: u = rows · rhs[e]ᵀ ([rows, G] in f32, G = 2F
-//     gated, F otherwise); the group's result rows are act(u[:, 0:F]) ⊙
+//     gated, F otherwise), plus the row bias[e] when there is a bias (a
+//     linalg.generic reading it with (d0, d1) -> (d1)); the group's result
+//     rows are act(u[:, 0:F]) ⊙
 //     u[:, F:2F] (gated) or act(u) (one linalg.generic over the two column
 //     halves of u), written into an f32 [N, F] tensor of zeros; the result
 //     is rounded once to its element type. The activation is the one of
 //     moe.experts (Utils.h activation), so the fused and unfused expert
 //     computations give the same f32 values.
-//   moe.grouped_matmul_combine: y = lhs_rows · rhs[e]ᵀ ([rows, D] in f32);
+//   moe.grouped_matmul_combine: y = lhs_rows · rhs[e]ᵀ ([rows, D] in f32),
+//     plus bias[e] when there is a bias;
 //     then, for the group's rows r = lo, lo+1, .. (ascending) whose token
 //     t = row_tokens[r] is in [0, T): result[t] += row_weights[r] · y[r - lo]
 //     (Utils.h scatterAddRows, the loop of the moe.combine lowering),
@@ -105,7 +108,8 @@ struct GroupedMatmulActOpLowering
                             return {activation(eb, el, params.act, args[0])};
                           });
           return insertRows(nb, nl, hidden, acc, lo);
-        });
+        },
+        adaptor.getBias());
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));
     return success();
   }
@@ -128,7 +132,8 @@ struct GroupedMatmulCombineOpLowering
         b, loc, adaptor.getOffsets(), lhs, rhs, acc,
         [&](OpBuilder &nb, Location nl, Value y, Value lo, Value sum) {
           return scatterAddRows(nb, nl, y, rowTokens, rowWeights, lo, sum);
-        });
+        },
+        adaptor.getBias());
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));
     return success();
   }

@@ -165,7 +165,8 @@ Value lowering::forEachGroup(OpBuilder &b, Location loc, Value offsets,
 
 Value lowering::forEachGroupProduct(
     OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs, Value init,
-    function_ref<Value(OpBuilder &, Location, Value, Value, Value)> body) {
+    function_ref<Value(OpBuilder &, Location, Value, Value, Value)> body,
+    Value bias) {
   int64_t numGroups = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
   return forEachGroup(b, loc, offsets, numGroups, dimSize(b, loc, lhs, 0), init,
                       [&](OpBuilder &nb, Location nl, Value group, Value lo,
@@ -173,8 +174,27 @@ Value lowering::forEachGroupProduct(
                         Value rows = sliceRows(nb, nl, lhs, lo, size);
                         Value matrix = groupMatrix(nb, nl, rhs, group);
                         Value product = matmulTransposeB(nb, nl, rows, matrix);
+                        if (bias) {
+                          Value row = groupRow(nb, nl, bias, group);
+                          product = addRow(nb, nl, product, row);
+                        }
                         return body(nb, nl, product, lo, acc);
                       });
+}
+
+Value lowering::addRow(OpBuilder &b, Location loc, Value m, Value row) {
+  auto type = cast<RankedTensorType>(m.getType());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), b.getF32Type(),
+                                       dynamicSizes(b, loc, m));
+  SmallVector<AffineMap> maps = {
+      b.getMultiDimIdentityMap(2),
+      AffineMap::get(2, 0, {b.getAffineDimExpr(1)}, b.getContext())};
+  return elementwise(
+      b, loc, ValueRange{m, row}, maps, init,
+      [&](OpBuilder &eb, Location el, ValueRange args) -> SmallVector<Value> {
+        Value bias = convertFloat(eb, el, args[1], eb.getF32Type());
+        return {arith::AddFOp::create(eb, el, args[0], bias)};
+      });
 }
 
 Value lowering::sliceRows(OpBuilder &b, Location loc, Value src, Value lo,

@@ -102,12 +102,18 @@ Value forEachGroup(OpBuilder &b, Location loc, Value offsets, int64_t numGroups,
 
 /// forEachGroup over the row groups of `lhs: [N, K]` by `offsets`, with
 /// the groups of `rhs: [E, M, K]`: `body` gets each group's product
-/// `lhs[lo .. lo+size] · rhs[e]ᵀ` ([size, M], f32) and its first row `lo`.
+/// `lhs[lo .. lo+size] · rhs[e]ᵀ` ([size, M], f32), plus `bias[e]` when a
+/// `bias: [E, M]` is given, and its first row `lo`.
 Value forEachGroupProduct(
     OpBuilder &b, Location loc, Value offsets, Value lhs, Value rhs, Value init,
     function_ref<Value(OpBuilder &, Location, Value product, Value lo,
                        Value acc)>
-        body);
+        body,
+    Value bias = Value());
+
+/// `m + row` for the f32 matrix `m: [R, C]` and a float `row: [C]` added to
+/// every row (converted to f32), as a new f32 tensor.
+Value addRow(OpBuilder &b, Location loc, Value m, Value row);
 
 /// Rows [lo, lo + size) of the matrix `src`, as a [?, K] tensor.
 Value sliceRows(OpBuilder &b, Location loc, Value src, Value lo, Value size);

@@ -222,3 +222,19 @@ func.func @grouped_matmul_act_c6_limit_after_act(%x: tensor<?x64xf32>, %w: tenso
   %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_oai gated limit 7.0 limit_after_act : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
   return
 }
+
+// -----
+
+func.func @grouped_matmul_act_c7_bias(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>, %b: tensor<8x128xf32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'bias' must be [E, G] = [8, 256], got [8, 128] (grouped_matmul_act_c7)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) bias(%b : tensor<8x128xf32>) activation silu gated : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_combine_c7_bias(%h: tensor<?x128xf32>, %w: tensor<8x64x128xf32>, %o: tensor<9xi32>, %b: tensor<4x64xf32>, %t: tensor<?xi32>, %rw: tensor<?xf32>, %acc: tensor<?x64xf32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_combine' op 'bias' must be [E, D] = [8, 64], got [4, 64] (grouped_matmul_combine_c7)}}
+  %out = moe.grouped_matmul_combine %h, %w offsets(%o : tensor<9xi32>) bias(%b : tensor<4x64xf32>) tokens(%t : tensor<?xi32>) weights(%rw : tensor<?xf32>) into %acc : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
+  return
+}

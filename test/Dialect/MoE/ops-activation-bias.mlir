@@ -1,6 +1,7 @@
 // Round trip of the activation parameters (alpha, limit, shared_limit,
 // limit_after_act), the relu2 and swiglu_oai activations and the biases
-// (router_bias, b1, b3, b2, output_bias), in custom and generic form.
+// (router_bias, b1, b3, b2, output_bias; the fused ops' bias), in custom and
+// generic form.
 //
 // RUN: moe-opt %s | moe-opt | FileCheck %s
 // RUN: moe-opt %s --mlir-print-op-generic | moe-opt | FileCheck %s
@@ -52,4 +53,13 @@ func.func @grouped_matmul_act(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o
   %b = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation silu gated limit 7.0 limit_after_act : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
   %c = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation relu2 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x256xf32>
   return
+}
+
+// CHECK-LABEL: func.func @fused_bias
+// CHECK:         moe.grouped_matmul_act %{{.*}}, %{{.*}} offsets(%{{.*}} : tensor<9xi32>) bias(%{{.*}} : tensor<8x256xbf16>) activation swiglu_oai gated limit 7.000000e+00 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+// CHECK-NEXT:    moe.grouped_matmul_combine %{{.*}}, %{{.*}} offsets(%{{.*}} : tensor<9xi32>) bias(%{{.*}} : tensor<8x64xf32>) tokens(%{{.*}} : tensor<?xi32>) weights(%{{.*}} : tensor<?xf32>) into %{{.*}} : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
+func.func @fused_bias(%x: tensor<?x64xf32>, %w13: tensor<8x256x64xf32>, %o: tensor<9xi32>, %b13: tensor<8x256xbf16>, %w2: tensor<8x64x128xf32>, %b2: tensor<8x64xf32>, %t: tensor<?xi32>, %rw: tensor<?xf32>, %acc: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %h = moe.grouped_matmul_act %x, %w13 offsets(%o : tensor<9xi32>) bias(%b13 : tensor<8x256xbf16>) activation swiglu_oai gated limit 7.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  %out = moe.grouped_matmul_combine %h, %w2 offsets(%o : tensor<9xi32>) bias(%b2 : tensor<8x64xf32>) tokens(%t : tensor<?xi32>) weights(%rw : tensor<?xf32>) into %acc : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
+  return %out : tensor<?x64xf32>
 }

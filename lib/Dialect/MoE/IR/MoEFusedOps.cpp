@@ -70,9 +70,16 @@ LogicalResult GroupedMatmulActOp::verify() {
                         getResult().getType(), "[N, F]", {n, f})))
     return failure();
   // grouped_matmul_act_c6
-  return checkActivationParams(op, "grouped_matmul_act_c6", getActivation(),
-                               getAlphaAttr(), getLimitAttr(),
-                               getLimitAfterAct(), getGated(), "'gated'");
+  if (failed(checkActivationParams(op, "grouped_matmul_act_c6",
+                                   getActivation(), getAlphaAttr(),
+                                   getLimitAttr(), getLimitAfterAct(),
+                                   getGated(), "'gated'")))
+    return failure();
+  // grouped_matmul_act_c7
+  if (getBias())
+    return checkShape(op, "grouped_matmul_act_c7", "bias",
+                      getBias().getType(), "[E, G]", {e, g});
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -112,5 +119,9 @@ LogicalResult GroupedMatmulCombineOp::verify() {
     return failure();
   // grouped_matmul_combine_c6 (result type == acc type) is the
   // AllTypesMatch trait.
+  // grouped_matmul_combine_c7
+  if (getBias())
+    return checkShape(op, "grouped_matmul_combine_c7", "bias",
+                      getBias().getType(), "[E, D]", {e, d});
   return success();
 }

@@ -20,8 +20,11 @@
 // that the [N, D] expert output is no longer rounded to the rows' element
 // type before the combine (a difference only for 16-bit rows), and that a
 // shared expert of m > 1 experts' width sums its m chunks separately.
-// Whatever the pass cannot prove equivalent it leaves untouched, and
-// moe.experts with biases (b1, b3, b2) stay unfused.
+// Whatever the pass cannot prove equivalent it leaves untouched. Biases go
+// to the fused ops: b1‖b3 (a missing half zero) to moe.grouped_matmul_act,
+// b2 to moe.grouped_matmul_combine; moe.experts with b2 whose combine
+// cannot be fused stay unfused, and a shared expert is not folded into
+// experts with biases.
 //
 //===----------------------------------------------------------------------===//
 
@@ -518,9 +521,15 @@ private:
   FusedOperands foldSharedExpert(ExpertsOp experts, CombineOp combine,
                                  SharedExpert shared, int64_t m,
                                  WeightPacker &packer);
-  /// The moe.grouped_matmul_act of `rows` by `w13` with `experts`'s
-  /// activation: [N, F] in f32.
-  Value buildUp(ExpertsOp experts, Value rows, Value offsets, Value w13);
+  /// The moe.grouped_matmul_act of `rows` by `w13` (plus `b13`, when
+  /// there is one) with `experts`'s activation: [N, F] in f32.
+  Value buildUp(ExpertsOp experts, Value rows, Value offsets, Value w13,
+                Value b13);
+  /// The bias of the fused up projection: b1‖b3 ([E, 2F], a missing half
+  /// zero) for gated experts, b1 otherwise; null without b1 and b3. Fails
+  /// when the halves cannot be packed (element types differ, F is dynamic,
+  /// or argument biases without pack-argument-weights).
+  FailureOr<Value> packUpBias(WeightPacker &packer, ExpertsOp experts);
 
   /// Erases `ops` (in an order where each has no user left when erased),
   /// then every producer of their operands left without a use and without
@@ -628,13 +637,41 @@ int64_t ExpertFusion::sharedChunks(ExpertsOp experts, SharedExpert shared,
   return sf / f;
 }
 
+FailureOr<Value> ExpertFusion::packUpBias(WeightPacker &packer,
+                                          ExpertsOp experts) {
+  Value b1 = experts.getB1(), b3 = experts.getB3();
+  if (!b1 && !b3)
+    return Value();
+  if (!experts.isGated())
+    return b1;
+  Value present = b1 ? b1 : b3;
+  auto type = cast<RankedTensorType>(present.getType());
+  if (b1 && b3 && elementTypeOf(b1) != elementTypeOf(b3))
+    return failure();
+  SmallVector<Value> given;
+  for (Value part : {b1, b3})
+    if (part)
+      given.push_back(part);
+  if (!mayPack(given) || (given.size() == 1 && !type.hasStaticShape()))
+    return failure();
+  // The missing half: zeros of the other's static type.
+  SmallVector<Value> parts = {b1, b3};
+  for (Value &part : parts)
+    if (!part)
+      part = arith::ConstantOp::create(
+          rewriter, experts.getLoc(),
+          DenseElementsAttr::get(type,
+                                 rewriter.getZeroAttr(type.getElementType())));
+  return packer.concat(parts, /*dim=*/1);
+}
+
 Value ExpertFusion::buildUp(ExpertsOp experts, Value rows, Value offsets,
-                            Value w13) {
+                            Value w13, Value b13) {
   int64_t n = dimOf(rows, 0), f = dimOf(experts.getW1(), 1);
   auto type = RankedTensorType::get({n, f}, rewriter.getF32Type());
   UnitAttr gated = experts.isGated() ? rewriter.getUnitAttr() : UnitAttr();
   return GroupedMatmulActOp::create(
-      rewriter, experts.getLoc(), type, rows, w13, offsets,
+      rewriter, experts.getLoc(), type, rows, w13, offsets, b13,
       experts.getActivationAttr(), gated, experts.getAlphaAttr(),
       experts.getLimitAttr(), experts.getLimitAfterActAttr());
 }
@@ -726,8 +763,7 @@ FusedOperands ExpertFusion::foldSharedExpert(ExpertsOp experts,
 
 bool ExpertFusion::fuseCombineOp(CombineOp combine) {
   auto experts = combine.getRows().getDefiningOp<ExpertsOp>();
-  // The fused ops have no biases: experts with biases stay unfused.
-  if (!experts || !experts->hasOneUse() || experts.hasBias())
+  if (!experts || !experts->hasOneUse())
     return false;
   Partition p = analyzeOffsets(experts.getOffsets(), experts.getRows(),
                                combine.getRowTokens());
@@ -739,7 +775,8 @@ bool ExpertFusion::fuseCombineOp(CombineOp combine) {
 
   std::optional<SharedExpert> shared;
   int64_t m = 0;
-  if (foldShared && p.startsAtZero)
+  // The shared expert has no biases: it joins experts without any.
+  if (foldShared && p.startsAtZero && !experts.hasBias())
     shared = matchSharedExpert(combine.getAcc());
   if (shared) {
     ExpertsOp s = shared->experts;
@@ -752,6 +789,9 @@ bool ExpertFusion::fuseCombineOp(CombineOp combine) {
 
   rewriter.setInsertionPoint(combine);
   WeightPacker packer(rewriter, combine.getLoc());
+  FailureOr<Value> b13 = packUpBias(packer, experts);
+  if (failed(b13))
+    return false;
   FusedOperands ops;
   if (m > 0) {
     ops = foldSharedExpert(experts, combine, *shared, m, packer);
@@ -764,10 +804,10 @@ bool ExpertFusion::fuseCombineOp(CombineOp combine) {
            combine.getRowWeights(),
            combine.getAcc()};
   }
-  Value h = buildUp(experts, ops.rows, ops.offsets, ops.w13);
+  Value h = buildUp(experts, ops.rows, ops.offsets, ops.w13, *b13);
   Value out = GroupedMatmulCombineOp::create(
       rewriter, combine.getLoc(), combine.getType(), h, ops.w2, ops.offsets,
-      ops.rowTokens, ops.rowWeights, ops.acc);
+      experts.getB2(), ops.rowTokens, ops.rowWeights, ops.acc);
   SmallVector<Operation *> replaced = {combine, experts};
   if (m > 0) {
     if (shared->gateOp)
@@ -784,15 +824,20 @@ bool ExpertFusion::fuseCombineOp(CombineOp combine) {
 }
 
 bool ExpertFusion::fuseUpProjection(ExpertsOp experts) {
-  if (experts.hasBias())
+  // moe.grouped_matmul has no bias: experts with b2 stay unfused.
+  if (experts.getB2())
     return false;
   Value w1 = experts.getW1(), w3 = experts.getW3();
   if (w3 && (elementTypeOf(w1) != elementTypeOf(w3) || !mayPack({w1, w3})))
     return false;
   rewriter.setInsertionPoint(experts);
   WeightPacker packer(rewriter, experts.getLoc());
+  FailureOr<Value> b13 = packUpBias(packer, experts);
+  if (failed(b13))
+    return false;
   Value w13 = packUp(packer, experts, nullptr, 0);
-  Value h = buildUp(experts, experts.getRows(), experts.getOffsets(), w13);
+  Value h =
+      buildUp(experts, experts.getRows(), experts.getOffsets(), w13, *b13);
   Value y =
       GroupedMatmulOp::create(rewriter, experts.getLoc(), experts.getType(), h,
                               experts.getW2(), experts.getOffsets());
@@ -840,10 +885,14 @@ struct MoEExpertFusionPass
       ++numUnfused;
       if (!remarks)
         continue;
-      if (op.hasBias())
-        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: it "
-                           "has biases (b1, b3 or b2), which the fused ops "
-                           "do not take";
+      if (op.getB2())
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: its "
+                           "down-projection bias b2 needs the combine fused "
+                           "in (moe.grouped_matmul takes no bias)";
+      else if (op.hasBias())
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: b1 "
+                           "and b3 have different element types, or are not "
+                           "constants and would be packed on every call";
       else if (!sameTypes)
         emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
                            "and w3 have different element types";

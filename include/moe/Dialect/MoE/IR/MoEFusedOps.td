@@ -27,7 +27,8 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     `u = rhs[e] · x` (f32 accumulation). Without `gated`, `rhs: [E, F, D]`
     and the result row is `act(u)`. With `gated`, `rhs: [E, 2F, D]` holds
     `w1[e]` in rows `0 .. F-1` and `w3[e]` in rows `F .. 2F-1` (w1‖w3), and
-    the result row is `act(u[0 .. F)) ⊙ u[F .. 2F)`. The result is `[N, F]`,
+    the result row is `act(u[0 .. F)) ⊙ u[F .. 2F)`. An optional
+    `bias: [E, G]` (b1‖b3 when gated) is added to `u` first. The result is `[N, F]`,
     computed in f32 and rounded once to its element type; rows outside every
     group are zero. `alpha`, `limit` and `limit_after_act` parameterize the
     activation as for `moe.experts` (`docs/Spec.md#activation-parameters`).
@@ -42,6 +43,7 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     MoE_FloatTensor:$lhs,
     MoE_FloatTensor:$rhs,
     MoE_I32Tensor:$offsets,
+    Optional<MoE_FloatTensor>:$bias,
     MoE_ActivationAttr:$activation,
     UnitAttr:$gated,
     OptionalAttr<F64Attr>:$alpha,
@@ -51,6 +53,7 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs `offsets` `(` $offsets `:` type($offsets) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
     `activation` `` $activation (`gated` $gated^)?
     (`alpha` $alpha^)? (`limit` $limit^)?
     (`limit_after_act` $limit_after_act^)? attr-dict
@@ -74,9 +77,10 @@ def MoE_GroupedMatmulCombineOp : MoE_Op<"grouped_matmul_combine",
     `offsets: [E+1]`, as for `moe.grouped_matmul`. Starting from
     `result = acc: [T, D]`, for every row `r` of group `e` (groups in order,
     rows ascending) whose token `t = row_tokens[r]` is in `[0, T)`:
-    `result[t] += row_weights[r] · (rhs[e] · lhs[r])`, with
-    `rhs: [E, D, F]` in nn.Linear layout, all in f32, rounded once to the
-    element type of `acc`. Rows outside every group contribute nothing.
+    `result[t] += row_weights[r] · (rhs[e] · lhs[r] + bias[e])`, with
+    `rhs: [E, D, F]` in nn.Linear layout and the optional `bias: [E, D]`
+    (zero when absent), all in f32, rounded once to the element type of
+    `acc`. Rows outside every group contribute nothing.
 
     ```mlir
     %out = moe.grouped_matmul_combine %h, %w2 offsets(%offsets : tensor<9xi32>)
@@ -89,6 +93,7 @@ def MoE_GroupedMatmulCombineOp : MoE_Op<"grouped_matmul_combine",
     MoE_FloatTensor:$lhs,
     MoE_FloatTensor:$rhs,
     MoE_I32Tensor:$offsets,
+    Optional<MoE_FloatTensor>:$bias,
     MoE_I32Tensor:$row_tokens,
     RankedTensorOf<[F32]>:$row_weights,
     MoE_FloatTensor:$acc
@@ -96,6 +101,7 @@ def MoE_GroupedMatmulCombineOp : MoE_Op<"grouped_matmul_combine",
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs `offsets` `(` $offsets `:` type($offsets) `)`
+    (`bias` `(` $bias^ `:` type($bias) `)`)?
     `tokens` `(` $row_tokens `:` type($row_tokens) `)`
     `weights` `(` $row_weights `:` type($row_weights) `)`
     `into` $acc attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
