@@ -212,3 +212,18 @@ func.func @route_logit_scale_softcap(%l: tensor<?x8xf32>) -> (tensor<?x2xf32>, t
       : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
 }
+
+// -----
+
+// topk_first with a selection bias (Kolibri): the bias is added to the
+// logits for the selection only; the weights score the unbiased logits.
+// CHECK-LABEL: func.func @topk_first_bias
+// CHECK: linalg.generic
+// CHECK: arith.addf
+// CHECK: scf.for
+// CHECK: arith.negf
+// CHECK: math.exp
+func.func @topk_first_bias(%l: tensor<?x8xf32>, %b: tensor<8xf32>) -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %l bias(%b : tensor<8xf32>) <k = 2, scoring = sigmoid, order = topk_first> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}

@@ -529,6 +529,26 @@ std::vector<Family> buildTable() {
     rows.push_back(f);
   }
   {
+    // Kolibri1SparseMoeBlock: top-k of the logits plus the selection bias
+    // (saved outside the block as moe.router.expert_bias), sigmoid of the
+    // k chosen logits, renormalized when norm_topk_prob; an ungated shared
+    // expert.
+    Family f = like(qwen3Moe(), "kolibri1");
+    f.experts = "num_local_experts";
+    f.sparse = SparseLayers::all;
+    f.scoring = Scoring::sigmoid;
+    f.order = RoutingOrder::topk_first;
+    f.normEps = 0.0;
+    f.bias = "model.layers.{L}.moe.router.expert_bias";
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_expert_intermediate_size";
+    f.sharedW1 = "shared_experts.gate_proj.weight";
+    f.sharedW3 = "shared_experts.up_proj.weight";
+    f.sharedW2 = "shared_experts.down_proj.weight";
+    rows.push_back(f);
+    rows.push_back(like(f, "kolibri1_1"));
+  }
+  {
     // GptOssMLP: a router with a bias, top-k of the logits then softmax
     // over the k; experts with biases, stored transposed with gate and up
     // interleaved ([E, D, 2F], gate the even columns); the clamped GLU.
@@ -609,6 +629,7 @@ std::vector<Family> buildTable() {
     // A latent space around the experts (moe_latent_size) is refused.
     Family f = like(v3, "nemotron_h");
     f.layers = "layers_block_type";
+    f.layersFromList = true;
     f.activation = "mlp_hidden_act";
     f.sparse = SparseLayers::typeList;
     f.sparseListKey = "layers_block_type";

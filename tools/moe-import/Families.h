@@ -102,6 +102,8 @@ struct Family {
   // What every family has. A field may be nested: "ffn_config.name".
   FieldName hidden = "hidden_size";
   FieldName layers = "num_hidden_layers";
+  /// `layers` is a list with one entry per layer, not a count.
+  bool layersFromList = false;
   FieldName activation = "hidden_act";
 
   // Sizes. `expertsMin` is 0 where 0 experts makes a layer dense.

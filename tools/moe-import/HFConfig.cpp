@@ -105,6 +105,22 @@ public:
     return toInt(used, *v, minValue);
   }
 
+  /// The length of a required list, at least `minSize`.
+  int64_t requireListSize(FieldName key, int64_t minSize) {
+    StringRef used;
+    const json::Value *v = lookup(key, /*required=*/true, used);
+    if (!v)
+      return minSize;
+    const json::Array *array = v->getAsArray();
+    if (!array || static_cast<int64_t>(array->size()) < minSize) {
+      fail(llvm::formatv("field '{0}' must be a list of at least {1} "
+                         "entries, got {2}",
+                         used, minSize, render(*v)));
+      return minSize;
+    }
+    return array->size();
+  }
+
   /// An integer of at least `minValue`; `fallback` when absent.
   int64_t optionalInt(FieldName key, int64_t fallback, int64_t minValue) {
     StringRef used;
@@ -335,11 +351,10 @@ std::optional<Activation> mapActivation(StringRef name) {
 /// into `spec` and checks `layer` against num_hidden_layers.
 int64_t readCommon(Config &config, const Family &family, LayerSpec &spec) {
   spec.hidden = config.requireInt(family.hidden, 1);
-  // The layer count, or a list with one entry per layer (Nemotron-H's
-  // layers_block_type).
-  const json::Value *list = config.get(family.layers);
-  int64_t layers = list && list->getAsArray()
-                       ? static_cast<int64_t>(list->getAsArray()->size())
+  // The layer count, or the length of a list with one entry per layer
+  // (Nemotron-H's layers_block_type).
+  int64_t layers = family.layersFromList
+                       ? config.requireListSize(family.layers, 1)
                        : config.requireInt(family.layers, 1);
   std::string act = config.optionalString(family.activation, "silu");
   if (config.failed())

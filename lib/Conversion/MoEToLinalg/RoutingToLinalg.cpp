@@ -20,8 +20,9 @@
 //   4. Top-k over the eligible experts by selection score, best first, ties
 //      to the lower expert index. indices[t, j] is the j-th pick (i32).
 //   5. weights[t, j] = s[t, indices[t, j]] (the UNBIASED score).
-//   With order = topk_first, steps 1-5 are instead: indices = top-k of l;
-//   weights = softmax over the k selected logits, or sigmoid of each.
+//   With order = topk_first, steps 1-5 are instead: indices = top-k of
+//   l + bias[e] (l without a bias); weights = softmax over the k selected
+//   logits (unbiased), or sigmoid of each.
 //   6. normalize: weights[t, j] /= max(n, norm_min) or (n + eps), where n is
 //      the sum of the k weights (the norm_p-norm with norm_p) and eps is
 //      norm_eps, else 1e-20 unless scoring is softmax (then 0).
@@ -394,6 +395,18 @@ auto extractAt(Value values, bool transposed) {
   };
 }
 
+/// `values` [T, E] plus `bias` [E] on every row (f32).
+Value addBias(OpBuilder &b, Location loc, Value values, Value bias) {
+  Type f32 = b.getF32Type();
+  Value biasF32 = convertTensor(b, loc, bias, f32);
+  Value init = emptyLike(b, loc, values, f32);
+  return elementwise(
+      b, loc, {values, biasF32}, {identity2(b), secondOf2(b)}, init,
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {arith::AddFOp::create(nb, nl, args[0], args[1])};
+      });
+}
+
 /// Steps 1-5 under order = score_first: the indices [T, k] (i32) and the
 /// unbiased scores of the selected experts [T, k] (f32).
 std::pair<Value, Value> buildScoreFirst(OpBuilder &b, Location loc,
@@ -404,16 +417,7 @@ std::pair<Value, Value> buildScoreFirst(OpBuilder &b, Location loc,
   int64_t numExperts = cast<RankedTensorType>(logits.getType()).getDimSize(1);
   // 1-2. Scores and selection scores.
   Value s = buildScores(b, loc, logits, routing.getScoring());
-  Value sel = s;
-  if (bias) {
-    Value biasF32 = convertTensor(b, loc, bias, f32);
-    Value init = emptyLike(b, loc, s, f32);
-    sel = elementwise(
-        b, loc, {s, biasF32}, {identity2(b), secondOf2(b)}, init,
-        [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
-          return {arith::AddFOp::create(nb, nl, args[0], args[1])};
-        });
-  }
+  Value sel = bias ? addBias(b, loc, s, bias) : s;
 
   // 3. Group limit: an expert is eligible when its group is selected.
   Value groupMask;
@@ -524,10 +528,13 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
 
     Value indices, weights;
     if (routing.isTopkFirst()) {
-      // Top-k of the logits; the k selected logits are scored alone.
+      // Top-k of the logits (plus the selection bias); the k selected
+      // logits are scored alone.
+      Value sel = adaptor.getBias() ? addBias(b, loc, logits, adaptor.getBias())
+                                    : logits;
       indices = buildTopK(b, loc, staticTokens, numTokens,
                           indexConst(b, loc, numExperts), routing.getK(),
-                          extractAt(logits, false), PairFn());
+                          extractAt(sel, false), PairFn());
       if (routing.getScoring() == Scoring::softmax) {
         Value selected = gatherScores(b, loc, logits, indices,
                                       /*rowsAreTokens=*/true, kNegInf);

@@ -617,26 +617,10 @@ func.func @route_c7_rank(%l: tensor<?x8xf32>) {
 
 // -----
 
-func.func @route_c8(%l: tensor<?x8xf32>, %b: tensor<8xf32>) {
-  // expected-error @+1 {{'moe.route' op a selection bias needs order = score_first: topk_first selects by logit (route_c8)}}
-  %w, %i = moe.route %l bias(%b : tensor<8xf32>) <k = 2, scoring = softmax, order = topk_first> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
-  return
-}
-
-// -----
-
-func.func @route_c9(%l: tensor<?x8xf32>) {
-  // expected-error @+1 {{'moe.route' op weights_on_input is a parameter of moe.layer; moe.route computes the weights only (route_c9)}}
+func.func @route_c8(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{'moe.route' op weights_on_input is a parameter of moe.layer; moe.route computes the weights only (route_c8)}}
   %w, %i = moe.route %l <k = 2, scoring = sigmoid, order = topk_first, weights_on_input = true> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
-}
-
-// -----
-
-func.func @route_c8_layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %b: tensor<4xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
-  // expected-error @+1 {{'moe.layer' op a selection bias needs order = score_first: topk_first selects by logit (route_c8)}}
-  %y = moe.layer %x router(%wg : tensor<4x16xf32>) bias(%b : tensor<4xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid, order = topk_first> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
-  return %y : tensor<?x16xf32>
 }
 
 //===----------------------------------------------------------------------===//

@@ -480,8 +480,12 @@ def spec_route(spec, logits, bias, margins):
         logits = cap * np.tanh(logits / cap)
     scoring = spec["scoring"]
     if spec.get("order", "score_first") == "topk_first":
-        # gpt-oss, Mixtral-style top-k of the logits; llama4: sigmoid.
-        sel_logits, idx = topk(logits, spec["k"], margins)
+        # gpt-oss, Mixtral-style top-k of the logits; llama4: sigmoid;
+        # Kolibri: selection on the logits plus the bias, weights from the
+        # unbiased logits.
+        sel = logits if bias is None else logits + bias
+        _, idx = topk(sel, spec["k"], margins)
+        sel_logits = np.take_along_axis(logits, idx, axis=-1)
         return idx, finish_weights(spec, SCORING[scoring](sel_logits))
     s = SCORING[scoring](logits)
     sel = s if bias is None else s + bias

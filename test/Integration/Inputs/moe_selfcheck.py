@@ -134,8 +134,9 @@ def check_families():
     hf_vs_spec("deepseek_v2 group max, scaled", v2,
                spec(3, scaling=16.0, groups=4, topk_groups=2,
                     group_score="max", shared=True, shared_size=24))
-    hf_vs_spec("deepseek_v2 normalized", dict(v2, norm_topk_prob=True),
-               spec(3, normalize=True, groups=4, topk_groups=2,
+    # transformers 5 ignores norm_topk_prob for V2: still scaled.
+    hf_vs_spec("deepseek_v2 norm_topk_prob", dict(v2, norm_topk_prob=True),
+               spec(3, scaling=16.0, groups=4, topk_groups=2,
                     group_score="max", shared=True, shared_size=24))
     hf_vs_spec("deepseek_v2 k=1", dict(v2, norm_topk_prob=True,
                                        num_experts_per_tok=1,
@@ -148,9 +149,10 @@ def check_families():
     hf_vs_spec("deepseek_v3", v3,
                spec(4, scoring="sigmoid", normalize=True, scaling=2.5,
                     groups=4, topk_groups=2, shared=True, shared_size=12))
+    # transformers 5 renormalizes whenever norm_topk_prob, also for k = 1.
     hf_vs_spec("deepseek_v3 k=1", dict(v3, num_experts_per_tok=1),
-               spec(1, scoring="sigmoid", scaling=2.5, groups=4,
-                    topk_groups=2, shared=True, shared_size=12))
+               spec(1, scoring="sigmoid", normalize=True, scaling=2.5,
+                    groups=4, topk_groups=2, shared=True, shared_size=12))
 
 
 def check_capacity():

@@ -93,11 +93,6 @@ LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
   if (bias && failed(checkShape(op, "route_c6", "bias", bias.getType(), "[E]",
                                 {numExperts})))
     return failure();
-  // route_c8
-  if (bias && routing.isTopkFirst())
-    return op->emitOpError()
-           << "a selection bias needs order = score_first: topk_first "
-              "selects by logit (route_c8)";
   return success();
 }
 
@@ -372,10 +367,10 @@ LogicalResult RouteOp::verify() {
   if (failed(checkNumExperts(op, "route_c1", e)) ||
       failed(verifyTokenChoice(op, getRouting(), e, getBias())))
     return failure();
-  // route_c9
+  // route_c8
   if (getRouting().isWeightsOnInput())
     return emitOpError() << "weights_on_input is a parameter of moe.layer; "
-                            "moe.route computes the weights only (route_c9)";
+                            "moe.route computes the weights only (route_c8)";
   // route_c7: k is static and exact; T agrees with the logits.
   int64_t k = getRouting().getK();
   return failure(
