@@ -12,6 +12,7 @@
 #include "Families.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <vector>
 
@@ -19,6 +20,19 @@ using namespace mlir::moe;
 using namespace mlir::moe::import;
 
 namespace {
+
+/// Names the shared expert's projections `prefix`.gate_proj / up_proj /
+/// down_proj.weight.
+void sharedMlp(Family &f, llvm::StringRef prefix) {
+  // The table outlives every row: the names are kept in a string pool.
+  static llvm::StringSet<> pool;
+  auto name = [&](llvm::StringRef proj) {
+    return pool.insert((prefix + "." + proj + ".weight").str()).first->getKey();
+  };
+  f.sharedW1 = name("gate_proj");
+  f.sharedW3 = name("up_proj");
+  f.sharedW2 = name("down_proj");
+}
 
 /// MixtralSparseMoeBlock: softmax over all experts, top-k, the k weights
 /// always renormalized; every layer sparse.
@@ -72,9 +86,7 @@ Family qwen2Moe() {
   f.shared = SharedSize::field;
   f.sharedKey = "shared_expert_intermediate_size";
   f.sharedGate = "shared_expert_gate.weight";
-  f.sharedW1 = "shared_expert.gate_proj.weight";
-  f.sharedW3 = "shared_expert.up_proj.weight";
-  f.sharedW2 = "shared_expert.down_proj.weight";
+  sharedMlp(f, "shared_expert");
   return f;
 }
 
@@ -101,9 +113,7 @@ Family deepseekV2() {
                {"group_limited_greedy", GroupScore::max}};
   f.shared = SharedSize::countTimesF;
   f.sharedKey = "n_shared_experts";
-  f.sharedW1 = "shared_experts.gate_proj.weight";
-  f.sharedW3 = "shared_experts.up_proj.weight";
-  f.sharedW2 = "shared_experts.down_proj.weight";
+  sharedMlp(f, "shared_experts");
   return f;
 }
 
@@ -237,9 +247,7 @@ std::vector<Family> buildTable() {
     f.sharedKey = "num_shared_experts";
     f.router = "router.gate.weight";
     f.bias = "expert_bias";
-    f.sharedW1 = "shared_mlp.gate_proj.weight";
-    f.sharedW3 = "shared_mlp.up_proj.weight";
-    f.sharedW2 = "shared_mlp.down_proj.weight";
+    sharedMlp(f, "shared_mlp");
     rows.push_back(f);
   }
   {
@@ -250,9 +258,7 @@ std::vector<Family> buildTable() {
     f.scoring = Scoring::sigmoid;
     f.shared = SharedSize::field;
     f.sharedKey = "shared_expert_intermediate_size";
-    f.sharedW1 = "shared_expert.gate_proj.weight";
-    f.sharedW3 = "shared_expert.up_proj.weight";
-    f.sharedW2 = "shared_expert.down_proj.weight";
+    sharedMlp(f, "shared_expert");
     rows.push_back(f);
   }
   {
@@ -267,9 +273,7 @@ std::vector<Family> buildTable() {
     f.shared = SharedSize::field;
     f.sharedKey = "shared_expert_intermediate_size";
     f.bias = "experts.e_score_correction_bias";
-    f.sharedW1 = "shared_expert.gate_proj.weight";
-    f.sharedW3 = "shared_expert.up_proj.weight";
-    f.sharedW2 = "shared_expert.down_proj.weight";
+    sharedMlp(f, "shared_expert");
     f.softcapKey = "moe_router_logit_softcapping";
     f.unsupportedUnlessZero = {"moe_apply_router_weight_on_input"};
     rows.push_back(f);
@@ -287,9 +291,7 @@ std::vector<Family> buildTable() {
     f.router = "gate.wg.weight";
     f.shared = SharedSize::field;
     f.sharedKey = "intermediate_size";
-    f.sharedW1 = "shared_mlp.gate_proj.weight";
-    f.sharedW3 = "shared_mlp.up_proj.weight";
-    f.sharedW2 = "shared_mlp.down_proj.weight";
+    sharedMlp(f, "shared_mlp");
     rows.push_back(f);
   }
   {
@@ -321,9 +323,7 @@ std::vector<Family> buildTable() {
     f.gateUp = LayerSpec::GateUp::concatenated;
     f.shared = SharedSize::field;
     f.sharedKey = "shared_expert_intermediate_size";
-    f.sharedW1 = "shared_expert.gate_proj.weight";
-    f.sharedW3 = "shared_expert.up_proj.weight";
-    f.sharedW2 = "shared_expert.down_proj.weight";
+    sharedMlp(f, "shared_expert");
     rows.push_back(f);
   }
   {
@@ -343,9 +343,7 @@ std::vector<Family> buildTable() {
     f.biasIsRow = true;
     f.shared = SharedSize::countTimesF;
     f.sharedKey = "moe_num_shared_experts";
-    f.sharedW1 = "shared_experts.gate_proj.weight";
-    f.sharedW3 = "shared_experts.up_proj.weight";
-    f.sharedW2 = "shared_experts.down_proj.weight";
+    sharedMlp(f, "shared_experts");
     // use_bias gives the shared experts' projections biases.
     f.unsupportedUnlessZero = {"use_bias"};
     rows.push_back(f);
@@ -481,9 +479,7 @@ std::vector<Family> buildTable() {
     f.shared = SharedSize::fieldTimesCount;
     f.sharedKey = "intermediate_size";
     f.sharedCountKey = "moe_num_shared_experts";
-    f.sharedW1 = "shared_experts.gate_proj.weight";
-    f.sharedW3 = "shared_experts.up_proj.weight";
-    f.sharedW2 = "shared_experts.down_proj.weight";
+    sharedMlp(f, "shared_experts");
     rows.push_back(f);
   }
   {
@@ -502,9 +498,7 @@ std::vector<Family> buildTable() {
     f.shared = SharedSize::countTimesF;
     f.sharedKey = "num_shared_experts";
     f.sharedCombineKey = "shared_expert_combination_strategy";
-    f.sharedW1 = "shared_experts.gate_proj.weight";
-    f.sharedW3 = "shared_experts.up_proj.weight";
-    f.sharedW2 = "shared_experts.down_proj.weight";
+    sharedMlp(f, "shared_experts");
     rows.push_back(f);
   }
   {
@@ -523,9 +517,7 @@ std::vector<Family> buildTable() {
     f.expertsTransposed = true;
     f.shared = SharedSize::field;
     f.sharedKey = "intermediate_size";
-    f.sharedW1 = "shared_expert.gate_proj.weight";
-    f.sharedW3 = "shared_expert.up_proj.weight";
-    f.sharedW2 = "shared_expert.down_proj.weight";
+    sharedMlp(f, "shared_expert");
     rows.push_back(f);
   }
   {
@@ -542,9 +534,7 @@ std::vector<Family> buildTable() {
     f.bias = "model.layers.{L}.moe.router.expert_bias";
     f.shared = SharedSize::field;
     f.sharedKey = "shared_expert_intermediate_size";
-    f.sharedW1 = "shared_experts.gate_proj.weight";
-    f.sharedW3 = "shared_experts.up_proj.weight";
-    f.sharedW2 = "shared_experts.down_proj.weight";
+    sharedMlp(f, "shared_experts");
     rows.push_back(f);
     rows.push_back(like(f, "kolibri1_1"));
   }
