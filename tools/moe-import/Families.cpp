@@ -143,8 +143,8 @@ Family like(Family base, llvm::StringRef modelType) {
 }
 
 std::vector<Family> buildTable() {
-  std::vector<Family> rows = {mixtral(),    qwen2Moe(),  qwen3Moe(),
-                              olmoe(),      deepseekV2(), deepseekV3()};
+  std::vector<Family> rows = {mixtral(), qwen2Moe(),   qwen3Moe(),
+                              olmoe(),   deepseekV2(), deepseekV3()};
 
   // The same computation as an existing row, under another name.
   rows.push_back(like(mixtral(), "minimax"));
@@ -169,9 +169,9 @@ std::vector<Family> buildTable() {
     f.normalizeDefault = true;
     rows.push_back(f);
   }
-  for (llvm::StringRef name : {"dots1", "glm4_moe", "glm4_moe_lite",
-                               "glm_moe_dsa", "deepseek_v32", "solar_open",
-                               "minicpm5_moe"}) {
+  for (llvm::StringRef name :
+       {"dots1", "glm4_moe", "glm4_moe_lite", "glm_moe_dsa", "deepseek_v32",
+        "solar_open", "minicpm5_moe"}) {
     Family f = like(deepseekV3(), name);
     // These configuration classes default every routing field.
     f.firstDenseRequired = false;

@@ -1,4 +1,5 @@
-//===- Families.h - the Hugging Face MoE families moe-import reads -*- C++ -*-===//
+//===- Families.h - the Hugging Face MoE families moe-import reads -*- C++
+//-*-===//
 //
 // One `Family` per `model_type`: which config.json fields size the layer
 // (with their aliases and defaults), which layers are sparse, how the

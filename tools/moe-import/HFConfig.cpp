@@ -436,10 +436,9 @@ void checkSparse(Config &config, const Family &family, LayerSpec &spec,
     return;
   }
   case SparseLayers::firstDense: {
-    int64_t firstDense =
-        family.firstDenseRequired
-            ? config.requireInt(family.firstDenseKey, 0)
-            : config.optionalInt(family.firstDenseKey, 0, 0);
+    int64_t firstDense = family.firstDenseRequired
+                             ? config.requireInt(family.firstDenseKey, 0)
+                             : config.optionalInt(family.firstDenseKey, 0, 0);
     int64_t freq = config.optionalInt(family.freqKey, 1, 1);
     if (config.failed())
       return;
@@ -487,10 +486,10 @@ void checkSparse(Config &config, const Family &family, LayerSpec &spec,
                                        "layer {1}",
                                        family.sparseListKey, spec.layer));
     if ((*list)[spec.layer] != family.sparseValue)
-      return config.fail(llvm::formatv(
-          "layer {0} is dense: '{1}'[{0}] = \"{2}\", not \"{3}\"", spec.layer,
-          family.sparseListKey, printable((*list)[spec.layer]),
-          family.sparseValue));
+      return config.fail(
+          llvm::formatv("layer {0} is dense: '{1}'[{0}] = \"{2}\", not \"{3}\"",
+                        spec.layer, family.sparseListKey,
+                        printable((*list)[spec.layer]), family.sparseValue));
     return;
   }
   case SparseLayers::startEnd: {
@@ -576,19 +575,17 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
         family.scoringKey, stringifyScoring(family.scoring));
     if (config.failed())
       return;
-    const Scoring *found = llvm::find_if(choices, [&](Scoring c) {
-      return stringifyScoring(c) == scoring;
-    });
+    const Scoring *found = llvm::find_if(
+        choices, [&](Scoring c) { return stringifyScoring(c) == scoring; });
     if (found == choices.end())
       return config.fail(llvm::formatv(
           "field '{0}' = \"{1}\" is not supported for model_type '{2}' "
           "(supported: {3})",
           family.scoringKey, printable(scoring), spec.modelType,
-          llvm::join(llvm::map_range(choices,
-                                     [](Scoring c) {
-                                       return stringifyScoring(c);
-                                     }),
-                     ", ")));
+          llvm::join(
+              llvm::map_range(choices,
+                              [](Scoring c) { return stringifyScoring(c); }),
+              ", ")));
     spec.scoring = *found;
   }
 
@@ -606,14 +603,12 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
           "field '{0}' = \"{1}\" is not supported for model_type '{2}' "
           "(supported: {3})",
           family.methodKey, printable(method), spec.modelType,
-          llvm::join(llvm::map_range(family.methods,
-                                     [](const TopkMethod &m) {
-                                       return m.name;
-                                     }),
-                     ", ")));
+          llvm::join(
+              llvm::map_range(family.methods,
+                              [](const TopkMethod &m) { return m.name; }),
+              ", ")));
     if (found->groupScore)
-      readGroups(config, family, spec, expertsKey, *found->groupScore,
-                 method);
+      readGroups(config, family, spec, expertsKey, *found->groupScore, method);
   }
 
   switch (family.renormalize) {
@@ -675,8 +670,7 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
 
 /// Reads the expert variants of `family`: a forced activation, its alpha
 /// and clamp limits.
-void readExpertVariants(Config &config, const Family &family,
-                        LayerSpec &spec) {
+void readExpertVariants(Config &config, const Family &family, LayerSpec &spec) {
   if (family.forceActivation) {
     if (spec.sharedSize > 0 && !family.forceActivationShared &&
         spec.activation != *family.forceActivation)
@@ -695,8 +689,8 @@ void readExpertVariants(Config &config, const Family &family,
                                   ? config.optionalNumberAt(key, spec.layer)
                                   : config.optionalNumber(key);
     if (l && *l < 0) {
-      config.fail(llvm::formatv("field '{0}' must be at least 0, got {1}",
-                                key, *l));
+      config.fail(
+          llvm::formatv("field '{0}' must be at least 0, got {1}", key, *l));
       return std::nullopt;
     }
     // 0 turns the clamp off.
@@ -734,11 +728,10 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   checkUnsupported(config, family, object);
   StringRef expertsKey;
   std::optional<int64_t> experts =
-      family.perLayerLists
-          ? std::optional<int64_t>(config.requireIntOfLayer(
-                family.experts, family.expertsMin, spec.layer))
-          : config.intOrNull(family.experts, family.expertsMin,
-                             /*required=*/true, expertsKey);
+      family.perLayerLists ? std::optional<int64_t>(config.requireIntOfLayer(
+                                 family.experts, family.expertsMin, spec.layer))
+                           : config.intOrNull(family.experts, family.expertsMin,
+                                              /*required=*/true, expertsKey);
   if (expertsKey.empty())
     expertsKey = family.experts.split('|').first;
   spec.topK = family.perLayerLists
@@ -823,9 +816,8 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   // which is w1 in moe.layer.
   spec.w1Name = name(family.gated ? family.gate : family.up);
   if (family.gated)
-    spec.w3Name = spec.gateUp == LayerSpec::GateUp::separate
-                      ? name(family.up)
-                      : spec.w1Name;
+    spec.w3Name = spec.gateUp == LayerSpec::GateUp::separate ? name(family.up)
+                                                             : spec.w1Name;
   spec.w2Name = name(family.down);
   spec.routerTransposed = family.routerTransposed;
   spec.biasIsRow = family.biasIsRow;

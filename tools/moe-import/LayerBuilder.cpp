@@ -124,14 +124,13 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     args.push_back({"w1", matrix({e, f, d}), spec.w1Name, expertView(f, d)});
     args.push_back({"w3", matrix({e, f, d}), spec.w3Name, expertView(f, d)});
   } else {
-    SmallVector<int64_t> stored =
-        spec.expertsTransposed ? SmallVector<int64_t>{e, d, 2 * f}
-                               : SmallVector<int64_t>{e, 2 * f, d};
+    SmallVector<int64_t> stored = spec.expertsTransposed
+                                      ? SmallVector<int64_t>{e, d, 2 * f}
+                                      : SmallVector<int64_t>{e, 2 * f, d};
     for (int64_t part : {0, 1})
-      args.push_back({part == 0 ? "w1" : "w3", matrix({e, f, d}),
-                      spec.w1Name,
-                      fusedView(spec.gateUp, part, f, stored,
-                                spec.expertsTransposed)});
+      args.push_back(
+          {part == 0 ? "w1" : "w3", matrix({e, f, d}), spec.w1Name,
+           fusedView(spec.gateUp, part, f, stored, spec.expertsTransposed)});
   }
   args.push_back({"w2", matrix({e, d, f}), spec.w2Name, expertView(d, f)});
   if (s > 0) {
@@ -141,8 +140,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
         args.push_back({"shared_w3", matrix({s, d}), spec.sharedW3Name});
     } else {
       for (int64_t part : {0, 1})
-        args.push_back({part == 0 ? "shared_w1" : "shared_w3",
-                        matrix({s, d}), spec.sharedW1Name,
+        args.push_back({part == 0 ? "shared_w1" : "shared_w3", matrix({s, d}),
+                        spec.sharedW1Name,
                         fusedView(spec.sharedGateUp, part, s, {2 * s, d},
                                   /*transpose=*/false)});
     }
@@ -155,13 +154,13 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   if (!spec.expertGateUpBiasName.empty()) {
     // [E, 2F] read as [E, 2F, 1]: the rows of the weights' split.
     for (int64_t part : {0, 1})
-      args.push_back(
-          {part == 0 ? "b1" : "b3", tensor({e, f}), spec.expertGateUpBiasName,
-           view({e, 2 * f, 1}, false,
-                spec.gateUp == GateUp::interleaved
-                    ? std::make_pair(part, int64_t(2))
-                    : std::make_pair(part * f, int64_t(1)),
-                {e, 2 * f})});
+      args.push_back({part == 0 ? "b1" : "b3", tensor({e, f}),
+                      spec.expertGateUpBiasName,
+                      view({e, 2 * f, 1}, false,
+                           spec.gateUp == GateUp::interleaved
+                               ? std::make_pair(part, int64_t(2))
+                               : std::make_pair(part * f, int64_t(1)),
+                           {e, 2 * f})});
   }
   if (!spec.downBiasName.empty())
     args.push_back({"b2", tensor({e, d}), spec.downBiasName});

@@ -327,8 +327,8 @@ HostTensor applyView(const HostTensor &stored, const WeightView &view,
   int64_t a = view.shape[rank - 2], b = view.shape[rank - 1];
   int64_t outer = stored.getNumElements() / (a * b);
   int64_t rows = view.transpose ? b : a, cols = view.transpose ? a : b;
-  auto [offset, stride] = view.rows.value_or(std::make_pair(int64_t(0),
-                                                            int64_t(1)));
+  auto [offset, stride] =
+      view.rows.value_or(std::make_pair(int64_t(0), int64_t(1)));
   int64_t kept = result.getNumElements() / (outer * cols);
   (void)stacked;
   (void)rows;
@@ -471,10 +471,9 @@ Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
     if (Attribute attr = viewAttr) {
       Expected<WeightView> view = parseWeightView(attr, info);
       if (!view)
-        return makeRunError(modulePath,
-                            formatv("argument #{0} of @{1}: {2}", i,
-                                    entry.getSymName(),
-                                    toString(view.takeError())));
+        return makeRunError(modulePath, formatv("argument #{0} of @{1}: {2}", i,
+                                                entry.getSymName(),
+                                                toString(view.takeError())));
       info.view = std::move(*view);
     }
     args.push_back(info);

@@ -338,8 +338,8 @@ LogicalResult LayerOp::verify() {
     return emitOpError() << "'shared_limit' clamps the gate and up "
                             "projections of a gated shared expert: it needs "
                             "'shared_w3' (layer_c8)";
-  if (failed(checkPositive(op, "layer_c8", "shared_limit",
-                           getSharedLimitAttr())))
+  if (failed(
+          checkPositive(op, "layer_c8", "shared_limit", getSharedLimitAttr())))
     return failure();
   // layer_c6
   if (getExpertChoice() && (getDropPolicy() != DropPolicy::none ||
@@ -623,12 +623,12 @@ LogicalResult ExpertsOp::verify() {
   if (getB3() && !getW3())
     return emitOpError() << "'b3' is the bias of the up projection 'w3': it "
                             "needs 'w3' (experts_c5)";
-  if ((getB1() && failed(checkAndBind(op, "experts_c5", "b1",
-                                      getB1().getType(), "[E, F]", {&e, &f}))) ||
-      (getB3() && failed(checkAndBind(op, "experts_c5", "b3",
-                                      getB3().getType(), "[E, F]", {&e, &f}))) ||
-      (getB2() && failed(checkAndBind(op, "experts_c5", "b2",
-                                      getB2().getType(), "[E, D]", {&e, &d}))))
+  if ((getB1() && failed(checkAndBind(op, "experts_c5", "b1", getB1().getType(),
+                                      "[E, F]", {&e, &f}))) ||
+      (getB3() && failed(checkAndBind(op, "experts_c5", "b3", getB3().getType(),
+                                      "[E, F]", {&e, &f}))) ||
+      (getB2() && failed(checkAndBind(op, "experts_c5", "b2", getB2().getType(),
+                                      "[E, D]", {&e, &d}))))
     return failure();
   // experts_c6
   return checkActivationParams(op, "experts_c6", getActivation(),
