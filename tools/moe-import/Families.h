@@ -59,20 +59,13 @@ enum class Renormalize {
   always,
   /// When the boolean field `normalizeKey` is true.
   byField,
-  /// When k > 1 and the boolean field `normalizeKey` is true.
-  byFieldWhenKAbove1,
   /// By the p-norm of order `normalizeKey` (a number, or null: never);
   /// only p = 1, the sum, is supported.
   pNormField,
 };
 
-/// When the weights are multiplied by the factor field `scalingKey`.
-enum class Scale {
-  never,
-  always,
-  /// Only when they are not renormalized (DeepSeek-V2's modeling code).
-  unlessRenormalized,
-};
+/// Whether the weights are multiplied by the factor field `scalingKey`.
+enum class Scale { never, always };
 
 /// A value of the topk-method field and the group limit it implies.
 struct TopkMethod {

@@ -622,33 +622,25 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
         config.boolean(family.normalizeKey, family.normalizeDefault);
     break;
   case Renormalize::pNormField: {
-    StringRef used;
-    const json::Value *v = config.get(family.normalizeKey);
-    if (!v || v->kind() == json::Value::Null)
+    // A number, or null: never.
+    std::optional<double> p = config.optionalNumber(family.normalizeKey);
+    if (!p)
       break;
-    std::optional<double> p = v->getAsNumber();
-    if (!p || !std::isfinite(*p) || *p <= 0)
-      return config.fail(llvm::formatv(
-          "field '{0}' must be a finite positive number or null, got {1}",
-          family.normalizeKey, render(*v)));
-    (void)used;
+    if (*p <= 0)
+      return config.fail(llvm::formatv("field '{0}' must be positive or "
+                                       "null, got {1}",
+                                       family.normalizeKey, *p));
     spec.normalize = true;
     if (*p != 1.0)
       spec.normP = *p;
     break;
   }
-  case Renormalize::byFieldWhenKAbove1:
-    spec.normalize =
-        config.boolean(family.normalizeKey, family.normalizeDefault) &&
-        spec.topK > 1;
-    break;
   }
 
   if (family.scale != Scale::never) {
     double scaling =
         config.positiveNumber(family.scalingKey, family.scalingDefault);
-    if (family.scale == Scale::always || !spec.normalize)
-      spec.scaling = scaling;
+    spec.scaling = scaling;
   }
 
   spec.order = family.order;
@@ -675,11 +667,12 @@ void readExpertVariants(Config &config, const Family &family, LayerSpec &spec) {
     if (spec.sharedSize > 0 && !family.forceActivationShared &&
         spec.activation != *family.forceActivation)
       return config.fail(llvm::formatv(
-          "field '{0}' = {1} is not supported for model_type '{2}' with "
-          "shared experts: its routed experts always use {3}",
-          family.activation.split('|').first,
-          stringifyActivation(spec.activation), spec.modelType,
-          stringifyActivation(*family.forceActivation)));
+          "model_type '{0}' with shared experts needs '{1}' to name {2}: "
+          "its routed experts always use {2}, and moe.layer gives the "
+          "shared expert the same activation (found {3})",
+          spec.modelType, family.activation.split('|').first,
+          stringifyActivation(*family.forceActivation),
+          stringifyActivation(spec.activation)));
     spec.activation = *family.forceActivation;
   }
   auto limitOf = [&](FieldName key) -> std::optional<double> {

@@ -312,10 +312,10 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
   return view;
 }
 
-/// `stored` (experts stacked first when `stacked`) rearranged by `view`
+/// `stored` (stacked experts first, for `{e}` names) rearranged by `view`
 /// into a tensor of `argShape`.
 HostTensor applyView(const HostTensor &stored, const WeightView &view,
-                     bool stacked, ArrayRef<int64_t> argShape) {
+                     ArrayRef<int64_t> argShape) {
   HostTensor result(stored.getKind(), argShape);
   size_t size = getElementSize(stored.getKind());
   if (!view.transpose && !view.rows) {
@@ -326,12 +326,10 @@ HostTensor applyView(const HostTensor &stored, const WeightView &view,
   int64_t rank = view.shape.size();
   int64_t a = view.shape[rank - 2], b = view.shape[rank - 1];
   int64_t outer = stored.getNumElements() / (a * b);
-  int64_t rows = view.transpose ? b : a, cols = view.transpose ? a : b;
+  int64_t cols = view.transpose ? a : b;
   auto [offset, stride] =
       view.rows.value_or(std::make_pair(int64_t(0), int64_t(1)));
   int64_t kept = result.getNumElements() / (outer * cols);
-  (void)stacked;
-  (void)rows;
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t r = 0; r < kept; ++r) {
       int64_t from = offset + r * stride;
@@ -427,7 +425,7 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
     offset += part->getNumElements();
   }
   if (arg.view)
-    return applyView(result, *arg.view, stacked, argShape);
+    return applyView(result, *arg.view, argShape);
   return result;
 }
 
