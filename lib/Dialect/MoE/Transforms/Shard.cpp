@@ -79,6 +79,36 @@ void markArgument(func::FuncOp func, unsigned i, ArrayRef<StringRef> axes) {
   func.setArgAttr(i, kShardAttr, b.getArrayAttr(names));
 }
 
+/// `v / divisor`, elementwise in f32 (or in `v`'s type when wider), rounded
+/// to `v`'s element type, as a tensor of type `resultType` (`v`'s shape, or
+/// the shape `v` will have once its argument is retyped).
+Value divideBy(OpBuilder &b, Location loc, Value v, int64_t divisor,
+               RankedTensorType resultType) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = resultType.getRank();
+  SmallVector<AffineMap> maps(2, AffineMap::getMultiDimIdentityMap(rank, ctx));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(),
+                                       resultType.getElementType());
+  auto div = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, ValueRange{v}, ValueRange{init}, maps,
+      iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        auto type = cast<FloatType>(args[0].getType());
+        FloatType compute = type.getWidth() > 32 ? type : nb.getF32Type();
+        Value x = args[0];
+        if (compute != type)
+          x = arith::ExtFOp::create(nb, nl, compute, x);
+        Value d = arith::ConstantOp::create(
+            nb, nl, nb.getFloatAttr(compute, static_cast<double>(divisor)));
+        Value q = arith::DivFOp::create(nb, nl, x, d);
+        if (compute != type)
+          q = arith::TruncFOp::create(nb, nl, type, q);
+        linalg::YieldOp::create(nb, nl, q);
+      });
+  return div.getResult(0);
+}
+
 /// Gives block argument `arg` of `func` the type `type`.
 void retypeArgument(func::FuncOp func, BlockArgument arg, Type type) {
   arg.setType(type);
@@ -308,6 +338,16 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
   SmallVector<Value> mDyn = {m};
   mDyn.append(dDyn);
   Value yInit = zeros(b, loc, dynRowsType.getShape(), elementType, mDyn);
+  // The expert biases: b1 and b3 are sliced as the rows of w1 and w3; b2
+  // is added by each of the tp ranks of a group, so each adds b2 / tp and
+  // the partial sums that moe.combine adds carry it once.
+  Value b2Share = experts.getB2();
+  if (b2Share && split.tp > 1) {
+    auto b2Type = cast<RankedTensorType>(b2Share.getType());
+    b2Share = divideBy(b, loc, b2Share, split.tp,
+                       RankedTensorType::get({el, b2Type.getDimSize(1)},
+                                             b2Type.getElementType()));
+  }
   auto offsetsType = RankedTensorType::get({el + 1}, i32);
   auto compute = scf::ForOp::create(
       b, loc, zero, rV, one, ValueRange{yInit, zero},
@@ -339,7 +379,8 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
                                                      received, at, size, unit2);
         Value y = ExpertsOp::create(
             nb, nl, dynRowsType, block, localOffsets, experts.getW1(),
-            experts.getW3(), experts.getW2(), Value(), Value(), Value(),
+            experts.getW3(), experts.getW2(), experts.getB1(),
+            experts.getB3(), b2Share,
             experts.getActivationAttr(), experts.getAlphaAttr(),
             experts.getLimitAttr(), experts.getLimitAfterActAttr());
         Value out =
@@ -368,27 +409,37 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
 
   // The weights become the rank's slice: experts g·E/ep.., columns j·F/tp..
   int64_t ft = f / split.tp;
+  // The biases b1, b3: [E, F] (experts and inner rows) and b2: [E, D]
+  // (experts only).
+  enum class Inner { rows, columns, none };
   struct WeightSlice {
     Value value;
-    bool innerLast;
+    Inner inner;
   };
-  SmallVector<WeightSlice> slices = {{experts.getW1(), false},
-                                     {experts.getW2(), true}};
-  if (experts.getW3())
-    slices.push_back({experts.getW3(), false});
+  SmallVector<WeightSlice> slices = {{experts.getW1(), Inner::rows},
+                                     {experts.getW2(), Inner::columns},
+                                     {experts.getW3(), Inner::rows},
+                                     {experts.getB1(), Inner::rows},
+                                     {experts.getB3(), Inner::rows},
+                                     {experts.getB2(), Inner::none}};
   experts.erase();
-  for (auto [w, innerLast] : slices) {
+  for (auto [w, inner] : slices) {
+    if (!w)
+      continue;
     auto arg = cast<BlockArgument>(w);
     auto type = cast<RankedTensorType>(w.getType());
     SmallVector<int64_t> shape(type.getShape());
+    SmallVector<StringRef> axes(shape.size(), "");
     shape[0] = el;
-    shape[innerLast ? 2 : 1] = ft;
+    axes[0] = "ep";
+    if (inner != Inner::none) {
+      unsigned dim = inner == Inner::columns ? 2 : 1;
+      shape[dim] = ft;
+      axes[dim] = "tp";
+    }
     retypeArgument(func, arg,
                    RankedTensorType::get(shape, type.getElementType()));
-    if (innerLast)
-      markArgument(func, arg.getArgNumber(), {"ep", "", "tp"});
-    else
-      markArgument(func, arg.getArgNumber(), {"ep", "tp", ""});
+    markArgument(func, arg.getArgNumber(), axes);
   }
   (void)index;
 }
@@ -467,10 +518,6 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
     LayerOp layer = layers.front();
     xValue = layer.getX();
     problem.gated = layer.isGated();
-    if (layer.hasExpertBias())
-      return emitError(layer.getLoc())
-             << "moe-shard: the expert biases b1, b3 and b2 are not supported "
-                "(tensor parallelism would add b2 once per tp rank)";
     if (RoutingAttr routing = layer.getTokenChoice())
       problem.topK = routing.getK();
     if (layer.hasSharedExpert())
@@ -478,7 +525,10 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
           cast<RankedTensorType>(layer.getSharedW1().getType()).getDimSize(0);
     for (auto [w, name] : {std::pair<Value, StringRef>{layer.getW1(), "w1"},
                            {layer.getW3(), "w3"},
-                           {layer.getW2(), "w2"}})
+                           {layer.getW2(), "w2"},
+                           {layer.getB1(), "b1"},
+                           {layer.getB3(), "b3"},
+                           {layer.getB2(), "b2"}})
       if (w && failed(checkWeightArgument(func, w, name)))
         return failure();
   }
@@ -489,13 +539,12 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
       return failure();
     ExpertsOp experts = routed->experts;
     problem.gated = experts.isGated();
-    if (experts.hasBias())
-      return emitError(experts.getLoc())
-             << "moe-shard: the expert biases b1, b3 and b2 are not supported "
-                "(tensor parallelism would add b2 once per tp rank)";
     for (auto [w, name] : {std::pair<Value, StringRef>{experts.getW1(), "w1"},
                            {experts.getW3(), "w3"},
-                           {experts.getW2(), "w2"}})
+                           {experts.getW2(), "w2"},
+                           {experts.getB1(), "b1"},
+                           {experts.getB3(), "b3"},
+                           {experts.getB2(), "b2"}})
       if (w && failed(checkWeightArgument(func, w, name)))
         return failure();
     auto dispatch = experts.getRows().getDefiningOp<DispatchOp>();

@@ -48,6 +48,11 @@ def make(a):
         tensors["router_bias"] = (0.5 * rng.standard_normal(e)).astype(np.float32)
     if a.output_bias:
         tensors["output_bias"] = (0.5 * rng.standard_normal(d)).astype(np.float32)
+    if a.expert_bias:
+        tensors["b1"] = (0.5 * rng.standard_normal((e, f))).astype(np.float32)
+        if a.gated:
+            tensors["b3"] = (0.5 * rng.standard_normal((e, f))).astype(np.float32)
+        tensors["b2"] = (0.5 * rng.standard_normal((e, d))).astype(np.float32)
     os.makedirs(a.dir, exist_ok=True)
     safetensors_io.write(os.path.join(a.dir, "weights.safetensors"), tensors)
     np.save(os.path.join(a.dir, "x.npy"), x)
@@ -86,6 +91,11 @@ def layer_text(a, dynamic):
         arg("shared_w2", (d, s), "shared_w2")
     if a.router_bias:
         arg("router_bias", (e,), "router_bias")
+    if a.expert_bias:
+        arg("b1", (e, f), "b1")
+        if a.gated:
+            arg("b3", (e, f), "b3")
+        arg("b2", (e, d), "b2")
     if a.output_bias:
         arg("output_bias", (d,), "output_bias")
     params = [f"k = {a.k}", f"scoring = {a.scoring}"]
@@ -172,6 +182,8 @@ def main():
     m.add_argument("--limit", type=float)
     m.add_argument("--router-bias", action="store_true")
     m.add_argument("--output-bias", action="store_true")
+    m.add_argument("--expert-bias", action="store_true",
+                   help="biases b1, b3 (gated) and b2 of the routed experts")
     m.add_argument("--capacity-factor", type=float)
     m.add_argument("--capacity", type=int)
     m.add_argument("--drop", choices=["position", "score"], default="position")
