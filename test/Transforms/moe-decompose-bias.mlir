@@ -38,3 +38,79 @@ func.func @swiglu_oai_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: t
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w3(%s3 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 2, scoring = softmax> activation swiglu_oai alpha 1.5 limit 7.0 : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// The shared expert's biases go, with a leading unit dimension, to its
+// one-expert moe.experts (ernie4_5_moe's use_bias).
+
+// CHECK-LABEL: func.func @shared_biases
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x16xf32>, %{{.*}}, %[[SB1:[a-z0-9]+]]: tensor<8xf32>, %[[SB3:[a-z0-9]+]]: tensor<8xf32>, %[[SB2:[a-z0-9]+]]: tensor<16xf32>)
+// CHECK-DAG: %[[E1:.*]] = tensor.expand_shape %[[SB1]] {{\[}}[0, 1]] output_shape [1, 8] : tensor<8xf32> into tensor<1x8xf32>
+// CHECK-DAG: %[[E3:.*]] = tensor.expand_shape %[[SB3]] {{\[}}[0, 1]] output_shape [1, 8] : tensor<8xf32> into tensor<1x8xf32>
+// CHECK-DAG: %[[E2:.*]] = tensor.expand_shape %[[SB2]] {{\[}}[0, 1]] output_shape [1, 16] : tensor<16xf32> into tensor<1x16xf32>
+// CHECK: %[[SH:.*]] = moe.experts %[[X]] offsets(%{{.*}} : tensor<2xi32>) w1(%{{.*}} : tensor<1x8x16xf32>) w3(%{{.*}} : tensor<1x8x16xf32>) w2(%{{.*}} : tensor<1x16x8xf32>) b1(%[[E1]] : tensor<1x8xf32>) b3(%[[E3]] : tensor<1x8xf32>) b2(%[[E2]] : tensor<1x16xf32>) activation silu
+// CHECK-NEXT: moe.combine %{{.*}} into %[[SH]]
+func.func @shared_biases(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s3: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %sb1: tensor<8xf32>, %sb3: tensor<8xf32>, %sb2: tensor<16xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w3(%s3 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) shared_b1(%sb1 : tensor<8xf32>) shared_b3(%sb3 : tensor<8xf32>) shared_b2(%sb2 : tensor<16xf32>) routing #moe.routing<k = 2, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// A latent space (nemotron_h's moe_latent_size): the routed experts read
+// x · latent_inᵀ ([T, 6]), their outputs are combined in the latent space,
+// projected back with latent_outᵀ and added to the shared expert; routing
+// still reads x.
+
+// CHECK-LABEL: func.func @latent
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x16xf32>, %[[WG:[a-z0-9]+]]: tensor<4x16xf32>, %{{.*}}, %[[LI:[a-z0-9]+]]: tensor<6x16xf32>, %[[LO:[a-z0-9]+]]: tensor<16x6xf32>)
+// CHECK: %[[LOG:.*]] = linalg.matmul {{.*}} ins(%[[X]], %[[WG]] : tensor<?x16xf32>, tensor<4x16xf32>)
+// CHECK: %[[XL:.*]] = linalg.matmul {{.*}} ins(%[[X]], %[[LI]] : tensor<?x16xf32>, tensor<6x16xf32>) {{.*}} -> tensor<?x6xf32>
+// CHECK: moe.route %[[LOG]]
+// CHECK: %[[ROWS:.*]], %[[OFF:.*]], %[[TOK:.*]], %[[RW:.*]] = moe.dispatch %[[XL]], {{.*}} -> tensor<?x6xf32>, tensor<5xi32>, tensor<?xi32>, tensor<?xf32>
+// CHECK: %[[Y:.*]] = moe.experts %[[ROWS]] offsets(%[[OFF]] : tensor<5xi32>) w1(%{{.*}} : tensor<4x8x6xf32>) w2(%{{.*}} : tensor<4x6x8xf32>) activation relu2 : tensor<?x6xf32> -> tensor<?x6xf32>
+// CHECK: %[[SH:.*]] = moe.experts %[[X]]
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<?x6xf32>
+// CHECK: %[[C:.*]] = moe.combine %[[Y]] tokens(%[[TOK]] : tensor<?xi32>) weights(%[[RW]] : tensor<?xf32>) into %[[Z]] : tensor<?x6xf32> -> tensor<?x6xf32>
+// CHECK: %[[R:.*]] = linalg.matmul {{.*}} ins(%[[C]], %[[LO]] : tensor<?x6xf32>, tensor<16x6xf32>) {{.*}} -> tensor<?x16xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[SH]], %[[R]] : tensor<?x16xf32>, tensor<?x16xf32>)
+// CHECK: arith.addf
+// CHECK: return %[[SUM]]
+func.func @latent(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// In bf16 the latent rows are accumulated in f32 and rounded to bf16.
+
+// CHECK-LABEL: func.func @latent_bf16
+// CHECK: %[[XL:.*]] = linalg.matmul {{.*}} -> tensor<?x6xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[XL]] : tensor<?x6xf32>) outs(%{{.*}} : tensor<?x6xbf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+func.func @latent_bf16(%x: tensor<?x16xbf16>, %wg: tensor<4x16xbf16>, %w1: tensor<4x8x6xbf16>, %w2: tensor<4x6x8xbf16>, %li: tensor<6x16xbf16>, %lo: tensor<16x6xbf16>) -> tensor<?x16xbf16> {
+  %y = moe.layer %x router(%wg : tensor<4x16xbf16>) w1(%w1 : tensor<4x8x6xbf16>) w2(%w2 : tensor<4x6x8xbf16>) latent_in(%li : tensor<6x16xbf16>) latent_out(%lo : tensor<16x6xbf16>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 : tensor<?x16xbf16> -> tensor<?x16xbf16>
+  return %y : tensor<?x16xbf16>
+}
+
+// -----
+
+// output_scale (cohere2_moe's 'average'): the combined routed and shared
+// output is scaled, and the output bias added after it.
+
+// CHECK-LABEL: func.func @output_scale
+// CHECK-SAME: %[[OB:[a-z0-9]+]]: tensor<16xf32>)
+// CHECK: %[[SH:.*]] = moe.experts %{{.*}} w2(%{{.*}} : tensor<1x16x8xf32>)
+// CHECK-NEXT: %[[C:.*]] = moe.combine %{{.*}} into %[[SH]]
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[C]] : tensor<?x16xf32>)
+// CHECK-NEXT: ^bb0(%[[V:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: arith.mulf %[[V]], %[[HALF]] : f32
+// CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%[[S]], %[[OB]] : tensor<?x16xf32>, tensor<16xf32>)
+// CHECK: return %[[B]]
+func.func @output_scale(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s3: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %ob: tensor<16xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w3(%s3 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) output_bias(%ob : tensor<16xf32>) routing #moe.routing<k = 2, scoring = softmax, order = topk_first> activation silu output_scale 0.5 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -345,7 +345,7 @@ std::vector<Family> buildTable() {
     f.sharedKey = "moe_num_shared_experts";
     sharedMlp(f, "shared_experts");
     // use_bias gives the shared experts' projections biases.
-    f.unsupportedUnlessZero = {"use_bias"};
+    f.sharedBiasKey = "use_bias";
     rows.push_back(f);
   }
   {
@@ -486,8 +486,8 @@ std::vector<Family> buildTable() {
     // Cohere2MoeSparseMoeBlock: top-k of the logits, then softmax over the
     // k or sigmoid of each (expert_selection_fn), renormalized when
     // norm_topk_prob; shared experts of num_shared_experts · F added
-    // (shared_expert_combination_strategy 'sum'; 'average', which halves
-    // both, is refused).
+    // (shared_expert_combination_strategy 'sum', or 'average', which halves
+    // both).
     Family f = like(qwen3Moe(), "cohere2_moe");
     f.experts = "num_experts";
     f.expertSize = "intermediate_size";
@@ -616,7 +616,10 @@ std::vector<Family> buildTable() {
     // NemotronHMoE: DeepSeek-V3's router; ungated experts (up, down) under
     // mlp_hidden_act (relu2), an ungated shared MLP of
     // moe_shared_expert_intermediate_size; layers of type "moe" are sparse.
-    // A latent space around the experts (moe_latent_size) is refused.
+    // A latent space around the routed experts (moe_latent_size): they
+    // read fc1_latent_proj(x) and their sum goes through fc2_latent_proj.
+    // mlp_bias (biases on the shared MLP and the latent projections) is
+    // refused.
     Family f = like(v3, "nemotron_h");
     f.layers = "layers_block_type";
     f.layersFromList = true;
@@ -628,7 +631,10 @@ std::vector<Family> buildTable() {
     f.gated = false;
     f.shared = SharedSize::field;
     f.sharedKey = "moe_shared_expert_intermediate_size";
-    f.unsupportedUnlessZero = {"moe_latent_size"};
+    f.latentKey = "moe_latent_size";
+    f.latentIn = "fc1_latent_proj.weight";
+    f.latentOut = "fc2_latent_proj.weight";
+    f.unsupportedUnlessZero = {"mlp_bias"};
     rows.push_back(f);
   }
   return rows;

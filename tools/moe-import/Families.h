@@ -165,9 +165,13 @@ struct Family {
   SharedSize shared = SharedSize::none;
   FieldName sharedKey;
   FieldName sharedCountKey;
-  /// A field saying how the shared expert's output is combined; only
-  /// "sum" (the default) is supported.
+  /// A field saying how the shared expert's output is combined: "sum" (the
+  /// default) or "average", (routed + shared) / 2 (moe.layer's
+  /// output_scale 0.5).
   FieldName sharedCombineKey;
+  /// A boolean field giving the shared expert's projections biases, saved
+  /// next to their weights with `.bias` for `.weight` (ERNIE's use_bias).
+  FieldName sharedBiasKey;
   /// Checkpoint name of the shared expert's sigmoid gate (empty: ungated).
   llvm::StringRef sharedGate;
 
@@ -215,6 +219,11 @@ struct Family {
   bool limitAfterAct = false;
   /// Checkpoint names of the biases (empty: none); see LayerSpec.
   llvm::StringRef routerBias, expertGateUpBias, downBias, outputBias;
+  /// A field holding the size L of a latent space of the routed experts
+  /// (null or absent: none), and the checkpoint names of the projections
+  /// into it ([L, D]) and out of it ([D, L]).
+  FieldName latentKey;
+  llvm::StringRef latentIn, latentOut;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

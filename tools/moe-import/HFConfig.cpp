@@ -777,11 +777,21 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   readExpertVariants(config, family, spec);
   if (spec.sharedSize > 0 && !family.sharedCombineKey.empty()) {
     std::string combine = config.optionalString(family.sharedCombineKey, "sum");
-    if (!config.failed() && combine != "sum")
+    if (combine == "average")
+      spec.outputScale = 0.5;
+    else if (!config.failed() && combine != "sum")
       return config.fail(llvm::formatv(
           "field '{0}' = \"{1}\" is not supported for model_type '{2}' with "
-          "shared experts (supported: sum)",
+          "shared experts (supported: sum, average)",
           family.sharedCombineKey, printable(combine), spec.modelType));
+  }
+  bool sharedBias = spec.sharedSize > 0 && !family.sharedBiasKey.empty() &&
+                    config.boolean(family.sharedBiasKey, false);
+  if (!family.latentKey.empty()) {
+    StringRef used;
+    spec.latentSize =
+        config.intOrNull(family.latentKey, 1, /*required=*/false, used)
+            .value_or(0);
   }
   if (config.failed())
     return;
@@ -828,6 +838,21 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
     if (spec.sharedGate)
       spec.sharedGateName = name(family.sharedGate);
   }
+  if (sharedBias) {
+    // Saved next to each weight: "...proj.weight" -> "...proj.bias".
+    auto biasOf = [](const std::string &weight) {
+      StringRef w(weight);
+      return w.consume_back(".weight") ? (w + ".bias").str() : std::string();
+    };
+    spec.sharedB1Name = biasOf(spec.sharedW1Name);
+    if (family.gated)
+      spec.sharedB3Name = biasOf(spec.sharedW3Name);
+    spec.sharedB2Name = biasOf(spec.sharedW2Name);
+  }
+  if (spec.latentSize > 0) {
+    spec.latentInName = name(family.latentIn);
+    spec.latentOutName = name(family.latentOut);
+  }
 }
 
 /// The model types of every family, for messages.
@@ -846,7 +871,8 @@ void LayerSpec::applyPrefix(StringRef prefix) {
   for (std::string *name :
        {&routerName, &biasName, &w1Name, &w3Name, &w2Name, &sharedW1Name,
         &sharedW3Name, &sharedW2Name, &sharedGateName, &routerBiasName,
-        &expertGateUpBiasName, &downBiasName, &outputBiasName})
+        &expertGateUpBiasName, &downBiasName, &outputBiasName, &sharedB1Name,
+        &sharedB3Name, &sharedB2Name, &latentInName, &latentOutName})
     if (StringRef(*name).starts_with("model.layers."))
       *name = (prefix + StringRef(*name).drop_front(13)).str();
 }

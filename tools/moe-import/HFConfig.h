@@ -90,6 +90,15 @@ struct LayerSpec {
   /// [E, D]; of the layer's result [D].
   std::string routerBiasName, expertGateUpBiasName, downBiasName,
       outputBiasName;
+  /// The shared expert's biases (empty: none): [S], [S], [D].
+  std::string sharedB1Name, sharedB3Name, sharedB2Name;
+  /// A latent space of size `latentSize` (0: none) for the routed experts,
+  /// entered through `latentInName` [L, D] and left through `latentOutName`
+  /// [D, L].
+  int64_t latentSize = 0;
+  std::string latentInName, latentOutName;
+  /// Multiplies routed + shared (moe.layer's output_scale).
+  std::optional<double> outputScale;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

@@ -61,6 +61,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   int64_t t = options.tokens.value_or(ShapedType::kDynamic);
   int64_t d = spec.hidden, e = spec.numExperts, f = spec.expertSize,
           s = spec.sharedSize;
+  // The routed experts' model dimension: D, or the latent size L.
+  int64_t m = spec.latentSize > 0 ? spec.latentSize : d;
   Type weightType = f32;
   if (options.weightDType == "bf16")
     weightType = b.getBF16Type();
@@ -90,12 +92,12 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
           "rows", b.getDenseI64ArrayAttr({rows->first, rows->second})));
     return b.getDictionaryAttr(entries);
   };
-  // An expert tensor [E, outputs, inputs], stored as is or as
-  // [E, inputs, outputs].
-  auto expertView = [&](int64_t outputs, int64_t inputs) {
-    if (spec.expertsFlat) // [E·F, D], read as [E, F, D]
-      return view({e, f, d}, /*transpose=*/outputs != f, std::nullopt,
-                  {e * f, d});
+  // An expert tensor [E, outputs, inputs] (w1 and w3: [E, F, M]; w2, the
+  // `down` projection: [E, M, F]), stored as is or as [E, inputs, outputs].
+  auto expertView = [&](bool down) {
+    int64_t outputs = down ? m : f, inputs = down ? f : m;
+    if (spec.expertsFlat) // [E·F, M], read as [E, F, M]
+      return view({e, f, m}, /*transpose=*/down, std::nullopt, {e * f, m});
     return spec.expertsTransposed
                ? view({e, inputs, outputs}, /*transpose=*/true)
                : DictionaryAttr();
@@ -119,20 +121,20 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
                     : std::make_pair(part * inner, int64_t(1)));
   };
   if (!spec.gated) {
-    args.push_back({"w1", matrix({e, f, d}), spec.w1Name, expertView(f, d)});
+    args.push_back({"w1", matrix({e, f, m}), spec.w1Name, expertView(false)});
   } else if (spec.gateUp == GateUp::separate) {
-    args.push_back({"w1", matrix({e, f, d}), spec.w1Name, expertView(f, d)});
-    args.push_back({"w3", matrix({e, f, d}), spec.w3Name, expertView(f, d)});
+    args.push_back({"w1", matrix({e, f, m}), spec.w1Name, expertView(false)});
+    args.push_back({"w3", matrix({e, f, m}), spec.w3Name, expertView(false)});
   } else {
     SmallVector<int64_t> stored = spec.expertsTransposed
-                                      ? SmallVector<int64_t>{e, d, 2 * f}
-                                      : SmallVector<int64_t>{e, 2 * f, d};
+                                      ? SmallVector<int64_t>{e, m, 2 * f}
+                                      : SmallVector<int64_t>{e, 2 * f, m};
     for (int64_t part : {0, 1})
       args.push_back(
-          {part == 0 ? "w1" : "w3", matrix({e, f, d}), spec.w1Name,
+          {part == 0 ? "w1" : "w3", matrix({e, f, m}), spec.w1Name,
            fusedView(spec.gateUp, part, f, stored, spec.expertsTransposed)});
   }
-  args.push_back({"w2", matrix({e, d, f}), spec.w2Name, expertView(d, f)});
+  args.push_back({"w2", matrix({e, m, f}), spec.w2Name, expertView(true)});
   if (s > 0) {
     if (spec.sharedGateUp == GateUp::separate || !spec.gated) {
       args.push_back({"shared_w1", matrix({s, d}), spec.sharedW1Name});
@@ -163,9 +165,20 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
                            {e, 2 * f})});
   }
   if (!spec.downBiasName.empty())
-    args.push_back({"b2", tensor({e, d}), spec.downBiasName});
+    args.push_back({"b2", tensor({e, m}), spec.downBiasName});
   if (!spec.outputBiasName.empty())
     args.push_back({"output_bias", tensor({d}), spec.outputBiasName});
+  for (auto [name, weight, size] :
+       {std::tuple<StringRef, StringRef, int64_t>{"shared_b1",
+                                                  spec.sharedB1Name, s},
+        {"shared_b3", spec.sharedB3Name, s},
+        {"shared_b2", spec.sharedB2Name, d}})
+    if (!weight.empty())
+      args.push_back({name.str(), tensor({size}), weight.str()});
+  if (spec.latentSize > 0) {
+    args.push_back({"latent_in", matrix({m, d}), spec.latentInName});
+    args.push_back({"latent_out", matrix({d, m}), spec.latentOutName});
+  }
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
@@ -197,11 +210,14 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       values.lookup("shared_w3"), values.lookup("shared_w2"),
       values.lookup("shared_gate"), values.lookup("router_bias"),
       values.lookup("b1"), values.lookup("b3"), values.lookup("b2"),
-      values.lookup("output_bias"), buildRouting(ctx, spec),
-      ActivationAttr::get(ctx, spec.activation),
+      values.lookup("output_bias"), values.lookup("shared_b1"),
+      values.lookup("shared_b3"), values.lookup("shared_b2"),
+      values.lookup("latent_in"), values.lookup("latent_out"),
+      buildRouting(ctx, spec), ActivationAttr::get(ctx, spec.activation),
       DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
       f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),
-      spec.limitAfterAct ? b.getUnitAttr() : UnitAttr());
+      spec.limitAfterAct ? b.getUnitAttr() : UnitAttr(),
+      f64(ctx, spec.outputScale));
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

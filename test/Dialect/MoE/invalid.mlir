@@ -388,7 +388,7 @@ func.func @layer_c4_inner_bound_by_w3(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32
 // -----
 
 func.func @layer_c5_missing_shared_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>) -> tensor<?x16xf32> {
-  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3', 'shared_gate' and the shared biases need them (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
@@ -396,7 +396,7 @@ func.func @layer_c5_missing_shared_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32
 // -----
 
 func.func @layer_c5_gate_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %g: tensor<1x16xf32>) -> tensor<?x16xf32> {
-  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3', 'shared_gate' and the shared biases need them (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_gate(%g : tensor<1x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
@@ -404,7 +404,7 @@ func.func @layer_c5_gate_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf
 // -----
 
 func.func @layer_c5_shared_w3_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s3: tensor<8x16xf32>) -> tensor<?x16xf32> {
-  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3' and 'shared_gate' need them (layer_c5)}}
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3', 'shared_gate' and the shared biases need them (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w3(%s3 : tensor<8x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
@@ -1336,6 +1336,102 @@ func.func @layer_c7_b2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<
 func.func @layer_c7_output_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %ob: tensor<8xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op 'output_bias' must be [D] = [16], got [8] (layer_c7)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) output_bias(%ob : tensor<8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_in_alone(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %li: tensor<6x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a latent space needs both 'latent_in' and 'latent_out' (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) latent_in(%li : tensor<6x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_in_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %li: tensor<6xf32>, %lo: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'latent_in' must be [L, D] (rank 2), got [6] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) latent_in(%li : tensor<6xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_in_hidden(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x8xf32>, %lo: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'latent_in' must be [L, D] = [6, 16], got [6, 8] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x8xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_out(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'latent_out' must be [D, L] = [16, 6], got [16, 4] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_w1(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, L] = [4, 8, 6], got [4, 8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_w2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x16x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w2' must be [E, L, F] = [4, 6, 8], got [4, 16, 8] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x16x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_bias_alone(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %sb1: tensor<8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a shared expert needs both 'shared_w1' and 'shared_w2'; 'shared_w3', 'shared_gate' and the shared biases need them (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_b1(%sb1 : tensor<8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_b3_ungated(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %sb3: tensor<8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_b3' is the bias of the shared up projection 'shared_w3': it needs 'shared_w3' (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) shared_b3(%sb3 : tensor<8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_b1(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %sb1: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_b1' must be [S] = [8], got [16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) shared_b1(%sb1 : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_b2(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>, %sb2: tensor<8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_b2' must be [D] = [16], got [8] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) shared_b2(%sb2 : tensor<8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c7_b2_latent(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>, %b2: tensor<4x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'b2' must be [E, L] = [4, 6], got [4, 16] (layer_c7)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) b2(%b2 : tensor<4x16xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c7_output_scale(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'output_scale' = 0.000000e+00 must be finite and positive (layer_c7)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu output_scale 0.0 : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
 

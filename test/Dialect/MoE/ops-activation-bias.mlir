@@ -63,3 +63,12 @@ func.func @fused_bias(%x: tensor<?x64xf32>, %w13: tensor<8x256x64xf32>, %o: tens
   %out = moe.grouped_matmul_combine %h, %w2 offsets(%o : tensor<9xi32>) bias(%b2 : tensor<8x64xf32>) tokens(%t : tensor<?xi32>) weights(%rw : tensor<?xf32>) into %acc : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
   return %out : tensor<?x64xf32>
 }
+
+// ERNIE 4.5 with use_bias, Nemotron-H with a latent space, Cohere2-MoE's
+// 'average': the shared expert's biases, latent_in / latent_out, output_scale.
+// CHECK-LABEL: func.func @shared_bias_latent_scale
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<8x64xf32>) w1(%{{.*}} : tensor<8x32x16xf32>) w2(%{{.*}} : tensor<8x16x32xf32>) shared_w1(%{{.*}} : tensor<24x64xf32>) shared_w3(%{{.*}} : tensor<24x64xf32>) shared_w2(%{{.*}} : tensor<64x24xf32>) shared_b1(%{{.*}} : tensor<24xf32>) shared_b3(%{{.*}} : tensor<24xf32>) shared_b2(%{{.*}} : tensor<64xf32>) latent_in(%{{.*}} : tensor<16x64xf32>) latent_out(%{{.*}} : tensor<64x16xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 output_scale 5.000000e-01 : tensor<?x64xf32> -> tensor<?x64xf32>
+func.func @shared_bias_latent_scale(%x: tensor<?x64xf32>, %wg: tensor<8x64xf32>, %w1: tensor<8x32x16xf32>, %w2: tensor<8x16x32xf32>, %s1: tensor<24x64xf32>, %s3: tensor<24x64xf32>, %s2: tensor<64x24xf32>, %sb1: tensor<24xf32>, %sb3: tensor<24xf32>, %sb2: tensor<64xf32>, %li: tensor<16x64xf32>, %lo: tensor<64x16xf32>) -> tensor<?x64xf32> {
+  %y = moe.layer %x router(%wg : tensor<8x64xf32>) w1(%w1 : tensor<8x32x16xf32>) w2(%w2 : tensor<8x16x32xf32>) shared_w1(%s1 : tensor<24x64xf32>) shared_w3(%s3 : tensor<24x64xf32>) shared_w2(%s2 : tensor<64x24xf32>) shared_b1(%sb1 : tensor<24xf32>) shared_b3(%sb3 : tensor<24xf32>) shared_b2(%sb2 : tensor<64xf32>) latent_in(%li : tensor<16x64xf32>) latent_out(%lo : tensor<64x16xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 output_scale 0.5 : tensor<?x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}

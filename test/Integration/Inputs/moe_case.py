@@ -205,7 +205,8 @@ def layer_module(a, spec, shapes):
     args, operands = [f"%x: {xty}"], []
     for role in ["router", "bias", "w1", "w3", "w2", "shared_w1",
                  "shared_w3", "shared_w2", "shared_gate", "router_bias", "b1",
-                 "b3", "b2", "output_bias"]:
+                 "b3", "b2", "output_bias", "shared_b1", "shared_b3",
+                 "shared_b2", "latent_in", "latent_out"]:
         if role not in shapes:
             continue
         ty = tensor_type(shapes[role][1])
@@ -238,6 +239,8 @@ def layer_module(a, spec, shapes):
             tail += f" {name} {spec[name]!r}"
     if spec.get("limit_after_act"):
         tail += " limit_after_act"
+    if spec.get("output_scale") is not None:
+        tail += f" output_scale {mlir_float(spec['output_scale'])}"
     if spec.get("drop_policy"):
         tail += (f" drop {spec['drop_policy']}"
                  f" capacity_factor {spec['capacity_factor']!r}")
@@ -252,6 +255,7 @@ def layer_module(a, spec, shapes):
 def layer_tensors(a, rng):
     """Stacked weights by role, and the shapes/checkpoint names by role."""
     d, f, e, s = a.hidden, a.inter, a.experts, a.shared_inter
+    m = a.latent or d  # the routed experts' model dimension
 
     def normal(*shape, fan_in):
         return (rng.standard_normal(shape) / np.sqrt(fan_in)).astype(
@@ -261,10 +265,10 @@ def layer_tensors(a, rng):
     if a.bias:
         w["bias"] = rng.uniform(-a.bias_range, a.bias_range, e).astype(
             np.float32)
-    w["w1"] = normal(e, f, d, fan_in=d)
+    w["w1"] = normal(e, f, m, fan_in=m)
     if a.gated:
-        w["w3"] = normal(e, f, d, fan_in=d)
-    w["w2"] = normal(e, d, f, fan_in=f)
+        w["w3"] = normal(e, f, m, fan_in=m)
+    w["w2"] = normal(e, m, f, fan_in=f)
     if a.shared != "none":
         w["shared_w1"] = normal(s, d, fan_in=d)
         if a.shared == "gated":
@@ -272,6 +276,12 @@ def layer_tensors(a, rng):
         w["shared_w2"] = normal(d, s, fan_in=s)
         if a.shared_gate:
             w["shared_gate"] = normal(1, d, fan_in=d)
+        if a.shared_bias:
+            w["shared_b1"] = rng.standard_normal(s).astype(np.float32) * 0.5
+            if a.shared == "gated":
+                w["shared_b3"] = (rng.standard_normal(s).astype(np.float32)
+                                  * 0.5)
+            w["shared_b2"] = rng.standard_normal(d).astype(np.float32) * 0.5
     if a.router_bias:
         w["router_bias"] = rng.uniform(-a.bias_range, a.bias_range,
                                        e).astype(np.float32)
@@ -279,10 +289,18 @@ def layer_tensors(a, rng):
         w["b1"] = rng.standard_normal((e, f)).astype(np.float32) * 0.5
         if a.gated:
             w["b3"] = rng.standard_normal((e, f)).astype(np.float32) * 0.5
-        w["b2"] = rng.standard_normal((e, d)).astype(np.float32) * 0.5
+        w["b2"] = rng.standard_normal((e, m)).astype(np.float32) * 0.5
     if a.output_bias:
         w["output_bias"] = rng.standard_normal(d).astype(np.float32) * 0.5
-    names = {"router": "moe.router.weight", "bias": "moe.router.bias",
+    if a.latent:
+        w["latent_in"] = normal(m, d, fan_in=d)
+        w["latent_out"] = normal(d, m, fan_in=m)
+    names = {"shared_b1": "moe.shared.w1.bias",
+             "shared_b3": "moe.shared.w3.bias",
+             "shared_b2": "moe.shared.w2.bias",
+             "latent_in": "moe.latent.in.weight",
+             "latent_out": "moe.latent.out.weight",
+             "router": "moe.router.weight", "bias": "moe.router.bias",
              "router_bias": "moe.router.logit_bias",
              "b1": "moe.experts.{e}.w1.bias",
              "b3": "moe.experts.{e}.w3.bias",
@@ -338,7 +356,7 @@ def layer_spec(a):
         "gated": bool(a.gated), "activation": a.act,
         "alpha": a.alpha, "limit": a.limit, "shared_limit": a.shared_limit,
         "limit_after_act": bool(a.limit_after_act),
-        "shared": a.shared != "none",
+        "shared": a.shared != "none", "output_scale": a.output_scale,
         "drop_policy": a.drop_policy, "capacity_factor": a.capacity_factor,
     }
 
@@ -573,6 +591,12 @@ def main():
                     help="b1 [E, F], b3 [E, F] (gated), b2 [E, D]")
     ly.add_argument("--output-bias", action="store_true",
                     help="output_bias [D], added to every token's result")
+    ly.add_argument("--shared-bias", action="store_true",
+                    help="shared_b1 [S], shared_b3 [S] (gated), shared_b2 [D]")
+    ly.add_argument("--latent", type=int, default=0,
+                    help="latent size L: latent_in [L, D], latent_out [D, L]")
+    ly.add_argument("--output-scale", type=float, default=None,
+                    help="output_scale: multiplies routed + shared")
     ly.set_defaults(layer=None)
 
     ck = sub.add_parser("check", help="compare DIR/y.npy with the reference")

@@ -568,6 +568,8 @@ def spec_layer(spec, W, x):
     if "router_bias" in W:
         logits = logits + W["router_bias"]
     experts = W["router"].shape[0]
+    # The routed experts read x, or x projected into a latent space.
+    xe = linear(x, W["latent_in"]) if "latent_in" in W else x
 
     def bias(name, e):
         return W[name][e] if name in W else 0.0
@@ -586,7 +588,7 @@ def spec_layer(spec, W, x):
         chosen = spec_expert_choice(logits, spec["capacity"], margins)
         idx = np.tile(np.arange(experts), (len(x), 1))
         keep = chosen != 0
-        out = combine(x, idx, chosen, keep, expert)
+        out = combine(xe, idx, chosen, keep, expert)
         stats["assignments"] = int(keep.sum())
         stats["dropped"] = 0
     else:
@@ -596,27 +598,32 @@ def spec_layer(spec, W, x):
         if spec.get("weights_on_input"):
             # llama4_text: the token is scaled by its weight before the
             # expert, whose output is added unweighted.
-            out = np.zeros_like(x)
+            out = np.zeros_like(xe)
             for e in np.unique(idx):
                 rows, slots = np.nonzero((idx == e) & keep)
                 if rows.size:
-                    y = expert(int(e), w[rows, slots][:, None] * x[rows])
+                    y = expert(int(e), w[rows, slots][:, None] * xe[rows])
                     np.add.at(out, rows, y)
         else:
-            out = combine(x, idx, w, keep, expert)
+            out = combine(xe, idx, w, keep, expert)
         stats["assignments"] = int(keep.size)
         stats["dropped"] = int((~keep).sum())
+    if "latent_out" in W:
+        out = linear(out, W["latent_out"])
     if spec.get("shared"):
+        g = linear(x, W["shared_w1"]) + W.get("shared_b1", 0.0)
         if "shared_w3" in W:
-            h = spec_glu(act_name, linear(x, W["shared_w1"]),
-                         linear(x, W["shared_w3"]), spec.get("shared_limit"),
-                         alpha, after)
-            y = linear(h, W["shared_w2"])
+            u = linear(x, W["shared_w3"]) + W.get("shared_b3", 0.0)
+            h = spec_glu(act_name, g, u, spec.get("shared_limit"), alpha,
+                         after)
         else:
-            y = plain_mlp(x, W["shared_w1"], W["shared_w2"], act)
+            h = act(g)
+        y = linear(h, W["shared_w2"]) + W.get("shared_b2", 0.0)
         if "shared_gate" in W:
             y = sigmoid(linear(x, W["shared_gate"])) * y
         out = out + y
+    if spec.get("output_scale") is not None:
+        out = out * spec["output_scale"]
     if "output_bias" in W:
         out = out + W["output_bias"]
     return out, stats

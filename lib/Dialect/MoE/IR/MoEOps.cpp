@@ -270,25 +270,47 @@ LogicalResult LayerOp::verify() {
     if (failed(mulRowCount(op, "layer_c3", "E·C", e, c)))
       return failure();
   }
-  // layer_c4
-  if (failed(
-          checkRank(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]", 3)))
+  // layer_c4: the routed experts work on D, or on L with a latent space.
+  if (static_cast<bool>(getLatentIn()) != static_cast<bool>(getLatentOut()))
+    return emitOpError() << "a latent space needs both 'latent_in' and "
+                            "'latent_out' (layer_c4)";
+  int64_t m = d;
+  bool latent = static_cast<bool>(getLatentIn());
+  if (latent) {
+    if (failed(checkRank(op, "layer_c4", "latent_in", getLatentIn().getType(),
+                         "[L, D]", 2)))
+      return failure();
+    m = dimOf(getLatentIn(), 0);
+    if (failed(checkAndBind(op, "layer_c4", "latent_in",
+                            getLatentIn().getType(), "[L, D]", {&m, &d})) ||
+        failed(checkAndBind(op, "layer_c4", "latent_out",
+                            getLatentOut().getType(), "[D, L]", {&d, &m})))
+      return failure();
+  }
+  StringRef w1Shape = latent ? "[E, F, L]" : "[E, F, D]";
+  StringRef w2Shape = latent ? "[E, L, F]" : "[E, D, F]";
+  if (failed(checkRank(op, "layer_c4", "w1", getW1().getType(), w1Shape, 3)))
     return failure();
   int64_t f = dimOf(getW1(), 1);
-  if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
-                          {&e, &f, &d})) ||
+  if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(), w1Shape,
+                          {&e, &f, &m})) ||
       (getW3() && failed(checkAndBind(op, "layer_c4", "w3", getW3().getType(),
-                                      "[E, F, D]", {&e, &f, &d}))) ||
-      failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(), "[E, D, F]",
-                          {&e, &d, &f})))
+                                      w1Shape, {&e, &f, &m}))) ||
+      failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(), w2Shape,
+                          {&e, &m, &f})))
     return failure();
   // layer_c5
   bool hasW1 = static_cast<bool>(getSharedW1());
   if (hasW1 != static_cast<bool>(getSharedW2()) ||
-      (!hasW1 && (getSharedW3() || getSharedGate())))
+      (!hasW1 && (getSharedW3() || getSharedGate() || getSharedB1() ||
+                  getSharedB3() || getSharedB2())))
     return emitOpError() << "a shared expert needs both 'shared_w1' and "
-                            "'shared_w2'; 'shared_w3' and 'shared_gate' need "
-                            "them (layer_c5)";
+                            "'shared_w2'; 'shared_w3', 'shared_gate' and the "
+                            "shared biases need them (layer_c5)";
+  if (getSharedB3() && !getSharedW3())
+    return emitOpError() << "'shared_b3' is the bias of the shared up "
+                            "projection 'shared_w3': it needs 'shared_w3' "
+                            "(layer_c5)";
   if (hasW1) {
     if (failed(checkRank(op, "layer_c5", "shared_w1", getSharedW1().getType(),
                          "[S, D]", 2)))
@@ -304,7 +326,17 @@ LogicalResult LayerOp::verify() {
                             getSharedW2().getType(), "[D, S]", {&d, &s})) ||
         (getSharedGate() &&
          failed(checkAndBind(op, "layer_c5", "shared_gate",
-                             getSharedGate().getType(), "[1, D]", {&one, &d}))))
+                             getSharedGate().getType(), "[1, D]",
+                             {&one, &d}))) ||
+        (getSharedB1() &&
+         failed(checkAndBind(op, "layer_c5", "shared_b1",
+                             getSharedB1().getType(), "[S]", {&s}))) ||
+        (getSharedB3() &&
+         failed(checkAndBind(op, "layer_c5", "shared_b3",
+                             getSharedB3().getType(), "[S]", {&s}))) ||
+        (getSharedB2() &&
+         failed(checkAndBind(op, "layer_c5", "shared_b2",
+                             getSharedB2().getType(), "[D]", {&d}))))
       return failure();
   }
   // layer_c7
@@ -319,10 +351,13 @@ LogicalResult LayerOp::verify() {
       (getB3() && failed(checkAndBind(op, "layer_c7", "b3", getB3().getType(),
                                       "[E, F]", {&e, &f}))) ||
       (getB2() && failed(checkAndBind(op, "layer_c7", "b2", getB2().getType(),
-                                      "[E, D]", {&e, &d}))) ||
+                                      latent ? "[E, L]" : "[E, D]",
+                                      {&e, &m}))) ||
       (getOutputBias() &&
        failed(checkAndBind(op, "layer_c7", "output_bias",
-                           getOutputBias().getType(), "[D]", {&d}))))
+                           getOutputBias().getType(), "[D]", {&d}))) ||
+      failed(checkPositive(op, "layer_c7", "output_scale",
+                           getOutputScaleAttr())))
     return failure();
   // layer_c8
   if (failed(checkActivationParams(op, "layer_c8", getActivation(),

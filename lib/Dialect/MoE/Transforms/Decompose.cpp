@@ -40,14 +40,72 @@ Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncFOp::create(b, loc, target, v);
 }
 
-/// Inserts a leading unit dimension: [A, B] -> [1, A, B].
+/// Inserts a leading unit dimension: [A, ...] -> [1, A, ...]; a null value
+/// stays null.
 Value expandLeading(OpBuilder &b, Location loc, Value v) {
+  if (!v)
+    return v;
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape = {1};
   llvm::append_range(shape, type.getShape());
   auto resultType = RankedTensorType::get(shape, type.getElementType());
-  SmallVector<ReassociationIndices> reassoc = {{0, 1}, {2}};
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}};
+  for (int64_t i = 2, e = static_cast<int64_t>(shape.size()); i < e; ++i)
+    reassoc.push_back({i});
   return tensor::ExpandShapeOp::create(b, loc, resultType, v, reassoc);
+}
+
+/// `fn(a[i], c[i])` elementwise over tensors of `a`'s shape (`c` may be
+/// null: `fn` then gets `a[i]` twice), computed in f32 (in `a`'s element
+/// type when that is wider) and rounded to `a`'s element type.
+Value mapElements(OpBuilder &b, Location loc, Value a, Value c,
+                  function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  auto type = cast<RankedTensorType>(a.getType());
+  MLIRContext *ctx = b.getContext();
+  SmallVector<Value> ins = {a};
+  if (c)
+    ins.push_back(c);
+  SmallVector<AffineMap> maps(
+      ins.size() + 1, AffineMap::getMultiDimIdentityMap(type.getRank(), ctx));
+  SmallVector<utils::IteratorType> iterators(type.getRank(),
+                                             utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType(),
+                                       dynamicSizes(b, loc, a));
+  auto map = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ins, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Type outType = args.back().getType();
+        Type computeType = cast<FloatType>(outType).getWidth() > 32
+                               ? outType
+                               : Type(nb.getF32Type());
+        Value lhs = castFloat(nb, nl, args[0], computeType);
+        Value rhs = c ? castFloat(nb, nl, args[1], computeType) : lhs;
+        Value r = fn(nb, nl, lhs, rhs);
+        linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
+      });
+  return map.getResult(0);
+}
+
+/// `lhs · wᵀ` accumulated in f32 and rounded to `lhs`'s element type.
+Value projectRows(OpBuilder &b, Location loc, Value lhs, Value w) {
+  Type elementType = cast<RankedTensorType>(lhs.getType()).getElementType();
+  Value product = matmulTransposeB(b, loc, lhs, w, b.getF32Type());
+  if (elementType == b.getF32Type())
+    return product;
+  auto type = cast<RankedTensorType>(product.getType());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType,
+                                       dynamicSizes(b, loc, product));
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps(2, AffineMap::getMultiDimIdentityMap(2, ctx));
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto rounded = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, ValueRange{product}, ValueRange{init},
+      maps, iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl,
+                                castFloat(nb, nl, args[0], elementType));
+      });
+  return rounded.getResult(0);
 }
 
 /// The i32 tensor [0, T] grouping all T tokens into one group.
@@ -104,10 +162,12 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   // limit.
   FloatAttr limit = layer.getSharedLimitAttr();
   UnitAttr limitAfterAct = limit ? layer.getLimitAfterActAttr() : UnitAttr();
+  Value b1 = expandLeading(b, loc, layer.getSharedB1());
+  Value b3 = expandLeading(b, loc, layer.getSharedB3());
+  Value b2 = expandLeading(b, loc, layer.getSharedB2());
   Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
-                                Value(), Value(), Value(),
-                                layer.getActivationAttr(), layer.getAlphaAttr(),
-                                limit, limitAfterAct);
+                                b1, b3, b2, layer.getActivationAttr(),
+                                layer.getAlphaAttr(), limit, limitAfterAct);
   if (!layer.getSharedGate())
     return out;
 
@@ -236,6 +296,10 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
   if (Value routerBias = layer.getRouterBias())
     logits = addRowBias(b, loc, logits, routerBias);
+  // The rows the routed experts read: x, or x in the latent space.
+  Value xe = layer.getLatentIn() ? projectRows(b, loc, x, layer.getLatentIn())
+                                 : x;
+  auto xeType = cast<RankedTensorType>(xe.getType());
 
   Value rows, offsets, rowTokens, rowWeights;
   bool weightsOnInput = false;
@@ -252,10 +316,11 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
     auto dispatch = DispatchOp::create(
         b, loc,
-        RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType()),
+        RankedTensorType::get({n, xeType.getDimSize(1)},
+                              xeType.getElementType()),
         RankedTensorType::get({e + 1}, b.getI32Type()),
         RankedTensorType::get({n}, b.getI32Type()),
-        RankedTensorType::get({n}, f32), x, route.getIndices(),
+        RankedTensorType::get({n}, f32), xe, route.getIndices(),
         route.getWeights(), b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
     rows = dispatch.getRows();
@@ -269,7 +334,7 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         RankedTensorType::get({e, c}, b.getF32Type()), logits,
         b.getI64IntegerAttr(c));
     std::tie(rows, offsets, rowTokens, rowWeights) = buildExpertChoiceDispatch(
-        b, loc, x, route.getTokenIds(), route.getWeights());
+        b, loc, xe, route.getTokenIds(), route.getWeights());
   }
 
   if (weightsOnInput) {
@@ -294,10 +359,39 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
                   ? buildSharedExpert(b, layer)
                   : zeros(b, loc, xType.getShape(), xType.getElementType(),
                           dynamicSizes(b, loc, x));
-  if (Value outputBias = layer.getOutputBias())
+  Value outputBias = layer.getOutputBias();
+  FloatAttr outputScale = layer.getOutputScaleAttr();
+  // Without a scale, the output bias is the combine's starting value too.
+  if (outputBias && !outputScale)
     acc = addRowBias(b, loc, acc, outputBias);
-  Value out =
-      CombineOp::create(b, loc, xType, expertOut, rowTokens, rowWeights, acc);
+  Value out;
+  if (layer.getLatentIn()) {
+    // The experts' outputs are combined in the latent space, then projected
+    // back to D and added to the shared expert.
+    Value latentAcc = zeros(b, loc, xeType.getShape(), xeType.getElementType(),
+                            dynamicSizes(b, loc, xe));
+    Value latent = CombineOp::create(b, loc, xeType, expertOut, rowTokens,
+                                     rowWeights, latentAcc);
+    Value routed = projectRows(b, loc, latent, layer.getLatentOut());
+    out = mapElements(b, loc, acc, routed,
+                      [](OpBuilder &nb, Location nl, Value l, Value r) {
+                        return arith::AddFOp::create(nb, nl, l, r);
+                      });
+  } else {
+    out =
+        CombineOp::create(b, loc, xType, expertOut, rowTokens, rowWeights, acc);
+  }
+  if (outputScale) {
+    double scale = outputScale.getValueAsDouble();
+    out = mapElements(b, loc, out, Value(),
+                      [scale](OpBuilder &nb, Location nl, Value v, Value) {
+                        Value c = arith::ConstantOp::create(
+                            nb, nl, nb.getFloatAttr(v.getType(), scale));
+                        return arith::MulFOp::create(nb, nl, v, c);
+                      });
+    if (outputBias)
+      out = addRowBias(b, loc, out, outputBias);
+  }
   rewriter.replaceOp(layer, out);
 }
 

@@ -376,12 +376,15 @@ LayerOp buildLayer(OpBuilder &b, Operation *root, const LayerMatch &match) {
       b, loc, r.x.getType(), r.x, router, /*bias=*/Value(), w1, w3, w2,
       /*shared_w1=*/Value(), /*shared_w3=*/Value(), /*shared_w2=*/Value(),
       /*shared_gate=*/Value(), /*router_bias=*/Value(), /*b1=*/Value(),
-      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(), routing,
-      ffn.activation, capped ? DropPolicy::position : DropPolicy::none,
+      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(),
+      /*shared_b1=*/Value(), /*shared_b3=*/Value(), /*shared_b2=*/Value(),
+      /*latent_in=*/Value(), /*latent_out=*/Value(), routing, ffn.activation,
+      capped ? DropPolicy::position : DropPolicy::none,
       /*capacity_factor=*/FloatAttr(),
       capped ? b.getI64IntegerAttr(match.capacity) : IntegerAttr(),
       /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
-      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false);
+      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false,
+      /*output_scale=*/FloatAttr());
 }
 
 StringRef formName(Form form) {

@@ -32,8 +32,12 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     optional `shared_w1: [S, D]`, `shared_w3: [S, D]`, `shared_w2: [D, S]`,
     `shared_gate: [1, D]`, and the optional biases `router_bias: [E]` (added
     to the router logits), `b1: [E, F]`, `b3: [E, F]`, `b2: [E, D]` (of the
-    routed experts' projections) and `output_bias: [D]` (added to every
-    token's result). The result is `[T, D]`. `alpha`, `limit`,
+    routed experts' projections), `output_bias: [D]` (added to every
+    token's result), the shared expert's biases `shared_b1: [S]`,
+    `shared_b3: [S]`, `shared_b2: [D]`, and a latent space of the routed
+    experts `latent_in: [L, D]`, `latent_out: [D, L]` (the experts then
+    take `w1: [E, F, L]`, `w2: [E, L, F]`). The result is `[T, D]`;
+    `output_scale` multiplies the sum of the routed and shared experts. `alpha`, `limit`,
     `shared_limit` and `limit_after_act` parameterize the activation
     (`docs/Spec.md#activation-parameters`).
 
@@ -61,6 +65,11 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     Optional<MoE_FloatTensor>:$b3,
     Optional<MoE_FloatTensor>:$b2,
     Optional<MoE_FloatTensor>:$output_bias,
+    Optional<MoE_FloatTensor>:$shared_b1,
+    Optional<MoE_FloatTensor>:$shared_b3,
+    Optional<MoE_FloatTensor>:$shared_b2,
+    Optional<MoE_FloatTensor>:$latent_in,
+    Optional<MoE_FloatTensor>:$latent_out,
     AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
     MoE_ActivationAttr:$activation,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
@@ -69,7 +78,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$alpha,
     OptionalAttr<F64Attr>:$limit,
     OptionalAttr<F64Attr>:$shared_limit,
-    UnitAttr:$limit_after_act
+    UnitAttr:$limit_after_act,
+    OptionalAttr<F64Attr>:$output_scale
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -87,12 +97,18 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`b3` `(` $b3^ `:` type($b3) `)`)?
     (`b2` `(` $b2^ `:` type($b2) `)`)?
     (`output_bias` `(` $output_bias^ `:` type($output_bias) `)`)?
+    (`shared_b1` `(` $shared_b1^ `:` type($shared_b1) `)`)?
+    (`shared_b3` `(` $shared_b3^ `:` type($shared_b3) `)`)?
+    (`shared_b2` `(` $shared_b2^ `:` type($shared_b2) `)`)?
+    (`latent_in` `(` $latent_in^ `:` type($latent_in) `)`)?
+    (`latent_out` `(` $latent_out^ `:` type($latent_out) `)`)?
     `routing` $routing
     `activation` `` $activation
     (`alpha` $alpha^)?
     (`limit` $limit^)?
     (`shared_limit` $shared_limit^)?
     (`limit_after_act` $limit_after_act^)?
+    (`output_scale` $output_scale^)?
     (`drop` `` $drop_policy^)?
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
