@@ -215,6 +215,15 @@ struct Family {
   bool limitAfterAct = false;
   /// Checkpoint names of the biases (empty: none); see LayerSpec.
   llvm::StringRef routerBias, expertGateUpBias, downBias, outputBias;
+
+  // Routing variants.
+  /// The field of sparsemixer's threshold (#moe.routing jitter) under
+  /// scoring = sparsemixer, and its default.
+  FieldName jitterKey;
+  double jitterDefault = 0.0;
+  /// The field counting the identity experts after the routed ones
+  /// (moe.layer identity_experts; null or absent: none).
+  FieldName identityKey;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

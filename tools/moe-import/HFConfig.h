@@ -90,6 +90,12 @@ struct LayerSpec {
   /// [E, D]; of the layer's result [D].
   std::string routerBiasName, expertGateUpBiasName, downBiasName,
       outputBiasName;
+
+  /// sparsemixer's threshold (#moe.routing jitter).
+  std::optional<double> jitter;
+  /// Identity experts after the E routed ones: the router, selection bias
+  /// and router bias have E + identityExperts rows.
+  int64_t identityExperts = 0;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors
