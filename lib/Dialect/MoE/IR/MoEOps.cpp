@@ -247,7 +247,7 @@ LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       {static_cast<bool>(logitScale), "logit_scale"}};
   for (auto [present, what] : excluded)
     if (present)
-      return emitError() << "scoring = sparsemixer takes no " << what
+      return emitError() << "scoring = sparsemixer excludes " << what
                          << ": its two weights are softmaxes of masked "
                             "logits (routing_c11)";
   return success();
