@@ -1525,6 +1525,14 @@ func.func @layer_c4_identity_experts(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>
 
 // -----
 
+func.func @layer_c4_dynamic_experts(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<?x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] = [4, 8, 16], got [?, 8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<?x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 func.func @layer_c7_router_bias_identity(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %rb: tensor<4xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op 'router_bias' must be [E + identity_experts] = [6], got [4] (layer_c7)}}
   %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) router_bias(%rb : tensor<4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>

@@ -325,12 +325,13 @@ LogicalResult LayerOp::verify() {
           checkRank(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]", 3)))
     return failure();
   int64_t f = dimOf(getW1(), 1);
+  // The experts' dimension 0 is static (moe.experts needs it): E itself.
   if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(), "[E, F, D]",
-                          {&e, &f, &d})) ||
+                          {&e, &f, &d}, {0})) ||
       (getW3() && failed(checkAndBind(op, "layer_c4", "w3", getW3().getType(),
-                                      "[E, F, D]", {&e, &f, &d}))) ||
+                                      "[E, F, D]", {&e, &f, &d}, {0}))) ||
       failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(), "[E, D, F]",
-                          {&e, &d, &f})))
+                          {&e, &d, &f}, {0})))
     return failure();
   // layer_c5
   bool hasW1 = static_cast<bool>(getSharedW1());
