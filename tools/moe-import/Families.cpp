@@ -637,6 +637,39 @@ std::vector<Family> buildTable() {
     f.unsupportedUnlessZero = {"mlp_bias"};
     rows.push_back(f);
   }
+  {
+    // PhimoeSparseMoeBlock (eval mode): sparsemixer's two picks, each
+    // weighted by a softmax of the logits masked around it with threshold
+    // 2 · router_jitter_noise; never renormalized; Mixtral's names.
+    // input_jitter_noise only perturbs training.
+    Family f = like(mixtral(), "phimoe");
+    f.renormalize = Renormalize::never;
+    f.scoring = Scoring::sparsemixer;
+    f.jitterKey = "router_jitter_noise";
+    f.jitterDefault = 0.01;
+    rows.push_back(f);
+  }
+  {
+    // LongcatFlashMoE: softmax over the n_routed_experts + zero_expert_num
+    // rows of router.classifier (its bias, created by router_bias, is never
+    // applied), top-k of the scores plus router.e_score_correction_bias,
+    // the unbiased scores never renormalized, times routed_scaling_factor;
+    // the zero_expert_num last experts are identity experts. Every layer is
+    // sparse; num_hidden_layers is twice num_layers (two sublayers each).
+    Family f;
+    f.modelType = "longcat_flash";
+    f.layers = "num_layers";
+    f.experts = "n_routed_experts";
+    f.topK = "moe_topk";
+    f.expertSize = "expert_ffn_hidden_size";
+    f.scale = Scale::always;
+    f.scalingKey = "routed_scaling_factor";
+    f.scalingDefault = 6.0;
+    f.router = "router.classifier.weight";
+    f.bias = "router.e_score_correction_bias";
+    f.identityKey = "zero_expert_num";
+    rows.push_back(f);
+  }
   return rows;
 }
 

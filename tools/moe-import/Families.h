@@ -224,6 +224,15 @@ struct Family {
   /// into it ([L, D]) and out of it ([D, L]).
   FieldName latentKey;
   llvm::StringRef latentIn, latentOut;
+
+  // Routing variants.
+  /// The field of sparsemixer's threshold (#moe.routing jitter) under
+  /// scoring = sparsemixer, and its default.
+  FieldName jitterKey;
+  double jitterDefault = 0.0;
+  /// The field counting the identity experts after the routed ones
+  /// (moe.layer identity_experts; null or absent: none).
+  FieldName identityKey;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

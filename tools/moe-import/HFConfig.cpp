@@ -658,6 +658,21 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
     if (cap && *cap > 0)
       spec.softcap = cap;
   }
+  if (spec.scoring == Scoring::sparsemixer) {
+    if (spec.topK != 2)
+      return config.fail(llvm::formatv(
+          "field '{0}' = {1} is not supported for model_type '{2}': its "
+          "sparsemixer routing selects exactly 2 experts",
+          family.topK.split('|').first, spec.topK, spec.modelType));
+    std::optional<double> jitter = config.optionalNumber(family.jitterKey);
+    if (config.failed())
+      return;
+    spec.jitter = jitter.value_or(family.jitterDefault);
+    if (!(*spec.jitter >= 0))
+      return config.fail(llvm::formatv("field '{0}' must be at least 0, got "
+                                       "{1}",
+                                       family.jitterKey, *spec.jitter));
+  }
 }
 
 /// Reads the expert variants of `family`: a forced activation, its alpha
@@ -759,10 +774,21 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   if (config.failed())
     return;
   spec.numExperts = *experts;
-  if (spec.topK > spec.numExperts)
-    return config.fail(llvm::formatv("field '{0}' = {1} exceeds '{2}' = {3}",
-                                     family.topK.split('|').first, spec.topK,
-                                     expertsKey, spec.numExperts));
+  if (!family.identityKey.empty()) {
+    StringRef used;
+    spec.identityExperts =
+        config.intOrNull(family.identityKey, 0, /*required=*/true, used)
+            .value_or(0);
+    if (config.failed())
+      return;
+  }
+  // The identity experts are candidates too.
+  if (spec.topK > spec.numExperts + spec.identityExperts)
+    return config.fail(llvm::formatv(
+        "field '{0}' = {1} exceeds '{2}'{3} = {4}",
+        family.topK.split('|').first, spec.topK, expertsKey,
+        spec.identityExperts ? " + '" + family.identityKey.str() + "'" : "",
+        spec.numExperts + spec.identityExperts));
 
   readRouting(config, family, spec, expertsKey);
   if (config.failed())

@@ -99,6 +99,12 @@ struct LayerSpec {
   std::string latentInName, latentOutName;
   /// Multiplies routed + shared (moe.layer's output_scale).
   std::optional<double> outputScale;
+
+  /// sparsemixer's threshold (#moe.routing jitter).
+  std::optional<double> jitter;
+  /// Identity experts after the E routed ones: the router, selection bias
+  /// and router bias have E + identityExperts rows.
+  int64_t identityExperts = 0;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

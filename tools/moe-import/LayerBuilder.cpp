@@ -47,7 +47,8 @@ Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
       spec.order, f64(ctx, spec.softcap), f64(ctx, spec.normEps),
       /*norm_min=*/FloatAttr(), f64(ctx, spec.normP),
       spec.weightsOnInput ? BoolAttr::get(ctx, true) : BoolAttr(),
-      f64(ctx, spec.groupFill), /*logit_scale=*/FloatAttr());
+      f64(ctx, spec.groupFill), /*logit_scale=*/FloatAttr(),
+      f64(ctx, spec.jitter));
 }
 
 } // namespace
@@ -103,13 +104,15 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
                : DictionaryAttr();
   };
 
+  // The router's rows: the routed experts, then the identity experts.
+  int64_t r = e + spec.identityExperts;
   SmallVector<Argument> args = {
       {"x", tensor({t, d}), ""},
-      {"router", matrix({e, d}), spec.routerName,
-       spec.routerTransposed ? view({d, e}, true) : DictionaryAttr()}};
+      {"router", matrix({r, d}), spec.routerName,
+       spec.routerTransposed ? view({d, r}, true) : DictionaryAttr()}};
   if (!spec.biasName.empty())
-    args.push_back({"bias", tensor({e}), spec.biasName,
-                    spec.biasIsRow ? view({1, e}, false) : DictionaryAttr()});
+    args.push_back({"bias", tensor({r}), spec.biasName,
+                    spec.biasIsRow ? view({1, r}, false) : DictionaryAttr()});
   using GateUp = LayerSpec::GateUp;
   // Gate and up of `inner` outputs each, fused in one tensor stored as
   // `stored`: halves, or alternate rows.
@@ -152,7 +155,7 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       args.push_back({"shared_gate", matrix({1, d}), spec.sharedGateName});
   }
   if (!spec.routerBiasName.empty())
-    args.push_back({"router_bias", tensor({e}), spec.routerBiasName});
+    args.push_back({"router_bias", tensor({r}), spec.routerBiasName});
   if (!spec.expertGateUpBiasName.empty()) {
     // [E, 2F] read as [E, 2F, 1]: the rows of the weights' split.
     for (int64_t part : {0, 1})
@@ -217,7 +220,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
       f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),
       spec.limitAfterAct ? b.getUnitAttr() : UnitAttr(),
-      f64(ctx, spec.outputScale));
+      f64(ctx, spec.outputScale),
+      b.getI64IntegerAttr(spec.identityExperts));
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

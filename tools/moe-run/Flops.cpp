@@ -75,6 +75,8 @@ double countLayer(LayerOp layer, const SizeResolver &sizes) {
   double e = sizes.get(layer.getRouter(), 0);
   double f = sizes.get(layer.getW1(), 1);
   double flops = 2 * t * e * d;
+  // The identity experts are routed but not dispatched.
+  e -= static_cast<double>(layer.getIdentityExperts());
 
   double assignments;
   if (RoutingAttr routing = layer.getTokenChoice()) {

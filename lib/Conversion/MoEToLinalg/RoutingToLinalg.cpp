@@ -27,6 +27,10 @@
 //      the sum of the k weights (the norm_p-norm with norm_p) and eps is
 //      norm_eps, else 1e-20 unless scoring is softmax (then 0).
 //   7. weights *= scaling (emitted only when scaling != 1).
+//   With scoring = sparsemixer (k = 2), steps 1-5 are instead: indices = the
+//   top-2 of l; for pick j with logit m_j, expert e is masked to -inf when
+//   (m_j - l[e]) / max(|l[e]|, m_j) > 2 * jitter (for j = 1 the first pick is
+//   masked too), and weights[t, j] = softmax(masked l)[pick j].
 //
 // moe.route_expert_choice, logits [T, E]: s = softmax(l) over E as above;
 // expert e takes the C tokens with the highest s[:, e], best first, ties to
@@ -413,7 +417,6 @@ std::pair<Value, Value> buildScoreFirst(OpBuilder &b, Location loc,
                                         RoutingAttr routing, Value logits,
                                         Value bias, int64_t staticTokens,
                                         Value numTokens) {
-  Type f32 = b.getF32Type();
   int64_t numExperts = cast<RankedTensorType>(logits.getType()).getDimSize(1);
   // 1-2. Scores and selection scores.
   Value s = buildScores(b, loc, logits, routing.getScoring());
@@ -503,6 +506,91 @@ Value buildNormalize(OpBuilder &b, Location loc, RoutingAttr routing,
       });
 }
 
+/// scoring = sparsemixer (k = 2): indices = the top-2 of the f32 logits
+/// `l: [T, E]` (ties to the lower index), and the weights [T, 2] of the
+/// picks, weights[t, j] = 1 / sum_e kept_j(e) · exp(l[e] - m_j) with m_j =
+/// l[indices[t, j]]: the softmax of the masked logits at the pick, whose own
+/// logit is the masked maximum. Expert e is kept for pick j unless
+/// (m_j - l[e]) / max(|l[e]|, m_j) > 2 · jitter; for the second pick, the
+/// first is never kept.
+std::pair<Value, Value> buildSparseMixer(OpBuilder &b, Location loc,
+                                         RoutingAttr routing, Value l,
+                                         int64_t staticTokens,
+                                         Value numTokens) {
+  int64_t numExperts = cast<RankedTensorType>(l.getType()).getDimSize(1);
+  Value indices = buildTopK(b, loc, staticTokens, numTokens,
+                            indexConst(b, loc, numExperts), /*k=*/2,
+                            extractAt(l, false), PairFn());
+  SmallVector<Value> dyn;
+  if (ShapedType::isDynamic(staticTokens))
+    dyn.push_back(numTokens);
+  Value init = filled(b, loc, {staticTokens, 2}, b.getF32FloatAttr(0.0), dyn);
+  double threshold = 2.0 * routing.getJitter().getValueAsDouble();
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1, d2;
+  bindDims(ctx, d0, d1, d2);
+  Value sums =
+      generic(
+          b, loc, l, init,
+          {AffineMap::get(3, 0, {d0, d2}, ctx),
+           AffineMap::get(3, 0, {d0, d1}, ctx)},
+          {utils::IteratorType::parallel, utils::IteratorType::parallel,
+           utils::IteratorType::reduction},
+          [&](OpBuilder &nb, Location nl,
+              ValueRange args) -> SmallVector<Value> {
+            Value v = args[0], acc = args[1];
+            Value row = linalg::IndexOp::create(nb, nl, 0);
+            Value slot = linalg::IndexOp::create(nb, nl, 1);
+            Value expert = linalg::IndexOp::create(nb, nl, 2);
+            Value zeroI32 = i32Const(nb, nl, 0);
+            // The pick of this slot (a -1 pick reads expert 0: its weight
+            // is zeroed afterwards).
+            Value pick = tensor::ExtractOp::create(nb, nl, indices,
+                                                   ValueRange{row, slot});
+            Value validPick = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::sge, pick, zeroI32);
+            Value safePick =
+                arith::SelectOp::create(nb, nl, validPick, pick, zeroI32);
+            Value pickIdx = arith::IndexCastOp::create(
+                nb, nl, nb.getIndexType(), safePick);
+            Value m = tensor::ExtractOp::create(nb, nl, l,
+                                                ValueRange{row, pickIdx});
+            Value absV = math::AbsFOp::create(nb, nl, v);
+            Value factor = arith::MaximumFOp::create(nb, nl, absV, m);
+            Value gap = arith::SubFOp::create(nb, nl, m, v);
+            Value ratio = arith::DivFOp::create(nb, nl, gap, factor);
+            Value masked =
+                arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, ratio,
+                                      f32Const(nb, nl, threshold));
+            // The second pick never keeps the first.
+            Value c0 = indexConst(nb, nl, 0);
+            Value first = tensor::ExtractOp::create(nb, nl, indices,
+                                                    ValueRange{row, c0});
+            Value expertI32 =
+                arith::IndexCastOp::create(nb, nl, nb.getI32Type(), expert);
+            Value isFirst = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::eq, expertI32, first);
+            Value secondSlot = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::ne, slot, c0);
+            Value taken = arith::AndIOp::create(nb, nl, secondSlot, isFirst);
+            Value dropped = arith::OrIOp::create(nb, nl, masked, taken);
+            Value shifted = arith::SubFOp::create(nb, nl, v, m);
+            Value e = math::ExpOp::create(nb, nl, shifted);
+            Value term = arith::SelectOp::create(nb, nl, dropped,
+                                                 f32Const(nb, nl, 0.0), e);
+            return {arith::AddFOp::create(nb, nl, acc, term)};
+          })
+          .front();
+  Value weights = elementwise(
+      b, loc, sums, identity2(b), emptyLike(b, loc, sums, b.getF32Type()),
+      [](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        return {arith::DivFOp::create(nb, nl, f32Const(nb, nl, 1.0), args[0])};
+      });
+  // A slot without an expert (-1) weighs 0.
+  weights = zeroWhereInvalid(b, loc, weights, indices);
+  return {indices, weights};
+}
+
 struct RouteOpLowering : public OpConversionPattern<RouteOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -527,7 +615,10 @@ struct RouteOpLowering : public OpConversionPattern<RouteOp> {
       logits = buildSoftcap(b, loc, logits, softcap.getValueAsDouble());
 
     Value indices, weights;
-    if (routing.isTopkFirst()) {
+    if (routing.getScoring() == Scoring::sparsemixer) {
+      std::tie(indices, weights) =
+          buildSparseMixer(b, loc, routing, logits, staticTokens, numTokens);
+    } else if (routing.isTopkFirst()) {
       // Top-k of the logits (plus the selection bias); the k selected
       // logits are scored alone.
       Value sel = adaptor.getBias() ? addBias(b, loc, logits, adaptor.getBias())

@@ -15,7 +15,7 @@ func.func @unknown_activation(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tens
 // -----
 
 func.func @unknown_scoring(%l: tensor<?x8xf32>) {
-  // expected-error @+2 {{custom op 'moe.route' expected scoring to be one of: softmax, sigmoid, sqrt_softplus, found 'softplus'}}
+  // expected-error @+2 {{custom op 'moe.route' expected scoring to be one of: softmax, sigmoid, sqrt_softplus, sparsemixer, found 'softplus'}}
   // expected-error @+1 {{custom op 'moe.route' failed to parse MoE_RoutingAttr parameter 'scoring' which is to be a `::mlir::moe::Scoring`}}
   %w, %i = moe.route %l <k = 2, scoring = softplus> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return

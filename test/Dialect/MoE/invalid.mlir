@@ -189,6 +189,70 @@ func.func @routing_c9_infinite(%l: tensor<?x8xf32>) {
   return
 }
 
+// -----
+
+func.func @routing_c10_jitter_without_sparsemixer(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' jitter is the threshold of scoring = sparsemixer (routing_c10)}}
+  %w, %i = moe.route %l <k = 2, scoring = softmax, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c10_missing_jitter(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scoring = sparsemixer needs jitter (routing_c10)}}
+  %w, %i = moe.route %l <k = 2, scoring = sparsemixer> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c10_negative_jitter(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' jitter = -5.000000e-01 must be finite and at least 0 (routing_c10)}}
+  %w, %i = moe.route %l <k = 2, scoring = sparsemixer, jitter = -0.5> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c11_k(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scoring = sparsemixer selects exactly 2 experts, got k = 3 (routing_c11)}}
+  %w, %i = moe.route %l <k = 3, scoring = sparsemixer, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x3xf32>, tensor<?x3xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c11_normalize(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scoring = sparsemixer excludes normalize = true: its two weights are softmaxes of masked logits (routing_c11)}}
+  %w, %i = moe.route %l <k = 2, scoring = sparsemixer, normalize = true, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c11_groups(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scoring = sparsemixer excludes a group limit}}
+  %w, %i = moe.route %l <k = 2, scoring = sparsemixer, num_groups = 2, topk_groups = 1, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c11_topk_first(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scoring = sparsemixer excludes order = topk_first: its two weights are softmaxes of masked logits (routing_c11)}}
+  %w, %i = moe.route %l <k = 2, scoring = sparsemixer, order = topk_first, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @routing_c11_softcap(%l: tensor<?x8xf32>) {
+  // expected-error @+1 {{custom op 'moe.route' scoring = sparsemixer excludes softcap: its two weights are softmaxes of masked logits (routing_c11)}}
+  %w, %i = moe.route %l <k = 2, scoring = sparsemixer, softcap = 30.0, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // #moe.expert_choice
 //===----------------------------------------------------------------------===//
@@ -620,6 +684,14 @@ func.func @route_c7_rank(%l: tensor<?x8xf32>) {
 func.func @route_c8(%l: tensor<?x8xf32>) {
   // expected-error @+1 {{'moe.route' op weights_on_input is a parameter of moe.layer; moe.route computes the weights only (route_c8)}}
   %w, %i = moe.route %l <k = 2, scoring = sigmoid, order = topk_first, weights_on_input = true> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return
+}
+
+// -----
+
+func.func @route_c9(%l: tensor<?x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+1 {{'moe.route' op scoring = sparsemixer selects by logit and takes no selection bias (route_c9)}}
+  %w, %i = moe.route %l bias(%b : tensor<8xf32>) <k = 2, scoring = sparsemixer, jitter = 0.01> : tensor<?x8xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
   return
 }
 
@@ -1512,6 +1584,54 @@ func.func @layer_c8_shared_limit_ungated(%x: tensor<?x16xf32>, %wg: tensor<4x16x
 func.func @layer_c8_shared_limit_infinite(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s3: tensor<8x16xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op 'shared_limit' = INF must be finite and positive (layer_c8)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w3(%s3 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu shared_limit 0x7FF0000000000000 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_negative(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op identity_experts = -1 must be at least 0 (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts -1 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_choice(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op identity_experts need token-choice routing (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.expert_choice<capacity = 1> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_no_routed_expert(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op identity_experts = 4 leaves no routed expert among the router's 4 rows (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 4 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_identity_experts(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] = [5, 8, 16], got [4, 8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 1 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_dynamic_experts(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<?x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'w1' must be [E, F, D] = [4, 8, 16], got [?, 8, 16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<?x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c7_router_bias_identity(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %rb: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'router_bias' must be [E + identity_experts] = [6], got [4] (layer_c7)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) router_bias(%rb : tensor<4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
 

@@ -166,6 +166,17 @@ func.func @route_group_fill(%logits: tensor<?x16xf32>, %b: tensor<16xf32>)
   return %w, %i : tensor<?x3xf32>, tensor<?x3xi32>
 }
 
+// PhiMoE: sparsemixer's two picks with the threshold jitter.
+// CHECK-LABEL: func.func @route_sparsemixer(
+// CHECK:         moe.route %{{.*}} <k = 2, scoring = sparsemixer, scaling = 2.000000e+00 : f64, jitter = 1.000000e-02 : f64> : tensor<?x16xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+func.func @route_sparsemixer(%logits: tensor<?x16xf32>)
+    -> (tensor<?x2xf32>, tensor<?x2xi32>) {
+  %w, %i = moe.route %logits
+             <k = 2, scoring = sparsemixer, scaling = 2.0, jitter = 0.01>
+             : tensor<?x16xf32> -> tensor<?x2xf32>, tensor<?x2xi32>
+  return %w, %i : tensor<?x2xf32>, tensor<?x2xi32>
+}
+
 // DBRX: softmax, top-k, divided by the 2-norm of the k weights.
 // CHECK-LABEL: func.func @route_norm_p(
 // CHECK:         moe.route %{{.*}} <k = 4, scoring = softmax, normalize = true, norm_p = 2.000000e+00 : f64> : tensor<?x16xf32> -> tensor<?x4xf32>, tensor<?x4xi32>
@@ -531,6 +542,24 @@ func.func @layer_mixtral(%x: tensor<?x64xf32>, %wg: tensor<8x64xf32>,
          w2(%w2 : tensor<8x64x128xf32>)
          routing #moe.routing<k = 2, scoring = softmax, normalize = true>
          activation silu : tensor<?x64xf32> -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// LongCat-Flash: 8 routed and 4 identity experts; the router and the
+// selection bias have 12 rows.
+// CHECK-LABEL: func.func @layer_identity_experts(
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<12x64xf32>) bias(%{{.*}} : tensor<12xf32>) w1(%{{.*}} : tensor<8x128x64xf32>) w3(%{{.*}} : tensor<8x128x64xf32>) w2(%{{.*}} : tensor<8x64x128xf32>) routing #moe.routing<k = 3, scoring = softmax, scaling = 6.000000e+00 : f64> activation silu identity_experts 4 : tensor<?x64xf32> -> tensor<?x64xf32>
+func.func @layer_identity_experts(%x: tensor<?x64xf32>, %wg: tensor<12x64xf32>,
+                                  %b: tensor<12xf32>,
+                                  %w1: tensor<8x128x64xf32>,
+                                  %w3: tensor<8x128x64xf32>,
+                                  %w2: tensor<8x64x128xf32>)
+    -> tensor<?x64xf32> {
+  %y = moe.layer %x router(%wg : tensor<12x64xf32>) bias(%b : tensor<12xf32>)
+         w1(%w1 : tensor<8x128x64xf32>) w3(%w3 : tensor<8x128x64xf32>)
+         w2(%w2 : tensor<8x64x128xf32>)
+         routing #moe.routing<k = 3, scoring = softmax, scaling = 6.0>
+         activation silu identity_experts 4 : tensor<?x64xf32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
 }
 

@@ -204,6 +204,8 @@ def apply_capacity(idx, weights, experts, policy, factor, margins=None):
     last_kept = {}
     for t, j in order:
         e = idx[t, j]
+        if e >= experts:
+            continue  # an identity expert: never dropped
         if count[e] < cap:
             count[e] += 1
             last_kept[e] = weights[t, j]
@@ -470,8 +472,35 @@ SCORING = {
 }
 
 
+def sparsemixer(logits, jitter, margins):
+    """PhiMoE's sparsemixer in eval mode (k = 2): the best and second best
+    logits; pick j's weight is the softmax at the pick of the logits with
+    every expert e masked where (m_j - l[e]) / max(|l[e]|, m_j) > 2·jitter
+    (m_j the pick's logit), and for the second pick the first masked too."""
+    tokens, experts = logits.shape
+    _, idx = topk(logits, 2, margins)
+    w = np.zeros((tokens, 2))
+    for j in range(2):
+        m = np.take_along_axis(logits, idx[:, j:j + 1], axis=-1)
+        ratio = (m - logits) / np.maximum(np.abs(logits), m)
+        masked = ratio > 2 * jitter
+        if j == 1:
+            masked |= np.arange(experts) == idx[:, :1]
+        z = np.where(masked, -np.inf, logits)
+        w[:, j] = np.take_along_axis(softmax(z), idx[:, j:j + 1],
+                                     axis=-1)[:, 0]
+        # An expert near the mask's threshold decides by rounding.
+        near = np.abs(ratio - 2 * jitter)[np.isfinite(ratio)]
+        if near.size:
+            margins.gap(near.min(), "sparsemixer mask")
+    return idx, w
+
+
 def spec_route(spec, logits, bias, margins):
     """Token-choice routing of DESIGN §1: returns (indices, weights)."""
+    if spec["scoring"] == "sparsemixer":
+        idx, w = sparsemixer(logits, spec["jitter"], margins)
+        return idx, finish_weights(spec, w)
     if spec.get("logit_scale") is not None:
         # muse_spark: router_logits * output_multiplier.
         logits = logits * spec["logit_scale"]
@@ -567,7 +596,9 @@ def spec_layer(spec, W, x):
     logits = linear(x, W["router"])
     if "router_bias" in W:
         logits = logits + W["router_bias"]
-    experts = W["router"].shape[0]
+    # The routed experts; the router's last identity_experts rows are the
+    # identity experts.
+    experts = W["router"].shape[0] - spec.get("identity_experts", 0)
     # The routed experts read x, or x projected into a latent space.
     xe = linear(x, W["latent_in"]) if "latent_in" in W else x
 
@@ -575,6 +606,8 @@ def spec_layer(spec, W, x):
         return W[name][e] if name in W else 0.0
 
     def expert(e, rows):
+        if e >= experts:
+            return rows  # an identity expert
         g = linear(rows, W["w1"][e]) + bias("b1", e)
         if spec["gated"]:
             u = linear(rows, W["w3"][e]) + bias("b3", e)

@@ -57,7 +57,7 @@ FailureOr<int64_t> mulRowCount(Operation *op, StringRef label, StringRef what,
 }
 
 /// Checks a routing attribute against the number of experts `numExperts`
-/// and an optional selection bias (route_c2 .. route_c6).
+/// and an optional selection bias (route_c2 .. route_c6, route_c9).
 LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
                                 int64_t numExperts, Value bias) {
   int64_t k = routing.getK();
@@ -93,6 +93,11 @@ LogicalResult verifyTokenChoice(Operation *op, RoutingAttr routing,
   if (bias && failed(checkShape(op, "route_c6", "bias", bias.getType(), "[E]",
                                 {numExperts})))
     return failure();
+  // route_c9
+  if (bias && routing.getScoring() == Scoring::sparsemixer)
+    return op->emitOpError()
+           << "scoring = sparsemixer selects by logit and takes no selection "
+              "bias (route_c9)";
   return success();
 }
 
@@ -137,7 +142,8 @@ LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                   GroupScore, RoutingOrder order,
                                   FloatAttr softcap, FloatAttr normEps,
                                   FloatAttr normMin, FloatAttr normP, BoolAttr,
-                                  FloatAttr groupFill, FloatAttr logitScale) {
+                                  FloatAttr groupFill, FloatAttr logitScale,
+                                  FloatAttr jitter) {
   // routing_c1
   if (k < 1)
     return emitError() << "k = " << k << " must be at least 1 (routing_c1)";
@@ -215,6 +221,35 @@ LogicalResult RoutingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "group_fill = " << v
                          << " must be finite (routing_c9)";
   }
+  // routing_c10
+  if (scoring != Scoring::sparsemixer) {
+    if (jitter)
+      return emitError() << "jitter is the threshold of scoring = sparsemixer "
+                            "(routing_c10)";
+    return success();
+  }
+  if (!jitter)
+    return emitError() << "scoring = sparsemixer needs jitter (routing_c10)";
+  double j = jitter.getValueAsDouble();
+  if (!(std::isfinite(j) && j >= 0))
+    return emitError() << "jitter = " << j
+                       << " must be finite and at least 0 (routing_c10)";
+  // routing_c11
+  if (k != 2)
+    return emitError() << "scoring = sparsemixer selects exactly 2 experts, "
+                          "got k = "
+                       << k << " (routing_c11)";
+  std::pair<bool, StringRef> excluded[] = {
+      {normalized, "normalize = true"},
+      {numGroups != 0, "a group limit"},
+      {order == RoutingOrder::topk_first, "order = topk_first"},
+      {static_cast<bool>(softcap), "softcap"},
+      {static_cast<bool>(logitScale), "logit_scale"}};
+  for (auto [present, what] : excluded)
+    if (present)
+      return emitError() << "scoring = sparsemixer excludes " << what
+                         << ": its two weights are softmaxes of masked "
+                            "logits (routing_c11)";
   return success();
 }
 
@@ -253,6 +288,20 @@ LogicalResult LayerOp::verify() {
                           "[E, D]", {&e, &d})) ||
       failed(checkNumExperts(op, "layer_c2", e)))
     return failure();
+  // layer_c9: e counts the router's rows until the routed experts are
+  // bound (layer_c4).
+  int64_t identity = static_cast<int64_t>(getIdentityExperts());
+  if (identity < 0)
+    return emitOpError() << "identity_experts = " << identity
+                         << " must be at least 0 (layer_c9)";
+  if (identity > 0 && getExpertChoice())
+    return emitOpError() << "identity_experts need token-choice routing "
+                            "(layer_c9)";
+  if (identity >= e)
+    return emitOpError() << "identity_experts = " << identity
+                         << " leaves no routed expert among the router's "
+                         << e << " rows (layer_c9)";
+  int64_t routerRows = e;
   // layer_c3
   if (RoutingAttr routing = getTokenChoice()) {
     if (failed(verifyTokenChoice(op, routing, e, getBias())) ||
@@ -271,6 +320,7 @@ LogicalResult LayerOp::verify() {
       return failure();
   }
   // layer_c4: the routed experts work on D, or on L with a latent space.
+  e = routerRows - identity;
   if (static_cast<bool>(getLatentIn()) != static_cast<bool>(getLatentOut()))
     return emitOpError() << "a latent space needs both 'latent_in' and "
                             "'latent_out' (layer_c4)";
@@ -292,12 +342,13 @@ LogicalResult LayerOp::verify() {
   if (failed(checkRank(op, "layer_c4", "w1", getW1().getType(), w1Shape, 3)))
     return failure();
   int64_t f = dimOf(getW1(), 1);
+  // The experts' dimension 0 is static (moe.experts needs it): E itself.
   if (failed(checkAndBind(op, "layer_c4", "w1", getW1().getType(), w1Shape,
-                          {&e, &f, &m})) ||
+                          {&e, &f, &m}, {0})) ||
       (getW3() && failed(checkAndBind(op, "layer_c4", "w3", getW3().getType(),
-                                      w1Shape, {&e, &f, &m}))) ||
+                                      w1Shape, {&e, &f, &m}, {0}))) ||
       failed(checkAndBind(op, "layer_c4", "w2", getW2().getType(), w2Shape,
-                          {&e, &m, &f})))
+                          {&e, &m, &f}, {0})))
     return failure();
   // layer_c5
   bool hasW1 = static_cast<bool>(getSharedW1());
@@ -345,7 +396,9 @@ LogicalResult LayerOp::verify() {
                             "needs 'w3' (layer_c7)";
   if ((getRouterBias() &&
        failed(checkAndBind(op, "layer_c7", "router_bias",
-                           getRouterBias().getType(), "[E]", {&e}))) ||
+                           getRouterBias().getType(),
+                           identity ? "[E + identity_experts]" : "[E]",
+                           {&routerRows}))) ||
       (getB1() && failed(checkAndBind(op, "layer_c7", "b1", getB1().getType(),
                                       "[E, F]", {&e, &f}))) ||
       (getB3() && failed(checkAndBind(op, "layer_c7", "b3", getB3().getType(),

@@ -5,6 +5,9 @@
 // single-expert moe.experts over all tokens, so its FFN has one definition.
 // With weights_on_input, a linalg.generic scales the dispatched rows by
 // their weights and moe.combine sums the expert outputs with unit weights.
+// Identity experts are routed but not dispatched (moe.dispatch drops their
+// indices); a linalg.generic adds each token times their weights to the
+// accumulator.
 //
 //===----------------------------------------------------------------------===//
 
@@ -284,6 +287,58 @@ buildExpertChoiceDispatch(OpBuilder &b, Location loc, Value x, Value tokenIds,
   return {gather.getResult(0), offsets, rowTokens, rowWeights};
 }
 
+/// acc[t] + x[t] · Σ_j {weights[t, j] : indices[t, j] >= e}: the identity
+/// experts' share (the indices past the `e` routed experts). The sum and the
+/// product are formed in f32 (in acc's type when that is wider) and rounded
+/// to acc's type.
+Value addIdentityExperts(OpBuilder &b, Location loc, Value acc, Value x,
+                         Value weights, Value indices, int64_t e) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  auto idType = cast<RankedTensorType>(indices.getType());
+  Value sumInit = zeros(b, loc, {idType.getDimSize(0)}, b.getF32Type(),
+                        dynamicSizes(b, loc, indices));
+  SmallVector<AffineMap> sumMaps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                    AffineMap::get(2, 0, {d0, d1}, ctx),
+                                    AffineMap::get(2, 0, {d0}, ctx)};
+  SmallVector<utils::IteratorType> sumIterators = {
+      utils::IteratorType::parallel, utils::IteratorType::reduction};
+  auto sum = linalg::GenericOp::create(
+      b, loc, TypeRange{sumInit.getType()}, ValueRange{weights, indices},
+      ValueRange{sumInit}, sumMaps, sumIterators,
+      [e](OpBuilder &nb, Location nl, ValueRange args) {
+        Value routed = arith::ConstantIntOp::create(nb, nl, e, 32);
+        Value isIdentity = arith::CmpIOp::create(
+            nb, nl, arith::CmpIPredicate::sge, args[1], routed);
+        Value zero = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(0));
+        Value w = arith::SelectOp::create(nb, nl, isIdentity, args[0], zero);
+        linalg::YieldOp::create(nb, nl,
+                                {arith::AddFOp::create(nb, nl, args[2], w)});
+      });
+  auto accType = cast<RankedTensorType>(acc.getType());
+  SmallVector<AffineMap> maps = {AffineMap::get(2, 0, {d0, d1}, ctx),
+                                 AffineMap::get(2, 0, {d0}, ctx),
+                                 AffineMap::get(2, 0, {d0, d1}, ctx)};
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto added = linalg::GenericOp::create(
+      b, loc, TypeRange{accType}, ValueRange{x, sum.getResult(0)},
+      ValueRange{acc}, maps, iterators,
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Type outType = args[2].getType();
+        Type computeType = cast<FloatType>(outType).getWidth() > 32
+                               ? outType
+                               : Type(nb.getF32Type());
+        Value v = castFloat(nb, nl, args[0], computeType);
+        Value w = castFloat(nb, nl, args[1], computeType);
+        Value a = castFloat(nb, nl, args[2], computeType);
+        Value product = arith::MulFOp::create(nb, nl, v, w);
+        Value total = arith::AddFOp::create(nb, nl, a, product);
+        linalg::YieldOp::create(nb, nl, castFloat(nb, nl, total, outType));
+      });
+  return added.getResult(0);
+}
+
 void decompose(IRRewriter &rewriter, LayerOp layer) {
   OpBuilder &b = rewriter;
   b.setInsertionPoint(layer);
@@ -291,7 +346,10 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   Value x = layer.getX();
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t t = xType.getDimSize(0);
-  int64_t e = cast<RankedTensorType>(layer.getRouter().getType()).getDimSize(0);
+  // The routed experts; the router's last identity_experts rows are the
+  // identity experts, whose indices moe.dispatch drops.
+  int64_t e = layer.getNumRoutedExperts();
+  Value routeWeights, routeIndices;
 
   Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
   if (Value routerBias = layer.getRouterBias())
@@ -323,6 +381,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         RankedTensorType::get({n}, f32), xe, route.getIndices(),
         route.getWeights(), b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
+    routeWeights = route.getWeights();
+    routeIndices = route.getIndices();
     rows = dispatch.getRows();
     offsets = dispatch.getOffsets();
     rowTokens = dispatch.getRowTokens();
@@ -364,6 +424,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   // Without a scale, the output bias is the combine's starting value too.
   if (outputBias && !outputScale)
     acc = addRowBias(b, loc, acc, outputBias);
+  if (layer.getIdentityExperts() > 0)
+    acc = addIdentityExperts(b, loc, acc, x, routeWeights, routeIndices, e);
   Value out;
   if (layer.getLatentIn()) {
     // The experts' outputs are combined in the latent space, then projected

@@ -37,7 +37,8 @@ class MoE_I32Enum<string name, string keyword, string summary,
 def MoE_Scoring : MoE_I32Enum<"Scoring", "scoring", "router scoring function", [
     I32EnumAttrCase<"softmax", 0>,
     I32EnumAttrCase<"sigmoid", 1>,
-    I32EnumAttrCase<"sqrt_softplus", 2>]>;
+    I32EnumAttrCase<"sqrt_softplus", 2>,
+    I32EnumAttrCase<"sparsemixer", 3>]>;
 
 def MoE_RoutingOrder : MoE_I32Enum<"RoutingOrder", "order",
     "whether experts are selected by score or by logit", [
@@ -93,7 +94,7 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
 
     - `k`: experts per token.
     - `scoring`: `softmax`, `sigmoid` or `sqrt_softplus` of the router
-      logits.
+      logits, or `sparsemixer` (PhiMoE's masked top-2, `k = 2` only).
     - `normalize`: divide the k selected weights by their sum (plus 1e-20
       unless scoring is softmax). Default `false`.
     - `scaling`: factor applied to the weights last. Default 1.0.
@@ -114,6 +115,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     - `group_fill`: the selection score of the experts outside the selected
       groups (absent: they are never selected).
     - `logit_scale`: the logits are multiplied by this factor first.
+    - `jitter`: (scoring = sparsemixer only, and required there) the
+      threshold ε of sparsemixer's masks (PhiMoE's router_jitter_noise).
 
     ```mlir
     #moe.routing<k = 8, scoring = sigmoid, normalize = true, scaling = 2.5,
@@ -135,7 +138,8 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
     OptionalParameter<"::mlir::FloatAttr">:$norm_p,
     OptionalParameter<"::mlir::BoolAttr">:$weights_on_input,
     OptionalParameter<"::mlir::FloatAttr">:$group_fill,
-    OptionalParameter<"::mlir::FloatAttr">:$logit_scale
+    OptionalParameter<"::mlir::FloatAttr">:$logit_scale,
+    OptionalParameter<"::mlir::FloatAttr">:$jitter
   );
   let builders = [
     // The parameters that every routing has; the others take their
@@ -151,7 +155,7 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
                    ::mlir::FloatAttr(), ::mlir::FloatAttr(),
                    ::mlir::FloatAttr(), ::mlir::FloatAttr(),
                    ::mlir::BoolAttr(), ::mlir::FloatAttr(),
-                   ::mlir::FloatAttr());
+                   ::mlir::FloatAttr(), ::mlir::FloatAttr());
     }]>
   ];
   let assemblyFormat = "`<` struct(params) `>`";
@@ -180,7 +184,7 @@ def MoE_RoutingAttr : MoE_Attr<"Routing", "routing"> {
                  getScaling(), getNumGroups(), getTopkGroups(),
                  getGroupScore(), getOrder(), getSoftcap(), getNormEps(),
                  getNormMin(), getNormP(), ::mlir::BoolAttr(),
-                 getGroupFill(), getLogitScale());
+                 getGroupFill(), getLogitScale(), getJitter());
     }
     /// Whether the selected weights are renormalized to sum to one.
     bool isNormalized() const { return getNormalize() && getNormalize().getValue(); }

@@ -37,9 +37,13 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     `shared_b3: [S]`, `shared_b2: [D]`, and a latent space of the routed
     experts `latent_in: [L, D]`, `latent_out: [D, L]` (the experts then
     take `w1: [E, F, L]`, `w2: [E, L, F]`). The result is `[T, D]`;
-    `output_scale` multiplies the sum of the routed and shared experts. `alpha`, `limit`,
-    `shared_limit` and `limit_after_act` parameterize the activation
-    (`docs/Spec.md#activation-parameters`).
+    `output_scale` multiplies the sum of the routed and shared experts.
+    `alpha`, `limit`, `shared_limit` and `limit_after_act` parameterize the
+    activation
+    (`docs/Spec.md#activation-parameters`). With `identity_experts = Z`, the
+    router (and `bias`, `router_bias`) has `E + Z` rows; the last `Z` are
+    identity experts, which add the token times their weight (LongCat's
+    zero-computation experts).
 
     ```mlir
     %y = moe.layer %x router(%wg : tensor<8x64xf32>)
@@ -79,7 +83,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$limit,
     OptionalAttr<F64Attr>:$shared_limit,
     UnitAttr:$limit_after_act,
-    OptionalAttr<F64Attr>:$output_scale
+    OptionalAttr<F64Attr>:$output_scale,
+    DefaultValuedAttr<I64Attr, "0">:$identity_experts
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -112,10 +117,18 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`drop` `` $drop_policy^)?
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
+    (`identity_experts` $identity_experts^)?
     attr-dict `:` type($x) `->` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
+    /// The number of routed experts E (the router has E + identity_experts
+    /// rows).
+    int64_t getNumRoutedExperts() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getRouter().getType())
+                 .getDimSize(0) -
+             static_cast<int64_t>(getIdentityExperts());
+    }
     /// Token-choice routing parameters, or null under expert choice.
     ::mlir::moe::RoutingAttr getTokenChoice() {
       return ::llvm::dyn_cast<::mlir::moe::RoutingAttr>(getRouting());
