@@ -1421,6 +1421,47 @@ func.func @layer_c8_shared_limit_infinite(%x: tensor<?x16xf32>, %wg: tensor<4x16
 
 // -----
 
+func.func @layer_c9_expert_scale_expert_choice(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' scales the weights of a token-choice routing: it needs #moe.routing (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xf32>) routing #moe.expert_choice<capacity = 2> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_bf16(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xbf16>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have element type f32 like the routing weights, got 'bf16' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xbf16>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<3xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<3xf32>' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<3xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<1x4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<1x4xf32>' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<1x4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_dynamic(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<?xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<?xf32>' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<?xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+
+// -----
+
 func.func @experts_c5_b3_without_w3(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %b3: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.experts' op 'b3' is the bias of the up projection 'w3': it needs 'w3' (experts_c5)}}
   %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) b3(%b3 : tensor<4x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>

@@ -205,7 +205,7 @@ def layer_module(a, spec, shapes):
     args, operands = [f"%x: {xty}"], []
     for role in ["router", "bias", "w1", "w3", "w2", "shared_w1",
                  "shared_w3", "shared_w2", "shared_gate", "router_bias", "b1",
-                 "b3", "b2", "output_bias"]:
+                 "b3", "b2", "output_bias", "expert_scale"]:
         if role not in shapes:
             continue
         ty = tensor_type(shapes[role][1])
@@ -282,12 +282,16 @@ def layer_tensors(a, rng):
         w["b2"] = rng.standard_normal((e, d)).astype(np.float32) * 0.5
     if a.output_bias:
         w["output_bias"] = rng.standard_normal(d).astype(np.float32) * 0.5
+    if a.expert_scale != "none":
+        n = e if a.expert_scale == "per" else 1
+        w["expert_scale"] = rng.uniform(0.5, 1.5, n).astype(np.float32)
     names = {"router": "moe.router.weight", "bias": "moe.router.bias",
              "router_bias": "moe.router.logit_bias",
              "b1": "moe.experts.{e}.w1.bias",
              "b3": "moe.experts.{e}.w3.bias",
              "b2": "moe.experts.{e}.w2.bias",
              "output_bias": "moe.output.bias",
+             "expert_scale": "moe.router.expert_scale",
              "w1": "moe.experts.{e}.w1.weight",
              "w3": "moe.experts.{e}.w3.weight",
              "w2": "moe.experts.{e}.w2.weight",
@@ -573,6 +577,10 @@ def main():
                     help="b1 [E, F], b3 [E, F] (gated), b2 [E, D]")
     ly.add_argument("--output-bias", action="store_true",
                     help="output_bias [D], added to every token's result")
+    ly.add_argument("--expert-scale", choices=["none", "single", "per"],
+                    default="none",
+                    help="expert_scale [1] or [E], multiplying the routing "
+                    "weights")
     ly.set_defaults(layer=None)
 
     ck = sub.add_parser("check", help="compare DIR/y.npy with the reference")

@@ -591,6 +591,9 @@ def spec_layer(spec, W, x):
         stats["dropped"] = 0
     else:
         idx, w = spec_route(spec, logits, W.get("bias"), margins)
+        if "expert_scale" in W:
+            scale = W["expert_scale"]
+            w = w * (scale[0] if scale.size == 1 else scale[idx])
         keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
                               spec.get("capacity_factor"), margins)
         if spec.get("weights_on_input"):

@@ -341,6 +341,23 @@ LogicalResult LayerOp::verify() {
   if (failed(
           checkPositive(op, "layer_c8", "shared_limit", getSharedLimitAttr())))
     return failure();
+  // layer_c9
+  if (Value scale = getExpertScale()) {
+    auto type = cast<RankedTensorType>(scale.getType());
+    if (!getTokenChoice())
+      return emitOpError() << "'expert_scale' scales the weights of a "
+                              "token-choice routing: it needs #moe.routing "
+                              "(layer_c9)";
+    if (!type.getElementType().isF32())
+      return emitOpError() << "'expert_scale' must have element type f32 like "
+                              "the routing weights, got "
+                           << type.getElementType() << " (layer_c9)";
+    if (type.getRank() != 1 || type.isDynamicDim(0) ||
+        (type.getDimSize(0) != 1 && type.getDimSize(0) != e))
+      return emitOpError() << "'expert_scale' must have the static shape [1] "
+                              "or [E] = ["
+                           << e << "], got " << type << " (layer_c9)";
+  }
   // layer_c6
   if (getExpertChoice() && (getDropPolicy() != DropPolicy::none ||
                             getCapacityFactorAttr() || getCapacityAttr()))

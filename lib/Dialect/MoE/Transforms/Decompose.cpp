@@ -171,6 +171,31 @@ Value scaleRows(OpBuilder &b, Location loc, Value rows, Value weights) {
   return scaled.getResult(0);
 }
 
+/// weights[t, j] · scale[idx[t, j]] (or · scale[0] when `scale` is [1]) for
+/// the f32 routing `weights` and i32 `indices` `[T, k]`: the layer's
+/// expert_scale, in f32.
+Value scaleByExpert(OpBuilder &b, Location loc, Value weights, Value indices,
+                    Value scale) {
+  auto scaleType = cast<RankedTensorType>(scale.getType());
+  bool single = scaleType.getDimSize(0) == 1;
+  SmallVector<AffineMap> maps(3, b.getMultiDimIdentityMap(2));
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto scaled = linalg::GenericOp::create(
+      b, loc, TypeRange{weights.getType()}, ValueRange{weights, indices},
+      ValueRange{weights}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value at =
+            single
+                ? Value(arith::ConstantIndexOp::create(nb, nl, 0))
+                : Value(arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
+                                                   args[1]));
+        Value s = tensor::ExtractOp::create(nb, nl, scale, ValueRange{at});
+        Value r = arith::MulFOp::create(nb, nl, args[0], s);
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return scaled.getResult(0);
+}
+
 /// Expert-choice dispatch: rows[e·C + c] = x[token_ids[e, c]] (zero for
 /// token id -1), offsets [0, C, .., E·C]; returns rows, offsets, and the
 /// flattened token ids and weights.
@@ -249,14 +274,17 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     auto route = RouteOp::create(b, loc, RankedTensorType::get({t, k}, f32),
                                  RankedTensorType::get({t, k}, b.getI32Type()),
                                  logits, layer.getBias(), routeAttr);
+    Value weights = route.getWeights();
+    if (Value scale = layer.getExpertScale())
+      weights = scaleByExpert(b, loc, weights, route.getIndices(), scale);
     int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
     auto dispatch = DispatchOp::create(
         b, loc,
         RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType()),
         RankedTensorType::get({e + 1}, b.getI32Type()),
         RankedTensorType::get({n}, b.getI32Type()),
-        RankedTensorType::get({n}, f32), x, route.getIndices(),
-        route.getWeights(), b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
+        RankedTensorType::get({n}, f32), x, route.getIndices(), weights,
+        b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
     rows = dispatch.getRows();
     offsets = dispatch.getOffsets();

@@ -32,8 +32,9 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     optional `shared_w1: [S, D]`, `shared_w3: [S, D]`, `shared_w2: [D, S]`,
     `shared_gate: [1, D]`, and the optional biases `router_bias: [E]` (added
     to the router logits), `b1: [E, F]`, `b3: [E, F]`, `b2: [E, D]` (of the
-    routed experts' projections) and `output_bias: [D]` (added to every
-    token's result). The result is `[T, D]`. `alpha`, `limit`,
+    routed experts' projections), `output_bias: [D]` (added to every
+    token's result) and `expert_scale: [1]` or `[E]` (f32, multiplies each
+    routing weight by the scale of its expert). The result is `[T, D]`. `alpha`, `limit`,
     `shared_limit` and `limit_after_act` parameterize the activation
     (`docs/Spec.md#activation-parameters`).
 
@@ -61,6 +62,7 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     Optional<MoE_FloatTensor>:$b3,
     Optional<MoE_FloatTensor>:$b2,
     Optional<MoE_FloatTensor>:$output_bias,
+    Optional<MoE_FloatTensor>:$expert_scale,
     AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
     MoE_ActivationAttr:$activation,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
@@ -87,6 +89,7 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`b3` `(` $b3^ `:` type($b3) `)`)?
     (`b2` `(` $b2^ `:` type($b2) `)`)?
     (`output_bias` `(` $output_bias^ `:` type($output_bias) `)`)?
+    (`expert_scale` `(` $expert_scale^ `:` type($expert_scale) `)`)?
     `routing` $routing
     `activation` `` $activation
     (`alpha` $alpha^)?
