@@ -631,6 +631,15 @@ std::vector<Family> buildTable() {
     f.unsupportedUnlessZero = {"moe_latent_size"};
     rows.push_back(f);
   }
+  {
+    // AXK1MoE: DeepSeek-V3's block whose output (routed + shared) goes
+    // through an RMSNorm, post_mlp_layernorm, saved at the layer level.
+    Family f = like(deepseekV3(), "axk1");
+    f.normalizeDefault = true;
+    f.scalingDefault = 2.5;
+    f.postNorm = "model.layers.{L}.post_mlp_layernorm.weight";
+    rows.push_back(f);
+  }
   return rows;
 }
 

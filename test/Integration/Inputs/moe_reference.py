@@ -564,10 +564,21 @@ def spec_layer(spec, W, x):
     alpha = spec.get("alpha")
     after = bool(spec.get("limit_after_act"))
     margins = Margins()
-    logits = linear(x, W["router"])
+    eps = spec.get("rms_norm_eps")
+
+    def norm(v, name, e=None):
+        """v through the RMSNorm `name` (row e of it), or v without it."""
+        if name not in W:
+            return v
+        w = W[name] if e is None else W[name][e]
+        return v / np.sqrt(np.mean(v * v, axis=-1, keepdims=True) + eps) * w
+
+    # The router and the routed experts read the tokens through their norms.
+    logits = linear(norm(x, "router_norm"), W["router"])
     if "router_bias" in W:
         logits = logits + W["router_bias"]
     experts = W["router"].shape[0]
+    xe = norm(x, "pre_norm")
 
     def bias(name, e):
         return W[name][e] if name in W else 0.0
@@ -579,14 +590,14 @@ def spec_layer(spec, W, x):
             h = spec_glu(act_name, g, u, spec.get("limit"), alpha, after)
         else:
             h = act(g)
-        return linear(h, W["w2"][e]) + bias("b2", e)
+        return norm(linear(h, W["w2"][e]) + bias("b2", e), "expert_norm", e)
 
     stats = {"margins": margins}
     if spec["routing"] == "expert_choice":
         chosen = spec_expert_choice(logits, spec["capacity"], margins)
         idx = np.tile(np.arange(experts), (len(x), 1))
         keep = chosen != 0
-        out = combine(x, idx, chosen, keep, expert)
+        out = combine(xe, idx, chosen, keep, expert)
         stats["assignments"] = int(keep.sum())
         stats["dropped"] = 0
     else:
@@ -603,10 +614,10 @@ def spec_layer(spec, W, x):
             for e in np.unique(idx):
                 rows, slots = np.nonzero((idx == e) & keep)
                 if rows.size:
-                    y = expert(int(e), w[rows, slots][:, None] * x[rows])
+                    y = expert(int(e), w[rows, slots][:, None] * xe[rows])
                     np.add.at(out, rows, y)
         else:
-            out = combine(x, idx, w, keep, expert)
+            out = combine(xe, idx, w, keep, expert)
         stats["assignments"] = int(keep.size)
         stats["dropped"] = int((~keep).sum())
     if spec.get("shared"):
@@ -617,9 +628,10 @@ def spec_layer(spec, W, x):
             y = linear(h, W["shared_w2"])
         else:
             y = plain_mlp(x, W["shared_w1"], W["shared_w2"], act)
+        y = norm(y, "shared_norm")
         if "shared_gate" in W:
             y = sigmoid(linear(x, W["shared_gate"])) * y
         out = out + y
     if "output_bias" in W:
         out = out + W["output_bias"]
-    return out, stats
+    return norm(out, "post_norm"), stats

@@ -40,13 +40,15 @@ Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncFOp::create(b, loc, target, v);
 }
 
-/// Inserts a leading unit dimension: [A, B] -> [1, A, B].
+/// Inserts a leading unit dimension: [A, B] -> [1, A, B], [A] -> [1, A].
 Value expandLeading(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape = {1};
   llvm::append_range(shape, type.getShape());
   auto resultType = RankedTensorType::get(shape, type.getElementType());
-  SmallVector<ReassociationIndices> reassoc = {{0, 1}, {2}};
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}};
+  for (int64_t i = 1; i < type.getRank(); ++i)
+    reassoc.push_back({i + 1});
   return tensor::ExpandShapeOp::create(b, loc, resultType, v, reassoc);
 }
 
@@ -88,8 +90,18 @@ Value addRowBias(OpBuilder &b, Location loc, Value m, Value v) {
   return add.getResult(0);
 }
 
+/// `x` RMS-normalized with `weight` and the layer's rms_norm_eps, or `x`
+/// itself when the layer has no such norm (`weight` null).
+Value rmsNormOf(OpBuilder &b, LayerOp layer, Value x, Value weight) {
+  if (!weight)
+    return x;
+  return RmsNormOp::create(b, layer.getLoc(), x.getType(), x, weight,
+                           layer.getRmsNormEpsAttr());
+}
+
 /// The shared expert: a one-expert moe.experts over every token, scaled by
-/// sigmoid(x · shared_gateᵀ) when the layer has that gate.
+/// sigmoid(x · shared_gateᵀ) when the layer has that gate; with
+/// shared_norm, its output rows are RMS-normalized (before the gate).
 Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Location loc = layer.getLoc();
   Value x = layer.getX();
@@ -100,6 +112,10 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value w3 = layer.getSharedW3() ? expandLeading(b, loc, layer.getSharedW3())
                                  : Value();
   Value w2 = expandLeading(b, loc, layer.getSharedW2());
+  Value norm = layer.getSharedNorm()
+                   ? expandLeading(b, loc, layer.getSharedNorm())
+                   : Value();
+  FloatAttr eps = norm ? layer.getRmsNormEpsAttr() : FloatAttr();
   // The shared expert has the layer's activation and alpha, and its own
   // limit.
   FloatAttr limit = layer.getSharedLimitAttr();
@@ -107,7 +123,7 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
                                 Value(), Value(), Value(),
                                 layer.getActivationAttr(), layer.getAlphaAttr(),
-                                limit, limitAfterAct);
+                                limit, limitAfterAct, norm, eps);
   if (!layer.getSharedGate())
     return out;
 
@@ -258,7 +274,11 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   int64_t t = xType.getDimSize(0);
   int64_t e = cast<RankedTensorType>(layer.getRouter().getType()).getDimSize(0);
 
-  Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
+  Value routerInput = rmsNormOf(b, layer, x, layer.getRouterNorm());
+  Value logits =
+      matmulTransposeB(b, loc, routerInput, layer.getRouter(), b.getF32Type());
+  // The routed experts read the tokens through pre_norm.
+  Value expertInput = rmsNormOf(b, layer, x, layer.getPreNorm());
   if (Value routerBias = layer.getRouterBias())
     logits = addRowBias(b, loc, logits, routerBias);
 
@@ -283,7 +303,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType()),
         RankedTensorType::get({e + 1}, b.getI32Type()),
         RankedTensorType::get({n}, b.getI32Type()),
-        RankedTensorType::get({n}, f32), x, route.getIndices(), weights,
+        RankedTensorType::get({n}, f32), expertInput, route.getIndices(),
+        weights,
         b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
     rows = dispatch.getRows();
@@ -297,7 +318,7 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         RankedTensorType::get({e, c}, b.getF32Type()), logits,
         b.getI64IntegerAttr(c));
     std::tie(rows, offsets, rowTokens, rowWeights) = buildExpertChoiceDispatch(
-        b, loc, x, route.getTokenIds(), route.getWeights());
+        b, loc, expertInput, route.getTokenIds(), route.getWeights());
   }
 
   if (weightsOnInput) {
@@ -316,7 +337,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
       b, loc, rows.getType(), rows, offsets, layer.getW1(), layer.getW3(),
       layer.getW2(), layer.getB1(), layer.getB3(), layer.getB2(),
       layer.getActivationAttr(), layer.getAlphaAttr(), layer.getLimitAttr(),
-      limitAfterAct);
+      limitAfterAct, layer.getExpertNorm(),
+      layer.getExpertNorm() ? layer.getRmsNormEpsAttr() : FloatAttr());
 
   Value acc = layer.hasSharedExpert()
                   ? buildSharedExpert(b, layer)
@@ -324,8 +346,9 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
                           dynamicSizes(b, loc, x));
   if (Value outputBias = layer.getOutputBias())
     acc = addRowBias(b, loc, acc, outputBias);
-  Value out =
+  Value combined =
       CombineOp::create(b, loc, xType, expertOut, rowTokens, rowWeights, acc);
+  Value out = rmsNormOf(b, layer, combined, layer.getPostNorm());
   rewriter.replaceOp(layer, out);
 }
 
