@@ -640,6 +640,34 @@ std::vector<Family> buildTable() {
     f.postNorm = "model.layers.{L}.post_mlp_layernorm.weight";
     rows.push_back(f);
   }
+  {
+    // The MoE branch of Gemma4TextDecoderLayer (enable_moe_block): the
+    // router reads RMSNorm(x) · router.scale · D^-1/2, softmax, top-k
+    // renormalized, times router.per_expert_scale of each expert; the
+    // experts (gate and up fused, [E, 2F, D]) read
+    // pre_feedforward_layernorm_2(x); their sum goes through
+    // post_feedforward_layernorm_2.
+    Family f;
+    f.modelType = "gemma4_text";
+    f.activation = "hidden_activation";
+    f.experts = "num_experts";
+    f.expertsNullable = true;
+    f.topK = "top_k_experts";
+    f.expertSize = "moe_intermediate_size";
+    f.moeFlagKey = "enable_moe_block";
+    f.renormalize = Renormalize::always;
+    f.block = "model.layers.{L}.";
+    f.router = "router.proj.weight";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.routerNorm = "router.scale";
+    f.routerInvSqrtHidden = true;
+    f.expertScale = "router.per_expert_scale";
+    f.preNorm = "pre_feedforward_layernorm_2.weight";
+    f.postNorm = "post_feedforward_layernorm_2.weight";
+    rows.push_back(f);
+  }
   return rows;
 }
 
