@@ -14,6 +14,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
 #include <vector>
 
 using namespace mlir::moe;
@@ -666,6 +667,45 @@ std::vector<Family> buildTable() {
     f.expertScale = "router.per_expert_scale";
     f.preNorm = "pre_feedforward_layernorm_2.weight";
     f.postNorm = "post_feedforward_layernorm_2.weight";
+    rows.push_back(f);
+  }
+  {
+    // ErgoMoE: sigmoid scores, selection on scores + a bias, renormalized
+    // (+1e-20) and scaled; ungated relu2 experts whose outputs each go
+    // through their expert's RMSNorm before the weight; a relu2 shared
+    // expert followed by an RMSNorm. Saved transposed and renamed
+    // (gate_kernel [D, E], up_proj [E, D, F], shared_up_proj [D, S]).
+    Family f;
+    f.modelType = "ergo";
+    f.experts = "num_experts";
+    f.topK = "num_experts_per_tok";
+    f.expertSize = "moe_intermediate_size";
+    f.sparse = SparseLayers::firstDense;
+    f.firstDenseKey = "num_dense_blocks";
+    f.firstDenseRequired = true;
+    f.scoring = Scoring::sigmoid;
+    f.renormalize = Renormalize::always;
+    f.scale = Scale::always;
+    f.scalingKey = "moe_routed_scaling_factor";
+    f.scalingDefault = 2.0 * std::sqrt(2.0);
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_intermediate_size";
+    f.block = "layers.{L}.feed_forward.";
+    f.router = "gate_kernel";
+    f.routerTransposed = true;
+    f.bias = "router_bias";
+    f.gated = false;
+    f.up = "up_proj";
+    f.down = "down_proj";
+    f.expertsTransposed = true;
+    f.sharedW3 = "shared_up_proj";
+    f.sharedW2 = "shared_down_proj";
+    f.sharedTransposed = true;
+    f.forceActivation = Activation::relu2;
+    f.forceActivationShared = true;
+    f.expertNorm = "expert_output_norm.scale";
+    f.sharedNorm = "shared_expert_output_norm.scale";
+    f.normEpsDefault = 1e-12;
     rows.push_back(f);
   }
   return rows;
