@@ -233,6 +233,24 @@ struct Family {
   /// The field counting the identity experts after the routed ones
   /// (moe.layer identity_experts; null or absent: none).
   FieldName identityKey;
+
+  // Norms and scales (checkpoint names, empty: none; see LayerSpec).
+  /// RMSNorm weights of the routed experts' input, of the router's input,
+  /// of the block's output, of each routed expert's output ([E, D]) and of
+  /// the shared expert's output; a per-expert scale of the routing weights.
+  llvm::StringRef preNorm, routerNorm, postNorm, expertNorm, sharedNorm,
+      expertScale;
+  /// The norms' epsilon field and its default.
+  FieldName normEpsKey = "rms_norm_eps";
+  double normEpsDefault = 1e-6;
+  /// The router's input is also scaled by D^-1/2 (#moe.routing
+  /// logit_scale).
+  bool routerInvSqrtHidden = false;
+  /// The shared expert's projections are stored [in, out].
+  bool sharedTransposed = false;
+  /// A boolean field that must be true for the model to have MoE layers
+  /// (Gemma 4's enable_moe_block).
+  FieldName moeFlagKey;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

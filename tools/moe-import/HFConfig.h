@@ -105,6 +105,18 @@ struct LayerSpec {
   /// Identity experts after the E routed ones: the router, selection bias
   /// and router bias have E + identityExperts rows.
   int64_t identityExperts = 0;
+  /// RMSNorm weights (empty: none) of the routed experts' input [D], of the
+  /// router's input [D], of the block's output [D], of each routed expert's
+  /// output [E, D] and of the shared expert's output [D], all with
+  /// `rmsNormEps`; a scale of the routing weights per expert [E].
+  std::string preNormName, routerNormName, postNormName, expertNormName,
+      sharedNormName, expertScaleName;
+  std::optional<double> rmsNormEps;
+  /// The router's logits are multiplied by this (#moe.routing logit_scale).
+  std::optional<double> logitScale;
+  /// The shared expert's projections are stored [in, out]: shared_w1 and
+  /// shared_w3 `[D, S]`, shared_w2 `[S, D]`.
+  bool sharedTransposed = false;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

@@ -1698,3 +1698,163 @@ func.func @experts_c6_limit_after_act_alone(%r: tensor<?x16xf32>, %o: tensor<5xi
   %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation silu limit_after_act : tensor<?x16xf32> -> tensor<?x16xf32>
   return
 }
+
+// -----
+
+func.func @layer_c10_expert_scale_expert_choice(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' scales the weights of a token-choice routing: it needs #moe.routing (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xf32>) routing #moe.expert_choice<capacity = 2> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_expert_scale_bf16(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xbf16>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have element type f32 like the routing weights, got 'bf16' (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xbf16>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_expert_scale_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<3xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<3xf32>' (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<3xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_expert_scale_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<1x4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<1x4xf32>' (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<1x4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_expert_scale_dynamic(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<?xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<?xf32>' (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<?xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c11_pre_norm_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'pre_norm' must be [D] = [16], got [8] (layer_c11)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) pre_norm(%n : tensor<8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c11_expert_norm_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_norm' must be [E, D] = [4, 16], got [16] (layer_c11)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c11_shared_norm_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_norm' normalizes the shared expert's output: it needs a shared expert (layer_c11)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c11_eps_missing(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'rms_norm_eps' is the epsilon of the RMSNorms pre_norm, router_norm, post_norm, expert_norm and shared_norm: it is required with them and only with them (layer_c11)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) post_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c11_eps_without_norm(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'rms_norm_eps' is the epsilon of the RMSNorms pre_norm, router_norm, post_norm, expert_norm and shared_norm: it is required with them and only with them (layer_c11)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c11_eps_negative(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'rms_norm_eps' = -1.000000e-06 must be finite and at least 0 (layer_c11)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) router_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps -1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @experts_c7_out_norm_shape(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'out_norm' must be [E, D] = [4, 16], got [4, 8] (experts_c7)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) out_norm(%n : tensor<4x8xf32>) activation relu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c7_eps_missing(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'rms_norm_eps' is the epsilon of the RMSNorms out_norm: it is required with them and only with them (experts_c7)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) out_norm(%n : tensor<4x16xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c7_eps_infinite(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'rms_norm_eps' = INF must be finite and at least 0 (experts_c7)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) out_norm(%n : tensor<4x16xf32>) activation relu rms_norm_eps 0x7FF0000000000000 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c1_rank(%x: tensor<16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op 'x' must be [T, D] (rank 2), got [16] (rms_norm_c1)}}
+  %y = moe.rms_norm %x weight(%w : tensor<16xf32>) eps 1.0e-06 : tensor<16xf32> -> tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c1_result(%x: tensor<?x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op result type 'tensor<?x16xbf16>' must equal the type of 'x' 'tensor<?x16xf32>' (rms_norm_c1)}}
+  %y = moe.rms_norm %x weight(%w : tensor<16xf32>) eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c2_weight(%x: tensor<?x16xf32>, %w: tensor<15xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op 'weight' must be [D] = [16], got [15] (rms_norm_c2)}}
+  %y = moe.rms_norm %x weight(%w : tensor<15xf32>) eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c3_eps(%x: tensor<?x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op eps = -1.000000e+00 must be finite and at least 0 (rms_norm_c3)}}
+  %y = moe.rms_norm %x weight(%w : tensor<16xf32>) eps -1.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @layer_c9_identity_latent(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op identity_experts add the layer's input 'x': they exclude 'latent_in' and 'pre_norm', which change what the routed experts read (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_expert_scale_identity(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E + identity_experts] = [6], got 'tensor<4xf32>' (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

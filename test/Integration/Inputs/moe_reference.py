@@ -593,14 +593,27 @@ def spec_layer(spec, W, x):
     alpha = spec.get("alpha")
     after = bool(spec.get("limit_after_act"))
     margins = Margins()
-    logits = linear(x, W["router"])
+    eps = spec.get("rms_norm_eps")
+
+    def norm(v, name, e=None):
+        """v through the RMSNorm `name` (row e of it), or v without it."""
+        if name not in W:
+            return v
+        w = W[name] if e is None else W[name][e]
+        return v / np.sqrt(np.mean(v * v, axis=-1, keepdims=True) + eps) * w
+
+    # The router and the routed experts read the tokens through their norms.
+    logits = linear(norm(x, "router_norm"), W["router"])
     if "router_bias" in W:
         logits = logits + W["router_bias"]
     # The routed experts; the router's last identity_experts rows are the
     # identity experts.
     experts = W["router"].shape[0] - spec.get("identity_experts", 0)
-    # The routed experts read x, or x projected into a latent space.
-    xe = linear(x, W["latent_in"]) if "latent_in" in W else x
+    # The routed experts read x through pre_norm, projected into a latent
+    # space when there is one.
+    xe = norm(x, "pre_norm")
+    if "latent_in" in W:
+        xe = linear(xe, W["latent_in"])
 
     def bias(name, e):
         return W[name][e] if name in W else 0.0
@@ -614,7 +627,7 @@ def spec_layer(spec, W, x):
             h = spec_glu(act_name, g, u, spec.get("limit"), alpha, after)
         else:
             h = act(g)
-        return linear(h, W["w2"][e]) + bias("b2", e)
+        return norm(linear(h, W["w2"][e]) + bias("b2", e), "expert_norm", e)
 
     stats = {"margins": margins}
     if spec["routing"] == "expert_choice":
@@ -626,6 +639,9 @@ def spec_layer(spec, W, x):
         stats["dropped"] = 0
     else:
         idx, w = spec_route(spec, logits, W.get("bias"), margins)
+        if "expert_scale" in W:
+            scale = W["expert_scale"]
+            w = w * (scale[0] if scale.size == 1 else scale[idx])
         keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
                               spec.get("capacity_factor"), margins)
         if spec.get("weights_on_input"):
@@ -652,6 +668,7 @@ def spec_layer(spec, W, x):
         else:
             h = act(g)
         y = linear(h, W["shared_w2"]) + W.get("shared_b2", 0.0)
+        y = norm(y, "shared_norm")
         if "shared_gate" in W:
             y = sigmoid(linear(x, W["shared_gate"])) * y
         out = out + y
@@ -659,4 +676,4 @@ def spec_layer(spec, W, x):
         out = out * spec["output_scale"]
     if "output_bias" in W:
         out = out + W["output_bias"]
-    return out, stats
+    return norm(out, "post_norm"), stats

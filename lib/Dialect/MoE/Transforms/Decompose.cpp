@@ -149,8 +149,18 @@ Value addRowBias(OpBuilder &b, Location loc, Value m, Value v) {
   return add.getResult(0);
 }
 
+/// `x` RMS-normalized with `weight` and the layer's rms_norm_eps, or `x`
+/// itself when the layer has no such norm (`weight` null).
+Value rmsNormOf(OpBuilder &b, LayerOp layer, Value x, Value weight) {
+  if (!weight)
+    return x;
+  return RmsNormOp::create(b, layer.getLoc(), x.getType(), x, weight,
+                           layer.getRmsNormEpsAttr());
+}
+
 /// The shared expert: a one-expert moe.experts over every token, scaled by
-/// sigmoid(x · shared_gateᵀ) when the layer has that gate.
+/// sigmoid(x · shared_gateᵀ) when the layer has that gate; with
+/// shared_norm, its output rows are RMS-normalized (before the gate).
 Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Location loc = layer.getLoc();
   Value x = layer.getX();
@@ -161,6 +171,10 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value w3 = layer.getSharedW3() ? expandLeading(b, loc, layer.getSharedW3())
                                  : Value();
   Value w2 = expandLeading(b, loc, layer.getSharedW2());
+  Value norm = layer.getSharedNorm()
+                   ? expandLeading(b, loc, layer.getSharedNorm())
+                   : Value();
+  FloatAttr eps = norm ? layer.getRmsNormEpsAttr() : FloatAttr();
   // The shared expert has the layer's activation and alpha, and its own
   // limit.
   FloatAttr limit = layer.getSharedLimitAttr();
@@ -170,7 +184,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value b2 = expandLeading(b, loc, layer.getSharedB2());
   Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
                                 b1, b3, b2, layer.getActivationAttr(),
-                                layer.getAlphaAttr(), limit, limitAfterAct);
+                                layer.getAlphaAttr(), limit, limitAfterAct,
+                                norm, eps);
   if (!layer.getSharedGate())
     return out;
 
@@ -230,6 +245,31 @@ Value scaleRows(OpBuilder &b, Location loc, Value rows, Value weights) {
         Value w = castFloat(nb, nl, args[1], computeType);
         Value r = arith::MulFOp::create(nb, nl, v, w);
         linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
+      });
+  return scaled.getResult(0);
+}
+
+/// weights[t, j] · scale[idx[t, j]] (or · scale[0] when `scale` is [1]) for
+/// the f32 routing `weights` and i32 `indices` `[T, k]`: the layer's
+/// expert_scale, in f32.
+Value scaleByExpert(OpBuilder &b, Location loc, Value weights, Value indices,
+                    Value scale) {
+  auto scaleType = cast<RankedTensorType>(scale.getType());
+  bool single = scaleType.getDimSize(0) == 1;
+  SmallVector<AffineMap> maps(3, b.getMultiDimIdentityMap(2));
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto scaled = linalg::GenericOp::create(
+      b, loc, TypeRange{weights.getType()}, ValueRange{weights, indices},
+      ValueRange{weights}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value at =
+            single
+                ? Value(arith::ConstantIndexOp::create(nb, nl, 0))
+                : Value(arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
+                                                   args[1]));
+        Value s = tensor::ExtractOp::create(nb, nl, scale, ValueRange{at});
+        Value r = arith::MulFOp::create(nb, nl, args[0], s);
+        linalg::YieldOp::create(nb, nl, r);
       });
   return scaled.getResult(0);
 }
@@ -351,12 +391,18 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   int64_t e = layer.getNumRoutedExperts();
   Value routeWeights, routeIndices;
 
-  Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
+  Value routerInput = rmsNormOf(b, layer, x, layer.getRouterNorm());
+  Value logits =
+      matmulTransposeB(b, loc, routerInput, layer.getRouter(), b.getF32Type());
+  // The routed experts read the tokens through pre_norm.
+  Value expertInput = rmsNormOf(b, layer, x, layer.getPreNorm());
   if (Value routerBias = layer.getRouterBias())
     logits = addRowBias(b, loc, logits, routerBias);
-  // The rows the routed experts read: x, or x in the latent space.
-  Value xe = layer.getLatentIn() ? projectRows(b, loc, x, layer.getLatentIn())
-                                 : x;
+  // The rows the routed experts read: the tokens through pre_norm, then in
+  // the latent space when there is one.
+  Value xe = layer.getLatentIn()
+                 ? projectRows(b, loc, expertInput, layer.getLatentIn())
+                 : expertInput;
   auto xeType = cast<RankedTensorType>(xe.getType());
 
   Value rows, offsets, rowTokens, rowWeights;
@@ -371,6 +417,9 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     auto route = RouteOp::create(b, loc, RankedTensorType::get({t, k}, f32),
                                  RankedTensorType::get({t, k}, b.getI32Type()),
                                  logits, layer.getBias(), routeAttr);
+    Value weights = route.getWeights();
+    if (Value scale = layer.getExpertScale())
+      weights = scaleByExpert(b, loc, weights, route.getIndices(), scale);
     int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
     auto dispatch = DispatchOp::create(
         b, loc,
@@ -378,10 +427,10 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
                               xeType.getElementType()),
         RankedTensorType::get({e + 1}, b.getI32Type()),
         RankedTensorType::get({n}, b.getI32Type()),
-        RankedTensorType::get({n}, f32), xe, route.getIndices(),
-        route.getWeights(), b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
+        RankedTensorType::get({n}, f32), xe, route.getIndices(), weights,
+        b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
-    routeWeights = route.getWeights();
+    routeWeights = weights;
     routeIndices = route.getIndices();
     rows = dispatch.getRows();
     offsets = dispatch.getOffsets();
@@ -413,7 +462,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
       b, loc, rows.getType(), rows, offsets, layer.getW1(), layer.getW3(),
       layer.getW2(), layer.getB1(), layer.getB3(), layer.getB2(),
       layer.getActivationAttr(), layer.getAlphaAttr(), layer.getLimitAttr(),
-      limitAfterAct);
+      limitAfterAct, layer.getExpertNorm(),
+      layer.getExpertNorm() ? layer.getRmsNormEpsAttr() : FloatAttr());
 
   Value acc = layer.hasSharedExpert()
                   ? buildSharedExpert(b, layer)
@@ -454,6 +504,7 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     if (outputBias)
       out = addRowBias(b, loc, out, outputBias);
   }
+  out = rmsNormOf(b, layer, out, layer.getPostNorm());
   rewriter.replaceOp(layer, out);
 }
 

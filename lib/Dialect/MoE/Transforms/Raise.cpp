@@ -378,13 +378,17 @@ LayerOp buildLayer(OpBuilder &b, Operation *root, const LayerMatch &match) {
       /*shared_gate=*/Value(), /*router_bias=*/Value(), /*b1=*/Value(),
       /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(),
       /*shared_b1=*/Value(), /*shared_b3=*/Value(), /*shared_b2=*/Value(),
-      /*latent_in=*/Value(), /*latent_out=*/Value(), routing, ffn.activation,
+      /*latent_in=*/Value(), /*latent_out=*/Value(),
+      /*expert_scale=*/Value(), /*pre_norm=*/Value(), /*router_norm=*/Value(),
+      /*post_norm=*/Value(), /*expert_norm=*/Value(), /*shared_norm=*/Value(),
+      routing, ffn.activation,
       capped ? DropPolicy::position : DropPolicy::none,
       /*capacity_factor=*/FloatAttr(),
       capped ? b.getI64IntegerAttr(match.capacity) : IntegerAttr(),
       /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
       /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false,
-      /*output_scale=*/FloatAttr());
+      /*output_scale=*/FloatAttr(), /*identity_experts=*/0,
+      /*rms_norm_eps=*/FloatAttr());
 }
 
 StringRef formName(Form form) {

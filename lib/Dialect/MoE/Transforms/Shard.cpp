@@ -382,7 +382,8 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
             experts.getW3(), experts.getW2(), experts.getB1(),
             experts.getB3(), b2Share,
             experts.getActivationAttr(), experts.getAlphaAttr(),
-            experts.getLimitAttr(), experts.getLimitAfterActAttr());
+            experts.getLimitAttr(), experts.getLimitAfterActAttr(),
+            experts.getOutNorm(), experts.getRmsNormEpsAttr());
         Value out =
             tensor::InsertSliceOp::create(nb, nl, y, iter[0], at, size, unit2);
         Value nextPos = arith::AddIOp::create(nb, nl, pos, count);
@@ -416,12 +417,14 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
     Value value;
     Inner inner;
   };
+  // The per-expert output norm [E, D] is sliced by expert only (tp = 1).
   SmallVector<WeightSlice> slices = {{experts.getW1(), Inner::rows},
                                      {experts.getW2(), Inner::columns},
                                      {experts.getW3(), Inner::rows},
                                      {experts.getB1(), Inner::rows},
                                      {experts.getB3(), Inner::rows},
-                                     {experts.getB2(), Inner::none}};
+                                     {experts.getB2(), Inner::none},
+                                     {experts.getOutNorm(), Inner::none}};
   experts.erase();
   for (auto [w, inner] : slices) {
     if (!w)
@@ -528,7 +531,8 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
                            {layer.getW2(), "w2"},
                            {layer.getB1(), "b1"},
                            {layer.getB3(), "b3"},
-                           {layer.getB2(), "b2"}})
+                           {layer.getB2(), "b2"},
+                           {layer.getExpertNorm(), "expert_norm"}})
       if (w && failed(checkWeightArgument(func, w, name)))
         return failure();
   }
@@ -544,7 +548,8 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
                            {experts.getW2(), "w2"},
                            {experts.getB1(), "b1"},
                            {experts.getB3(), "b3"},
-                           {experts.getB2(), "b2"}})
+                           {experts.getB2(), "b2"},
+                           {experts.getOutNorm(), "out_norm"}})
       if (w && failed(checkWeightArgument(func, w, name)))
         return failure();
     auto dispatch = experts.getRows().getDefiningOp<DispatchOp>();
@@ -594,6 +599,14 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
   FailureOr<Split> split = chooseSplit(func, problem, report);
   if (failed(split))
     return failure();
+  bool expertNorm = layers.empty() ? static_cast<bool>(routed->experts.getOutNorm())
+                                   : static_cast<bool>(layers[0].getExpertNorm());
+  if (expertNorm && split->tp > 1)
+    return emitError(func.getLoc())
+           << "moe-shard: the per-expert output norm (expert_norm) needs each "
+              "expert's whole down projection, which tensor parallelism "
+              "splits over tp = "
+           << split->tp << " ranks; use expert parallelism (tp = 1)";
 
   if (!layers.empty()) {
     if (failed(shardTokens(func, layers.front(), ranks)))

@@ -33,13 +33,20 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     `shared_gate: [1, D]`, and the optional biases `router_bias: [E]` (added
     to the router logits), `b1: [E, F]`, `b3: [E, F]`, `b2: [E, D]` (of the
     routed experts' projections), `output_bias: [D]` (added to every
-    token's result), the shared expert's biases `shared_b1: [S]`,
-    `shared_b3: [S]`, `shared_b2: [D]`, and a latent space of the routed
-    experts `latent_in: [L, D]`, `latent_out: [D, L]` (the experts then
-    take `w1: [E, F, L]`, `w2: [E, L, F]`). The result is `[T, D]`;
-    `output_scale` multiplies the sum of the routed and shared experts.
-    `alpha`, `limit`, `shared_limit` and `limit_after_act` parameterize the
-    activation
+    token's result), `expert_scale: [1]` or `[R]` (f32, multiplies each
+    routing weight by the scale of its expert, `R` the router's rows), the
+    shared expert's biases `shared_b1: [S]`, `shared_b3: [S]`,
+    `shared_b2: [D]`, and a latent space of the routed experts
+    `latent_in: [L, D]`, `latent_out: [D, L]` (the experts then take
+    `w1: [E, F, L]`, `w2: [E, L, F]`). The optional RMSNorm weights
+    (`docs/Spec.md#moerms_norm`, all with the epsilon `rms_norm_eps`):
+    `pre_norm: [D]` (of the routed experts' input), `router_norm: [D]` (of
+    the router's input), `post_norm: [D]` (of the result),
+    `expert_norm: [E, D]` (of each routed expert's output, before its
+    routing weight) and `shared_norm: [D]` (of the shared expert's output).
+    The result is `[T, D]`; `output_scale` multiplies the sum of the routed
+    and shared experts. `alpha`, `limit`, `shared_limit` and
+    `limit_after_act` parameterize the activation
     (`docs/Spec.md#activation-parameters`). With `identity_experts = Z`, the
     router (and `bias`, `router_bias`) has `E + Z` rows; the last `Z` are
     identity experts, which add the token times their weight (LongCat's
@@ -74,6 +81,12 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     Optional<MoE_FloatTensor>:$shared_b2,
     Optional<MoE_FloatTensor>:$latent_in,
     Optional<MoE_FloatTensor>:$latent_out,
+    Optional<MoE_FloatTensor>:$expert_scale,
+    Optional<MoE_FloatTensor>:$pre_norm,
+    Optional<MoE_FloatTensor>:$router_norm,
+    Optional<MoE_FloatTensor>:$post_norm,
+    Optional<MoE_FloatTensor>:$expert_norm,
+    Optional<MoE_FloatTensor>:$shared_norm,
     AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
     MoE_ActivationAttr:$activation,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
@@ -84,7 +97,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$shared_limit,
     UnitAttr:$limit_after_act,
     OptionalAttr<F64Attr>:$output_scale,
-    DefaultValuedAttr<I64Attr, "0">:$identity_experts
+    DefaultValuedAttr<I64Attr, "0">:$identity_experts,
+    OptionalAttr<F64Attr>:$rms_norm_eps
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -107,6 +121,12 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`shared_b2` `(` $shared_b2^ `:` type($shared_b2) `)`)?
     (`latent_in` `(` $latent_in^ `:` type($latent_in) `)`)?
     (`latent_out` `(` $latent_out^ `:` type($latent_out) `)`)?
+    (`expert_scale` `(` $expert_scale^ `:` type($expert_scale) `)`)?
+    (`pre_norm` `(` $pre_norm^ `:` type($pre_norm) `)`)?
+    (`router_norm` `(` $router_norm^ `:` type($router_norm) `)`)?
+    (`post_norm` `(` $post_norm^ `:` type($post_norm) `)`)?
+    (`expert_norm` `(` $expert_norm^ `:` type($expert_norm) `)`)?
+    (`shared_norm` `(` $shared_norm^ `:` type($shared_norm) `)`)?
     `routing` $routing
     `activation` `` $activation
     (`alpha` $alpha^)?
@@ -118,6 +138,7 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
     (`identity_experts` $identity_experts^)?
+    (`rms_norm_eps` $rms_norm_eps^)?
     attr-dict `:` type($x) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -382,6 +403,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     and `b2: [E, D]` are added to the projections of group `e`
     (`w1[e] · x + b1[e]`, ...). `alpha`, `limit` and `limit_after_act`
     parameterize the activation (`docs/Spec.md#activation-parameters`).
+    With `out_norm: [E, D]`, each output row of group `e` is then
+    RMS-normalized with the weight `out_norm[e]` and the epsilon
+    `rms_norm_eps` (`docs/Spec.md#moerms_norm`).
     Rows outside every group give zero (`docs/Spec.md#moeexperts`).
 
     ```mlir
@@ -403,7 +427,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     MoE_ActivationAttr:$activation,
     OptionalAttr<F64Attr>:$alpha,
     OptionalAttr<F64Attr>:$limit,
-    UnitAttr:$limit_after_act
+    UnitAttr:$limit_after_act,
+    Optional<MoE_FloatTensor>:$out_norm,
+    OptionalAttr<F64Attr>:$rms_norm_eps
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -414,10 +440,12 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     (`b1` `(` $b1^ `:` type($b1) `)`)?
     (`b3` `(` $b3^ `:` type($b3) `)`)?
     (`b2` `(` $b2^ `:` type($b2) `)`)?
+    (`out_norm` `(` $out_norm^ `:` type($out_norm) `)`)?
     `activation` `` $activation
     (`alpha` $alpha^)?
     (`limit` $limit^)?
     (`limit_after_act` $limit_after_act^)?
+    (`rms_norm_eps` $rms_norm_eps^)?
     attr-dict `:` type($rows) `->` type($result)
   }];
   let builders = [
@@ -427,7 +455,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
       "::mlir::Value":$w2, "::mlir::moe::ActivationAttr":$activation), [{
       build($_builder, $_state, result, rows, offsets, w1, w3, w2,
             ::mlir::Value(), ::mlir::Value(), ::mlir::Value(), activation,
-            ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr());
+            ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr(),
+            ::mlir::Value(), ::mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;
@@ -436,6 +465,33 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     /// Whether the experts have a bias (b1, b3 or b2).
     bool hasBias() { return getB1() || getB3() || getB2(); }
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+def MoE_RmsNormOp : MoE_Op<"rms_norm", [Pure]> {
+  let summary = "RMS normalization of every row, times a weight";
+  let description = [{
+    `result[t, d] = x[t, d] · (mean_d'(x[t, d']²) + eps)^-1/2 · weight[d]`,
+    computed in f32 (in `x`'s type when wider) and rounded once to `x`'s
+    element type (`docs/Spec.md#moerms_norm`). `x: [T, D]`, `weight: [D]`.
+    moe-decompose emits it for the token-level norms of moe.layer.
+
+    ```mlir
+    %y = moe.rms_norm %x weight(%w : tensor<64xf32>) eps 1.0e-06
+           : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_FloatTensor:$weight,
+                       F64Attr:$eps);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `weight` `(` $weight `:` type($weight) `)` `eps` $eps attr-dict
+    `:` type($x) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
