@@ -631,6 +631,33 @@ std::vector<Family> buildTable() {
     f.unsupportedUnlessZero = {"moe_latent_size"};
     rows.push_back(f);
   }
+  {
+    // Inkling2SparseMoeBlock: sigmoid (or sqrt-softplus, scoring_func)
+    // scores with the gate's selection bias, always renormalized (+1e-20),
+    // scaled by route_scale; no shared expert; every layer sparse. The
+    // experts' gate and up rows are saved interleaved ([E, 2F, D], gate
+    // the even rows) under model.llm; the soft-capped SwiGLU.
+    Family f = like(v3, "inkling2_text");
+    f.experts = "n_routed_experts|num_local_experts";
+    f.sparse = SparseLayers::all;
+    f.methods.clear();
+    f.scoringChoices = {Scoring::sigmoid, Scoring::sqrt_softplus};
+    f.renormalize = Renormalize::always;
+    f.scalingKey = "route_scale|routed_scaling_factor";
+    f.scalingDefault = 8.0;
+    f.shared = SharedSize::none;
+    f.block = "model.llm.layers.{L}.mlp.";
+    f.bias = "gate.bias";
+    f.gate = "experts.w13_weight";
+    f.down = "experts.w2_weight";
+    f.gateUp = LayerSpec::GateUp::interleaved;
+    f.forceActivation = Activation::swiglu_softcap;
+    f.gateSoftcapKey = "mlp_gate_softcap";
+    f.upSoftcapKey = "mlp_up_softcap";
+    rows.push_back(f);
+    // Inkling2LoopSparseMoeBlock: the same block in the looped model.
+    rows.push_back(like(f, "inkling2_loop_text"));
+  }
   return rows;
 }
 

@@ -85,6 +85,9 @@ enum class SharedSize {
   /// The field `sharedKey` is the inner size of each of `sharedCountKey`
   /// shared experts.
   fieldTimesCount,
+  /// The field `sharedKey` counts S >= 1 stacked shared experts of the
+  /// routed inner size F, weighted by the router's last S rows (Inkling).
+  stacked,
 };
 
 struct Family {
@@ -215,6 +218,9 @@ struct Family {
   bool limitAfterAct = false;
   /// Checkpoint names of the biases (empty: none); see LayerSpec.
   llvm::StringRef routerBias, expertGateUpBias, downBias, outputBias;
+  /// Fields of swiglu_softcap's gate and up soft caps, and their defaults.
+  FieldName gateSoftcapKey, upSoftcapKey;
+  double gateSoftcapDefault = 4.0, upSoftcapDefault = 25.0;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

@@ -50,6 +50,8 @@ struct LayerSpec {
   // limit_after_act).
   std::optional<double> alpha, limit, sharedLimit;
   bool limitAfterAct = false;
+  /// swiglu_softcap's soft caps (moe.layer's gate_softcap, up_softcap).
+  std::optional<double> gateSoftcap, upSoftcap;
 
   /// Shared expert of inner size `sharedSize` (0: none), optionally scaled by
   /// sigmoid(x · shared_gateᵀ).
@@ -90,6 +92,10 @@ struct LayerSpec {
   /// [E, D]; of the layer's result [D].
   std::string routerBiasName, expertGateUpBiasName, downBiasName,
       outputBiasName;
+  /// S stacked shared experts of the routed inner size F (sharedW1Name,
+  /// sharedW3Name [S, F, D], sharedW2Name [S, D, F]), weighted by the
+  /// router's last S rows, which it then has E + S of (0: none).
+  int64_t stackedShared = 0;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

@@ -103,7 +103,7 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
 
   SmallVector<Argument> args = {
       {"x", tensor({t, d}), ""},
-      {"router", matrix({e, d}), spec.routerName,
+      {"router", matrix({e + spec.stackedShared, d}), spec.routerName,
        spec.routerTransposed ? view({d, e}, true) : DictionaryAttr()}};
   if (!spec.biasName.empty())
     args.push_back({"bias", tensor({e}), spec.biasName,
@@ -133,7 +133,13 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
            fusedView(spec.gateUp, part, f, stored, spec.expertsTransposed)});
   }
   args.push_back({"w2", matrix({e, d, f}), spec.w2Name, expertView(d, f)});
-  if (s > 0) {
+  if (int64_t stacked = spec.stackedShared) {
+    args.push_back({"shared_w1", matrix({stacked, f, d}), spec.sharedW1Name});
+    if (spec.gated)
+      args.push_back(
+          {"shared_w3", matrix({stacked, f, d}), spec.sharedW3Name});
+    args.push_back({"shared_w2", matrix({stacked, d, f}), spec.sharedW2Name});
+  } else if (s > 0) {
     if (spec.sharedGateUp == GateUp::separate || !spec.gated) {
       args.push_back({"shared_w1", matrix({s, d}), spec.sharedW1Name});
       if (spec.gated)
@@ -201,7 +207,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       ActivationAttr::get(ctx, spec.activation),
       DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
       f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),
-      spec.limitAfterAct ? b.getUnitAttr() : UnitAttr());
+      spec.limitAfterAct ? b.getUnitAttr() : UnitAttr(),
+      f64(ctx, spec.gateSoftcap), f64(ctx, spec.upSoftcap));
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

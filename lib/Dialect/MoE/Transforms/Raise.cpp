@@ -381,7 +381,8 @@ LayerOp buildLayer(OpBuilder &b, Operation *root, const LayerMatch &match) {
       /*capacity_factor=*/FloatAttr(),
       capped ? b.getI64IntegerAttr(match.capacity) : IntegerAttr(),
       /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
-      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false);
+      /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false,
+      /*gate_softcap=*/FloatAttr(), /*up_softcap=*/FloatAttr());
 }
 
 StringRef formName(Form form) {

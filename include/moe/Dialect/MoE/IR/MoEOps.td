@@ -34,8 +34,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     to the router logits), `b1: [E, F]`, `b3: [E, F]`, `b2: [E, D]` (of the
     routed experts' projections) and `output_bias: [D]` (added to every
     token's result). The result is `[T, D]`. `alpha`, `limit`,
-    `shared_limit` and `limit_after_act` parameterize the activation
-    (`docs/Spec.md#activation-parameters`).
+    `shared_limit`, `limit_after_act`, `gate_softcap` and `up_softcap`
+    parameterize the activation (`docs/Spec.md#activation-parameters`).
 
     ```mlir
     %y = moe.layer %x router(%wg : tensor<8x64xf32>)
@@ -69,7 +69,9 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$alpha,
     OptionalAttr<F64Attr>:$limit,
     OptionalAttr<F64Attr>:$shared_limit,
-    UnitAttr:$limit_after_act
+    UnitAttr:$limit_after_act,
+    OptionalAttr<F64Attr>:$gate_softcap,
+    OptionalAttr<F64Attr>:$up_softcap
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -96,6 +98,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`drop` `` $drop_policy^)?
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
+    (`gate_softcap` $gate_softcap^)?
+    (`up_softcap` $up_softcap^)?
     attr-dict `:` type($x) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -112,6 +116,16 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     bool hasSharedExpert() { return static_cast<bool>(getSharedW1()); }
     /// Whether the routed experts have a bias (b1, b3 or b2).
     bool hasExpertBias() { return getB1() || getB3() || getB2(); }
+    /// The number S of stacked shared experts (a rank-3 `shared_w1`
+    /// [S, G, D]) that the router's last S rows weight; 0 when there are
+    /// none.
+    int64_t getNumStackedShared() {
+      auto type = ::llvm::dyn_cast_if_present<::mlir::RankedTensorType>(
+          getSharedW1() ? getSharedW1().getType() : ::mlir::Type());
+      return type && type.getRank() == 3 && !type.isDynamicDim(0)
+                 ? type.getDimSize(0)
+                 : 0;
+    }
   }];
 }
 
@@ -351,8 +365,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     `y = w2[e] · act(w1[e] · x)`. Weights are in checkpoint layout:
     `w1, w3: [E, F, D]`, `w2: [E, D, F]`. Optional biases `b1, b3: [E, F]`
     and `b2: [E, D]` are added to the projections of group `e`
-    (`w1[e] · x + b1[e]`, ...). `alpha`, `limit` and `limit_after_act`
-    parameterize the activation (`docs/Spec.md#activation-parameters`).
+    (`w1[e] · x + b1[e]`, ...). `alpha`, `limit`, `limit_after_act`,
+    `gate_softcap` and `up_softcap` parameterize the activation
+    (`docs/Spec.md#activation-parameters`).
     Rows outside every group give zero (`docs/Spec.md#moeexperts`).
 
     ```mlir
@@ -374,7 +389,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     MoE_ActivationAttr:$activation,
     OptionalAttr<F64Attr>:$alpha,
     OptionalAttr<F64Attr>:$limit,
-    UnitAttr:$limit_after_act
+    UnitAttr:$limit_after_act,
+    OptionalAttr<F64Attr>:$gate_softcap,
+    OptionalAttr<F64Attr>:$up_softcap
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -389,6 +406,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     (`alpha` $alpha^)?
     (`limit` $limit^)?
     (`limit_after_act` $limit_after_act^)?
+    (`gate_softcap` $gate_softcap^)?
+    (`up_softcap` $up_softcap^)?
     attr-dict `:` type($rows) `->` type($result)
   }];
   let builders = [
@@ -398,7 +417,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
       "::mlir::Value":$w2, "::mlir::moe::ActivationAttr":$activation), [{
       build($_builder, $_state, result, rows, offsets, w1, w3, w2,
             ::mlir::Value(), ::mlir::Value(), ::mlir::Value(), activation,
-            ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr());
+            ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr(),
+            ::mlir::FloatAttr(), ::mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;
