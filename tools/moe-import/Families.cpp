@@ -14,6 +14,7 @@
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSet.h"
 
+#include <cmath>
 #include <vector>
 
 using namespace mlir::moe;
@@ -632,6 +633,82 @@ std::vector<Family> buildTable() {
     rows.push_back(f);
   }
   {
+    // AXK1MoE: DeepSeek-V3's block whose output (routed + shared) goes
+    // through an RMSNorm, post_mlp_layernorm, saved at the layer level.
+    Family f = like(deepseekV3(), "axk1");
+    f.normalizeDefault = true;
+    f.scalingDefault = 2.5;
+    f.postNorm = "model.layers.{L}.post_mlp_layernorm.weight";
+    rows.push_back(f);
+  }
+  {
+    // The MoE branch of Gemma4TextDecoderLayer (enable_moe_block): the
+    // router reads RMSNorm(x) · router.scale · D^-1/2, softmax, top-k
+    // renormalized, times router.per_expert_scale of each expert; the
+    // experts (gate and up fused, [E, 2F, D]) read
+    // pre_feedforward_layernorm_2(x); their sum goes through
+    // post_feedforward_layernorm_2.
+    Family f;
+    f.modelType = "gemma4_text";
+    f.activation = "hidden_activation";
+    f.experts = "num_experts";
+    f.expertsNullable = true;
+    f.topK = "top_k_experts";
+    f.expertSize = "moe_intermediate_size";
+    f.moeFlagKey = "enable_moe_block";
+    f.renormalize = Renormalize::always;
+    f.block = "model.layers.{L}.";
+    f.router = "router.proj.weight";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.routerNorm = "router.scale";
+    f.routerInvSqrtHidden = true;
+    f.expertScale = "router.per_expert_scale";
+    f.preNorm = "pre_feedforward_layernorm_2.weight";
+    f.postNorm = "post_feedforward_layernorm_2.weight";
+    rows.push_back(f);
+  }
+  {
+    // ErgoMoE: sigmoid scores, selection on scores + a bias, renormalized
+    // (+1e-20) and scaled; ungated relu2 experts whose outputs each go
+    // through their expert's RMSNorm before the weight; a relu2 shared
+    // expert followed by an RMSNorm. Saved transposed and renamed
+    // (gate_kernel [D, E], up_proj [E, D, F], shared_up_proj [D, S]).
+    Family f;
+    f.modelType = "ergo";
+    f.experts = "num_experts";
+    f.topK = "num_experts_per_tok";
+    f.expertSize = "moe_intermediate_size";
+    f.sparse = SparseLayers::firstDense;
+    f.firstDenseKey = "num_dense_blocks";
+    f.firstDenseRequired = true;
+    f.scoring = Scoring::sigmoid;
+    f.renormalize = Renormalize::always;
+    f.scale = Scale::always;
+    f.scalingKey = "moe_routed_scaling_factor";
+    f.scalingDefault = 2.0 * std::sqrt(2.0);
+    f.shared = SharedSize::field;
+    f.sharedKey = "shared_intermediate_size";
+    f.block = "layers.{L}.feed_forward.";
+    f.router = "gate_kernel";
+    f.routerTransposed = true;
+    f.bias = "router_bias";
+    f.gated = false;
+    f.up = "up_proj";
+    f.down = "down_proj";
+    f.expertsTransposed = true;
+    f.sharedW3 = "shared_up_proj";
+    f.sharedW2 = "shared_down_proj";
+    f.sharedTransposed = true;
+    f.forceActivation = Activation::relu2;
+    f.forceActivationShared = true;
+    f.expertNorm = "expert_output_norm.scale";
+    f.sharedNorm = "shared_expert_output_norm.scale";
+    f.normEpsDefault = 1e-12;
+    rows.push_back(f);
+  }
+  {
     // Inkling2SparseMoeBlock: sigmoid (or sqrt-softplus, scoring_func)
     // scores with the gate's selection bias, always renormalized (+1e-20),
     // scaled by route_scale; no shared expert; every layer sparse. The
@@ -657,6 +734,35 @@ std::vector<Family> buildTable() {
     rows.push_back(f);
     // Inkling2LoopSparseMoeBlock: the same block in the looped model.
     rows.push_back(like(f, "inkling2_loop_text"));
+  }
+  {
+    // InklingMoE: sigmoid with the gate's selection bias over the first E of
+    // the router's E + S rows; the k selected and the S shared experts'
+    // sigmoids renormalized together (no epsilon), scaled by route_scale;
+    // the S stacked shared experts (n_shared_experts) weighted by theirs;
+    // every weight times gate.global_scale [1] (expert_scale).
+    // Sparse layers: mlp_layer_types[N] == "sparse".
+    Family f = like(v3, "inkling_text");
+    f.sparse = SparseLayers::typeList;
+    f.sparseListKey = "mlp_layer_types";
+    f.sparseValue = "sparse";
+    f.methods.clear();
+    f.scoringKey = "";
+    f.renormalize = Renormalize::always;
+    f.normEps = 0.0;
+    f.scalingKey = "route_scale";
+    f.scalingDefault = 8.0;
+    f.shared = SharedSize::stacked;
+    f.sharedKey = "n_shared_experts";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.sharedW1 = "shared_experts.gate_proj";
+    f.sharedW3 = "shared_experts.up_proj";
+    f.sharedW2 = "shared_experts.down_proj";
+    f.expertScale = "gate.global_scale";
+    f.expertScaleSingle = true;
+    rows.push_back(f);
   }
   return rows;
 }

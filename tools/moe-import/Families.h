@@ -218,9 +218,29 @@ struct Family {
   bool limitAfterAct = false;
   /// Checkpoint names of the biases (empty: none); see LayerSpec.
   llvm::StringRef routerBias, expertGateUpBias, downBias, outputBias;
+
+  // Norms and scales (checkpoint names, empty: none; see LayerSpec).
+  /// RMSNorm weights of the routed experts' input, of the router's input,
+  /// of the block's output, of each routed expert's output ([E, D]) and of
+  /// the shared expert's output; a per-expert scale of the routing weights.
+  llvm::StringRef preNorm, routerNorm, postNorm, expertNorm, sharedNorm,
+      expertScale;
+  /// The norms' epsilon field and its default.
+  FieldName normEpsKey = "rms_norm_eps";
+  double normEpsDefault = 1e-6;
+  /// The router's input is also scaled by D^-1/2 (#moe.routing
+  /// logit_scale).
+  bool routerInvSqrtHidden = false;
+  /// The shared expert's projections are stored [in, out].
+  bool sharedTransposed = false;
+  /// A boolean field that must be true for the model to have MoE layers
+  /// (Gemma 4's enable_moe_block).
+  FieldName moeFlagKey;
   /// Fields of swiglu_softcap's gate and up soft caps, and their defaults.
   FieldName gateSoftcapKey, upSoftcapKey;
   double gateSoftcapDefault = 4.0, upSoftcapDefault = 25.0;
+  /// `expertScale` is one factor [1] of every weight.
+  bool expertScaleSingle = false;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

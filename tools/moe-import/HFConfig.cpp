@@ -728,6 +728,10 @@ void checkUnsupported(Config &config, const Family &family,
 void readFamily(Config &config, const Family &family, LayerSpec &spec,
                 int64_t layers, const json::Object &object) {
   checkUnsupported(config, family, object);
+  if (!family.moeFlagKey.empty() && !config.failed() &&
+      !config.boolean(family.moeFlagKey, false))
+    return config.fail(llvm::formatv("layer {0} is dense: '{1}' is not true",
+                                     spec.layer, family.moeFlagKey));
   StringRef expertsKey;
   std::optional<int64_t> experts =
       family.perLayerLists ? std::optional<int64_t>(config.requireIntOfLayer(
@@ -814,6 +818,22 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   spec.expertGateUpBiasName = optionalName(family.expertGateUpBias);
   spec.downBiasName = optionalName(family.downBias);
   spec.outputBiasName = optionalName(family.outputBias);
+  spec.preNormName = optionalName(family.preNorm);
+  spec.routerNormName = optionalName(family.routerNorm);
+  spec.postNormName = optionalName(family.postNorm);
+  spec.expertNormName = optionalName(family.expertNorm);
+  spec.expertScaleName = optionalName(family.expertScale);
+  spec.expertScaleSingle = family.expertScaleSingle;
+  if (spec.sharedSize > 0)
+    spec.sharedNormName = optionalName(family.sharedNorm);
+  if (!spec.preNormName.empty() || !spec.routerNormName.empty() ||
+      !spec.postNormName.empty() || !spec.expertNormName.empty() ||
+      !spec.sharedNormName.empty())
+    spec.rmsNormEps =
+        config.positiveNumber(family.normEpsKey, family.normEpsDefault);
+  if (family.routerInvSqrtHidden)
+    spec.logitScale = 1.0 / std::sqrt(static_cast<double>(spec.hidden));
+  spec.sharedTransposed = family.sharedTransposed;
   spec.gated = family.gated;
   spec.gateUp = family.gateUp;
   spec.sharedGateUp = family.sharedGateUp;
@@ -858,7 +878,9 @@ void LayerSpec::applyPrefix(StringRef prefix) {
   for (std::string *name :
        {&routerName, &biasName, &w1Name, &w3Name, &w2Name, &sharedW1Name,
         &sharedW3Name, &sharedW2Name, &sharedGateName, &routerBiasName,
-        &expertGateUpBiasName, &downBiasName, &outputBiasName})
+        &expertGateUpBiasName, &downBiasName, &outputBiasName, &preNormName,
+        &routerNormName, &postNormName, &expertNormName, &sharedNormName,
+        &expertScaleName})
     if (StringRef(*name).starts_with("model.layers."))
       *name = (prefix + StringRef(*name).drop_front(13)).str();
 }

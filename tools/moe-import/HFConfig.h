@@ -92,10 +92,24 @@ struct LayerSpec {
   /// [E, D]; of the layer's result [D].
   std::string routerBiasName, expertGateUpBiasName, downBiasName,
       outputBiasName;
+  /// RMSNorm weights (empty: none) of the routed experts' input [D], of the
+  /// router's input [D], of the block's output [D], of each routed expert's
+  /// output [E, D] and of the shared expert's output [D], all with
+  /// `rmsNormEps`; a scale of the routing weights per expert [E].
+  std::string preNormName, routerNormName, postNormName, expertNormName,
+      sharedNormName, expertScaleName;
+  std::optional<double> rmsNormEps;
+  /// The router's logits are multiplied by this (#moe.routing logit_scale).
+  std::optional<double> logitScale;
+  /// The shared expert's projections are stored [in, out]: shared_w1 and
+  /// shared_w3 `[D, S]`, shared_w2 `[S, D]`.
+  bool sharedTransposed = false;
   /// S stacked shared experts of the routed inner size F (sharedW1Name,
   /// sharedW3Name [S, F, D], sharedW2Name [S, D, F]), weighted by the
   /// router's last S rows, which it then has E + S of (0: none).
   int64_t stackedShared = 0;
+  /// The expert scale is one factor [1] of every weight, not one per expert.
+  bool expertScaleSingle = false;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

@@ -47,7 +47,7 @@ Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
       spec.order, f64(ctx, spec.softcap), f64(ctx, spec.normEps),
       /*norm_min=*/FloatAttr(), f64(ctx, spec.normP),
       spec.weightsOnInput ? BoolAttr::get(ctx, true) : BoolAttr(),
-      f64(ctx, spec.groupFill), /*logit_scale=*/FloatAttr());
+      f64(ctx, spec.groupFill), f64(ctx, spec.logitScale));
 }
 
 } // namespace
@@ -140,10 +140,17 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
           {"shared_w3", matrix({stacked, f, d}), spec.sharedW3Name});
     args.push_back({"shared_w2", matrix({stacked, d, f}), spec.sharedW2Name});
   } else if (s > 0) {
+    // A shared projection [outputs, inputs], stored as is or transposed.
+    auto sharedView = [&](int64_t outputs, int64_t inputs) {
+      return spec.sharedTransposed ? view({inputs, outputs}, true)
+                                   : DictionaryAttr();
+    };
     if (spec.sharedGateUp == GateUp::separate || !spec.gated) {
-      args.push_back({"shared_w1", matrix({s, d}), spec.sharedW1Name});
+      args.push_back(
+          {"shared_w1", matrix({s, d}), spec.sharedW1Name, sharedView(s, d)});
       if (spec.gated)
-        args.push_back({"shared_w3", matrix({s, d}), spec.sharedW3Name});
+        args.push_back({"shared_w3", matrix({s, d}), spec.sharedW3Name,
+                        sharedView(s, d)});
     } else {
       for (int64_t part : {0, 1})
         args.push_back({part == 0 ? "shared_w1" : "shared_w3", matrix({s, d}),
@@ -151,7 +158,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
                         fusedView(spec.sharedGateUp, part, s, {2 * s, d},
                                   /*transpose=*/false)});
     }
-    args.push_back({"shared_w2", matrix({d, s}), spec.sharedW2Name});
+    args.push_back(
+        {"shared_w2", matrix({d, s}), spec.sharedW2Name, sharedView(d, s)});
     if (spec.sharedGate)
       args.push_back({"shared_gate", matrix({1, d}), spec.sharedGateName});
   }
@@ -172,6 +180,21 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     args.push_back({"b2", tensor({e, d}), spec.downBiasName});
   if (!spec.outputBiasName.empty())
     args.push_back({"output_bias", tensor({d}), spec.outputBiasName});
+  // The scale and the norms, in f32 whatever the weights' type.
+  for (auto [role, name, shape] :
+       {std::make_tuple("expert_scale", &spec.expertScaleName,
+                        SmallVector<int64_t>{spec.expertScaleSingle ? 1 : e}),
+        std::make_tuple("pre_norm", &spec.preNormName, SmallVector<int64_t>{d}),
+        std::make_tuple("router_norm", &spec.routerNormName,
+                        SmallVector<int64_t>{d}),
+        std::make_tuple("post_norm", &spec.postNormName,
+                        SmallVector<int64_t>{d}),
+        std::make_tuple("expert_norm", &spec.expertNormName,
+                        SmallVector<int64_t>{e, d}),
+        std::make_tuple("shared_norm", &spec.sharedNormName,
+                        SmallVector<int64_t>{d})})
+    if (!name->empty())
+      args.push_back({role, tensor(shape), *name});
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
@@ -203,12 +226,16 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       values.lookup("shared_w3"), values.lookup("shared_w2"),
       values.lookup("shared_gate"), values.lookup("router_bias"),
       values.lookup("b1"), values.lookup("b3"), values.lookup("b2"),
-      values.lookup("output_bias"), buildRouting(ctx, spec),
+      values.lookup("output_bias"), values.lookup("expert_scale"),
+      values.lookup("pre_norm"), values.lookup("router_norm"),
+      values.lookup("post_norm"), values.lookup("expert_norm"),
+      values.lookup("shared_norm"), buildRouting(ctx, spec),
       ActivationAttr::get(ctx, spec.activation),
       DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
       f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),
       spec.limitAfterAct ? b.getUnitAttr() : UnitAttr(),
-      f64(ctx, spec.gateSoftcap), f64(ctx, spec.upSoftcap));
+      f64(ctx, spec.rmsNormEps), f64(ctx, spec.gateSoftcap),
+      f64(ctx, spec.upSoftcap));
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

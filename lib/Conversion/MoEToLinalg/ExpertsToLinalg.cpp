@@ -29,7 +29,9 @@
 //       relu(x)      = max(x, 0)
 //       relu2(x)     = max(x, 0)^2
 //     glu(g, u) = act(g) · u, with the clamps of `limit` and the form of
-//     swiglu_oai as Utils.cpp gatedActivation builds them. The biases are
+//     swiglu_oai as Utils.cpp gatedActivation builds them.
+//     With out_norm, each y row is then RMS-normalized with out_norm[e]
+//     (Utils.cpp rmsNormRows) before it is written back. The biases are
 //     rows [F] or [D] read with a (d0, d1) -> (d1) indexing map.
 //
 // Offsets are data, so they are clamped before use: with n = N,
@@ -161,6 +163,9 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
                   return {arith::AddFOp::create(eb, el, args[0], bias)};
                 });
           }
+          if (Value norm = adaptor.getOutNorm())
+            y = rmsNormRows(nb, nl, y, groupRow(nb, nl, norm, group),
+                            op.getRmsNormEpsAttr().getValueAsDouble());
           return insertRows(nb, nl, y, acc, lo);
         });
     rewriter.replaceOp(op, finish(b, loc, out, op.getType()));

@@ -2,7 +2,8 @@
 //
 // The driver of the reference lowering: every moe op but moe.layer and
 // moe.all_to_all is rewritten by the patterns of RoutingToLinalg.cpp,
-// DispatchToLinalg.cpp, ExpertsToLinalg.cpp and CombineToLinalg.cpp, each of
+// DispatchToLinalg.cpp, ExpertsToLinalg.cpp, CombineToLinalg.cpp and
+// NormToLinalg.cpp, each of
 // which states the exact semantics it implements. moe.layer is an error
 // (moe-decompose splits it first); moe.all_to_all is left in place for the
 // distributed runtime.
@@ -36,6 +37,7 @@ void mlir::moe::populateMoEToLinalgPatterns(RewritePatternSet &patterns) {
   populateMoEExpertsToLinalgPatterns(patterns);
   populateMoECombineToLinalgPatterns(patterns);
   populateMoEFusedToLinalgPatterns(patterns);
+  populateMoENormToLinalgPatterns(patterns);
 }
 
 namespace {

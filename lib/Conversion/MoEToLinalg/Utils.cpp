@@ -384,3 +384,57 @@ Value lowering::scatterAddRows(OpBuilder &b, Location loc, Value rows,
       });
   return loop.getResult(0);
 }
+
+Value lowering::rmsNormRows(OpBuilder &b, Location loc, Value x, Value weight,
+                            double eps) {
+  auto type = cast<RankedTensorType>(x.getType());
+  Type element = type.getElementType();
+  Type compute = cast<FloatType>(element).getWidth() > 32
+                     ? element
+                     : Type(b.getF32Type());
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  AffineMap all = AffineMap::get(2, 0, {d0, d1}, ctx);
+  AffineMap row = AffineMap::get(2, 0, {d0}, ctx);
+  AffineMap col = AffineMap::get(2, 0, {d1}, ctx);
+  // The sum of squares of every row, in the compute type.
+  SmallVector<Value> rowDyn;
+  if (type.isDynamicDim(0))
+    rowDyn.push_back(tensor::DimOp::create(b, loc, x, 0));
+  Value zero =
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(compute, 0.0));
+  Value sumInit =
+      tensor::EmptyOp::create(b, loc, {type.getDimSize(0)}, compute, rowDyn);
+  Value sumZero =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{sumInit})
+          .getResult(0);
+  Value sums =
+      generic(b, loc, x, sumZero, {all, row},
+              {utils::IteratorType::parallel, utils::IteratorType::reduction},
+              [&](OpBuilder &nb, Location nl,
+                  ValueRange args) -> SmallVector<Value> {
+                Value v = convertFloat(nb, nl, args[0], compute);
+                Value sq = arith::MulFOp::create(nb, nl, v, v);
+                return {arith::AddFOp::create(nb, nl, args[1], sq)};
+              })
+          .front();
+  // D as a float of the compute type.
+  Value cols = dimSize(b, loc, x, 1);
+  Value colsI64 = arith::IndexCastOp::create(b, loc, b.getI64Type(), cols);
+  Value colsF = arith::SIToFPOp::create(b, loc, compute, colsI64);
+  Value epsV = arith::ConstantOp::create(b, loc, b.getFloatAttr(compute, eps));
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), compute,
+                                       dynamicSizes(b, loc, x));
+  return elementwise(
+      b, loc, ValueRange{x, sums, weight}, {all, row, col}, init,
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> SmallVector<Value> {
+        Value v = convertFloat(nb, nl, args[0], compute);
+        Value mean = arith::DivFOp::create(nb, nl, args[1], colsF);
+        Value shifted = arith::AddFOp::create(nb, nl, mean, epsV);
+        Value inv = math::RsqrtOp::create(nb, nl, shifted);
+        Value w = convertFloat(nb, nl, args[2], compute);
+        Value normed = arith::MulFOp::create(nb, nl, v, inv);
+        return {arith::MulFOp::create(nb, nl, normed, w)};
+      });
+}

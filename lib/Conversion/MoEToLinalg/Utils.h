@@ -190,6 +190,13 @@ Value finish(OpBuilder &b, Location loc, Value acc, Type resultType);
 Value scatterAddRows(OpBuilder &b, Location loc, Value rows, Value rowTokens,
                      Value rowWeights, Value first, Value acc);
 
+/// The rows of `x: [R, D]` RMS-normalized and multiplied by `weight: [D]`:
+/// `x[r, d] · (mean_d'(x[r, d']²) + eps)^-1/2 · weight[d]`, computed in f32
+/// (in `x`'s type when wider, docs/Spec.md#moerms_norm). The result has the
+/// compute type; the caller rounds it.
+Value rmsNormRows(OpBuilder &b, Location loc, Value x, Value weight,
+                  double eps);
+
 } // namespace lowering
 } // namespace moe
 } // namespace mlir

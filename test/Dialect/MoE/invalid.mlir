@@ -1421,6 +1421,95 @@ func.func @layer_c8_shared_limit_infinite(%x: tensor<?x16xf32>, %wg: tensor<4x16
 
 // -----
 
+func.func @layer_c9_expert_scale_expert_choice(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' scales the weights of a token-choice routing: it needs #moe.routing (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xf32>) routing #moe.expert_choice<capacity = 2> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_bf16(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xbf16>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have element type f32 like the routing weights, got 'bf16' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xbf16>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<3xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<3xf32>' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<3xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<1x4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<1x4xf32>' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<1x4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c9_expert_scale_dynamic(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<?xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E] = [4], got 'tensor<?xf32>' (layer_c9)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<?xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_pre_norm_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'pre_norm' must be [D] = [16], got [8] (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) pre_norm(%n : tensor<8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_expert_norm_shape(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'expert_norm' must be [E, D] = [4, 16], got [16] (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_shared_norm_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_norm' normalizes the shared expert's output: it needs a shared expert (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_eps_missing(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'rms_norm_eps' is the epsilon of the RMSNorms pre_norm, router_norm, post_norm, expert_norm and shared_norm: it is required with them and only with them (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) post_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_eps_without_norm(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'rms_norm_eps' is the epsilon of the RMSNorms pre_norm, router_norm, post_norm, expert_norm and shared_norm: it is required with them and only with them (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c10_eps_negative(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'rms_norm_eps' = -1.000000e-06 must be finite and at least 0 (layer_c10)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) router_norm(%n : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation silu rms_norm_eps -1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+
+// -----
+
 func.func @experts_c5_b3_without_w3(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %b3: tensor<4x8xf32>) {
   // expected-error @+1 {{'moe.experts' op 'b3' is the bias of the up projection 'w3': it needs 'w3' (experts_c5)}}
   %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) b3(%b3 : tensor<4x8xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
@@ -1480,6 +1569,62 @@ func.func @experts_c6_limit_negative(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w
 func.func @experts_c6_limit_after_act_alone(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
   // expected-error @+1 {{'moe.experts' op 'limit_after_act' needs a 'limit' (experts_c6)}}
   %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation silu limit_after_act : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c7_out_norm_shape(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<4x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'out_norm' must be [E, D] = [4, 16], got [4, 8] (experts_c7)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) out_norm(%n : tensor<4x8xf32>) activation relu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c7_eps_missing(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'rms_norm_eps' is the epsilon of the RMSNorms out_norm: it is required with them and only with them (experts_c7)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) out_norm(%n : tensor<4x16xf32>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c7_eps_infinite(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %n: tensor<4x16xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'rms_norm_eps' = INF must be finite and at least 0 (experts_c7)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) out_norm(%n : tensor<4x16xf32>) activation relu rms_norm_eps 0x7FF0000000000000 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c1_rank(%x: tensor<16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op 'x' must be [T, D] (rank 2), got [16] (rms_norm_c1)}}
+  %y = moe.rms_norm %x weight(%w : tensor<16xf32>) eps 1.0e-06 : tensor<16xf32> -> tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c1_result(%x: tensor<?x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op result type 'tensor<?x16xbf16>' must equal the type of 'x' 'tensor<?x16xf32>' (rms_norm_c1)}}
+  %y = moe.rms_norm %x weight(%w : tensor<16xf32>) eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xbf16>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c2_weight(%x: tensor<?x16xf32>, %w: tensor<15xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op 'weight' must be [D] = [16], got [15] (rms_norm_c2)}}
+  %y = moe.rms_norm %x weight(%w : tensor<15xf32>) eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_c3_eps(%x: tensor<?x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{'moe.rms_norm' op eps = -1.000000e+00 must be finite and at least 0 (rms_norm_c3)}}
+  %y = moe.rms_norm %x weight(%w : tensor<16xf32>) eps -1.0 : tensor<?x16xf32> -> tensor<?x16xf32>
   return
 }
 
@@ -1593,4 +1738,20 @@ func.func @layer_c5_stacked_expert_choice(%x: tensor<8x16xf32>, %wg: tensor<6x16
   // expected-error @+1 {{'moe.layer' op stacked shared experts need token-choice routing with scoring = sigmoid and without softcap, logit_scale, norm_min, norm_p and weights_on_input (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) routing #moe.expert_choice<capacity = 2> activation relu : tensor<8x16xf32> -> tensor<8x16xf32>
   return %y : tensor<8x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_shared_norm(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>, %sn: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op stacked shared experts take no 'shared_norm' (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) shared_norm(%sn : tensor<16xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_expert_scale(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>, %es: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op with stacked shared experts 'expert_scale' must be [1], one factor of every routed and shared weight, got [4] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) expert_scale(%es : tensor<4xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
 }

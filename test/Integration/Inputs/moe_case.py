@@ -205,7 +205,8 @@ def layer_module(a, spec, shapes):
     args, operands = [f"%x: {xty}"], []
     for role in ["router", "bias", "w1", "w3", "w2", "shared_w1",
                  "shared_w3", "shared_w2", "shared_gate", "router_bias", "b1",
-                 "b3", "b2", "output_bias"]:
+                 "b3", "b2", "output_bias", "expert_scale", "pre_norm",
+                 "router_norm", "post_norm", "expert_norm", "shared_norm"]:
         if role not in shapes:
             continue
         ty = tensor_type(shapes[role][1])
@@ -241,6 +242,8 @@ def layer_module(a, spec, shapes):
     if spec.get("drop_policy"):
         tail += (f" drop {spec['drop_policy']}"
                  f" capacity_factor {spec['capacity_factor']!r}")
+    if spec.get("rms_norm_eps") is not None:
+        tail += f" rms_norm_eps {mlir_float(spec['rms_norm_eps'])}"
     for name in ["gate_softcap", "up_softcap"]:
         if spec.get(name) is not None:
             tail += f" {name} {spec[name]!r}"
@@ -293,12 +296,24 @@ def layer_tensors(a, rng):
         w["b2"] = rng.standard_normal((e, d)).astype(np.float32) * 0.5
     if a.output_bias:
         w["output_bias"] = rng.standard_normal(d).astype(np.float32) * 0.5
+    if a.expert_scale != "none":
+        n = e if a.expert_scale == "per" else 1
+        w["expert_scale"] = rng.uniform(0.5, 1.5, n).astype(np.float32)
+    for role in a.norms:
+        shape = (e, d) if role == "expert_norm" else (d,)
+        w[role] = rng.uniform(0.5, 1.5, shape).astype(np.float32)
     names = {"router": "moe.router.weight", "bias": "moe.router.bias",
              "router_bias": "moe.router.logit_bias",
              "b1": "moe.experts.{e}.w1.bias",
              "b3": "moe.experts.{e}.w3.bias",
              "b2": "moe.experts.{e}.w2.bias",
              "output_bias": "moe.output.bias",
+             "expert_scale": "moe.router.expert_scale",
+             "pre_norm": "moe.pre_norm.weight",
+             "router_norm": "moe.router.norm.weight",
+             "post_norm": "moe.post_norm.weight",
+             "expert_norm": "moe.experts.{e}.norm.weight",
+             "shared_norm": "moe.shared.norm.weight",
              "w1": "moe.experts.{e}.w1.weight",
              "w3": "moe.experts.{e}.w3.weight",
              "w2": "moe.experts.{e}.w2.weight",
@@ -353,6 +368,7 @@ def layer_spec(a):
         "shared": a.shared != "none",
         "stacked_shared": a.n_shared if a.shared == "stacked" else 0,
         "drop_policy": a.drop_policy, "capacity_factor": a.capacity_factor,
+        "rms_norm_eps": a.rms_norm_eps if a.norms else None,
     }
 
 
@@ -594,6 +610,15 @@ def main():
                     help="b1 [E, F], b3 [E, F] (gated), b2 [E, D]")
     ly.add_argument("--output-bias", action="store_true",
                     help="output_bias [D], added to every token's result")
+    ly.add_argument("--expert-scale", choices=["none", "single", "per"],
+                    default="none",
+                    help="expert_scale [1] or [E], multiplying the routing "
+                    "weights")
+    ly.add_argument("--norms", nargs="*", default=[],
+                    choices=["pre_norm", "router_norm", "post_norm",
+                             "expert_norm", "shared_norm"],
+                    help="RMSNorm weights of the layer")
+    ly.add_argument("--rms-norm-eps", type=float, default=1e-6)
     ly.set_defaults(layer=None)
 
     ck = sub.add_parser("check", help="compare DIR/y.npy with the reference")

@@ -578,7 +578,17 @@ def spec_layer(spec, W, x):
     after = bool(spec.get("limit_after_act"))
     caps = (spec.get("gate_softcap"), spec.get("up_softcap"))
     margins = Margins()
-    logits = linear(x, W["router"])
+    eps = spec.get("rms_norm_eps")
+
+    def norm(v, name, e=None):
+        """v through the RMSNorm `name` (row e of it), or v without it."""
+        if name not in W:
+            return v
+        w = W[name] if e is None else W[name][e]
+        return v / np.sqrt(np.mean(v * v, axis=-1, keepdims=True) + eps) * w
+
+    # The router and the routed experts read the tokens through their norms.
+    logits = linear(norm(x, "router_norm"), W["router"])
     if "router_bias" in W:
         logits = logits + W["router_bias"]
     # Stacked shared experts: the router's last S rows weight them.
@@ -586,6 +596,7 @@ def spec_layer(spec, W, x):
     experts = W["router"].shape[0] - stacked
     shared_logits = logits[:, experts:]
     logits = logits[:, :experts]
+    xe = norm(x, "pre_norm")
 
     def bias(name, e):
         return W[name][e] if name in W else 0.0
@@ -598,14 +609,14 @@ def spec_layer(spec, W, x):
                          *caps)
         else:
             h = act(g)
-        return linear(h, W["w2"][e]) + bias("b2", e)
+        return norm(linear(h, W["w2"][e]) + bias("b2", e), "expert_norm", e)
 
     stats = {"margins": margins}
     if spec["routing"] == "expert_choice":
         chosen = spec_expert_choice(logits, spec["capacity"], margins)
         idx = np.tile(np.arange(experts), (len(x), 1))
         keep = chosen != 0
-        out = combine(x, idx, chosen, keep, expert)
+        out = combine(xe, idx, chosen, keep, expert)
         stats["assignments"] = int(keep.sum())
         stats["dropped"] = 0
     else:
@@ -623,6 +634,11 @@ def spec_layer(spec, W, x):
                          + (1e-20 if eps is None else eps))
                 scale = scale / denom
             w, gammas = sel * scale, gammas * scale
+        if "expert_scale" in W:
+            scale = W["expert_scale"]
+            w = w * (scale[0] if scale.size == 1 else scale[idx])
+            if stacked:
+                gammas = gammas * scale[0]
         keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
                               spec.get("capacity_factor"), margins)
         if spec.get("weights_on_input"):
@@ -632,10 +648,10 @@ def spec_layer(spec, W, x):
             for e in np.unique(idx):
                 rows, slots = np.nonzero((idx == e) & keep)
                 if rows.size:
-                    y = expert(int(e), w[rows, slots][:, None] * x[rows])
+                    y = expert(int(e), w[rows, slots][:, None] * xe[rows])
                     np.add.at(out, rows, y)
         else:
-            out = combine(x, idx, w, keep, expert)
+            out = combine(xe, idx, w, keep, expert)
         stats["assignments"] = int(keep.size)
         stats["dropped"] = int((~keep).sum())
     if stacked:
@@ -655,9 +671,10 @@ def spec_layer(spec, W, x):
             y = linear(h, W["shared_w2"])
         else:
             y = plain_mlp(x, W["shared_w1"], W["shared_w2"], act)
+        y = norm(y, "shared_norm")
         if "shared_gate" in W:
             y = sigmoid(linear(x, W["shared_gate"])) * y
         out = out + y
     if "output_bias" in W:
         out = out + W["output_bias"]
-    return out, stats
+    return norm(out, "post_norm"), stats

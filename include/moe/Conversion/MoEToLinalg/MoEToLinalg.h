@@ -19,6 +19,8 @@ void populateMoEExpertsToLinalgPatterns(RewritePatternSet &patterns);
 void populateMoECombineToLinalgPatterns(RewritePatternSet &patterns);
 /// moe.grouped_matmul_act and moe.grouped_matmul_combine.
 void populateMoEFusedToLinalgPatterns(RewritePatternSet &patterns);
+/// moe.rms_norm.
+void populateMoENormToLinalgPatterns(RewritePatternSet &patterns);
 
 /// All of the above.
 void populateMoEToLinalgPatterns(RewritePatternSet &patterns);

@@ -124,6 +124,23 @@ LogicalResult verifyCapacity(Operation *op, DropPolicy policy,
   return success();
 }
 
+/// Checks the RMSNorm epsilon `eps` of `op`: present exactly when one of its
+/// norm weights (`norms`, for the message) is, finite and at least 0.
+LogicalResult checkNormEps(Operation *op, StringRef label, FloatAttr eps,
+                           bool hasNorm, StringRef norms) {
+  if (hasNorm != static_cast<bool>(eps))
+    return op->emitOpError()
+           << "'rms_norm_eps' is the epsilon of the RMSNorms " << norms
+           << ": it is required with them and only with them (" << label
+           << ")";
+  if (eps && !(std::isfinite(eps.getValueAsDouble()) &&
+               eps.getValueAsDouble() >= 0))
+    return op->emitOpError() << "'rms_norm_eps' = " << eps.getValueAsDouble()
+                             << " must be finite and at least 0 (" << label
+                             << ")";
+  return success();
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -268,6 +285,17 @@ LogicalResult verifyStackedShared(LayerOp layer, int64_t d) {
     return layer.emitOpError()
            << "stacked shared experts are weighted by the router: they take "
               "no 'shared_gate' and no 'router_bias' (layer_c5)";
+  if (layer.getSharedNorm())
+    return layer.emitOpError() << "stacked shared experts take no "
+                                  "'shared_norm' (layer_c5)";
+  if (Value scale = layer.getExpertScale();
+      scale &&
+      cast<RankedTensorType>(scale.getType()).getShape() != ArrayRef<int64_t>{1})
+    return layer.emitOpError()
+           << "with stacked shared experts 'expert_scale' must be [1], one "
+              "factor of every routed and shared weight, got "
+           << formatShape(cast<RankedTensorType>(scale.getType()).getShape())
+           << " (layer_c5)";
   RoutingAttr routing = layer.getTokenChoice();
   if (!routing || routing.getScoring() != Scoring::sigmoid ||
       routing.getSoftcap() || routing.getLogitScale() ||
@@ -409,6 +437,45 @@ LogicalResult LayerOp::verify() {
                             "'shared_w3' (layer_c8)";
   if (failed(
           checkPositive(op, "layer_c8", "shared_limit", getSharedLimitAttr())))
+    return failure();
+  // layer_c9
+  if (Value scale = getExpertScale()) {
+    auto type = cast<RankedTensorType>(scale.getType());
+    if (!getTokenChoice())
+      return emitOpError() << "'expert_scale' scales the weights of a "
+                              "token-choice routing: it needs #moe.routing "
+                              "(layer_c9)";
+    if (!type.getElementType().isF32())
+      return emitOpError() << "'expert_scale' must have element type f32 like "
+                              "the routing weights, got "
+                           << type.getElementType() << " (layer_c9)";
+    if (type.getRank() != 1 || type.isDynamicDim(0) ||
+        (type.getDimSize(0) != 1 && type.getDimSize(0) != e))
+      return emitOpError() << "'expert_scale' must have the static shape [1] "
+                              "or [E] = ["
+                           << e << "], got " << type << " (layer_c9)";
+  }
+  // layer_c10
+  for (auto [norm, name] :
+       {std::pair<Value, StringRef>{getPreNorm(), "pre_norm"},
+        {getRouterNorm(), "router_norm"},
+        {getPostNorm(), "post_norm"},
+        {getSharedNorm(), "shared_norm"}})
+    if (norm && failed(checkAndBind(op, "layer_c10", name, norm.getType(),
+                                    "[D]", {&d})))
+      return failure();
+  if (getExpertNorm() &&
+      failed(checkAndBind(op, "layer_c10", "expert_norm",
+                          getExpertNorm().getType(), "[E, D]", {&e, &d})))
+    return failure();
+  if (getSharedNorm() && !hasW1)
+    return emitOpError() << "'shared_norm' normalizes the shared expert's "
+                            "output: it needs a shared expert (layer_c10)";
+  if (failed(checkNormEps(op, "layer_c10", getRmsNormEpsAttr(),
+                          getPreNorm() || getRouterNorm() || getPostNorm() ||
+                              getExpertNorm() || getSharedNorm(),
+                          "pre_norm, router_norm, post_norm, expert_norm "
+                          "and shared_norm")))
     return failure();
   // layer_c6
   if (getExpertChoice() && (getDropPolicy() != DropPolicy::none ||
@@ -704,9 +771,43 @@ LogicalResult ExpertsOp::verify() {
                                    getAlphaAttr(), getLimitAttr(),
                                    getLimitAfterAct(), isGated(), "'w3'")))
     return failure();
-  return checkSoftcapParams(op, "experts_c6", getActivation(),
-                            getGateSoftcapAttr(), getUpSoftcapAttr(),
-                            getLimitAfterAct(), isGated(), "'w3'");
+  if (failed(checkSoftcapParams(op, "experts_c6", getActivation(),
+                                getGateSoftcapAttr(), getUpSoftcapAttr(),
+                                getLimitAfterAct(), isGated(), "'w3'")))
+    return failure();
+  // experts_c7
+  if (getOutNorm() &&
+      failed(checkAndBind(op, "experts_c7", "out_norm", getOutNorm().getType(),
+                          "[E, D]", {&e, &d})))
+    return failure();
+  return checkNormEps(op, "experts_c7", getRmsNormEpsAttr(),
+                      static_cast<bool>(getOutNorm()), "out_norm");
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RmsNormOp::verify() {
+  Operation *op = getOperation();
+  // rms_norm_c1
+  if (failed(checkRank(op, "rms_norm_c1", "x", getX().getType(), "[T, D]", 2)))
+    return failure();
+  if (getResult().getType() != getX().getType())
+    return emitOpError() << "result type " << getResult().getType()
+                         << " must equal the type of 'x' " << getX().getType()
+                         << " (rms_norm_c1)";
+  // rms_norm_c2
+  int64_t d = dimOf(getX(), 1);
+  if (failed(checkAndBind(op, "rms_norm_c2", "weight", getWeight().getType(),
+                          "[D]", {&d})))
+    return failure();
+  // rms_norm_c3
+  double eps = getEps().convertToDouble();
+  if (!(std::isfinite(eps) && eps >= 0))
+    return emitOpError() << "eps = " << eps
+                         << " must be finite and at least 0 (rms_norm_c3)";
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

@@ -43,13 +43,15 @@ Value castFloat(OpBuilder &b, Location loc, Value v, Type to) {
   return arith::TruncFOp::create(b, loc, target, v);
 }
 
-/// Inserts a leading unit dimension: [A, B] -> [1, A, B].
+/// Inserts a leading unit dimension: [A, B] -> [1, A, B], [A] -> [1, A].
 Value expandLeading(OpBuilder &b, Location loc, Value v) {
   auto type = cast<RankedTensorType>(v.getType());
   SmallVector<int64_t> shape = {1};
   llvm::append_range(shape, type.getShape());
   auto resultType = RankedTensorType::get(shape, type.getElementType());
-  SmallVector<ReassociationIndices> reassoc = {{0, 1}, {2}};
+  SmallVector<ReassociationIndices> reassoc = {{0, 1}};
+  for (int64_t i = 1; i < type.getRank(); ++i)
+    reassoc.push_back({i + 1});
   return tensor::ExpandShapeOp::create(b, loc, resultType, v, reassoc);
 }
 
@@ -100,8 +102,18 @@ Value scalarSigmoid(OpBuilder &b, Location loc, Value l) {
   return arith::DivFOp::create(b, loc, one, denom);
 }
 
+/// `x` RMS-normalized with `weight` and the layer's rms_norm_eps, or `x`
+/// itself when the layer has no such norm (`weight` null).
+Value rmsNormOf(OpBuilder &b, LayerOp layer, Value x, Value weight) {
+  if (!weight)
+    return x;
+  return RmsNormOp::create(b, layer.getLoc(), x.getType(), x, weight,
+                           layer.getRmsNormEpsAttr());
+}
+
 /// The shared expert: a one-expert moe.experts over every token, scaled by
-/// sigmoid(x · shared_gateᵀ) when the layer has that gate.
+/// sigmoid(x · shared_gateᵀ) when the layer has that gate; with
+/// shared_norm, its output rows are RMS-normalized (before the gate).
 Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Location loc = layer.getLoc();
   Value x = layer.getX();
@@ -112,6 +124,10 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value w3 = layer.getSharedW3() ? expandLeading(b, loc, layer.getSharedW3())
                                  : Value();
   Value w2 = expandLeading(b, loc, layer.getSharedW2());
+  Value norm = layer.getSharedNorm()
+                   ? expandLeading(b, loc, layer.getSharedNorm())
+                   : Value();
+  FloatAttr eps = norm ? layer.getRmsNormEpsAttr() : FloatAttr();
   // The shared expert has the layer's activation, alpha and soft caps, and
   // its own limit.
   FloatAttr limit = layer.getSharedLimitAttr();
@@ -119,7 +135,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
                                 Value(), Value(), Value(),
                                 layer.getActivationAttr(), layer.getAlphaAttr(),
-                                limit, limitAfterAct, layer.getGateSoftcapAttr(),
+                                limit, limitAfterAct, norm, eps,
+                                layer.getGateSoftcapAttr(),
                                 layer.getUpSoftcapAttr());
   if (!layer.getSharedGate())
     return out;
@@ -176,6 +193,31 @@ Value scaleRows(OpBuilder &b, Location loc, Value rows, Value weights) {
         Value w = castFloat(nb, nl, args[1], computeType);
         Value r = arith::MulFOp::create(nb, nl, v, w);
         linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
+      });
+  return scaled.getResult(0);
+}
+
+/// weights[t, j] · scale[idx[t, j]] (or · scale[0] when `scale` is [1]) for
+/// the f32 routing `weights` and i32 `indices` `[T, k]`: the layer's
+/// expert_scale, in f32.
+Value scaleByExpert(OpBuilder &b, Location loc, Value weights, Value indices,
+                    Value scale) {
+  auto scaleType = cast<RankedTensorType>(scale.getType());
+  bool single = scaleType.getDimSize(0) == 1;
+  SmallVector<AffineMap> maps(3, b.getMultiDimIdentityMap(2));
+  SmallVector<utils::IteratorType> iterators(2, utils::IteratorType::parallel);
+  auto scaled = linalg::GenericOp::create(
+      b, loc, TypeRange{weights.getType()}, ValueRange{weights, indices},
+      ValueRange{weights}, maps, iterators,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value at =
+            single
+                ? Value(arith::ConstantIndexOp::create(nb, nl, 0))
+                : Value(arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
+                                                   args[1]));
+        Value s = tensor::ExtractOp::create(nb, nl, scale, ValueRange{at});
+        Value r = arith::MulFOp::create(nb, nl, args[0], s);
+        linalg::YieldOp::create(nb, nl, r);
       });
   return scaled.getResult(0);
 }
@@ -385,8 +427,8 @@ std::pair<Value, Value> buildStackedWeights(OpBuilder &b, Location loc,
 
 /// The stacked shared experts of `layer` added to `acc`: every token is
 /// dispatched to each of the S experts with its weight `sharedWeights`
-/// [T, S], which moe.experts (shared_w1, shared_w3, shared_w2) and
-/// moe.combine compute like the routed experts.
+/// [T, S] (times the layer's expert_scale), which moe.experts (shared_w1,
+/// shared_w3, shared_w2) and moe.combine compute like the routed experts.
 Value buildStackedShared(OpBuilder &b, LayerOp layer, Value sharedWeights,
                          Value acc) {
   Location loc = layer.getLoc();
@@ -405,6 +447,9 @@ Value buildStackedShared(OpBuilder &b, LayerOp layer, Value sharedWeights,
             arith::IndexCastOp::create(nb, nl, nb.getI32Type(), j);
         linalg::YieldOp::create(nb, nl, jI32);
       });
+  // A single expert_scale (layer_c5) scales the shared weights too.
+  if (Value scale = layer.getExpertScale())
+    sharedWeights = scaleByExpert(b, loc, sharedWeights, indices, scale);
   auto dropless = DropPolicyAttr::get(b.getContext(), DropPolicy::none);
   DispatchOp dispatch = buildDispatch(b, loc, x, indices, sharedWeights, s,
                                       dropless, FloatAttr(), IntegerAttr());
@@ -417,7 +462,8 @@ Value buildStackedShared(OpBuilder &b, LayerOp layer, Value sharedWeights,
       b, loc, rows.getType(), rows, dispatch.getOffsets(),
       layer.getSharedW1(), layer.getSharedW3(), layer.getSharedW2(), Value(),
       Value(), Value(), layer.getActivationAttr(), layer.getAlphaAttr(), limit,
-      limitAfterAct, layer.getGateSoftcapAttr(), layer.getUpSoftcapAttr());
+      limitAfterAct, /*out_norm=*/Value(), /*rms_norm_eps=*/FloatAttr(),
+      layer.getGateSoftcapAttr(), layer.getUpSoftcapAttr());
   return CombineOp::create(b, loc, acc.getType(), out, dispatch.getRowTokens(),
                            dispatch.getRowWeights(), acc);
 }
@@ -435,7 +481,11 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
       cast<RankedTensorType>(layer.getRouter().getType()).getDimSize(0) -
       stacked;
 
-  Value logits = matmulTransposeB(b, loc, x, layer.getRouter(), b.getF32Type());
+  Value routerInput = rmsNormOf(b, layer, x, layer.getRouterNorm());
+  Value logits =
+      matmulTransposeB(b, loc, routerInput, layer.getRouter(), b.getF32Type());
+  // The routed experts read the tokens through pre_norm.
+  Value expertInput = rmsNormOf(b, layer, x, layer.getPreNorm());
   if (Value routerBias = layer.getRouterBias())
     logits = addRowBias(b, loc, logits, routerBias);
   Value sharedLogits, sharedWeights;
@@ -462,8 +512,11 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     if (stacked)
       std::tie(weights, sharedWeights) = buildStackedWeights(
           b, loc, routing, logits, route.getIndices(), sharedLogits);
+    if (Value scale = layer.getExpertScale())
+      weights = scaleByExpert(b, loc, weights, route.getIndices(), scale);
     DispatchOp dispatch = buildDispatch(
-        b, loc, x, route.getIndices(), weights, e, layer.getDropPolicyAttr(),
+        b, loc, expertInput, route.getIndices(), weights, e,
+        layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
     rows = dispatch.getRows();
     offsets = dispatch.getOffsets();
@@ -476,7 +529,7 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
         RankedTensorType::get({e, c}, b.getF32Type()), logits,
         b.getI64IntegerAttr(c));
     std::tie(rows, offsets, rowTokens, rowWeights) = buildExpertChoiceDispatch(
-        b, loc, x, route.getTokenIds(), route.getWeights());
+        b, loc, expertInput, route.getTokenIds(), route.getWeights());
   }
 
   if (weightsOnInput) {
@@ -495,7 +548,9 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
       b, loc, rows.getType(), rows, offsets, layer.getW1(), layer.getW3(),
       layer.getW2(), layer.getB1(), layer.getB3(), layer.getB2(),
       layer.getActivationAttr(), layer.getAlphaAttr(), layer.getLimitAttr(),
-      limitAfterAct, layer.getGateSoftcapAttr(), layer.getUpSoftcapAttr());
+      limitAfterAct, layer.getExpertNorm(),
+      layer.getExpertNorm() ? layer.getRmsNormEpsAttr() : FloatAttr(),
+      layer.getGateSoftcapAttr(), layer.getUpSoftcapAttr());
 
   Value acc = layer.hasSharedExpert() && !stacked
                   ? buildSharedExpert(b, layer)
@@ -505,8 +560,9 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     acc = addRowBias(b, loc, acc, outputBias);
   if (stacked)
     acc = buildStackedShared(b, layer, sharedWeights, acc);
-  Value out =
+  Value combined =
       CombineOp::create(b, loc, xType, expertOut, rowTokens, rowWeights, acc);
+  Value out = rmsNormOf(b, layer, combined, layer.getPostNorm());
   rewriter.replaceOp(layer, out);
 }
 

@@ -24,7 +24,8 @@
 // to the fused ops: b1‖b3 (a missing half zero) to moe.grouped_matmul_act,
 // b2 to moe.grouped_matmul_combine; moe.experts with b2 whose combine
 // cannot be fused stay unfused, and a shared expert is not folded into
-// experts with biases.
+// experts with biases. The fused ops have no output norm: moe.experts with
+// out_norm stay unfused, and a shared expert with one is not folded.
 //
 //===----------------------------------------------------------------------===//
 
@@ -440,7 +441,8 @@ std::optional<SharedExpert> matchSharedExpert(Value acc) {
   // The gate reads the expert output as its input and (unread) as its init.
   Operation *reader = shared.gateOp ? shared.gateOp.getOperation() : nullptr;
   shared.experts = out.getDefiningOp<ExpertsOp>();
-  if (!shared.experts || !isSingleGroupOverAllRows(shared.experts) ||
+  if (!shared.experts || shared.experts.getOutNorm() ||
+      !isSingleGroupOverAllRows(shared.experts) ||
       !llvm::all_of(out.getUsers(), [&](Operation *user) {
         return reader ? user == reader : out.hasOneUse();
       }))
@@ -766,7 +768,7 @@ FusedOperands ExpertFusion::foldSharedExpert(ExpertsOp experts,
 
 bool ExpertFusion::fuseCombineOp(CombineOp combine) {
   auto experts = combine.getRows().getDefiningOp<ExpertsOp>();
-  if (!experts || !experts->hasOneUse())
+  if (!experts || !experts->hasOneUse() || experts.getOutNorm())
     return false;
   Partition p = analyzeOffsets(experts.getOffsets(), experts.getRows(),
                                combine.getRowTokens());
@@ -827,8 +829,9 @@ bool ExpertFusion::fuseCombineOp(CombineOp combine) {
 }
 
 bool ExpertFusion::fuseUpProjection(ExpertsOp experts) {
-  // moe.grouped_matmul has no bias: experts with b2 stay unfused.
-  if (experts.getB2())
+  // moe.grouped_matmul has no bias and no norm: experts with b2 or
+  // out_norm stay unfused.
+  if (experts.getB2() || experts.getOutNorm())
     return false;
   Value w1 = experts.getW1(), w3 = experts.getW3();
   if (w3 && (elementTypeOf(w1) != elementTypeOf(w3) || !mayPack({w1, w3})))
@@ -888,7 +891,10 @@ struct MoEExpertFusionPass
       ++numUnfused;
       if (!remarks)
         continue;
-      if (op.getB2())
+      if (op.getOutNorm())
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: the "
+                           "fused ops have no output norm (out_norm)";
+      else if (op.getB2())
         emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: its "
                            "down-projection bias b2 needs the combine fused "
                            "in (moe.grouped_matmul takes no bias)";

@@ -376,13 +376,17 @@ LayerOp buildLayer(OpBuilder &b, Operation *root, const LayerMatch &match) {
       b, loc, r.x.getType(), r.x, router, /*bias=*/Value(), w1, w3, w2,
       /*shared_w1=*/Value(), /*shared_w3=*/Value(), /*shared_w2=*/Value(),
       /*shared_gate=*/Value(), /*router_bias=*/Value(), /*b1=*/Value(),
-      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(), routing,
+      /*b3=*/Value(), /*b2=*/Value(), /*output_bias=*/Value(),
+      /*expert_scale=*/Value(), /*pre_norm=*/Value(), /*router_norm=*/Value(),
+      /*post_norm=*/Value(), /*expert_norm=*/Value(), /*shared_norm=*/Value(),
+      routing,
       ffn.activation, capped ? DropPolicy::position : DropPolicy::none,
       /*capacity_factor=*/FloatAttr(),
       capped ? b.getI64IntegerAttr(match.capacity) : IntegerAttr(),
       /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
       /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false,
-      /*gate_softcap=*/FloatAttr(), /*up_softcap=*/FloatAttr());
+      /*rms_norm_eps=*/FloatAttr(), /*gate_softcap=*/FloatAttr(),
+      /*up_softcap=*/FloatAttr());
 }
 
 StringRef formName(Form form) {

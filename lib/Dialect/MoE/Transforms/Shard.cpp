@@ -349,6 +349,7 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
             experts.getW3(), experts.getW2(), Value(), Value(), Value(),
             experts.getActivationAttr(), experts.getAlphaAttr(),
             experts.getLimitAttr(), experts.getLimitAfterActAttr(),
+            experts.getOutNorm(), experts.getRmsNormEpsAttr(),
             experts.getGateSoftcapAttr(), experts.getUpSoftcapAttr());
         Value out =
             tensor::InsertSliceOp::create(nb, nl, y, iter[0], at, size, unit2);
@@ -384,7 +385,17 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
                                      {experts.getW2(), true}};
   if (experts.getW3())
     slices.push_back({experts.getW3(), false});
+  // The per-expert output norm [E, D] is sliced by expert only (tp = 1).
+  Value outNorm = experts.getOutNorm();
   experts.erase();
+  if (outNorm) {
+    auto arg = cast<BlockArgument>(outNorm);
+    auto type = cast<RankedTensorType>(outNorm.getType());
+    retypeArgument(func, arg,
+                   RankedTensorType::get({el, type.getDimSize(1)},
+                                         type.getElementType()));
+    markArgument(func, arg.getArgNumber(), {"ep", ""});
+  }
   for (auto [w, innerLast] : slices) {
     auto arg = cast<BlockArgument>(w);
     auto type = cast<RankedTensorType>(w.getType());
@@ -490,7 +501,8 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
           cast<RankedTensorType>(layer.getSharedW1().getType()).getDimSize(0);
     for (auto [w, name] : {std::pair<Value, StringRef>{layer.getW1(), "w1"},
                            {layer.getW3(), "w3"},
-                           {layer.getW2(), "w2"}})
+                           {layer.getW2(), "w2"},
+                           {layer.getExpertNorm(), "expert_norm"}})
       if (w && failed(checkWeightArgument(func, w, name)))
         return failure();
   }
@@ -507,7 +519,8 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
                 "(tensor parallelism would add b2 once per tp rank)";
     for (auto [w, name] : {std::pair<Value, StringRef>{experts.getW1(), "w1"},
                            {experts.getW3(), "w3"},
-                           {experts.getW2(), "w2"}})
+                           {experts.getW2(), "w2"},
+                           {experts.getOutNorm(), "out_norm"}})
       if (w && failed(checkWeightArgument(func, w, name)))
         return failure();
     auto dispatch = experts.getRows().getDefiningOp<DispatchOp>();
@@ -557,6 +570,14 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
   FailureOr<Split> split = chooseSplit(func, problem, report);
   if (failed(split))
     return failure();
+  bool expertNorm = layers.empty() ? static_cast<bool>(routed->experts.getOutNorm())
+                                   : static_cast<bool>(layers[0].getExpertNorm());
+  if (expertNorm && split->tp > 1)
+    return emitError(func.getLoc())
+           << "moe-shard: the per-expert output norm (expert_norm) needs each "
+              "expert's whole down projection, which tensor parallelism "
+              "splits over tp = "
+           << split->tp << " ranks; use expert parallelism (tp = 1)";
 
   if (!layers.empty()) {
     if (failed(shardTokens(func, layers.front(), ranks)))

@@ -32,10 +32,20 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     optional `shared_w1: [S, D]`, `shared_w3: [S, D]`, `shared_w2: [D, S]`,
     `shared_gate: [1, D]`, and the optional biases `router_bias: [E]` (added
     to the router logits), `b1: [E, F]`, `b3: [E, F]`, `b2: [E, D]` (of the
-    routed experts' projections) and `output_bias: [D]` (added to every
-    token's result). The result is `[T, D]`. `alpha`, `limit`,
-    `shared_limit`, `limit_after_act`, `gate_softcap` and `up_softcap`
-    parameterize the activation (`docs/Spec.md#activation-parameters`).
+    routed experts' projections), `output_bias: [D]` (added to every
+    token's result) and `expert_scale: [1]` or `[E]` (f32, multiplies each
+    routing weight by the scale of its expert). The optional RMSNorm weights
+    (`docs/Spec.md#moerms_norm`, all with the epsilon `rms_norm_eps`):
+    `pre_norm: [D]` (of the routed experts' input), `router_norm: [D]` (of
+    the router's input), `post_norm: [D]` (of the result),
+    `expert_norm: [E, D]` (of each routed expert's output, before its
+    routing weight) and `shared_norm: [D]` (of the shared expert's output).
+    The result is `[T, D]`. `alpha`, `limit`, `shared_limit`,
+    `limit_after_act`, `gate_softcap` and `up_softcap` parameterize the
+    activation (`docs/Spec.md#activation-parameters`). A rank-3
+    `shared_w1: [S, G, D]` (with `shared_w3: [S, G, D]`,
+    `shared_w2: [S, D, G]`) holds S stacked shared experts that the
+    router's last S rows weight (the router is then `[E + S, D]`).
 
     ```mlir
     %y = moe.layer %x router(%wg : tensor<8x64xf32>)
@@ -61,6 +71,12 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     Optional<MoE_FloatTensor>:$b3,
     Optional<MoE_FloatTensor>:$b2,
     Optional<MoE_FloatTensor>:$output_bias,
+    Optional<MoE_FloatTensor>:$expert_scale,
+    Optional<MoE_FloatTensor>:$pre_norm,
+    Optional<MoE_FloatTensor>:$router_norm,
+    Optional<MoE_FloatTensor>:$post_norm,
+    Optional<MoE_FloatTensor>:$expert_norm,
+    Optional<MoE_FloatTensor>:$shared_norm,
     AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
     MoE_ActivationAttr:$activation,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
@@ -70,6 +86,7 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$limit,
     OptionalAttr<F64Attr>:$shared_limit,
     UnitAttr:$limit_after_act,
+    OptionalAttr<F64Attr>:$rms_norm_eps,
     OptionalAttr<F64Attr>:$gate_softcap,
     OptionalAttr<F64Attr>:$up_softcap
   );
@@ -89,6 +106,12 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`b3` `(` $b3^ `:` type($b3) `)`)?
     (`b2` `(` $b2^ `:` type($b2) `)`)?
     (`output_bias` `(` $output_bias^ `:` type($output_bias) `)`)?
+    (`expert_scale` `(` $expert_scale^ `:` type($expert_scale) `)`)?
+    (`pre_norm` `(` $pre_norm^ `:` type($pre_norm) `)`)?
+    (`router_norm` `(` $router_norm^ `:` type($router_norm) `)`)?
+    (`post_norm` `(` $post_norm^ `:` type($post_norm) `)`)?
+    (`expert_norm` `(` $expert_norm^ `:` type($expert_norm) `)`)?
+    (`shared_norm` `(` $shared_norm^ `:` type($shared_norm) `)`)?
     `routing` $routing
     `activation` `` $activation
     (`alpha` $alpha^)?
@@ -98,6 +121,7 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`drop` `` $drop_policy^)?
     (`capacity_factor` $capacity_factor^)?
     (`capacity` $capacity^)?
+    (`rms_norm_eps` $rms_norm_eps^)?
     (`gate_softcap` $gate_softcap^)?
     (`up_softcap` $up_softcap^)?
     attr-dict `:` type($x) `->` type($result)
@@ -368,6 +392,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     (`w1[e] · x + b1[e]`, ...). `alpha`, `limit`, `limit_after_act`,
     `gate_softcap` and `up_softcap` parameterize the activation
     (`docs/Spec.md#activation-parameters`).
+    With `out_norm: [E, D]`, each output row of group `e` is then
+    RMS-normalized with the weight `out_norm[e]` and the epsilon
+    `rms_norm_eps` (`docs/Spec.md#moerms_norm`).
     Rows outside every group give zero (`docs/Spec.md#moeexperts`).
 
     ```mlir
@@ -390,6 +417,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$alpha,
     OptionalAttr<F64Attr>:$limit,
     UnitAttr:$limit_after_act,
+    Optional<MoE_FloatTensor>:$out_norm,
+    OptionalAttr<F64Attr>:$rms_norm_eps,
     OptionalAttr<F64Attr>:$gate_softcap,
     OptionalAttr<F64Attr>:$up_softcap
   );
@@ -402,10 +431,12 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     (`b1` `(` $b1^ `:` type($b1) `)`)?
     (`b3` `(` $b3^ `:` type($b3) `)`)?
     (`b2` `(` $b2^ `:` type($b2) `)`)?
+    (`out_norm` `(` $out_norm^ `:` type($out_norm) `)`)?
     `activation` `` $activation
     (`alpha` $alpha^)?
     (`limit` $limit^)?
     (`limit_after_act` $limit_after_act^)?
+    (`rms_norm_eps` $rms_norm_eps^)?
     (`gate_softcap` $gate_softcap^)?
     (`up_softcap` $up_softcap^)?
     attr-dict `:` type($rows) `->` type($result)
@@ -418,7 +449,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
       build($_builder, $_state, result, rows, offsets, w1, w3, w2,
             ::mlir::Value(), ::mlir::Value(), ::mlir::Value(), activation,
             ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr(),
-            ::mlir::FloatAttr(), ::mlir::FloatAttr());
+            ::mlir::Value(), ::mlir::FloatAttr(), ::mlir::FloatAttr(),
+            ::mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;
@@ -427,6 +459,33 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     /// Whether the experts have a bias (b1, b3 or b2).
     bool hasBias() { return getB1() || getB3() || getB2(); }
   }];
+}
+
+//===----------------------------------------------------------------------===//
+// RmsNormOp
+//===----------------------------------------------------------------------===//
+
+def MoE_RmsNormOp : MoE_Op<"rms_norm", [Pure]> {
+  let summary = "RMS normalization of every row, times a weight";
+  let description = [{
+    `result[t, d] = x[t, d] · (mean_d'(x[t, d']²) + eps)^-1/2 · weight[d]`,
+    computed in f32 (in `x`'s type when wider) and rounded once to `x`'s
+    element type (`docs/Spec.md#moerms_norm`). `x: [T, D]`, `weight: [D]`.
+    moe-decompose emits it for the token-level norms of moe.layer.
+
+    ```mlir
+    %y = moe.rms_norm %x weight(%w : tensor<64xf32>) eps 1.0e-06
+           : tensor<?x64xf32> -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins MoE_FloatTensor:$x, MoE_FloatTensor:$weight,
+                       F64Attr:$eps);
+  let results = (outs MoE_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `weight` `(` $weight `:` type($weight) `)` `eps` $eps attr-dict
+    `:` type($x) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
