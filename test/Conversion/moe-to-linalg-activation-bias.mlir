@@ -166,3 +166,54 @@ func.func @fused_bias(%x: tensor<?x64xf32>, %w13: tensor<8x256x64xf32>, %o: tens
   %out = moe.grouped_matmul_combine %h, %w2 offsets(%o : tensor<9xi32>) bias(%b2 : tensor<8x64xf32>) tokens(%t : tensor<?xi32>) weights(%rw : tensor<?xf32>) into %acc : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
   return %out : tensor<?x64xf32>
 }
+
+// -----
+
+// swiglu_softcap (Inkling2): c_g tanh(g / c_g) · sigmoid(g) · c_u tanh(u / c_u)
+// in the fused up projection's epilogue; the sigmoid reads the raw gate.
+
+// CHECK-LABEL: func.func @fused_swiglu_softcap
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0(%[[G:.*]]: f32, %[[U:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[CG:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK-NEXT: %[[GQ:.*]] = arith.divf %[[G]], %[[CG]] : f32
+// CHECK-NEXT: %[[GT:.*]] = math.tanh %[[GQ]] : f32
+// CHECK-NEXT: %[[GS:.*]] = arith.mulf %[[GT]], %[[CG]] : f32
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[NEG:.*]] = arith.negf %[[G]] : f32
+// CHECK-NEXT: %[[EXP:.*]] = math.exp %[[NEG]] : f32
+// CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[ONE]], %[[EXP]] : f32
+// CHECK-NEXT: %[[SIG:.*]] = arith.divf %[[ONE]], %[[DEN]] : f32
+// CHECK-NEXT: %[[GLU:.*]] = arith.mulf %[[GS]], %[[SIG]] : f32
+// CHECK-NEXT: %[[CU:.*]] = arith.constant 2.500000e+01 : f32
+// CHECK-NEXT: %[[UQ:.*]] = arith.divf %[[U]], %[[CU]] : f32
+// CHECK-NEXT: %[[UT:.*]] = math.tanh %[[UQ]] : f32
+// CHECK-NEXT: %[[US:.*]] = arith.mulf %[[UT]], %[[CU]] : f32
+// CHECK-NEXT: %[[H:.*]] = arith.mulf %[[GLU]], %[[US]] : f32
+// CHECK-NEXT: linalg.yield %[[H]] : f32
+func.func @fused_swiglu_softcap(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) -> tensor<?x128xf32> {
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_softcap gated gate_softcap 1.5 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return %h : tensor<?x128xf32>
+}
+
+// -----
+
+// moe.experts with swiglu_softcap and a limit: both projections are
+// clamped first, then soft-capped.
+
+// CHECK-LABEL: func.func @experts_swiglu_softcap_limit
+// CHECK: ^bb0(%[[G:.*]]: f32, %[[U:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[L:.*]] = arith.constant 7.000000e+00 : f32
+// CHECK-NEXT: %[[NL:.*]] = arith.constant -7.000000e+00 : f32
+// CHECK-NEXT: %[[UMAX:.*]] = arith.maximumf %[[U]], %[[NL]] : f32
+// CHECK-NEXT: %[[UC:.*]] = arith.minimumf %[[UMAX]], %[[L]] : f32
+// CHECK-NEXT: %[[GC:.*]] = arith.minimumf %[[G]], %[[L]] : f32
+// CHECK-NEXT: %[[CG:.*]] = arith.constant 4.000000e+00 : f32
+// CHECK-NEXT: arith.divf %[[GC]], %[[CG]] : f32
+// CHECK: arith.negf %[[GC]] : f32
+// CHECK: %[[CU:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT: arith.divf %[[UC]], %[[CU]] : f32
+func.func @experts_swiglu_softcap_limit(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  %a = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swiglu_softcap limit 7.0 up_softcap 2.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %a : tensor<?x16xf32>
+}

@@ -747,6 +747,62 @@ std::vector<Family> buildTable() {
     f.normEpsDefault = 1e-12;
     rows.push_back(f);
   }
+  {
+    // Inkling2SparseMoeBlock: sigmoid (or sqrt-softplus, scoring_func)
+    // scores with the gate's selection bias, always renormalized (+1e-20),
+    // scaled by route_scale; no shared expert; every layer sparse. The
+    // experts' gate and up rows are saved interleaved ([E, 2F, D], gate
+    // the even rows) under model.llm; the soft-capped SwiGLU.
+    Family f = like(v3, "inkling2_text");
+    f.experts = "n_routed_experts|num_local_experts";
+    f.sparse = SparseLayers::all;
+    f.methods.clear();
+    f.scoringChoices = {Scoring::sigmoid, Scoring::sqrt_softplus};
+    f.renormalize = Renormalize::always;
+    f.scalingKey = "route_scale|routed_scaling_factor";
+    f.scalingDefault = 8.0;
+    f.shared = SharedSize::none;
+    f.block = "model.llm.layers.{L}.mlp.";
+    f.bias = "gate.bias";
+    f.gate = "experts.w13_weight";
+    f.down = "experts.w2_weight";
+    f.gateUp = LayerSpec::GateUp::interleaved;
+    f.forceActivation = Activation::swiglu_softcap;
+    f.gateSoftcapKey = "mlp_gate_softcap";
+    f.upSoftcapKey = "mlp_up_softcap";
+    rows.push_back(f);
+    // Inkling2LoopSparseMoeBlock: the same block in the looped model.
+    rows.push_back(like(f, "inkling2_loop_text"));
+  }
+  {
+    // InklingMoE: sigmoid with the gate's selection bias over the first E of
+    // the router's E + S rows; the k selected and the S shared experts'
+    // sigmoids renormalized together (no epsilon), scaled by route_scale;
+    // the S stacked shared experts (n_shared_experts) weighted by theirs;
+    // every weight times gate.global_scale [1] (expert_scale).
+    // Sparse layers: mlp_layer_types[N] == "sparse".
+    Family f = like(v3, "inkling_text");
+    f.sparse = SparseLayers::typeList;
+    f.sparseListKey = "mlp_layer_types";
+    f.sparseValue = "sparse";
+    f.methods.clear();
+    f.scoringKey = "";
+    f.renormalize = Renormalize::always;
+    f.normEps = 0.0;
+    f.scalingKey = "route_scale";
+    f.scalingDefault = 8.0;
+    f.shared = SharedSize::stacked;
+    f.sharedKey = "n_shared_experts";
+    f.gate = "experts.gate_up_proj";
+    f.down = "experts.down_proj";
+    f.gateUp = LayerSpec::GateUp::concatenated;
+    f.sharedW1 = "shared_experts.gate_proj";
+    f.sharedW3 = "shared_experts.up_proj";
+    f.sharedW2 = "shared_experts.down_proj";
+    f.expertScale = "gate.global_scale";
+    f.expertScaleSingle = true;
+    rows.push_back(f);
+  }
   return rows;
 }
 

@@ -85,6 +85,9 @@ enum class SharedSize {
   /// The field `sharedKey` is the inner size of each of `sharedCountKey`
   /// shared experts.
   fieldTimesCount,
+  /// The field `sharedKey` counts S >= 1 stacked shared experts of the
+  /// routed inner size F, weighted by the router's last S rows (Inkling).
+  stacked,
 };
 
 struct Family {
@@ -251,6 +254,11 @@ struct Family {
   /// A boolean field that must be true for the model to have MoE layers
   /// (Gemma 4's enable_moe_block).
   FieldName moeFlagKey;
+  /// Fields of swiglu_softcap's gate and up soft caps, and their defaults.
+  FieldName gateSoftcapKey, upSoftcapKey;
+  double gateSoftcapDefault = 4.0, upSoftcapDefault = 25.0;
+  /// `expertScale` is one factor [1] of every weight.
+  bool expertScaleSingle = false;
 };
 
 /// A multimodal model whose `text_config` is a family's: its layers are

@@ -575,6 +575,9 @@ void readRouting(Config &config, const Family &family, LayerSpec &spec,
         family.scoringKey, stringifyScoring(family.scoring));
     if (config.failed())
       return;
+    // transformers' ACT2FN spells sqrt_softplus "sqrtsoftplus".
+    if (scoring == "sqrtsoftplus")
+      scoring = stringifyScoring(Scoring::sqrt_softplus);
     const Scoring *found = llvm::find_if(
         choices, [&](Scoring c) { return stringifyScoring(c) == scoring; });
     if (found == choices.end())
@@ -712,6 +715,12 @@ void readExpertVariants(Config &config, const Family &family, LayerSpec &spec) {
     if (alpha && *alpha != 1.702)
       spec.alpha = alpha;
   }
+  if (spec.activation == Activation::swiglu_softcap) {
+    spec.gateSoftcap = config.positiveNumber(family.gateSoftcapKey,
+                                             family.gateSoftcapDefault);
+    spec.upSoftcap =
+        config.positiveNumber(family.upSoftcapKey, family.upSoftcapDefault);
+  }
 }
 
 /// Fails when a field of `family.unsupportedUnlessZero` is set.
@@ -753,7 +762,8 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   std::optional<int64_t> shared, sharedCount;
   StringRef sharedKey;
   if (family.shared != SharedSize::none)
-    shared = config.intOrNull(family.sharedKey, 0,
+    shared = config.intOrNull(family.sharedKey,
+                              family.shared == SharedSize::stacked ? 1 : 0,
                               /*required=*/true, sharedKey);
   if (family.shared == SharedSize::fieldTimesCount)
     sharedCount = config.intOrNull(family.sharedCountKey, 0,
@@ -804,6 +814,8 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
     spec.sharedSize = shared.value_or(0) * spec.expertSize;
   else if (family.shared == SharedSize::fieldTimesCount)
     spec.sharedSize = shared.value_or(0) * sharedCount.value_or(0);
+  else if (family.shared == SharedSize::stacked)
+    spec.stackedShared = shared.value_or(0);
   readExpertVariants(config, family, spec);
   if (spec.sharedSize > 0 && !family.sharedCombineKey.empty()) {
     std::string combine = config.optionalString(family.sharedCombineKey, "sum");
@@ -847,6 +859,7 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   spec.postNormName = optionalName(family.postNorm);
   spec.expertNormName = optionalName(family.expertNorm);
   spec.expertScaleName = optionalName(family.expertScale);
+  spec.expertScaleSingle = family.expertScaleSingle;
   if (spec.sharedSize > 0)
     spec.sharedNormName = optionalName(family.sharedNorm);
   if (!spec.preNormName.empty() || !spec.routerNormName.empty() ||
@@ -871,7 +884,7 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   spec.biasIsRow = family.biasIsRow;
   spec.expertsTransposed = family.expertsTransposed;
   spec.expertsFlat = family.expertsFlat;
-  if (spec.sharedSize > 0) {
+  if (spec.sharedSize > 0 || spec.stackedShared > 0) {
     spec.sharedW1Name = name(family.gated ? family.sharedW1 : family.sharedW3);
     if (family.gated)
       spec.sharedW3Name = spec.sharedGateUp == LayerSpec::GateUp::separate

@@ -50,6 +50,8 @@ struct LayerSpec {
   // limit_after_act).
   std::optional<double> alpha, limit, sharedLimit;
   bool limitAfterAct = false;
+  /// swiglu_softcap's soft caps (moe.layer's gate_softcap, up_softcap).
+  std::optional<double> gateSoftcap, upSoftcap;
 
   /// Shared expert of inner size `sharedSize` (0: none), optionally scaled by
   /// sigmoid(x · shared_gateᵀ).
@@ -117,6 +119,12 @@ struct LayerSpec {
   /// The shared expert's projections are stored [in, out]: shared_w1 and
   /// shared_w3 `[D, S]`, shared_w2 `[S, D]`.
   bool sharedTransposed = false;
+  /// S stacked shared experts of the routed inner size F (sharedW1Name,
+  /// sharedW3Name [S, F, D], sharedW2Name [S, D, F]), weighted by the
+  /// router's last S rows, which it then has E + S of (0: none).
+  int64_t stackedShared = 0;
+  /// The expert scale is one factor [1] of every weight, not one per expert.
+  bool expertScaleSingle = false;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

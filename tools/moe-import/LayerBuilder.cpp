@@ -104,12 +104,16 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
                : DictionaryAttr();
   };
 
-  // The router's rows: the routed experts, then the identity experts.
+  // The experts routing selects among: the routed experts, then the
+  // identity experts; the router has a row for each, then one per stacked
+  // shared expert.
   int64_t r = e + spec.identityExperts;
+  int64_t routerRows = r + spec.stackedShared;
   SmallVector<Argument> args = {
       {"x", tensor({t, d}), ""},
-      {"router", matrix({r, d}), spec.routerName,
-       spec.routerTransposed ? view({d, r}, true) : DictionaryAttr()}};
+      {"router", matrix({routerRows, d}), spec.routerName,
+       spec.routerTransposed ? view({d, routerRows}, true)
+                             : DictionaryAttr()}};
   if (!spec.biasName.empty())
     args.push_back({"bias", tensor({r}), spec.biasName,
                     spec.biasIsRow ? view({1, r}, false) : DictionaryAttr()});
@@ -138,7 +142,13 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
            fusedView(spec.gateUp, part, f, stored, spec.expertsTransposed)});
   }
   args.push_back({"w2", matrix({e, m, f}), spec.w2Name, expertView(true)});
-  if (s > 0) {
+  if (int64_t stacked = spec.stackedShared) {
+    args.push_back({"shared_w1", matrix({stacked, f, d}), spec.sharedW1Name});
+    if (spec.gated)
+      args.push_back(
+          {"shared_w3", matrix({stacked, f, d}), spec.sharedW3Name});
+    args.push_back({"shared_w2", matrix({stacked, d, f}), spec.sharedW2Name});
+  } else if (s > 0) {
     // A shared projection [outputs, inputs], stored as is or transposed.
     auto sharedView = [&](int64_t outputs, int64_t inputs) {
       return spec.sharedTransposed ? view({inputs, outputs}, true)
@@ -193,7 +203,7 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   // The scale and the norms, in f32 whatever the weights' type.
   for (auto [role, name, shape] :
        {std::make_tuple("expert_scale", &spec.expertScaleName,
-                        SmallVector<int64_t>{r}),
+                        SmallVector<int64_t>{spec.expertScaleSingle ? 1 : r}),
         std::make_tuple("pre_norm", &spec.preNormName, SmallVector<int64_t>{d}),
         std::make_tuple("router_norm", &spec.routerNormName,
                         SmallVector<int64_t>{d}),
@@ -247,7 +257,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),
       spec.limitAfterAct ? b.getUnitAttr() : UnitAttr(),
       f64(ctx, spec.outputScale), b.getI64IntegerAttr(spec.identityExperts),
-      f64(ctx, spec.rmsNormEps));
+      f64(ctx, spec.rmsNormEps), f64(ctx, spec.gateSoftcap),
+      f64(ctx, spec.upSoftcap));
   func::ReturnOp::create(b, loc, layer);
 
   if (failed(verify(*module)))

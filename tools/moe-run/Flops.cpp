@@ -95,7 +95,12 @@ double countLayer(LayerOp layer, const SizeResolver &sizes) {
   }
   flops += assignments * 2 * d * f * (layer.isGated() ? 3 : 2);
 
-  if (layer.hasSharedExpert()) {
+  if (int64_t stacked = layer.getNumStackedShared()) {
+    // S stacked shared experts [S, G, D], every token through each.
+    double g = sizes.get(layer.getSharedW1(), 1);
+    flops += t * 2 * d * static_cast<double>(stacked) * g *
+             (layer.getSharedW3() ? 3 : 2);
+  } else if (layer.hasSharedExpert()) {
     double s = sizes.get(layer.getSharedW1(), 0);
     flops += t * 2 * d * s * (layer.getSharedW3() ? 3 : 2);
     if (layer.getSharedGate())

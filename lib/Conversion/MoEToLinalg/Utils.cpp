@@ -122,6 +122,13 @@ Value lowering::sigmoid(OpBuilder &b, Location loc, Value x) {
                                arith::AddFOp::create(b, loc, one, negExp));
 }
 
+Value lowering::softcap(OpBuilder &b, Location loc, Value x, double cap) {
+  Value c = f32Const(b, loc, cap);
+  Value q = arith::DivFOp::create(b, loc, x, c);
+  Value t = math::TanhOp::create(b, loc, q);
+  return arith::MulFOp::create(b, loc, t, c);
+}
+
 Value lowering::clampIndex(OpBuilder &b, Location loc, Value v, Value lo,
                            Value hi) {
   return arith::MaxSIOp::create(b, loc, lo,
@@ -265,6 +272,7 @@ Value lowering::activation(OpBuilder &b, Location loc, Activation act,
     return arith::MulFOp::create(b, loc, r, r);
   }
   case Activation::swiglu_oai:
+  case Activation::swiglu_softcap:
     break;
   }
   llvm_unreachable("not an ungated activation");
@@ -291,6 +299,14 @@ Value lowering::gatedActivation(OpBuilder &b, Location loc,
     Value glu = arith::MulFOp::create(b, loc, g, sigmoid(b, loc, scaled));
     Value upPlusOne = arith::AddFOp::create(b, loc, u, f32Const(b, loc, 1.0));
     return arith::MulFOp::create(b, loc, upPlusOne, glu);
+  }
+  if (params.act == Activation::swiglu_softcap) {
+    // c_g tanh(g / c_g) · sigmoid(g) · c_u tanh(u / c_u): the sigmoid sees
+    // the raw gate.
+    Value cappedGate = softcap(b, loc, g, params.gateSoftcap);
+    Value glu = arith::MulFOp::create(b, loc, cappedGate, sigmoid(b, loc, g));
+    Value cappedUp = softcap(b, loc, u, params.upSoftcap);
+    return arith::MulFOp::create(b, loc, glu, cappedUp);
   }
   Value h = activation(b, loc, params.act, g);
   if (params.limit && params.limitAfterAct)

@@ -73,6 +73,9 @@ Value castTo(OpBuilder &b, Location loc, Value v, Type type);
 /// 1 / (1 + exp(-x)) for an f32 scalar.
 Value sigmoid(OpBuilder &b, Location loc, Value x);
 
+/// cap · tanh(x / cap) for an f32 scalar.
+Value softcap(OpBuilder &b, Location loc, Value x, double cap);
+
 /// `then`'s values when `cond` holds, `current` otherwise (an scf.if whose
 /// results have the types of `current`).
 SmallVector<Value>
@@ -125,7 +128,8 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest, Value lo);
 Value groupMatrix(OpBuilder &b, Location loc, Value weights, Value group);
 
 /// The expert activation `act` of an f32 scalar, for ungated experts
-/// (docs/Spec.md#enums); not swiglu_oai, which is gated only.
+/// (docs/Spec.md#enums); not swiglu_oai or swiglu_softcap, which are gated
+/// only.
 Value activation(OpBuilder &b, Location loc, Activation act, Value x);
 
 /// An activation with its parameters (docs/Spec.md#activation-parameters).
@@ -137,6 +141,9 @@ struct ActivationParams {
   std::optional<double> limit;
   /// Clamp the activated gate (min(act(g), limit)) instead of its input.
   bool limitAfterAct = false;
+  /// swiglu_softcap's soft caps of the gate and of the up projection.
+  double gateSoftcap = 4.0;
+  double upSoftcap = 25.0;
 
   /// The parameters an op (moe.layer, moe.experts,
   /// moe.grouped_matmul_act) carries.
@@ -149,12 +156,17 @@ struct ActivationParams {
     if (op.getLimitAttr())
       p.limit = op.getLimitAttr().getValueAsDouble();
     p.limitAfterAct = op.getLimitAfterAct();
+    if (op.getGateSoftcapAttr())
+      p.gateSoftcap = op.getGateSoftcapAttr().getValueAsDouble();
+    if (op.getUpSoftcapAttr())
+      p.upSoftcap = op.getUpSoftcapAttr().getValueAsDouble();
     return p;
   }
 };
 
 /// The gated unit of an f32 gate `g` and up `u`: act(g) · u, with the
-/// clamps of `params.limit` and swiglu_oai's (u + 1) · g · sigmoid(α g).
+/// clamps of `params.limit`, swiglu_oai's (u + 1) · g · sigmoid(α g) and
+/// swiglu_softcap's c_g tanh(g / c_g) · sigmoid(g) · c_u tanh(u / c_u).
 Value gatedActivation(OpBuilder &b, Location loc,
                       const ActivationParams &params, Value g, Value u);
 

@@ -238,3 +238,27 @@ func.func @grouped_matmul_combine_c7_bias(%h: tensor<?x128xf32>, %w: tensor<8x64
   %out = moe.grouped_matmul_combine %h, %w offsets(%o : tensor<9xi32>) bias(%b : tensor<4x64xf32>) tokens(%t : tensor<?xi32>) weights(%rw : tensor<?xf32>) into %acc : tensor<?x128xf32>, tensor<8x64x128xf32> -> tensor<?x64xf32>
   return
 }
+
+// -----
+
+func.func @grouped_matmul_act_c6_swiglu_softcap_ungated(%x: tensor<?x64xf32>, %w: tensor<8x128x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op activation swiglu_softcap is a gated (GLU) activation: it needs 'gated' (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_softcap : tensor<?x64xf32>, tensor<8x128x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_act_c6_gate_softcap(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'gate_softcap' is a parameter of activation swiglu_softcap, not of silu (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation silu gated gate_softcap 4.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return
+}
+
+// -----
+
+func.func @grouped_matmul_act_c6_up_softcap_negative(%x: tensor<?x64xf32>, %w: tensor<8x256x64xf32>, %o: tensor<9xi32>) {
+  // expected-error @+1 {{'moe.grouped_matmul_act' op 'up_softcap' = -2.500000e+01 must be finite and positive (grouped_matmul_act_c6)}}
+  %h = moe.grouped_matmul_act %x, %w offsets(%o : tensor<9xi32>) activation swiglu_softcap gated up_softcap -25.0 : tensor<?x64xf32>, tensor<8x256x64xf32> -> tensor<?x128xf32>
+  return
+}

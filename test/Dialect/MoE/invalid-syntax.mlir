@@ -6,7 +6,7 @@
 // RUN: moe-opt %s -split-input-file -verify-diagnostics
 
 func.func @unknown_activation(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
-  // expected-error @+2 {{custom op 'moe.experts' expected the activation to be one of: silu, gelu_tanh, gelu_erf, relu, relu2, swiglu_oai, found 'swish'}}
+  // expected-error @+2 {{custom op 'moe.experts' expected the activation to be one of: silu, gelu_tanh, gelu_erf, relu, relu2, swiglu_oai, swiglu_softcap, found 'swish'}}
   // expected-error @+1 {{custom op 'moe.experts' failed to parse MoE_ActivationAttr parameter 'value' which is to be a `::mlir::moe::Activation`}}
   %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swish : tensor<?x16xf32> -> tensor<?x16xf32>
   return

@@ -475,14 +475,6 @@ func.func @layer_c5_shared_w3_without_shared(%x: tensor<?x16xf32>, %wg: tensor<4
 
 // -----
 
-func.func @layer_c5_shared_w1_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<1x8x16xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
-  // expected-error @+1 {{'moe.layer' op 'shared_w1' must be [S, D] (rank 2), got [1, 8, 16] (layer_c5)}}
-  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<1x8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
-  return %y : tensor<?x16xf32>
-}
-
-// -----
-
 func.func @layer_c5_shared_w1_hidden(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x32xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op 'shared_w1' must be [S, D] = [8, 16], got [8, 32] (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x32xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
@@ -1856,5 +1848,141 @@ func.func @layer_c9_identity_latent(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>,
 func.func @layer_c10_expert_scale_identity(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s: tensor<4xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op 'expert_scale' must have the static shape [1] or [E + identity_experts] = [6], got 'tensor<4xf32>' (layer_c10)}}
   %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) expert_scale(%s : tensor<4xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu identity_experts 2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_shared_w1_rank(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<1x1x8x16xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w1' must be [S, D] (rank 2), got [1, 1, 8, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<1x1x8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c8_swiglu_softcap_ungated(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op activation swiglu_softcap is a gated (GLU) activation: it needs 'w3' (layer_c8)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation swiglu_softcap : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c8_swiglu_softcap_ungated_shared(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<8x16xf32>, %s2: tensor<16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op activation swiglu_softcap is a gated (GLU) activation: the shared expert needs 'shared_w3' (layer_c8)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation swiglu_softcap : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c8_gate_softcap_without_swiglu_softcap(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'gate_softcap' is a parameter of activation swiglu_softcap, not of silu (layer_c8)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation silu gate_softcap 4.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c8_up_softcap_zero(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'up_softcap' = 0.000000e+00 must be finite and positive (layer_c8)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation swiglu_softcap gate_softcap 4.0 up_softcap 0.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c8_limit_after_act_swiglu_softcap(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'limit_after_act' does not apply to activation swiglu_softcap, whose gate is clamped before it (layer_c8)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation swiglu_softcap limit 7.0 limit_after_act : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @experts_c6_swiglu_softcap_ungated(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op activation swiglu_softcap is a gated (GLU) activation: it needs 'w3' (experts_c6)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swiglu_softcap : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c6_up_softcap_without_swiglu_softcap(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'up_softcap' is a parameter of activation swiglu_softcap, not of swiglu_oai (experts_c6)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swiglu_oai up_softcap 25.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @experts_c6_gate_softcap_inf(%r: tensor<?x16xf32>, %o: tensor<5xi32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>) {
+  // expected-error @+1 {{'moe.experts' op 'gate_softcap' = INF must be finite and positive (experts_c6)}}
+  %y = moe.experts %r offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swiglu_softcap gate_softcap 0x7FF0000000000000 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @layer_c5_stacked_dynamic_count(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<?x8x16xf32>, %s2: tensor<2x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w1' must have a static number of stacked shared experts S (dimension 0), got [?, 8, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<?x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_router_rows(%x: tensor<?x16xf32>, %wg: tensor<2x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'router' has 2 rows: with S = 2 stacked shared experts it needs more than S (E + S rows) (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<2x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_w2(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x8x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'shared_w2' must be [S, D, G] = [2, 16, 8], got [2, 8, 16] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x8x16xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_shared_gate(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>, %sg: tensor<1x16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op stacked shared experts are weighted by the router: they take no 'shared_gate' and no 'router_bias' (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) shared_gate(%sg : tensor<1x16xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_softmax(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op stacked shared experts need token-choice routing with scoring = sigmoid and without softcap, logit_scale, norm_min, norm_p and weights_on_input (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_expert_choice(%x: tensor<8x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>) -> tensor<8x16xf32> {
+  // expected-error @+1 {{'moe.layer' op stacked shared experts need token-choice routing with scoring = sigmoid and without softcap, logit_scale, norm_min, norm_p and weights_on_input (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) routing #moe.expert_choice<capacity = 2> activation relu : tensor<8x16xf32> -> tensor<8x16xf32>
+  return %y : tensor<8x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_shared_norm(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>, %sn: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op stacked shared experts take no 'shared_norm' and no shared biases (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) shared_norm(%sn : tensor<16xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu rms_norm_eps 1.0e-06 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c5_stacked_expert_scale(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>, %es: tensor<4xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op with stacked shared experts 'expert_scale' must be [1], one factor of every routed and shared weight, got [4] (layer_c5)}}
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) expert_scale(%es : tensor<4xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }

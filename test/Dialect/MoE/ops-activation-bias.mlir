@@ -1,5 +1,6 @@
 // Round trip of the activation parameters (alpha, limit, shared_limit,
-// limit_after_act), the relu2 and swiglu_oai activations and the biases
+// limit_after_act, gate_softcap, up_softcap), the relu2, swiglu_oai and
+// swiglu_softcap activations and the biases
 // (router_bias, b1, b3, b2, output_bias; the fused ops' bias), in custom and
 // generic form.
 //
@@ -71,4 +72,29 @@ func.func @fused_bias(%x: tensor<?x64xf32>, %w13: tensor<8x256x64xf32>, %o: tens
 func.func @shared_bias_latent_scale(%x: tensor<?x64xf32>, %wg: tensor<8x64xf32>, %w1: tensor<8x32x16xf32>, %w2: tensor<8x16x32xf32>, %s1: tensor<24x64xf32>, %s3: tensor<24x64xf32>, %s2: tensor<64x24xf32>, %sb1: tensor<24xf32>, %sb3: tensor<24xf32>, %sb2: tensor<64xf32>, %li: tensor<16x64xf32>, %lo: tensor<64x16xf32>) -> tensor<?x64xf32> {
   %y = moe.layer %x router(%wg : tensor<8x64xf32>) w1(%w1 : tensor<8x32x16xf32>) w2(%w2 : tensor<8x16x32xf32>) shared_w1(%s1 : tensor<24x64xf32>) shared_w3(%s3 : tensor<24x64xf32>) shared_w2(%s2 : tensor<64x24xf32>) shared_b1(%sb1 : tensor<24xf32>) shared_b3(%sb3 : tensor<24xf32>) shared_b2(%sb2 : tensor<64xf32>) latent_in(%li : tensor<16x64xf32>) latent_out(%lo : tensor<64x16xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 output_scale 0.5 : tensor<?x64xf32> -> tensor<?x64xf32>
   return %y : tensor<?x64xf32>
+}
+
+// Inkling2: the soft-capped SwiGLU with its caps, on moe.layer (after the
+// capacity), moe.experts and moe.grouped_matmul_act; without caps it takes
+// the defaults.
+// CHECK-LABEL: func.func @swiglu_softcap
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<4x16xf32>) bias(%{{.*}} : tensor<4xf32>) w1(%{{.*}} : tensor<4x8x16xf32>) w3(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true, scaling = 8.000000e+00 : f64> activation swiglu_softcap drop position capacity_factor 1.250000e+00 gate_softcap 4.000000e+00 up_softcap 2.500000e+01 : tensor<?x16xf32> -> tensor<?x16xf32>
+// CHECK-NEXT:    moe.experts %{{.*}} offsets(%{{.*}} : tensor<5xi32>) w1(%{{.*}} : tensor<4x8x16xf32>) w3(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) activation swiglu_softcap limit 7.000000e+00 gate_softcap 1.000000e+00 up_softcap 2.000000e+00 : tensor<?x16xf32> -> tensor<?x16xf32>
+// CHECK-NEXT:    moe.experts %{{.*}} offsets(%{{.*}} : tensor<5xi32>) w1(%{{.*}} : tensor<4x8x16xf32>) w3(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) activation swiglu_softcap : tensor<?x16xf32> -> tensor<?x16xf32>
+// CHECK-NEXT:    moe.grouped_matmul_act %{{.*}}, %{{.*}} offsets(%{{.*}} : tensor<5xi32>) activation swiglu_softcap gated up_softcap 3.000000e+00 : tensor<?x16xf32>, tensor<4x16x16xf32> -> tensor<?x8xf32>
+func.func @swiglu_softcap(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %sb: tensor<4xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %o: tensor<5xi32>, %w13: tensor<4x16x16xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) bias(%sb : tensor<4xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true, scaling = 8.0> activation swiglu_softcap drop position capacity_factor 1.25 gate_softcap 4.0 up_softcap 25.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %a = moe.experts %x offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swiglu_softcap limit 7.0 gate_softcap 1.0 up_softcap 2.0 : tensor<?x16xf32> -> tensor<?x16xf32>
+  %b = moe.experts %x offsets(%o : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) activation swiglu_softcap : tensor<?x16xf32> -> tensor<?x16xf32>
+  %h = moe.grouped_matmul_act %x, %w13 offsets(%o : tensor<5xi32>) activation swiglu_softcap gated up_softcap 3.0 : tensor<?x16xf32>, tensor<4x16x16xf32> -> tensor<?x8xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// Inkling: S = 2 stacked shared experts [S, G, D] / [S, D, G] weighted by
+// the router's last 2 of its E + S = 6 rows.
+// CHECK-LABEL: func.func @stacked_shared
+// CHECK:         moe.layer %{{.*}} router(%{{.*}} : tensor<6x16xf32>) bias(%{{.*}} : tensor<4xf32>) w1(%{{.*}} : tensor<4x8x16xf32>) w3(%{{.*}} : tensor<4x8x16xf32>) w2(%{{.*}} : tensor<4x16x8xf32>) shared_w1(%{{.*}} : tensor<2x12x16xf32>) shared_w3(%{{.*}} : tensor<2x12x16xf32>) shared_w2(%{{.*}} : tensor<2x16x12xf32>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true, norm_eps = 0.000000e+00 : f64> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+func.func @stacked_shared(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %sb: tensor<4xf32>, %w1: tensor<4x8x16xf32>, %w3: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x12x16xf32>, %s3: tensor<2x12x16xf32>, %s2: tensor<2x16x12xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<6x16xf32>) bias(%sb : tensor<4xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x12x16xf32>) shared_w3(%s3 : tensor<2x12x16xf32>) shared_w2(%s2 : tensor<2x16x12xf32>) routing #moe.routing<k = 2, scoring = sigmoid, normalize = true, norm_eps = 0.0> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
 }

@@ -68,7 +68,8 @@ HF_ACT2FN = {
     "relu2": relu2,
 }
 
-# The activations of the moe dialect (swiglu_oai is gated only: spec_glu).
+# The activations of the moe dialect (swiglu_oai and swiglu_softcap are gated
+# only: spec_glu).
 MOE_ACT = {
     "silu": silu,
     "gelu_tanh": gelu_tanh,
@@ -76,10 +77,16 @@ MOE_ACT = {
     "relu": relu,
     "relu2": relu2,
     "swiglu_oai": None,
+    "swiglu_softcap": None,
 }
 
 # swiglu_oai's alpha when the op has none (GptOssConfig.swiglu_alpha).
 SWIGLU_OAI_ALPHA = 1.702
+
+# swiglu_softcap's gate and up soft caps when the op has none
+# (Inkling2TextConfig.mlp_gate_softcap, mlp_up_softcap).
+SWIGLU_SOFTCAP_GATE = 4.0
+SWIGLU_SOFTCAP_UP = 25.0
 
 #===----------------------------------------------------------------------===#
 # Helpers
@@ -142,10 +149,12 @@ def gated_mlp(x, gate_proj, up_proj, down_proj, act):
     return linear(act(linear(x, gate_proj)) * linear(x, up_proj), down_proj)
 
 
-def spec_glu(act, g, u, limit=None, alpha=None, after=False):
+def spec_glu(act, g, u, limit=None, alpha=None, after=False,
+             gate_softcap=None, up_softcap=None):
     """The gated unit of docs/Spec.md#activation-parameters: act(g) * u with
     the clamps of `limit` (on the gate's input, or with `after` on the
-    activated gate), or swiglu_oai's (u + 1) * g * sigmoid(alpha * g)."""
+    activated gate), swiglu_oai's (u + 1) * g * sigmoid(alpha * g), or
+    swiglu_softcap's c_g tanh(g / c_g) * sigmoid(g) * c_u tanh(u / c_u)."""
     if limit is not None:
         u = np.minimum(np.maximum(u, -limit), limit)
         if not after:
@@ -153,6 +162,10 @@ def spec_glu(act, g, u, limit=None, alpha=None, after=False):
     if act == "swiglu_oai":
         a = SWIGLU_OAI_ALPHA if alpha is None else alpha
         return (u + 1.0) * g * sigmoid(a * g)
+    if act == "swiglu_softcap":
+        cg = SWIGLU_SOFTCAP_GATE if gate_softcap is None else gate_softcap
+        cu = SWIGLU_SOFTCAP_UP if up_softcap is None else up_softcap
+        return cg * np.tanh(g / cg) * sigmoid(g) * cu * np.tanh(u / cu)
     h = MOE_ACT[act](g)
     if limit is not None and after:
         h = np.minimum(h, limit)
@@ -592,6 +605,7 @@ def spec_layer(spec, W, x):
     act = MOE_ACT[act_name]
     alpha = spec.get("alpha")
     after = bool(spec.get("limit_after_act"))
+    caps = (spec.get("gate_softcap"), spec.get("up_softcap"))
     margins = Margins()
     eps = spec.get("rms_norm_eps")
 
@@ -606,9 +620,13 @@ def spec_layer(spec, W, x):
     logits = linear(norm(x, "router_norm"), W["router"])
     if "router_bias" in W:
         logits = logits + W["router_bias"]
-    # The routed experts; the router's last identity_experts rows are the
-    # identity experts.
-    experts = W["router"].shape[0] - spec.get("identity_experts", 0)
+    # Stacked shared experts: the router's last S rows weight them.
+    stacked = spec.get("stacked_shared", 0)
+    shared_logits = logits[:, logits.shape[1] - stacked:]
+    logits = logits[:, :logits.shape[1] - stacked]
+    # The routed experts; the router's last identity_experts rows (before
+    # any stacked shared rows) are the identity experts.
+    experts = logits.shape[1] - spec.get("identity_experts", 0)
     # The routed experts read x through pre_norm, projected into a latent
     # space when there is one.
     xe = norm(x, "pre_norm")
@@ -624,7 +642,8 @@ def spec_layer(spec, W, x):
         g = linear(rows, W["w1"][e]) + bias("b1", e)
         if spec["gated"]:
             u = linear(rows, W["w3"][e]) + bias("b3", e)
-            h = spec_glu(act_name, g, u, spec.get("limit"), alpha, after)
+            h = spec_glu(act_name, g, u, spec.get("limit"), alpha, after,
+                         *caps)
         else:
             h = act(g)
         return norm(linear(h, W["w2"][e]) + bias("b2", e), "expert_norm", e)
@@ -639,9 +658,24 @@ def spec_layer(spec, W, x):
         stats["dropped"] = 0
     else:
         idx, w = spec_route(spec, logits, W.get("bias"), margins)
+        if stacked:
+            # The k selected and the S shared sigmoids, renormalized
+            # together (sum plus norm_eps), then scaled.
+            sel = sigmoid(np.take_along_axis(logits, idx, axis=-1))
+            gammas = sigmoid(shared_logits)
+            scale = spec["scaling"]
+            if spec["normalize"]:
+                norm_eps = spec.get("norm_eps")
+                denom = (sel.sum(-1, keepdims=True)
+                         + gammas.sum(-1, keepdims=True)
+                         + (1e-20 if norm_eps is None else norm_eps))
+                scale = scale / denom
+            w, gammas = sel * scale, gammas * scale
         if "expert_scale" in W:
             scale = W["expert_scale"]
             w = w * (scale[0] if scale.size == 1 else scale[idx])
+            if stacked:
+                gammas = gammas * scale[0]
         keep = apply_capacity(idx, w, experts, spec.get("drop_policy"),
                               spec.get("capacity_factor"), margins)
         if spec.get("weights_on_input"):
@@ -659,12 +693,21 @@ def spec_layer(spec, W, x):
         stats["dropped"] = int((~keep).sum())
     if "latent_out" in W:
         out = linear(out, W["latent_out"])
-    if spec.get("shared"):
+    if stacked:
+        for e in range(stacked):
+            g = linear(x, W["shared_w1"][e])
+            if "shared_w3" in W:
+                h = spec_glu(act_name, g, linear(x, W["shared_w3"][e]),
+                             spec.get("shared_limit"), alpha, after, *caps)
+            else:
+                h = act(g)
+            out = out + gammas[:, e:e + 1] * linear(h, W["shared_w2"][e])
+    elif spec.get("shared"):
         g = linear(x, W["shared_w1"]) + W.get("shared_b1", 0.0)
         if "shared_w3" in W:
             u = linear(x, W["shared_w3"]) + W.get("shared_b3", 0.0)
             h = spec_glu(act_name, g, u, spec.get("shared_limit"), alpha,
-                         after)
+                         after, *caps)
         else:
             h = act(g)
         y = linear(h, W["shared_w2"]) + W.get("shared_b2", 0.0)

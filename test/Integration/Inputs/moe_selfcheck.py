@@ -215,8 +215,16 @@ def check_expert_forms():
     hf = np.square(np.maximum(g, 0)) @ w2.T
     ours = ref.MOE_ACT["relu2"](g) @ w2.T
     assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "nemotron_h"
+    # Inkling2SoftcappedSwiGLU: softcap(gate) * sigmoid(gate) * softcap(up)
+    # with softcap(v, c) = tanh(v / c) * c, the sigmoid of the raw gate.
+    for cg, cu in ((4.0, 25.0), (1.0, 2.0)):
+        hf = ((np.tanh(g / cg) * cg) * ref.sigmoid(g)
+              * (np.tanh(u / cu) * cu)) @ w2.T
+        ours = ref.spec_glu("swiglu_softcap", g, u, gate_softcap=cg,
+                            up_softcap=cu) @ w2.T
+        assert np.allclose(hf, ours, rtol=1e-12, atol=1e-12), "inkling2"
     print("expert forms: gpt_oss, minimax_m3_vl, hy_v4, bailing_hybrid, "
-          "nemotron_h agree with spec_glu")
+          "nemotron_h, inkling2 agree with spec_glu")
 
 
 def main():

@@ -73,7 +73,10 @@ LogicalResult GroupedMatmulActOp::verify() {
   if (failed(checkActivationParams(op, "grouped_matmul_act_c6",
                                    getActivation(), getAlphaAttr(),
                                    getLimitAttr(), getLimitAfterAct(),
-                                   getGated(), "'gated'")))
+                                   getGated(), "'gated'")) ||
+      failed(checkSoftcapParams(op, "grouped_matmul_act_c6", getActivation(),
+                                getGateSoftcapAttr(), getUpSoftcapAttr(),
+                                getLimitAfterAct(), getGated(), "'gated'")))
     return failure();
   // grouped_matmul_act_c7
   if (getBias())

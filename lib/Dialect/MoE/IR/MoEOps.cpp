@@ -284,6 +284,74 @@ ExpertChoiceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 // LayerOp
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// Stacked shared experts (a rank-3 `shared_w1`) need a static count S
+/// (layer_c5).
+LogicalResult checkStackedSharedCount(LayerOp layer) {
+  Value w1 = layer.getSharedW1();
+  auto type = w1 ? dyn_cast<RankedTensorType>(w1.getType()) : nullptr;
+  if (!type || type.getRank() != 3)
+    return success();
+  return checkStatic(layer, "layer_c5", "shared_w1", type, 0,
+                     "number of stacked shared experts S");
+}
+
+/// The stacked shared experts of `layer` (layer_c5): `shared_w1`,
+/// `shared_w3` [S, G, D] and `shared_w2` [S, D, G], weighted by the router's
+/// last S rows, which only token-choice routing with sigmoid scores of the
+/// raw logits gives (the weights are renormalized and scaled with the k
+/// routed ones).
+LogicalResult verifyStackedShared(LayerOp layer, int64_t d) {
+  Operation *op = layer;
+  Value w1 = layer.getSharedW1();
+  int64_t s = dimOf(w1, 0), g = dimOf(w1, 1);
+  if (failed(checkAndBind(op, "layer_c5", "shared_w1", w1.getType(),
+                          "[S, G, D]", {&s, &g, &d})) ||
+      (layer.getSharedW3() &&
+       failed(checkAndBind(op, "layer_c5", "shared_w3",
+                           layer.getSharedW3().getType(), "[S, G, D]",
+                           {&s, &g, &d}))) ||
+      failed(checkAndBind(op, "layer_c5", "shared_w2",
+                          layer.getSharedW2().getType(), "[S, D, G]",
+                          {&s, &d, &g})))
+    return failure();
+  if (layer.getSharedGate() || layer.getRouterBias())
+    return layer.emitOpError()
+           << "stacked shared experts are weighted by the router: they take "
+              "no 'shared_gate' and no 'router_bias' (layer_c5)";
+  if (layer.getSharedNorm() || layer.getSharedB1() || layer.getSharedB3() ||
+      layer.getSharedB2())
+    return layer.emitOpError() << "stacked shared experts take no "
+                                  "'shared_norm' and no shared biases "
+                                  "(layer_c5)";
+  if (layer.getIdentityExperts() > 0)
+    return layer.emitOpError() << "stacked shared experts and "
+                                  "identity_experts both take the router's "
+                                  "last rows: a layer has one or the other "
+                                  "(layer_c5)";
+  if (Value scale = layer.getExpertScale();
+      scale &&
+      cast<RankedTensorType>(scale.getType()).getShape() != ArrayRef<int64_t>{1})
+    return layer.emitOpError()
+           << "with stacked shared experts 'expert_scale' must be [1], one "
+              "factor of every routed and shared weight, got "
+           << formatShape(cast<RankedTensorType>(scale.getType()).getShape())
+           << " (layer_c5)";
+  RoutingAttr routing = layer.getTokenChoice();
+  if (!routing || routing.getScoring() != Scoring::sigmoid ||
+      routing.getSoftcap() || routing.getLogitScale() ||
+      routing.getNormMin() || routing.getNormP() ||
+      routing.isWeightsOnInput())
+    return layer.emitOpError()
+           << "stacked shared experts need token-choice routing with "
+              "scoring = sigmoid and without softcap, logit_scale, norm_min, "
+              "norm_p and weights_on_input (layer_c5)";
+  return success();
+}
+
+} // namespace
+
 LogicalResult LayerOp::verify() {
   Operation *op = getOperation();
   // layer_c1
@@ -300,9 +368,18 @@ LogicalResult LayerOp::verify() {
       failed(checkStatic(op, "layer_c2", "router", getRouter().getType(), 0,
                          "number of experts E")))
     return failure();
-  int64_t e = dimOf(getRouter(), 0);
+  // With S stacked shared experts (layer_c5) the router has E + S rows.
+  if (failed(checkStackedSharedCount(*this)))
+    return failure();
+  int64_t stacked = getNumStackedShared();
+  int64_t rows = dimOf(getRouter(), 0), e = rows - stacked;
+  if (stacked && e < 1)
+    return emitOpError() << "'router' has " << rows << " rows: with S = "
+                         << stacked
+                         << " stacked shared experts it needs more than S "
+                            "(E + S rows) (layer_c5)";
   if (failed(checkAndBind(op, "layer_c2", "router", getRouter().getType(),
-                          "[E, D]", {&e, &d})) ||
+                          stacked ? "[E+S, D]" : "[E, D]", {&rows, &d})) ||
       failed(checkNumExperts(op, "layer_c2", e)))
     return failure();
   // layer_c9: e counts the router's rows until the routed experts are
@@ -383,7 +460,10 @@ LogicalResult LayerOp::verify() {
     return emitOpError() << "'shared_b3' is the bias of the shared up "
                             "projection 'shared_w3': it needs 'shared_w3' "
                             "(layer_c5)";
-  if (hasW1) {
+  if (stacked) {
+    if (failed(verifyStackedShared(*this, d)))
+      return failure();
+  } else if (hasW1) {
     if (failed(checkRank(op, "layer_c5", "shared_w1", getSharedW1().getType(),
                          "[S, D]", 2)))
       return failure();
@@ -439,10 +519,17 @@ LogicalResult LayerOp::verify() {
                                    getLimitAfterAct(), isGated(), "'w3'",
                                    static_cast<bool>(getSharedLimitAttr()))))
     return failure();
-  if (hasW1 && !getSharedW3() && getActivation() == Activation::swiglu_oai)
-    return emitOpError() << "activation swiglu_oai is a gated (GLU) "
-                            "activation: the shared expert needs 'shared_w3' "
-                            "(layer_c8)";
+  if (failed(checkSoftcapParams(op, "layer_c8", getActivation(),
+                                getGateSoftcapAttr(), getUpSoftcapAttr(),
+                                getLimitAfterAct(), isGated(), "'w3'")))
+    return failure();
+  if (hasW1 && !getSharedW3() &&
+      (getActivation() == Activation::swiglu_oai ||
+       getActivation() == Activation::swiglu_softcap))
+    return emitOpError() << "activation "
+                         << stringifyActivation(getActivation())
+                         << " is a gated (GLU) activation: the shared expert "
+                            "needs 'shared_w3' (layer_c8)";
   if (getSharedLimitAttr() && !getSharedW3())
     return emitOpError() << "'shared_limit' clamps the gate and up "
                             "projections of a gated shared expert: it needs "
@@ -784,6 +871,10 @@ LogicalResult ExpertsOp::verify() {
   if (failed(checkActivationParams(op, "experts_c6", getActivation(),
                                    getAlphaAttr(), getLimitAttr(),
                                    getLimitAfterAct(), isGated(), "'w3'")))
+    return failure();
+  if (failed(checkSoftcapParams(op, "experts_c6", getActivation(),
+                                getGateSoftcapAttr(), getUpSoftcapAttr(),
+                                getLimitAfterAct(), isGated(), "'w3'")))
     return failure();
   // experts_c7
   if (getOutNorm() &&

@@ -151,3 +151,31 @@ LogicalResult shape_checks::checkActivationParams(
            << label << ")";
   return success();
 }
+
+LogicalResult shape_checks::checkSoftcapParams(
+    Operation *op, StringRef label, Activation act, FloatAttr gateSoftcap,
+    FloatAttr upSoftcap, bool limitAfterAct, bool gated, StringRef gatedBy) {
+  bool softcap = act == Activation::swiglu_softcap;
+  if (softcap && !gated)
+    return op->emitOpError()
+           << "activation swiglu_softcap is a gated (GLU) activation: it "
+              "needs "
+           << gatedBy << " (" << label << ")";
+  for (auto [name, value] : {std::pair<StringRef, FloatAttr>{"gate_softcap",
+                                                             gateSoftcap},
+                             {"up_softcap", upSoftcap}}) {
+    if (value && !softcap)
+      return op->emitOpError()
+             << "'" << name
+             << "' is a parameter of activation swiglu_softcap, not of "
+             << stringifyActivation(act) << " (" << label << ")";
+    if (failed(checkPositive(op, label, name, value)))
+      return failure();
+  }
+  if (limitAfterAct && softcap)
+    return op->emitOpError()
+           << "'limit_after_act' does not apply to activation swiglu_softcap, "
+              "whose gate is clamped before it ("
+           << label << ")";
+  return success();
+}

@@ -82,6 +82,16 @@ LogicalResult checkActivationParams(Operation *op, StringRef label,
 LogicalResult checkPositive(Operation *op, StringRef label, StringRef name,
                             FloatAttr value);
 
+/// Checks the soft caps of activation `swiglu_softcap` (docs/Spec.md#
+/// activation-parameters) under `label`: `swiglu_softcap` only for gated
+/// experts (`gatedBy` names what makes them so) and without
+/// `limit_after_act`; `gate_softcap` and `up_softcap` only with
+/// `swiglu_softcap`, finite and positive.
+LogicalResult checkSoftcapParams(Operation *op, StringRef label,
+                                 Activation act, FloatAttr gateSoftcap,
+                                 FloatAttr upSoftcap, bool limitAfterAct,
+                                 bool gated, StringRef gatedBy);
+
 } // namespace shape_checks
 } // namespace moe
 } // namespace mlir

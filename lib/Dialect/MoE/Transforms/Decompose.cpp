@@ -8,6 +8,9 @@
 // Identity experts are routed but not dispatched (moe.dispatch drops their
 // indices); a linalg.generic adds each token times their weights to the
 // accumulator.
+// Stacked shared experts, weighted by the router's last rows, are a second
+// moe.dispatch / moe.experts / moe.combine whose result the routed
+// moe.combine accumulates into.
 //
 //===----------------------------------------------------------------------===//
 
@@ -149,6 +152,15 @@ Value addRowBias(OpBuilder &b, Location loc, Value m, Value v) {
   return add.getResult(0);
 }
 
+/// 1 / (1 + exp(-l)) of the f32 scalar `l`.
+Value scalarSigmoid(OpBuilder &b, Location loc, Value l) {
+  Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1));
+  Value neg = arith::NegFOp::create(b, loc, l);
+  Value e = math::ExpOp::create(b, loc, neg);
+  Value denom = arith::AddFOp::create(b, loc, one, e);
+  return arith::DivFOp::create(b, loc, one, denom);
+}
+
 /// `x` RMS-normalized with `weight` and the layer's rms_norm_eps, or `x`
 /// itself when the layer has no such norm (`weight` null).
 Value rmsNormOf(OpBuilder &b, LayerOp layer, Value x, Value weight) {
@@ -175,8 +187,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
                    ? expandLeading(b, loc, layer.getSharedNorm())
                    : Value();
   FloatAttr eps = norm ? layer.getRmsNormEpsAttr() : FloatAttr();
-  // The shared expert has the layer's activation and alpha, and its own
-  // limit.
+  // The shared expert has the layer's activation, alpha and soft caps, and
+  // its own limit.
   FloatAttr limit = layer.getSharedLimitAttr();
   UnitAttr limitAfterAct = limit ? layer.getLimitAfterActAttr() : UnitAttr();
   Value b1 = expandLeading(b, loc, layer.getSharedB1());
@@ -185,7 +197,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
   Value out = ExpertsOp::create(b, loc, x.getType(), x, offsets, w1, w3, w2,
                                 b1, b3, b2, layer.getActivationAttr(),
                                 layer.getAlphaAttr(), limit, limitAfterAct,
-                                norm, eps);
+                                norm, eps, layer.getGateSoftcapAttr(),
+                                layer.getUpSoftcapAttr());
   if (!layer.getSharedGate())
     return out;
 
@@ -208,12 +221,8 @@ Value buildSharedExpert(OpBuilder &b, LayerOp layer) {
         Type f32 = nb.getF32Type();
         Type computeType =
             cast<FloatType>(outType).getWidth() > 32 ? outType : f32;
-        Value one = arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(1));
-        Value neg = arith::NegFOp::create(nb, nl, args[1]);
-        Value denom = arith::AddFOp::create(nb, nl, one,
-                                            math::ExpOp::create(nb, nl, neg));
-        Value gate = castFloat(
-            nb, nl, arith::DivFOp::create(nb, nl, one, denom), computeType);
+        Value gate =
+            castFloat(nb, nl, scalarSigmoid(nb, nl, args[1]), computeType);
         Value v = castFloat(nb, nl, args[0], computeType);
         Value r = arith::MulFOp::create(nb, nl, v, gate);
         linalg::YieldOp::create(nb, nl, castFloat(nb, nl, r, outType));
@@ -379,6 +388,199 @@ Value addIdentityExperts(OpBuilder &b, Location loc, Value acc, Value x,
   return added.getResult(0);
 }
 
+/// moe.dispatch of the tokens `x` [T, D] to `numExperts` experts by
+/// `indices` [T, j] with their `weights` [T, j], under the capacity plan
+/// `policy`, `factor`, `capacity`.
+DispatchOp buildDispatch(OpBuilder &b, Location loc, Value x, Value indices,
+                         Value weights, int64_t numExperts,
+                         DropPolicyAttr policy, FloatAttr factor,
+                         IntegerAttr capacity) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t t = xType.getDimSize(0);
+  int64_t j = cast<RankedTensorType>(indices.getType()).getDimSize(1);
+  int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * j;
+  Type i32 = b.getI32Type();
+  auto rowsType =
+      RankedTensorType::get({n, xType.getDimSize(1)}, xType.getElementType());
+  auto offsetsType = RankedTensorType::get({numExperts + 1}, i32);
+  auto tokensType = RankedTensorType::get({n}, i32);
+  auto weightsType = RankedTensorType::get({n}, b.getF32Type());
+  return DispatchOp::create(b, loc, rowsType, offsetsType, tokensType,
+                            weightsType, x, indices, weights,
+                            b.getI64IntegerAttr(numExperts), policy, factor,
+                            capacity);
+}
+
+/// Columns [offset, offset + size) of the matrix `m` [T, C].
+Value sliceColumns(OpBuilder &b, Location loc, Value m, int64_t offset,
+                   int64_t size) {
+  auto type = cast<RankedTensorType>(m.getType());
+  auto resultType =
+      RankedTensorType::get({type.getDimSize(0), size}, type.getElementType());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                       b.getIndexAttr(offset)};
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, m, 0),
+                                     b.getIndexAttr(size)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, resultType, m, offsets, sizes,
+                                        strides);
+}
+
+/// A linalg.generic over the [T, C] iteration space of `init` with the
+/// given inputs and maps (the init's map, the identity, comes last).
+Value generic2d(OpBuilder &b, Location loc, ValueRange inputs,
+                ArrayRef<AffineMap> inputMaps, Value init, bool reduceColumns,
+                function_ref<void(OpBuilder &, Location, ValueRange)> body) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(reduceColumns ? AffineMap::get(2, 0, {d0}, ctx)
+                               : AffineMap::get(2, 0, {d0, d1}, ctx));
+  SmallVector<utils::IteratorType> iterators = {
+      utils::IteratorType::parallel, reduceColumns
+                                         ? utils::IteratorType::reduction
+                                         : utils::IteratorType::parallel};
+  auto op = linalg::GenericOp::create(b, loc, TypeRange{init.getType()},
+                                      inputs, ValueRange{init}, maps,
+                                      iterators, body);
+  return op.getResult(0);
+}
+
+/// The f32 weights of the k routed and the S stacked shared experts of a
+/// layer (docs/Spec.md#moelayer): the sigmoid of the selected routed logits
+/// `routedLogits[t, indices[t, j]]` and of `sharedLogits` [T, S], divided by
+/// their joint sum (plus norm_eps) when the routing normalizes, times its
+/// scaling. Returns ([T, k], [T, S]).
+std::pair<Value, Value> buildStackedWeights(OpBuilder &b, Location loc,
+                                            RoutingAttr routing,
+                                            Value routedLogits, Value indices,
+                                            Value sharedLogits) {
+  MLIRContext *ctx = b.getContext();
+  Type f32 = b.getF32Type();
+  AffineExpr d0, d1;
+  bindDims(ctx, d0, d1);
+  AffineMap id = AffineMap::get(2, 0, {d0, d1}, ctx);
+  AffineMap row = AffineMap::get(2, 0, {d0}, ctx);
+  auto emptyF32 = [&](Value like) -> Value {
+    auto type = cast<RankedTensorType>(like.getType());
+    return tensor::EmptyOp::create(b, loc, type.getShape(), f32,
+                                   dynamicSizes(b, loc, like));
+  };
+  Value selectedInit = emptyF32(indices);
+  Value selected = generic2d(
+      b, loc, ValueRange{indices}, {id}, selectedInit, /*reduceColumns=*/false,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value t = linalg::IndexOp::create(nb, nl, 0);
+        Value e = arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
+                                             args[0]);
+        Value l =
+            tensor::ExtractOp::create(nb, nl, routedLogits, ValueRange{t, e});
+        linalg::YieldOp::create(nb, nl, scalarSigmoid(nb, nl, l));
+      });
+  Value sharedInit = emptyF32(sharedLogits);
+  Value shared = generic2d(
+      b, loc, ValueRange{sharedLogits}, {id}, sharedInit,
+      /*reduceColumns=*/false, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, scalarSigmoid(nb, nl, args[0]));
+      });
+  bool normalize = routing.isNormalized();
+  double scaling = routing.getScalingValue();
+  if (!normalize && scaling == 1.0)
+    return {selected, shared};
+
+  // sum[t] = Σ_j selected[t, j] + Σ_s shared[t, s]
+  Value sum;
+  if (normalize) {
+    auto indicesType = cast<RankedTensorType>(indices.getType());
+    SmallVector<Value> dynT;
+    if (indicesType.isDynamicDim(0))
+      dynT.push_back(tensor::DimOp::create(b, loc, indices, 0));
+    sum = zeros(b, loc, {indicesType.getDimSize(0)}, f32, dynT);
+    for (Value part : {selected, shared})
+      sum = generic2d(b, loc, ValueRange{part}, {id}, sum,
+                      /*reduceColumns=*/true,
+                      [](OpBuilder &nb, Location nl, ValueRange args) {
+                        Value r = arith::AddFOp::create(nb, nl, args[0],
+                                                        args[1]);
+                        linalg::YieldOp::create(nb, nl, r);
+                      });
+  }
+  double eps = routing.getNormEpsValue();
+  auto finish = [&](Value part) {
+    SmallVector<Value> inputs = {part};
+    SmallVector<AffineMap> maps = {id};
+    if (normalize) {
+      inputs.push_back(sum);
+      maps.push_back(row);
+    }
+    Value init = emptyF32(part);
+    return generic2d(
+        b, loc, inputs, maps, init, /*reduceColumns=*/false,
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value w = args[0];
+          if (normalize) {
+            Value epsV =
+                arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(eps));
+            Value denom = arith::AddFOp::create(nb, nl, args[1], epsV);
+            w = arith::DivFOp::create(nb, nl, w, denom);
+          }
+          if (scaling != 1.0) {
+            Value factor =
+                arith::ConstantOp::create(nb, nl, nb.getF32FloatAttr(scaling));
+            w = arith::MulFOp::create(nb, nl, w, factor);
+          }
+          linalg::YieldOp::create(nb, nl, w);
+        });
+  };
+  Value selectedWeights = finish(selected);
+  Value sharedWeights = finish(shared);
+  return {selectedWeights, sharedWeights};
+}
+
+/// The stacked shared experts of `layer` added to `acc`: every token is
+/// dispatched to each of the S experts with its weight `sharedWeights`
+/// [T, S] (times the layer's expert_scale), which moe.experts (shared_w1,
+/// shared_w3, shared_w2) and moe.combine compute like the routed experts.
+Value buildStackedShared(OpBuilder &b, LayerOp layer, Value sharedWeights,
+                         Value acc) {
+  Location loc = layer.getLoc();
+  Value x = layer.getX();
+  int64_t s = layer.getNumStackedShared();
+  // indices[t, j] = j: each token goes to every shared expert.
+  auto weightsType = cast<RankedTensorType>(sharedWeights.getType());
+  Value indicesInit = tensor::EmptyOp::create(
+      b, loc, weightsType.getShape(), b.getI32Type(),
+      dynamicSizes(b, loc, sharedWeights));
+  Value indices = generic2d(
+      b, loc, ValueRange{}, {}, indicesInit, /*reduceColumns=*/false,
+      [](OpBuilder &nb, Location nl, ValueRange) {
+        Value j = linalg::IndexOp::create(nb, nl, 1);
+        Value jI32 =
+            arith::IndexCastOp::create(nb, nl, nb.getI32Type(), j);
+        linalg::YieldOp::create(nb, nl, jI32);
+      });
+  // A single expert_scale (layer_c5) scales the shared weights too.
+  if (Value scale = layer.getExpertScale())
+    sharedWeights = scaleByExpert(b, loc, sharedWeights, indices, scale);
+  auto dropless = DropPolicyAttr::get(b.getContext(), DropPolicy::none);
+  DispatchOp dispatch = buildDispatch(b, loc, x, indices, sharedWeights, s,
+                                      dropless, FloatAttr(), IntegerAttr());
+  // The shared experts have the layer's activation, alpha and soft caps,
+  // and their own limit.
+  FloatAttr limit = layer.getSharedLimitAttr();
+  UnitAttr limitAfterAct = limit ? layer.getLimitAfterActAttr() : UnitAttr();
+  Value rows = dispatch.getRows();
+  Value out = ExpertsOp::create(
+      b, loc, rows.getType(), rows, dispatch.getOffsets(),
+      layer.getSharedW1(), layer.getSharedW3(), layer.getSharedW2(), Value(),
+      Value(), Value(), layer.getActivationAttr(), layer.getAlphaAttr(), limit,
+      limitAfterAct, /*out_norm=*/Value(), /*rms_norm_eps=*/FloatAttr(),
+      layer.getGateSoftcapAttr(), layer.getUpSoftcapAttr());
+  return CombineOp::create(b, loc, acc.getType(), out, dispatch.getRowTokens(),
+                           dispatch.getRowWeights(), acc);
+}
+
 void decompose(IRRewriter &rewriter, LayerOp layer) {
   OpBuilder &b = rewriter;
   b.setInsertionPoint(layer);
@@ -387,7 +589,9 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t t = xType.getDimSize(0);
   // The routed experts; the router's last identity_experts rows are the
-  // identity experts, whose indices moe.dispatch drops.
+  // identity experts, whose indices moe.dispatch drops, and its last
+  // `stacked` rows weight the stacked shared experts.
+  int64_t stacked = layer.getNumStackedShared();
   int64_t e = layer.getNumRoutedExperts();
   Value routeWeights, routeIndices;
 
@@ -404,6 +608,11 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
                  ? projectRows(b, loc, expertInput, layer.getLatentIn())
                  : expertInput;
   auto xeType = cast<RankedTensorType>(xe.getType());
+  Value sharedLogits, sharedWeights;
+  if (stacked) {
+    sharedLogits = sliceColumns(b, loc, logits, e, stacked);
+    logits = sliceColumns(b, loc, logits, 0, e);
+  }
 
   Value rows, offsets, rowTokens, rowWeights;
   bool weightsOnInput = false;
@@ -417,18 +626,16 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     auto route = RouteOp::create(b, loc, RankedTensorType::get({t, k}, f32),
                                  RankedTensorType::get({t, k}, b.getI32Type()),
                                  logits, layer.getBias(), routeAttr);
+    // moe.route selects the routed experts; with stacked shared experts
+    // their weights are renormalized together with the shared ones.
     Value weights = route.getWeights();
+    if (stacked)
+      std::tie(weights, sharedWeights) = buildStackedWeights(
+          b, loc, routing, logits, route.getIndices(), sharedLogits);
     if (Value scale = layer.getExpertScale())
       weights = scaleByExpert(b, loc, weights, route.getIndices(), scale);
-    int64_t n = ShapedType::isDynamic(t) ? ShapedType::kDynamic : t * k;
-    auto dispatch = DispatchOp::create(
-        b, loc,
-        RankedTensorType::get({n, xeType.getDimSize(1)},
-                              xeType.getElementType()),
-        RankedTensorType::get({e + 1}, b.getI32Type()),
-        RankedTensorType::get({n}, b.getI32Type()),
-        RankedTensorType::get({n}, f32), xe, route.getIndices(), weights,
-        b.getI64IntegerAttr(e), layer.getDropPolicyAttr(),
+    DispatchOp dispatch = buildDispatch(
+        b, loc, xe, route.getIndices(), weights, e, layer.getDropPolicyAttr(),
         layer.getCapacityFactorAttr(), layer.getCapacityAttr());
     routeWeights = weights;
     routeIndices = route.getIndices();
@@ -463,9 +670,10 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
       layer.getW2(), layer.getB1(), layer.getB3(), layer.getB2(),
       layer.getActivationAttr(), layer.getAlphaAttr(), layer.getLimitAttr(),
       limitAfterAct, layer.getExpertNorm(),
-      layer.getExpertNorm() ? layer.getRmsNormEpsAttr() : FloatAttr());
+      layer.getExpertNorm() ? layer.getRmsNormEpsAttr() : FloatAttr(),
+      layer.getGateSoftcapAttr(), layer.getUpSoftcapAttr());
 
-  Value acc = layer.hasSharedExpert()
+  Value acc = layer.hasSharedExpert() && !stacked
                   ? buildSharedExpert(b, layer)
                   : zeros(b, loc, xType.getShape(), xType.getElementType(),
                           dynamicSizes(b, loc, x));
@@ -476,6 +684,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     acc = addRowBias(b, loc, acc, outputBias);
   if (layer.getIdentityExperts() > 0)
     acc = addIdentityExperts(b, loc, acc, x, routeWeights, routeIndices, e);
+  if (stacked)
+    acc = buildStackedShared(b, layer, sharedWeights, acc);
   Value out;
   if (layer.getLatentIn()) {
     // The experts' outputs are combined in the latent space, then projected

@@ -615,7 +615,9 @@ int64_t ExpertFusion::sharedChunks(ExpertsOp experts, SharedExpert shared,
       s.isGated() != experts.isGated() ||
       s.getAlphaAttr() != experts.getAlphaAttr() ||
       s.getLimitAttr() != experts.getLimitAttr() ||
-      s.getLimitAfterAct() != experts.getLimitAfterAct() || s.hasBias())
+      s.getLimitAfterAct() != experts.getLimitAfterAct() ||
+      s.getGateSoftcapAttr() != experts.getGateSoftcapAttr() ||
+      s.getUpSoftcapAttr() != experts.getUpSoftcapAttr() || s.hasBias())
     return 0;
   // Every weight is static, of the routed experts' element type; the
   // shared inner size S is a multiple of the routed one F.
@@ -675,7 +677,8 @@ Value ExpertFusion::buildUp(ExpertsOp experts, Value rows, Value offsets,
   return GroupedMatmulActOp::create(
       rewriter, experts.getLoc(), type, rows, w13, offsets, b13,
       experts.getActivationAttr(), gated, experts.getAlphaAttr(),
-      experts.getLimitAttr(), experts.getLimitAfterActAttr());
+      experts.getLimitAttr(), experts.getLimitAfterActAttr(),
+      experts.getGateSoftcapAttr(), experts.getUpSoftcapAttr());
 }
 
 FusedOperands ExpertFusion::foldSharedExpert(ExpertsOp experts,

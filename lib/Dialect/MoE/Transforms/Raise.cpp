@@ -388,7 +388,8 @@ LayerOp buildLayer(OpBuilder &b, Operation *root, const LayerMatch &match) {
       /*alpha=*/FloatAttr(), /*limit=*/FloatAttr(),
       /*shared_limit=*/FloatAttr(), /*limit_after_act=*/false,
       /*output_scale=*/FloatAttr(), /*identity_experts=*/0,
-      /*rms_norm_eps=*/FloatAttr());
+      /*rms_norm_eps=*/FloatAttr(), /*gate_softcap=*/FloatAttr(),
+      /*up_softcap=*/FloatAttr());
 }
 
 StringRef formName(Form form) {

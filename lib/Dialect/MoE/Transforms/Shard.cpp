@@ -119,13 +119,20 @@ void retypeArgument(func::FuncOp func, BlockArgument arg, Type type) {
 }
 
 /// The routed moe.experts of `func`: the one whose w1 is a function
-/// argument and whose result moe.combine consumes.
+/// argument and whose result moe.combine consumes. Stacked shared experts
+/// (moe-decompose's second combine, which the routed combine accumulates
+/// into) stay whole on every rank, for the rank's own tokens.
 FailureOr<RoutedExperts> findRoutedExperts(func::FuncOp func) {
   SmallVector<RoutedExperts> found;
   func.walk([&](CombineOp combine) {
     auto experts = combine.getRows().getDefiningOp<ExpertsOp>();
     if (experts && isa<BlockArgument>(experts.getW1()))
       found.push_back({experts, combine});
+  });
+  SmallVector<Value> accumulators = llvm::map_to_vector(
+      found, [](RoutedExperts r) -> Value { return r.combine.getAcc(); });
+  llvm::erase_if(found, [&](RoutedExperts candidate) {
+    return llvm::is_contained(accumulators, candidate.combine.getResult());
   });
   if (found.size() != 1)
     return emitError(func.getLoc())
@@ -383,7 +390,8 @@ void shardExperts(OpBuilder &b, func::FuncOp func, RoutedExperts routed,
             experts.getB3(), b2Share,
             experts.getActivationAttr(), experts.getAlphaAttr(),
             experts.getLimitAttr(), experts.getLimitAfterActAttr(),
-            experts.getOutNorm(), experts.getRmsNormEpsAttr());
+            experts.getOutNorm(), experts.getRmsNormEpsAttr(),
+            experts.getGateSoftcapAttr(), experts.getUpSoftcapAttr());
         Value out =
             tensor::InsertSliceOp::create(nb, nl, y, iter[0], at, size, unit2);
         Value nextPos = arith::AddIOp::create(nb, nl, pos, count);
@@ -523,7 +531,11 @@ LogicalResult MoEShardPass::shardFunction(func::FuncOp func,
     problem.gated = layer.isGated();
     if (RoutingAttr routing = layer.getTokenChoice())
       problem.topK = routing.getK();
-    if (layer.hasSharedExpert())
+    if (int64_t stacked = layer.getNumStackedShared())
+      problem.sharedInner =
+          stacked *
+          cast<RankedTensorType>(layer.getSharedW1().getType()).getDimSize(1);
+    else if (layer.hasSharedExpert())
       problem.sharedInner =
           cast<RankedTensorType>(layer.getSharedW1().getType()).getDimSize(0);
     for (auto [w, name] : {std::pair<Value, StringRef>{layer.getW1(), "w1"},

@@ -63,7 +63,8 @@ def MoE_Activation : MoE_I32Enum<"Activation", "the activation",
     I32EnumAttrCase<"gelu_erf", 2>,
     I32EnumAttrCase<"relu", 3>,
     I32EnumAttrCase<"relu2", 4>,
-    I32EnumAttrCase<"swiglu_oai", 5>]>;
+    I32EnumAttrCase<"swiglu_oai", 5>,
+    I32EnumAttrCase<"swiglu_softcap", 6>]>;
 
 class MoE_Attr<string name, string attrMnemonic, list<Trait> traits = []>
     : AttrDef<MoE_Dialect, name, traits> {

@@ -30,8 +30,9 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     the result row is `act(u[0 .. F)) ⊙ u[F .. 2F)`. An optional
     `bias: [E, G]` (b1‖b3 when gated) is added to `u` first. The result is `[N, F]`,
     computed in f32 and rounded once to its element type; rows outside every
-    group are zero. `alpha`, `limit` and `limit_after_act` parameterize the
-    activation as for `moe.experts` (`docs/Spec.md#activation-parameters`).
+    group are zero. `alpha`, `limit`, `limit_after_act`, `gate_softcap` and
+    `up_softcap` parameterize the activation as for `moe.experts`
+    (`docs/Spec.md#activation-parameters`).
 
     ```mlir
     %h = moe.grouped_matmul_act %rows, %w13 offsets(%offsets : tensor<9xi32>)
@@ -48,7 +49,9 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     UnitAttr:$gated,
     OptionalAttr<F64Attr>:$alpha,
     OptionalAttr<F64Attr>:$limit,
-    UnitAttr:$limit_after_act
+    UnitAttr:$limit_after_act,
+    OptionalAttr<F64Attr>:$gate_softcap,
+    OptionalAttr<F64Attr>:$up_softcap
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -56,7 +59,8 @@ def MoE_GroupedMatmulActOp : MoE_Op<"grouped_matmul_act", [Pure]> {
     (`bias` `(` $bias^ `:` type($bias) `)`)?
     `activation` `` $activation (`gated` $gated^)?
     (`alpha` $alpha^)? (`limit` $limit^)?
-    (`limit_after_act` $limit_after_act^)? attr-dict
+    (`limit_after_act` $limit_after_act^)?
+    (`gate_softcap` $gate_softcap^)? (`up_softcap` $up_softcap^)? attr-dict
     `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
   let hasVerifier = 1;

@@ -45,12 +45,15 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     `expert_norm: [E, D]` (of each routed expert's output, before its
     routing weight) and `shared_norm: [D]` (of the shared expert's output).
     The result is `[T, D]`; `output_scale` multiplies the sum of the routed
-    and shared experts. `alpha`, `limit`, `shared_limit` and
-    `limit_after_act` parameterize the activation
-    (`docs/Spec.md#activation-parameters`). With `identity_experts = Z`, the
-    router (and `bias`, `router_bias`) has `E + Z` rows; the last `Z` are
-    identity experts, which add the token times their weight (LongCat's
-    zero-computation experts).
+    and shared experts. `alpha`, `limit`, `shared_limit`,
+    `limit_after_act`, `gate_softcap` and `up_softcap` parameterize the
+    activation (`docs/Spec.md#activation-parameters`). With
+    `identity_experts = Z`, the router (and `bias`, `router_bias`) has
+    `E + Z` rows; the last `Z` are identity experts, which add the token
+    times their weight (LongCat's zero-computation experts). A rank-3
+    `shared_w1: [S, G, D]` (with `shared_w3: [S, G, D]`,
+    `shared_w2: [S, D, G]`) holds S stacked shared experts that the
+    router's last S rows weight (the router is then `[E + S, D]`).
 
     ```mlir
     %y = moe.layer %x router(%wg : tensor<8x64xf32>)
@@ -98,7 +101,9 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     UnitAttr:$limit_after_act,
     OptionalAttr<F64Attr>:$output_scale,
     DefaultValuedAttr<I64Attr, "0">:$identity_experts,
-    OptionalAttr<F64Attr>:$rms_norm_eps
+    OptionalAttr<F64Attr>:$rms_norm_eps,
+    OptionalAttr<F64Attr>:$gate_softcap,
+    OptionalAttr<F64Attr>:$up_softcap
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -139,6 +144,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`capacity` $capacity^)?
     (`identity_experts` $identity_experts^)?
     (`rms_norm_eps` $rms_norm_eps^)?
+    (`gate_softcap` $gate_softcap^)?
+    (`up_softcap` $up_softcap^)?
     attr-dict `:` type($x) `->` type($result)
   }];
   let hasVerifier = 1;
@@ -148,7 +155,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     int64_t getNumRoutedExperts() {
       return ::llvm::cast<::mlir::RankedTensorType>(getRouter().getType())
                  .getDimSize(0) -
-             static_cast<int64_t>(getIdentityExperts());
+             static_cast<int64_t>(getIdentityExperts()) -
+             getNumStackedShared();
     }
     /// Token-choice routing parameters, or null under expert choice.
     ::mlir::moe::RoutingAttr getTokenChoice() {
@@ -162,6 +170,16 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     bool hasSharedExpert() { return static_cast<bool>(getSharedW1()); }
     /// Whether the routed experts have a bias (b1, b3 or b2).
     bool hasExpertBias() { return getB1() || getB3() || getB2(); }
+    /// The number S of stacked shared experts (a rank-3 `shared_w1`
+    /// [S, G, D]) that the router's last S rows weight; 0 when there are
+    /// none.
+    int64_t getNumStackedShared() {
+      auto type = ::llvm::dyn_cast_if_present<::mlir::RankedTensorType>(
+          getSharedW1() ? getSharedW1().getType() : ::mlir::Type());
+      return type && type.getRank() == 3 && !type.isDynamicDim(0)
+                 ? type.getDimSize(0)
+                 : 0;
+    }
   }];
 }
 
@@ -401,8 +419,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     `y = w2[e] · act(w1[e] · x)`. Weights are in checkpoint layout:
     `w1, w3: [E, F, D]`, `w2: [E, D, F]`. Optional biases `b1, b3: [E, F]`
     and `b2: [E, D]` are added to the projections of group `e`
-    (`w1[e] · x + b1[e]`, ...). `alpha`, `limit` and `limit_after_act`
-    parameterize the activation (`docs/Spec.md#activation-parameters`).
+    (`w1[e] · x + b1[e]`, ...). `alpha`, `limit`, `limit_after_act`,
+    `gate_softcap` and `up_softcap` parameterize the activation
+    (`docs/Spec.md#activation-parameters`).
     With `out_norm: [E, D]`, each output row of group `e` is then
     RMS-normalized with the weight `out_norm[e]` and the epsilon
     `rms_norm_eps` (`docs/Spec.md#moerms_norm`).
@@ -429,7 +448,9 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     OptionalAttr<F64Attr>:$limit,
     UnitAttr:$limit_after_act,
     Optional<MoE_FloatTensor>:$out_norm,
-    OptionalAttr<F64Attr>:$rms_norm_eps
+    OptionalAttr<F64Attr>:$rms_norm_eps,
+    OptionalAttr<F64Attr>:$gate_softcap,
+    OptionalAttr<F64Attr>:$up_softcap
   );
   let results = (outs MoE_FloatTensor:$result);
   let assemblyFormat = [{
@@ -446,6 +467,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
     (`limit` $limit^)?
     (`limit_after_act` $limit_after_act^)?
     (`rms_norm_eps` $rms_norm_eps^)?
+    (`gate_softcap` $gate_softcap^)?
+    (`up_softcap` $up_softcap^)?
     attr-dict `:` type($rows) `->` type($result)
   }];
   let builders = [
@@ -456,7 +479,8 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
       build($_builder, $_state, result, rows, offsets, w1, w3, w2,
             ::mlir::Value(), ::mlir::Value(), ::mlir::Value(), activation,
             ::mlir::FloatAttr(), ::mlir::FloatAttr(), ::mlir::UnitAttr(),
-            ::mlir::Value(), ::mlir::FloatAttr());
+            ::mlir::Value(), ::mlir::FloatAttr(), ::mlir::FloatAttr(),
+            ::mlir::FloatAttr());
     }]>
   ];
   let hasVerifier = 1;

@@ -126,7 +126,11 @@ def MoEDecompose : Pass<"moe-decompose"> {
     `weights_on_input = true` in the routing, a `linalg.generic` scales the
     dispatched rows by their weights before `moe.experts`, and `moe.combine`
     adds the expert outputs with unit weights; `moe.route` gets the routing
-    without `weights_on_input`.
+    without `weights_on_input`. Stacked shared experts (a rank-3
+    `shared_w1`) take the router's last S logit columns: `linalg.generic`s
+    renormalize their sigmoids together with the k selected ones, and a
+    second `moe.dispatch` / `moe.experts` / `moe.combine` over the S shared
+    experts gives the accumulator.
 
     Before:
     ```mlir
