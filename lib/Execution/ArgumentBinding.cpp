@@ -1,7 +1,7 @@
 //===- ArgumentBinding.cpp - Values for the entry function's arguments ----===//
 
-#include "ArgumentBinding.h"
-#include "Checkpoints.h"
+#include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/Checkpoints.h"
 
 #include "moe/Support/Npy.h"
 #include "moe/Support/Random.h"
@@ -19,7 +19,7 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 namespace {
 
@@ -312,10 +312,13 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
   return view;
 }
 
+} // namespace
+
 /// `stored` (stacked experts first, for `{e}` names) rearranged by `view`
 /// into a tensor of `argShape`.
-HostTensor applyView(const HostTensor &stored, const WeightView &view,
-                     ArrayRef<int64_t> argShape) {
+HostTensor execution::applyView(const HostTensor &stored,
+                                const WeightView &view,
+                                ArrayRef<int64_t> argShape) {
   HostTensor result(stored.getKind(), argShape);
   size_t size = getElementSize(stored.getKind());
   if (!view.transpose && !view.rows) {
@@ -345,9 +348,9 @@ HostTensor applyView(const HostTensor &stored, const WeightView &view,
   return result;
 }
 
-Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
-                                Checkpoints &checkpoints,
-                                const BindingOptions &options) {
+Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
+                                           Checkpoints &checkpoints,
+                                           const BindingOptions &options) {
   if (!isFloatKind(arg.kind))
     return makeRunError(
         options.modulePath,
@@ -429,16 +432,15 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
   return result;
 }
 
-} // namespace
 
-std::string run::describeArgument(const ArgumentInfo &arg,
+std::string execution::describeArgument(const ArgumentInfo &arg,
                                   StringRef entryName) {
   return formatv("argument #{0} of @{1} ({2})", arg.index, entryName,
                  typeToString(arg.type))
       .str();
 }
 
-Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
+Error execution::describeSignature(func::FuncOp entry, StringRef modulePath,
                              SmallVectorImpl<ArgumentInfo> &args,
                              SmallVectorImpl<ResultInfo> &results,
                              bool readViews) {
@@ -515,7 +517,7 @@ static Error checkTokens(ArrayRef<ArgumentInfo> args,
   return Error::success();
 }
 
-Error run::redrawInputs(ArrayRef<ArgumentInfo> args,
+Error execution::redrawInputs(ArrayRef<ArgumentInfo> args,
                         const BindingOptions &options,
                         std::vector<HostTensor> &values) {
   if (Error err = checkTokens(args, options))
@@ -532,7 +534,7 @@ Error run::redrawInputs(ArrayRef<ArgumentInfo> args,
 }
 
 Expected<std::vector<HostTensor>>
-run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
+execution::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
   size_t numInputs = llvm::count_if(
       args, [](const ArgumentInfo &arg) { return !arg.isWeight(); });
   if (!options.inputFiles.empty() && options.inputFiles.size() != numInputs)
