@@ -188,9 +188,9 @@ Expected<std::string> expandLayer(const ArgumentInfo &arg,
       if (!options.layer)
         return makeRunError(
             options.modulePath,
-            formatv("{0}: weight name '{1}' needs --layer N to replace "
-                    "{{layer}",
-                    describeArgument(arg, options.entryName), *arg.weightName));
+            formatv("{0}: weight name '{1}' needs {2} to replace {{layer}",
+                    describeArgument(arg, options.entryName), *arg.weightName,
+                    options.layerOption));
       result += std::to_string(*options.layer);
     } else {
       return makeRunError(
@@ -394,9 +394,9 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
       return makeRunError(
           checkpoints.describe(),
           formatv("weight '{0}' ({1}{2}) not found in any of the {3} "
-                  "--weights file(s)",
+                  "{4} file(s)",
                   partName, describeArgument(arg, options.entryName), which,
-                  checkpoints.size()));
+                  checkpoints.size(), options.weightsOption));
     if (!isFloatSafetensorsDType(tensor->dtype))
       return makeRunError(
           file->getPath(),

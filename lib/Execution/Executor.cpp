@@ -163,14 +163,15 @@ Executor::~Executor() = default;
 Expected<std::unique_ptr<Executor>>
 Executor::compile(ModuleOp module, func::FuncOp entry,
                   ArrayRef<ResultInfo> results, unsigned numThreads,
-                  MoECPUKernels kernels, StringRef modulePath) {
+                  MoECPUKernels kernels, StringRef modulePath,
+                  bool passManagerOptions) {
   MLIRContext *context = module.getContext();
   std::string entryName = entry.getSymName().str();
   prepareEntry(entry);
 
   DiagnosticCapture capture(context, modulePath.str());
   PassManager pm(context);
-  if (failed(applyPassManagerCLOptions(pm)))
+  if (passManagerOptions && failed(applyPassManagerCLOptions(pm)))
     return capture.takeError("invalid pass manager options");
   MoECPUPipelineOptions options;
   options.numThreads = numThreads;

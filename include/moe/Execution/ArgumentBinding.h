@@ -57,7 +57,7 @@ struct ResultInfo {
   ElementKind kind = ElementKind::F32;
 };
 
-/// What the command line says about where argument values come from.
+/// Where argument values come from (moe-run: its command line).
 struct BindingOptions {
   /// The module file and entry function, for messages.
   std::string modulePath;
@@ -67,6 +67,9 @@ struct BindingOptions {
   std::optional<int64_t> tokens;
   std::vector<std::string> weightFiles;
   std::optional<int64_t> layer;
+  /// What messages call the weight files and the layer index.
+  std::string weightsOption = "--weights";
+  std::string layerOption = "--layer N";
 };
 
 /// The arguments and results of `entry`, checked to be ranked tensors (or

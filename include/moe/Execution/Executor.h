@@ -83,11 +83,13 @@ public:
 
   /// Lowers `module` with moe-cpu-pipeline (`numThreads`, 0 for all cores,
   /// and `kernels` are passed to it) and JIT-compiles it at -O3 for the host
-  /// CPU.
+  /// CPU. With `passManagerOptions`, the pass manager takes the MLIR
+  /// command-line options a tool registered (--mlir-print-ir-after-all, ...).
   static llvm::Expected<std::unique_ptr<Executor>>
   compile(ModuleOp module, func::FuncOp entry,
           llvm::ArrayRef<ResultInfo> results, unsigned numThreads,
-          MoECPUKernels kernels, llvm::StringRef modulePath);
+          MoECPUKernels kernels, llvm::StringRef modulePath,
+          bool passManagerOptions = true);
 
   /// Calls the entry function on `args`. With `keepResults`, returns the
   /// results as dense arrays; otherwise returns nothing. Either way the
