@@ -10,6 +10,9 @@
  *       writes the result to OUT.bin; then checks that an f32 weight of the
  *       argument's shape is read in place (changing it changes the result)
  *       and that a copied one (bf16) is not.
+ *   capi_checks bf16 LAYER.mlir WEIGHTS.safetensors BIN_DIR TOKENS
+ *       a layer whose activation is bf16, run on f32 buffers and on bf16
+ *       buffers (BIN_DIR/x.bin rounded to bf16): the same result.
  */
 
 #include "moe-c/MoE.h"
@@ -204,11 +207,68 @@ static int pointers(const char *path, const char *dir, int64_t tokens,
   return 0;
 }
 
+/* `value` rounded to the nearest bf16, ties to even (finite values). */
+static uint16_t to_bf16(float value) {
+  uint32_t bits;
+  memcpy(&bits, &value, 4);
+  bits += 0x7fff + ((bits >> 16) & 1);
+  return (uint16_t)(bits >> 16);
+}
+
+static float from_bf16(uint16_t value) {
+  uint32_t bits = (uint32_t)value << 16;
+  float result;
+  memcpy(&result, &bits, 4);
+  return result;
+}
+
+static int bf16(const char *path, const char *weights, const char *dir,
+                int64_t tokens) {
+  moe_layer *layer = load(path);
+  const char *files[1];
+  int64_t shape[8], hidden, i;
+  int32_t rank;
+  size_t n;
+  moe_dtype dtype;
+  float *x = read_bin(dir, "x", shape, &rank, &n), *y;
+  uint16_t *x16, *y16;
+  int same = 1;
+  files[0] = weights;
+  moe_layer_hidden_size(layer, &hidden, &dtype);
+  printf("activation dtype: %s\n", dtype == MOE_DTYPE_BF16 ? "bf16" : "other");
+  if (!x || n != (size_t)(tokens * hidden))
+    return 1;
+  y = malloc(n * sizeof(float));
+  x16 = malloc(n * sizeof(uint16_t));
+  y16 = malloc(n * sizeof(uint16_t));
+  for (i = 0; i < (int64_t)n; ++i)
+    x16[i] = to_bf16(x[i]);
+  show("bind", moe_layer_bind_weights(layer, NULL, files, 1, -1));
+  show("run f32", moe_layer_run(layer, x, MOE_DTYPE_F32, tokens, hidden, y));
+  show("run bf16",
+       moe_layer_run(layer, x16, MOE_DTYPE_BF16, tokens, hidden, y16));
+  show("run f16", moe_layer_run(layer, x16, MOE_DTYPE_F16, tokens, hidden,
+                                y16));
+  for (i = 0; i < (int64_t)n; ++i)
+    if (from_bf16(y16[i]) != y[i])
+      same = 0;
+  printf("bf16 buffers give the f32 buffers' result: %s\n",
+         same ? "yes" : "no");
+  free(x);
+  free(y);
+  free(x16);
+  free(y16);
+  moe_layer_destroy(layer);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "errors") == 0)
     return errors(argv[2], argv[3], argv[4]);
   if (argc == 6 && strcmp(argv[1], "pointers") == 0)
     return pointers(argv[2], argv[3], atoll(argv[4]), argv[5]);
-  fprintf(stderr, "usage: capi_checks errors|pointers ...\n");
+  if (argc == 6 && strcmp(argv[1], "bf16") == 0)
+    return bf16(argv[2], argv[3], argv[4], atoll(argv[5]));
+  fprintf(stderr, "usage: capi_checks errors|pointers|bf16 ...\n");
   return 1;
 }
