@@ -316,14 +316,18 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
 
 /// `stored` (stacked experts first, for `{e}` names) rearranged by `view`
 /// into a tensor of `argShape`.
-HostTensor execution::applyView(const HostTensor &stored,
-                                const WeightView &view,
-                                ArrayRef<int64_t> argShape) {
-  HostTensor result(stored.getKind(), argShape);
+Expected<HostTensor> execution::applyView(const HostTensor &stored,
+                                          const WeightView &view,
+                                          ArrayRef<int64_t> argShape) {
+  Expected<HostTensor> allocated =
+      HostTensor::allocate(stored.getKind(), argShape);
+  if (!allocated)
+    return allocated.takeError();
+  HostTensor &result = *allocated;
   size_t size = getElementSize(stored.getKind());
   if (!view.transpose && !view.rows) {
     std::memcpy(result.getData(), stored.getData(), stored.getSizeInBytes());
-    return result;
+    return allocated;
   }
   // [outer, rows, cols] of the stored part after the optional transpose.
   int64_t rank = view.shape.size();
@@ -345,7 +349,7 @@ HostTensor execution::applyView(const HostTensor &stored,
                     stored.getData() + src * size, size);
       }
     }
-  return result;
+  return allocated;
 }
 
 Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
@@ -420,15 +424,17 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
   if (stacked)
     shape.push_back(count);
   shape.append(partShape.begin(), partShape.end());
-  HostTensor result(arg.kind, shape);
+  Expected<HostTensor> result = HostTensor::allocate(arg.kind, shape);
+  if (!result)
+    return wrapError(result.takeError(), checkpoints.describe());
   int64_t offset = 0;
   for (const SafetensorsTensor *part : parts) {
-    if (Error err = copyInto(*part, result, offset))
+    if (Error err = copyInto(*part, *result, offset))
       return wrapError(std::move(err), checkpoints.describe());
     offset += part->getNumElements();
   }
   if (arg.view)
-    return applyView(result, *arg.view, argShape);
+    return applyView(*result, *arg.view, argShape);
   return result;
 }
 

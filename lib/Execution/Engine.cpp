@@ -300,17 +300,26 @@ Error Engine::bindWeight(StringRef name, ElementKind kind,
                                  : std::string(),
                         formatShape(shape)));
 
+  // A view that only reshapes keeps the stored order: the buffer is the
+  // argument's as it is.
+  bool reshapeOnly = arg.view && !arg.view->transpose && !arg.view->rows;
   HostTensor value;
   if (kind == arg.kind && isAligned(data, kind)) {
-    value = HostTensor::borrow(kind, shape, const_cast<void *>(data));
+    value = HostTensor::borrow(kind, reshapeOnly ? argShape : shape,
+                               const_cast<void *>(data));
   } else {
-    Expected<HostTensor> converted = convertTensor(arg.kind, shape, kind, data);
+    Expected<HostTensor> converted = convertTensor(
+        arg.kind, reshapeOnly ? argShape : shape, kind, data);
     if (!converted)
       return tag(EngineErrorKind::Binding, converted.takeError());
     value = std::move(*converted);
   }
-  if (!asArgument)
-    value = applyView(value, *arg.view, argShape);
+  if (!asArgument && !reshapeOnly) {
+    Expected<HostTensor> viewed = applyView(value, *arg.view, argShape);
+    if (!viewed)
+      return tag(EngineErrorKind::Binding, viewed.takeError());
+    value = std::move(*viewed);
+  }
   values[arg.index] = std::move(value);
   bound[arg.index] = true;
   return Error::success();

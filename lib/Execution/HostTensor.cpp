@@ -130,7 +130,7 @@ Expected<HostTensor> HostTensor::allocate(ElementKind kind,
                                           ArrayRef<int64_t> shape) {
   HostTensor tensor;
   if (std::optional<std::string> why = tensor.init(kind, shape))
-    return makeRunError("moe", *why);
+    return makeRunError("tensor " + formatShape(shape), *why);
   return tensor;
 }
 

@@ -105,8 +105,9 @@ llvm::Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
 /// `stored` (the tensor `view.stored`, with the experts stacked first for
 /// `{e}` names) rearranged by `view` into a tensor of `argShape`, the
 /// argument's shape.
-HostTensor applyView(const HostTensor &stored, const WeightView &view,
-                     llvm::ArrayRef<int64_t> argShape);
+llvm::Expected<HostTensor> applyView(const HostTensor &stored,
+                                     const WeightView &view,
+                                     llvm::ArrayRef<int64_t> argShape);
 
 /// "argument #2 of @forward (tensor<8x64xf32>)".
 std::string describeArgument(const ArgumentInfo &arg,
