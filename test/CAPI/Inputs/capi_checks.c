@@ -62,6 +62,18 @@ static int errors(const char *path, const char *weights,
 
   layer = load(path);
   show("run unbound", moe_layer_run(layer, x, MOE_DTYPE_F32, 2, 32, y));
+  show("bind router by name",
+       moe_layer_bind_weights(layer, "moe.router.weight", files, 1, -1));
+  {
+    moe_arg_info router_info, w1_info;
+    moe_layer_arg_info(layer, 1, &router_info);
+    moe_layer_arg_info(layer, 2, &w1_info);
+    printf("bound: %s=%d %s=%d\n", router_info.name, router_info.is_bound,
+           w1_info.name, w1_info.is_bound);
+  }
+  show("run w1 unbound", moe_layer_run(layer, x, MOE_DTYPE_F32, 2, 32, y));
+  show("bind unknown by name",
+       moe_layer_bind_weights(layer, "nope", files, 1, -1));
   show("wrong shape pointer",
        moe_layer_bind_weight(layer, "router", router, MOE_DTYPE_F32, shape,
                              2));
