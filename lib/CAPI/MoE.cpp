@@ -14,6 +14,8 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <dlfcn.h>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -116,6 +118,23 @@ moe_status nullPointer(const char *function, const char *what) {
                       what));
 }
 
+/// Puts this library's dependencies (the OpenMP runtime, libm, the MLIR C
+/// runner utilities) in the process's global symbol scope, where the JIT
+/// looks up the functions compiled code calls. A program that links the
+/// library has them there already; one that loads it with dlopen and
+/// RTLD_LOCAL (Python's ctypes, for one) does not. Reopening the library
+/// with RTLD_GLOBAL | RTLD_NOLOAD promotes it and its dependencies; the
+/// reference is kept, so the library stays loaded.
+void makeDependenciesGlobal() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Dl_info info;
+    if (dladdr(reinterpret_cast<void *>(&moe_last_error), &info) &&
+        info.dli_fname)
+      (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
+  });
+}
+
 moe_status finishLoad(Expected<std::unique_ptr<Engine>> engine,
                       moe_layer **layer) {
   if (!engine)
@@ -165,6 +184,7 @@ moe_status moe_layer_load_file(const char *path, const char *entry,
   *layer = nullptr;
   if (!path)
     return nullPointer("moe_layer_load_file", "a path");
+  makeDependenciesGlobal();
   return finishLoad(Engine::loadFile(path, entry ? entry : "forward"), layer);
 }
 
@@ -176,6 +196,7 @@ moe_status moe_layer_load_string(const char *text, size_t length,
   *layer = nullptr;
   if (!text && length)
     return nullPointer("moe_layer_load_string", "the module text");
+  makeDependenciesGlobal();
   return finishLoad(Engine::loadString(StringRef(text, length),
                                        name ? name : "<string>",
                                        entry ? entry : "forward"),
