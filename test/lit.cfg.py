@@ -84,3 +84,10 @@ _reference = lit_config.params.get("moe_reference_build")
 if _reference and os.access(os.path.join(_reference, "bin", "moe-opt"), os.X_OK):
     config.available_features.add("reference-build")
     config.substitutions.append(("%moe_reference_build", os.path.abspath(_reference)))
+
+# The C API (include/moe-c/MoE.h, libMoECAPI): test/CAPI compiles C programs
+# against it with the system's C compiler (`%cc`).
+_cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+if _cc and os.path.exists(os.path.join(config.moe_lib_dir, "libMoECAPI" + config.llvm_shlib_ext)):
+    config.available_features.add("c-api")
+    config.substitutions.append(("%cc", _cc))

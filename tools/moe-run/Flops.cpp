@@ -32,7 +32,7 @@
 
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 namespace {
 
@@ -159,7 +159,7 @@ double countSteps(Operation *op, const SizeResolver &sizes) {
 
 } // namespace
 
-double run::countUsefulFlops(ModuleOp module, func::FuncOp entry,
+double execution::countUsefulFlops(ModuleOp module, func::FuncOp entry,
                              ArrayRef<HostTensor> args) {
   SizeResolver sizes(entry, args);
   double flops = 0;

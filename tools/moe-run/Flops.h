@@ -8,14 +8,14 @@
 #ifndef MOE_TOOLS_MOE_RUN_FLOPS_H
 #define MOE_TOOLS_MOE_RUN_FLOPS_H
 
-#include "HostTensor.h"
+#include "moe/Execution/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace mlir {
 namespace moe {
-namespace run {
+namespace execution {
 
 /// Useful FLOPs of every moe.layer in `module`, with sizes that the IR
 /// leaves dynamic taken from `args`, the values bound to `entry`'s
@@ -23,7 +23,7 @@ namespace run {
 double countUsefulFlops(ModuleOp module, func::FuncOp entry,
                         llvm::ArrayRef<HostTensor> args);
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 

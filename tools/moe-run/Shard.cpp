@@ -2,8 +2,8 @@
 
 #include "Shard.h"
 
-#include "Checkpoints.h"
-#include "HostTensor.h"
+#include "moe/Execution/Checkpoints.h"
+#include "moe/Execution/HostTensor.h"
 
 #ifdef MOE_HAVE_MPI
 #include "MPIRuntime.h"
@@ -34,7 +34,7 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 #ifdef MOE_HAVE_MPI
 
@@ -359,7 +359,7 @@ void printStats(const Spec &spec, int64_t ranks, int64_t tokens) {
 
 } // namespace
 
-int run::runSharded(ModuleOp module, func::FuncOp entry,
+int execution::runSharded(ModuleOp module, func::FuncOp entry,
                     const ShardRunOptions &options) {
   int initialized = 0;
   MPI_Initialized(&initialized);
@@ -476,7 +476,7 @@ int run::runSharded(ModuleOp module, func::FuncOp entry,
 
 #else // !MOE_HAVE_MPI
 
-int run::runSharded(ModuleOp, func::FuncOp, const ShardRunOptions &) {
+int execution::runSharded(ModuleOp, func::FuncOp, const ShardRunOptions &) {
   // The caller reports that MPI is missing.
   return 1;
 }

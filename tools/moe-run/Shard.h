@@ -11,8 +11,8 @@
 #ifndef MOE_TOOLS_MOE_RUN_SHARD_H
 #define MOE_TOOLS_MOE_RUN_SHARD_H
 
-#include "ArgumentBinding.h"
-#include "Executor.h"
+#include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/Executor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -23,7 +23,7 @@
 
 namespace mlir {
 namespace moe {
-namespace run {
+namespace execution {
 
 struct ShardRunOptions {
   /// The --shard value: "ep=A,tp=B", "ep=A", "tp=B" or "auto".
@@ -43,7 +43,7 @@ struct ShardRunOptions {
 int runSharded(ModuleOp module, func::FuncOp entry,
                const ShardRunOptions &options);
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 

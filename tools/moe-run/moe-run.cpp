@@ -15,40 +15,32 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ArgumentBinding.h"
-#include "CudaTarget.h"
-#include "Executor.h"
+#include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/CudaTarget.h"
+#include "moe/Execution/Executor.h"
 #include "Flops.h"
-#include "HostTensor.h"
+#include "moe/Execution/HostTensor.h"
+#include "moe/Execution/Module.h"
 #include "Shard.h"
 
 #include "moe/InitAll.h"
 #include "moe/Pipelines/Pipelines.h"
-#include "moe/Support/NestingDepth.h"
 #include "moe/Support/Npy.h"
 #include "moe/Support/Printable.h"
-#include "moe/Support/ReadFile.h"
 #include "moe/Support/ToolMessages.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -61,7 +53,7 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 namespace {
 
@@ -310,28 +302,6 @@ Expected<Settings> validateOptions(const Options &opts) {
   return settings;
 }
 
-/// The entry function, with its absence explained.
-Expected<func::FuncOp> findEntry(ModuleOp module, const Options &opts) {
-  auto entry = module.lookupSymbol<func::FuncOp>(opts.entryName);
-  if (entry && !entry.isExternal() && entry.isPublic())
-    return entry;
-  if (entry)
-    return makeRunError(
-        opts.modulePath,
-        formatv("expected @{0} (--entry) to be a public "
-                "function with a body, found {1}",
-                opts.entryName.getValue(),
-                entry.isExternal() ? "a declaration" : "a private function"));
-  SmallVector<std::string> names;
-  for (auto func : module.getOps<func::FuncOp>())
-    names.push_back("@" + func.getSymName().str());
-  return makeRunError(
-      opts.modulePath,
-      formatv("expected a function @{0} (--entry), found {1}",
-              opts.entryName.getValue(),
-              names.empty() ? std::string("no functions") : join(names, ", ")));
-}
-
 /// A result as .npy: float results are written as f32.
 NpyArray toNpy(const HostTensor &tensor) {
   NpyArray array;
@@ -379,27 +349,14 @@ Error runModule(MLIRContext &context, const Options &opts) {
   if (!settings)
     return settings.takeError();
 
-  std::string errorMessage;
-  Expected<std::unique_ptr<MemoryBuffer>> file =
-      readRegularFile(opts.modulePath);
-  if (!file)
-    return makeRunError(opts.modulePath,
-                        "cannot open: " + toString(file.takeError()));
-  // The parser recurses once per nesting level.
-  if (std::optional<NestingViolation> deep =
-          checkMlirNesting((*file)->getBuffer()))
-    return makeRunError(
-        formatv("{0}:{1}:{2}", opts.modulePath, deep->line, deep->column),
-        "expected a valid MLIR module: " + deep->message);
   SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*file), SMLoc());
-  DiagnosticCapture capture(&context, opts.modulePath);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
-  if (!module)
-    return capture.takeError("expected a valid MLIR module");
-
-  Expected<func::FuncOp> entry = findEntry(*module, opts);
+  Expected<OwningOpRef<ModuleOp>> parsed =
+      readModuleFile(context, sourceMgr, opts.modulePath);
+  if (!parsed)
+    return parsed.takeError();
+  OwningOpRef<ModuleOp> module = std::move(*parsed);
+  Expected<func::FuncOp> entry =
+      findEntry(*module, opts.entryName, opts.modulePath, " (--entry)");
   if (!entry)
     return entry.takeError();
   SmallVector<ArgumentInfo> args;
@@ -545,9 +502,7 @@ Error runModule(MLIRContext &context, const Options &opts) {
 
 int main(int argc, char **argv) {
   InitLLVM initLLVM(argc, argv);
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
-  InitializeNativeTargetAsmParser();
+  initializeNativeTarget();
 
   // Pass manager options (--mlir-print-ir-after-all, --mlir-timing, ...)
   // stay available for debugging the lowering; --help lists ours only.
@@ -580,11 +535,7 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  mlir::registerAllDialects(registry);
-  mlir::registerAllExtensions(registry);
-  moe::registerAllDialects(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
+  registerExecutionDialects(registry);
   MLIRContext context(registry);
   // One-line diagnostics; keep the IR out of error messages.
   context.printOpOnDiagnostic(false);

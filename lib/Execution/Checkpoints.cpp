@@ -1,8 +1,8 @@
 //===- Checkpoints.cpp - The checkpoints of --weights ---------------------===//
 
-#include "Checkpoints.h"
+#include "moe/Execution/Checkpoints.h"
 
-#include "HostTensor.h"
+#include "moe/Execution/HostTensor.h"
 
 #include "moe/Support/Printable.h"
 
@@ -11,7 +11,7 @@
 
 using namespace llvm;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 Expected<Checkpoints> Checkpoints::open(ArrayRef<std::string> paths) {
   Checkpoints result;

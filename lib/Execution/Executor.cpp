@@ -1,6 +1,6 @@
 //===- Executor.cpp - Compiling and calling the entry function ------------===//
 
-#include "Executor.h"
+#include "moe/Execution/Executor.h"
 
 #include "moe/Pipelines/Pipelines.h"
 
@@ -28,7 +28,7 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 static_assert(sizeof(void *) == sizeof(int64_t),
               "memref descriptors are read as 64-bit words");
@@ -96,14 +96,19 @@ SmallVector<int64_t> makeDescriptor(void *data, ArrayRef<int64_t> shape) {
   return words;
 }
 
-/// Copies the result described by `words` (rank `rank`) into a dense array.
-HostTensor readResult(const int64_t *words, int64_t rank, ElementKind kind) {
+/// The sizes of the result described by `words` (rank `rank`).
+ArrayRef<int64_t> resultSizes(const int64_t *words, int64_t rank) {
+  return ArrayRef<int64_t>(words + 3, rank);
+}
+
+/// Copies the result described by `words` (rank `rank`) into `result`, a
+/// dense array of its sizes and element type.
+void copyResult(const int64_t *words, int64_t rank, HostTensor &result) {
   const char *aligned = reinterpret_cast<const char *>(words[1]);
   int64_t offset = words[2];
-  ArrayRef<int64_t> sizes(words + 3, rank);
+  ArrayRef<int64_t> sizes = resultSizes(words, rank);
   ArrayRef<int64_t> strides(words + 3 + rank, rank);
-  HostTensor result(kind, sizes);
-  size_t elementSize = getElementSize(kind);
+  size_t elementSize = getElementSize(result.getKind());
   int64_t n = result.getNumElements();
   SmallVector<int64_t> index(rank, 0);
   for (int64_t i = 0; i < n; ++i) {
@@ -118,7 +123,6 @@ HostTensor readResult(const int64_t *words, int64_t rank, ElementKind kind) {
       index[d] = 0;
     }
   }
-  return result;
 }
 
 /// Keeps the memory that the compiled code frees in the process, so that
@@ -141,7 +145,7 @@ void keepFreedMemory() {
 
 } // namespace
 
-void run::prepareEntry(func::FuncOp entry) {
+void execution::prepareEntry(func::FuncOp entry) {
   // The C interface gives one stable calling convention for any signature;
   // read-only arguments keep bufferization from writing into the caller's
   // arrays (it copies instead), so the same inputs serve every repetition.
@@ -159,14 +163,15 @@ Executor::~Executor() = default;
 Expected<std::unique_ptr<Executor>>
 Executor::compile(ModuleOp module, func::FuncOp entry,
                   ArrayRef<ResultInfo> results, unsigned numThreads,
-                  MoECPUKernels kernels, StringRef modulePath) {
+                  MoECPUKernels kernels, StringRef modulePath,
+                  bool passManagerOptions) {
   MLIRContext *context = module.getContext();
   std::string entryName = entry.getSymName().str();
   prepareEntry(entry);
 
   DiagnosticCapture capture(context, modulePath.str());
   PassManager pm(context);
-  if (failed(applyPassManagerCLOptions(pm)))
+  if (passManagerOptions && failed(applyPassManagerCLOptions(pm)))
     return capture.takeError("invalid pass manager options");
   MoECPUPipelineOptions options;
   options.numThreads = numThreads;
@@ -218,7 +223,7 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
 }
 
 Expected<void (*)(void **)>
-run::startEngine(ExecutionEngine &engine,
+execution::startEngine(ExecutionEngine &engine,
                  ArrayRef<std::pair<const char *, void *>> symbols,
                  StringRef entryName, StringRef modulePath) {
   // Runtime functions the lowering may call: memrefCopy from the MLIR C
@@ -243,10 +248,12 @@ run::startEngine(ExecutionEngine &engine,
   return *function;
 }
 
-std::vector<HostTensor>
-run::callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
-                ArrayRef<HostTensor> args, ArrayRef<ResultInfo> results,
-                bool keepResults, function_ref<void(void *)> release) {
+Expected<std::vector<HostTensor>>
+execution::callPacked(function_ref<void(void **)> invoke,
+                      ArrayRef<void *> argData, ArrayRef<HostTensor> args,
+                      ArrayRef<ResultInfo> results, bool keepResults,
+                      function_ref<void(void *)> release,
+                      MutableArrayRef<HostTensor> into) {
   // Argument descriptors, and one block of words for the struct of result
   // descriptors (all fields are 64-bit, so the struct has no padding).
   SmallVector<SmallVector<int64_t>> descriptors;
@@ -273,11 +280,28 @@ run::callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
   invoke(packed.data());
 
   std::vector<HostTensor> values;
+  Error error = Error::success();
   SmallPtrSet<void *, 8> argBuffers(argData.begin(), argData.end()), freed;
-  for (auto [result, offset] : llvm::zip_equal(results, resultOffsets)) {
+  for (auto [i, result, offset] : llvm::enumerate(results, resultOffsets)) {
     const int64_t *words = resultBlock.data() + offset;
-    if (keepResults)
-      values.push_back(readResult(words, result.type.getRank(), result.kind));
+    int64_t rank = result.type.getRank();
+    if (i < into.size()) {
+      ArrayRef<int64_t> sizes = resultSizes(words, rank);
+      if (into[i].getShape() == sizes && into[i].getKind() == result.kind)
+        copyResult(words, rank, into[i]);
+      else if (!error)
+        error = makeRunError(
+            formatv("result #{0}", i),
+            formatv("expected {1} {2} for the output buffer, found the "
+                    "compiled code returning {3} {4}",
+                    i, formatShape(into[i].getShape()),
+                    getElementKindName(into[i].getKind()), formatShape(sizes),
+                    getElementKindName(result.kind)));
+    } else if (keepResults) {
+      HostTensor value(result.kind, resultSizes(words, rank));
+      copyResult(words, rank, value);
+      values.push_back(std::move(value));
+    }
     // The pipeline returns buffers the caller owns; never free one twice or
     // free one of our own inputs.
     void *allocated = reinterpret_cast<void *>(words[0]);
@@ -285,6 +309,8 @@ run::callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
         freed.insert(allocated).second)
       release(allocated);
   }
+  if (error)
+    return error;
   return values;
 }
 
@@ -295,4 +321,15 @@ Expected<std::vector<HostTensor>> Executor::call(std::vector<HostTensor> &args,
     data.push_back(arg.getData());
   return callPacked(function, data, args, results, keepResults,
                     [](void *buffer) { std::free(buffer); });
+}
+
+Error Executor::callInto(std::vector<HostTensor> &args,
+                         MutableArrayRef<HostTensor> outputs) {
+  SmallVector<void *> data;
+  for (HostTensor &arg : args)
+    data.push_back(arg.getData());
+  Expected<std::vector<HostTensor>> none =
+      callPacked(function, data, args, results, /*keepResults=*/false,
+                 [](void *buffer) { std::free(buffer); }, outputs);
+  return none.takeError();
 }

@@ -1,11 +1,11 @@
 //===- CudaTarget.cpp - Running the entry function on a CUDA GPU ----------===//
 
-#include "CudaTarget.h"
-#include "Executor.h"
+#include "moe/Execution/CudaTarget.h"
+#include "moe/Execution/Executor.h"
 
 #include "moe/Pipelines/GPUPipeline.h"
 
-#include "../../lib/Runtime/CUDA/MoECudaRuntime.h"
+#include "../Runtime/CUDA/MoECudaRuntime.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -29,7 +29,7 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 /// The entry points of libMoECudaRuntime that moe-run calls itself.
 struct CudaExecutor::Runtime {

@@ -1,13 +1,14 @@
 //===- HostTensor.h - moe-run's host arrays and errors ----------*- C++ -*-===//
 //
-// Dense C-order arrays in host memory that moe-run binds to the arguments of
-// the entry function and reads its results into, and the error type that
-// becomes moe-run's one-line `error: <where>: <what>` report.
+// Dense C-order arrays in host memory that the engine binds to the arguments
+// of the entry function and reads its results into, and the error type that
+// becomes moe-run's one-line `error: <where>: <what>` report (and the C
+// API's message).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MOE_TOOLS_MOE_RUN_HOSTTENSOR_H
-#define MOE_TOOLS_MOE_RUN_HOSTTENSOR_H
+#ifndef MOE_EXECUTION_HOSTTENSOR_H
+#define MOE_EXECUTION_HOSTTENSOR_H
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -22,7 +23,7 @@
 
 namespace mlir {
 namespace moe {
-namespace run {
+namespace execution {
 
 //===----------------------------------------------------------------------===//
 // Errors
@@ -70,11 +71,28 @@ llvm::StringRef getElementKindName(ElementKind kind);
 // HostTensor
 //===----------------------------------------------------------------------===//
 
-/// A dense, C-order, 64-byte-aligned array.
+/// A dense, C-order array: 64-byte-aligned memory of its own, or a
+/// caller's memory that it borrows (see `borrow`).
 class HostTensor {
 public:
   HostTensor() = default;
+  /// Zero-filled memory of its own. Sizes past 64 bits or memory that
+  /// cannot be allocated end the process with one `error:` line (moe-run's
+  /// sizes are checked before); `allocate` reports them instead.
   HostTensor(ElementKind kind, llvm::ArrayRef<int64_t> shape);
+
+  /// Zero-filled memory of its own, or an error when the size does not fit
+  /// in 64 bits or the memory cannot be allocated.
+  static llvm::Expected<HostTensor> allocate(ElementKind kind,
+                                             llvm::ArrayRef<int64_t> shape);
+
+  /// A tensor over `data`, which the caller owns and keeps alive (and
+  /// unchanged while compiled code reads it) as long as the tensor is used.
+  static HostTensor borrow(ElementKind kind, llvm::ArrayRef<int64_t> shape,
+                           void *data);
+
+  /// Whether the memory is a caller's (`borrow`).
+  bool isBorrowed() const { return data.get_deleter().borrowed; }
 
   ElementKind getKind() const { return kind; }
   llvm::ArrayRef<int64_t> getShape() const { return shape; }
@@ -94,9 +112,18 @@ public:
   double getAsDouble(int64_t i) const;
 
 private:
+  /// Frees the memory unless it is borrowed.
   struct FreeDeleter {
+    FreeDeleter() : borrowed(false) {}
+    explicit FreeDeleter(bool borrowed) : borrowed(borrowed) {}
     void operator()(char *p) const;
+    bool borrowed;
   };
+
+  /// The checks and allocation of the constructor; an error message on
+  /// failure.
+  std::optional<std::string> init(ElementKind kind,
+                                  llvm::ArrayRef<int64_t> shape);
 
   ElementKind kind = ElementKind::F32;
   llvm::SmallVector<int64_t> shape;
@@ -111,8 +138,8 @@ std::string formatShape(llvm::ArrayRef<int64_t> shape);
 bool shapeMatches(llvm::ArrayRef<int64_t> expected,
                   llvm::ArrayRef<int64_t> actual);
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 
-#endif // MOE_TOOLS_MOE_RUN_HOSTTENSOR_H
+#endif // MOE_EXECUTION_HOSTTENSOR_H

@@ -1,11 +1,12 @@
 //===- HostTensor.cpp - moe-run's host arrays and errors ------------------===//
 
-#include "HostTensor.h"
+#include "moe/Execution/HostTensor.h"
 
 #include "moe/Support/FloatConversion.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -15,17 +16,17 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 char RunError::ID = 0;
 
 void RunError::log(raw_ostream &os) const { os << where << ": " << what; }
 
-Error run::makeRunError(const Twine &where, const Twine &what) {
+Error execution::makeRunError(const Twine &where, const Twine &what) {
   return make_error<RunError>(where.str(), what.str());
 }
 
-Error run::wrapError(Error err, const Twine &where) {
+Error execution::wrapError(Error err, const Twine &where) {
   std::string whereText = where.str();
   return handleErrors(
       std::move(err),
@@ -35,7 +36,7 @@ Error run::wrapError(Error err, const Twine &where) {
       });
 }
 
-std::optional<ElementKind> run::getElementKind(Type type) {
+std::optional<ElementKind> execution::getElementKind(Type type) {
   if (type.isF32())
     return ElementKind::F32;
   if (type.isBF16())
@@ -49,7 +50,7 @@ std::optional<ElementKind> run::getElementKind(Type type) {
   return std::nullopt;
 }
 
-size_t run::getElementSize(ElementKind kind) {
+size_t execution::getElementSize(ElementKind kind) {
   switch (kind) {
   case ElementKind::F32:
   case ElementKind::I32:
@@ -63,12 +64,12 @@ size_t run::getElementSize(ElementKind kind) {
   llvm_unreachable("unknown ElementKind");
 }
 
-bool run::isFloatKind(ElementKind kind) {
+bool execution::isFloatKind(ElementKind kind) {
   return kind == ElementKind::F32 || kind == ElementKind::BF16 ||
          kind == ElementKind::F16;
 }
 
-StringRef run::getElementKindName(ElementKind kind) {
+StringRef execution::getElementKindName(ElementKind kind) {
   switch (kind) {
   case ElementKind::F32:
     return "f32";
@@ -84,36 +85,66 @@ StringRef run::getElementKindName(ElementKind kind) {
   llvm_unreachable("unknown ElementKind");
 }
 
-void HostTensor::FreeDeleter::operator()(char *p) const { std::free(p); }
+void HostTensor::FreeDeleter::operator()(char *p) const {
+  if (!borrowed)
+    std::free(p);
+}
 
-HostTensor::HostTensor(ElementKind kind, ArrayRef<int64_t> shape)
-    : kind(kind), shape(shape) {
+std::optional<std::string> HostTensor::init(ElementKind kind,
+                                            ArrayRef<int64_t> shape) {
+  this->kind = kind;
+  this->shape.assign(shape.begin(), shape.end());
   // Sizes come from user files and options: an overflowing or unallocatable
-  // size ends the run with moe-run's usual one-line error.
+  // size is reported, not a crash.
   std::optional<int64_t> count = 1;
   for (int64_t d : shape)
     if (count)
       count = checkedMul<int64_t>(*count, d);
   std::optional<int64_t> bytes =
       count ? checkedMul<int64_t>(*count, getElementSize(kind)) : std::nullopt;
-  if (!bytes || *bytes > INT64_MAX - 64) {
-    errs() << "error: moe-run: expected a tensor size that fits in 64 bits, "
-              "found shape "
-           << formatShape(shape) << "\n";
-    std::exit(1);
-  }
+  if (!bytes || *bytes > INT64_MAX - 64)
+    return "expected a tensor size that fits in 64 bits, found shape " +
+           formatShape(shape);
   numElements = *count;
   // Aligned to a cache line; at least one line so that the pointer is never
   // null (compiled code may load from it before checking a zero size).
   size_t allocation = alignTo(std::max<uint64_t>(*bytes, 1), 64);
   data.reset(static_cast<char *>(std::aligned_alloc(64, allocation)));
-  if (!data) {
-    errs() << "error: moe-run: expected " << allocation
-           << " bytes of memory for a tensor of shape " << formatShape(shape)
-           << ", found the allocation failing\n";
+  if (!data)
+    return formatv("expected {0} bytes of memory for a tensor of shape {1}, "
+                   "found the allocation failing",
+                   allocation, formatShape(shape))
+        .str();
+  std::memset(data.get(), 0, allocation);
+  return std::nullopt;
+}
+
+HostTensor::HostTensor(ElementKind kind, ArrayRef<int64_t> shape) {
+  if (std::optional<std::string> why = init(kind, shape)) {
+    errs() << "error: moe-run: " << *why << "\n";
     std::exit(1);
   }
-  std::memset(data.get(), 0, allocation);
+}
+
+Expected<HostTensor> HostTensor::allocate(ElementKind kind,
+                                          ArrayRef<int64_t> shape) {
+  HostTensor tensor;
+  if (std::optional<std::string> why = tensor.init(kind, shape))
+    return makeRunError("tensor " + formatShape(shape), *why);
+  return tensor;
+}
+
+HostTensor HostTensor::borrow(ElementKind kind, ArrayRef<int64_t> shape,
+                              void *data) {
+  HostTensor tensor;
+  tensor.kind = kind;
+  tensor.shape.assign(shape.begin(), shape.end());
+  tensor.numElements = 1;
+  for (int64_t d : shape)
+    tensor.numElements *= d;
+  tensor.data = std::unique_ptr<char, FreeDeleter>(static_cast<char *>(data),
+                                                   FreeDeleter{true});
+  return tensor;
 }
 
 void HostTensor::setFloat(int64_t i, float value) {
@@ -160,7 +191,7 @@ double HostTensor::getAsDouble(int64_t i) const {
   return getFloat(i);
 }
 
-std::string run::formatShape(ArrayRef<int64_t> shape) {
+std::string execution::formatShape(ArrayRef<int64_t> shape) {
   return "[" +
          join(map_range(shape,
                         [](int64_t d) {
@@ -171,7 +202,7 @@ std::string run::formatShape(ArrayRef<int64_t> shape) {
          "]";
 }
 
-bool run::shapeMatches(ArrayRef<int64_t> expected, ArrayRef<int64_t> actual) {
+bool execution::shapeMatches(ArrayRef<int64_t> expected, ArrayRef<int64_t> actual) {
   if (expected.size() != actual.size())
     return false;
   for (auto [e, a] : llvm::zip_equal(expected, actual))

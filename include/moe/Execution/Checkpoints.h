@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MOE_TOOLS_MOE_RUN_CHECKPOINTS_H
-#define MOE_TOOLS_MOE_RUN_CHECKPOINTS_H
+#ifndef MOE_EXECUTION_CHECKPOINTS_H
+#define MOE_EXECUTION_CHECKPOINTS_H
 
 #include "moe/Support/ModelDirectory.h"
 #include "moe/Support/Safetensors.h"
@@ -27,7 +27,7 @@
 
 namespace mlir {
 namespace moe {
-namespace run {
+namespace execution {
 
 class Checkpoints {
 public:
@@ -66,8 +66,8 @@ private:
   llvm::StringMap<std::unique_ptr<SafetensorsFile>> files;
 };
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 
-#endif // MOE_TOOLS_MOE_RUN_CHECKPOINTS_H
+#endif // MOE_EXECUTION_CHECKPOINTS_H

@@ -10,11 +10,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MOE_TOOLS_MOE_RUN_EXECUTOR_H
-#define MOE_TOOLS_MOE_RUN_EXECUTOR_H
+#ifndef MOE_EXECUTION_EXECUTOR_H
+#define MOE_EXECUTION_EXECUTOR_H
 
-#include "ArgumentBinding.h"
-#include "HostTensor.h"
+#include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/HostTensor.h"
 
 #include "moe/Pipelines/Pipelines.h"
 
@@ -33,7 +33,7 @@ class TargetMachine;
 namespace mlir {
 class ExecutionEngine;
 namespace moe {
-namespace run {
+namespace execution {
 
 /// Keeps the first error diagnostic emitted in a context, as one line.
 class DiagnosticCapture {
@@ -54,13 +54,16 @@ private:
 /// Calls `invoke` with the packed arguments of a C-interface wrapper (see
 /// ExecutionEngine::invokePacked) of an entry function on
 /// the row-major buffers `argData` (one per argument, of the shapes of
-/// `args`). With `keepResults`, returns the results as dense arrays. Every
-/// distinct result buffer that is not an argument is passed to `release`
-/// once.
-std::vector<HostTensor>
+/// `args`). With `keepResults`, returns the results as dense arrays; the
+/// first results are instead copied into `into` (one tensor per result, of
+/// the result's element type), an error when a result's shape differs from
+/// its tensor's. Every distinct result buffer that is not an argument is
+/// passed to `release` once.
+llvm::Expected<std::vector<HostTensor>>
 callPacked(function_ref<void(void **)> invoke, ArrayRef<void *> argData,
            ArrayRef<HostTensor> args, ArrayRef<ResultInfo> results,
-           bool keepResults, function_ref<void(void *)> release);
+           bool keepResults, function_ref<void(void *)> release,
+           MutableArrayRef<HostTensor> into = {});
 
 /// Marks `entry` for the C interface (`_mlir_ciface_<name>`) with read-only
 /// tensor arguments, so that the same inputs serve every call.
@@ -80,17 +83,25 @@ public:
 
   /// Lowers `module` with moe-cpu-pipeline (`numThreads`, 0 for all cores,
   /// and `kernels` are passed to it) and JIT-compiles it at -O3 for the host
-  /// CPU.
+  /// CPU. With `passManagerOptions`, the pass manager takes the MLIR
+  /// command-line options a tool registered (--mlir-print-ir-after-all, ...).
   static llvm::Expected<std::unique_ptr<Executor>>
   compile(ModuleOp module, func::FuncOp entry,
           llvm::ArrayRef<ResultInfo> results, unsigned numThreads,
-          MoECPUKernels kernels, llvm::StringRef modulePath);
+          MoECPUKernels kernels, llvm::StringRef modulePath,
+          bool passManagerOptions = true);
 
   /// Calls the entry function on `args`. With `keepResults`, returns the
   /// results as dense arrays; otherwise returns nothing. Either way the
   /// result buffers are freed.
   llvm::Expected<std::vector<HostTensor>> call(std::vector<HostTensor> &args,
                                                bool keepResults);
+
+  /// Calls the entry function on `args` and copies its first results into
+  /// `outputs` (tensors of the results' element types, e.g. borrowed caller
+  /// buffers); an error when a result's shape differs from its tensor's.
+  llvm::Error callInto(std::vector<HostTensor> &args,
+                       MutableArrayRef<HostTensor> outputs);
 
 private:
   Executor() = default;
@@ -101,8 +112,8 @@ private:
   llvm::SmallVector<ResultInfo> results;
 };
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 
-#endif // MOE_TOOLS_MOE_RUN_EXECUTOR_H
+#endif // MOE_EXECUTION_EXECUTOR_H

@@ -9,11 +9,11 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MOE_TOOLS_MOE_RUN_CUDATARGET_H
-#define MOE_TOOLS_MOE_RUN_CUDATARGET_H
+#ifndef MOE_EXECUTION_CUDATARGET_H
+#define MOE_EXECUTION_CUDATARGET_H
 
-#include "ArgumentBinding.h"
-#include "HostTensor.h"
+#include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/HostTensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -26,7 +26,7 @@ namespace func {
 class FuncOp;
 } // namespace func
 namespace moe {
-namespace run {
+namespace execution {
 
 /// A JIT-compiled entry function whose kernels run on the default CUDA
 /// device.
@@ -63,8 +63,8 @@ private:
   llvm::SmallVector<void *> deviceArgs;
 };
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 
-#endif // MOE_TOOLS_MOE_RUN_CUDATARGET_H
+#endif // MOE_EXECUTION_CUDATARGET_H

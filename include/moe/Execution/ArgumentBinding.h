@@ -1,16 +1,16 @@
 //===- ArgumentBinding.h - Values for the entry arguments -------*- C++ -*-===//
 //
-// moe-run binds every argument of the entry function to a HostTensor:
+// The engine binds every argument of the entry function to a HostTensor:
 // arguments with a string attribute `moe.weight` from checkpoint tensors
 // (or the random generator), the others from .npy files (or the random
 // generator). docs/Tools.md states the rules.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MOE_TOOLS_MOE_RUN_ARGUMENTBINDING_H
-#define MOE_TOOLS_MOE_RUN_ARGUMENTBINDING_H
+#ifndef MOE_EXECUTION_ARGUMENTBINDING_H
+#define MOE_EXECUTION_ARGUMENTBINDING_H
 
-#include "HostTensor.h"
+#include "moe/Execution/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -19,7 +19,7 @@
 
 namespace mlir {
 namespace moe {
-namespace run {
+namespace execution {
 
 /// How a weight argument is taken from a checkpoint tensor stored in
 /// another layout (`moe.weight_view`, docs/Tools.md): the stored tensor has
@@ -57,7 +57,7 @@ struct ResultInfo {
   ElementKind kind = ElementKind::F32;
 };
 
-/// What the command line says about where argument values come from.
+/// Where argument values come from (moe-run: its command line).
 struct BindingOptions {
   /// The module file and entry function, for messages.
   std::string modulePath;
@@ -67,6 +67,9 @@ struct BindingOptions {
   std::optional<int64_t> tokens;
   std::vector<std::string> weightFiles;
   std::optional<int64_t> layer;
+  /// What messages call the weight files and the layer index.
+  std::string weightsOption = "--weights";
+  std::string layerOption = "--layer N";
 };
 
 /// The arguments and results of `entry`, checked to be ranked tensors (or
@@ -89,12 +92,29 @@ llvm::Error redrawInputs(llvm::ArrayRef<ArgumentInfo> args,
                          const BindingOptions &options,
                          std::vector<HostTensor> &values);
 
+class Checkpoints;
+
+/// The value of the weight argument `arg` read from `checkpoints`: its
+/// `moe.weight` name with {layer} replaced from `options`, the experts of
+/// {e} stacked, converted to `arg`'s element type and rearranged by its
+/// `moe.weight_view`.
+llvm::Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
+                                      Checkpoints &checkpoints,
+                                      const BindingOptions &options);
+
+/// `stored` (the tensor `view.stored`, with the experts stacked first for
+/// `{e}` names) rearranged by `view` into a tensor of `argShape`, the
+/// argument's shape.
+llvm::Expected<HostTensor> applyView(const HostTensor &stored,
+                                     const WeightView &view,
+                                     llvm::ArrayRef<int64_t> argShape);
+
 /// "argument #2 of @forward (tensor<8x64xf32>)".
 std::string describeArgument(const ArgumentInfo &arg,
                              llvm::StringRef entryName);
 
-} // namespace run
+} // namespace execution
 } // namespace moe
 } // namespace mlir
 
-#endif // MOE_TOOLS_MOE_RUN_ARGUMENTBINDING_H
+#endif // MOE_EXECUTION_ARGUMENTBINDING_H

@@ -1,7 +1,7 @@
 //===- ArgumentBinding.cpp - Values for the entry function's arguments ----===//
 
-#include "ArgumentBinding.h"
-#include "Checkpoints.h"
+#include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/Checkpoints.h"
 
 #include "moe/Support/Npy.h"
 #include "moe/Support/Random.h"
@@ -19,7 +19,7 @@
 using namespace llvm;
 using namespace mlir;
 using namespace mlir::moe;
-using namespace mlir::moe::run;
+using namespace mlir::moe::execution;
 
 namespace {
 
@@ -188,9 +188,9 @@ Expected<std::string> expandLayer(const ArgumentInfo &arg,
       if (!options.layer)
         return makeRunError(
             options.modulePath,
-            formatv("{0}: weight name '{1}' needs --layer N to replace "
-                    "{{layer}",
-                    describeArgument(arg, options.entryName), *arg.weightName));
+            formatv("{0}: weight name '{1}' needs {2} to replace {{layer}",
+                    describeArgument(arg, options.entryName), *arg.weightName,
+                    options.layerOption));
       result += std::to_string(*options.layer);
     } else {
       return makeRunError(
@@ -312,15 +312,22 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
   return view;
 }
 
+} // namespace
+
 /// `stored` (stacked experts first, for `{e}` names) rearranged by `view`
 /// into a tensor of `argShape`.
-HostTensor applyView(const HostTensor &stored, const WeightView &view,
-                     ArrayRef<int64_t> argShape) {
-  HostTensor result(stored.getKind(), argShape);
+Expected<HostTensor> execution::applyView(const HostTensor &stored,
+                                          const WeightView &view,
+                                          ArrayRef<int64_t> argShape) {
+  Expected<HostTensor> allocated =
+      HostTensor::allocate(stored.getKind(), argShape);
+  if (!allocated)
+    return allocated.takeError();
+  HostTensor &result = *allocated;
   size_t size = getElementSize(stored.getKind());
   if (!view.transpose && !view.rows) {
     std::memcpy(result.getData(), stored.getData(), stored.getSizeInBytes());
-    return result;
+    return allocated;
   }
   // [outer, rows, cols] of the stored part after the optional transpose.
   int64_t rank = view.shape.size();
@@ -342,12 +349,12 @@ HostTensor applyView(const HostTensor &stored, const WeightView &view,
                     stored.getData() + src * size, size);
       }
     }
-  return result;
+  return allocated;
 }
 
-Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
-                                Checkpoints &checkpoints,
-                                const BindingOptions &options) {
+Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
+                                           Checkpoints &checkpoints,
+                                           const BindingOptions &options) {
   if (!isFloatKind(arg.kind))
     return makeRunError(
         options.modulePath,
@@ -391,9 +398,9 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
       return makeRunError(
           checkpoints.describe(),
           formatv("weight '{0}' ({1}{2}) not found in any of the {3} "
-                  "--weights file(s)",
+                  "{4} file(s)",
                   partName, describeArgument(arg, options.entryName), which,
-                  checkpoints.size()));
+                  checkpoints.size(), options.weightsOption));
     if (!isFloatSafetensorsDType(tensor->dtype))
       return makeRunError(
           file->getPath(),
@@ -417,28 +424,29 @@ Expected<HostTensor> loadWeight(const ArgumentInfo &arg,
   if (stacked)
     shape.push_back(count);
   shape.append(partShape.begin(), partShape.end());
-  HostTensor result(arg.kind, shape);
+  Expected<HostTensor> result = HostTensor::allocate(arg.kind, shape);
+  if (!result)
+    return wrapError(result.takeError(), checkpoints.describe());
   int64_t offset = 0;
   for (const SafetensorsTensor *part : parts) {
-    if (Error err = copyInto(*part, result, offset))
+    if (Error err = copyInto(*part, *result, offset))
       return wrapError(std::move(err), checkpoints.describe());
     offset += part->getNumElements();
   }
   if (arg.view)
-    return applyView(result, *arg.view, argShape);
+    return applyView(*result, *arg.view, argShape);
   return result;
 }
 
-} // namespace
 
-std::string run::describeArgument(const ArgumentInfo &arg,
+std::string execution::describeArgument(const ArgumentInfo &arg,
                                   StringRef entryName) {
   return formatv("argument #{0} of @{1} ({2})", arg.index, entryName,
                  typeToString(arg.type))
       .str();
 }
 
-Error run::describeSignature(func::FuncOp entry, StringRef modulePath,
+Error execution::describeSignature(func::FuncOp entry, StringRef modulePath,
                              SmallVectorImpl<ArgumentInfo> &args,
                              SmallVectorImpl<ResultInfo> &results,
                              bool readViews) {
@@ -515,7 +523,7 @@ static Error checkTokens(ArrayRef<ArgumentInfo> args,
   return Error::success();
 }
 
-Error run::redrawInputs(ArrayRef<ArgumentInfo> args,
+Error execution::redrawInputs(ArrayRef<ArgumentInfo> args,
                         const BindingOptions &options,
                         std::vector<HostTensor> &values) {
   if (Error err = checkTokens(args, options))
@@ -532,7 +540,7 @@ Error run::redrawInputs(ArrayRef<ArgumentInfo> args,
 }
 
 Expected<std::vector<HostTensor>>
-run::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
+execution::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &options) {
   size_t numInputs = llvm::count_if(
       args, [](const ArgumentInfo &arg) { return !arg.isWeight(); });
   if (!options.inputFiles.empty() && options.inputFiles.size() != numInputs)
