@@ -126,7 +126,11 @@ def MoEDecompose : Pass<"moe-decompose"> {
     `weights_on_input = true` in the routing, a `linalg.generic` scales the
     dispatched rows by their weights before `moe.experts`, and `moe.combine`
     adds the expert outputs with unit weights; `moe.route` gets the routing
-    without `weights_on_input`.
+    without `weights_on_input`. With `identity_experts = Z`, `moe.route`
+    selects among all the router's rows, `moe.dispatch` takes the routed
+    experts only (dropping the identity experts' indices), and a
+    `linalg.generic` adds each token times the summed weights of the
+    identity experts it selected to the accumulator of `moe.combine`.
 
     Before:
     ```mlir
