@@ -197,7 +197,8 @@ def MoE_RouteOp : MoE_Op<"route", [Pure]> {
     cap of the logits, softmax, sigmoid or sqrt-softplus scores, an optional
     selection `bias: [E]` that only affects selection, optional
     group-limited selection, top-k with ties to the lower expert index (or
-    top-k of the logits with only the selected logits scored), optional
+    top-k of the logits with only the selected logits scored, or PhiMoE's
+    sparsemixer: the top-2 logits weighted by masked softmaxes), optional
     renormalization (sum plus ε, clamped sum, or p-norm) and scaling.
 
     ```mlir

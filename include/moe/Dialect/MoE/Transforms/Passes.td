@@ -130,7 +130,11 @@ def MoEDecompose : Pass<"moe-decompose"> {
     `shared_w1`) take the router's last S logit columns: `linalg.generic`s
     renormalize their sigmoids together with the k selected ones, and a
     second `moe.dispatch` / `moe.experts` / `moe.combine` over the S shared
-    experts gives the accumulator.
+    experts gives the accumulator. With `identity_experts = Z`, `moe.route`
+    selects among all the router's rows, `moe.dispatch` takes the routed
+    experts only (dropping the identity experts' indices), and a
+    `linalg.generic` adds each token times the summed weights of the
+    identity experts it selected to the accumulator of `moe.combine`.
 
     Before:
     ```mlir
