@@ -863,6 +863,11 @@ add("nemotron_h-latent", "nemotron_h", NEMOTRON + " This fixture: "
     "norm_topk_prob false, routed_scaling_factor 2.0.",
     dict(NEMOTRON_CFG, moe_latent_size=8, norm_topk_prob=False,
          routed_scaling_factor=2.0))
+add("nemotron_h-mlp_bias", "nemotron_h", NEMOTRON + " This fixture: "
+    "mlp_bias true: the shared MLP's up_proj and down_proj have biases "
+    "(shared_experts.up_proj.bias [Fs], down_proj.bias [D]); the routed "
+    "experts have none.",
+    dict(NEMOTRON_CFG, mlp_bias=True))
 
 # ---------------------------------------------------------------- phimoe
 def phimoe_margin(block, x):

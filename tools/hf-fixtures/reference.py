@@ -709,8 +709,12 @@ def f_nemotron(c, t, x):
             y[i] += w[i, j] * (relu2(xl[i] @ Up[e].T) @ Dn[e].T)
     if t.has("fc2_latent_proj.weight"):
         y = y @ t.find("fc2_latent_proj.weight").T
-    return y + relu2(x @ t.find("shared_experts.up_proj.weight").T) @ \
-        t.find("shared_experts.down_proj.weight").T
+    # mlp_bias: the shared MLP's projections have biases.
+    bias = (lambda n: t.find(n) if t.has(n) else 0.0)
+    h = relu2(x @ t.find("shared_experts.up_proj.weight").T
+              + bias("shared_experts.up_proj.bias"))
+    return y + h @ t.find("shared_experts.down_proj.weight").T + \
+        bias("shared_experts.down_proj.bias")
 
 
 def f_phimoe(c, t, x):

@@ -827,14 +827,21 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
           "shared experts (supported: sum, average)",
           family.sharedCombineKey, printable(combine), spec.modelType));
   }
-  bool sharedBias = spec.sharedSize > 0 && !family.sharedBiasKey.empty() &&
-                    config.boolean(family.sharedBiasKey, false);
+  bool biasFlag = !family.sharedBiasKey.empty() &&
+                  config.boolean(family.sharedBiasKey, false);
+  bool sharedBias = spec.sharedSize > 0 && biasFlag;
   if (!family.latentKey.empty()) {
     StringRef used;
     spec.latentSize =
         config.intOrNull(family.latentKey, 1, /*required=*/false, used)
             .value_or(0);
   }
+  if (!config.failed() && biasFlag && spec.latentSize > 0 &&
+      family.sharedBiasKeyBiasesLatent)
+    return config.fail(llvm::formatv(
+        "field '{0}' = true with '{1}' is not supported for model_type '{2}': "
+        "it gives the latent projections biases",
+        family.sharedBiasKey, family.latentKey, spec.modelType));
   if (config.failed())
     return;
 
