@@ -114,3 +114,22 @@ func.func @output_scale(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<8x16xf32>) shared_w3(%s3 : tensor<8x16xf32>) shared_w2(%s2 : tensor<16x8xf32>) output_bias(%ob : tensor<16xf32>) routing #moe.routing<k = 2, scoring = softmax, order = topk_first> activation silu output_scale 0.5 : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// The latent projections' biases (nemotron_h's mlp_bias) are added to the
+// projected rows: latent_in_bias to x · latent_inᵀ, latent_out_bias to the
+// combined rows projected back.
+
+// CHECK-LABEL: func.func @latent_bias
+// CHECK-SAME: %[[LIB:[a-z0-9]+]]: tensor<6xf32>, %[[LOB:[a-z0-9]+]]: tensor<16xf32>)
+// CHECK: %[[XL:.*]] = linalg.matmul {{.*}} -> tensor<?x6xf32>
+// CHECK: %[[XLB:.*]] = linalg.generic {{.*}} ins(%[[XL]], %[[LIB]] : tensor<?x6xf32>, tensor<6xf32>)
+// CHECK: moe.dispatch %[[XLB]],
+// CHECK: %[[C:.*]] = moe.combine {{.*}} -> tensor<?x6xf32>
+// CHECK: %[[R:.*]] = linalg.matmul {{.*}} ins(%[[C]], %{{.*}} : tensor<?x6xf32>, tensor<16x6xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[R]], %[[LOB]] : tensor<?x16xf32>, tensor<16xf32>)
+func.func @latent_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>, %lib: tensor<6xf32>, %lob: tensor<16xf32>) -> tensor<?x16xf32> {
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) latent_in_bias(%lib : tensor<6xf32>) latent_out_bias(%lob : tensor<16xf32>) routing #moe.routing<k = 2, scoring = sigmoid> activation relu2 : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -868,6 +868,11 @@ add("nemotron_h-mlp_bias", "nemotron_h", NEMOTRON + " This fixture: "
     "(shared_experts.up_proj.bias [Fs], down_proj.bias [D]); the routed "
     "experts have none.",
     dict(NEMOTRON_CFG, mlp_bias=True))
+add("nemotron_h-latent_bias", "nemotron_h", NEMOTRON + " This fixture: "
+    "moe_latent_size 8 and mlp_bias true: fc1_latent_proj and "
+    "fc2_latent_proj have biases ([L], [D]), and so do the shared MLP's "
+    "up_proj and down_proj.",
+    dict(NEMOTRON_CFG, moe_latent_size=8, mlp_bias=True))
 
 # ---------------------------------------------------------------- phimoe
 def phimoe_margin(block, x):

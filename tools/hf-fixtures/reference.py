@@ -700,17 +700,18 @@ def f_nemotron(c, t, x):
     E = W.shape[0]
     Up = np.stack([t.find("experts.%d.up_proj.weight" % e) for e in range(E)])
     Dn = np.stack([t.find("experts.%d.down_proj.weight" % e) for e in range(E)])
-    xl = x @ t.find("fc1_latent_proj.weight").T \
-        if t.has("fc1_latent_proj.weight") else x
+    # mlp_bias: the latent projections and the shared MLP have biases.
+    bias = (lambda n: t.find(n) if t.has(n) else 0.0)
+    xl = x @ t.find("fc1_latent_proj.weight").T + \
+        bias("fc1_latent_proj.bias") if t.has("fc1_latent_proj.weight") else x
     y = np.zeros((T, xl.shape[1]))
     for i in range(T):
         for j in range(idx.shape[1]):
             e = idx[i, j]
             y[i] += w[i, j] * (relu2(xl[i] @ Up[e].T) @ Dn[e].T)
     if t.has("fc2_latent_proj.weight"):
-        y = y @ t.find("fc2_latent_proj.weight").T
-    # mlp_bias: the shared MLP's projections have biases.
-    bias = (lambda n: t.find(n) if t.has(n) else 0.0)
+        y = y @ t.find("fc2_latent_proj.weight").T + \
+            bias("fc2_latent_proj.bias")
     h = relu2(x @ t.find("shared_experts.up_proj.weight").T
               + bias("shared_experts.up_proj.bias"))
     return y + h @ t.find("shared_experts.down_proj.weight").T + \

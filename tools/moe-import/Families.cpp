@@ -619,8 +619,7 @@ std::vector<Family> buildTable() {
     // moe_shared_expert_intermediate_size; layers of type "moe" are sparse.
     // A latent space around the routed experts (moe_latent_size): they
     // read fc1_latent_proj(x) and their sum goes through fc2_latent_proj.
-    // mlp_bias gives the shared MLP biases, and the latent projections,
-    // whose biases are refused.
+    // mlp_bias gives the shared MLP and the latent projections biases.
     Family f = like(v3, "nemotron_h");
     f.layers = "layers_block_type";
     f.layersFromList = true;

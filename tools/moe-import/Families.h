@@ -175,8 +175,8 @@ struct Family {
   /// A boolean field giving the shared expert's projections biases, saved
   /// next to their weights with `.bias` for `.weight` (ERNIE's use_bias).
   FieldName sharedBiasKey;
-  /// `sharedBiasKey` also gives the latent projections biases, which are
-  /// not supported (Nemotron-H's mlp_bias).
+  /// `sharedBiasKey` also gives the latent projections biases
+  /// (Nemotron-H's mlp_bias).
   bool sharedBiasKeyBiasesLatent = false;
   /// Checkpoint name of the shared expert's sigmoid gate (empty: ungated).
   llvm::StringRef sharedGate;

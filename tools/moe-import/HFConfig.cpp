@@ -836,12 +836,8 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
         config.intOrNull(family.latentKey, 1, /*required=*/false, used)
             .value_or(0);
   }
-  if (!config.failed() && biasFlag && spec.latentSize > 0 &&
-      family.sharedBiasKeyBiasesLatent)
-    return config.fail(llvm::formatv(
-        "field '{0}' = true with '{1}' is not supported for model_type '{2}': "
-        "it gives the latent projections biases",
-        family.sharedBiasKey, family.latentKey, spec.modelType));
+  bool latentBias =
+      biasFlag && spec.latentSize > 0 && family.sharedBiasKeyBiasesLatent;
   if (config.failed())
     return;
 
@@ -903,12 +899,12 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
     if (spec.sharedGate)
       spec.sharedGateName = name(family.sharedGate);
   }
+  // A bias is saved next to its weight: "...proj.weight" -> "...proj.bias".
+  auto biasOf = [](const std::string &weight) {
+    StringRef w(weight);
+    return w.consume_back(".weight") ? (w + ".bias").str() : std::string();
+  };
   if (sharedBias) {
-    // Saved next to each weight: "...proj.weight" -> "...proj.bias".
-    auto biasOf = [](const std::string &weight) {
-      StringRef w(weight);
-      return w.consume_back(".weight") ? (w + ".bias").str() : std::string();
-    };
     spec.sharedB1Name = biasOf(spec.sharedW1Name);
     if (family.gated)
       spec.sharedB3Name = biasOf(spec.sharedW3Name);
@@ -917,6 +913,10 @@ void readFamily(Config &config, const Family &family, LayerSpec &spec,
   if (spec.latentSize > 0) {
     spec.latentInName = name(family.latentIn);
     spec.latentOutName = name(family.latentOut);
+    if (latentBias) {
+      spec.latentInBiasName = biasOf(spec.latentInName);
+      spec.latentOutBiasName = biasOf(spec.latentOutName);
+    }
   }
 }
 
@@ -938,6 +938,7 @@ void LayerSpec::applyPrefix(StringRef prefix) {
         &sharedW3Name, &sharedW2Name, &sharedGateName, &routerBiasName,
         &expertGateUpBiasName, &downBiasName, &outputBiasName, &sharedB1Name,
         &sharedB3Name, &sharedB2Name, &latentInName, &latentOutName,
+        &latentInBiasName, &latentOutBiasName,
         &preNormName, &routerNormName, &postNormName, &expertNormName,
         &sharedNormName, &expertScaleName})
     if (StringRef(*name).starts_with("model.layers."))

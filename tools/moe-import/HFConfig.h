@@ -99,6 +99,8 @@ struct LayerSpec {
   /// [D, L].
   int64_t latentSize = 0;
   std::string latentInName, latentOutName;
+  /// The latent projections' biases [L], [D] (empty: none).
+  std::string latentInBiasName, latentOutBiasName;
   /// Multiplies routed + shared (moe.layer's output_scale).
   std::optional<double> outputScale;
 

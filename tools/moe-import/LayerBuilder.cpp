@@ -199,6 +199,10 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   if (spec.latentSize > 0) {
     args.push_back({"latent_in", matrix({m, d}), spec.latentInName});
     args.push_back({"latent_out", matrix({d, m}), spec.latentOutName});
+    if (!spec.latentInBiasName.empty()) {
+      args.push_back({"latent_in_bias", tensor({m}), spec.latentInBiasName});
+      args.push_back({"latent_out_bias", tensor({d}), spec.latentOutBiasName});
+    }
   }
   // The scale and the norms, in f32 whatever the weights' type.
   for (auto [role, name, shape] :
@@ -252,6 +256,7 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       values.lookup("expert_scale"), values.lookup("pre_norm"),
       values.lookup("router_norm"), values.lookup("post_norm"),
       values.lookup("expert_norm"), values.lookup("shared_norm"),
+      values.lookup("latent_in_bias"), values.lookup("latent_out_bias"),
       buildRouting(ctx, spec), ActivationAttr::get(ctx, spec.activation),
       DropPolicyAttr::get(ctx, options.dropPolicy), factor, IntegerAttr(),
       f64(ctx, spec.alpha), f64(ctx, spec.limit), f64(ctx, spec.sharedLimit),

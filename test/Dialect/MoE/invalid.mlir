@@ -1406,7 +1406,7 @@ func.func @layer_c7_output_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1
 // -----
 
 func.func @layer_c4_latent_in_alone(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %li: tensor<6x16xf32>) -> tensor<?x16xf32> {
-  // expected-error @+1 {{'moe.layer' op a latent space needs both 'latent_in' and 'latent_out' (layer_c4)}}
+  // expected-error @+1 {{'moe.layer' op a latent space needs both 'latent_in' and 'latent_out'; their biases need them (layer_c4)}}
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) latent_in(%li : tensor<6x16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
@@ -1984,5 +1984,29 @@ func.func @layer_c5_stacked_shared_norm(%x: tensor<?x16xf32>, %wg: tensor<6x16xf
 func.func @layer_c5_stacked_expert_scale(%x: tensor<?x16xf32>, %wg: tensor<6x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %s1: tensor<2x8x16xf32>, %s2: tensor<2x16x8xf32>, %es: tensor<4xf32>) -> tensor<?x16xf32> {
   // expected-error @+1 {{'moe.layer' op with stacked shared experts 'expert_scale' must be [1], one factor of every routed and shared weight, got [4] (layer_c5)}}
   %y = moe.layer %x router(%wg : tensor<6x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) shared_w1(%s1 : tensor<2x8x16xf32>) shared_w2(%s2 : tensor<2x16x8xf32>) expert_scale(%es : tensor<4xf32>) routing #moe.routing<k = 1, scoring = sigmoid> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_bias_alone(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x16xf32>, %w2: tensor<4x16x8xf32>, %lb: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op a latent space needs both 'latent_in' and 'latent_out'; their biases need them (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) latent_out_bias(%lb : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_in_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>, %lb: tensor<16xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'latent_in_bias' must be [L] = [6], got [16] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) latent_in_bias(%lb : tensor<16xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+func.func @layer_c4_latent_out_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %w1: tensor<4x8x6xf32>, %w2: tensor<4x6x8xf32>, %li: tensor<6x16xf32>, %lo: tensor<16x6xf32>, %lb: tensor<6xf32>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{'moe.layer' op 'latent_out_bias' must be [D] = [16], got [6] (layer_c4)}}
+  %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) latent_out_bias(%lb : tensor<6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }

@@ -208,7 +208,7 @@ def layer_module(a, spec, shapes):
                  "b3", "b2", "output_bias", "shared_b1", "shared_b3",
                  "shared_b2", "latent_in", "latent_out", "expert_scale",
                  "pre_norm", "router_norm", "post_norm", "expert_norm",
-                 "shared_norm"]:
+                 "shared_norm", "latent_in_bias", "latent_out_bias"]:
         if role not in shapes:
             continue
         ty = tensor_type(shapes[role][1])
@@ -321,11 +321,18 @@ def layer_tensors(a, rng):
     if a.latent:
         w["latent_in"] = normal(m, d, fan_in=d)
         w["latent_out"] = normal(d, m, fan_in=m)
+        if a.latent_bias:
+            w["latent_in_bias"] = (rng.standard_normal(m)
+                                   .astype(np.float32) * 0.5)
+            w["latent_out_bias"] = (rng.standard_normal(d)
+                                    .astype(np.float32) * 0.5)
     names = {"shared_b1": "moe.shared.w1.bias",
              "shared_b3": "moe.shared.w3.bias",
              "shared_b2": "moe.shared.w2.bias",
              "latent_in": "moe.latent.in.weight",
              "latent_out": "moe.latent.out.weight",
+             "latent_in_bias": "moe.latent.in.bias",
+             "latent_out_bias": "moe.latent.out.bias",
              "router": "moe.router.weight", "bias": "moe.router.bias",
              "router_bias": "moe.router.logit_bias",
              "b1": "moe.experts.{e}.w1.bias",
@@ -640,6 +647,8 @@ def main():
                     help="shared_b1 [S], shared_b3 [S] (gated), shared_b2 [D]")
     ly.add_argument("--latent", type=int, default=0,
                     help="latent size L: latent_in [L, D], latent_out [D, L]")
+    ly.add_argument("--latent-bias", action="store_true",
+                    help="latent_in_bias [L], latent_out_bias [D]")
     ly.add_argument("--output-scale", type=float, default=None,
                     help="output_scale: multiplies routed + shared")
     ly.add_argument("--jitter", type=float, default=None,

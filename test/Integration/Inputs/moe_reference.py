@@ -631,7 +631,7 @@ def spec_layer(spec, W, x):
     # space when there is one.
     xe = norm(x, "pre_norm")
     if "latent_in" in W:
-        xe = linear(xe, W["latent_in"])
+        xe = linear(xe, W["latent_in"]) + W.get("latent_in_bias", 0.0)
 
     def bias(name, e):
         return W[name][e] if name in W else 0.0
@@ -692,7 +692,7 @@ def spec_layer(spec, W, x):
         stats["assignments"] = int(keep.size)
         stats["dropped"] = int((~keep).sum())
     if "latent_out" in W:
-        out = linear(out, W["latent_out"])
+        out = linear(out, W["latent_out"]) + W.get("latent_out_bias", 0.0)
     if stacked:
         for e in range(stacked):
             g = linear(x, W["shared_w1"][e])

@@ -419,9 +419,10 @@ LogicalResult LayerOp::verify() {
   }
   // layer_c4: the routed experts work on D, or on L with a latent space.
   e = routerRows - identity;
-  if (static_cast<bool>(getLatentIn()) != static_cast<bool>(getLatentOut()))
+  if (static_cast<bool>(getLatentIn()) != static_cast<bool>(getLatentOut()) ||
+      (!getLatentIn() && (getLatentInBias() || getLatentOutBias())))
     return emitOpError() << "a latent space needs both 'latent_in' and "
-                            "'latent_out' (layer_c4)";
+                            "'latent_out'; their biases need them (layer_c4)";
   int64_t m = d;
   bool latent = static_cast<bool>(getLatentIn());
   if (latent) {
@@ -432,7 +433,13 @@ LogicalResult LayerOp::verify() {
     if (failed(checkAndBind(op, "layer_c4", "latent_in",
                             getLatentIn().getType(), "[L, D]", {&m, &d})) ||
         failed(checkAndBind(op, "layer_c4", "latent_out",
-                            getLatentOut().getType(), "[D, L]", {&d, &m})))
+                            getLatentOut().getType(), "[D, L]", {&d, &m})) ||
+        (getLatentInBias() &&
+         failed(checkAndBind(op, "layer_c4", "latent_in_bias",
+                             getLatentInBias().getType(), "[L]", {&m}))) ||
+        (getLatentOutBias() &&
+         failed(checkAndBind(op, "layer_c4", "latent_out_bias",
+                             getLatentOutBias().getType(), "[D]", {&d}))))
       return failure();
   }
   StringRef w1Shape = latent ? "[E, F, L]" : "[E, F, D]";

@@ -604,9 +604,12 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     logits = addRowBias(b, loc, logits, routerBias);
   // The rows the routed experts read: the tokens through pre_norm, then in
   // the latent space when there is one.
-  Value xe = layer.getLatentIn()
-                 ? projectRows(b, loc, expertInput, layer.getLatentIn())
-                 : expertInput;
+  Value xe = expertInput;
+  if (layer.getLatentIn()) {
+    xe = projectRows(b, loc, expertInput, layer.getLatentIn());
+    if (Value bias = layer.getLatentInBias())
+      xe = addRowBias(b, loc, xe, bias);
+  }
   auto xeType = cast<RankedTensorType>(xe.getType());
   Value sharedLogits, sharedWeights;
   if (stacked) {
@@ -695,6 +698,8 @@ void decompose(IRRewriter &rewriter, LayerOp layer) {
     Value latent = CombineOp::create(b, loc, xeType, expertOut, rowTokens,
                                      rowWeights, latentAcc);
     Value routed = projectRows(b, loc, latent, layer.getLatentOut());
+    if (Value bias = layer.getLatentOutBias())
+      routed = addRowBias(b, loc, routed, bias);
     out = mapElements(b, loc, acc, routed,
                       [](OpBuilder &nb, Location nl, Value l, Value r) {
                         return arith::AddFOp::create(nb, nl, l, r);

@@ -37,7 +37,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     routing weight by the scale of its expert, `R` the router's rows), the
     shared expert's biases `shared_b1: [S]`, `shared_b3: [S]`,
     `shared_b2: [D]`, and a latent space of the routed experts
-    `latent_in: [L, D]`, `latent_out: [D, L]` (the experts then take
+    `latent_in: [L, D]`, `latent_out: [D, L]` with the optional biases
+    `latent_in_bias: [L]`, `latent_out_bias: [D]` (the experts then take
     `w1: [E, F, L]`, `w2: [E, L, F]`). The optional RMSNorm weights
     (`docs/Spec.md#moerms_norm`, all with the epsilon `rms_norm_eps`):
     `pre_norm: [D]` (of the routed experts' input), `router_norm: [D]` (of
@@ -90,6 +91,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     Optional<MoE_FloatTensor>:$post_norm,
     Optional<MoE_FloatTensor>:$expert_norm,
     Optional<MoE_FloatTensor>:$shared_norm,
+    Optional<MoE_FloatTensor>:$latent_in_bias,
+    Optional<MoE_FloatTensor>:$latent_out_bias,
     AnyAttrOf<[MoE_RoutingAttr, MoE_ExpertChoiceAttr]>:$routing,
     MoE_ActivationAttr:$activation,
     DefaultValuedAttr<MoE_DropPolicyAttr, "::mlir::moe::DropPolicy::none">:$drop_policy,
@@ -132,6 +135,8 @@ def MoE_LayerOp : MoE_Op<"layer", [Pure, AttrSizedOperandSegments]> {
     (`post_norm` `(` $post_norm^ `:` type($post_norm) `)`)?
     (`expert_norm` `(` $expert_norm^ `:` type($expert_norm) `)`)?
     (`shared_norm` `(` $shared_norm^ `:` type($shared_norm) `)`)?
+    (`latent_in_bias` `(` $latent_in_bias^ `:` type($latent_in_bias) `)`)?
+    (`latent_out_bias` `(` $latent_out_bias^ `:` type($latent_out_bias) `)`)?
     `routing` $routing
     `activation` `` $activation
     (`alpha` $alpha^)?
