@@ -91,3 +91,16 @@ _cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 if _cc and os.path.exists(os.path.join(config.moe_lib_dir, "libMoECAPI" + config.llvm_shlib_ext)):
     config.available_features.add("c-api")
     config.substitutions.append(("%cc", _cc))
+
+# The Python package (tools/python, module moe_opt) over this build's C API:
+# `%moe_python` runs python3 with the package's sources first on the path and
+# MOE_OPT_BUILD_DIR set to this build, so tests need no installation. Its
+# transformers integration needs torch and transformers (`torch`).
+if "c-api" in config.available_features:
+    config.substitutions.append((
+        "%moe_python",
+        "env PYTHONPATH=%s MOE_OPT_BUILD_DIR=%s %s" % (
+            os.path.join(config.moe_src_root, "tools", "python"),
+            config.moe_obj_root, shutil.which("python3") or "python3")))
+    if _python_has("torch") and _python_has("transformers"):
+        config.available_features.add("torch")
