@@ -9,27 +9,12 @@
 #
 #===----------------------------------------------------------------------===#
 
-import os
-import warnings
+import torch
+from mixtral import random_mixtral
 
-warnings.filterwarnings("ignore")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+import moe_opt
 
-import torch  # noqa: E402
-from transformers import MixtralConfig, MixtralForCausalLM  # noqa: E402
-
-import moe_opt  # noqa: E402
-
-config = MixtralConfig(hidden_size=32, intermediate_size=48,
-                       num_hidden_layers=2, num_attention_heads=2,
-                       num_key_value_heads=1, head_dim=16, vocab_size=64,
-                       num_local_experts=8, num_experts_per_tok=2,
-                       max_position_embeddings=64, tie_word_embeddings=False)
-torch.manual_seed(0)
-model = MixtralForCausalLM(config).eval()
-with torch.no_grad():
-    for layer in model.model.layers:
-        layer.mlp.gate.weight.mul_(20)
+model = random_mixtral(32, 48, 2)
 print("patched", moe_opt.patch(model, threads=1))
 block = model.model.layers[0].mlp
 x = torch.randn(2, 3, 32)

@@ -9,28 +9,13 @@
 #
 #===----------------------------------------------------------------------===#
 
-import os
-import warnings
+import torch
+from mixtral import random_mixtral
 
-warnings.filterwarnings("ignore")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-
-import torch  # noqa: E402
-from transformers import MixtralConfig, MixtralForCausalLM  # noqa: E402
-
-import moe_opt  # noqa: E402
+import moe_opt
 
 torch.set_num_threads(2)
-config = MixtralConfig(hidden_size=1024, intermediate_size=2816,
-                       num_hidden_layers=2, num_attention_heads=8,
-                       num_key_value_heads=2, head_dim=128, vocab_size=64,
-                       num_local_experts=8, num_experts_per_tok=2,
-                       max_position_embeddings=64, tie_word_embeddings=False)
-torch.manual_seed(0)
-model = MixtralForCausalLM(config).eval()
-with torch.no_grad():
-    for layer in model.model.layers:
-        layer.mlp.gate.weight.mul_(20)
+model = random_mixtral(1024, 2816, 2)
 x = torch.randn(2, 5, 1024)
 worst = 0.0
 for index in range(2):
