@@ -160,7 +160,9 @@ class CompiledLayer:
             text=True)
         if proc.returncode != 0:
             raise MoEError(proc.stderr.strip().splitlines()[-1])
-        return "\n".join(line for line in proc.stderr.splitlines()
+        where = "layer %d" % self.layer_index
+        return "\n".join(line.replace("<stdin>", where, 1)
+                         for line in proc.stderr.splitlines()
                          if ": remark: " in line)
 
     def __repr__(self):
