@@ -71,16 +71,19 @@ install_deps() {
 
 # The Python package's transformers tests (test/Python) need torch and
 # transformers from PyPI. The test command installs them when missing
-# (torch's wheel pulls its large CUDA libraries: several minutes), unless
-# MOE_TORCH=0; an install that fails or takes over 20 minutes leaves those
-# tests unsupported, with a warning.
+# (the versions the fixtures were recorded with; torch's wheel pulls its
+# large CUDA libraries: several minutes), unless MOE_TORCH=0; an install
+# that fails or takes over 20 minutes leaves those tests unsupported, with
+# a warning.
 install_torch() {
   [ "${MOE_TORCH:-1}" = 0 ] && return 0
   python3 -c "import torch, transformers" 2>/dev/null && return 0
   log "installing Python modules torch and transformers (for test/Python)"
-  timeout 1200 python3 -m pip install -q torch transformers 2>/dev/null ||
-    timeout 1200 python3 -m pip install -q --break-system-packages torch transformers ||
-    log "warning: could not install torch and transformers; test/Python is skipped"
+  # One attempt (PIP_BREAK_SYSTEM_PACKAGES: Debian's own python3 refuses
+  # pip installs otherwise).
+  timeout 1200 env PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q \
+    torch==2.15.0 transformers==5.25.0 ||
+    log "warning: could not install torch and transformers; their tests in test/Python are skipped"
 }
 
 # build_dir COMPILER: where that compiler's build lives.
