@@ -37,7 +37,7 @@ tools = [
     "moe-opt",
     ToolSubst("mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")),
 ]
-for optional in ["moe-run", "moe-import"]:
+for optional in ["moe-run", "moe-import", "moe-compile"]:
     if os.path.exists(os.path.join(config.moe_tools_dir, optional)):
         tools.append(optional)
 llvm_config.add_tool_substitutions(tools, tool_dirs)
