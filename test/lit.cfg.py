@@ -91,3 +91,18 @@ _cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
 if _cc and os.path.exists(os.path.join(config.moe_lib_dir, "libMoECAPI" + config.llvm_shlib_ext)):
     config.available_features.add("c-api")
     config.substitutions.append(("%cc", _cc))
+
+# moe-compile (test/Tools/moe-compile): its libraries are linked by the
+# system's C compiler and need the OpenMP runtime at run time, whose
+# directory is %omp_dir (tests run them with only it on LD_LIBRARY_PATH).
+if _cc and os.path.exists(os.path.join(config.moe_tools_dir, "moe-compile")):
+    config.available_features.add("moe-compile")
+    _omp = getattr(config, "moe_libomp", "")
+    _omp_dir = os.path.dirname(_omp) if _omp and not _omp.endswith("NOTFOUND") else ""
+    config.substitutions.append(("%omp_dir", _omp_dir))
+    try:
+        with open("/proc/cpuinfo") as _f:
+            if " avx2" in _f.read():
+                config.available_features.add("host-avx2")
+    except OSError:
+        pass

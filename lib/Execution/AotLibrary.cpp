@@ -169,14 +169,18 @@ Expected<ArgumentInfo> readArgument(MLIRContext &context, StringRef path,
 
 Expected<std::unique_ptr<Engine>> Engine::loadLibrary(StringRef path) {
   std::string file = path.str();
+  // A path, never a name that dlopen looks up in the library path.
+  std::string opened = path.contains('/') ? file : "./" + file;
   dlerror();
   auto handle = std::make_unique<LibraryHandle>(
-      dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL));
+      dlopen(opened.c_str(), RTLD_NOW | RTLD_LOCAL));
   if (!handle->get()) {
-    const char *why = dlerror();
+    StringRef why = dlerror();
+    why.consume_front(opened + ": ");
     return make_error<EngineError>(
         EngineErrorKind::Io,
-        (path + ": cannot load: " + (why ? why : "dlopen failed")).str());
+        (path + ": cannot load: " + (why.empty() ? "dlopen failed" : why))
+            .str());
   }
   using InfoFunction = const moe_aot_layer *(*)();
   auto getInfo = reinterpret_cast<InfoFunction>(

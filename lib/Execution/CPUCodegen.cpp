@@ -4,6 +4,7 @@
 
 #include "moe/Execution/Executor.h"
 #include "moe/Execution/HostTensor.h"
+#include "moe/Support/Printable.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
@@ -56,9 +57,10 @@ Error checkTarget(const CPUTarget &target, const Triple &triple) {
   if (!target.cpu.empty() && !info->isCPUStringValid(target.cpu))
     return makeRunError(
         "--target-cpu",
-        formatv("expected a {0} CPU that LLVM knows (x86-64-v2, x86-64-v3, "
-                "x86-64-v4, skylake-avx512, znver4, ...), found '{1}'",
-                triple.getArchName(), target.cpu));
+        formatv("expected the name of a {0} CPU that LLVM knows "
+                "(x86-64-v2, x86-64-v3, x86-64-v4, skylake-avx512, znver4, "
+                "...), found '{1}'",
+                triple.getArchName(), printable(target.cpu)));
   SmallVector<StringRef> features;
   StringRef(target.features).split(features, ',', -1, /*KeepEmpty=*/false);
   for (StringRef feature : features) {
@@ -72,7 +74,7 @@ Error checkTarget(const CPUTarget &target, const Triple &triple) {
           "--target-features",
           formatv("expected a comma-separated list of +feature or -feature "
                   "of {0} (+avx2, -avx512f, ...), found '{1}'",
-                  triple.getArchName(), feature));
+                  triple.getArchName(), printable(feature)));
   }
   return Error::success();
 }
