@@ -23,6 +23,17 @@ using namespace mlir;
 using namespace mlir::moe;
 using namespace mlir::moe::execution;
 
+Expected<MoECPUKernels> execution::parseCPUKernels(StringRef text,
+                                                   StringRef option) {
+  if (text == "fast")
+    return MoECPUKernels::Fast;
+  if (text == "reference")
+    return MoECPUKernels::Reference;
+  return makeRunError(option, formatv("expected 'fast' or 'reference', found "
+                                      "'{0}'",
+                                      printable(text)));
+}
+
 Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
                              unsigned numThreads, MoECPUKernels kernels,
                              unsigned vectorWidth, StringRef modulePath,

@@ -2,6 +2,7 @@
 
 #include "moe/Execution/Engine.h"
 
+#include "moe/Execution/CPUCodegen.h"
 #include "moe/Execution/Checkpoints.h"
 #include "moe/Execution/Executor.h"
 #include "moe/Execution/Module.h"
@@ -48,8 +49,6 @@ Error fail(EngineErrorKind kind, const Twine &message) {
   return make_error<EngineError>(kind, message.str());
 }
 
-/// The most threads setThreads takes (moe-run --threads says why).
-constexpr int64_t kMaxThreads = 1024;
 
 /// The most tokens of a run: T·k row offsets are i32 (docs/Spec.md).
 constexpr int64_t kMaxTokens = std::numeric_limits<int32_t>::max();
@@ -179,11 +178,11 @@ Error Engine::checkLayer() {
 }
 
 Error Engine::setThreads(int64_t count) {
-  if (count < 0 || count > kMaxThreads)
+  if (count < 0 || count > kMaxCPUThreads)
     return fail(EngineErrorKind::InvalidArgument,
                 formatv("threads: expected an integer from 0 to {0}, found "
                         "{1}",
-                        kMaxThreads, count));
+                        kMaxCPUThreads, count));
   if (code && !code->setCallThreads(static_cast<unsigned>(count)))
     return fail(EngineErrorKind::State,
                 modulePath + (library

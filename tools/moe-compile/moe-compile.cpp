@@ -87,9 +87,6 @@ struct Options {
       cl::value_desc("+avx2,-avx512f"), cl::cat(category)};
 };
 
-/// The most threads --threads asks for (as moe-run).
-constexpr int64_t kMaxThreads = 1024;
-
 /// NAME.h next to `output` (libNAME.so, NAME.o): the default header.
 std::string defaultHeader(StringRef output) {
   StringRef name = sys::path::stem(output);
@@ -133,17 +130,13 @@ Expected<AotOptions> readOptions(const Options &opts) {
                                     "value");
   int64_t threads;
   if (std::optional<std::string> why =
-          checkInteger(opts.threads, 0, kMaxThreads, threads))
+          checkInteger(opts.threads, 0, kMaxCPUThreads, threads))
     return makeRunError("--threads", *why);
   options.threads = static_cast<unsigned>(threads);
-  if (opts.kernels == "fast")
-    options.kernels = MoECPUKernels::Fast;
-  else if (opts.kernels == "reference")
-    options.kernels = MoECPUKernels::Reference;
-  else
-    return makeRunError("--kernels",
-                        formatv("expected 'fast' or 'reference', found '{0}'",
-                                printable(opts.kernels.getValue())));
+  Expected<MoECPUKernels> kernels = parseCPUKernels(opts.kernels, "--kernels");
+  if (!kernels)
+    return kernels.takeError();
+  options.kernels = *kernels;
   options.target.cpu = opts.targetCpu;
   options.target.features = opts.targetFeatures;
   return options;
@@ -167,9 +160,7 @@ int main(int argc, char **argv) {
   initializeNativeTarget();
   // libLLVM registers an unrelated option named "threads" at load time;
   // moe-compile's --threads replaces it.
-  auto &registered = cl::getRegisteredOptions();
-  if (auto it = registered.find("threads"); it != registered.end())
-    it->second->removeArgument();
+  removeLLVMThreadsOption();
   Options opts;
   cl::HideUnrelatedOptions(opts.category);
   if (std::optional<std::string> message = parseCommandLine(
@@ -186,14 +177,7 @@ int main(int argc, char **argv) {
     errs() << "error: command line: " << *message << "\n";
     return 1;
   }
-  if (Error err = compile(opts)) {
-    std::string message;
-    handleAllErrors(std::move(err),
-                    [&](const ErrorInfoBase &e) { message = e.message(); });
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    outs().flush();
-    errs() << "error: " << message << "\n";
-    return 1;
-  }
+  if (Error err = compile(opts))
+    return reportToolError(std::move(err));
   return 0;
 }

@@ -30,6 +30,16 @@ namespace mlir {
 namespace moe {
 namespace execution {
 
+/// The most threads the fast kernels take (moe-run, moe-compile, the C
+/// API): past the thread limits of common systems, the OpenMP runtime
+/// aborts the process when it cannot start them.
+constexpr int64_t kMaxCPUThreads = 1024;
+
+/// The kernels named by `text` ("fast" or "reference"); otherwise an error
+/// about the option `option`.
+llvm::Expected<MoECPUKernels> parseCPUKernels(llvm::StringRef text,
+                                              llvm::StringRef option);
+
 /// The CPU to compile for: the host's when `cpu` is empty, else the named
 /// one (an LLVM CPU name: x86-64-v3, skylake-avx512, znver4, ...) with its
 /// own features; `features` ("+avx2,-avx512f") are added to either.
