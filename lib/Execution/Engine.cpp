@@ -337,7 +337,7 @@ Error Engine::bindWeight(StringRef name, ElementKind kind,
   return Error::success();
 }
 
-func::FuncOp Engine::getEntry() const {
+func::FuncOp Engine::getEntry() {
   ModuleOp op = getModule();
   return op ? op.lookupSymbol<func::FuncOp>(entryName) : func::FuncOp();
 }

@@ -129,11 +129,8 @@ public:
   const ResultInfo &getResult() const { return results.front(); }
 
   /// The module (null for a layer library), its entry and its path.
-  ModuleOp getModule() const {
-    return module ? const_cast<OwningOpRef<ModuleOp> &>(module).get()
-                  : ModuleOp();
-  }
-  func::FuncOp getEntry() const;
+  ModuleOp getModule() { return module ? module.get() : ModuleOp(); }
+  func::FuncOp getEntry();
   llvm::StringRef getEntryName() const { return entryName; }
   llvm::StringRef getModulePath() const { return modulePath; }
 
