@@ -71,7 +71,7 @@ Error runProgram(StringRef program, ArrayRef<std::string> args,
     SmallVector<StringRef> lines;
     (*text)->getBuffer().split(lines, '\n', -1, false);
     for (StringRef line : lines)
-      if (line.contains("error")) {
+      if (line.contains("error") || line.contains("undefined reference")) {
         first = line.trim().str();
         break;
       }
