@@ -37,7 +37,7 @@ tools = [
     "moe-opt",
     ToolSubst("mlir-opt", os.path.join(config.llvm_tools_dir, "mlir-opt")),
 ]
-for optional in ["moe-run", "moe-import"]:
+for optional in ["moe-run", "moe-import", "moe-compile"]:
     if os.path.exists(os.path.join(config.moe_tools_dir, optional)):
         tools.append(optional)
 llvm_config.add_tool_substitutions(tools, tool_dirs)
@@ -109,3 +109,18 @@ if "c-api" in config.available_features:
     if lit_config.params.get("moe_torch_tests") != "0" and \
             _python_has("torch") and _python_has("transformers"):
         config.available_features.add("torch")
+
+# moe-compile (test/Tools/moe-compile): its libraries are linked by the
+# system's C compiler and need the OpenMP runtime at run time, whose
+# directory is %omp_dir (tests run them with only it on LD_LIBRARY_PATH).
+if _cc and os.path.exists(os.path.join(config.moe_tools_dir, "moe-compile")):
+    config.available_features.add("moe-compile")
+    _omp = getattr(config, "moe_libomp", "")
+    _omp_dir = os.path.dirname(_omp) if _omp and not _omp.endswith("NOTFOUND") else ""
+    config.substitutions.append(("%omp_dir", _omp_dir))
+    try:
+        with open("/proc/cpuinfo") as _f:
+            if " avx2" in _f.read():
+                config.available_features.add("host-avx2")
+    except OSError:
+        pass

@@ -1,8 +1,9 @@
 /* c_api.c - Run a compiled MoE layer from C (docs/CAPI.md).
  *
- *   c_api LAYER.mlir WEIGHTS.safetensors X.npy Y.npy [THREADS]
+ *   c_api LAYER.mlir|LIBLAYER.so WEIGHTS.safetensors X.npy Y.npy [THREADS]
  *
- * Loads the layer, binds every weight from the checkpoint by its moe.weight
+ * Loads the layer (a module, JIT-compiled on the first run, or a layer
+ * library that moe-compile built ahead of time: a path ending in .so), binds every weight from the checkpoint by its moe.weight
  * name, runs it on the T rows of X.npy (f32 [T, D]) and writes the result
  * to Y.npy, then runs it again on the first T/2 rows and checks that they
  * give the same rows. Prints the arguments, a summary of each run, and on
@@ -100,19 +101,23 @@ int main(int argc, char **argv) {
   moe_layer *layer = NULL;
   const char *files[1];
   int64_t tokens = 0, cols = 0, hidden = 0, half, i;
-  size_t count = 0, a;
+  size_t count = 0, a, n;
   float *x = NULL, *y = NULL, *y_half = NULL;
   double max_diff = 0;
   int status = 1;
   if (argc < 5 || argc > 6) {
-    fprintf(stderr, "usage: %s LAYER.mlir WEIGHTS.safetensors X.npy Y.npy "
-                    "[THREADS]\n",
+    fprintf(stderr, "usage: %s LAYER.mlir|LIBLAYER.so WEIGHTS.safetensors "
+                    "X.npy Y.npy [THREADS]\n",
             argv[0]);
     return 1;
   }
   files[0] = argv[2];
 
-  if (check(moe_layer_load_file(argv[1], NULL, &layer), "load"))
+  n = strlen(argv[1]);
+  if (check(n > 3 && strcmp(argv[1] + n - 3, ".so") == 0
+                ? moe_layer_load_library(argv[1], &layer)
+                : moe_layer_load_file(argv[1], NULL, &layer),
+            "load"))
     return 1;
   if (argc == 6 &&
       check(moe_layer_set_threads(layer, atoi(argv[5])), "threads"))

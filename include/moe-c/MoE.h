@@ -101,6 +101,14 @@ moe_status moe_layer_load_string(const char *text, size_t length,
                                  const char *name, const char *entry,
                                  moe_layer **layer);
 
+/* Loads the layer library at `path` that moe-compile built (docs/AOT.md):
+   its argument table takes the place of the module. Weights bind and the
+   layer runs as for a module; the library is compiled already, so
+   moe_layer_compile does nothing and moe_layer_set_kernels fails with
+   MOE_ERROR_STATE; moe_layer_set_threads works at any time when the
+   library was compiled with --threads=0. */
+moe_status moe_layer_load_library(const char *path, moe_layer **layer);
+
 /* Frees the layer (NULL is allowed). */
 void moe_layer_destroy(moe_layer *layer);
 

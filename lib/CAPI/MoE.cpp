@@ -203,6 +203,15 @@ moe_status moe_layer_load_string(const char *text, size_t length,
                     layer);
 }
 
+moe_status moe_layer_load_library(const char *path, moe_layer **layer) {
+  if (!layer)
+    return nullPointer("moe_layer_load_library", "a moe_layer ** result");
+  *layer = nullptr;
+  if (!path)
+    return nullPointer("moe_layer_load_library", "a path");
+  return finishLoad(Engine::loadLibrary(path), layer);
+}
+
 void moe_layer_destroy(moe_layer *layer) { delete layer; }
 
 moe_status moe_layer_set_threads(moe_layer *layer, int32_t threads) {

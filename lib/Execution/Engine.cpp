@@ -2,6 +2,7 @@
 
 #include "moe/Execution/Engine.h"
 
+#include "moe/Execution/CPUCodegen.h"
 #include "moe/Execution/Checkpoints.h"
 #include "moe/Execution/Executor.h"
 #include "moe/Execution/Module.h"
@@ -48,8 +49,6 @@ Error fail(EngineErrorKind kind, const Twine &message) {
   return make_error<EngineError>(kind, message.str());
 }
 
-/// The most threads setThreads takes (moe-run --threads says why).
-constexpr int64_t kMaxThreads = 1024;
 
 /// The most tokens of a run: T·k row offsets are i32 (docs/Spec.md).
 constexpr int64_t kMaxTokens = std::numeric_limits<int32_t>::max();
@@ -144,9 +143,15 @@ Engine::load(std::unique_ptr<Engine> engine,
     engine->names.push_back(name);
   }
 
+  if (Error err = engine->checkLayer())
+    return std::move(err);
+  return engine;
+}
+
+Error Engine::checkLayer() {
   // One activation [T, D] and one result.
   SmallVector<unsigned> inputs;
-  for (const ArgumentInfo &arg : engine->args)
+  for (const ArgumentInfo &arg : args)
     if (!arg.isWeight())
       inputs.push_back(arg.index);
   auto notALayer = [&](const Twine &why) {
@@ -154,44 +159,51 @@ Engine::load(std::unique_ptr<Engine> engine,
                 formatv("{0}: expected @{1} to take one activation [T, D] "
                         "and weights (arguments with moe.weight) and return "
                         "one [T, D] tensor, found {2}",
-                        path, entryName, why));
+                        modulePath, entryName, why));
   };
   if (inputs.size() != 1)
     return notALayer(formatv("{0} arguments without moe.weight",
                              inputs.size()));
-  engine->activation = inputs.front();
-  const ArgumentInfo &x = engine->args[engine->activation];
+  activation = inputs.front();
+  const ArgumentInfo &x = args[activation];
   if (x.type.getRank() != 2 || x.type.isDynamicDim(1) ||
       !isFloatKind(x.kind))
     return notALayer(describeArgument(x, entryName) + " as the activation");
-  if (engine->results.size() != 1 ||
-      engine->results.front().type.getRank() != 2 ||
-      !isFloatKind(engine->results.front().kind))
-    return notALayer(formatv("{0} results", engine->results.size()));
-  engine->values.resize(engine->args.size());
-  engine->bound.assign(engine->args.size(), false);
-  return engine;
+  if (results.size() != 1 || results.front().type.getRank() != 2 ||
+      !isFloatKind(results.front().kind))
+    return notALayer(formatv("{0} results", results.size()));
+  values.resize(args.size());
+  bound.assign(args.size(), false);
+  return Error::success();
 }
 
 Error Engine::setThreads(int64_t count) {
-  if (executor)
-    return fail(EngineErrorKind::State,
-                modulePath + ": expected the thread count before compiling, "
-                             "found the layer compiled");
-  if (count < 0 || count > kMaxThreads)
+  if (count < 0 || count > kMaxCPUThreads)
     return fail(EngineErrorKind::InvalidArgument,
                 formatv("threads: expected an integer from 0 to {0}, found "
                         "{1}",
-                        kMaxThreads, count));
+                        kMaxCPUThreads, count));
+  if (code && !code->setCallThreads(static_cast<unsigned>(count)))
+    return fail(EngineErrorKind::State,
+                modulePath + (library
+                                  ? ": expected a layer library compiled "
+                                    "with --threads=0 to set the thread "
+                                    "count, found one with a fixed count"
+                                  : ": expected the thread count before "
+                                    "compiling, found the layer compiled"));
   threads = static_cast<unsigned>(count);
   return Error::success();
 }
 
 Error Engine::setKernels(MoECPUKernels choice) {
-  if (executor)
+  if (code)
     return fail(EngineErrorKind::State,
-                modulePath + ": expected the kernels before compiling, "
-                             "found the layer compiled");
+                modulePath + (library ? ": expected a module to choose the "
+                                        "kernels of, found a layer library "
+                                        "compiled ahead of time"
+                                      : ": expected the kernels before "
+                                        "compiling, found the layer "
+                                        "compiled"));
   kernels = choice;
   return Error::success();
 }
@@ -325,16 +337,20 @@ Error Engine::bindWeight(StringRef name, ElementKind kind,
   return Error::success();
 }
 
+func::FuncOp Engine::getEntry() {
+  ModuleOp op = getModule();
+  return op ? op.lookupSymbol<func::FuncOp>(entryName) : func::FuncOp();
+}
+
 Error Engine::compile() {
-  if (executor)
+  if (code)
     return Error::success();
-  auto entry = module->lookupSymbol<func::FuncOp>(entryName);
   Expected<std::unique_ptr<Executor>> compiled = Executor::compile(
-      *module, entry, results, threads, kernels, modulePath,
+      *module, getEntry(), results, threads, kernels, modulePath,
       /*passManagerOptions=*/false);
   if (!compiled)
     return tag(EngineErrorKind::Compile, compiled.takeError());
-  executor = std::move(*compiled);
+  code = std::move(*compiled);
   return Error::success();
 }
 
@@ -406,7 +422,7 @@ Error Engine::run(const void *x, ElementKind kind, int64_t tokens,
       return tag(EngineErrorKind::InvalidArgument, buffer.takeError());
     output = std::move(*buffer);
   }
-  Error err = executor->callInto(values, MutableArrayRef<HostTensor>(output));
+  Error err = code->callInto(values, MutableArrayRef<HostTensor>(output));
   values[activation] = HostTensor();
   if (err)
     return tag(EngineErrorKind::InvalidModule, std::move(err));

@@ -2,17 +2,15 @@
 
 #include "moe/Execution/Executor.h"
 
+#include "moe/Execution/CPUCodegen.h"
 #include "moe/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Location.h"
-#include "mlir/Pass/PassManager.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
-#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/Shared/ExecutorSymbolDef.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -159,6 +157,8 @@ void execution::prepareEntry(func::FuncOp entry) {
                        BoolAttr::get(context, false));
 }
 
+LayerCode::~LayerCode() = default;
+
 Executor::~Executor() = default;
 
 Expected<std::unique_ptr<Executor>>
@@ -166,30 +166,15 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
                   ArrayRef<ResultInfo> results, unsigned numThreads,
                   MoECPUKernels kernels, StringRef modulePath,
                   bool passManagerOptions) {
-  MLIRContext *context = module.getContext();
   std::string entryName = entry.getSymName().str();
-  prepareEntry(entry);
-
-  DiagnosticCapture capture(context, modulePath.str());
-  PassManager pm(context);
-  if (passManagerOptions && failed(applyPassManagerCLOptions(pm)))
-    return capture.takeError("invalid pass manager options");
-  MoECPUPipelineOptions options;
-  options.numThreads = numThreads;
-  options.kernels = kernels;
-  buildMoECPUPipeline(pm, options);
-  if (failed(pm.run(module)))
-    return capture.takeError("lowering with moe-cpu-pipeline failed");
-
-  Expected<orc::JITTargetMachineBuilder> builder =
-      orc::JITTargetMachineBuilder::detectHost();
-  if (!builder)
-    return wrapError(builder.takeError(), modulePath);
-  builder->setCodeGenOptLevel(CodeGenOptLevel::Aggressive);
+  if (Error err = lowerForCPU(module, entry, numThreads, kernels,
+                              /*vectorWidth=*/0, modulePath,
+                              passManagerOptions))
+    return std::move(err);
   Expected<std::unique_ptr<TargetMachine>> engineMachine =
-      builder->createTargetMachine();
+      createCPUTargetMachine({}, /*forJIT=*/true);
   Expected<std::unique_ptr<TargetMachine>> optimizerMachine =
-      builder->createTargetMachine();
+      createCPUTargetMachine({}, /*forJIT=*/true);
   if (!engineMachine)
     return wrapError(engineMachine.takeError(), modulePath);
   if (!optimizerMachine)
@@ -199,8 +184,10 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   std::unique_ptr<Executor> executor(new Executor());
   executor->targetMachine = std::move(*optimizerMachine);
   executor->results.assign(results.begin(), results.end());
-  auto transformer = makeOptimizingTransformer(
-      /*optLevel=*/3, /*sizeLevel=*/0, executor->targetMachine.get());
+  TargetMachine *machine = executor->targetMachine.get();
+  auto transformer = [machine](llvm::Module *m) {
+    return optimizeForCPU(*m, *machine);
+  };
   ExecutionEngineOptions engineOptions;
   engineOptions.transformer = transformer;
   engineOptions.jitCodeGenOptLevel = CodeGenOptLevel::Aggressive;
@@ -209,6 +196,7 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   // code by name in perf reports; docs/performance.md).
   engineOptions.enablePerfNotificationListener =
       std::getenv("MOE_RUN_PERF") != nullptr;
+  DiagnosticCapture capture(module.getContext(), modulePath.str());
   Expected<std::unique_ptr<ExecutionEngine>> engine =
       ExecutionEngine::create(module, engineOptions, std::move(*engineMachine));
   if (!engine)

@@ -58,13 +58,15 @@ void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
   // OpenMP runtime then uses every core. Without that runtime the kernels
   // stay on one thread.
   unsigned numThreads = hasOpenMPRuntime() ? unsigned(options.numThreads) : 1;
+  unsigned vectorWidth = options.vectorWidth ? unsigned(options.vectorWidth)
+                                             : getHostVectorWidth();
   MoECPUMatmulKernelsOptions matmul;
   matmul.numThreads = numThreads;
-  matmul.vectorWidth = getHostVectorWidth();
+  matmul.vectorWidth = vectorWidth;
   pm.addPass(createMoECPUMatmulKernels(matmul));
   MoECPUElementwiseKernelsOptions elementwise;
   elementwise.numThreads = numThreads;
-  elementwise.vectorWidth = getHostVectorWidth();
+  elementwise.vectorWidth = vectorWidth;
   pm.addPass(createMoECPUElementwiseKernels(elementwise));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -12,6 +12,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <unistd.h>
@@ -161,4 +162,25 @@ Error mlir::moe::writeOutputFile(StringRef path,
   }
   output.keep();
   return Error::success();
+}
+
+void mlir::moe::removeLLVMThreadsOption() {
+  auto &registered = cl::getRegisteredOptions();
+  if (auto it = registered.find("threads"); it != registered.end())
+    it->second->removeArgument();
+}
+
+std::string mlir::moe::oneLineMessage(Error err) {
+  std::string message;
+  handleAllErrors(std::move(err),
+                  [&](const ErrorInfoBase &e) { message = e.message(); });
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  return message;
+}
+
+int mlir::moe::reportToolError(Error err) {
+  std::string message = oneLineMessage(std::move(err));
+  outs().flush();
+  errs() << "error: " << message << "\n";
+  return 1;
 }

@@ -12,6 +12,8 @@
 #include "moe/Support/Npy.h"
 #include "moe/Support/Safetensors.h"
 
+#include "moe/Support/ToolMessages.h"
+
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -48,10 +50,7 @@ int worldRank() {
 
 /// Prints `err` as one line for this rank and ends the whole job.
 [[noreturn]] void abortJob(Error err) {
-  std::string message;
-  handleAllErrors(std::move(err),
-                  [&](const ErrorInfoBase &e) { message = e.message(); });
-  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::string message = oneLineMessage(std::move(err));
   outs().flush();
   // One write for the whole line: stderr is unbuffered, and the ranks
   // write at the same time (pieces of two lines interleaved).

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Execution/ArgumentBinding.h"
+#include "moe/Execution/CPUCodegen.h"
 #include "moe/Execution/CudaTarget.h"
 #include "moe/Execution/Executor.h"
 #include "Flops.h"
@@ -168,9 +169,8 @@ parseInteger(const cl::opt<std::string> &option, int64_t minimum,
   return value;
 }
 
-/// The most threads --threads asks for: past the thread limits of common
-/// systems, the OpenMP runtime aborts the process when it cannot start them.
-constexpr int64_t kMaxThreads = 1024;
+/// The most threads --threads asks for.
+constexpr int64_t kMaxThreads = kMaxCPUThreads;
 
 /// The comma-separated integers of `option`, each from `minimum` to
 /// `maximum`.
@@ -234,15 +234,11 @@ Expected<Settings> validateOptions(const Options &opts) {
     return threads.takeError();
   settings.threads = *threads;
   if (opts.kernels.getNumOccurrences()) {
-    if (opts.kernels == "fast")
-      settings.kernels = MoECPUKernels::Fast;
-    else if (opts.kernels == "reference")
-      settings.kernels = MoECPUKernels::Reference;
-    else
-      return makeRunError("--kernels",
-                          formatv("expected 'fast' or 'reference', found "
-                                  "'{0}'",
-                                  printable(opts.kernels.getValue())));
+    Expected<MoECPUKernels> kernels =
+        parseCPUKernels(opts.kernels, "--kernels");
+    if (!kernels)
+      return kernels.takeError();
+    settings.kernels = *kernels;
   }
   for (const cl::list<std::string> *files :
        {std::addressof(opts.inputFiles), std::addressof(opts.weightFiles),
@@ -508,9 +504,7 @@ int main(int argc, char **argv) {
   // stay available for debugging the lowering; --help lists ours only.
   // libLLVM registers an unrelated option named "threads" at load time;
   // moe-run's --threads replaces it.
-  auto &registered = cl::getRegisteredOptions();
-  if (auto it = registered.find("threads"); it != registered.end())
-    it->second->removeArgument();
+  removeLLVMThreadsOption();
   Options opts;
   // Passes are registered before parsing so that options such as
   // --mlir-print-ir-after=<pass> can name them.
@@ -541,14 +535,7 @@ int main(int argc, char **argv) {
   context.printOpOnDiagnostic(false);
   context.printStackTraceOnDiagnostic(false);
 
-  if (Error err = runModule(context, opts)) {
-    std::string message;
-    handleAllErrors(std::move(err),
-                    [&](const ErrorInfoBase &e) { message = e.message(); });
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    outs().flush();
-    errs() << "error: " << message << "\n";
-    return 1;
-  }
+  if (Error err = runModule(context, opts))
+    return reportToolError(std::move(err));
   return 0;
 }

@@ -1,6 +1,7 @@
 //===- Engine.h - A compiled MoE layer for other programs -------*- C++ -*-===//
 //
-// One moe layer module, JIT-compiled for the host CPU, as a program that
+// One moe layer module, JIT-compiled for the host CPU (or a layer library
+// that moe-compile built ahead of time, docs/AOT.md), as a program that
 // embeds it sees it: the entry function takes one activation [T, D] (the
 // argument without `moe.weight`) and the weights (arguments with
 // `moe.weight`), and returns one [T, D] tensor. Weights are bound once,
@@ -41,7 +42,7 @@ class MLIRContext;
 namespace moe {
 namespace execution {
 
-class Executor;
+class LayerCode;
 
 /// What kind of failure an EngineError reports (the C API's status codes).
 enum class EngineErrorKind {
@@ -77,7 +78,9 @@ public:
   std::string message;
 };
 
-/// A JIT-compiled MoE layer with its bound weights.
+/// A MoE layer with its bound weights: its arguments and their values, run
+/// by one of two kinds of code (LayerCode): the module JIT-compiled on the
+/// first run, or a layer library compiled ahead of time.
 class Engine {
 public:
   ~Engine();
@@ -92,11 +95,18 @@ public:
   loadString(llvm::StringRef text, llvm::StringRef name,
              llvm::StringRef entryName = "forward");
 
+  /// Loads the layer library at `path` that moe-compile built (dlopen); its
+  /// argument table takes the place of the module, and it is compiled.
+  static llvm::Expected<std::unique_ptr<Engine>>
+  loadLibrary(llvm::StringRef path);
+
   /// Threads of the fast kernels, 0 (the default) for all cores, at most
-  /// 1024; before compiling.
+  /// 1024; before compiling (at any time for a layer library compiled with
+  /// a thread count chosen at run time).
   llvm::Error setThreads(int64_t threads);
 
-  /// The kernels of moe-cpu-pipeline; before compiling.
+  /// The kernels of moe-cpu-pipeline; before compiling (never for a layer
+  /// library).
   llvm::Error setKernels(MoECPUKernels kernels);
 
   /// The entry function's arguments, in order.
@@ -114,6 +124,15 @@ public:
 
   /// D, the activation's last dimension.
   int64_t getHiddenSize() const;
+
+  /// The result [T, D].
+  const ResultInfo &getResult() const { return results.front(); }
+
+  /// The module (null for a layer library), its entry and its path.
+  ModuleOp getModule() { return module ? module.get() : ModuleOp(); }
+  func::FuncOp getEntry();
+  llvm::StringRef getEntryName() const { return entryName; }
+  llvm::StringRef getModulePath() const { return modulePath; }
 
   /// Binds weights from the safetensors files or model directories `paths`
   /// (looked up in order), `{layer}` in their names replaced by `layer`:
@@ -133,10 +152,10 @@ public:
   llvm::Error bindWeight(llvm::StringRef name, ElementKind kind,
                          llvm::ArrayRef<int64_t> shape, const void *data);
 
-  /// Lowers and JIT-compiles the module (once).
+  /// Lowers and JIT-compiles the module (once; nothing for a library).
   llvm::Error compile();
 
-  bool isCompiled() const { return executor != nullptr; }
+  bool isCompiled() const { return code != nullptr; }
 
   /// Runs the layer on `x`, `tokens` rows of `hidden` elements of type
   /// `kind` (f32, or the activation's element type), writing the result
@@ -152,6 +171,9 @@ private:
   load(std::unique_ptr<Engine> engine,
        std::unique_ptr<llvm::MemoryBuffer> buffer, llvm::StringRef path,
        llvm::StringRef entryName);
+
+  /// Finds the activation and checks that the entry is a layer.
+  llvm::Error checkLayer();
 
   /// The index of the weight argument called `name`.
   llvm::Expected<unsigned> findWeight(llvm::StringRef name) const;
@@ -170,7 +192,9 @@ private:
   std::vector<bool> bound;
   unsigned threads = 0;
   MoECPUKernels kernels = getDefaultMoECPUKernels();
-  std::unique_ptr<Executor> executor;
+  std::unique_ptr<LayerCode> code;
+  /// Whether `code` is a layer library (compiled ahead of time).
+  bool library = false;
 };
 
 } // namespace execution

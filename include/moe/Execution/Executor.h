@@ -15,6 +15,7 @@
 
 #include "moe/Execution/ArgumentBinding.h"
 #include "moe/Execution/HostTensor.h"
+#include "moe/Execution/LayerCode.h"
 
 #include "moe/Pipelines/Pipelines.h"
 
@@ -77,9 +78,9 @@ startEngine(ExecutionEngine &engine,
             llvm::StringRef entryName, llvm::StringRef modulePath);
 
 /// A JIT-compiled entry function.
-class Executor {
+class Executor : public LayerCode {
 public:
-  ~Executor();
+  ~Executor() override;
 
   /// Lowers `module` with moe-cpu-pipeline (`numThreads`, 0 for all cores,
   /// and `kernels` are passed to it) and JIT-compiles it at -O3 for the host
@@ -101,7 +102,7 @@ public:
   /// `outputs` (tensors of the results' element types, e.g. borrowed caller
   /// buffers); an error when a result's shape differs from its tensor's.
   llvm::Error callInto(std::vector<HostTensor> &args,
-                       MutableArrayRef<HostTensor> outputs);
+                       MutableArrayRef<HostTensor> outputs) override;
 
 private:
   Executor() = default;

@@ -55,6 +55,11 @@ struct MoECPUPipelineOptions
                                   "tiled, vectorized, multi-threaded kernels"),
                        clEnumValN(MoECPUKernels::Reference, "reference",
                                   "the reference lowering's scalar loops"))};
+  PassOptions::Option<unsigned> vectorWidth{
+      *this, "vector-width",
+      llvm::cl::desc("f32 lanes per vector of the fast kernels (8 for AVX2, "
+                     "16 for AVX-512); 0: the host CPU's"),
+      llvm::cl::init(0)};
 };
 
 /// moe IR (moe.layer or the step ops) on tensors to the LLVM dialect for the

@@ -52,6 +52,17 @@ std::optional<std::string> parseCommandLine(int argc, const char *const *argv,
 std::optional<std::string> checkInteger(llvm::StringRef text, int64_t minValue,
                                         int64_t maxValue, int64_t &value);
 
+/// Removes the unrelated option "threads" that libLLVM registers at load
+/// time, so that a tool's own --threads takes its place.
+void removeLLVMThreadsOption();
+
+/// The message of `err` (consumed) as one line.
+std::string oneLineMessage(llvm::Error err);
+
+/// Prints `err` as the tool's one line `error: <message>` after flushing
+/// stdout, and returns the exit code 1.
+int reportToolError(llvm::Error err);
+
 /// Writes the file at `path` ("-" for stdout) through `print`, keeping it
 /// only if every byte was written. A failure to open, write or close it is
 /// an error whose message is the system's reason (without the path), rather

@@ -13,6 +13,10 @@
  *   capi_checks bf16 LAYER.mlir WEIGHTS.safetensors BIN_DIR TOKENS
  *       a layer whose activation is bf16, run on f32 buffers and on bf16
  *       buffers (BIN_DIR/x.bin rounded to bf16): the same result.
+ *   capi_checks library LIB.so LIB1.so WEIGHTS.safetensors NOT_A_LAYER.so
+ *       layer libraries of moe-compile (LIB.so with --threads=0, LIB1.so
+ *       with --threads=1) through moe_layer_load_library: what works and
+ *       what fails on them, one line per case as for errors.
  */
 
 #include "moe-c/MoE.h"
@@ -274,6 +278,43 @@ static int bf16(const char *path, const char *weights, const char *dir,
   return 0;
 }
 
+static int library(const char *path, const char *fixed_threads,
+                   const char *weights, const char *not_a_layer) {
+  moe_layer *layer = NULL, *fixed = NULL;
+  const char *files[1];
+  float x[3 * 32], y[3 * 32];
+  moe_arg_info info;
+  int64_t hidden = 0;
+  files[0] = weights;
+  memset(x, 0, sizeof(x));
+  x[5] = 1.0f;
+
+  show("null path", moe_layer_load_library(NULL, &layer));
+  show("missing library",
+       moe_layer_load_library("/nonexistent/liblayer.so", &layer));
+  show("not a layer library", moe_layer_load_library(not_a_layer, &layer));
+  show("load", moe_layer_load_library(path, &layer));
+  show("hidden size", moe_layer_hidden_size(layer, &hidden, NULL));
+  show("arg info", moe_layer_arg_info(layer, 2, &info));
+  printf("hidden=%lld arg2=%s %s rank=%d\n", (long long)hidden, info.name,
+         info.weight_name, (int)info.rank);
+  show("kernels", moe_layer_set_kernels(layer, MOE_KERNELS_REFERENCE));
+  show("compile", moe_layer_compile(layer));
+  show("threads", moe_layer_set_threads(layer, 2));
+  show("run unbound", moe_layer_run(layer, x, MOE_DTYPE_F32, 3, 32, y));
+  show("bind", moe_layer_bind_weights(layer, NULL, files, 1, -1));
+  show("run", moe_layer_run(layer, x, MOE_DTYPE_F32, 3, 32, y));
+  show("threads after a run", moe_layer_set_threads(layer, 1));
+  show("run again", moe_layer_run(layer, x, MOE_DTYPE_F32, 3, 32, y));
+  show("wrong hidden", moe_layer_run(layer, x, MOE_DTYPE_F32, 3, 31, y));
+  show("load fixed threads", moe_layer_load_library(fixed_threads, &fixed));
+  show("fixed threads", moe_layer_set_threads(fixed, 2));
+  show("same threads", moe_layer_set_threads(fixed, 1));
+  moe_layer_destroy(fixed);
+  moe_layer_destroy(layer);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "errors") == 0)
     return errors(argv[2], argv[3], argv[4]);
@@ -281,6 +322,8 @@ int main(int argc, char **argv) {
     return pointers(argv[2], argv[3], atoll(argv[4]), argv[5]);
   if (argc == 6 && strcmp(argv[1], "bf16") == 0)
     return bf16(argv[2], argv[3], argv[4], atoll(argv[5]));
-  fprintf(stderr, "usage: capi_checks errors|pointers|bf16 ...\n");
+  if (argc == 6 && strcmp(argv[1], "library") == 0)
+    return library(argv[2], argv[3], argv[4], argv[5]);
+  fprintf(stderr, "usage: capi_checks errors|pointers|bf16|library ...\n");
   return 1;
 }
