@@ -1,7 +1,8 @@
 #===- layer_api.py - moe_opt.Layer (the C API over ctypes) on a case ------===#
 #
-# Usage: layer_api.py CASE_DIR
-# Loads CASE_DIR/layer.mlir (moe_case.py layer), binds its weights from
+# Usage: layer_api.py CASE_DIR [LIBRARY.so]
+# Loads CASE_DIR/layer.mlir (moe_case.py layer), or the layer library that
+# moe-compile built from it, binds its weights from
 # CASE_DIR/weights.safetensors, runs CASE_DIR/x.npy and writes
 # CASE_DIR/y.npy; prints the arguments, then the message of each bad call.
 # Needs numpy only (no torch).
@@ -16,8 +17,12 @@ import numpy as np
 import moe_opt
 
 case = sys.argv[1]
-layer = moe_opt.Layer(open(os.path.join(case, "layer.mlir")).read(),
-                      name="layer.mlir")
+# A second argument: a layer library (moe-compile) instead of the module.
+if len(sys.argv) > 2:
+    layer = moe_opt.Layer(library=sys.argv[2])
+else:
+    layer = moe_opt.Layer(open(os.path.join(case, "layer.mlir")).read(),
+                          name="layer.mlir")
 print("hidden", layer.hidden_size, layer.activation_dtype)
 for arg in layer.args:
     print("arg", arg.name, arg.weight_name, arg.dtype, list(arg.shape),
@@ -45,4 +50,5 @@ bad("hidden", lambda: layer(np.zeros((3, layer.hidden_size + 1), np.float32)))
 bad("rank", lambda: layer(np.zeros((layer.hidden_size,), np.float32)))
 bad("kernels", lambda: layer.set_kernels("fastest"))
 bad("threads", lambda: layer.set_threads(4))
+bad("both", lambda: moe_opt.Layer("module {}", library="x.so"))
 bad("files", lambda: layer.bind_files([os.path.join(case, "missing")]))

@@ -58,6 +58,7 @@ def library():
         "moe_layer_load_string": (st, [ctypes.c_char_p, ctypes.c_size_t,
                                        ctypes.c_char_p, ctypes.c_char_p,
                                        ctypes.POINTER(P)]),
+        "moe_layer_load_library": (st, [ctypes.c_char_p, ctypes.POINTER(P)]),
         "moe_layer_destroy": (None, [P]),
         "moe_layer_set_threads": (st, [P, ctypes.c_int32]),
         "moe_layer_set_kernels": (st, [P, st]),
@@ -107,15 +108,25 @@ class Arg:
 
 
 class Layer:
-    """One moe layer module loaded through the C API: JIT-compiled for the
-    host CPU on first run. `text` is the module's MLIR text."""
+    """One moe layer through the C API: a module's MLIR text (`text`),
+    JIT-compiled for the host CPU on first run, or with `library`, a layer
+    library that moe-compile built (docs/AOT.md)."""
 
-    def __init__(self, text, name="<layer>", entry="forward"):
-        lib = library()
-        data = text.encode() if isinstance(text, str) else bytes(text)
+    def __init__(self, text=None, name="<layer>", entry="forward",
+                 library=None):
+        lib = globals()["library"]()
         handle = ctypes.c_void_p()
-        _check(lib.moe_layer_load_string(data, len(data), name.encode(),
-                                         entry.encode(), ctypes.byref(handle)))
+        if (text is None) == (library is None):
+            raise MoEError("expected either a module's text or a library "
+                           "path")
+        if library is not None:
+            _check(lib.moe_layer_load_library(os.fsencode(library),
+                                              ctypes.byref(handle)))
+        else:
+            data = text.encode() if isinstance(text, str) else bytes(text)
+            _check(lib.moe_layer_load_string(data, len(data), name.encode(),
+                                             entry.encode(),
+                                             ctypes.byref(handle)))
         self._handle = handle
         self._run = lib.moe_layer_run
         # Buffers the layer reads in place, kept alive with it.
