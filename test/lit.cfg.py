@@ -95,12 +95,17 @@ if _cc and os.path.exists(os.path.join(config.moe_lib_dir, "libMoECAPI" + config
 # The Python package (tools/python, module moe_opt) over this build's C API:
 # `%moe_python` runs python3 with the package's sources first on the path and
 # MOE_OPT_BUILD_DIR set to this build, so tests need no installation. Its
-# transformers integration needs torch and transformers (`torch`).
+# transformers integration needs torch and transformers (`torch`; off with
+# `--param moe_torch_tests=0`, as the test command's second build runs).
 if "c-api" in config.available_features:
     config.substitutions.append((
         "%moe_python",
         "env PYTHONPATH=%s MOE_OPT_BUILD_DIR=%s %s" % (
             os.path.join(config.moe_src_root, "tools", "python"),
             config.moe_obj_root, shutil.which("python3") or "python3")))
-    if _python_has("torch") and _python_has("transformers"):
+    # `pip install ./tools/python` without network: pip and setuptools.
+    if _python_has("pip") and _python_has("setuptools"):
+        config.available_features.add("pip-setuptools")
+    if lit_config.params.get("moe_torch_tests") != "0" and \
+            _python_has("torch") and _python_has("transformers"):
         config.available_features.add("torch")

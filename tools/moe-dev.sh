@@ -17,7 +17,8 @@
 # builds and tests with that one), MOE_BUILD_DIR (the Clang 22 build, default
 # <repo>/build), MOE_GCC_BUILD_DIR (the GCC build, default <repo>/build-gcc),
 # MOE_JOBS (default: nproc), MOE_FUZZ_SECONDS (seconds per fuzz target under
-# test, default 20; 0 skips fuzzing). Every step is idempotent: a second run
+# test, default 20; 0 skips fuzzing), MOE_TORCH (0: the test command does not
+# install torch and transformers for test/Python). Every step is idempotent: a second run
 # installs nothing and rebuilds only what changed.
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -66,6 +67,20 @@ install_deps() {
       python3 -m pip install -q --break-system-packages "$mod" ||
       log "warning: could not install $mod; tests that need it are skipped"
   done
+}
+
+# The Python package's transformers tests (test/Python) need torch and
+# transformers from PyPI. The test command installs them when missing
+# (torch's wheel pulls its large CUDA libraries: several minutes), unless
+# MOE_TORCH=0; an install that fails or takes over 20 minutes leaves those
+# tests unsupported, with a warning.
+install_torch() {
+  [ "${MOE_TORCH:-1}" = 0 ] && return 0
+  python3 -c "import torch, transformers" 2>/dev/null && return 0
+  log "installing Python modules torch and transformers (for test/Python)"
+  timeout 1200 python3 -m pip install -q torch transformers 2>/dev/null ||
+    timeout 1200 python3 -m pip install -q --break-system-packages torch transformers ||
+    log "warning: could not install torch and transformers; test/Python is skipped"
 }
 
 # build_dir COMPILER: where that compiler's build lives.
@@ -117,15 +132,19 @@ build() {
 
 run_tests() {
   build
+  install_torch
   local out rc=0 c dir reference=()
   out=$(mktemp)
   for c in "${COMPILERS[@]}"; do
     dir=$(build_dir "$c")
     log "running the lit suite on the $c build ($dir)"
     # The last build's run also compares the IR of every moe-opt command of
-    # the tests with the first build's (test/Tools/moe-opt/builds-agree.test).
+    # the tests with the first build's (test/Tools/moe-opt/builds-agree.test);
+    # the Python package's transformers tests, which exercise the same C API
+    # in either build, run with the first build only.
     "$LLVM/bin/lit" -sv "${reference[@]}" "$dir/test" 2>&1 | tee -a "$out" || rc=$?
-    reference=(--param "moe_reference_build=$(build_dir "${COMPILERS[0]}")")
+    reference=(--param "moe_reference_build=$(build_dir "${COMPILERS[0]}")"
+               --param moe_torch_tests=0)
   done
   # The input readers' fuzz targets, each for MOE_FUZZ_SECONDS (default 20;
   # 0 skips them): each target counts as one test, passed or failed.
@@ -201,5 +220,5 @@ case "${1:-}" in
   build) build ;;
   deps) install_deps ;;
   docs) docs ;;
-  *) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -24,6 +24,7 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <dlfcn.h>
 
 using namespace llvm;
 using namespace mlir;
@@ -222,19 +223,49 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   return executor;
 }
 
+/// The OpenMP API functions compiled code calls by their plain names
+/// (omp_get_thread_num, ...), taken from the LLVM OpenMP runtime that runs
+/// its parallel regions (the library defining `__kmpc_fork_call`). The JIT
+/// would otherwise resolve them in the process's global scope, where a
+/// program may have loaded GNU's libgomp first (PyTorch does): libgomp's
+/// omp_get_thread_num answers 0 in every thread of an LLVM OpenMP team, and
+/// each thread would compute every thread's share.
+static SmallVector<std::pair<const char *, void *>> openMPSymbols() {
+  SmallVector<std::pair<const char *, void *>> symbols;
+  void *fork = dlsym(RTLD_DEFAULT, "__kmpc_fork_call");
+  Dl_info info;
+  if (!fork || !dladdr(fork, &info) || !info.dli_fname)
+    return symbols;
+  void *runtime = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+  if (!runtime)
+    return symbols;
+  for (const char *name :
+       {"omp_get_thread_num", "omp_get_num_threads", "omp_get_max_threads",
+        "omp_set_num_threads", "omp_in_parallel", "omp_get_wtime"})
+    if (void *address = dlsym(runtime, name))
+      symbols.push_back({name, address});
+  // The runtime stays loaded: the handle only added a reference.
+  dlclose(runtime);
+  return symbols;
+}
+
 Expected<void (*)(void **)>
 execution::startEngine(ExecutionEngine &engine,
                  ArrayRef<std::pair<const char *, void *>> symbols,
                  StringRef entryName, StringRef modulePath) {
   // Runtime functions the lowering may call: memrefCopy from the MLIR C
-  // runner utilities linked into moe-run, and `symbols`.
+  // runner utilities linked into moe-run, the OpenMP API functions, and
+  // `symbols`.
+  SmallVector<std::pair<const char *, void *>> runtime = openMPSymbols();
   engine.registerSymbols([&](orc::MangleAndInterner interner) {
     orc::SymbolMap map;
     map[interner("memrefCopy")] = {orc::ExecutorAddr::fromPtr(&memrefCopy),
                                    JITSymbolFlags::Exported};
-    for (auto [name, address] : symbols)
-      map[interner(name)] = {orc::ExecutorAddr::fromPtr(address),
-                             JITSymbolFlags::Exported};
+    for (ArrayRef<std::pair<const char *, void *>> list :
+         {ArrayRef(runtime), symbols})
+      for (auto [name, address] : list)
+        map[interner(name)] = {orc::ExecutorAddr::fromPtr(address),
+                               JITSymbolFlags::Exported};
     return map;
   });
   engine.initialize();

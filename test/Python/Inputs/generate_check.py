@@ -23,10 +23,13 @@
 # forcing, so that a token where bf16 rounding flips the greedy choice does
 # not change what the rest is compared on). moe-opt computes in f32 from
 # bf16 weights where transformers computes the MoE blocks in bf16, so the
-# patched bf16 logits must be at least about as close to the f32 ones as
-# the stock bf16 logits are: error(patched) <= 2 * error(stock) + 0.02.
-# One line per variant `bf16 ok <name> err=<patched> stock_err=<stock>`,
-# then `bf16: N ok, N failed`.
+# patched bf16 logits must be about as close to the f32 ones as the stock
+# bf16 logits are: mean |error| (patched) <= 2 * mean |error| (stock) +
+# 1e-4. The mean, not the largest error: bf16 rounding anywhere in the
+# model (attention, norms) is amplified chaotically, so the largest errors
+# of the two bf16 models differ by several times either way, while a wrong
+# layer moves every logit. One line per variant `bf16 ok <name>
+# err=<patched> stock_err=<stock>`, then `bf16: N ok, N failed`.
 #
 #===----------------------------------------------------------------------===#
 
@@ -61,9 +64,10 @@ torch.set_num_threads(1)
 NEW_TOKENS = 16
 PROMPT = (2, 5)
 LOGIT_TOLERANCE = 1e-3
-# bf16: error(patched) <= BF16_FACTOR * error(stock) + BF16_SLACK.
+# bf16: mean |error| (patched) <= BF16_FACTOR * mean |error| (stock) +
+# BF16_SLACK.
 BF16_FACTOR = 2.0
-BF16_SLACK = 0.02
+BF16_SLACK = 1e-4
 
 # Overrides (on top of the tiny sizes and the variant's config) that the
 # whole causal LM needs to generate; the fixtures only run the MoE block.
@@ -197,8 +201,8 @@ def check_bf16(name):
     ours = forward_logits(model, tokens)
     # The patched bf16 model generates too.
     generate(model, ids)
-    err = float((ours - reference).abs().max())
-    stock_err = float((stock - reference).abs().max())
+    err = float((ours - reference).abs().mean())
+    stock_err = float((stock - reference).abs().mean())
     bound = BF16_FACTOR * stock_err + BF16_SLACK
     if patched == 0 or not err <= bound:
         print("bf16 FAIL %s: patched=%d err=%.2e stock_err=%.2e (at most "

@@ -176,9 +176,22 @@ class Layer:
     def compile(self):
         _check(library().moe_layer_compile(self._handle))
 
-    def run(self, x_address, dtype, tokens, y_address):
-        """Runs on `tokens` rows at x_address, writing y_address."""
+    def run(self, x_address, dtype, tokens, y_address, hidden=None):
+        """Runs on `tokens` rows of `hidden` (default: the layer's D)
+        elements at x_address, writing y_address."""
         status = self._run(self._handle, x_address, dtype, tokens,
-                           self.hidden_size, y_address)
+                           self.hidden_size if hidden is None else hidden,
+                           y_address)
         if status != 0:
             _check(status)
+
+    def __call__(self, x):
+        """The layer on a float32 numpy array [T, D]: a new [T, D] array."""
+        import numpy as np
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.ndim != 2:
+            raise MoEError("expected a [T, D] array, found shape %s" %
+                           list(x.shape))
+        y = np.empty_like(x)
+        self.run(x.ctypes.data, F32, x.shape[0], y.ctypes.data, x.shape[1])
+        return y

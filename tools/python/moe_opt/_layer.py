@@ -66,6 +66,9 @@ class CompiledLayer:
         # extra tuple elements.
         self.result_shape = "same"
         self.extras = None
+        # The probe's error relative to the block's largest output (None
+        # when not verified).
+        self.probe_error = None
 
     def bind(self, tensors, block):
         """Binds every weight argument from `tensors` (checkpoint name ->
