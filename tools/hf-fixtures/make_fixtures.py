@@ -116,6 +116,29 @@ def find_blocks(model):
     return found
 
 
+def variant_blocks(model, variant, config):
+    """(path, module) of every MoE block of `model` as the variant sees
+    them: a module built by its `wrap` from each decoder layer, the layers'
+    children named by its `block`, or the modules `find_blocks` finds."""
+    if variant.get("wrap"):
+        # A module built from a decoder layer where the family's MoE
+        # computation is spread over the layer's children.
+        blocks = []
+        for p, m in model.named_modules():
+            if re.search(r"(layers|blocks)\.\d+$", p):
+                w = variant["wrap"](m, config)
+                if w is not None:
+                    blocks.append((p, w))
+        return blocks
+    if variant.get("block"):
+        # The block's module name under a layer, where the module with an
+        # `experts` child is not the MoE block (or there is none).
+        return [(p, m) for p, m in model.named_modules()
+                if re.search(r"(layers|blocks)\.\d+\.%s$" % variant["block"],
+                             p)]
+    return find_blocks(model)
+
+
 def randomize(block, generator, scale):
     """Weights of a useful size (the default init gives tiny outputs), and a
     random selection bias. Every value is a fresh random float, so that
@@ -358,23 +381,7 @@ def make(name, variant, out_dir, seed):
     model = AutoModelForCausalLM.from_config(
         config, torch_dtype=torch.float32, experts_implementation="eager")
     model.eval()
-    if variant.get("wrap"):
-        # A module built from a decoder layer where the family's MoE
-        # computation is spread over the layer's children.
-        blocks = []
-        for p, m in model.named_modules():
-            if re.search(r"(layers|blocks)\.\d+$", p):
-                w = variant["wrap"](m, config)
-                if w is not None:
-                    blocks.append((p, w))
-    elif variant.get("block"):
-        # The block's module name under a layer, where the module with an
-        # `experts` child is not the MoE block (or there is none).
-        blocks = [(p, m) for p, m in model.named_modules()
-                  if re.search(r"(layers|blocks)\.\d+\.%s$" % variant["block"],
-                               p)]
-    else:
-        blocks = find_blocks(model)
+    blocks = variant_blocks(model, variant, config)
     if not blocks:
         raise RuntimeError("no MoE block (no module with an 'experts' child)")
     want = variant.get("layer")

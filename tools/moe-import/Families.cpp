@@ -537,7 +537,11 @@ std::vector<Family> buildTable() {
     f.sharedKey = "shared_expert_intermediate_size";
     sharedMlp(f, "shared_experts");
     rows.push_back(f);
-    rows.push_back(like(f, "kolibri1_1"));
+    // Kolibri1_1DecoderLayer: the same block, but the layers listed in
+    // mlp_only_layers have a dense MLP instead.
+    Family f11 = like(f, "kolibri1_1");
+    f11.sparse = SparseLayers::qwenStep;
+    rows.push_back(f11);
   }
   {
     // GptOssMLP: a router with a bias, top-k of the logits then softmax

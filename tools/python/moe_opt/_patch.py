@@ -11,13 +11,17 @@
 # same random probe input and must agree; a difference is an error, never a
 # silently different model.
 #
+# Where no child of the decoder layer holds the whole MoE layer, a recipe
+# of _spread.py names the children that compute it and what each becomes.
+#
 #===----------------------------------------------------------------------===#
 
 import copy
+import types
 
 import torch
 
-from . import _import
+from . import _import, _spread
 from ._capi import MoEError
 from ._layer import CompiledLayer
 
@@ -73,8 +77,7 @@ def _probe(compiled, block, dtype, hidden, verify):
     """Runs the block and the compiled layer on one random input: records
     the shape and extra elements of the block's result and, with `verify`,
     checks that the two agree."""
-    generator = torch.Generator().manual_seed(0)
-    x = torch.randn(_PROBE_SHAPE + (hidden,), generator=generator).to(dtype)
+    x = _probe_input(dtype, hidden)
     # A 16-bit block rounds every step where moe-opt computes in f32: a
     # routing near-tie could then pick other experts. The reference is an
     # f32 copy of the block on the same values.
@@ -121,25 +124,75 @@ def _probe(compiled, block, dtype, hidden, verify):
     else:
         raise MoEError("%s: the block returns shape %s for input shape %s" %
                        (where, list(main.shape), list(x.shape)))
-    if not verify:
-        return
+    if verify:
+        _compare(compiled, x, main, dtype, where, "the block")
+
+
+def _probe_input(dtype, hidden):
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(_PROBE_SHAPE + (hidden,),
+                       generator=generator).to(dtype)
+
+
+def _compare(compiled, x, reference, dtype, where, what):
+    """Requires the compiled layer on x to agree with `reference`, what
+    `what` computes in f32 on x."""
     with torch.no_grad():
-        ours = compiled.run(x).reshape(main.shape).float()
-    main = main.float()
-    scale = max(float(main.abs().max()), 1e-6)
-    error = float((ours - main).abs().max()) / scale
+        ours = compiled.run(x).reshape(reference.shape).float()
+    reference = reference.float()
+    scale = max(float(reference.abs().max()), 1e-6)
+    error = float((ours - reference).abs().max()) / scale
     if not error <= _PROBE_TOLERANCE[dtype]:
-        raise MoEError("%s: the compiled layer differs from the block on a "
+        raise MoEError("%s: the compiled layer differs from %s on a "
                        "random input by %.3g of its largest output (at most "
                        "%.3g allowed); not patched" %
-                       (where, error, _PROBE_TOLERANCE[dtype]))
+                       (where, what, error, _PROBE_TOLERANCE[dtype]))
     compiled.probe_error = error
+
+
+def _probe_spread(compiled, recipe, decoder_layer, dtype, hidden, verify):
+    """The probe of a layer spread over children of the decoder layer: the
+    compiled layer against the recipe's composition of the children (f32
+    copies of them for a 16-bit model, as _probe)."""
+    compiled.result_shape = "same"
+    if not verify:
+        return
+    x = _probe_input(dtype, hidden)
+    layer = decoder_layer
+    if dtype != torch.float32:
+        layer = types.SimpleNamespace(**{
+            n: copy.deepcopy(getattr(decoder_layer, n)).float()
+            for n in recipe.roles})
+    with torch.no_grad():
+        reference = recipe.reference(layer, x.float())
+    _compare(compiled, x, reference, dtype,
+             "layer %d (%s)" % (compiled.layer_index, compiled.block_path),
+             "the decoder layer's composition of " +
+             ", ".join(recipe.roles))
+
+
+def _find_spread(model, path, decoder_layer, names):
+    """(recipe, tensors by checkpoint name) of a decoder layer whose MoE
+    layer a recipe composes from its children, when their tensors hold
+    every name in `names`; None otherwise."""
+    recipe = _spread.recipe(
+        [model.config.model_type, _text_config(model).model_type],
+        decoder_layer)
+    if recipe is None:
+        return None
+    tensors = {}
+    for name in recipe.roles:
+        tensors.update(_import.checkpoint_tensors(
+            model, path + "." + name, getattr(decoder_layer, name)))
+    if not all(n in tensors for n in names):
+        return None
+    return recipe, tensors
 
 
 def _compile(model, path, index, decoder_layer, dtype, threads, kernels,
              verify):
-    """The CompiledLayer of decoder layer `index`, or None for a dense
-    layer."""
+    """(CompiledLayer, [(module, role)] to patch, recipe or None) of
+    decoder layer `index`, or None for a dense layer."""
     config = model.config
     try:
         ir = _import.import_layer(config, index, dtype)
@@ -150,16 +203,27 @@ def _compile(model, path, index, decoder_layer, dtype, threads, kernels,
     names = [n for a in args
              for n in _import.weight_names(a.weight_name, a.shape[0])]
     found = _import.find_block(model, path, decoder_layer, names)
-    if found is None:
+    if found is not None:
+        compiled.block_path, block, tensors = found
+        compiled.bind(tensors, block)
+        _probe(compiled, block, dtype, _hidden_size(model), verify)
+        return compiled, [(block, _spread.MAIN)], None
+    spread = _find_spread(model, path, decoder_layer, names)
+    if spread is None:
         raise MoEError("layer %d of a '%s' model: no submodule of %s holds "
                        "all of the layer's weights (the MoE computation is "
-                       "spread over the decoder layer); moe_opt.patch does "
-                       "not replace such layers" %
+                       "spread over the decoder layer) and moe_opt knows no "
+                       "recipe for its children; moe_opt.patch does not "
+                       "replace such layers" %
                        (index, config.model_type, path))
-    compiled.block_path, block, tensors = found
-    compiled.bind(tensors, block)
-    _probe(compiled, block, dtype, _hidden_size(model), verify)
-    return compiled, block
+    recipe, tensors = spread
+    compiled.block_path = path + "." + recipe.main
+    children = [(getattr(decoder_layer, n), role)
+                for n, role in recipe.roles.items()]
+    compiled.bind(tensors, torch.nn.ModuleList([m for m, _ in children]))
+    _probe_spread(compiled, recipe, decoder_layer, dtype, _hidden_size(model),
+                  verify)
+    return compiled, children, recipe
 
 
 def compile_layer(model, layer_index, dtype=None, threads=None,
@@ -174,8 +238,12 @@ def compile_layer(model, layer_index, dtype=None, threads=None,
     dtype = dtype or _model_dtype(model)
     for path, index, decoder_layer in _import.decoder_layers(model):
         if index == layer_index:
-            found = _compile(model, path, index, decoder_layer, dtype,
-                             threads, kernels, verify)
+            previous = _detach(model)
+            try:
+                found = _compile(model, path, index, decoder_layer, dtype,
+                                 threads, kernels, verify)
+            finally:
+                _attach(previous)
             if found is None:
                 raise MoEError("layer %d of a '%s' model is dense" %
                                (index, model.config.model_type))
@@ -190,13 +258,39 @@ def _patched_forward(self, hidden_states, *args, **kwargs):
 _PATCHED_CLASSES = {}
 
 
-def _patched_class(cls):
-    if cls not in _PATCHED_CLASSES:
-        _PATCHED_CLASSES[cls] = type(
-            "MoEOpt" + cls.__name__, (cls,),
-            {"forward": _patched_forward, "_moe_opt_original_class": cls,
-             "__module__": __name__})
-    return _PATCHED_CLASSES[cls]
+def _patched_class(cls, role):
+    """The subclass of `cls` a patched module of `role` gets."""
+    if (cls, role) not in _PATCHED_CLASSES:
+        forward = _patched_forward if role == _spread.MAIN \
+            else _spread.FORWARDS[role]
+        name = "MoEOpt" + ("" if role == _spread.MAIN else
+                           role.title().replace("_", "")) + cls.__name__
+        _PATCHED_CLASSES[(cls, role)] = type(
+            name, (cls,),
+            {"forward": forward, "_moe_opt_original_class": cls,
+             "_moe_opt_role": role, "__module__": __name__})
+    return _PATCHED_CLASSES[(cls, role)]
+
+
+def _patched_modules(model):
+    return [m for m in model.modules() if "_moe_opt" in m.__dict__]
+
+
+def _detach(model):
+    """Restores the original classes of the patched modules of `model` and
+    returns what `_attach` needs to patch them again."""
+    state = []
+    for module in _patched_modules(model):
+        state.append((module, module.__class__, module._moe_opt))
+        module.__class__ = module._moe_opt_original_class
+        del module._moe_opt
+    return state
+
+
+def _attach(state):
+    for module, cls, layer in state:
+        module._moe_opt = layer
+        module.__class__ = cls
 
 
 def patch(model, dtype=None, threads=None, kernels="fast", verify=True):
@@ -207,32 +301,41 @@ def patch(model, dtype=None, threads=None, kernels="fast", verify=True):
     Raises MoEError, leaving the model unchanged, when a block cannot be
     compiled. Options as compile_layer's."""
     dtype = dtype or _model_dtype(model)
-    compiled = []
-    for path, index, decoder_layer in _import.decoder_layers(model):
-        found = _compile(model, path, index, decoder_layer, dtype, threads,
-                         kernels, verify)
-        if found is not None:
-            compiled.append(found)
-    for layer, block in compiled:
-        if hasattr(block, "_moe_opt"):
-            block.__class__ = block._moe_opt_original_class
-        block._moe_opt = layer
-        block.__class__ = _patched_class(type(block))
+    # A patched model is compiled again from its original blocks.
+    previous = _detach(model)
+    try:
+        compiled = []
+        for path, index, decoder_layer in _import.decoder_layers(model):
+            found = _compile(model, path, index, decoder_layer, dtype,
+                             threads, kernels, verify)
+            if found is not None:
+                compiled.append((decoder_layer,) + found)
+        for _, layer, modules, _ in compiled:
+            for module, role in modules:
+                module._moe_opt = layer
+                module.__class__ = _patched_class(type(module), role)
+        for decoder_layer, layer, _, recipe in compiled:
+            if recipe is not None and verify:
+                _spread.check(recipe, decoder_layer, layer,
+                              _probe_input(dtype, _hidden_size(model)),
+                              "layer %d (%s)" % (layer.layer_index,
+                                                 layer.block_path))
+    except BaseException:
+        _detach(model)
+        _attach(previous)
+        raise
     return len(compiled)
 
 
 def unpatch(model):
     """Restores every block `patch` replaced; returns how many."""
-    count = 0
-    for module in model.modules():
-        if "_moe_opt" in module.__dict__:
-            module.__class__ = module._moe_opt_original_class
-            del module._moe_opt
-            count += 1
+    count = len(compiled_layers(model))
+    _detach(model)
     return count
 
 
 def compiled_layers(model):
     """The CompiledLayer of every patched block, by block path."""
     return {name: module._moe_opt for name, module in model.named_modules()
-            if "_moe_opt" in module.__dict__}
+            if "_moe_opt" in module.__dict__ and
+            module._moe_opt_role == _spread.MAIN}
