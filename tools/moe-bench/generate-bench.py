@@ -17,6 +17,8 @@
 #                         threads
 #   moe-opt <n>thr        the same model after moe_opt.patch(model,
 #                         threads=n): every MoE block runs moe-opt's layer
+#                         on n threads, the rest of the model on n torch
+#                         threads ("torch 1thr": on one)
 # Each is timed on prefill (one forward over P prompt tokens: tokens/s) and
 # decode (N greedy tokens after a 16-token prompt with the KV cache:
 # tokens/s over the N - 1 steps after the first), in rounds A B A B ... so
@@ -169,6 +171,12 @@ def main():
             model = copy.deepcopy(base[impls[-1]])
             moe_opt.patch(model, threads=n)
             contestants.append(("moe-opt %dthr" % n, model, n))
+            if n > 1:
+                # The rest of the model (attention, norms, the head) on
+                # one torch thread: torch's and moe-opt's OpenMP teams do
+                # not then wait on each other's spinning threads.
+                contestants.append(("moe-opt %dthr, torch 1thr" % n, model,
+                                    1))
         samples = {name: {"prefill": {t: [] for t in prefill},
                           "decode": []} for name, _, _ in contestants}
         reference = None

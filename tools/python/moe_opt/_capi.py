@@ -44,6 +44,13 @@ def library():
     global _lib
     if _lib is not None:
         return _lib
+    # The LLVM OpenMP runtime's idle threads spin for KMP_BLOCKTIME ms
+    # after a parallel region (200 by default). Inside a PyTorch program the
+    # next parallel work is usually torch's, on its own OpenMP team, which
+    # those spinning threads slow down: 1 ms keeps back-to-back layer calls
+    # fast and frees the cores soon after. The user's setting wins; the
+    # runtime reads it when it starts, at the first run.
+    os.environ.setdefault("KMP_BLOCKTIME", "1")
     path = _paths.capi_library()
     try:
         lib = ctypes.CDLL(path)
