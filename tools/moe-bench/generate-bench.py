@@ -5,7 +5,8 @@
 #   generate-bench.py [--layers 4] [--hidden 1024] [--ffn 2816] [--experts 8]
 #                     [--k 2] [--vocab 8192] [--prefill 128,512]
 #                     [--decode 32] [--threads 1,2] [--dtypes f32,bf16]
-#                     [--rounds 2] [--json OUT.json] [--quick]
+#                     [--rounds 2] [--json OUT.json] [--one-runtime]
+#                     [--quick]
 #
 # A small MoE-dominated causal LM (a transformers 5 Mixtral with the shipped
 # layer's shape: D = 1024, F = 2816, E = 8, k = 2, 4 layers, a small
@@ -29,6 +30,13 @@
 # checked against the stock model's (f32: equal). OPENBLAS_CORETYPE /
 # OPENBLAS_L2_SIZE are unset for this process (they slow torch's CPU
 # kernels on some hosts); the host's CPU features are printed.
+#
+# --one-runtime: every contestant runs in a process started with LLVM's
+# OpenMP runtime (the one moe-opt's kernels use) in LD_PRELOAD, so that
+# torch's parallel regions run on it too (it implements libgomp's GOMP_*
+# entry points under their symbol versions) and one pool of threads serves
+# both; without it torch uses its own libgomp and two pools share the
+# cores.
 #
 # --quick: a 2-layer D = 64 model, one round, for the test suite; its
 # times are not a measurement.
@@ -137,7 +145,17 @@ def main():
     p.add_argument("--rounds", type=int, default=2)
     p.add_argument("--json")
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--one-runtime", action="store_true")
     args = p.parse_args()
+    if args.one_runtime and "MOE_BENCH_ONE_RUNTIME" not in os.environ:
+        # Restart with LLVM's OpenMP runtime preloaded: torch's GOMP_*
+        # calls then bind to it too (it implements them under libgomp's
+        # symbol versions), and one pool of threads serves both.
+        env = dict(os.environ, MOE_BENCH_ONE_RUNTIME="1")
+        env["LD_PRELOAD"] = " ".join(
+            lib for lib in [moe_opt.openmp_library(), env.get("LD_PRELOAD")]
+            if lib)
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
     if args.quick:
         args.layers, args.hidden, args.ffn, args.vocab = 2, 64, 96, 256
         args.prefill, args.decode, args.rounds = "16", 4, 1
@@ -155,6 +173,10 @@ def main():
         return 1
     print("host: %s, %d cores; torch %s" % (host_features(), os.cpu_count(),
                                             torch.__version__))
+    print("OpenMP: %s" % ("one runtime for torch and moe-opt (LD_PRELOAD=%s)"
+                          % os.environ.get("LD_PRELOAD")
+                          if os.environ.get("MOE_BENCH_ONE_RUNTIME") else
+                          "torch's libgomp and moe-opt's libomp"))
     print("model: mixtral, %d layers, D=%d F=%d E=%d k=%d vocab=%d, batch 1"
           % (args.layers, args.hidden, args.ffn, args.experts, args.k,
              args.vocab))

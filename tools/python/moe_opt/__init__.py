@@ -12,9 +12,9 @@
 #
 #===----------------------------------------------------------------------===#
 
-from ._capi import Layer, MoEError
+from ._capi import Layer, MoEError, openmp_library
 
-__all__ = ["Layer", "MoEError", "CompiledLayer", "compile_layer",
+__all__ = ["Layer", "MoEError", "openmp_library", "CompiledLayer", "compile_layer",
            "compiled_layers", "patch", "unpatch"]
 __version__ = "0.1.0"
 

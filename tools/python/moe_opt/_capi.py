@@ -91,6 +91,18 @@ def library():
     return lib
 
 
+def openmp_library():
+    """The path of the OpenMP runtime the compiled layers run on (LLVM's
+    libomp, a dependency of libMoECAPI), or None when it is not loaded."""
+    library()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1] if len(line.split()) >= 6 else ""
+            if os.path.basename(path).startswith("libomp.so"):
+                return path
+    return None
+
+
 def _check(status):
     if status != 0:
         lib = library()
