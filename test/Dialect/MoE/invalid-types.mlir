@@ -137,3 +137,27 @@ func.func @layer_tokens_ranked(%x: tensor<*xf32>, %wg: tensor<4x16xf32>, %w1: te
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<*xf32> -> tensor<*xf32>
   return %y : tensor<*xf32>
 }
+
+// -----
+
+func.func @dequantize_q_type(%q: tensor<8x64xi16>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op operand #0 must be ranked tensor of 8-bit signless integer or f8E4M3FN type values, but got 'tensor<8x64xi16>'}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) block [1, 64] : tensor<8x64xi16> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_scale_type(%q: tensor<8x64xi8>, %s: tensor<8x1xf16>) {
+  // expected-error @+1 {{'moe.dequantize' op operand #1 must be ranked tensor of 32-bit float or bfloat16 type values, but got 'tensor<8x1xf16>'}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf16>) block [1, 64] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_result_type(%q: tensor<8x64xi8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op result #0 must be ranked tensor of 32-bit float or bfloat16 type values, but got 'tensor<8x64xf16>'}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) block [1, 64] : tensor<8x64xi8> -> tensor<8x64xf16>
+  return
+}

@@ -2010,3 +2010,67 @@ func.func @layer_c4_latent_out_bias(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>,
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x6xf32>) w2(%w2 : tensor<4x6x8xf32>) latent_in(%li : tensor<6x16xf32>) latent_out(%lo : tensor<16x6xf32>) latent_out_bias(%lb : tensor<6xf32>) routing #moe.routing<k = 1, scoring = softmax> activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+func.func @dequantize_c1_rank(%q: tensor<64xi8>, %s: tensor<1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op 'q' must have rank 2 or more ([..., N, K]), got [64] (dequantize_c1)}}
+  %w = moe.dequantize %q scales(%s : tensor<1xf32>) block [1, 64] : tensor<64xi8> -> tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c1_result(%q: tensor<8x64xi8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op result shape [8, 32] must equal the shape of 'q' [8, 64] (dequantize_c1)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) block [1, 64] : tensor<8x64xi8> -> tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c2_block(%q: tensor<8x64xi8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op block must be two positive sizes [bn, bk] (dequantize_c2)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) block [0, 64] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c2_block_size(%q: tensor<8x64xi8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op block must be two positive sizes [bn, bk] (dequantize_c2)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) block [64] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c3_scales(%q: tensor<4x300x200xf8E4M3FN>, %s: tensor<4x2x2xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op 'scales' must be [..., ceil(N / bn), ceil(K / bk)] = [4, 3, 2], got [4, 2, 2] (dequantize_c3)}}
+  %w = moe.dequantize %q scales(%s : tensor<4x2x2xf32>) block [128, 128] : tensor<4x300x200xf8E4M3FN> -> tensor<4x300x200xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c3_scales_rank(%q: tensor<4x8x64xi8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op 'scales' must be [..., ceil(N / bn), ceil(K / bk)] = [4, 8, 1], got [8, 1] (dequantize_c3)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) block [1, 64] : tensor<4x8x64xi8> -> tensor<4x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c4_float(%q: tensor<8x64xf8E4M3FN>, %s: tensor<8x1xf32>, %z: tensor<8x1xf8E4M3FN>) {
+  // expected-error @+1 {{'moe.dequantize' op 'zero_points' need integer 'q', got 'f8E4M3FN' (dequantize_c4)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) zero_points(%z : tensor<8x1xf8E4M3FN>) block [1, 64] : tensor<8x64xf8E4M3FN> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c4_shape(%q: tensor<8x64xi8>, %s: tensor<8x2xf32>, %z: tensor<8x1xi8>) {
+  // expected-error @+1 {{'moe.dequantize' op 'zero_points' must be [..., ceil(N / bn), ceil(K / bk)] = [8, 2], got [8, 1] (dequantize_c4)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x2xf32>) zero_points(%z : tensor<8x1xi8>) block [1, 32] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}

@@ -13,6 +13,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cmath>
 #include <cstdint>
@@ -890,6 +891,56 @@ LogicalResult ExpertsOp::verify() {
     return failure();
   return checkNormEps(op, "experts_c7", getRmsNormEpsAttr(),
                       static_cast<bool>(getOutNorm()), "out_norm");
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  Operation *op = getOperation();
+  auto qType = cast<RankedTensorType>(getQ().getType());
+  int64_t rank = qType.getRank();
+  // dequantize_c1
+  if (rank < 2)
+    return emitOpError() << "'q' must have rank 2 or more ([..., N, K]), got "
+                         << formatShape(qType.getShape()) << " (dequantize_c1)";
+  auto resultType = cast<RankedTensorType>(getResult().getType());
+  if (resultType.getShape() != qType.getShape())
+    return emitOpError() << "result shape "
+                         << formatShape(resultType.getShape())
+                         << " must equal the shape of 'q' "
+                         << formatShape(qType.getShape()) << " (dequantize_c1)";
+  // dequantize_c2
+  ArrayRef<int64_t> block = getBlock();
+  if (block.size() != 2 || block[0] < 1 || block[1] < 1)
+    return emitOpError() << "block must be two positive sizes [bn, bk] "
+                            "(dequantize_c2)";
+  // dequantize_c3: scales [..., ceil(N / bn), ceil(K / bk)].
+  SmallVector<int64_t> expected(qType.getShape());
+  for (int64_t i = 0; i < 2; ++i) {
+    int64_t &dim = expected[rank - 2 + i];
+    if (!ShapedType::isDynamic(dim))
+      dim = llvm::divideCeil(dim, block[i]);
+  }
+  if (failed(checkShape(op, "dequantize_c3", "scales", getScales().getType(),
+                        "[..., ceil(N / bn), ceil(K / bk)]", expected)))
+    return failure();
+  // dequantize_c4
+  if (Value zeros = getZeroPoints()) {
+    if (!qType.getElementType().isInteger())
+      return emitOpError() << "'zero_points' need integer 'q', got "
+                           << qType.getElementType() << " (dequantize_c4)";
+    if (cast<RankedTensorType>(zeros.getType()).getElementType() !=
+        qType.getElementType())
+      return emitOpError() << "'zero_points' must have the element type of "
+                              "'q' ("
+                           << qType.getElementType() << ") (dequantize_c4)";
+    if (failed(checkShape(op, "dequantize_c4", "zero_points", zeros.getType(),
+                          "[..., ceil(N / bn), ceil(K / bk)]", expected)))
+      return failure();
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

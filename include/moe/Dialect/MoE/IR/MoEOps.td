@@ -498,6 +498,49 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
 }
 
 //===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+def MoE_QuantizedTensor : RankedTensorOf<[I8, F8E4M3FN]>;
+def MoE_ScaleTensor : RankedTensorOf<[F32, BF16]>;
+def MoE_DequantizedTensor : RankedTensorOf<[F32, BF16]>;
+
+def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
+  let summary = "quantized weights with block scales, as floats";
+  let description = [{
+    `result[..., n, k] = (q[..., n, k] - zero_points[..., n / bn, k / bk]) ·
+    scales[..., n / bn, k / bk]`, computed in f32 and rounded once to the
+    result element type (`docs/Spec.md#moedequantize`). `q: [..., N, K]`
+    holds int8 (`i8`) or fp8 e4m3 (`f8E4M3FN`) values; `block = [bn, bk]`
+    is the block of the last two dimensions that one scale covers, so
+    `scales: [..., ceil(N / bn), ceil(K / bk)]` (f32 or bf16). Optional
+    integer `zero_points` have the shape of `scales` and the element type
+    of `q`. Per-output-channel int8 is `block [1, K]`; DeepSeek-style fp8 is
+    `block [128, 128]`. The weights of `moe.experts` and `moe.layer` may be
+    such results: the CPU kernels then read `q` and the scales and never
+    hold the float weights in memory.
+
+    ```mlir
+    %w1 = moe.dequantize %q1 scales(%s1 : tensor<8x128x1xf32>) block [1, 64]
+            : tensor<8x128x64xi8> -> tensor<8x128x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    MoE_QuantizedTensor:$q,
+    MoE_ScaleTensor:$scales,
+    Optional<MoE_QuantizedTensor>:$zero_points,
+    DenseI64ArrayAttr:$block
+  );
+  let results = (outs MoE_DequantizedTensor:$result);
+  let assemblyFormat = [{
+    $q `scales` `(` $scales `:` type($scales) `)`
+    (`zero_points` `(` $zero_points^ `:` type($zero_points) `)`)?
+    `block` $block attr-dict `:` type($q) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // RmsNormOp
 //===----------------------------------------------------------------------===//
 
