@@ -561,7 +561,12 @@ private:
 
   /// Whether `weights` may be packed: always with pack-argument-weights,
   /// else only when they are all constants (packed at compile time).
+  /// Dequantized weights (moe.dequantize) never are: the packed copy would
+  /// be the float weights, which the kernels never hold in memory for them.
   bool mayPack(ArrayRef<Value> weights) {
+    if (llvm::any_of(weights,
+                     [](Value w) { return w && w.getDefiningOp<DequantizeOp>(); }))
+      return false;
     return packArguments || llvm::all_of(weights, [](Value w) {
              return static_cast<bool>(constantData(w));
            });
@@ -905,6 +910,10 @@ struct MoEExpertFusionPass
       else if (!sameTypes)
         emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
                            "and w3 have different element types";
+      else if (w1.getDefiningOp<DequantizeOp>())
+        emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
+                           "and w3 are dequantized (moe.dequantize), and "
+                           "packing them would hold the float weights";
       else
         emitRemark(loc) << "moe-expert-fusion: left moe.experts unfused: w1 "
                            "and w3 are not constants, and packing them "
