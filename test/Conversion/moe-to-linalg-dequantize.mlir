@@ -11,6 +11,7 @@
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[GROUPS:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 32)>
 // CHECK-DAG: #[[BLOCKS:.*]] = affine_map<(d0, d1) -> (d0 floordiv 128, d1 floordiv 128)>
+// CHECK-DAG: #[[BYTE:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 2)>
 
 // CHECK-LABEL: func.func @int8_zero_points
 // CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[GROUPS]], #[[GROUPS]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
@@ -78,4 +79,58 @@ func.func @experts(%rows: tensor<?x16xf32>, %off: tensor<5xi32>, %q1: tensor<4x8
   %w2 = moe.dequantize %q2 scales(%s2 : tensor<4x1x1xf32>) block [128, 128] : tensor<4x16x8xf8E4M3FN> -> tensor<4x16x8xbf16>
   %y = moe.experts %rows offsets(%off : tensor<5xi32>) w1(%w1 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xbf16>) activation relu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
+}
+
+// Packed 4-bit values: the generic runs over the result [N, K] and reads
+// byte k / 2, taking its high nibble for odd k (linalg.index).
+
+// int4: the nibble minus 8.
+// CHECK-LABEL: func.func @int4
+// CHECK:         linalg.generic {indexing_maps = [#[[BYTE]], #[[GROUPS]], #[[ID]]]
+// CHECK-SAME:      ins(%{{.*}}, %{{.*}} : tensor<8x16xi8>, tensor<8x1xf32>) outs(%{{.*}} : tensor<8x32xf32>)
+// CHECK-SAME:      moe.dequantize_packed = #moe<packed_format int4>
+// CHECK:         ^bb0(%[[B:.*]]: i8, %[[S:.*]]: f32, %{{.*}}: f32):
+// CHECK:           %[[K:.*]] = linalg.index 1 : index
+// CHECK:           %[[LO:.*]] = arith.andi %[[B]], %c15_i8 : i8
+// CHECK:           %[[HI:.*]] = arith.shrui %[[B]], %c4_i8 : i8
+// CHECK:           %[[PAR:.*]] = arith.andi %[[K]], %c1 : index
+// CHECK:           %[[ODD:.*]] = arith.cmpi ne, %[[PAR]], %c0 : index
+// CHECK:           %[[U:.*]] = arith.select %[[ODD]], %[[HI]], %[[LO]] : i8
+// CHECK:           %[[UW:.*]] = arith.extui %[[U]] : i8 to i32
+// CHECK:           %[[V:.*]] = arith.subi %[[UW]], %c8_i32 : i32
+// CHECK:           %[[F:.*]] = arith.sitofp %[[V]] : i32 to f32
+// CHECK:           arith.mulf %[[F]], %[[S]] : f32
+func.func @int4(%q: tensor<8x16xi8>, %s: tensor<8x1xf32>) -> tensor<8x32xf32> {
+  %w = moe.dequantize %q packed int4 scales(%s : tensor<8x1xf32>) block [1, 32] : tensor<8x16xi8> -> tensor<8x32xf32>
+  return %w : tensor<8x32xf32>
+}
+
+// mxfp4: the e2m1 magnitude bits << 22 times 2^126 (8.50705917E+37), the
+// sign from bit 3; the e8m0 scale e << 23, 2^-127 (0x400000) for e = 0,
+// NaN for e = 255.
+// CHECK-LABEL: func.func @mxfp4
+// CHECK:         linalg.generic {indexing_maps = [#[[BYTE]], #[[GROUPS]], #[[ID]]]
+// CHECK-SAME:      moe.dequantize_packed = #moe<packed_format e2m1>
+// CHECK:         ^bb0(%{{.*}}: i8, %[[E:.*]]: f8E8M0FNU, %{{.*}}: bf16):
+// CHECK:           %[[UW:.*]] = arith.extui %{{.*}} : i8 to i32
+// CHECK:           %[[M:.*]] = arith.andi %[[UW]], %c7_i32 : i32
+// CHECK:           %[[SH:.*]] = arith.shli %[[M]], %c22_i32 : i32
+// CHECK:           %[[AF:.*]] = arith.bitcast %[[SH]] : i32 to f32
+// CHECK:           %[[A:.*]] = arith.mulf %[[AF]], %cst_0 : f32
+// CHECK:           %[[SB:.*]] = arith.andi %[[UW]], %c8_i32 : i32
+// CHECK:           arith.shli %[[SB]], %c28_i32 : i32
+// CHECK:           %[[V:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:           %[[EB:.*]] = arith.bitcast %[[E]] : f8E8M0FNU to i8
+// CHECK:           %[[EW:.*]] = arith.extui %[[EB]] : i8 to i32
+// CHECK:           %[[EN:.*]] = arith.shli %[[EW]], %c23_i32 : i32
+// CHECK:           %[[EZ:.*]] = arith.cmpi eq, %[[EW]], %c0_i32 : i32
+// CHECK:           %[[ES:.*]] = arith.select %[[EZ]], %c4194304_i32, %[[EN]] : i32
+// CHECK:           %[[EF:.*]] = arith.bitcast %[[ES]] : i32 to f32
+// CHECK:           %[[ENAN:.*]] = arith.cmpi eq, %[[EW]], %c255_i32 : i32
+// CHECK:           %[[SC:.*]] = arith.select %[[ENAN]], %cst, %[[EF]] : f32
+// CHECK:           %[[P:.*]] = arith.mulf %[[V]], %[[SC]] : f32
+// CHECK:           arith.truncf %[[P]] : f32 to bf16
+func.func @mxfp4(%q: tensor<8x16xi8>, %e: tensor<8x1xf8E8M0FNU>) -> tensor<8x32xbf16> {
+  %w = moe.dequantize %q packed e2m1 scales(%e : tensor<8x1xf8E8M0FNU>) block [1, 32] : tensor<8x16xi8> -> tensor<8x32xbf16>
+  return %w : tensor<8x32xbf16>
 }

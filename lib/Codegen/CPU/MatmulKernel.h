@@ -11,7 +11,8 @@
 #ifndef MOE_LIB_CODEGEN_CPU_MATMULKERNEL_H
 #define MOE_LIB_CODEGEN_CPU_MATMULKERNEL_H
 
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
 #include "mlir/IR/Builders.h"
 
 #include <optional>
@@ -21,14 +22,17 @@ namespace moe {
 namespace cpu {
 
 /// Weights that the kernels dequantize as they load them: B is then q of a
-/// moe.dequantize generic (moe/Dialect/MoE/Utils/Dequantize.h), whose body
-/// is cloned on each loaded vector with its block's scale (and zero point)
-/// broadcast. Every vector of W lanes along K lies in one block: the block
-/// is a multiple of W along K, or all of K.
+/// moe.dequantize generic (moe/Dialect/MoE/Utils/Dequantize.h); each loaded
+/// vector is dequantized with its block's scale (and zero point)
+/// broadcast, and rounded to `resultElement` as the generic does. Every
+/// vector of W lanes along K lies in one block: the block is a multiple of
+/// W along K, or all of K. Packed 4-bit values need K to be a multiple of
+/// W (a vector is W / 2 whole bytes, never masked).
 struct DequantizedWeights {
-  linalg::GenericOp body;
   Value scales, zeroPoints; // buffers; zeroPoints may be null
+  std::optional<PackedFormat> packed;
   int64_t blockN, blockK;
+  Type resultElement;
 };
 
 /// The operands of one matmul `C[m, n] = init[m, n] + sum_k A[m, k] *

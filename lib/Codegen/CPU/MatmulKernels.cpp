@@ -145,20 +145,32 @@ Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   if (!mm.dequant)
     return loadF32(b, loc, mm.b, {n, k}, width, mask);
   const DequantizedWeights &dq = *mm.dequant;
-  Value q = loadVector(b, loc, mm.b, {n, k}, width, mask);
+  Value v;
+  if (dq.packed) {
+    // W / 2 bytes hold the W values from k on (k is a multiple of W).
+    Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
+    v = unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, width / 2));
+  } else {
+    v = loadVector(b, loc, mm.b, {n, k}, width, mask);
+  }
   // The block of the vector's first element: every lane shares it.
   SmallVector<Value, 2> block = {
       arith::DivUIOp::create(b, loc, n, indexConst(b, loc, dq.blockN)),
       arith::DivUIOp::create(b, loc, k, indexConst(b, loc, dq.blockK))};
   auto broadcast = [&](Value buffer) -> Value {
+    if (!buffer)
+      return {};
     Value scalar = memref::LoadOp::create(b, loc, buffer, block);
     return vector::BroadcastOp::create(
         b, loc, VectorType::get({width}, scalar.getType()), scalar);
   };
-  SmallVector<Value> args = {q, broadcast(dq.scales)};
-  if (dq.zeroPoints)
-    args.push_back(broadcast(dq.zeroPoints));
-  return widenToF32(b, loc, cloneBodyOnVectors(b, loc, dq.body, args, width));
+  Value w = dequantizeValue(b, loc, v, dq.packed, broadcast(dq.scales),
+                            broadcast(dq.zeroPoints));
+  if (!dq.resultElement.isF32())
+    w = widenToF32(b, loc,
+                   arith::TruncFOp::create(
+                       b, loc, VectorType::get({width}, dq.resultElement), w));
+  return w;
 }
 
 namespace {
@@ -200,9 +212,13 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       va.push_back(loadF32(sb, sl, mm.a, {r, k}, width, mask));
     for (Value r : rowsB)
       vb.push_back(loadWeights(sb, sl, mm, r, k, width, mask));
+    // Packed 4-bit weights hold element k in byte k / 2.
+    Value kb = prefetchRows.empty() || !mm.dequant || !mm.dequant->packed
+                   ? k
+                   : arith::DivUIOp::create(sb, sl, k, indexConst(sb, sl, 2));
     if (!mask)
       for (Value ahead : prefetchRows)
-        memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, k},
+        memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, kb},
                                    /*isWrite=*/false, /*localityHint=*/3,
                                    /*isDataCache=*/true);
     for (int64_t i = 0; i < rows; ++i)
@@ -361,6 +377,10 @@ bool canFuseDequantize(const DequantizeGeneric &dq, int64_t staticK,
                        int64_t width) {
   if (cast<RankedTensorType>(dq.q.getType()).getRank() != 2)
     return false;
+  // Packed: whole vectors of bytes, K never masked.
+  if (dq.packed &&
+      (ShapedType::isDynamic(staticK) || staticK % width != 0 || width < 2))
+    return false;
   if (dq.blockK % width == 0)
     return true;
   return !ShapedType::isDynamic(staticK) && dq.blockK >= staticK;
@@ -378,12 +398,12 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   mm.a = readOnlyBuffer(b, loc, lhs);
   int64_t staticK = cast<RankedTensorType>(lhs.getType()).getDimSize(1);
   std::optional<DequantizeGeneric> dq = matchDequantize(rhs);
-  if (dq && canFuseDequantize(*dq, staticK, cfg.width)) {
+  if (dq && dq->op && canFuseDequantize(*dq, staticK, cfg.width)) {
     mm.b = readOnlyBuffer(b, loc, dq->q);
     mm.dequant = DequantizedWeights{
-        dq->op, readOnlyBuffer(b, loc, dq->scales),
+        readOnlyBuffer(b, loc, dq->scales),
         dq->zeroPoints ? readOnlyBuffer(b, loc, dq->zeroPoints) : Value(),
-        dq->blockN, dq->blockK};
+        dq->packed, dq->blockN, dq->blockK, dq->resultElement};
   } else {
     dq.reset();
     mm.b = readOnlyBuffer(b, loc, rhs);

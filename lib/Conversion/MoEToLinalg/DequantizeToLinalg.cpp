@@ -29,7 +29,7 @@ struct DequantizeOpLowering : public OpConversionPattern<DequantizeOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Value result = buildDequantize(
         rewriter, op.getLoc(), adaptor.getQ(), adaptor.getScales(),
-        adaptor.getZeroPoints(), op.getBlock(),
+        adaptor.getZeroPoints(), op.getPacked(), op.getBlock(),
         op.getType().getElementType());
     rewriter.replaceOp(op, result);
     return success();

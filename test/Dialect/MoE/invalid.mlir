@@ -2062,7 +2062,7 @@ func.func @dequantize_c3_scales_rank(%q: tensor<4x8x64xi8>, %s: tensor<8x1xf32>)
 // -----
 
 func.func @dequantize_c4_float(%q: tensor<8x64xf8E4M3FN>, %s: tensor<8x1xf32>, %z: tensor<8x1xf8E4M3FN>) {
-  // expected-error @+1 {{'moe.dequantize' op 'zero_points' need integer 'q', got 'f8E4M3FN' (dequantize_c4)}}
+  // expected-error @+1 {{'moe.dequantize' op 'zero_points' need integer values in 'q', got 'f8E4M3FN' (dequantize_c4)}}
   %w = moe.dequantize %q scales(%s : tensor<8x1xf32>) zero_points(%z : tensor<8x1xf8E4M3FN>) block [1, 64] : tensor<8x64xf8E4M3FN> -> tensor<8x64xf32>
   return
 }
@@ -2072,5 +2072,37 @@ func.func @dequantize_c4_float(%q: tensor<8x64xf8E4M3FN>, %s: tensor<8x1xf32>, %
 func.func @dequantize_c4_shape(%q: tensor<8x64xi8>, %s: tensor<8x2xf32>, %z: tensor<8x1xi8>) {
   // expected-error @+1 {{'moe.dequantize' op 'zero_points' must be [..., ceil(N / bn), ceil(K / bk)] = [8, 2], got [8, 1] (dequantize_c4)}}
   %w = moe.dequantize %q scales(%s : tensor<8x2xf32>) zero_points(%z : tensor<8x1xi8>) block [1, 32] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c4_e2m1(%q: tensor<8x32xi8>, %s: tensor<8x2xf8E8M0FNU>, %z: tensor<8x2xi8>) {
+  // expected-error @+1 {{'moe.dequantize' op 'zero_points' need integer values in 'q', got packed e2m1 (dequantize_c4)}}
+  %w = moe.dequantize %q packed e2m1 scales(%s : tensor<8x2xf8E8M0FNU>) zero_points(%z : tensor<8x2xi8>) block [1, 32] : tensor<8x32xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c4_type(%q: tensor<8x64xi8>, %s: tensor<8x2xf32>, %z: tensor<8x2xf8E4M3FN>) {
+  // expected-error @+1 {{'moe.dequantize' op 'zero_points' must be i8, got 'f8E4M3FN' (dequantize_c4)}}
+  %w = moe.dequantize %q scales(%s : tensor<8x2xf32>) zero_points(%z : tensor<8x2xf8E4M3FN>) block [1, 32] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c5_packed(%q: tensor<8x32xf8E4M3FN>, %s: tensor<8x2xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op 'q' of packed int4 values must be i8 bytes, got 'f8E4M3FN' (dequantize_c5)}}
+  %w = moe.dequantize %q packed int4 scales(%s : tensor<8x2xf32>) block [1, 32] : tensor<8x32xf8E4M3FN> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_c1_packed(%q: tensor<8x32xi8>, %s: tensor<8x1xf32>) {
+  // expected-error @+1 {{'moe.dequantize' op result shape [8, 32] must equal the shape of 'q' with K = 2 x its last dimension [8, 64] (dequantize_c1)}}
+  %w = moe.dequantize %q packed int4 scales(%s : tensor<8x1xf32>) block [1, 32] : tensor<8x32xi8> -> tensor<8x32xf32>
   return
 }

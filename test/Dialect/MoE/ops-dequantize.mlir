@@ -47,3 +47,14 @@ func.func @layer(%x: tensor<?x16xf32>, %wg: tensor<4x16xf32>, %q1: tensor<4x8x16
   %y = moe.layer %x router(%wg : tensor<4x16xf32>) w1(%w1 : tensor<4x8x16xf32>) w3(%w3 : tensor<4x8x16xf32>) w2(%w2 : tensor<4x16x8xf32>) routing #moe.routing<k = 2, scoring = softmax, normalize = true> activation silu : tensor<?x16xf32> -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
 }
+
+// 4-bit values two per byte: int4 in groups of 32 with zero points, and
+// mxfp4 (e2m1 with one e8m0 scale per 32).
+// CHECK-LABEL: func.func @packed
+// CHECK:         moe.dequantize %{{.*}} packed int4 scales(%{{.*}} : tensor<8x128x2xbf16>) zero_points(%{{.*}} : tensor<8x128x2xi8>) block [1, 32] : tensor<8x128x32xi8> -> tensor<8x128x64xf32>
+// CHECK:         moe.dequantize %{{.*}} packed e2m1 scales(%{{.*}} : tensor<8x128x2xf8E8M0FNU>) block [1, 32] : tensor<8x128x32xi8> -> tensor<8x128x64xbf16>
+func.func @packed(%q: tensor<8x128x32xi8>, %s: tensor<8x128x2xbf16>, %z: tensor<8x128x2xi8>, %e: tensor<8x128x2xf8E8M0FNU>) -> (tensor<8x128x64xf32>, tensor<8x128x64xbf16>) {
+  %a = moe.dequantize %q packed int4 scales(%s : tensor<8x128x2xbf16>) zero_points(%z : tensor<8x128x2xi8>) block [1, 32] : tensor<8x128x32xi8> -> tensor<8x128x64xf32>
+  %b = moe.dequantize %q packed e2m1 scales(%e : tensor<8x128x2xf8E8M0FNU>) block [1, 32] : tensor<8x128x32xi8> -> tensor<8x128x64xbf16>
+  return %a, %b : tensor<8x128x64xf32>, tensor<8x128x64xbf16>
+}

@@ -11,6 +11,7 @@
 #include "ShapeChecks.h"
 
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/MathExtras.h"
@@ -900,24 +901,39 @@ LogicalResult ExpertsOp::verify() {
 LogicalResult DequantizeOp::verify() {
   Operation *op = getOperation();
   auto qType = cast<RankedTensorType>(getQ().getType());
+  auto resultType = cast<RankedTensorType>(getResult().getType());
   int64_t rank = qType.getRank();
   // dequantize_c1
   if (rank < 2)
     return emitOpError() << "'q' must have rank 2 or more ([..., N, K]), got "
                          << formatShape(qType.getShape()) << " (dequantize_c1)";
-  auto resultType = cast<RankedTensorType>(getResult().getType());
-  if (resultType.getShape() != qType.getShape())
+  // dequantize_c5: two 4-bit values per byte of q.
+  std::optional<PackedFormat> packed = getPacked();
+  SmallVector<int64_t> shape(qType.getShape());
+  if (packed) {
+    if (!qType.getElementType().isInteger(8))
+      return emitOpError() << "'q' of packed " << stringifyPackedFormat(*packed)
+                           << " values must be i8 bytes, got "
+                           << qType.getElementType() << " (dequantize_c5)";
+    int64_t &k = shape.back();
+    if (!ShapedType::isDynamic(k))
+      k *= 2;
+  }
+  if (failed(verifyCompatibleShape(resultType.getShape(), shape)))
     return emitOpError() << "result shape "
                          << formatShape(resultType.getShape())
-                         << " must equal the shape of 'q' "
-                         << formatShape(qType.getShape()) << " (dequantize_c1)";
+                         << " must equal the shape of 'q'"
+                         << (packed ? " with K = 2 x its last dimension " : " ")
+                         << formatShape(shape) << " (dequantize_c1)";
+  // K is that of the result (the packed q holds K / 2 bytes).
+  shape.assign(resultType.getShape().begin(), resultType.getShape().end());
   // dequantize_c2
   ArrayRef<int64_t> block = getBlock();
   if (block.size() != 2 || block[0] < 1 || block[1] < 1)
     return emitOpError() << "block must be two positive sizes [bn, bk] "
                             "(dequantize_c2)";
   // dequantize_c3: scales [..., ceil(N / bn), ceil(K / bk)].
-  SmallVector<int64_t> expected(qType.getShape());
+  SmallVector<int64_t> expected(shape);
   for (int64_t i = 0; i < 2; ++i) {
     int64_t &dim = expected[rank - 2 + i];
     if (!ShapedType::isDynamic(dim))
@@ -928,14 +944,17 @@ LogicalResult DequantizeOp::verify() {
     return failure();
   // dequantize_c4
   if (Value zeros = getZeroPoints()) {
+    if (packed == PackedFormat::e2m1)
+      return emitOpError() << "'zero_points' need integer values in 'q', got "
+                              "packed e2m1 (dequantize_c4)";
     if (!qType.getElementType().isInteger())
-      return emitOpError() << "'zero_points' need integer 'q', got "
+      return emitOpError() << "'zero_points' need integer values in 'q', got "
                            << qType.getElementType() << " (dequantize_c4)";
-    if (cast<RankedTensorType>(zeros.getType()).getElementType() !=
-        qType.getElementType())
-      return emitOpError() << "'zero_points' must have the element type of "
-                              "'q' ("
-                           << qType.getElementType() << ") (dequantize_c4)";
+    if (!cast<RankedTensorType>(zeros.getType()).getElementType().isInteger(8))
+      return emitOpError() << "'zero_points' must be i8, got "
+                           << cast<RankedTensorType>(zeros.getType())
+                                  .getElementType()
+                           << " (dequantize_c4)";
     if (failed(checkShape(op, "dequantize_c4", "zero_points", zeros.getType(),
                           "[..., ceil(N / bn), ceil(K / bk)]", expected)))
       return failure();

@@ -1,13 +1,20 @@
 //===- Dequantize.cpp - moe.dequantize as a linalg.generic ----------------===//
 //
-// value = f32(q - z) * f32(scale), rounded to the result type
-// (docs/Spec.md#moedequantize). fp8 e4m3fn converts to f32 with integer
-// operations, since LLVM has no fp8 type: the 7 magnitude bits shifted to
-// f32's exponent and mantissa positions (`(b & 0x7F) << 20`) read as an f32
-// of exponent e - 127 instead of e - 7, so one exact multiplication by
-// 2^120 gives the value, subnormals included (they become f32 subnormals,
-// whose product with 2^120 is exact). The sign bit moves to bit 31; the
-// codes 0x7F / 0xFF are NaN.
+// value = f32(v - z) * f32(scale), rounded to the result type
+// (docs/Spec.md#moedequantize). The small float formats convert to f32 with
+// integer operations, since LLVM has no fp8 or fp4 type: the magnitude bits
+// shifted to f32's exponent and mantissa positions (e4m3fn: `(b & 0x7F) <<
+// 20`; e2m1: `(u & 7) << 22`) read as an f32 of exponent e - 127 instead of
+// e - bias, so one exact multiplication by 2^(127 - bias) (2^120, 2^126)
+// gives the value, subnormals included (they become f32 subnormals, whose
+// product with a power of two is exact). The sign bit moves to bit 31;
+// e4m3fn's codes 0x7F / 0xFF are NaN. An e8m0 scale byte e is the f32
+// 2^(e - 127): `e << 23`, except e = 0 (the subnormal 2^-127) and e = 255
+// (NaN).
+//
+// Packed 4-bit values: in the reference generic each element reads its
+// byte and takes the nibble of its index's parity; the CPU kernels load
+// vectors of bytes and interleave their low and high nibbles.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +24,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -43,95 +54,204 @@ Value intConst(OpBuilder &b, Location loc, Type type, int64_t v) {
   return constantLike(b, loc, type, b.getIntegerAttr(element, v));
 }
 
+Value quietNaN(OpBuilder &b, Location loc, Type f32) {
+  return constantLike(
+      b, loc, f32, b.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN()));
+}
+
+/// The bits of an 8-bit value (i8 or a float of 8 bits) as i32, zero
+/// extended.
+Value bitsOf(OpBuilder &b, Location loc, Value v) {
+  Type i8 = withElement(v.getType(), b.getI8Type());
+  Type i32 = withElement(v.getType(), b.getI32Type());
+  if (!getElementTypeOrSelf(v.getType()).isInteger(8))
+    v = arith::BitcastOp::create(b, loc, i8, v);
+  return arith::ExtUIOp::create(b, loc, i32, v);
+}
+
+/// A small float's magnitude bits `magnitude` (i32) placed at f32's
+/// exponent by `shift`, times 2^(127 - bias): its value, exact.
+Value smallFloat(OpBuilder &b, Location loc, Value magnitude, int64_t shift,
+                 int64_t bias) {
+  Type i32 = magnitude.getType();
+  Type f32 = withElement(i32, b.getF32Type());
+  Value shifted =
+      arith::ShLIOp::create(b, loc, magnitude, intConst(b, loc, i32, shift));
+  return arith::MulFOp::create(
+      b, loc, arith::BitcastOp::create(b, loc, f32, shifted),
+      constantLike(b, loc, f32,
+                   b.getF32FloatAttr(std::ldexp(1.0f, int(127 - bias)))));
+}
+
+/// `value` (f32) with the bit `signBit` of `bits` (i32) as its sign.
+Value withSign(OpBuilder &b, Location loc, Value value, Value bits,
+               int64_t signBit) {
+  Type i32 = bits.getType();
+  Value sign = arith::ShLIOp::create(
+      b, loc,
+      arith::AndIOp::create(b, loc, bits,
+                            intConst(b, loc, i32, int64_t(1) << signBit)),
+      intConst(b, loc, i32, 31 - signBit));
+  Value merged = arith::OrIOp::create(
+      b, loc, arith::BitcastOp::create(b, loc, i32, value), sign);
+  return arith::BitcastOp::create(b, loc, value.getType(), merged);
+}
+
 /// fp8 e4m3fn to f32, exact.
 Value fp8ToF32(OpBuilder &b, Location loc, Value q) {
-  Type i8 = withElement(q.getType(), b.getI8Type());
-  Type i32 = withElement(q.getType(), b.getI32Type());
-  Type f32 = withElement(q.getType(), b.getF32Type());
-  Value bits = arith::ExtUIOp::create(
-      b, loc, i32, arith::BitcastOp::create(b, loc, i8, q));
+  Value bits = bitsOf(b, loc, q);
+  Type i32 = bits.getType();
   Value magnitude =
       arith::AndIOp::create(b, loc, bits, intConst(b, loc, i32, 0x7F));
-  Value shifted =
-      arith::ShLIOp::create(b, loc, magnitude, intConst(b, loc, i32, 20));
-  Value value = arith::MulFOp::create(
-      b, loc, arith::BitcastOp::create(b, loc, f32, shifted),
-      constantLike(b, loc, f32, b.getF32FloatAttr(0x1p120f)));
-  Value nan = constantLike(b, loc, f32,
-                           b.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN()));
+  Value value = smallFloat(b, loc, magnitude, 20, 7);
   Value isNan = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                       magnitude, intConst(b, loc, i32, 0x7F));
-  value = arith::SelectOp::create(b, loc, isNan, nan, value);
-  Value sign = arith::ShLIOp::create(
-      b, loc, arith::AndIOp::create(b, loc, bits, intConst(b, loc, i32, 0x80)),
-      intConst(b, loc, i32, 24));
-  Value signed_ = arith::OrIOp::create(
-      b, loc, arith::BitcastOp::create(b, loc, i32, value), sign);
-  return arith::BitcastOp::create(b, loc, f32, signed_);
+  value = arith::SelectOp::create(b, loc, isNan,
+                                  quietNaN(b, loc, value.getType()), value);
+  return withSign(b, loc, value, bits, 7);
+}
+
+/// fp4 e2m1 (the nibble `u`, i8) to f32, exact.
+Value fp4ToF32(OpBuilder &b, Location loc, Value u) {
+  Value bits = bitsOf(b, loc, u);
+  Value magnitude = arith::AndIOp::create(
+      b, loc, bits, intConst(b, loc, bits.getType(), 0x7));
+  return withSign(b, loc, smallFloat(b, loc, magnitude, 22, 1), bits, 3);
+}
+
+/// An e8m0 scale to f32: 2^(e - 127).
+Value e8m0ToF32(OpBuilder &b, Location loc, Value e) {
+  Value bits = bitsOf(b, loc, e);
+  Type i32 = bits.getType();
+  Type f32 = withElement(i32, b.getF32Type());
+  Value normal = arith::ShLIOp::create(b, loc, bits, intConst(b, loc, i32, 23));
+  // e = 0: 2^-127, the f32 subnormal 0x00400000.
+  Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
+                                       intConst(b, loc, i32, 0));
+  normal = arith::SelectOp::create(b, loc, isZero,
+                                   intConst(b, loc, i32, 0x00400000), normal);
+  Value value = arith::BitcastOp::create(b, loc, f32, normal);
+  Value isNan = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
+                                      intConst(b, loc, i32, 0xFF));
+  return arith::SelectOp::create(b, loc, isNan, quietNaN(b, loc, f32), value);
 }
 
 } // namespace
 
-Value moe::dequantizeValue(OpBuilder &b, Location loc, Value q, Value scale,
+Value moe::unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k) {
+  Type type = bytes.getType();
+  Value low = arith::AndIOp::create(b, loc, bytes, intConst(b, loc, type, 0xF));
+  Value high = arith::ShRUIOp::create(b, loc, bytes, intConst(b, loc, type, 4));
+  if (isa<VectorType>(type))
+    return vector::InterleaveOp::create(b, loc, low, high);
+  Value odd = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne,
+      arith::AndIOp::create(b, loc, k, intConst(b, loc, k.getType(), 1)),
+      intConst(b, loc, k.getType(), 0));
+  return arith::SelectOp::create(b, loc, odd, high, low);
+}
+
+Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
+                           std::optional<PackedFormat> packed, Value scale,
                            Value zeroPoint) {
-  Type f32 = withElement(q.getType(), b.getF32Type());
+  Type f32 = withElement(v.getType(), b.getF32Type());
+  Type i32 = withElement(v.getType(), b.getI32Type());
   Value value;
-  if (getElementTypeOrSelf(q.getType()).isInteger()) {
-    Type i32 = withElement(q.getType(), b.getI32Type());
-    Value wide = arith::ExtSIOp::create(b, loc, i32, q);
+  if (packed == PackedFormat::e2m1) {
+    value = fp4ToF32(b, loc, v);
+  } else if (getElementTypeOrSelf(v.getType()).isInteger()) {
+    // int8 as stored; an int4 nibble u is u - 8.
+    Value wide = packed == PackedFormat::int4
+                     ? Value(arith::SubIOp::create(b, loc, bitsOf(b, loc, v),
+                                                   intConst(b, loc, i32, 8)))
+                     : Value(arith::ExtSIOp::create(b, loc, i32, v));
     if (zeroPoint)
       wide = arith::SubIOp::create(
           b, loc, wide, arith::ExtSIOp::create(b, loc, i32, zeroPoint));
     value = arith::SIToFPOp::create(b, loc, f32, wide);
   } else {
-    value = fp8ToF32(b, loc, q);
+    value = fp8ToF32(b, loc, v);
   }
-  if (!getElementTypeOrSelf(scale.getType()).isF32())
+  Type scaleType = getElementTypeOrSelf(scale.getType());
+  if (scaleType.getIntOrFloatBitWidth() == 8)
+    scale = e8m0ToF32(b, loc, scale);
+  else if (!scaleType.isF32())
     scale = arith::ExtFOp::create(b, loc, f32, scale);
   return arith::MulFOp::create(b, loc, value, scale);
 }
 
 Value moe::buildDequantize(OpBuilder &b, Location loc, Value q, Value scales,
-                           Value zeroPoints, ArrayRef<int64_t> block,
-                           Type resultElement) {
+                           Value zeroPoints,
+                           std::optional<PackedFormat> packed,
+                           ArrayRef<int64_t> block, Type resultElement) {
   auto qType = cast<RankedTensorType>(q.getType());
   int64_t rank = qType.getRank();
   MLIRContext *ctx = b.getContext();
-  // Element [..., n, k] reads its block's scale [..., n / bn, k / bk].
-  SmallVector<AffineExpr> blockExprs;
+  // Element [..., n, k] reads its block's scale [..., n / bn, k / bk], and
+  // when packed, its byte [..., n, k / 2].
+  SmallVector<AffineExpr> blockExprs, byteExprs;
   for (int64_t i = 0; i < rank; ++i) {
     AffineExpr d = getAffineDimExpr(i, ctx);
-    if (i >= rank - 2)
-      d = d.floorDiv(block[i - (rank - 2)]);
-    blockExprs.push_back(d);
+    blockExprs.push_back(i >= rank - 2 ? d.floorDiv(block[i - (rank - 2)])
+                                       : d);
+    byteExprs.push_back(packed && i == rank - 1 ? d.floorDiv(2) : d);
   }
   AffineMap identity = b.getMultiDimIdentityMap(rank);
   AffineMap blockMap = AffineMap::get(rank, 0, blockExprs, ctx);
   SmallVector<Value> inputs = {q, scales};
-  SmallVector<AffineMap> maps = {identity, blockMap};
+  SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, byteExprs, ctx),
+                                 blockMap};
   if (zeroPoints) {
     inputs.push_back(zeroPoints);
     maps.push_back(blockMap);
   }
   maps.push_back(identity);
-  Value init = tensor::EmptyOp::create(b, loc, qType.getShape(), resultElement,
-                                       dynamicSizes(b, loc, q));
+  SmallVector<int64_t> shape(qType.getShape());
+  SmallVector<Value> sizes = dynamicSizes(b, loc, q);
+  if (packed) {
+    if (ShapedType::isDynamic(shape.back()))
+      sizes.back() = arith::MulIOp::create(
+          b, loc, sizes.back(), arith::ConstantIndexOp::create(b, loc, 2));
+    else
+      shape.back() *= 2;
+  }
+  Value init = tensor::EmptyOp::create(b, loc, shape, resultElement, sizes);
   SmallVector<utils::IteratorType> iterators(rank,
                                              utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
       iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value v = dequantizeValue(nb, nl, args[0], args[1],
-                                  zeroPoints ? args[2] : Value());
+        Value v = args[0];
+        if (packed)
+          v = unpackNibbles(nb, nl, v,
+                            linalg::IndexOp::create(nb, nl, rank - 1));
+        v = dequantizeValue(nb, nl, v, packed, args[1],
+                            zeroPoints ? args[2] : Value());
         if (!resultElement.isF32())
           v = arith::TruncFOp::create(nb, nl, resultElement, v);
         linalg::YieldOp::create(nb, nl, v);
       });
   generic->setAttr(kDequantizeBlockAttr, b.getDenseI64ArrayAttr(block));
+  if (packed)
+    generic->setAttr(kDequantizePackedAttr,
+                     PackedFormatAttr::get(ctx, *packed));
   return generic.getResult(0);
 }
 
 std::optional<DequantizeGeneric> moe::matchDequantize(Value v) {
+  // moe.dequantize itself, not yet lowered (inside moe-to-linalg, the
+  // operands of ops that are not moe ops still refer to it).
+  if (auto dequantize = v.getDefiningOp<DequantizeOp>()) {
+    DequantizeGeneric parts;
+    parts.q = dequantize.getQ();
+    parts.scales = dequantize.getScales();
+    parts.zeroPoints = dequantize.getZeroPoints();
+    parts.packed = dequantize.getPacked();
+    parts.blockN = dequantize.getBlock()[0];
+    parts.blockK = dequantize.getBlock()[1];
+    parts.resultElement = dequantize.getType().getElementType();
+    return parts;
+  }
   auto op = v.getDefiningOp<linalg::GenericOp>();
   if (!op)
     return std::nullopt;
@@ -147,6 +267,10 @@ std::optional<DequantizeGeneric> moe::matchDequantize(Value v) {
     parts.zeroPoints = op.getDpsInputs()[2];
   parts.blockN = block[0];
   parts.blockK = block[1];
+  if (auto packed = op->getAttrOfType<PackedFormatAttr>(kDequantizePackedAttr))
+    parts.packed = packed.getValue();
+  parts.resultElement =
+      cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   return parts;
 }
 
@@ -165,12 +289,24 @@ Value moe::sliceLeading(OpBuilder &b, Location loc, Value tensor,
     return tensor::ExtractSliceOp::create(b, loc, sliceType, t, offsets, sizes,
                                           strides);
   };
+  // A dequantized matrix given a leading unit dimension (the shared expert
+  // as one group, moe-decompose): its only slice is the matrix itself.
+  if (auto expand = tensor.getDefiningOp<tensor::ExpandShapeOp>()) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    std::optional<DequantizeGeneric> matrix = matchDequantize(expand.getSrc());
+    if (type.getRank() == 3 && type.getDimSize(0) == 1 &&
+        expand.getSrcType().getRank() == 2 && matrix)
+      return buildDequantize(b, loc, matrix->q, matrix->scales,
+                             matrix->zeroPoints, matrix->packed,
+                             {matrix->blockN, matrix->blockK},
+                             matrix->resultElement);
+  }
   std::optional<DequantizeGeneric> dq = matchDequantize(tensor);
   // A matrix ([N, K]) has no leading dimension left to slice off in q.
   if (!dq || cast<RankedTensorType>(tensor.getType()).getRank() < 3)
     return slice(tensor);
-  Type element = cast<RankedTensorType>(tensor.getType()).getElementType();
   return buildDequantize(b, loc, slice(dq->q), slice(dq->scales),
                          dq->zeroPoints ? slice(dq->zeroPoints) : Value(),
-                         {dq->blockN, dq->blockK}, element);
+                         dq->packed, {dq->blockN, dq->blockK},
+                         dq->resultElement);
 }

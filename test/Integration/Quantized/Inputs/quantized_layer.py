@@ -12,7 +12,8 @@
 #   FORMAT: int8 (per output channel), int8-groups (groups of 32 along K,
 #   zero points, bf16 scales), int8-odd (groups of 8: narrower than a
 #   vector), fp8 (e4m3, 128 x 128 blocks), fp8-bf16 (e4m3 per channel,
-#   dequantized to bf16)
+#   dequantized to bf16), int4 (packed, groups of 32, zero points),
+#   mxfp4 (packed e2m1, e8m0 scales per 32, dequantized to bf16)
 #
 #===----------------------------------------------------------------------===#
 
@@ -33,6 +34,18 @@ def fp8_codes():
     return v
 
 
+def fp4_codes():
+    """The 16 e2m1 values by nibble."""
+    mags = [0, 0.5, 1, 1.5, 2, 3, 4, 6]
+    return np.array(mags + [-m for m in mags], np.float64)
+
+
+def pack_nibbles(u):
+    """Nibbles [..., K] (0..15) as bytes [..., K/2], element 2j low."""
+    u = u.astype(np.uint8)
+    return (u[..., 0::2] | (u[..., 1::2] << 4)).astype(np.uint8)
+
+
 def bf16(a):
     """f32 rounded to bf16 (nearest even), as f32."""
     u = np.asarray(a, np.float32).view(np.uint32).astype(np.uint64)
@@ -43,8 +56,8 @@ def bf16(a):
 def dense(a, elem):
     a = np.asarray(a)
     shape = "x".join(map(str, a.shape))
-    if elem == "f8E4M3FN" or elem == "i8":
-        raw = a.astype(np.uint8 if elem == "f8E4M3FN" else np.int8)
+    if elem in ("f8E4M3FN", "f8E8M0FNU", "i8"):
+        raw = a.astype(np.int8 if elem == "i8" else np.uint8)
         return 'dense<"0x%s"> : tensor<%sx%s>' % (raw.tobytes().hex().upper(),
                                                   shape, elem)
     if elem == "bf16":
@@ -67,6 +80,8 @@ class Quantizer:
         lead = shape[:-2]
         zero = None
         result = "f32"
+        packed = ""
+        scodes = None
         if fmt.startswith("int8"):
             group = {"int8": k, "int8-groups": 32, "int8-odd": 8}[fmt]
             block = [1, group]
@@ -80,6 +95,25 @@ class Quantizer:
                 zero = self.rng.integers(-8, 9, sshape).astype(np.int8)
             qelem = "i8"
             values = q.astype(np.float64)
+        elif fmt in ("int4", "mxfp4"):
+            block = [1, 32]
+            sshape = lead + [n, -(-k // 32)]
+            u = self.rng.integers(0, 16, shape)
+            q = pack_nibbles(u)
+            qelem, packed = "i8", " packed " + ("int4" if fmt == "int4"
+                                                 else "e2m1")
+            if fmt == "int4":
+                values = u.astype(np.float64) - 8
+                scales = bf16(self.rng.uniform(0.5, 1.5, sshape) / 8)
+                selem = "bf16"
+                zero = self.rng.integers(-2, 3, sshape).astype(np.int8)
+            else:
+                values = fp4_codes()[u]
+                exps = self.rng.integers(127 - 6, 127 - 2, sshape)
+                scales = np.ldexp(1.0, exps - 127).astype(np.float32)
+                scodes = exps.astype(np.uint8)
+                selem = "f8E8M0FNU"
+                result = "bf16"
         else:
             block = [128, 128] if fmt == "fp8" else [1, k]
             sshape = lead + [-(-n // block[0]), -(-k // block[1])]
@@ -101,20 +135,22 @@ class Quantizer:
         w = w.astype(np.float32)
         if result == "bf16":
             w = bf16(w)
-        qtype = "tensor<%sx%s>" % ("x".join(map(str, shape)), qelem)
+        qshape = list(q.shape)
+        qtype = "tensor<%sx%s>" % ("x".join(map(str, qshape)), qelem)
         stype = "tensor<%sx%s>" % ("x".join(map(str, sshape)), selem)
         rtype = "tensor<%sx%s>" % ("x".join(map(str, shape)), result)
         Quantizer.count = getattr(Quantizer, "count", 0) + 1
         i = Quantizer.count
         text = "  %%q%d = arith.constant %s\n" % (i, dense(q, qelem))
-        text += "  %%s%d = arith.constant %s\n" % (i, dense(scales, selem))
+        text += "  %%s%d = arith.constant %s\n" % (
+            i, dense(scales if scodes is None else scodes, selem))
         zp = ""
         if zero is not None:
             text += "  %%z%d = arith.constant %s\n" % (i, dense(zero, "i8"))
             zp = " zero_points(%%z%d : %s)" % (i, stype.replace(selem, "i8"))
-        text += ("  %%w%d = moe.dequantize %%q%d scales(%%s%d : %s)%s block "
-                 "[%d, %d] : %s -> %s\n" % (i, i, i, stype, zp, block[0],
-                                            block[1], qtype, rtype))
+        text += ("  %%w%d = moe.dequantize %%q%d%s scales(%%s%d : %s)%s block "
+                 "[%d, %d] : %s -> %s\n" % (i, i, packed, i, stype, zp,
+                                            block[0], block[1], qtype, rtype))
         f32text = "  %%w%d = arith.constant %s\n" % (i, dense(w, result))
         return text, f32text, "%%w%d" % i, rtype
 

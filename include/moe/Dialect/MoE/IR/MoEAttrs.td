@@ -73,7 +73,14 @@ class MoE_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 
 def MoE_ScoringAttr : EnumAttr<MoE_Dialect, MoE_Scoring, "scoring">;
 def MoE_GroupScoreAttr : EnumAttr<MoE_Dialect, MoE_GroupScore, "group_score">;
+def MoE_PackedFormat : MoE_I32Enum<"PackedFormat", "the packed format",
+    "4-bit quantized values packed two per byte", [
+    I32EnumAttrCase<"int4", 0>,
+    I32EnumAttrCase<"e2m1", 1>]>;
+
 def MoE_DropPolicyAttr : EnumAttr<MoE_Dialect, MoE_DropPolicy, "drop_policy">;
+def MoE_PackedFormatAttr
+    : EnumAttr<MoE_Dialect, MoE_PackedFormat, "packed_format">;
 def MoE_ActivationAttr : EnumAttr<MoE_Dialect, MoE_Activation, "activation">;
 
 def MoE_GroupScoreParam : EnumParameter<MoE_GroupScore> {

@@ -502,7 +502,7 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 def MoE_QuantizedTensor : RankedTensorOf<[I8, F8E4M3FN]>;
-def MoE_ScaleTensor : RankedTensorOf<[F32, BF16]>;
+def MoE_ScaleTensor : RankedTensorOf<[F32, BF16, F8E8M0FNU]>;
 def MoE_DequantizedTensor : RankedTensorOf<[F32, BF16]>;
 
 def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
@@ -511,12 +511,16 @@ def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
     `result[..., n, k] = (q[..., n, k] - zero_points[..., n / bn, k / bk]) ·
     scales[..., n / bn, k / bk]`, computed in f32 and rounded once to the
     result element type (`docs/Spec.md#moedequantize`). `q: [..., N, K]`
-    holds int8 (`i8`) or fp8 e4m3 (`f8E4M3FN`) values; `block = [bn, bk]`
-    is the block of the last two dimensions that one scale covers, so
-    `scales: [..., ceil(N / bn), ceil(K / bk)]` (f32 or bf16). Optional
+    holds int8 (`i8`) or fp8 e4m3 (`f8E4M3FN`) values, or, with `packed`,
+    4-bit values two per byte (`q: [..., N, K/2]` of `i8`, element `2j` in
+    the low nibble of byte `j`): `int4` (the nibble minus 8) or `e2m1` (fp4,
+    the values of mxfp4). `block = [bn, bk]` is the block of the last two
+    dimensions that one scale covers, so `scales: [..., ceil(N / bn),
+    ceil(K / bk)]` (f32, bf16, or e8m0 exponents `f8E8M0FNU`). Optional
     integer `zero_points` have the shape of `scales` and the element type
-    of `q`. Per-output-channel int8 is `block [1, K]`; DeepSeek-style fp8 is
-    `block [128, 128]`. The weights of `moe.experts` and `moe.layer` may be
+    `i8`. Per-output-channel int8 is `block [1, K]`; DeepSeek-style fp8 is
+    `block [128, 128]`; mxfp4 is `packed e2m1` with `block [1, 32]` and
+    `f8E8M0FNU` scales. The weights of `moe.experts` and `moe.layer` may be
     such results: the CPU kernels then read `q` and the scales and never
     hold the float weights in memory.
 
@@ -529,11 +533,12 @@ def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
     MoE_QuantizedTensor:$q,
     MoE_ScaleTensor:$scales,
     Optional<MoE_QuantizedTensor>:$zero_points,
+    OptionalAttr<MoE_PackedFormatAttr>:$packed,
     DenseI64ArrayAttr:$block
   );
   let results = (outs MoE_DequantizedTensor:$result);
   let assemblyFormat = [{
-    $q `scales` `(` $scales `:` type($scales) `)`
+    $q (`packed` $packed^)? `scales` `(` $scales `:` type($scales) `)`
     (`zero_points` `(` $zero_points^ `:` type($zero_points) `)`)?
     `block` $block attr-dict `:` type($q) `->` type($result)
   }];

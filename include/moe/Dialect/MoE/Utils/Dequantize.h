@@ -14,6 +14,8 @@
 #ifndef MOE_DIALECT_MOE_UTILS_DEQUANTIZE_H
 #define MOE_DIALECT_MOE_UTILS_DEQUANTIZE_H
 
+#include "moe/Dialect/MoE/IR/MoEOps.h"
+
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
@@ -22,29 +24,45 @@
 namespace mlir {
 namespace moe {
 
-/// The attribute of a dequantizing linalg.generic: `array<i64: bn, bk>`.
+/// The attributes of a dequantizing linalg.generic: `array<i64: bn, bk>`,
+/// and the packed format (a #moe.packed_format) when q holds 4-bit values.
 constexpr StringLiteral kDequantizeBlockAttr = "moe.dequantize_block";
+constexpr StringLiteral kDequantizePackedAttr = "moe.dequantize_packed";
 
-/// The pieces of a dequantizing linalg.generic (buildDequantize).
+/// The pieces of a dequantizing linalg.generic (buildDequantize), or of a
+/// moe.dequantize op (`op` is then null).
 struct DequantizeGeneric {
   linalg::GenericOp op;
   Value q, scales, zeroPoints; // zeroPoints may be null
+  std::optional<PackedFormat> packed;
   int64_t blockN, blockK;
+  Type resultElement;
 };
 
-/// `moe.dequantize` semantics on tensors: a fresh tensor of q's shape and
-/// `resultElement` (f32 or bf16). `zeroPoints` may be null.
+/// `moe.dequantize` semantics on tensors: a fresh tensor of `resultElement`
+/// (f32 or bf16) and q's shape (with twice its last dimension when
+/// `packed`). `zeroPoints` may be null.
 Value buildDequantize(OpBuilder &b, Location loc, Value q, Value scales,
-                      Value zeroPoints, ArrayRef<int64_t> block,
-                      Type resultElement);
+                      Value zeroPoints, std::optional<PackedFormat> packed,
+                      ArrayRef<int64_t> block, Type resultElement);
 
-/// The generic that buildDequantize made for `v`, if `v` is its result.
+/// The generic that buildDequantize made for `v`, or the moe.dequantize,
+/// if `v` is its result.
 std::optional<DequantizeGeneric> matchDequantize(Value v);
 
+/// The quantized values of `bytes` (i8, or a vector of them) packed two per
+/// byte, as i8 nibbles 0..15 in element order: for a vector of W bytes, a
+/// vector of 2W nibbles (the low nibble of each byte first); for one byte,
+/// the nibble of the element whose index along K is `k` (its low nibble
+/// when `k` is even).
+Value unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k = {});
+
 /// The dequantization of one element or of vectors of them (same lanes):
-/// `q` is i8 or f8E4M3FN, `scale` f32 or bf16, `zeroPoint` of q's type or
-/// null; the result is f32 (the product before the result's rounding).
-Value dequantizeValue(OpBuilder &b, Location loc, Value q, Value scale,
+/// `v` is the i8 or f8E4M3FN value of q, or, for packed q, the i8 nibble
+/// (unpackNibbles); `scale` is f32, bf16 or f8E8M0FNU and `zeroPoint` i8 or
+/// null. The result is f32 (the product before the result's rounding).
+Value dequantizeValue(OpBuilder &b, Location loc, Value v,
+                      std::optional<PackedFormat> packed, Value scale,
                       Value zeroPoint);
 
 /// `tensor`'s leading dimension at `index`, as a tensor of one rank less

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+#===- small_float_codes.py - every small-float code through moe.dequantize -===#
+#
+# Usage: small_float_codes.py gen FORMAT OUT.mlir
+#        small_float_codes.py check FORMAT OUT.npy
+#
+# FORMAT:
+#   fp8   the 256 e4m3fn codes as a [16, 16] f8E4M3FN constant, times the
+#         scale 2^-3;
+#   e2m1  the 256 bytes as [16, 16] packed e2m1 values (512 of them: the
+#         low nibble of byte j is element 2j), times the e8m0 scale 2^0;
+#   e8m0  the 256 e8m0 scale codes, one per row of 32 fp4 values 1.0.
+# gen writes @codes; check compares moe-run's output bit for bit with the
+# values computed here from the formats' definitions (e4m3fn: 1 sign, 4
+# exponent bits of bias 7, 3 mantissa bits, subnormals, NaN at 0x7F/0xFF;
+# e2m1: 1 sign, 2 exponent bits of bias 1, 1 mantissa bit; e8m0:
+# 2^(e - 127), NaN at 0xFF), NaN with NaN.
+#
+#===----------------------------------------------------------------------===#
+
+import sys
+
+import numpy as np
+
+
+def fp8(c):
+    s, e, m = c >> 7, (c >> 3) & 15, c & 7
+    if (c & 0x7F) == 0x7F:
+        return np.nan
+    x = m / 8 * 2.0 ** -6 if e == 0 else (1 + m / 8) * 2.0 ** (e - 7)
+    return -x if s else x
+
+
+def fp4(u):
+    s, e, m = u >> 3, (u >> 1) & 3, u & 1
+    x = m / 2 if e == 0 else (1 + m / 2) * 2.0 ** (e - 1)
+    return -x if s else x
+
+
+def e8m0(e):
+    return np.nan if e == 255 else 2.0 ** (e - 127)
+
+
+def hexbytes(values):
+    return "".join("%02X" % v for v in values)
+
+
+def generate(fmt):
+    if fmt == "fp8":
+        return ("func.func @codes(%%x: tensor<?x4xf32>) -> tensor<16x16xf32> {\n"
+                "  %%q = arith.constant dense<\"0x%s\"> : tensor<16x16xf8E4M3FN>\n"
+                "  %%s = arith.constant dense<0.125> : tensor<1x1xf32>\n"
+                "  %%w = moe.dequantize %%q scales(%%s : tensor<1x1xf32>) "
+                "block [16, 16] : tensor<16x16xf8E4M3FN> -> tensor<16x16xf32>\n"
+                "  return %%w : tensor<16x16xf32>\n}\n" % hexbytes(range(256)))
+    if fmt == "e2m1":
+        q, s, block, scales = hexbytes(range(256)), "7F" * 16, "[1, 32]", 16
+        qshape, rshape = "16x16", "16x32"
+    else:
+        q, s, block, scales = "22" * (256 * 16), hexbytes(range(256)), \
+            "[1, 32]", 256
+        qshape, rshape = "256x16", "256x32"
+    return ("func.func @codes(%%x: tensor<?x4xf32>) -> tensor<%sxf32> {\n"
+            "  %%q = arith.constant dense<\"0x%s\"> : tensor<%sxi8>\n"
+            "  %%s = arith.constant dense<\"0x%s\"> : tensor<%dx1xf8E8M0FNU>\n"
+            "  %%w = moe.dequantize %%q packed e2m1 scales(%%s : "
+            "tensor<%dx1xf8E8M0FNU>) block %s : tensor<%sxi8> -> "
+            "tensor<%sxf32>\n"
+            "  return %%w : tensor<%sxf32>\n}\n" % (
+                rshape, q, qshape, s, scales, scales, block, qshape, rshape,
+                rshape))
+
+
+def expected(fmt):
+    if fmt == "fp8":
+        return [fp8(c) * 0.125 for c in range(256)]
+    if fmt == "e2m1":
+        return [fp4((b >> (4 * half)) & 15) for b in range(256)
+                for half in (0, 1)]
+    return [e8m0(e) for e in range(256) for _ in range(32)]
+
+
+def main(argv):
+    mode, fmt = argv[1], argv[2]
+    if mode == "gen":
+        with open(argv[3], "w") as f:
+            f.write(generate(fmt))
+        return 0
+    got = np.load(argv[3]).astype(np.float32).ravel()
+    want = np.array(expected(fmt), np.float32)
+    bad = [i for i in range(want.size)
+           if not (np.isnan(want[i]) and np.isnan(got[i]))
+           and got[i].view(np.uint32) != want[i].view(np.uint32)]
+    print("%s values=%d nan=%d mismatches=%d" % (
+        fmt, got.size, int(np.isnan(got).sum()), len(bad)))
+    for i in bad[:8]:
+        print("  element %d: got %r, want %r" % (i, got[i], want[i]))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
