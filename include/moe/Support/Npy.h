@@ -22,10 +22,11 @@
 namespace mlir {
 namespace moe {
 
-/// Element types of the arrays moe-run reads and writes.
-enum class NpyDType { F32, I32, I64 };
+/// Element types of the arrays moe-run reads and writes. I8 holds int8
+/// values; U8 raw bytes (the codes of fp8 e4m3fn weights).
+enum class NpyDType { F32, I32, I64, I8, U8 };
 
-/// The .npy `descr` string of `dtype` ('<f4', '<i4', '<i8').
+/// The .npy `descr` string of `dtype` ('<f4', '<i4', '<i8', '|i1', '|u1').
 llvm::StringRef getNpyDescr(NpyDType dtype);
 
 /// Size in bytes of one element of `dtype`.
