@@ -11,6 +11,7 @@
 #ifndef MOE_LIB_CODEGEN_CPU_MATMULKERNEL_H
 #define MOE_LIB_CODEGEN_CPU_MATMULKERNEL_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 
 #include <optional>
@@ -19,13 +20,30 @@ namespace mlir {
 namespace moe {
 namespace cpu {
 
+/// Weights that the kernels dequantize as they load them: B is then q of a
+/// moe.dequantize generic (moe/Dialect/MoE/Utils/Dequantize.h), whose body
+/// is cloned on each loaded vector with its block's scale (and zero point)
+/// broadcast. Every vector of W lanes along K lies in one block: the block
+/// is a multiple of W along K, or all of K.
+struct DequantizedWeights {
+  linalg::GenericOp body;
+  Value scales, zeroPoints; // buffers; zeroPoints may be null
+  int64_t blockN, blockK;
+};
+
 /// The operands of one matmul `C[m, n] = init[m, n] + sum_k A[m, k] *
 /// B[n, k]` as buffers, and its sizes.
 struct MatmulBuffers {
   Value a, b, init, c; // init is null when it is all zeros
   Value m, n, k;
   std::optional<int64_t> staticK;
+  std::optional<DequantizedWeights> dequant;
 };
+
+/// The f32 vector B[n, k : k + width] (masked with zero padding when `mask`
+/// is given): loaded and widened, or dequantized.
+Value loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm, Value n,
+                  Value k, int64_t width, Value mask = nullptr);
 
 /// Shape of the packed-panel kernel.
 struct PackedConfig {

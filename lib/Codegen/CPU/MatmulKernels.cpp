@@ -34,6 +34,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "moe/Codegen/Passes.h"
+#include "moe/Dialect/MoE/Utils/Dequantize.h"
 #include "moe/Dialect/MoE/Utils/TensorBuilders.h"
 
 #include "KernelBuilder.h"
@@ -137,6 +138,31 @@ constexpr unsigned kMaxTileAccumulators = 64;
 /// weight rows.
 constexpr int64_t kPrefetchTiles = 2;
 
+} // namespace
+
+Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                       Value n, Value k, int64_t width, Value mask) {
+  if (!mm.dequant)
+    return loadF32(b, loc, mm.b, {n, k}, width, mask);
+  const DequantizedWeights &dq = *mm.dequant;
+  Value q = loadVector(b, loc, mm.b, {n, k}, width, mask);
+  // The block of the vector's first element: every lane shares it.
+  SmallVector<Value, 2> block = {
+      arith::DivUIOp::create(b, loc, n, indexConst(b, loc, dq.blockN)),
+      arith::DivUIOp::create(b, loc, k, indexConst(b, loc, dq.blockK))};
+  auto broadcast = [&](Value buffer) -> Value {
+    Value scalar = memref::LoadOp::create(b, loc, buffer, block);
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({width}, scalar.getType()), scalar);
+  };
+  SmallVector<Value> args = {q, broadcast(dq.scales)};
+  if (dq.zeroPoints)
+    args.push_back(broadcast(dq.zeroPoints));
+  return widenToF32(b, loc, cloneBodyOnVectors(b, loc, dq.body, args, width));
+}
+
+namespace {
+
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
@@ -152,7 +178,7 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   for (int64_t j = 0; j < cols; ++j)
     rowsB.push_back(
         j == 0 ? n0 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, j)));
-  // Tiles on 16-bit weights, of any height: the weight rows of the tile
+  // Tiles on 16-bit (or 8-bit) weights, of any height: the weight rows of the tile
   // two tiles ahead are prefetched at the same K offset
   // (docs/performance.md). The hardware prefetchers alone leave such a
   // tile at about the element rate of f32 weights, i.e. half their bytes
@@ -161,7 +187,7 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // faults.
   SmallVector<Value> prefetchRows;
   Type bElement = cast<MemRefType>(mm.b.getType()).getElementType();
-  if (bElement.getIntOrFloatBitWidth() == 16)
+  if (bElement.getIntOrFloatBitWidth() < 32)
     for (Value r : rowsB)
       prefetchRows.push_back(arith::AddIOp::create(
           b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
@@ -173,7 +199,7 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     for (Value r : rowsA)
       va.push_back(loadF32(sb, sl, mm.a, {r, k}, width, mask));
     for (Value r : rowsB)
-      vb.push_back(loadF32(sb, sl, mm.b, {r, k}, width, mask));
+      vb.push_back(loadWeights(sb, sl, mm, r, k, width, mask));
     if (!mask)
       for (Value ahead : prefetchRows)
         memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, k},
@@ -328,6 +354,18 @@ void emitThreadRows(OpBuilder &b, Location loc, const MatmulBuffers &mm,
           });
 }
 
+/// Whether the kernels can read the dequantized B from q and its scales:
+/// a matrix whose K blocks hold whole vectors (or span all of K), so that
+/// every vector load meets one scale.
+bool canFuseDequantize(const DequantizeGeneric &dq, int64_t staticK,
+                       int64_t width) {
+  if (cast<RankedTensorType>(dq.q.getType()).getRank() != 2)
+    return false;
+  if (dq.blockK % width == 0)
+    return true;
+  return !ShapedType::isDynamic(staticK) && dq.blockK >= staticK;
+}
+
 void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
                    const TileConfig &cfg) {
   OpBuilder b(op);
@@ -338,13 +376,23 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
 
   MatmulBuffers mm;
   mm.a = readOnlyBuffer(b, loc, lhs);
-  mm.b = readOnlyBuffer(b, loc, rhs);
+  int64_t staticK = cast<RankedTensorType>(lhs.getType()).getDimSize(1);
+  std::optional<DequantizeGeneric> dq = matchDequantize(rhs);
+  if (dq && canFuseDequantize(*dq, staticK, cfg.width)) {
+    mm.b = readOnlyBuffer(b, loc, dq->q);
+    mm.dequant = DequantizedWeights{
+        dq->op, readOnlyBuffer(b, loc, dq->scales),
+        dq->zeroPoints ? readOnlyBuffer(b, loc, dq->zeroPoints) : Value(),
+        dq->blockN, dq->blockK};
+  } else {
+    dq.reset();
+    mm.b = readOnlyBuffer(b, loc, rhs);
+  }
   if (!isZeroFill(init))
     mm.init = readOnlyBuffer(b, loc, init);
   mm.m = memrefDim(b, loc, mm.a, 0);
   mm.k = memrefDim(b, loc, mm.a, 1);
   mm.n = memrefDim(b, loc, mm.b, 0);
-  int64_t staticK = cast<RankedTensorType>(lhs.getType()).getDimSize(1);
   if (!ShapedType::isDynamic(staticK))
     mm.staticK = staticK;
   SmallVector<Value> dynamicSizes;
@@ -366,7 +414,8 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   int64_t staticN = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
   int64_t staticM = cast<RankedTensorType>(lhs.getType()).getDimSize(0);
   // 16-bit weights gain from fewer rows: the packing widens them once.
-  bool wide = cast<RankedTensorType>(rhs.getType()).getElementType().isF32();
+  bool wide = !mm.dequant &&
+              cast<RankedTensorType>(rhs.getType()).getElementType().isF32();
   int64_t minRows = wide ? cfg.packedMinRows : cfg.packedMinRows16;
   // K must be known and non-zero: with K = 0 the packed kernel has no
   // chunk to run and would leave C unwritten.
@@ -427,6 +476,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   Value result = bufferToTensor(b, loc, mm.c, resultType);
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();
+  // The dequantized weights are no longer needed as a tensor.
+  if (dq && dq->op->use_empty())
+    dq->op->erase();
 }
 
 struct MoECPUMatmulKernelsPass

@@ -101,7 +101,7 @@ struct PanelEmitter {
         for (int64_t r = 0; r < w; ++r) {
           Value n = arith::AddIOp::create(bb, bl, n0,
                                           indexConst(bb, bl, half * w + r));
-          rows.push_back(loadF32(bb, bl, mm.b, {n, k}, w, mask));
+          rows.push_back(loadWeights(bb, bl, mm, n, k, w, mask));
         }
         SmallVector<Value> cols = transposeSquare(bb, bl, rows);
         for (int64_t c = 0; c < w; ++c) {

@@ -38,6 +38,7 @@ void mlir::moe::populateMoEToLinalgPatterns(RewritePatternSet &patterns) {
   populateMoECombineToLinalgPatterns(patterns);
   populateMoEFusedToLinalgPatterns(patterns);
   populateMoENormToLinalgPatterns(patterns);
+  populateMoEDequantizeToLinalgPatterns(patterns);
 }
 
 namespace {

@@ -2,6 +2,8 @@
 
 #include "Utils.h"
 
+#include "moe/Dialect/MoE/Utils/Dequantize.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -224,17 +226,7 @@ Value lowering::insertRows(OpBuilder &b, Location loc, Value rows, Value dest,
 
 Value lowering::groupMatrix(OpBuilder &b, Location loc, Value weights,
                             Value group) {
-  auto type = cast<RankedTensorType>(weights.getType());
-  auto matrixType = RankedTensorType::get(type.getShape().drop_front(),
-                                          type.getElementType());
-  SmallVector<OpFoldResult> offsets = {group, b.getIndexAttr(0),
-                                       b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
-                                     tensor::getMixedSize(b, loc, weights, 1),
-                                     tensor::getMixedSize(b, loc, weights, 2)};
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  return tensor::ExtractSliceOp::create(b, loc, matrixType, weights, offsets,
-                                        sizes, strides);
+  return sliceLeading(b, loc, weights, group);
 }
 
 Value lowering::activation(OpBuilder &b, Location loc, Activation act,

@@ -124,7 +124,8 @@ Value sliceRows(OpBuilder &b, Location loc, Value src, Value lo, Value size);
 /// `rows` written into `dest` from row `lo` on.
 Value insertRows(OpBuilder &b, Location loc, Value rows, Value dest, Value lo);
 
-/// The matrix `weights[group]` of `weights: [E, M, K]`, as [M, K].
+/// The matrix `weights[group]` of `weights: [E, M, K]`, as [M, K]; of a
+/// dequantized `weights`, only that matrix is dequantized (sliceLeading).
 Value groupMatrix(OpBuilder &b, Location loc, Value weights, Value group);
 
 /// The expert activation `act` of an f32 scalar, for ungated experts

@@ -21,6 +21,8 @@ void populateMoECombineToLinalgPatterns(RewritePatternSet &patterns);
 void populateMoEFusedToLinalgPatterns(RewritePatternSet &patterns);
 /// moe.rms_norm.
 void populateMoENormToLinalgPatterns(RewritePatternSet &patterns);
+/// moe.dequantize.
+void populateMoEDequantizeToLinalgPatterns(RewritePatternSet &patterns);
 
 /// All of the above.
 void populateMoEToLinalgPatterns(RewritePatternSet &patterns);
