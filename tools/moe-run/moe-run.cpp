@@ -72,8 +72,9 @@ struct Options {
 
   cl::list<std::string> inputFiles{
       "input", cl::CommaSeparated,
-      cl::desc("Input .npy files (f32, C order), one per argument "
-               "without a moe.weight attribute, in order"),
+      cl::desc("Input .npy files (C order; f32, or the argument's own "
+               "integer type: |i1 for i8, |u1 codes for f8E4M3FN), one per "
+               "argument without a moe.weight attribute, in order"),
       cl::value_desc("X.npy[,Y.npy...]"), cl::cat(category)};
 
   cl::opt<std::string> randomSeed{
