@@ -21,16 +21,10 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import random_layers  # noqa: E402
+from quantized_layer import fp8_codes  # noqa: E402
 
 F32 = np.float32
 DTYPES = {"F32": "<f4", "BF16": "<u2", "I8": "i1", "F8_E4M3": "u1"}
-
-
-def fp8_decode(codes):
-    codes = codes.astype(np.int64)
-    e, m = (codes >> 3) & 15, codes & 7
-    mag = np.where(e == 0, m * 2.0**-9, (1 + m / 8) * 2.0**(e - 7))
-    return np.where(codes & 0x80, -mag, mag)
 
 
 def write_safetensors(path, tensors):
@@ -89,7 +83,7 @@ def make(fmt, directory):
         else:
             q = rng.integers(0, 256, shape).astype(np.uint8)
             q[(q & 0x7F) == 0x7F] = 0x3F
-            values = fp8_decode(q).astype(F32)
+            values = fp8_codes()[q].astype(F32)
             quant[name] = ("F8_E4M3", q)
         rep = lambda a: np.repeat(np.repeat(a, bn, axis=-2), bk,
                                   axis=-1)[..., :shape[1], :shape[2]]

@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fp8_ref import decode  # noqa: E402
 from moe_run_ref import GAMMA, MASK, mix, random_tensor, to_bf16  # noqa: E402
 
 F32 = np.float32
@@ -25,11 +26,7 @@ F32 = np.float32
 
 def fp8_table():
     """The 127 non-negative finite e4m3fn values, by code."""
-    out = []
-    for code in range(127):
-        e, m = code >> 3, code & 7
-        out.append(m * 2.0**-9 if e == 0 else (1 + m / 8) * 2.0**(e - 7))
-    return np.array(out)
+    return np.array([decode(code) for code in range(127)])
 
 
 def fp8_encode(r):
