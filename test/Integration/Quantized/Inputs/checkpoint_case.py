@@ -6,10 +6,11 @@
 #       with the quantized weights (I8 or F8_E4M3 values, F32 or BF16 scales,
 #       I8 zero points), DIR/f32.safetensors with the same weights
 #       dequantized in NumPy ((q - z) * s in f32), and DIR/x.npy
-#   checkpoint_case.py capi DIR OUT_FILES.npy OUT_ARRAYS.npy
-#       runs DIR/quant.mlir through moe_opt.Layer (the C API) on DIR/x.npy,
-#       its weights bound from DIR/quant.safetensors (bind_files), then from
-#       NumPy arrays (bind_array: int8, and fp8 codes as uint8)
+#   checkpoint_case.py capi DIR OUT_FILES.npy OUT_ARRAYS.npy [LIBRARY.so]
+#       runs DIR/quant.mlir (or the library moe-compile built from it)
+#       through moe_opt.Layer (the C API) on DIR/x.npy, its weights bound
+#       from DIR/quant.safetensors (bind_files), then from NumPy arrays
+#       (bind_array: int8, and fp8 codes as uint8)
 #===----------------------------------------------------------------------===#
 
 import json
@@ -98,16 +99,18 @@ def make(fmt, directory):
             rng.standard_normal((9, D)).astype(F32))
 
 
-def capi(directory, out_files, out_arrays):
+def capi(directory, out_files, out_arrays, library=None):
     import moe_opt
     text = open(os.path.join(directory, "quant.mlir")).read()
+    load = lambda: moe_opt.Layer(library=library) if library else \
+        moe_opt.Layer(text, name="quant.mlir")
     x = np.load(os.path.join(directory, "x.npy"))
     path = os.path.join(directory, "quant.safetensors")
-    layer = moe_opt.Layer(text, name="quant.mlir")
+    layer = load()
     layer.bind_files([path])
     np.save(out_files, layer(x))
     tensors = read_safetensors(path)
-    layer = moe_opt.Layer(text, name="quant.mlir")
+    layer = load()
     for arg in layer.args:
         if arg.is_weight:
             value = tensors[arg.weight_name]
@@ -121,4 +124,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2], sys.argv[3])
     else:
-        capi(*sys.argv[2:5])
+        capi(*sys.argv[2:])
