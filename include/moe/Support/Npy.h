@@ -1,7 +1,8 @@
 //===- Npy.h - Reading and writing NumPy .npy files -------------*- C++ -*-===//
 //
 // The subset of the .npy format (format versions 1.0, 2.0 and 3.0) that
-// moe-run exchanges: C-order arrays of little-endian f32, i32 or i64.
+// moe-run exchanges: C-order arrays of little-endian f32, i32 or i64, and
+// of int8 or uint8 bytes (quantized weights).
 // Errors name what was expected and what was found; they do not repeat the
 // file name, which callers prefix.
 //
