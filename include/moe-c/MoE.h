@@ -55,7 +55,11 @@ typedef enum moe_dtype {
   MOE_DTYPE_BF16 = 1,
   MOE_DTYPE_F16 = 2,
   MOE_DTYPE_I32 = 3,
-  MOE_DTYPE_I64 = 4
+  MOE_DTYPE_I64 = 4,
+  /* Quantized weights (the operands of moe.dequantize), bound as stored:
+     int8, and fp8 e4m3fn (one byte per element, its bit pattern). */
+  MOE_DTYPE_I8 = 5,
+  MOE_DTYPE_F8E4M3FN = 6
 } moe_dtype;
 
 typedef enum moe_kernels {

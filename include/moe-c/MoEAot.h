@@ -30,6 +30,11 @@ extern "C" {
 #define MOE_AOT_DTYPE_F32 0
 #define MOE_AOT_DTYPE_BF16 1
 #define MOE_AOT_DTYPE_F16 2
+#define MOE_AOT_DTYPE_I32 3
+#define MOE_AOT_DTYPE_I64 4
+/* Quantized weights, one byte per element: int8, fp8 e4m3fn. */
+#define MOE_AOT_DTYPE_I8 5
+#define MOE_AOT_DTYPE_F8E4M3FN 6
 
 /* What moe_E_run returns. */
 #define MOE_AOT_OK 0

@@ -86,6 +86,10 @@ std::optional<ElementKind> toKind(moe_dtype dtype) {
     return ElementKind::I32;
   case MOE_DTYPE_I64:
     return ElementKind::I64;
+  case MOE_DTYPE_I8:
+    return ElementKind::I8;
+  case MOE_DTYPE_F8E4M3FN:
+    return ElementKind::F8E4M3FN;
   }
   return std::nullopt;
 }
@@ -102,13 +106,17 @@ moe_dtype toDType(ElementKind kind) {
     return MOE_DTYPE_I32;
   case ElementKind::I64:
     return MOE_DTYPE_I64;
+  case ElementKind::I8:
+    return MOE_DTYPE_I8;
+  case ElementKind::F8E4M3FN:
+    return MOE_DTYPE_F8E4M3FN;
   }
   return MOE_DTYPE_F32;
 }
 
 moe_status badDType(const char *function, int dtype) {
   return fail(MOE_ERROR_INVALID_ARGUMENT,
-              formatv("{0}: expected a moe_dtype (0 to 4), found {1}",
+              formatv("{0}: expected a moe_dtype (0 to 6), found {1}",
                       function, dtype));
 }
 

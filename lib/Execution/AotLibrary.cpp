@@ -99,6 +99,14 @@ std::optional<ElementKind> toKind(int32_t dtype) {
     return ElementKind::BF16;
   case MOE_AOT_DTYPE_F16:
     return ElementKind::F16;
+  case MOE_AOT_DTYPE_I32:
+    return ElementKind::I32;
+  case MOE_AOT_DTYPE_I64:
+    return ElementKind::I64;
+  case MOE_AOT_DTYPE_I8:
+    return ElementKind::I8;
+  case MOE_AOT_DTYPE_F8E4M3FN:
+    return ElementKind::F8E4M3FN;
   default:
     return std::nullopt;
   }
@@ -110,6 +118,14 @@ Type toType(MLIRContext &context, ElementKind kind) {
     return BFloat16Type::get(&context);
   case ElementKind::F16:
     return Float16Type::get(&context);
+  case ElementKind::I32:
+    return IntegerType::get(&context, 32);
+  case ElementKind::I64:
+    return IntegerType::get(&context, 64);
+  case ElementKind::I8:
+    return IntegerType::get(&context, 8);
+  case ElementKind::F8E4M3FN:
+    return Float8E4M3FNType::get(&context);
   default:
     return Float32Type::get(&context);
   }

@@ -2,6 +2,8 @@
 
 #include "AotSource.h"
 
+#include "moe-c/MoEAot.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -49,13 +51,22 @@ std::string identifier(StringRef text) {
 
 int dtype(ElementKind kind) {
   switch (kind) {
+  case ElementKind::F32:
+    return MOE_AOT_DTYPE_F32;
   case ElementKind::BF16:
-    return 1;
+    return MOE_AOT_DTYPE_BF16;
   case ElementKind::F16:
-    return 2;
-  default:
-    return 0;
+    return MOE_AOT_DTYPE_F16;
+  case ElementKind::I32:
+    return MOE_AOT_DTYPE_I32;
+  case ElementKind::I64:
+    return MOE_AOT_DTYPE_I64;
+  case ElementKind::I8:
+    return MOE_AOT_DTYPE_I8;
+  case ElementKind::F8E4M3FN:
+    return MOE_AOT_DTYPE_F8E4M3FN;
   }
+  llvm_unreachable("unknown ElementKind");
 }
 
 std::string sizes(ArrayRef<int64_t> shape) {

@@ -2,11 +2,16 @@
 
 #include "moe/Execution/ArgumentBinding.h"
 #include "moe/Execution/Checkpoints.h"
+#include "moe/Execution/Quantize.h"
+
+#include "moe/Dialect/MoE/IR/MoEOps.h"
 
 #include "moe/Support/Npy.h"
+#include "moe/Support/Printable.h"
 #include "moe/Support/Random.h"
 #include "moe/Support/Safetensors.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -60,9 +65,13 @@ std::optional<ElementKind> getPassableKind(Type type) {
 
 Expected<HostTensor> readInput(const ArgumentInfo &arg, StringRef path,
                                const BindingOptions &options) {
-  NpyDType dtype = arg.kind == ElementKind::I32   ? NpyDType::I32
-                   : arg.kind == ElementKind::I64 ? NpyDType::I64
-                                                  : NpyDType::F32;
+  // Float arguments read f32 files; the others their own elements (the raw
+  // codes, as uint8, for fp8).
+  NpyDType dtype = arg.kind == ElementKind::I32        ? NpyDType::I32
+                   : arg.kind == ElementKind::I64      ? NpyDType::I64
+                   : arg.kind == ElementKind::I8       ? NpyDType::I8
+                   : arg.kind == ElementKind::F8E4M3FN ? NpyDType::U8
+                                                       : NpyDType::F32;
   Expected<NpyArray> array = readNpy(path, dtype);
   if (!array)
     return wrapError(array.takeError(), path);
@@ -137,13 +146,40 @@ Expected<SmallVector<int64_t>> getRandomShape(const ArgumentInfo &arg,
   return shape;
 }
 
+/// i8 or fp8 codes uniform over the valid values: every byte for i8,
+/// every code but the two NaNs for fp8.
+Expected<HostTensor> makeRandomCodes(const ArgumentInfo &arg,
+                                     const BindingOptions &options) {
+  Expected<SmallVector<int64_t>> shape = getRandomShape(arg, options);
+  if (!shape)
+    return shape.takeError();
+  HostTensor tensor(arg.kind, *shape);
+  auto *codes = reinterpret_cast<uint8_t *>(tensor.getData());
+  SplitMix64 generator =
+      SplitMix64::forArgument(*options.randomSeed, arg.index);
+  for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i) {
+    uint64_t bits = generator.next();
+    if (arg.kind == ElementKind::I8) {
+      codes[i] = static_cast<uint8_t>(bits >> 56);
+    } else {
+      // 254 codes: 0x00..0x7E and 0x80..0xFE.
+      uint64_t r = (bits >> 32) % 254;
+      codes[i] = static_cast<uint8_t>(r < 0x7F ? r : r + 1);
+    }
+  }
+  return tensor;
+}
+
 Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
                                 const BindingOptions &options) {
+  if (isQuantizedKind(arg.kind))
+    return makeRandomCodes(arg, options);
   if (!isFloatKind(arg.kind))
     return makeRunError(
         options.modulePath,
-        formatv("{0}: --random-inputs fills float arguments only; give "
-                "--input for integer arguments",
+        formatv("{0}: --random-inputs fills float and quantized (i8, "
+                "f8E4M3FN) arguments only; give --input for integer "
+                "arguments",
                 describeArgument(arg, options.entryName)));
   Expected<SmallVector<int64_t>> shape = getRandomShape(arg, options);
   if (!shape)
@@ -161,6 +197,115 @@ Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
   for (int64_t i = 0, e = tensor.getNumElements(); i < e; ++i)
     tensor.setFloat(i, static_cast<float>(generator.nextSigned() / divisor));
   return tensor;
+}
+
+/// The values of --random-inputs. The operands of a moe.dequantize that
+/// are all drawn are the quantization of the float weight that the `q`
+/// argument would get as an f32 argument (Quantize.h); the others are drawn
+/// one by one.
+class RandomDraw {
+public:
+  /// `drawn(arg)`: whether the caller draws `arg` (and not a file).
+  RandomDraw(ArrayRef<ArgumentInfo> args, const BindingOptions &options,
+             llvm::function_ref<bool(const ArgumentInfo &)> drawn)
+      : args(args), options(options), drawn(drawn) {}
+
+  Expected<HostTensor> get(const ArgumentInfo &arg) {
+    auto it = pending.find(arg.index);
+    if (it != pending.end()) {
+      HostTensor value = std::move(it->second);
+      pending.erase(it);
+      return value;
+    }
+    if (!arg.quantized || !isWholeGroupDrawn(*arg.quantized))
+      return makeRandom(arg, options);
+    const QuantizedGroup &group = *arg.quantized;
+    Expected<QuantizedWeight> weight = drawQuantized(group);
+    if (!weight)
+      return weight.takeError();
+    pending[group.values] = std::move(weight->values);
+    pending[group.scales] = std::move(weight->scales);
+    if (group.zeroPoints)
+      pending[*group.zeroPoints] = std::move(*weight->zeroPoints);
+    return get(arg);
+  }
+
+private:
+  bool isWholeGroupDrawn(const QuantizedGroup &group) const {
+    return drawn(args[group.values]) && drawn(args[group.scales]) &&
+           (!group.zeroPoints || drawn(args[*group.zeroPoints]));
+  }
+
+  Expected<QuantizedWeight> drawQuantized(const QuantizedGroup &group) {
+    const ArgumentInfo &q = args[group.values];
+    ArgumentInfo asFloat = q;
+    asFloat.kind = ElementKind::F32;
+    Expected<HostTensor> weight = makeRandom(asFloat, options);
+    if (!weight)
+      return weight.takeError();
+    QuantizeSpec spec;
+    spec.valueKind = q.kind;
+    spec.scaleKind = args[group.scales].kind;
+    spec.blockRows = group.blockRows;
+    spec.blockCols = group.blockCols;
+    spec.zeroPoints = group.zeroPoints.has_value();
+    Expected<QuantizedWeight> result = quantizeWeight(*weight, spec);
+    if (!result)
+      return result.takeError();
+    for (std::optional<unsigned> index : {std::optional<unsigned>(group.scales),
+                                          group.zeroPoints}) {
+      if (!index)
+        continue;
+      const ArgumentInfo &arg = args[*index];
+      ArrayRef<int64_t> shape = result->scales.getShape();
+      if (!shapeMatches(arg.type.getShape(), shape))
+        return makeRunError(
+            options.modulePath,
+            formatv("{0}: --random-inputs gives {1} scales of shape {2}, "
+                    "which it does not take",
+                    describeArgument(arg, options.entryName),
+                    describeArgument(q, options.entryName),
+                    formatShape(shape)));
+    }
+    return result;
+  }
+
+  ArrayRef<ArgumentInfo> args;
+  const BindingOptions &options;
+  llvm::function_ref<bool(const ArgumentInfo &)> drawn;
+  llvm::DenseMap<unsigned, HostTensor> pending;
+};
+
+/// The quantized groups of `entry`: every moe.dequantize whose operands are
+/// all arguments of `entry` and not already in a group marks them.
+void findQuantizedGroups(func::FuncOp entry,
+                         MutableArrayRef<ArgumentInfo> args) {
+  Block *body = entry.isExternal() ? nullptr : &entry.getBody().front();
+  auto argumentOf = [&](Value value) -> std::optional<unsigned> {
+    auto arg = dyn_cast_or_null<BlockArgument>(value);
+    if (!arg || arg.getOwner() != body || arg.getArgNumber() >= args.size())
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  entry.walk([&](DequantizeOp op) {
+    std::optional<unsigned> q = argumentOf(op.getQ());
+    std::optional<unsigned> scales = argumentOf(op.getScales());
+    std::optional<unsigned> zeroPoints = argumentOf(op.getZeroPoints());
+    ArrayRef<int64_t> block = op.getBlock();
+    if (!q || !scales || (op.getZeroPoints() && !zeroPoints) ||
+        block.size() != 2)
+      return;
+    SmallVector<unsigned, 3> members = {*q, *scales};
+    if (zeroPoints)
+      members.push_back(*zeroPoints);
+    if (llvm::any_of(members,
+                     [&](unsigned i) { return args[i].quantized != nullptr; }))
+      return;
+    auto group = std::make_shared<const QuantizedGroup>(
+        QuantizedGroup{*q, *scales, zeroPoints, block[0], block[1]});
+    for (unsigned i : members)
+      args[i].quantized = group;
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -205,8 +350,30 @@ Expected<std::string> expandLayer(const ArgumentInfo &arg,
   return result;
 }
 
-/// Copies `tensor`'s elements, converted to `dst`'s element type, into
-/// `dst` starting at flat element `offset`.
+/// The safetensors dtype that holds `kind`'s elements as they are.
+StringRef getSafetensorsDType(ElementKind kind) {
+  switch (kind) {
+  case ElementKind::F32:
+    return "F32";
+  case ElementKind::BF16:
+    return "BF16";
+  case ElementKind::F16:
+    return "F16";
+  case ElementKind::I32:
+    return "I32";
+  case ElementKind::I64:
+    return "I64";
+  case ElementKind::I8:
+    return "I8";
+  case ElementKind::F8E4M3FN:
+    return "F8_E4M3";
+  }
+  llvm_unreachable("unknown ElementKind");
+}
+
+/// Copies `tensor`'s elements, converted to `dst`'s element type (float
+/// kinds; quantized ones are copied as stored), into `dst` starting at flat
+/// element `offset`.
 Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
                int64_t offset) {
   int64_t n = tensor.getNumElements();
@@ -216,7 +383,7 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
     return convertToF32(tensor,
                         MutableArrayRef<float>(reinterpret_cast<float *>(out),
                                                static_cast<size_t>(n)));
-  if (tensor.dtype == getElementKindName(dst.getKind()).upper()) {
+  if (tensor.dtype == getSafetensorsDType(dst.getKind())) {
     std::memcpy(out, tensor.bytes.data(), tensor.bytes.size());
     return Error::success();
   }
@@ -355,11 +522,11 @@ Expected<HostTensor> execution::applyView(const HostTensor &stored,
 Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                                            Checkpoints &checkpoints,
                                            const BindingOptions &options) {
-  if (!isFloatKind(arg.kind))
+  if (!isFloatKind(arg.kind) && !isQuantizedKind(arg.kind))
     return makeRunError(
         options.modulePath,
-        formatv("{0}: expected a float element type (f32, bf16 or f16) for a "
-                "moe.weight argument",
+        formatv("{0}: expected a float (f32, bf16, f16) or quantized (i8, "
+                "f8E4M3FN) element type for a moe.weight argument",
                 describeArgument(arg, options.entryName)));
   Expected<std::string> name = expandLayer(arg, options);
   if (!name)
@@ -401,7 +568,17 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                   "{4} file(s)",
                   partName, describeArgument(arg, options.entryName), which,
                   checkpoints.size(), options.weightsOption));
-    if (!isFloatSafetensorsDType(tensor->dtype))
+    // Quantized weights are bound as stored: the dtype must be theirs.
+    if (isQuantizedKind(arg.kind) &&
+        tensor->dtype != getSafetensorsDType(arg.kind))
+      return makeRunError(
+          file->getPath(),
+          formatv("tensor '{0}': expected dtype {1} for {2}{3}, found {4} "
+                  "(quantized weights are read as stored, not converted)",
+                  partName, getSafetensorsDType(arg.kind),
+                  describeArgument(arg, options.entryName), which,
+                  printable(tensor->dtype)));
+    if (isFloatKind(arg.kind) && !isFloatSafetensorsDType(tensor->dtype))
       return makeRunError(
           file->getPath(),
           formatv("tensor '{0}': expected dtype F32, BF16 or F16 for {1}, "
@@ -457,7 +634,7 @@ Error execution::describeSignature(func::FuncOp entry, StringRef modulePath,
       return makeRunError(
           modulePath,
           formatv("argument #{0} of @{1}: expected a ranked tensor of f32, "
-                  "bf16, f16, i32 or i64, found {2}",
+                  "bf16, f16, i32, i64, i8 or f8E4M3FN, found {2}",
                   i, entry.getSymName(), typeToString(argType)));
     ArgumentInfo info;
     info.index = i;
@@ -484,6 +661,7 @@ Error execution::describeSignature(func::FuncOp entry, StringRef modulePath,
     }
     args.push_back(info);
   }
+  findQuantizedGroups(entry, args);
   if (type.getNumResults() == 0)
     return makeRunError(modulePath,
                         formatv("expected @{0} to return at least one tensor, "
@@ -495,7 +673,7 @@ Error execution::describeSignature(func::FuncOp entry, StringRef modulePath,
       return makeRunError(
           modulePath,
           formatv("result #{0} of @{1}: expected a ranked tensor of f32, "
-                  "bf16, f16, i32 or i64, found {2}",
+                  "bf16, f16, i32, i64, i8 or f8E4M3FN, found {2}",
                   i, entry.getSymName(), typeToString(resultType)));
     results.push_back(
         {static_cast<unsigned>(i), cast<ShapedType>(resultType), *kind});
@@ -528,10 +706,12 @@ Error execution::redrawInputs(ArrayRef<ArgumentInfo> args,
                         std::vector<HostTensor> &values) {
   if (Error err = checkTokens(args, options))
     return err;
+  auto isInput = [](const ArgumentInfo &arg) { return !arg.isWeight(); };
+  RandomDraw draw(args, options, isInput);
   for (const ArgumentInfo &arg : args) {
     if (arg.isWeight())
       continue;
-    Expected<HostTensor> value = makeRandom(arg, options);
+    Expected<HostTensor> value = draw.get(arg);
     if (!value)
       return value.takeError();
     values[arg.index] = std::move(*value);
@@ -562,14 +742,20 @@ execution::bindArguments(ArrayRef<ArgumentInfo> args, const BindingOptions &opti
 
   std::vector<HostTensor> values;
   size_t inputIndex = 0;
+  bool fromFiles = !options.inputFiles.empty();
+  auto isDrawn = [&](const ArgumentInfo &arg) {
+    return options.randomSeed.has_value() &&
+           (arg.isWeight() ? !checkpoints : !fromFiles);
+  };
+  RandomDraw draw(args, options, isDrawn);
   for (const ArgumentInfo &arg : args) {
     Expected<HostTensor> value = HostTensor();
     if (arg.isWeight() && checkpoints) {
       value = loadWeight(arg, *checkpoints, options);
-    } else if (!arg.isWeight() && !options.inputFiles.empty()) {
+    } else if (!arg.isWeight() && fromFiles) {
       value = readInput(arg, options.inputFiles[inputIndex++], options);
     } else if (options.randomSeed) {
-      value = makeRandom(arg, options);
+      value = draw.get(arg);
     } else if (arg.isWeight()) {
       value = makeRunError(
           options.modulePath,

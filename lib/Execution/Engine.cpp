@@ -279,7 +279,15 @@ Error Engine::bindWeight(StringRef name, ElementKind kind,
   std::string what = formatv("weight '{0}' ({1})", names[arg.index],
                              describeArgument(arg, entryName))
                          .str();
-  if (!isFloatKind(kind) || !isFloatKind(arg.kind))
+  // Quantized weights are bound as stored, in their own dtype.
+  if (isQuantizedKind(arg.kind) && kind != arg.kind)
+    return fail(EngineErrorKind::Binding,
+                formatv("{0}: expected an {1} buffer (quantized weights are "
+                        "bound as stored), found {2}",
+                        what, getElementKindName(arg.kind),
+                        getElementKindName(kind)));
+  if (!isQuantizedKind(arg.kind) &&
+      (!isFloatKind(kind) || !isFloatKind(arg.kind)))
     return fail(EngineErrorKind::Binding,
                 formatv("{0}: expected a float buffer (f32, bf16 or f16) for "
                         "a float argument, found {1}",

@@ -47,6 +47,10 @@ std::optional<ElementKind> execution::getElementKind(Type type) {
     return ElementKind::I32;
   if (type.isSignlessInteger(64))
     return ElementKind::I64;
+  if (type.isSignlessInteger(8))
+    return ElementKind::I8;
+  if (isa<Float8E4M3FNType>(type))
+    return ElementKind::F8E4M3FN;
   return std::nullopt;
 }
 
@@ -60,6 +64,9 @@ size_t execution::getElementSize(ElementKind kind) {
     return 2;
   case ElementKind::I64:
     return 8;
+  case ElementKind::I8:
+  case ElementKind::F8E4M3FN:
+    return 1;
   }
   llvm_unreachable("unknown ElementKind");
 }
@@ -67,6 +74,10 @@ size_t execution::getElementSize(ElementKind kind) {
 bool execution::isFloatKind(ElementKind kind) {
   return kind == ElementKind::F32 || kind == ElementKind::BF16 ||
          kind == ElementKind::F16;
+}
+
+bool execution::isQuantizedKind(ElementKind kind) {
+  return kind == ElementKind::I8 || kind == ElementKind::F8E4M3FN;
 }
 
 StringRef execution::getElementKindName(ElementKind kind) {
@@ -81,6 +92,10 @@ StringRef execution::getElementKindName(ElementKind kind) {
     return "i32";
   case ElementKind::I64:
     return "i64";
+  case ElementKind::I8:
+    return "i8";
+  case ElementKind::F8E4M3FN:
+    return "f8E4M3FN";
   }
   llvm_unreachable("unknown ElementKind");
 }
@@ -161,9 +176,11 @@ void HostTensor::setFloat(int64_t i, float value) {
     return;
   case ElementKind::I32:
   case ElementKind::I64:
+  case ElementKind::I8:
+  case ElementKind::F8E4M3FN:
     break;
   }
-  llvm_unreachable("setFloat on an integer HostTensor");
+  llvm_unreachable("setFloat on an integer or quantized HostTensor");
 }
 
 float HostTensor::getFloat(int64_t i) const {
@@ -177,17 +194,29 @@ float HostTensor::getFloat(int64_t i) const {
     return f16ToF32(reinterpret_cast<const uint16_t *>(p)[i]);
   case ElementKind::I32:
   case ElementKind::I64:
+  case ElementKind::I8:
+  case ElementKind::F8E4M3FN:
     break;
   }
-  llvm_unreachable("getFloat on an integer HostTensor");
+  llvm_unreachable("getFloat on an integer or quantized HostTensor");
 }
 
 double HostTensor::getAsDouble(int64_t i) const {
-  if (kind == ElementKind::I32)
-    return reinterpret_cast<const int32_t *>(data.get())[i];
-  if (kind == ElementKind::I64)
-    return static_cast<double>(
-        reinterpret_cast<const int64_t *>(data.get())[i]);
+  const char *p = data.get();
+  switch (kind) {
+  case ElementKind::I32:
+    return reinterpret_cast<const int32_t *>(p)[i];
+  case ElementKind::I64:
+    return static_cast<double>(reinterpret_cast<const int64_t *>(p)[i]);
+  case ElementKind::I8:
+    return reinterpret_cast<const int8_t *>(p)[i];
+  case ElementKind::F8E4M3FN:
+    return f8E4M3FNToF32(reinterpret_cast<const uint8_t *>(p)[i]);
+  case ElementKind::F32:
+  case ElementKind::BF16:
+  case ElementKind::F16:
+    break;
+  }
   return getFloat(i);
 }
 

@@ -1,9 +1,10 @@
-//===- FloatConversion.cpp - f32 <-> bf16 / f16 bit conversions -----------===//
+//===- FloatConversion.cpp - f32 <-> bf16 / f16 / fp8 bit conversions -----===//
 
 #include "moe/Support/FloatConversion.h"
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace {
 uint32_t bitsOf(float value) {
@@ -65,4 +66,42 @@ uint16_t mlir::moe::f32ToF16(float value) {
   uint32_t rebased = magnitude - (112u << 23);
   rebased += 0xFFF + ((rebased >> 13) & 1);
   return sign | static_cast<uint16_t>(rebased >> 13);
+}
+
+float mlir::moe::f8E4M3FNToF32(uint8_t bits) {
+  bool negative = bits & 0x80;
+  uint32_t exponent = (bits >> 3) & 0xF;
+  uint32_t mantissa = bits & 0x7;
+  float magnitude;
+  if (exponent == 0xF && mantissa == 0x7)
+    magnitude = std::numeric_limits<float>::quiet_NaN();
+  else if (exponent == 0)
+    // Zero or subnormal: mantissa * 2^-9.
+    magnitude = std::ldexp(static_cast<float>(mantissa), -9);
+  else
+    magnitude = floatOf(((exponent + 120) << 23) | (mantissa << 20));
+  return negative ? -magnitude : magnitude;
+}
+
+uint8_t mlir::moe::f32ToF8E4M3FN(float value) {
+  uint32_t bits = bitsOf(value);
+  uint8_t sign = static_cast<uint8_t>((bits >> 24) & 0x80);
+  uint32_t magnitude = bits & 0x7FFFFFFF;
+  if (magnitude > 0x7F800000)
+    return sign | 0x7F;
+  if (magnitude < 0x3C800000) {
+    // Below 2^-6: a subnormal, magnitude * 2^9 rounded to an integer (the
+    // scaling is exact; nearbyint rounds to nearest even). 8 is 2^-6, the
+    // code of the smallest normal.
+    float scaled = std::ldexp(floatOf(magnitude), 9);
+    return sign | static_cast<uint8_t>(std::nearbyint(scaled));
+  }
+  // Round the 23 mantissa bits to 3, nearest even; a carry moves into the
+  // exponent. From 448 up (the next code, 480, is NaN), and infinity,
+  // saturate to 448.
+  if (magnitude >= 0x43E00000)
+    return sign | 0x7E;
+  uint32_t rounded = magnitude + 0x7FFFF + ((magnitude >> 20) & 1);
+  uint32_t exponent = (rounded >> 23) - 120;
+  return sign | static_cast<uint8_t>((exponent << 3) | ((rounded >> 20) & 7));
 }

@@ -144,12 +144,26 @@ StringRef mlir::moe::getNpyDescr(NpyDType dtype) {
     return "<i4";
   case NpyDType::I64:
     return "<i8";
+  case NpyDType::I8:
+    return "|i1";
+  case NpyDType::U8:
+    return "|u1";
   }
   llvm_unreachable("unknown NpyDType");
 }
 
 size_t mlir::moe::getNpyElementSize(NpyDType dtype) {
-  return dtype == NpyDType::I64 ? 8 : 4;
+  switch (dtype) {
+  case NpyDType::F32:
+  case NpyDType::I32:
+    return 4;
+  case NpyDType::I64:
+    return 8;
+  case NpyDType::I8:
+  case NpyDType::U8:
+    return 1;
+  }
+  llvm_unreachable("unknown NpyDType");
 }
 
 int64_t NpyArray::getNumElements() const {
@@ -264,11 +278,12 @@ Expected<NpyArray> mlir::moe::parseNpy(StringRef contents, NpyDType expected) {
 
   StringRef expectedDescr = getNpyDescr(expected);
   if (header->descr != expectedDescr) {
-    const char *name = expected == NpyDType::F32   ? "float32"
-                       : expected == NpyDType::I32 ? "int32"
-                                                   : "int64";
-    return makeError(formatv("expected dtype '{0}' (little-endian {1}), "
-                             "found '{2}'",
+    const char *name = expected == NpyDType::F32   ? "little-endian float32"
+                       : expected == NpyDType::I32 ? "little-endian int32"
+                       : expected == NpyDType::I64 ? "little-endian int64"
+                       : expected == NpyDType::I8  ? "int8"
+                                                   : "uint8 bytes";
+    return makeError(formatv("expected dtype '{0}' ({1}), found '{2}'",
                              expectedDescr, name, printable(header->descr)));
   }
   if (header->fortranOrder && header->shape.size() > 1)

@@ -221,6 +221,13 @@ Expected<HostTensor> loadExpertSlice(const ArgumentInfo &arg,
                                      ArrayRef<int64_t> offsets,
                                      ArrayRef<int64_t> sizes,
                                      const BindingOptions &opts) {
+  if (!isFloatKind(arg.kind))
+    return makeRunError(
+        opts.modulePath,
+        formatv("{0}: --shard reads float expert weights only (f32, bf16 or "
+                "f16), found {1}",
+                describeArgument(arg, opts.entryName),
+                getElementKindName(arg.kind)));
   Expected<std::string> name = expandName(*arg.weightName, opts);
   if (!name)
     return name.takeError();

@@ -72,8 +72,9 @@ struct Options {
 
   cl::list<std::string> inputFiles{
       "input", cl::CommaSeparated,
-      cl::desc("Input .npy files (f32, C order), one per argument "
-               "without a moe.weight attribute, in order"),
+      cl::desc("Input .npy files (C order; f32, or the argument's own "
+               "integer type: |i1 for i8, |u1 codes for f8E4M3FN), one per "
+               "argument without a moe.weight attribute, in order"),
       cl::value_desc("X.npy[,Y.npy...]"), cl::cat(category)};
 
   cl::opt<std::string> randomSeed{
@@ -298,7 +299,8 @@ Expected<Settings> validateOptions(const Options &opts) {
   return settings;
 }
 
-/// A result as .npy: float results are written as f32.
+/// A result as .npy: float results (fp8 too, decoded exactly) are written
+/// as f32, integer results as themselves.
 NpyArray toNpy(const HostTensor &tensor) {
   NpyArray array;
   array.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
@@ -306,20 +308,23 @@ NpyArray toNpy(const HostTensor &tensor) {
   switch (tensor.getKind()) {
   case ElementKind::I32:
   case ElementKind::I64:
-    array.dtype =
-        tensor.getKind() == ElementKind::I32 ? NpyDType::I32 : NpyDType::I64;
+  case ElementKind::I8:
+    array.dtype = tensor.getKind() == ElementKind::I32   ? NpyDType::I32
+                  : tensor.getKind() == ElementKind::I64 ? NpyDType::I64
+                                                         : NpyDType::I8;
     array.data.assign(tensor.getData(),
                       tensor.getData() + tensor.getSizeInBytes());
     return array;
   case ElementKind::F32:
   case ElementKind::BF16:
   case ElementKind::F16:
+  case ElementKind::F8E4M3FN:
     break;
   }
   array.dtype = NpyDType::F32;
   array.data.resize(n * sizeof(float));
   for (int64_t i = 0; i < n; ++i) {
-    float value = tensor.getFloat(i);
+    float value = static_cast<float>(tensor.getAsDouble(i));
     std::memcpy(array.data.data() + i * sizeof(float), &value, sizeof(value));
   }
   return array;

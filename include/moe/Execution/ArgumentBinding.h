@@ -14,6 +14,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,17 @@ struct WeightView {
   std::optional<std::pair<int64_t, int64_t>> rows;
 };
 
+/// The arguments that are the operands of one moe.dequantize: `--random-
+/// inputs` draws them together, as the quantization of a float weight
+/// (docs/Tools.md).
+struct QuantizedGroup {
+  unsigned values = 0;
+  unsigned scales = 0;
+  std::optional<unsigned> zeroPoints;
+  int64_t blockRows = 1;
+  int64_t blockCols = 1;
+};
+
 /// One argument of the entry function, as seen before lowering.
 struct ArgumentInfo {
   unsigned index = 0;
@@ -46,6 +58,9 @@ struct ArgumentInfo {
   std::optional<std::string> weightName;
   /// The `moe.weight_view`, for weights stored in another layout.
   std::optional<WeightView> view;
+  /// The moe.dequantize whose operand it is, with the other operands, when
+  /// they all are arguments (shared by them).
+  std::shared_ptr<const QuantizedGroup> quantized;
 
   bool isWeight() const { return weightName.has_value(); }
 };

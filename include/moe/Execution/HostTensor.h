@@ -57,14 +57,21 @@ llvm::Error wrapError(llvm::Error err, const llvm::Twine &where);
 // Element types
 //===----------------------------------------------------------------------===//
 
-/// The element types moe-run exchanges with compiled code.
-enum class ElementKind { F32, BF16, F16, I32, I64 };
+/// The element types moe-run exchanges with compiled code. I8 and F8E4M3FN
+/// (fp8 e4m3fn) are the 1-byte storage of quantized weights (the `q` and
+/// `zero_points` of moe.dequantize).
+enum class ElementKind { F32, BF16, F16, I32, I64, I8, F8E4M3FN };
 
 /// The kind of `type`, if moe-run supports it.
 std::optional<ElementKind> getElementKind(Type type);
 
 size_t getElementSize(ElementKind kind);
+/// f32, bf16 and f16: the kinds that activations and float weights take,
+/// converted into one another by `setFloat` and `getFloat`.
 bool isFloatKind(ElementKind kind);
+/// i8 and f8E4M3FN: quantized storage, bound as bytes, never converted.
+bool isQuantizedKind(ElementKind kind);
+/// The MLIR spelling: "f32", "bf16", "f16", "i32", "i64", "i8", "f8E4M3FN".
 llvm::StringRef getElementKindName(ElementKind kind);
 
 //===----------------------------------------------------------------------===//
@@ -108,7 +115,8 @@ public:
   void setFloat(int64_t i, float value);
   /// The element at flat index `i` as a float; for float kinds only.
   float getFloat(int64_t i) const;
-  /// The element at flat index `i` as a double, for any kind.
+  /// The element at flat index `i` as a double, for any kind (fp8 decoded
+  /// exactly; its NaN codes give NaN).
   double getAsDouble(int64_t i) const;
 
 private:

@@ -1,7 +1,8 @@
 //===- Npy.h - Reading and writing NumPy .npy files -------------*- C++ -*-===//
 //
 // The subset of the .npy format (format versions 1.0, 2.0 and 3.0) that
-// moe-run exchanges: C-order arrays of little-endian f32, i32 or i64.
+// moe-run exchanges: C-order arrays of little-endian f32, i32 or i64, and
+// of int8 or uint8 bytes (quantized weights).
 // Errors name what was expected and what was found; they do not repeat the
 // file name, which callers prefix.
 //
@@ -22,10 +23,11 @@
 namespace mlir {
 namespace moe {
 
-/// Element types of the arrays moe-run reads and writes.
-enum class NpyDType { F32, I32, I64 };
+/// Element types of the arrays moe-run reads and writes. I8 holds int8
+/// values; U8 raw bytes (the codes of fp8 e4m3fn weights).
+enum class NpyDType { F32, I32, I64, I8, U8 };
 
-/// The .npy `descr` string of `dtype` ('<f4', '<i4', '<i8').
+/// The .npy `descr` string of `dtype` ('<f4', '<i4', '<i8', '|i1', '|u1').
 llvm::StringRef getNpyDescr(NpyDType dtype);
 
 /// Size in bytes of one element of `dtype`.

@@ -18,9 +18,29 @@ class MoEError(RuntimeError):
     """A failure of moe-opt: what was wrong, in one line."""
 
 
-# moe_dtype values and their names.
-F32, BF16, F16, I32, I64 = 0, 1, 2, 3, 4
-DTYPE_NAMES = {F32: "f32", BF16: "bf16", F16: "f16", I32: "i32", I64: "i64"}
+# moe_dtype values and their names. I8 and F8E4M3FN are quantized weights
+# (the operands of moe.dequantize), bound as stored.
+F32, BF16, F16, I32, I64, I8, F8E4M3FN = 0, 1, 2, 3, 4, 5, 6
+DTYPE_NAMES = {F32: "f32", BF16: "bf16", F16: "f16", I32: "i32", I64: "i64",
+               I8: "i8", F8E4M3FN: "f8E4M3FN"}
+
+
+def numpy_dtype(dtype):
+    """The moe_dtype of a numpy dtype: float32, float16, int32, int64, int8,
+    and for fp8 e4m3fn weights ml_dtypes.float8_e4m3fn (when importable) or
+    uint8 (the raw codes)."""
+    import numpy as np
+    dtype = np.dtype(dtype)
+    if dtype.name == "float8_e4m3fn":
+        return F8E4M3FN
+    table = {np.dtype(np.float32): F32, np.dtype(np.float16): F16,
+             np.dtype(np.int32): I32, np.dtype(np.int64): I64,
+             np.dtype(np.int8): I8, np.dtype(np.uint8): F8E4M3FN}
+    if dtype not in table:
+        raise MoEError("expected a numpy array of float32, float16, int8, "
+                       "uint8 (fp8 e4m3fn codes) or float8_e4m3fn, found %s"
+                       % dtype)
+    return table[dtype]
 KERNELS = {"fast": 0, "reference": 1}
 
 
@@ -202,6 +222,15 @@ class Layer:
             self._handle, name.encode(), ctypes.c_void_p(address), dtype,
             dims, len(shape)))
         self._borrowed[name] = keep
+
+    def bind_array(self, name, array):
+        """Binds weight `name` to a numpy array (numpy_dtype gives its
+        dtype; int8 and fp8 arrays only to weights of that dtype); the
+        array is held as long as the layer."""
+        import numpy as np
+        array = np.ascontiguousarray(array)
+        self.bind(name, array.ctypes.data, numpy_dtype(array.dtype),
+                  list(array.shape), keep=array)
 
     def compile(self):
         _check(library().moe_layer_compile(self._handle))

@@ -19,7 +19,9 @@ from . import _capi, _import, _paths
 from ._capi import MoEError
 
 _TORCH_DTYPES = {torch.float32: _capi.F32, torch.bfloat16: _capi.BF16,
-                 torch.float16: _capi.F16}
+                 torch.float16: _capi.F16, torch.int8: _capi.I8}
+if hasattr(torch, "float8_e4m3fn"):
+    _TORCH_DTYPES[torch.float8_e4m3fn] = _capi.F8E4M3FN
 
 # The compiled layers by id, for the custom op (which takes plain values).
 _LAYERS = weakref.WeakValueDictionary()

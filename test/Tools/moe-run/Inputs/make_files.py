@@ -11,7 +11,8 @@
 #                 [--header-length N] [--header TEXT] [--offsets-beyond]
 #   make_files.py dump IN.npy         print the array's shape and values
 #
-# Values default to 0.5 * (i + 1) for element i.
+# Values default to 0.5 * (i + 1) for element i; integer dtypes (and
+# F8_E4M3, given as its codes) take integers.
 #===----------------------------------------------------------------------===#
 
 import argparse
@@ -19,8 +20,13 @@ import json
 import struct
 import sys
 
-NPY_FORMATS = {"<f4": "<f", "<f8": "<d", "<i4": "<i", "<i8": "<q"}
-ST_FORMATS = {"F32": "<f", "F64": "<d", "I32": "<i", "I64": "<q"}
+NPY_FORMATS = {"<f4": "<f", "<f8": "<d", "<i4": "<i", "<i8": "<q",
+               "|i1": "<b", "|u1": "<B"}
+ST_FORMATS = {"F32": "<f", "F64": "<d", "I32": "<i", "I64": "<q",
+              "I8": "<b", "U8": "<B", "F8_E4M3": "<B"}
+# Integer element formats: the values are written as integers (fp8 as its
+# codes).
+INTEGER_FORMATS = ("<i", "<q", "<b", "<B")
 
 
 def parse_shape(text):
@@ -56,7 +62,7 @@ def write_npy(args):
     shape = parse_shape(args.shape)
     values = ([float(v) for v in args.values.split(",")] if args.values
               else default_values(count(shape)))
-    if args.descr.endswith("i4") or args.descr.endswith("i8"):
+    if NPY_FORMATS.get(args.descr) in INTEGER_FORMATS:
         values = [int(v) for v in values]
     data = encode(NPY_FORMATS.get(args.descr, "<f"), values)
     if args.header is not None:
@@ -92,7 +98,7 @@ def write_safetensors(args):
         dtype, shape = parts[0], parse_shape(parts[1])
         values = ([float(v) for v in parts[2].split(",")] if len(parts) > 2
                   else default_values(count(shape)))
-        if dtype in ("I32", "I64"):
+        if ST_FORMATS.get(dtype) in INTEGER_FORMATS:
             values = [int(v) for v in values]
         half = dtype if dtype in ("BF16", "F16") else None
         blob = encode(ST_FORMATS.get(dtype, "<f"), values, half)
