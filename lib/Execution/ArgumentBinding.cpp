@@ -706,10 +706,15 @@ Error execution::redrawInputs(ArrayRef<ArgumentInfo> args,
                         std::vector<HostTensor> &values) {
   if (Error err = checkTokens(args, options))
     return err;
-  auto isInput = [](const ArgumentInfo &arg) { return !arg.isWeight(); };
+  // The scales and zero points of a weight's quantization (a moe.dequantize
+  // group whose q is a weight) were drawn with it: they stay.
+  auto isInput = [&](const ArgumentInfo &arg) {
+    return !arg.isWeight() &&
+           !(arg.quantized && args[arg.quantized->values].isWeight());
+  };
   RandomDraw draw(args, options, isInput);
   for (const ArgumentInfo &arg : args) {
-    if (arg.isWeight())
+    if (!isInput(arg))
       continue;
     Expected<HostTensor> value = draw.get(arg);
     if (!value)

@@ -4,7 +4,7 @@
 # Usage:
 #   moe-bench.py [--layer LAYER.mlir | --hf-config config.json]
 #                [--tokens 1,8,64,512,2048] [--threads N] [--rounds 2]
-#                [--dtype f32|bf16] [--one-thread]
+#                [--dtype f32|bf16|int8|fp8|int4|mxfp4] [--one-thread]
 #                [--json OUT.json] [--plot OUT.png] [--bin DIR] [--quick]
 #
 # Times, in rounds A B A B ... (so that a noisy machine slows every
@@ -25,8 +25,8 @@
 #              threads = ours, inference mode)
 #   reference  moe-run with --kernels=reference (scalar loops), for
 #              small T only (it runs at about 1 GFLOP/s)
-#   ours f32   with --dtype bf16 only: ours on the f32 layer, so that the
-#              bf16/f32 ratio comes from one run
+#   ours f32   with --dtype other than f32: ours on the f32 layer, so that
+#              the bf16/f32 (int8/f32, ...) ratio comes from one run
 #   ours 1 thr with --one-thread: ours on one thread (the scaling of the
 #              threads, same run)
 # --dtype bf16 makes the weight arguments (router and experts) bf16: the
@@ -34,6 +34,16 @@
 # --hf-config); moe-run rounds the same random weights to bf16, and the
 # peers compute in f32 on those rounded values, so all outputs stay
 # comparable.
+# --dtype int8|fp8|int4|mxfp4 makes the routed experts' weights quantized
+# (QUANT_FORMATS: int8 per output channel, fp8 e4m3 with 128 x 128 block
+# scales, int4 in groups of 128 with bf16 scales, mxfp4 with e8m0 scales per
+# 32): each w becomes moe.dequantize of an argument q (at w's position, so
+# that moe-run's --random-inputs draws the same float weights and quantizes
+# them) and a scales argument appended to the signature. The peers run the
+# f32 layer. Ours is checked against the reference lowering of the same
+# quantized module (up to --reference-check-max); its error against "ours
+# f32" (the same weights unquantized) is printed per T as the relative L2
+# norm of the difference, and must stay below the format's bound.
 # All of them compute the same layer on the same inputs and weights: moe-run's
 # seeded generator (docs/Tools.md) is reproduced here with numpy. Every
 # output of ours is checked against the reference lowering (rtol 1e-5, atol
@@ -53,7 +63,8 @@
 # checks every output as a full run does; its times are not a measurement.
 #
 # Prints one table (median ms, useful GFLOP/s, GB/s of expert weights
-# streamed, ratios to each peer and to the roofline), writes the JSON and,
+# streamed: quantized values and scales for a quantized layer, ratios to
+# each peer and to the roofline), writes the JSON and,
 # when matplotlib imports, a roofline plot. docs/performance.md shows a run.
 #
 #===----------------------------------------------------------------------===#
@@ -180,8 +191,97 @@ class Layer:
         return len(np.unique(top))
 
     def weight_bytes(self, touched, dtype):
+        """Router (f32 unless the layer is bf16/f16) and touched experts."""
+        if dtype in QUANT_FORMATS:
+            fmt = QUANT_FORMATS[dtype]
+            expert = sum(quant_bytes(fmt, shape) for shape in
+                         ((self.F, self.D), (self.F, self.D),
+                          (self.D, self.F)))
+            return 4 * self.E * self.D + touched * expert
         size = 2 if dtype in ("bf16", "f16") else 4
         return size * (self.E * self.D + touched * 3 * self.D * self.F)
+
+
+# The quantized formats of --dtype: q's element type, packed (two 4-bit
+# values per byte), block, scales' element type and its bytes, and the bound
+# on the relative L2 error against the f32 layer on the same weights
+# (measured: docs/Quantization.md).
+QUANT_FORMATS = {
+    "int8": {"q": "i8", "packed": None, "block": "row", "scale": "f32",
+             "scale_bytes": 4, "bound": 2e-2},
+    "fp8": {"q": "f8E4M3FN", "packed": None, "block": (128, 128),
+            "scale": "f32", "scale_bytes": 4, "bound": 8e-2},
+    "int4": {"q": "i8", "packed": "int4", "block": (1, 128),
+             "scale": "bf16", "scale_bytes": 2, "bound": 2.5e-1},
+    "mxfp4": {"q": "i8", "packed": "e2m1", "block": (1, 32),
+              "scale": "f8E8M0FNU", "scale_bytes": 1, "bound": 3e-1},
+}
+
+
+def quant_block(fmt, shape):
+    """The block [bn, bk] of a weight [N, K]."""
+    return (1, shape[1]) if fmt["block"] == "row" else fmt["block"]
+
+
+def quant_bytes(fmt, shape):
+    """Bytes of one quantized [N, K] matrix: values and scales."""
+    n, k = shape
+    bn, bk = quant_block(fmt, shape)
+    values = n * k // 2 if fmt["packed"] else n * k
+    return values + -(-n // bn) * -(-k // bk) * fmt["scale_bytes"]
+
+
+def to_quantized_module(text, layer, dtype):
+    """`text` with the routed experts' weights w1, w3, w2 quantized: each
+    argument becomes q (same position, hence the same random float weights
+    under moe-run --random-inputs) plus a scales argument at the end, and the
+    weight is moe.dequantize of them (see QUANT_FORMATS)."""
+    fmt = QUANT_FORMATS[dtype]
+    signature = re.search(r"func\.func\s+@forward\((.*?)\)\s*->", text,
+                          re.S)
+    body_start = text.index("{", signature.end()) + 1
+    params = signature.group(1)
+    extra, ops = [], []
+    body = text[layer_body_start(text):]
+    for role in ("w1", "w3", "w2"):
+        m = re.search(role + r"\(%([\w.]+)\s*:", body)
+        if not m:
+            continue
+        name = m.group(1)
+        decl = re.search(r"%" + re.escape(name) +
+                         r"\s*:\s*tensor<(\d+)x(\d+)x(\d+)x(\w+)>"
+                         r"(\s*\{(?:[^\"}]|\"[^\"]*\")*\})?", params)
+        e, n, k = (int(decl.group(i)) for i in (1, 2, 3))
+        bn, bk = quant_block(fmt, (n, k))
+        qk = k // 2 if fmt["packed"] else k
+        qtype = f"tensor<{e}x{n}x{qk}x{fmt['q']}>"
+        stype = f"tensor<{e}x{-(-n // bn)}x{-(-k // bk)}x{fmt['scale']}>"
+        # q keeps w's attributes: a moe.weight argument's random values are
+        # scaled by 1 / sqrt(fan_in), and so are the float weights that q
+        # quantizes.
+        params = params.replace(decl.group(0), f"%{name}_q: {qtype}" +
+                                (decl.group(5) or ""))
+        extra.append(f"%{name}_scales: {stype}")
+        packed = f" packed {fmt['packed']}" if fmt["packed"] else ""
+        ops.append(f"  %{name} = moe.dequantize %{name}_q{packed} "
+                   f"scales(%{name}_scales : {stype}) block [{bn}, {bk}] : "
+                   f"{qtype} -> tensor<{e}x{n}x{k}x{decl.group(4)}>\n")
+    params = params.rstrip() + ",\n    " + ",\n    ".join(extra)
+    return (text[:signature.start(1)] + params +
+            text[signature.end(1):body_start] + "\n" + "".join(ops) +
+            text[body_start:])
+
+
+def layer_body_start(text):
+    return re.search(r"moe\.layer\s", text).start()
+
+
+def rel_l2(ref, got):
+    """The relative L2 norm of got - ref."""
+    ref = ref.astype(np.float64)
+    denom = float(np.linalg.norm(ref))
+    return float(np.linalg.norm(got.astype(np.float64) - ref)) / denom \
+        if denom else float("inf")
 
 
 def round_bf16(v):
@@ -496,9 +596,12 @@ def main():
     p.add_argument("--rounds", type=int, default=2,
                    help="A B A B rounds per token count (median of medians)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--dtype", choices=["f32", "bf16"], default="f32",
-                   help="element type of the weight arguments; bf16 also "
-                        "times ours on the f32 layer ('ours f32')")
+    p.add_argument("--dtype", choices=["f32", "bf16"] + list(QUANT_FORMATS),
+                   default="f32",
+                   help="element type of the weight arguments (bf16), or "
+                        "the quantized format of the routed experts' "
+                        "weights; other than f32 also times ours on the f32 "
+                        "layer ('ours f32')")
     p.add_argument("--one-thread", action="store_true",
                    help="also time ours on one thread ('ours 1 thr')")
     p.add_argument("--reference-max", type=int, default=8,
@@ -572,6 +675,15 @@ def main():
                               "ours f32": layer.path})
             ours_dtype.update({"ours": "bf16", "ours 1 thr": "bf16",
                                "ours f32": "f32"})
+        elif args.dtype in QUANT_FORMATS and layer.dtype == "f32":
+            converted = os.path.join(tmp, f"layer-{args.dtype}.mlir")
+            with open(converted, "w") as f:
+                f.write(to_quantized_module(open(layer.path).read(), layer,
+                                            args.dtype))
+            ours_path.update({"ours": converted, "ours 1 thr": converted,
+                              "ours f32": layer.path})
+            ours_dtype.update({"ours": args.dtype, "ours 1 thr": args.dtype,
+                               "ours f32": "f32"})
         elif args.dtype != layer.dtype:
             raise SystemExit(f"error: --dtype {args.dtype}: the layer's "
                              f"weights are {layer.dtype}; expected an f32 "
@@ -580,7 +692,10 @@ def main():
               f"k={layer.k} weights {ours_dtype['ours']}; "
               f"threads={args.threads}; rounds={args.rounds}", flush=True)
         t0 = time.time()
-        weights = layer.weights(args.seed, ours_dtype["ours"]) \
+        quantized = ours_dtype["ours"] in QUANT_FORMATS
+        # The peers of a quantized layer run the f32 layer.
+        weights = layer.weights(args.seed, "f32" if quantized
+                                else ours_dtype["ours"]) \
             if layer.peer_ok else {}
         for name, value in weights.items():
             np.save(os.path.join(tmp, name + ".npy"), value)
@@ -631,6 +746,7 @@ def main():
                                   if T <= args.reference_max]
         times = {c: {T: [] for T in tokens_of[c]} for c in contestants}
         ours_out = os.path.join(tmp, "ours{tokens}.npy")
+        f32_out = os.path.join(tmp, "ours-f32-{tokens}.npy")
         ref_out = os.path.join(tmp, "ref{tokens}.npy")
         for r in range(args.rounds):
             for c in contestants:
@@ -642,9 +758,9 @@ def main():
                     roof_samples[key].append(sample[key])
                 reps = [repeats_for(T, args.quick) for T in Ts]
                 if c.startswith("ours"):
+                    out = {"ours": ours_out, "ours f32": f32_out}.get(c)
                     got = run_ours(args, ours_path[c], Ts, reps, "fast",
-                                   ours_out if c == "ours" and r == 0
-                                   else None,
+                                   out if r == 0 else None,
                                    threads=1 if c == "ours 1 thr" else None)
                 elif c == "reference":
                     got = run_ours(args, ours_path["ours"], Ts,
@@ -694,12 +810,22 @@ def main():
                                   1e-5, 1e-5)
                 row["check"] = {"against": "reference", "ok": ok,
                                 "max_abs_err": err}
+            elif quantized:
+                row["check"] = {"against": "none (quantized: see the error "
+                                "against ours f32)", "ok": None}
             elif "numpy" in peers and os.path.exists(numpy_out):
                 ok, err = compare(np.load(numpy_out), got, 1e-4, 1e-5)
                 row["check"] = {"against": "numpy peer", "ok": ok,
                                 "max_abs_err": err}
             else:
                 row["check"] = {"against": "none", "ok": None}
+            if quantized:
+                bound = QUANT_FORMATS[ours_dtype["ours"]]["bound"]
+                err = rel_l2(np.load(f32_out.format(tokens=T)), got)
+                row["quant_error"] = {"rel_l2_vs_f32": err, "bound": bound,
+                                      "ok": err <= bound}
+                if err > bound:
+                    row["check"]["ok"] = False
             results.append(row)
             o = row["ours"]
             print(f"# T={T}: ours {o['ms']:.2f} ms "
@@ -756,6 +882,13 @@ def main():
                   f"{'PASS' if c['ok'] else 'FAIL' if c['ok'] is False else 'n/a'}"
                   + (f" (max abs err {c['max_abs_err']:.2e})"
                      if c.get("max_abs_err") is not None else ""))
+        for row in results:
+            q = row.get("quant_error")
+            if q:
+                print(f"error T={row['tokens']}: ours ({ours_dtype['ours']}) "
+                      f"vs ours f32: relative L2 {q['rel_l2_vs_f32']:.2e} "
+                      f"(bound {q['bound']:.0e}): "
+                      f"{'PASS' if q['ok'] else 'FAIL'}")
         for note in notes:
             print("note:", note)
         note = plot(results, roof, args.plot)
