@@ -261,7 +261,11 @@ def to_quantized_module(text, layer, dtype):
         # quantizes.
         params = params.replace(decl.group(0), f"%{name}_q: {qtype}" +
                                 (decl.group(5) or ""))
-        extra.append(f"%{name}_scales: {stype}")
+        # The scales of a weight are a weight too (moe-compile takes weights
+        # only), named after it.
+        attr = decl.group(5) or ""
+        extra.append(f"%{name}_scales: {stype}" +
+                     attr.replace('.weight"', '.weight_scale"'))
         packed = f" packed {fmt['packed']}" if fmt["packed"] else ""
         ops.append(f"  %{name} = moe.dequantize %{name}_q{packed} "
                    f"scales(%{name}_scales : {stype}) block [{bn}, {bk}] : "
