@@ -953,6 +953,11 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
   const json::Object *object = parsed->getAsObject();
   if (!object)
     return makeError("malformed config: the top level must be a JSON object");
+  // A multimodal model's quantization_config is its own, not its text
+  // model's.
+  llvm::Expected<WeightQuantization> quantization = readQuantization(*object);
+  if (!quantization)
+    return quantization.takeError();
 
   auto readType = [&](const json::Object &obj,
                       StringRef where) -> llvm::Expected<StringRef> {
@@ -1006,5 +1011,15 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return config.takeError();
   if (wrapper)
     spec.applyPrefix(wrapper->layersPrefix);
+  spec.quantization = std::move(*quantization);
+  if (spec.quantization.enabled() &&
+      (spec.expertsTransposed || spec.expertsFlat ||
+       spec.gateUp != LayerSpec::GateUp::separate || spec.sharedTransposed ||
+       spec.sharedGateUp != LayerSpec::GateUp::separate))
+    return makeError(llvm::formatv(
+        "quantization_config: quantized weights of model_type '{0}' are not "
+        "supported: its experts are stored transposed, flat or with gate "
+        "and up fused, and their scale grids would need the same view",
+        spec.modelType));
   return spec;
 }

@@ -9,6 +9,11 @@
 // is taken from the stored tensor (docs/Tools.md), so that a runner converts
 // it once, at load.
 //
+// A matrix the checkpoint stores quantized (LayerSpec::quantization) is two
+// arguments instead: its values, at the float weight's position, and its
+// scales, after every other argument; a moe.dequantize in @forward gives
+// the layer the weight.
+//
 //===----------------------------------------------------------------------===//
 
 #include "LayerBuilder.h"
@@ -49,6 +54,50 @@ Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
       spec.weightsOnInput ? BoolAttr::get(ctx, true) : BoolAttr(),
       f64(ctx, spec.groupFill), f64(ctx, spec.logitScale),
       f64(ctx, spec.jitter));
+}
+
+/// The roles whose weights a quantized checkpoint may store quantized: the
+/// routed and the shared experts' projections.
+constexpr StringRef kQuantizableRoles[] = {"w1",        "w3",        "w2",
+                                           "shared_w1", "shared_w3",
+                                           "shared_w2"};
+
+/// A quantized weight: its role and the indices of its value and scale
+/// arguments.
+struct QuantizedArgument {
+  std::string role;
+  size_t values, scales;
+};
+
+/// Replaces each argument of `args` that `quantization` stores quantized by
+/// its values (`<role>_q`) and appends its scales (`<role>_scales`).
+SmallVector<QuantizedArgument>
+splitQuantized(SmallVector<Argument> &args,
+               const WeightQuantization &quantization, OpBuilder &b) {
+  SmallVector<QuantizedArgument> quantized;
+  if (!quantization.enabled())
+    return quantized;
+  size_t count = args.size();
+  for (size_t i = 0; i < count; ++i) {
+    if (!llvm::is_contained(kQuantizableRoles, args[i].name) ||
+        !quantization.quantizes(args[i].weight))
+      continue;
+    // Neither has a view: readLayerSpec refuses quantized stored layouts.
+    Argument &values = args[i];
+    ArrayRef<int64_t> shape = values.type.getShape();
+    SmallVector<int64_t> grid(shape);
+    int64_t rank = grid.size();
+    grid[rank - 2] = llvm::divideCeil(shape[rank - 2], quantization.blockRows);
+    grid[rank - 1] = llvm::divideCeil(shape[rank - 1], quantization.blockCols);
+    std::string role = values.name;
+    std::string scalesName = quantization.scalesName(values.weight);
+    values.name = role + "_q";
+    values.type = RankedTensorType::get(shape, b.getType<Float8E4M3FNType>());
+    args.push_back({role + "_scales",
+                    RankedTensorType::get(grid, b.getF32Type()), scalesName});
+    quantized.push_back({role, i, args.size() - 1});
+  }
+  return quantized;
 }
 
 } // namespace
@@ -220,6 +269,9 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     if (!name->empty())
       args.push_back({role, tensor(shape), *name});
 
+  SmallVector<QuantizedArgument> quantized =
+      splitQuantized(args, spec.quantization, b);
+
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   SmallVector<Type> argTypes = llvm::map_to_vector(
@@ -241,6 +293,18 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   }
 
   b.setInsertionPointToStart(entry);
+  for (const QuantizedArgument &q : quantized) {
+    Value stored = entry->getArgument(q.values);
+    auto type = cast<RankedTensorType>(stored.getType());
+    auto op = DequantizeOp::create(
+        b, NameLoc::get(b.getStringAttr(q.role), loc),
+        RankedTensorType::get(type.getShape(), weightType), stored,
+        entry->getArgument(q.scales), /*zero_points=*/Value(),
+        /*packed=*/PackedFormatAttr(),
+        ArrayRef<int64_t>{spec.quantization.blockRows,
+                          spec.quantization.blockCols});
+    values[q.role] = op.getResult();
+  }
   FloatAttr factor;
   if (options.capacityFactor)
     factor = b.getF64FloatAttr(*options.capacityFactor);

@@ -182,6 +182,9 @@ int main(int argc, char **argv) {
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)
     return error(config + ": " + llvm::toString(spec.takeError()));
+  if (spec->quantization.enabled() && options.weightDType == "f16")
+    return error(config + ": --dtype f16: the weights of a quantized "
+                          "checkpoint dequantize to f32 or bf16");
   if (options.tokens && *options.tokens * spec->topK > INT32_MAX)
     return error(llvm::formatv("--tokens: expected at most {0} tokens for k = "
                                "{1} (T·k row offsets are i32), found {2}",
