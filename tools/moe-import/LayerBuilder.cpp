@@ -9,10 +9,11 @@
 // is taken from the stored tensor (docs/Tools.md), so that a runner converts
 // it once, at load.
 //
-// A matrix the checkpoint stores quantized (LayerSpec::quantization) is two
-// arguments instead: its values, at the float weight's position, and its
-// scales, after every other argument; a moe.dequantize in @forward gives
-// the layer the weight.
+// A matrix the checkpoint stores quantized (LayerSpec::quantization), or
+// that --dtype int8|fp8 quantizes at load, is two arguments instead: its
+// values, at the float weight's position, and its scales, after every other
+// argument; a moe.dequantize in @forward gives the layer the weight. At
+// load, both name the float tensor and carry `moe.quantize` (docs/Tools.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -35,6 +38,9 @@ struct Argument {
   RankedTensorType type;
   std::string weight;
   DictionaryAttr view = {};
+  /// `moe.quantize`: which operand of the weight's quantization at load it
+  /// is (empty: none).
+  std::string quantize = {};
 };
 
 /// An f64 attribute of `value`, or null.
@@ -62,40 +68,60 @@ constexpr StringRef kQuantizableRoles[] = {"w1",        "w3",        "w2",
                                            "shared_w1", "shared_w3",
                                            "shared_w2"};
 
-/// A quantized weight: its role and the indices of its value and scale
-/// arguments.
+/// A quantized weight: its role, the indices of its value and scale
+/// arguments, and the block one scale covers.
 struct QuantizedArgument {
   std::string role;
   size_t values, scales;
+  int64_t blockRows, blockCols;
 };
 
-/// Replaces each argument of `args` that `quantization` stores quantized by
-/// its values (`<role>_q`) and appends its scales (`<role>_scales`).
+/// Replaces each argument of `args` that the checkpoint stores quantized,
+/// or that `options` quantizes at load, by its values (`<role>_q`) and
+/// appends its scales (`<role>_scales`).
 SmallVector<QuantizedArgument>
 splitQuantized(SmallVector<Argument> &args,
-               const WeightQuantization &quantization, OpBuilder &b) {
+               const WeightQuantization &quantization,
+               const BuildOptions &options, OpBuilder &b) {
   SmallVector<QuantizedArgument> quantized;
-  if (!quantization.enabled())
+  StringRef atLoad = options.quantizeAtLoad;
+  if (!quantization.enabled() && atLoad.empty())
     return quantized;
   size_t count = args.size();
   for (size_t i = 0; i < count; ++i) {
-    if (!llvm::is_contained(kQuantizableRoles, args[i].name) ||
-        !quantization.quantizes(args[i].weight))
-      continue;
-    // Neither has a view: readLayerSpec refuses quantized stored layouts.
     Argument &values = args[i];
+    if (!llvm::is_contained(kQuantizableRoles, values.name) ||
+        (atLoad.empty() && !quantization.quantizes(values.weight)))
+      continue;
     ArrayRef<int64_t> shape = values.type.getShape();
-    SmallVector<int64_t> grid(shape);
-    int64_t rank = grid.size();
-    grid[rank - 2] = llvm::divideCeil(shape[rank - 2], quantization.blockRows);
-    grid[rank - 1] = llvm::divideCeil(shape[rank - 1], quantization.blockCols);
-    std::string role = values.name;
+    int64_t rank = shape.size();
+    // A checkpoint's blocks; at load: fp8 in 128x128 blocks, int8 per
+    // output channel, or groups along K.
+    int64_t rows = quantization.blockRows, cols = quantization.blockCols;
+    Type valueType = b.getType<Float8E4M3FNType>();
     std::string scalesName = quantization.scalesName(values.weight);
+    if (!atLoad.empty()) {
+      bool fp8 = atLoad == "fp8";
+      rows = fp8 && !options.groupSize ? 128 : 1;
+      cols = options.groupSize ? *options.groupSize
+                               : (fp8 ? 128 : shape[rank - 1]);
+      if (!fp8)
+        valueType = b.getI8Type();
+      scalesName = values.weight;
+      values.quantize = "values";
+    }
+    // At load the values keep the float weight's view; a checkpoint's
+    // quantized weights have none (readLayerSpec refuses those layouts).
+    SmallVector<int64_t> grid(shape);
+    grid[rank - 2] = llvm::divideCeil(shape[rank - 2], rows);
+    grid[rank - 1] = llvm::divideCeil(shape[rank - 1], cols);
+    std::string role = values.name;
     values.name = role + "_q";
-    values.type = RankedTensorType::get(shape, b.getType<Float8E4M3FNType>());
+    values.type = RankedTensorType::get(shape, valueType);
     args.push_back({role + "_scales",
-                    RankedTensorType::get(grid, b.getF32Type()), scalesName});
-    quantized.push_back({role, i, args.size() - 1});
+                    RankedTensorType::get(grid, b.getF32Type()), scalesName,
+                    DictionaryAttr(), atLoad.empty() ? "" : "scales"});
+    quantized.push_back({role, i, args.size() - 1, rows, cols});
   }
   return quantized;
 }
@@ -270,7 +296,7 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       args.push_back({role, tensor(shape), *name});
 
   SmallVector<QuantizedArgument> quantized =
-      splitQuantized(args, spec.quantization, b);
+      splitQuantized(args, spec.quantization, options, b);
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
@@ -290,6 +316,8 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       func.setArgAttr(i, "moe.weight", b.getStringAttr(arg.weight));
     if (arg.view)
       func.setArgAttr(i, "moe.weight_view", arg.view);
+    if (!arg.quantize.empty())
+      func.setArgAttr(i, "moe.quantize", b.getStringAttr(arg.quantize));
   }
 
   b.setInsertionPointToStart(entry);
@@ -301,8 +329,7 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
         RankedTensorType::get(type.getShape(), weightType), stored,
         entry->getArgument(q.scales), /*zero_points=*/Value(),
         /*packed=*/PackedFormatAttr(),
-        ArrayRef<int64_t>{spec.quantization.blockRows,
-                          spec.quantization.blockCols});
+        ArrayRef<int64_t>{q.blockRows, q.blockCols});
     values[q.role] = op.getResult();
   }
   FloatAttr factor;
@@ -333,4 +360,24 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   if (failed(verify(*module)))
     return nullptr;
   return module;
+}
+
+std::optional<std::string>
+mlir::moe::import::checkGroupSize(const LayerSpec &spec, int64_t groupSize) {
+  int64_t m = spec.latentSize > 0 ? spec.latentSize : spec.hidden;
+  SmallVector<std::pair<int64_t, StringRef>> inputs = {
+      {m, "w1 and w3 (the experts' model dimension)"},
+      {spec.expertSize, "w2 (the experts' inner size)"}};
+  if (spec.stackedShared > 0)
+    inputs.push_back({spec.hidden, "shared_w1 and shared_w3"});
+  else if (spec.sharedSize > 0)
+    inputs.append({{spec.hidden, "shared_w1 and shared_w3"},
+                   {spec.sharedSize, "shared_w2 (the shared inner size)"}});
+  for (auto [k, what] : inputs)
+    if (k % groupSize != 0)
+      return llvm::formatv("--group-size {0} does not divide the input size "
+                           "{1} of {2}",
+                           groupSize, k, what)
+          .str();
+  return std::nullopt;
 }
