@@ -337,14 +337,17 @@ Error checkQuantizeAtLoad(func::FuncOp entry, ArrayRef<ArgumentInfo> args,
                                               why));
     };
     const QuantizedGroup *group = arg.quantized.get();
-    StringRef role = !group                        ? "none"
-                     : group->values == arg.index ? "values"
+    if (!group)
+      return fail(formatv("{0}: not an operand of a moe.dequantize whose "
+                          "operands all are arguments",
+                          kQuantizeAttr));
+    StringRef role = group->values == arg.index   ? "values"
                      : group->scales == arg.index ? "scales"
                                                   : "zero_points";
     auto text = dyn_cast<StringAttr>(attr);
     if (!text || text.getValue() != role)
-      return fail(formatv("expected {0} = \"{1}\" (the operand of a "
-                          "moe.dequantize of arguments it is), found {2}",
+      return fail(formatv("expected {0} = \"{1}\" (the operand of its "
+                          "moe.dequantize it is), found {2}",
                           kQuantizeAttr, role, attrToString(attr)));
     if (!group->floatWeight)
       return fail(formatv("{0}: the values operand of its moe.dequantize "

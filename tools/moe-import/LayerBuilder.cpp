@@ -13,7 +13,7 @@
 // that --dtype int8|fp8 quantizes at load, is two arguments instead: its
 // values, at the float weight's position, and its scales, after every other
 // argument; a moe.dequantize in @forward gives the layer the weight. At
-// load, both name the float tensor and carry `moe.quantize` (docs/Tools.md).
+// load, both name the float tensor and carry `moe.quantize` (docs/Import.md).
 //
 //===----------------------------------------------------------------------===//
 

@@ -51,7 +51,7 @@ struct QuantizedGroup {
   /// The element kinds of the values and the scales.
   ElementKind valueKind = ElementKind::I8;
   ElementKind scaleKind = ElementKind::F32;
-  /// Set when the operands carry `moe.quantize` (docs/Tools.md): the float
+  /// Set when the operands carry `moe.quantize` (docs/Import.md): the float
   /// checkpoint weight they are quantized from at load, as an f32 argument
   /// with the values' shape, name and view.
   std::shared_ptr<const ArgumentInfo> floatWeight;
