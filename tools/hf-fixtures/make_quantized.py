@@ -50,28 +50,28 @@ FP8_MAX = 448.0
 QUANTIZABLE = re.compile(r"\.(experts\.\d+|shared_experts?)\."
                          r"(gate|up|down)_proj\.weight$")
 
-# name: model type, config overrides, layer, block [bn, bk],
+# A tiny DeepSeek-V3 with layer 1 sparse: 4 experts, k = 2, a shared expert.
+DSV3 = {"n_routed_experts": 4, "num_experts_per_tok": 2,
+        "first_k_dense_replace": 1, "num_hidden_layers": 2,
+        "n_shared_experts": 1, "norm_topk_prob": True}
+
+# name: model type, config overrides, block [bn, bk],
 # modules_to_not_convert, note.
 VARIANTS = {
     "deepseek_v3-fp8": dict(
         model_type="deepseek_v3",
-        config={"hidden_size": 144, "moe_intermediate_size": 136,
-                "n_routed_experts": 4, "n_group": 2, "topk_group": 1,
-                "num_experts_per_tok": 2, "first_k_dense_replace": 1,
-                "num_hidden_layers": 2, "n_shared_experts": 1,
-                "routed_scaling_factor": 2.5, "norm_topk_prob": True},
+        config=dict(DSV3, hidden_size=144, moe_intermediate_size=136,
+                    n_group=2, topk_group=1, routed_scaling_factor=2.5),
         block=[128, 128], not_convert=["lm_head"],
         note="DeepSeek-V3's fp8 layout: 128x128 blocks, partial blocks in "
              "both dimensions (D = 144, F = 136); routed and shared experts "
              "quantized, the router in f32."),
     "deepseek_v3-fp8-shared_float": dict(
         model_type="deepseek_v3",
-        config={"hidden_size": 96, "moe_intermediate_size": 72,
-                "n_routed_experts": 4, "n_group": 1, "topk_group": 1,
-                "num_experts_per_tok": 2, "first_k_dense_replace": 1,
-                "num_hidden_layers": 2, "n_shared_experts": 1,
-                "norm_topk_prob": True},
-        block=[64, 32], not_convert=["lm_head", "model.layers.1.mlp.shared_experts"],
+        config=dict(DSV3, hidden_size=96, moe_intermediate_size=72,
+                    n_group=1, topk_group=1),
+        block=[64, 32],
+        not_convert=["lm_head", "model.layers.1.mlp.shared_experts"],
         note="Blocks of 64 rows x 32 columns; the shared expert is in "
              "modules_to_not_convert and stays f32."),
     "qwen3_moe-fp8": dict(
