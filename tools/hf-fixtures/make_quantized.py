@@ -74,6 +74,20 @@ VARIANTS = {
         not_convert=["lm_head", "model.layers.1.mlp.shared_experts"],
         note="Blocks of 64 rows x 32 columns; the shared expert is in "
              "modules_to_not_convert and stays f32."),
+    "gpt_oss-mxfp4": dict(
+        model_type="gpt_oss", quant="mxfp4",
+        config={"hidden_size": 64, "intermediate_size": 32,
+                "num_local_experts": 4, "num_experts_per_tok": 2,
+                "num_hidden_layers": 1, "layer_types": ["full_attention"]},
+        block=[1, 32],
+        not_convert=["model.layers.*.self_attn", "model.layers.*.mlp.router",
+                     "model.embed_tokens", "lm_head"],
+        note="GPT-OSS's mxfp4 layout (D = 64, F = 32): experts.gate_up_proj "
+             "[E, D, 2F] saved as gate_up_proj_blocks [E, 2F, D/32, 16] and "
+             "gate_up_proj_scales [E, 2F, D/32], down_proj [E, F, D] as "
+             "down_proj_blocks [E, D, F/32, 16] and down_proj_scales "
+             "[E, D, F/32]; y with the weights transformers' "
+             "convert_moe_packed_tensors decodes."),
     "qwen3_moe-fp8": dict(
         model_type="qwen3_moe",
         config={"hidden_size": 144, "moe_intermediate_size": 136,
@@ -99,6 +113,27 @@ def quantize_fp8(w, block):
     full = scales.repeat_interleave(bn, 0).repeat_interleave(bk, 1)[:n, :k]
     q = (w.float() / full).to(torch.float8_e4m3fn)
     return q, scales.contiguous()
+
+
+FP4_VALUES = torch.tensor([0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0])
+
+
+def quantize_mxfp4(w):
+    """blocks [..., N, K/32, 16] (uint8, element 2j in the low nibble) and
+    e8m0 scales [..., N, K/32] (uint8, 2^(e - 127)) of w [..., N, K], by
+    the OCP MX rule: per 32 values the exponent floor(log2(amax)) - 2, each
+    value divided by 2^exponent rounded to the nearest e2m1 value
+    (saturating at 6)."""
+    *lead, n, k = w.shape
+    g = w.float().reshape(*lead, n, k // 32, 32)
+    amax = g.abs().amax(dim=-1)
+    exp = torch.where(amax > 0, torch.floor(torch.log2(amax)) - 2,
+                      torch.full_like(amax, -127)).clamp(-127, 127)
+    r = g / torch.pow(2.0, exp).unsqueeze(-1)
+    mag = (r.abs().unsqueeze(-1) - FP4_VALUES).abs().argmin(dim=-1)
+    codes = (mag | torch.where(r < 0, 8, 0)).to(torch.uint8)
+    blocks = codes[..., 0::2] | (codes[..., 1::2] << 4)
+    return blocks.contiguous(), (exp + 127).to(torch.uint8).contiguous()
 
 
 def dequantize(q, scales, block):
@@ -131,6 +166,20 @@ def make(name, variant, out_dir, seed):
         kept = mf.kept_tensors({k: v.numpy() for k, v in tensors.items()},
                                layer, block)
         saved = {}
+        if variant.get("quant") == "mxfp4":
+            from transformers.integrations.mxfp4 import \
+                convert_moe_packed_tensors
+            for k in sorted(kept):
+                if not re.search(r"experts\.(gate_up|down)_proj$", k):
+                    saved[k] = tensors[k]
+                    continue
+                # The parameter is [E, in, out]; the blocks [E, out, in].
+                blocks, scales = quantize_mxfp4(tensors[k].transpose(1, 2))
+                tensors[k] = convert_moe_packed_tensors(
+                    blocks, scales, dtype=torch.float32)
+                saved[k + "_blocks"] = blocks
+                saved[k + "_scales"] = scales
+            kept = {}
         for k in sorted(kept):
             module = k[:-len(".weight")]
             excluded = any(module.startswith(p) or module.endswith(p)
@@ -142,7 +191,7 @@ def make(name, variant, out_dir, seed):
                 saved[k + "_scale_inv"] = s
             else:
                 saved[k] = tensors[k]
-        if not any(k.endswith("_scale_inv") for k in saved):
+        if not any(k.endswith(("_scale_inv", "_scales")) for k in saved):
             raise RuntimeError("%s: nothing quantized" % name)
         save_file({k: v.contiguous() for k, v in tensors.items()},
                   os.path.join(tmp, "model.safetensors"))
@@ -152,9 +201,14 @@ def make(name, variant, out_dir, seed):
         model.eval()
         block = dict(model.named_modules())[path]
         cfg = json.load(open(os.path.join(tmp, "config.json")))
-    cfg["quantization_config"] = {
-        "quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic",
-        "weight_block_size": qblock, "modules_to_not_convert": not_convert}
+    if variant.get("quant") == "mxfp4":
+        cfg["quantization_config"] = {
+            "quant_method": "mxfp4", "modules_to_not_convert": not_convert}
+    else:
+        cfg["quantization_config"] = {
+            "quant_method": "fp8", "fmt": "e4m3",
+            "activation_scheme": "dynamic", "weight_block_size": qblock,
+            "modules_to_not_convert": not_convert}
 
     for attempt in range(mf.X_TRIES):
         x = torch.randn(mf.TOKENS, config.hidden_size, generator=generator)
@@ -178,7 +232,8 @@ def make(name, variant, out_dir, seed):
     np.save(os.path.join(dest, "y.npy"), y.numpy().astype(np.float32))
     meta = {
         "family": variant["model_type"], "layer": layer, "block": path,
-        "quantization": "fp8", "weight_block_size": qblock,
+        "quantization": variant.get("quant", "fp8"),
+        "weight_block_size": qblock,
         "modules_to_not_convert": not_convert,
         "tensors": {k: [str(v.dtype).replace("torch.", "")] + list(v.shape)
                     for k, v in sorted(saved.items())},

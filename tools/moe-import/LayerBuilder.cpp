@@ -76,13 +76,54 @@ struct QuantizedArgument {
   int64_t blockRows, blockCols;
 };
 
+/// A `moe.weight_view` of a tensor stored with `stored` (when not empty)
+/// and read as `shape`, of which the argument takes rows `offset`, `offset
+/// + stride`, ... (when given).
+using MakeView = llvm::function_ref<DictionaryAttr(
+    ArrayRef<int64_t> shape, std::optional<std::pair<int64_t, int64_t>> rows,
+    ArrayRef<int64_t> stored)>;
+
+/// Makes the mxfp4 `values` (`[..., N, K]` of the layer) the packed e2m1
+/// bytes `[..., N, K/2]` of its `_blocks` and appends the e8m0 scales
+/// `[..., N, K/32]` of its `_scales`. Gate and up are interleaved rows of
+/// one tensor of 2F rows (`part` 0 and 1); the down projection has none.
+void splitMxfp4(StringRef role, Argument &values, SmallVector<Argument> &args,
+                const WeightQuantization &quantization, MakeView view,
+                OpBuilder &b) {
+  SmallVector<int64_t> shape(values.type.getShape());
+  int64_t k = shape.back();
+  std::optional<std::pair<int64_t, int64_t>> rows;
+  SmallVector<int64_t> storedRows(shape);
+  if (role != "w2") {
+    rows = std::make_pair(int64_t(role == "w3"), int64_t(2));
+    storedRows[storedRows.size() - 2] *= 2;
+  }
+  auto withLast = [](ArrayRef<int64_t> dims, ArrayRef<int64_t> last) {
+    SmallVector<int64_t> result(dims.drop_back());
+    result.append(last.begin(), last.end());
+    return result;
+  };
+  SmallVector<int64_t> packed = withLast(shape, {k / 2});
+  SmallVector<int64_t> grid = withLast(shape, {k / 32});
+  std::string name = values.weight;
+  values.weight = quantization.valuesName(name);
+  values.type = RankedTensorType::get(packed, b.getI8Type());
+  values.view = view(withLast(storedRows, {k / 2}), rows,
+                     withLast(storedRows, {k / 32, 16}));
+  args.push_back({(role + "_scales").str(),
+                  RankedTensorType::get(grid, b.getType<Float8E8M0FNUType>()),
+                  quantization.scalesName(name),
+                  rows ? view(withLast(storedRows, {k / 32}), rows, {})
+                       : DictionaryAttr()});
+}
+
 /// Replaces each argument of `args` that the checkpoint stores quantized,
 /// or that `options` quantizes at load, by its values (`<role>_q`) and
 /// appends its scales (`<role>_scales`).
 SmallVector<QuantizedArgument>
 splitQuantized(SmallVector<Argument> &args,
                const WeightQuantization &quantization,
-               const BuildOptions &options, OpBuilder &b) {
+               const BuildOptions &options, MakeView view, OpBuilder &b) {
   SmallVector<QuantizedArgument> quantized;
   StringRef atLoad = options.quantizeAtLoad;
   if (!quantization.enabled() && atLoad.empty())
@@ -117,6 +158,11 @@ splitQuantized(SmallVector<Argument> &args,
     grid[rank - 1] = llvm::divideCeil(shape[rank - 1], cols);
     std::string role = values.name;
     values.name = role + "_q";
+    if (quantization.method == WeightQuantization::Method::mxfp4) {
+      splitMxfp4(role, values, args, quantization, view, b);
+      quantized.push_back({role, i, args.size() - 1, rows, cols});
+      continue;
+    }
     values.type = RankedTensorType::get(shape, valueType);
     args.push_back({role + "_scales",
                     RankedTensorType::get(grid, b.getF32Type()), scalesName,
@@ -296,7 +342,14 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       args.push_back({role, tensor(shape), *name});
 
   SmallVector<QuantizedArgument> quantized =
-      splitQuantized(args, spec.quantization, options, b);
+      splitQuantized(
+          args, spec.quantization, options,
+          [&](ArrayRef<int64_t> shape,
+              std::optional<std::pair<int64_t, int64_t>> rows,
+              ArrayRef<int64_t> stored) {
+            return view(shape, /*transpose=*/false, rows, stored);
+          },
+          b);
 
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
@@ -324,11 +377,17 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   for (const QuantizedArgument &q : quantized) {
     Value stored = entry->getArgument(q.values);
     auto type = cast<RankedTensorType>(stored.getType());
+    // Packed values: two per byte along K.
+    SmallVector<int64_t> shape(type.getShape());
+    PackedFormatAttr packed;
+    if (spec.quantization.method == WeightQuantization::Method::mxfp4) {
+      shape.back() *= 2;
+      packed = PackedFormatAttr::get(ctx, PackedFormat::e2m1);
+    }
     auto op = DequantizeOp::create(
         b, NameLoc::get(b.getStringAttr(q.role), loc),
-        RankedTensorType::get(type.getShape(), weightType), stored,
-        entry->getArgument(q.scales), /*zero_points=*/Value(),
-        /*packed=*/PackedFormatAttr(),
+        RankedTensorType::get(shape, weightType), stored,
+        entry->getArgument(q.scales), /*zero_points=*/Value(), packed,
         ArrayRef<int64_t>{q.blockRows, q.blockCols});
     values[q.role] = op.getResult();
   }

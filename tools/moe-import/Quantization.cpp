@@ -41,13 +41,33 @@ bool matchesModule(StringRef name, StringRef pattern) {
   return regex.isValid(invalid) && regex.match(name);
 }
 
+/// Reads `modules_to_not_convert` (absent or null: none).
+llvm::Error readNotConverted(const json::Object &object,
+                             WeightQuantization &result) {
+  const json::Value *modules = object.get("modules_to_not_convert");
+  if (!modules || modules->kind() == json::Value::Null)
+    return llvm::Error::success();
+  const json::Array *names = modules->getAsArray();
+  if (!names)
+    return makeError("modules_to_not_convert: expected a list of strings");
+  for (const json::Value &name : *names) {
+    std::optional<StringRef> text = name.getAsString();
+    if (!text)
+      return makeError("modules_to_not_convert: expected a list of strings");
+    result.notConverted.push_back(text->str());
+  }
+  return llvm::Error::success();
+}
+
 } // namespace
 
 bool WeightQuantization::quantizes(StringRef weightName) const {
-  if (!enabled() || !weightName.ends_with(".weight"))
+  if (!enabled() || (method == Method::fp8Block &&
+                     !weightName.ends_with(".weight")))
     return false;
-  // The module of the first expert, as the quantizer saw it.
-  std::string module = weightName.drop_back(7).str();
+  // The module of the first expert, as the quantizer saw it: the name
+  // without ".weight", or without the parameter (mxfp4's experts module).
+  std::string module = weightName.rsplit('.').first.str();
   for (size_t at; (at = module.find("{e}")) != std::string::npos;)
     module.replace(at, 3, "0");
   return llvm::none_of(notConverted, [&](const std::string &pattern) {
@@ -55,8 +75,14 @@ bool WeightQuantization::quantizes(StringRef weightName) const {
   });
 }
 
+std::string WeightQuantization::valuesName(StringRef weightName) const {
+  return method == Method::mxfp4 ? (weightName + "_blocks").str()
+                                 : weightName.str();
+}
+
 std::string WeightQuantization::scalesName(StringRef weightName) const {
-  return (weightName + "_scale_inv").str();
+  return (weightName + (method == Method::mxfp4 ? "_scales" : "_scale_inv"))
+      .str();
 }
 
 llvm::Expected<WeightQuantization>
@@ -77,10 +103,18 @@ mlir::moe::import::readQuantization(const json::Object &config) {
   std::optional<StringRef> method = string("quant_method");
   if (!method)
     return makeError("quant_method: missing, or not a string");
-  if (*method != "fp8")
+  if (*method != "fp8" && *method != "mxfp4")
     return makeError(llvm::formatv("quant_method: '{0}' is not supported "
-                                   "(supported: fp8)",
+                                   "(supported: fp8, mxfp4)",
                                    printable(*method)));
+  if (llvm::Error err = readNotConverted(*object, result))
+    return std::move(err);
+  if (*method == "mxfp4") {
+    result.method = WeightQuantization::Method::mxfp4;
+    result.blockRows = 1;
+    result.blockCols = 32;
+    return result;
+  }
   result.method = WeightQuantization::Method::fp8Block;
   if (object->get("fmt") && string("fmt") != StringRef("e4m3"))
     return makeError("fmt: expected \"e4m3\"");
@@ -99,21 +133,6 @@ mlir::moe::import::readQuantization(const json::Object &config) {
       return makeError("weight_block_size: expected two positive integers");
     result.blockRows = *rows;
     result.blockCols = *cols;
-  }
-  if (const json::Value *modules = object->get("modules_to_not_convert")) {
-    if (modules->kind() != json::Value::Null) {
-      const json::Array *names = modules->getAsArray();
-      if (!names)
-        return makeError("modules_to_not_convert: expected a list of "
-                         "strings");
-      for (const json::Value &name : *names) {
-        std::optional<StringRef> text = name.getAsString();
-        if (!text)
-          return makeError("modules_to_not_convert: expected a list of "
-                           "strings");
-        result.notConverted.push_back(text->str());
-      }
-    }
   }
   return result;
 }

@@ -31,6 +31,11 @@ struct WeightQuantization {
     /// `<name>.weight_scale_inv` f32 factors [ceil(N/bn), ceil(K/bk)]; the
     /// weight is their product.
     fp8Block,
+    /// `quant_method: "mxfp4"` (GPT-OSS): the experts' `<name>` is stored as
+    /// `<name>_blocks`, bytes [..., N, K/32, 16] of two e2m1 values each
+    /// (element 2j in the low nibble), and `<name>_scales`, e8m0 exponents
+    /// [..., N, K/32] (2^(e - 127)), in the nn.Linear layout.
+    mxfp4,
   };
   Method method = Method::none;
   /// The block [bn, bk] of the weight's [N, K] that one scale covers.
@@ -39,10 +44,12 @@ struct WeightQuantization {
   std::vector<std::string> notConverted;
 
   bool enabled() const { return method != Method::none; }
-  /// Whether the checkpoint stores the matrix `weightName` (a name ending
-  /// in ".weight", possibly holding `{e}`) quantized.
+  /// Whether the checkpoint stores the matrix `weightName` (possibly
+  /// holding `{e}`) quantized.
   bool quantizes(llvm::StringRef weightName) const;
-  /// The checkpoint name of the scales of the quantized `weightName`.
+  /// The checkpoint names of the values and of the scales of the quantized
+  /// `weightName`.
+  std::string valuesName(llvm::StringRef weightName) const;
   std::string scalesName(llvm::StringRef weightName) const;
 };
 
