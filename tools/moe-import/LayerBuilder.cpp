@@ -86,7 +86,8 @@ using MakeView = llvm::function_ref<DictionaryAttr(
 /// Makes the mxfp4 `values` (`[..., N, K]` of the layer) the packed e2m1
 /// bytes `[..., N, K/2]` of its `_blocks` and appends the e8m0 scales
 /// `[..., N, K/32]` of its `_scales`. Gate and up are interleaved rows of
-/// one tensor of 2F rows (`part` 0 and 1); the down projection has none.
+/// one tensor of 2F rows (w1 the even ones, w3 the odd ones); the down
+/// projection is stored alone.
 void splitMxfp4(StringRef role, Argument &values, SmallVector<Argument> &args,
                 const WeightQuantization &quantization, MakeView view,
                 OpBuilder &b) {
