@@ -57,9 +57,11 @@ typedef enum moe_dtype {
   MOE_DTYPE_I32 = 3,
   MOE_DTYPE_I64 = 4,
   /* Quantized weights (the operands of moe.dequantize), bound as stored:
-     int8, and fp8 e4m3fn (one byte per element, its bit pattern). */
+     int8 (also two packed 4-bit values per byte), fp8 e4m3fn and the e8m0
+     scales of mxfp4 (one byte per element, its bit pattern). */
   MOE_DTYPE_I8 = 5,
-  MOE_DTYPE_F8E4M3FN = 6
+  MOE_DTYPE_F8E4M3FN = 6,
+  MOE_DTYPE_F8E8M0FNU = 7
 } moe_dtype;
 
 typedef enum moe_kernels {

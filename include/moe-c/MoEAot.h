@@ -32,9 +32,11 @@ extern "C" {
 #define MOE_AOT_DTYPE_F16 2
 #define MOE_AOT_DTYPE_I32 3
 #define MOE_AOT_DTYPE_I64 4
-/* Quantized weights, one byte per element: int8, fp8 e4m3fn. */
+/* Quantized weights, one byte per element: int8 (or two packed 4-bit
+   values), fp8 e4m3fn, e8m0 scales. */
 #define MOE_AOT_DTYPE_I8 5
 #define MOE_AOT_DTYPE_F8E4M3FN 6
+#define MOE_AOT_DTYPE_F8E8M0FNU 7
 
 /* What moe_E_run returns. */
 #define MOE_AOT_OK 0

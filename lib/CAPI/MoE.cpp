@@ -90,6 +90,8 @@ std::optional<ElementKind> toKind(moe_dtype dtype) {
     return ElementKind::I8;
   case MOE_DTYPE_F8E4M3FN:
     return ElementKind::F8E4M3FN;
+  case MOE_DTYPE_F8E8M0FNU:
+    return ElementKind::F8E8M0FNU;
   }
   return std::nullopt;
 }
@@ -110,13 +112,15 @@ moe_dtype toDType(ElementKind kind) {
     return MOE_DTYPE_I8;
   case ElementKind::F8E4M3FN:
     return MOE_DTYPE_F8E4M3FN;
+  case ElementKind::F8E8M0FNU:
+    return MOE_DTYPE_F8E8M0FNU;
   }
   return MOE_DTYPE_F32;
 }
 
 moe_status badDType(const char *function, int dtype) {
   return fail(MOE_ERROR_INVALID_ARGUMENT,
-              formatv("{0}: expected a moe_dtype (0 to 6), found {1}",
+              formatv("{0}: expected a moe_dtype (0 to 7), found {1}",
                       function, dtype));
 }
 

@@ -107,6 +107,8 @@ std::optional<ElementKind> toKind(int32_t dtype) {
     return ElementKind::I8;
   case MOE_AOT_DTYPE_F8E4M3FN:
     return ElementKind::F8E4M3FN;
+  case MOE_AOT_DTYPE_F8E8M0FNU:
+    return ElementKind::F8E8M0FNU;
   default:
     return std::nullopt;
   }
@@ -126,6 +128,8 @@ Type toType(MLIRContext &context, ElementKind kind) {
     return IntegerType::get(&context, 8);
   case ElementKind::F8E4M3FN:
     return Float8E4M3FNType::get(&context);
+  case ElementKind::F8E8M0FNU:
+    return Float8E8M0FNUType::get(&context);
   default:
     return Float32Type::get(&context);
   }

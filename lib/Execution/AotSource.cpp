@@ -65,6 +65,8 @@ int dtype(ElementKind kind) {
     return MOE_AOT_DTYPE_I8;
   case ElementKind::F8E4M3FN:
     return MOE_AOT_DTYPE_F8E4M3FN;
+  case ElementKind::F8E8M0FNU:
+    return MOE_AOT_DTYPE_F8E8M0FNU;
   }
   llvm_unreachable("unknown ElementKind");
 }

@@ -71,8 +71,10 @@ Expected<HostTensor> readInput(const ArgumentInfo &arg, StringRef path,
   NpyDType dtype = arg.kind == ElementKind::I32        ? NpyDType::I32
                    : arg.kind == ElementKind::I64      ? NpyDType::I64
                    : arg.kind == ElementKind::I8       ? NpyDType::I8
-                   : arg.kind == ElementKind::F8E4M3FN ? NpyDType::U8
-                                                       : NpyDType::F32;
+                   : arg.kind == ElementKind::F8E4M3FN ||
+                           arg.kind == ElementKind::F8E8M0FNU
+                       ? NpyDType::U8
+                       : NpyDType::F32;
   Expected<NpyArray> array = readNpy(path, dtype);
   if (!array)
     return wrapError(array.takeError(), path);
@@ -208,6 +210,7 @@ QuantizeSpec getQuantizeSpec(const QuantizedGroup &group) {
   spec.blockRows = group.blockRows;
   spec.blockCols = group.blockCols;
   spec.zeroPoints = group.zeroPoints.has_value();
+  spec.packed = group.packed;
   return spec;
 }
 
@@ -252,6 +255,12 @@ private:
     const ArgumentInfo &q = args[group.values];
     ArgumentInfo asFloat = q;
     asFloat.kind = ElementKind::F32;
+    // Packed q holds two values per byte: the weight has twice its K.
+    if (group.packed) {
+      SmallVector<int64_t> shape(q.type.getShape());
+      shape.back() *= 2;
+      asFloat.type = RankedTensorType::get(shape, q.type.getElementType());
+    }
     Expected<HostTensor> weight = makeRandom(asFloat, options);
     if (!weight)
       return weight.takeError();
@@ -308,12 +317,19 @@ void findQuantizedGroups(func::FuncOp entry,
     if (llvm::any_of(members,
                      [&](unsigned i) { return args[i].quantized != nullptr; }))
       return;
-    auto group = std::make_shared<QuantizedGroup>(
-        QuantizedGroup{*q, *scales, zeroPoints, block[0], block[1],
-                       args[*q].kind, args[*scales].kind, nullptr});
+    auto group = std::make_shared<QuantizedGroup>(QuantizedGroup{
+        *q, *scales, zeroPoints, block[0], block[1], op.getPacked(),
+        args[*q].kind, args[*scales].kind, nullptr});
     if (entry.getArgAttr(*q, kQuantizeAttr) && args[*q].isWeight()) {
       auto weight = std::make_shared<ArgumentInfo>(args[*q]);
       weight->kind = ElementKind::F32;
+      // Packed values hold two per byte: the weight has twice their K.
+      if (group->packed) {
+        SmallVector<int64_t> shape(weight->type.getShape());
+        shape.back() *= 2;
+        weight->type =
+            RankedTensorType::get(shape, weight->type.getElementType());
+      }
       group->floatWeight = std::move(weight);
     }
     for (unsigned i : members)
@@ -429,6 +445,8 @@ StringRef getSafetensorsDType(ElementKind kind) {
     return "I8";
   case ElementKind::F8E4M3FN:
     return "F8_E4M3";
+  case ElementKind::F8E8M0FNU:
+    return "F8_E8M0";
   }
   llvm_unreachable("unknown ElementKind");
 }
@@ -659,14 +677,22 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                   "{4} file(s)",
                   partName, describeArgument(arg, options.entryName), which,
                   checkpoints.size(), options.weightsOption));
-    // Quantized weights are bound as stored: the dtype must be theirs.
+    // Quantized weights are bound as stored: the dtype must be theirs, or
+    // raw bytes (U8) for e8m0 scales and for packed 4-bit values (the q of
+    // a `packed` moe.dequantize), as mxfp4 checkpoints store them.
+    bool packedQ = arg.kind == ElementKind::I8 && arg.quantized &&
+                   arg.quantized->packed &&
+                   arg.quantized->values == arg.index;
+    bool bytesAllowed = packedQ || arg.kind == ElementKind::F8E8M0FNU;
     if (isQuantizedKind(arg.kind) &&
-        tensor->dtype != getSafetensorsDType(arg.kind))
+        tensor->dtype != getSafetensorsDType(arg.kind) &&
+        !(bytesAllowed && tensor->dtype == "U8"))
       return makeRunError(
           file->getPath(),
-          formatv("tensor '{0}': expected dtype {1} for {2}{3}, found {4} "
+          formatv("tensor '{0}': expected dtype {1}{2} for {3}{4}, found {5} "
                   "(quantized weights are read as stored, not converted)",
                   partName, getSafetensorsDType(arg.kind),
+                  bytesAllowed ? " or U8" : "",
                   describeArgument(arg, options.entryName), which,
                   printable(tensor->dtype)));
     if (isFloatKind(arg.kind) && !isFloatSafetensorsDType(tensor->dtype))

@@ -51,6 +51,8 @@ std::optional<ElementKind> execution::getElementKind(Type type) {
     return ElementKind::I8;
   if (isa<Float8E4M3FNType>(type))
     return ElementKind::F8E4M3FN;
+  if (isa<Float8E8M0FNUType>(type))
+    return ElementKind::F8E8M0FNU;
   return std::nullopt;
 }
 
@@ -66,6 +68,7 @@ size_t execution::getElementSize(ElementKind kind) {
     return 8;
   case ElementKind::I8:
   case ElementKind::F8E4M3FN:
+  case ElementKind::F8E8M0FNU:
     return 1;
   }
   llvm_unreachable("unknown ElementKind");
@@ -77,7 +80,8 @@ bool execution::isFloatKind(ElementKind kind) {
 }
 
 bool execution::isQuantizedKind(ElementKind kind) {
-  return kind == ElementKind::I8 || kind == ElementKind::F8E4M3FN;
+  return kind == ElementKind::I8 || kind == ElementKind::F8E4M3FN ||
+         kind == ElementKind::F8E8M0FNU;
 }
 
 StringRef execution::getElementKindName(ElementKind kind) {
@@ -96,6 +100,8 @@ StringRef execution::getElementKindName(ElementKind kind) {
     return "i8";
   case ElementKind::F8E4M3FN:
     return "f8E4M3FN";
+  case ElementKind::F8E8M0FNU:
+    return "f8E8M0FNU";
   }
   llvm_unreachable("unknown ElementKind");
 }
@@ -178,6 +184,7 @@ void HostTensor::setFloat(int64_t i, float value) {
   case ElementKind::I64:
   case ElementKind::I8:
   case ElementKind::F8E4M3FN:
+  case ElementKind::F8E8M0FNU:
     break;
   }
   llvm_unreachable("setFloat on an integer or quantized HostTensor");
@@ -196,6 +203,7 @@ float HostTensor::getFloat(int64_t i) const {
   case ElementKind::I64:
   case ElementKind::I8:
   case ElementKind::F8E4M3FN:
+  case ElementKind::F8E8M0FNU:
     break;
   }
   llvm_unreachable("getFloat on an integer or quantized HostTensor");
@@ -212,6 +220,8 @@ double HostTensor::getAsDouble(int64_t i) const {
     return reinterpret_cast<const int8_t *>(p)[i];
   case ElementKind::F8E4M3FN:
     return f8E4M3FNToF32(reinterpret_cast<const uint8_t *>(p)[i]);
+  case ElementKind::F8E8M0FNU:
+    return f8E8M0FNUToF32(reinterpret_cast<const uint8_t *>(p)[i]);
   case ElementKind::F32:
   case ElementKind::BF16:
   case ElementKind::F16:

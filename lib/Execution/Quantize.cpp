@@ -1,12 +1,17 @@
 //===- Quantize.cpp - Block quantization of float weights -----------------===//
 //
 // All arithmetic is in f32 (IEEE single, as NumPy's float32 computes it) so
-// that a test can repeat it exactly: per block, s = absmax / 127 (int8) or
-// absmax / 448 (fp8), 1 for an all-zero block, rounded to bf16 first for bf16
-// scales; q = round(w / s), nearest even. With zero points (int8): s = (max -
-// min) / 255, z = clamp(round(-128 - min / s), -128, 127), q = clamp(round(w
-// / s) + z, -128, 127). Symmetric int8 is clamped to [-127, 127]; fp8
-// saturates at +-448.
+// that a test can repeat it exactly: per block, s = absmax / L with L = 127
+// (int8), 448 (fp8), 7 (int4) or 6 (e2m1), 1 for an all-zero block, rounded
+// to bf16 first for bf16 scales; q = round(w / s), nearest even. With zero
+// points (int8, int4): s = (max - min) / (2^bits - 1), z = clamp(round(lo -
+// min / s), lo, hi), q = clamp(round(w / s) + z, lo, hi) for the range [lo,
+// hi] of the values ([-128, 127], [-8, 7]). Symmetric int8 is clamped to
+// [-127, 127], int4 to [-8, 7]; fp8 saturates at +-448, e2m1 at +-6. e2m1
+// with e8m0 scales follows the OCP MX rule: s = 2^(floor(log2(absmax)) -
+// 2) (2^-127 for an all-zero block), the exponent clamped to [-127, 127].
+// Packed values are stored as nibbles, element 2j in the low half of byte j:
+// an int4 q as q + 8, an e2m1 value as its code (bit 3 the sign).
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,36 +40,77 @@ SmallVector<int64_t> execution::getScalesShape(ArrayRef<int64_t> shape,
 
 namespace {
 
-/// One block's scale and zero point, from its elements' range.
+/// One block's scale and zero point, from its elements' range; for e8m0
+/// scales also the scale's exponent code.
 struct BlockScale {
   float scale = 1.0f;
   int zeroPoint = 0;
+  uint8_t exponentCode = 127;
 };
+
+/// The range [lo, hi] of integer values.
+std::pair<float, float> integerRange(const QuantizeSpec &spec) {
+  if (spec.packed == PackedFormat::int4)
+    return {-8.0f, 7.0f};
+  return {spec.zeroPoints ? -128.0f : -127.0f, 127.0f};
+}
 
 BlockScale computeScale(float lo, float hi, const QuantizeSpec &spec) {
   BlockScale result;
-  float range = spec.zeroPoints ? hi - lo : std::max(std::fabs(lo), hi);
-  float levels = spec.zeroPoints                           ? 255.0f
+  float absmax = std::max(std::fabs(lo), std::fabs(hi));
+  if (spec.scaleKind == ElementKind::F8E8M0FNU) {
+    int exponent = -127;
+    if (absmax > 0)
+      exponent = std::clamp(std::ilogb(absmax) - 2, -127, 127);
+    result.exponentCode = static_cast<uint8_t>(exponent + 127);
+    result.scale = std::ldexp(1.0f, exponent);
+    return result;
+  }
+  bool int4 = spec.packed == PackedFormat::int4;
+  float range = spec.zeroPoints ? hi - lo : absmax;
+  float levels = spec.zeroPoints                           ? (int4 ? 15.0f : 255.0f)
+                 : spec.packed == PackedFormat::e2m1       ? 6.0f
+                 : int4                                    ? 7.0f
                  : spec.valueKind == ElementKind::F8E4M3FN ? 448.0f
                                                            : 127.0f;
   if (range > 0)
     result.scale = range / levels;
   if (spec.scaleKind == ElementKind::BF16)
     result.scale = bf16ToF32(f32ToBF16(result.scale));
-  if (spec.zeroPoints)
+  if (spec.zeroPoints) {
+    auto [low, high] = integerRange(spec);
     result.zeroPoint = static_cast<int>(
-        std::clamp(std::nearbyint(-128.0f - lo / result.scale), -128.0f,
-                   127.0f));
+        std::clamp(std::nearbyint(low - lo / result.scale), low, high));
+  }
   return result;
 }
 
+/// The e2m1 code (bit 3 the sign) of the value nearest to `r`, ties to the
+/// even code, saturating at +-6.
+uint8_t f32ToE2M1(float r) {
+  static const float magnitudes[8] = {0, 0.5f, 1, 1.5f, 2, 3, 4, 6};
+  float a = std::fabs(r);
+  uint8_t best = 0;
+  for (uint8_t c = 1; c < 8; ++c) {
+    float d = std::fabs(a - magnitudes[c]), db = std::fabs(a - magnitudes[best]);
+    if (d < db || (d == db && c % 2 == 0))
+      best = c;
+  }
+  return std::signbit(r) && best ? best | 8 : best;
+}
+
+/// The stored code of one element: a byte, or a nibble when packed.
 uint8_t quantizeElement(float w, BlockScale block, const QuantizeSpec &spec) {
   float r = w / block.scale;
+  if (spec.packed == PackedFormat::e2m1)
+    return f32ToE2M1(r);
   if (spec.valueKind == ElementKind::F8E4M3FN)
     return f32ToF8E4M3FN(r);
-  float low = spec.zeroPoints ? -128.0f : -127.0f;
+  auto [low, high] = integerRange(spec);
   float q = std::clamp(std::nearbyint(r) + static_cast<float>(block.zeroPoint),
-                       low, 127.0f);
+                       low, high);
+  if (spec.packed == PackedFormat::int4)
+    return static_cast<uint8_t>(static_cast<int>(q) + 8);
   return static_cast<uint8_t>(static_cast<int8_t>(q));
 }
 
@@ -80,16 +126,28 @@ Expected<QuantizedWeight> execution::quantizeWeight(const HostTensor &weight,
     return fail(formatv("expected a weight of rank 2 or more to quantize, "
                         "found shape {0}",
                         formatShape(shape)));
-  if (!isQuantizedKind(spec.valueKind) || !isFloatKind(weight.getKind()) ||
+  bool e8m0 = spec.scaleKind == ElementKind::F8E8M0FNU;
+  if (!isQuantizedKind(spec.valueKind) ||
+      spec.valueKind == ElementKind::F8E8M0FNU ||
+      !isFloatKind(weight.getKind()) ||
       (spec.scaleKind != ElementKind::F32 &&
-       spec.scaleKind != ElementKind::BF16) ||
+       spec.scaleKind != ElementKind::BF16 && !e8m0) ||
       spec.blockRows < 1 || spec.blockCols < 1)
-    return fail("expected i8 or f8E4M3FN values, f32 or bf16 scales and a "
-                "positive block");
-  if (spec.zeroPoints && spec.valueKind != ElementKind::I8)
-    return fail(formatv("expected zero points with i8 values only, found "
-                        "them with {0}",
-                        getElementKindName(spec.valueKind)));
+    return fail("expected i8 or f8E4M3FN values, f32, bf16 or f8E8M0FNU "
+                "scales and a positive block");
+  if (e8m0 && spec.packed != PackedFormat::e2m1)
+    return fail("expected f8E8M0FNU scales with packed e2m1 values only");
+  if (spec.zeroPoints &&
+      (spec.valueKind != ElementKind::I8 || spec.packed == PackedFormat::e2m1))
+    return fail(formatv("expected zero points with integer values only, "
+                        "found them with {0}",
+                        spec.packed ? "packed e2m1"
+                                    : getElementKindName(spec.valueKind)));
+  if (spec.packed && (spec.valueKind != ElementKind::I8 || shape.back() % 2))
+    return fail(formatv("expected packed 4-bit values in i8 bytes and an even "
+                        "last dimension, found {0} values of shape {1}",
+                        getElementKindName(spec.valueKind),
+                        formatShape(shape)));
 
   size_t rank = shape.size();
   int64_t n = shape[rank - 2], k = shape[rank - 1];
@@ -99,12 +157,17 @@ Expected<QuantizedWeight> execution::quantizeWeight(const HostTensor &weight,
   for (int64_t d : shape.drop_back(2))
     outer *= d;
 
-  QuantizedWeight result{HostTensor(spec.valueKind, shape),
+  SmallVector<int64_t> valuesShape(shape);
+  if (spec.packed)
+    valuesShape.back() /= 2;
+  QuantizedWeight result{HostTensor(spec.valueKind, valuesShape),
                          HostTensor(spec.scaleKind, scalesShape),
                          std::nullopt};
   if (spec.zeroPoints)
     result.zeroPoints = HostTensor(ElementKind::I8, scalesShape);
   auto *values = reinterpret_cast<uint8_t *>(result.values.getData());
+  // Packed nibbles are or-ed into bytes that start at zero.
+  std::fill(values, values + result.values.getSizeInBytes(), uint8_t(0));
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t bi = 0; bi < nb; ++bi)
       for (int64_t bj = 0; bj < kb; ++bj) {
@@ -125,12 +188,20 @@ Expected<QuantizedWeight> execution::quantizeWeight(const HostTensor &weight,
         });
         BlockScale block = computeScale(lo, hi, spec);
         int64_t at = (o * nb + bi) * kb + bj;
-        result.scales.setFloat(at, block.scale);
+        if (e8m0)
+          reinterpret_cast<uint8_t *>(result.scales.getData())[at] =
+              block.exponentCode;
+        else
+          result.scales.setFloat(at, block.scale);
         if (spec.zeroPoints)
           reinterpret_cast<int8_t *>(result.zeroPoints->getData())[at] =
               static_cast<int8_t>(block.zeroPoint);
         forEach([&](int64_t i) {
-          values[i] = quantizeElement(weight.getFloat(i), block, spec);
+          uint8_t code = quantizeElement(weight.getFloat(i), block, spec);
+          if (!spec.packed)
+            values[i] = code;
+          else
+            values[i / 2] |= static_cast<uint8_t>(code << (4 * (i % 2)));
         });
       }
   return result;

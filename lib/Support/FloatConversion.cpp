@@ -105,3 +105,9 @@ uint8_t mlir::moe::f32ToF8E4M3FN(float value) {
   uint32_t exponent = (rounded >> 23) - 120;
   return sign | static_cast<uint8_t>((exponent << 3) | ((rounded >> 20) & 7));
 }
+
+float mlir::moe::f8E8M0FNUToF32(uint8_t bits) {
+  if (bits == 0xFF)
+    return std::numeric_limits<float>::quiet_NaN();
+  return std::ldexp(1.0f, int(bits) - 127);
+}

@@ -18,11 +18,11 @@
 // CHECK-SAME:      ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<8x64xi8>, tensor<8x2xbf16>, tensor<8x2xi8>)
 // CHECK-SAME:      moe.dequantize_block = array<i64: 1, 32>
 // CHECK:         ^bb0(%[[Q:.*]]: i8, %[[S:.*]]: bf16, %[[Z:.*]]: i8, %{{.*}}: f32):
+// CHECK:           %[[SF:.*]] = arith.extf %[[S]] : bf16 to f32
 // CHECK-DAG:       %[[QW:.*]] = arith.extsi %[[Q]] : i8 to i32
 // CHECK-DAG:       %[[ZW:.*]] = arith.extsi %[[Z]] : i8 to i32
 // CHECK:           %[[D:.*]] = arith.subi %[[QW]], %[[ZW]] : i32
 // CHECK:           %[[F:.*]] = arith.sitofp %[[D]] : i32 to f32
-// CHECK:           %[[SF:.*]] = arith.extf %[[S]] : bf16 to f32
 // CHECK:           %[[V:.*]] = arith.mulf %[[F]], %[[SF]] : f32
 // CHECK:           linalg.yield %[[V]] : f32
 func.func @int8_zero_points(%q: tensor<8x64xi8>, %s: tensor<8x2xbf16>, %z: tensor<8x2xi8>) -> tensor<8x64xf32> {
@@ -30,15 +30,19 @@ func.func @int8_zero_points(%q: tensor<8x64xi8>, %s: tensor<8x2xbf16>, %z: tenso
   return %w : tensor<8x64xf32>
 }
 
-// fp8: the magnitude bits moved to f32's exponent and mantissa (<< 20),
-// times 2^120 (1.329228E+36), NaN for 0x7F, the sign bit moved to bit 31,
-// times the block's scale, rounded to bf16.
+// fp8: the magnitude bits moved to f32's exponent and mantissa (<< 20)
+// plus the exponent bias difference 120 << 23 (1006632960) for normal
+// values; the mantissa times 2^-9 for subnormal ones (magnitude <= 7); NaN
+// for 0x7F; the sign bit moved to bit 31; times the block's scale, rounded
+// to bf16.
 // CHECK-LABEL: func.func @fp8_bf16
 // CHECK-DAG:     %[[C127:.*]] = arith.constant 127 : i32
 // CHECK-DAG:     %[[C20:.*]] = arith.constant 20 : i32
+// CHECK-DAG:     %[[BIAS:.*]] = arith.constant 1006632960 : i32
+// CHECK-DAG:     %[[C7:.*]] = arith.constant 7 : i32
+// CHECK-DAG:     %[[SUB:.*]] = arith.constant 0.001953125 : f32
 // CHECK-DAG:     %[[C128:.*]] = arith.constant 128 : i32
 // CHECK-DAG:     %[[C24:.*]] = arith.constant 24 : i32
-// CHECK-DAG:     %[[P120:.*]] = arith.constant 1.329228E+36 : f32
 // CHECK-DAG:     %[[NAN:.*]] = arith.constant 0x7FC00000 : f32
 // CHECK:         linalg.generic {indexing_maps = [#[[ID]], #[[BLOCKS]], #[[ID]]]
 // CHECK-SAME:      moe.dequantize_block = array<i64: 128, 128>
@@ -47,8 +51,13 @@ func.func @int8_zero_points(%q: tensor<8x64xi8>, %s: tensor<8x2xbf16>, %z: tenso
 // CHECK:           %[[W:.*]] = arith.extui %[[B]] : i8 to i32
 // CHECK:           %[[M:.*]] = arith.andi %[[W]], %[[C127]] : i32
 // CHECK:           %[[SH:.*]] = arith.shli %[[M]], %[[C20]] : i32
-// CHECK:           %[[AF:.*]] = arith.bitcast %[[SH]] : i32 to f32
-// CHECK:           %[[A:.*]] = arith.mulf %[[AF]], %[[P120]] : f32
+// CHECK:           %[[NB:.*]] = arith.addi %[[SH]], %[[BIAS]] : i32
+// CHECK:           %[[NORMAL:.*]] = arith.bitcast %[[NB]] : i32 to f32
+// CHECK:           %[[MANT:.*]] = arith.andi %[[M]], %[[C7]] : i32
+// CHECK:           %[[MF:.*]] = arith.sitofp %[[MANT]] : i32 to f32
+// CHECK:           %[[SUBN:.*]] = arith.mulf %[[MF]], %[[SUB]] : f32
+// CHECK:           %[[ISSUB:.*]] = arith.cmpi ule, %[[M]], %[[C7]] : i32
+// CHECK:           %[[A:.*]] = arith.select %[[ISSUB]], %[[SUBN]], %[[NORMAL]] : f32
 // CHECK:           %[[ISNAN:.*]] = arith.cmpi eq, %[[M]], %[[C127]] : i32
 // CHECK:           %[[SEL:.*]] = arith.select %[[ISNAN]], %[[NAN]], %[[A]] : f32
 // CHECK:           %[[SB:.*]] = arith.andi %[[W]], %[[C128]] : i32
@@ -105,21 +114,15 @@ func.func @int4(%q: tensor<8x16xi8>, %s: tensor<8x1xf32>) -> tensor<8x32xf32> {
   return %w : tensor<8x32xf32>
 }
 
-// mxfp4: the e2m1 magnitude bits << 22 times 2^126 (8.50705917E+37), the
-// sign from bit 3; the e8m0 scale e << 23, 2^-127 (0x400000) for e = 0,
-// NaN for e = 255.
+// mxfp4: the e8m0 scale e << 23, 2^-127 (0x400000) for e = 0, NaN for
+// e = 255; the e2m1 magnitude bits << 22 plus the bias difference 126 << 23
+// (1056964608) for normal values, the mantissa times 0.5 for subnormal ones
+// (magnitude <= 1), the sign from bit 3.
 // CHECK-LABEL: func.func @mxfp4
 // CHECK:         linalg.generic {indexing_maps = [#[[BYTE]], #[[GROUPS]], #[[ID]]]
 // CHECK-SAME:      moe.dequantize_packed = #moe<packed_format e2m1>
 // CHECK:         ^bb0(%{{.*}}: i8, %[[E:.*]]: f8E8M0FNU, %{{.*}}: bf16):
-// CHECK:           %[[UW:.*]] = arith.extui %{{.*}} : i8 to i32
-// CHECK:           %[[M:.*]] = arith.andi %[[UW]], %c7_i32 : i32
-// CHECK:           %[[SH:.*]] = arith.shli %[[M]], %c22_i32 : i32
-// CHECK:           %[[AF:.*]] = arith.bitcast %[[SH]] : i32 to f32
-// CHECK:           %[[A:.*]] = arith.mulf %[[AF]], %cst_0 : f32
-// CHECK:           %[[SB:.*]] = arith.andi %[[UW]], %c8_i32 : i32
-// CHECK:           arith.shli %[[SB]], %c28_i32 : i32
-// CHECK:           %[[V:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:           %[[U:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : i8
 // CHECK:           %[[EB:.*]] = arith.bitcast %[[E]] : f8E8M0FNU to i8
 // CHECK:           %[[EW:.*]] = arith.extui %[[EB]] : i8 to i32
 // CHECK:           %[[EN:.*]] = arith.shli %[[EW]], %c23_i32 : i32
@@ -127,7 +130,20 @@ func.func @int4(%q: tensor<8x16xi8>, %s: tensor<8x1xf32>) -> tensor<8x32xf32> {
 // CHECK:           %[[ES:.*]] = arith.select %[[EZ]], %c4194304_i32, %[[EN]] : i32
 // CHECK:           %[[EF:.*]] = arith.bitcast %[[ES]] : i32 to f32
 // CHECK:           %[[ENAN:.*]] = arith.cmpi eq, %[[EW]], %c255_i32 : i32
-// CHECK:           %[[SC:.*]] = arith.select %[[ENAN]], %cst, %[[EF]] : f32
+// CHECK:           %[[SC:.*]] = arith.select %[[ENAN]], %{{.*}}, %[[EF]] : f32
+// CHECK:           %[[UW:.*]] = arith.extui %[[U]] : i8 to i32
+// CHECK:           %[[M:.*]] = arith.andi %[[UW]], %c7_i32 : i32
+// CHECK:           %[[SH:.*]] = arith.shli %[[M]], %c22_i32 : i32
+// CHECK:           %[[NB:.*]] = arith.addi %[[SH]], %c1056964608_i32 : i32
+// CHECK:           %[[NORMAL:.*]] = arith.bitcast %[[NB]] : i32 to f32
+// CHECK:           %[[MANT:.*]] = arith.andi %[[M]], %c1_i32 : i32
+// CHECK:           %[[MF:.*]] = arith.sitofp %[[MANT]] : i32 to f32
+// CHECK:           %[[SUBN:.*]] = arith.mulf %[[MF]], %{{.*}} : f32
+// CHECK:           %[[ISSUB:.*]] = arith.cmpi ule, %[[M]], %c1_i32 : i32
+// CHECK:           %[[A:.*]] = arith.select %[[ISSUB]], %[[SUBN]], %[[NORMAL]] : f32
+// CHECK:           %[[SB:.*]] = arith.andi %[[UW]], %c8_i32 : i32
+// CHECK:           arith.shli %[[SB]], %c28_i32 : i32
+// CHECK:           %[[V:.*]] = arith.bitcast %{{.*}} : i32 to f32
 // CHECK:           %[[P:.*]] = arith.mulf %[[V]], %[[SC]] : f32
 // CHECK:           arith.truncf %[[P]] : f32 to bf16
 func.func @mxfp4(%q: tensor<8x16xi8>, %e: tensor<8x1xf8E8M0FNU>) -> tensor<8x32xbf16> {

@@ -212,9 +212,9 @@ QUANT_FORMATS = {
     "fp8": {"q": "f8E4M3FN", "packed": None, "block": (128, 128),
             "scale": "f32", "scale_bytes": 4, "bound": 8e-2},
     "int4": {"q": "i8", "packed": "int4", "block": (1, 128),
-             "scale": "bf16", "scale_bytes": 2, "bound": 2.5e-1},
+             "scale": "bf16", "scale_bytes": 2, "bound": 2e-1},
     "mxfp4": {"q": "i8", "packed": "e2m1", "block": (1, 32),
-              "scale": "f8E8M0FNU", "scale_bytes": 1, "bound": 3e-1},
+              "scale": "f8E8M0FNU", "scale_bytes": 1, "bound": 4e-1},
 }
 
 

@@ -319,6 +319,7 @@ NpyArray toNpy(const HostTensor &tensor) {
   case ElementKind::BF16:
   case ElementKind::F16:
   case ElementKind::F8E4M3FN:
+  case ElementKind::F8E8M0FNU:
     break;
   }
   array.dtype = NpyDType::F32;

@@ -10,6 +10,7 @@
 #ifndef MOE_EXECUTION_ARGUMENTBINDING_H
 #define MOE_EXECUTION_ARGUMENTBINDING_H
 
+#include "moe/Dialect/MoE/IR/MoEOps.h"
 #include "moe/Execution/HostTensor.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -48,6 +49,7 @@ struct QuantizedGroup {
   std::optional<unsigned> zeroPoints;
   int64_t blockRows = 1;
   int64_t blockCols = 1;
+  std::optional<PackedFormat> packed; // q packs two 4-bit values per byte
   /// The element kinds of the values and the scales.
   ElementKind valueKind = ElementKind::I8;
   ElementKind scaleKind = ElementKind::F32;

@@ -59,8 +59,9 @@ llvm::Error wrapError(llvm::Error err, const llvm::Twine &where);
 
 /// The element types moe-run exchanges with compiled code. I8 and F8E4M3FN
 /// (fp8 e4m3fn) are the 1-byte storage of quantized weights (the `q` and
-/// `zero_points` of moe.dequantize).
-enum class ElementKind { F32, BF16, F16, I32, I64, I8, F8E4M3FN };
+/// `zero_points` of moe.dequantize; I8 also holds packed 4-bit values),
+/// F8E8M0FNU (e8m0, 2^(e - 127)) the scales of mxfp4.
+enum class ElementKind { F32, BF16, F16, I32, I64, I8, F8E4M3FN, F8E8M0FNU };
 
 /// The kind of `type`, if moe-run supports it.
 std::optional<ElementKind> getElementKind(Type type);

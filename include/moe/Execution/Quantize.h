@@ -4,13 +4,17 @@
 // draws for a moe.dequantize into the op's `q`, `scales` and `zero_points`
 // (docs/Tools.md): one scale per block of the last two dimensions, int8
 // symmetric (absmax / 127) or asymmetric (with zero points, over [min,
-// max]), or fp8 e4m3fn (absmax / 448), rounding to nearest even.
+// max]), fp8 e4m3fn (absmax / 448), int4 packed two per byte (absmax / 7,
+// or over [min, max] with zero points), or fp4 e2m1 packed two per byte
+// (absmax / 6, or with e8m0 scales the OCP MX rule 2^(floor(log2(absmax))
+// - 2)), rounding to nearest even.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MOE_EXECUTION_QUANTIZE_H
 #define MOE_EXECUTION_QUANTIZE_H
 
+#include "moe/Dialect/MoE/IR/MoEOps.h"
 #include "moe/Execution/HostTensor.h"
 
 #include <optional>
@@ -26,16 +30,19 @@ struct QuantizedWeight {
   std::optional<HostTensor> zeroPoints;
 };
 
-/// How to quantize: the element kinds of `q` (I8 or F8E4M3FN) and of the
-/// scales (F32 or BF16), the block [rows, columns] of the last two
-/// dimensions that one scale covers, and whether to use zero points (I8
-/// only).
+/// How to quantize: the element kinds of `q` (I8 or F8E4M3FN; I8 for
+/// packed 4-bit values) and of the scales (F32 or BF16; F8E8M0FNU for
+/// packed e2m1 only), the block [rows, columns] of the last two dimensions
+/// that one scale covers, whether to use zero points (integer values only)
+/// and whether q packs two 4-bit values per byte (`q` is then [..., N,
+/// K / 2] for a weight [..., N, K]).
 struct QuantizeSpec {
   ElementKind valueKind = ElementKind::I8;
   ElementKind scaleKind = ElementKind::F32;
   int64_t blockRows = 1;
   int64_t blockCols = 1;
   bool zeroPoints = false;
+  std::optional<PackedFormat> packed;
 };
 
 /// The shape of the scales for a weight of `shape` ([..., N, K], rank 2 or

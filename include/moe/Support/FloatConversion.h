@@ -36,6 +36,9 @@ float f8E4M3FNToF32(uint8_t bits);
 /// the sign).
 uint8_t f32ToF8E4M3FN(float value);
 
+/// An e8m0 scale (f8E8M0FNU) to f32, exact: 2^(bits - 127); 0xFF is NaN.
+float f8E8M0FNUToF32(uint8_t bits);
+
 } // namespace moe
 } // namespace mlir
 

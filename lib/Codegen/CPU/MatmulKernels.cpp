@@ -157,15 +157,18 @@ Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   SmallVector<Value, 2> block = {
       arith::DivUIOp::create(b, loc, n, indexConst(b, loc, dq.blockN)),
       arith::DivUIOp::create(b, loc, k, indexConst(b, loc, dq.blockK))};
-  auto broadcast = [&](Value buffer) -> Value {
+  // The scale is decoded to f32 once, then broadcast.
+  auto broadcast = [&](Value buffer, bool scale) -> Value {
     if (!buffer)
       return {};
     Value scalar = memref::LoadOp::create(b, loc, buffer, block);
+    if (scale)
+      scalar = decodeScale(b, loc, scalar);
     return vector::BroadcastOp::create(
         b, loc, VectorType::get({width}, scalar.getType()), scalar);
   };
-  Value w = dequantizeValue(b, loc, v, dq.packed, broadcast(dq.scales),
-                            broadcast(dq.zeroPoints));
+  Value w = dequantizeValue(b, loc, v, dq.packed, broadcast(dq.scales, true),
+                            broadcast(dq.zeroPoints, false));
   if (!dq.resultElement.isF32())
     w = widenToF32(b, loc,
                    arith::TruncFOp::create(

@@ -18,11 +18,11 @@ class MoEError(RuntimeError):
     """A failure of moe-opt: what was wrong, in one line."""
 
 
-# moe_dtype values and their names. I8 and F8E4M3FN are quantized weights
-# (the operands of moe.dequantize), bound as stored.
-F32, BF16, F16, I32, I64, I8, F8E4M3FN = 0, 1, 2, 3, 4, 5, 6
+# moe_dtype values and their names. I8, F8E4M3FN and F8E8M0FNU are quantized
+# weights (the operands of moe.dequantize), bound as stored.
+F32, BF16, F16, I32, I64, I8, F8E4M3FN, F8E8M0FNU = 0, 1, 2, 3, 4, 5, 6, 7
 DTYPE_NAMES = {F32: "f32", BF16: "bf16", F16: "f16", I32: "i32", I64: "i64",
-               I8: "i8", F8E4M3FN: "f8E4M3FN"}
+               I8: "i8", F8E4M3FN: "f8E4M3FN", F8E8M0FNU: "f8E8M0FNU"}
 
 
 def numpy_dtype(dtype):
@@ -229,8 +229,17 @@ class Layer:
         array is held as long as the layer."""
         import numpy as np
         array = np.ascontiguousarray(array)
-        self.bind(name, array.ctypes.data, numpy_dtype(array.dtype),
-                  list(array.shape), keep=array)
+        dtype = numpy_dtype(array.dtype)
+        # uint8 arrays are the codes of the argument's 1-byte float type
+        # (fp8 e4m3fn, or the e8m0 scales of mxfp4).
+        if array.dtype == np.uint8:
+            for arg in self.args:
+                codes = {DTYPE_NAMES[d]: d for d in (F8E4M3FN, F8E8M0FNU)}
+                if name in (arg.name, arg.weight_name) and \
+                        arg.dtype in codes:
+                    dtype = codes[arg.dtype]
+        self.bind(name, array.ctypes.data, dtype, list(array.shape),
+                  keep=array)
 
     def compile(self):
         _check(library().moe_layer_compile(self._handle))

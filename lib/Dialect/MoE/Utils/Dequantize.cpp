@@ -4,13 +4,14 @@
 // (docs/Spec.md#moedequantize). The small float formats convert to f32 with
 // integer operations, since LLVM has no fp8 or fp4 type: the magnitude bits
 // shifted to f32's exponent and mantissa positions (e4m3fn: `(b & 0x7F) <<
-// 20`; e2m1: `(u & 7) << 22`) read as an f32 of exponent e - 127 instead of
-// e - bias, so one exact multiplication by 2^(127 - bias) (2^120, 2^126)
-// gives the value, subnormals included (they become f32 subnormals, whose
-// product with a power of two is exact). The sign bit moves to bit 31;
-// e4m3fn's codes 0x7F / 0xFF are NaN. An e8m0 scale byte e is the f32
-// 2^(e - 127): `e << 23`, except e = 0 (the subnormal 2^-127) and e = 255
-// (NaN).
+// 20`; e2m1: `(u & 7) << 22`) plus the difference of the exponent biases
+// (`(127 - bias) << 23`) are the f32 bits of a normal value; a subnormal
+// one (exponent 0) is its integer mantissa times 2^(1 - bias - mantissa
+// bits). Both are exact, and no f32 subnormal is computed with (x86 runs
+// such arithmetic in microcode, a hundred times slower). The sign bit moves
+// to bit 31; e4m3fn's codes 0x7F / 0xFF are NaN. An e8m0 scale byte e is
+// the f32 2^(e - 127): `e << 23`, except e = 0 (the subnormal 2^-127) and
+// e = 255 (NaN).
 //
 // Packed 4-bit values: in the reference generic each element reads its
 // byte and takes the nibble of its index's parity; the CPU kernels load
@@ -69,18 +70,32 @@ Value bitsOf(OpBuilder &b, Location loc, Value v) {
   return arith::ExtUIOp::create(b, loc, i32, v);
 }
 
-/// A small float's magnitude bits `magnitude` (i32) placed at f32's
-/// exponent by `shift`, times 2^(127 - bias): its value, exact.
-Value smallFloat(OpBuilder &b, Location loc, Value magnitude, int64_t shift,
-                 int64_t bias) {
+/// The value of a small float's magnitude bits `magnitude` (i32: an
+/// exponent of bias `bias` above `mantissaBits` mantissa bits), exact, with
+/// no f32 subnormal on the way (their arithmetic is slow on x86): normal
+/// values by moving the bits to f32's exponent and mantissa and adding the
+/// bias difference to the exponent; subnormal ones (exponent 0) as the
+/// integer mantissa times 2^(1 - bias - mantissaBits).
+Value smallFloat(OpBuilder &b, Location loc, Value magnitude,
+                 int64_t mantissaBits, int64_t bias) {
   Type i32 = magnitude.getType();
   Type f32 = withElement(i32, b.getF32Type());
-  Value shifted =
-      arith::ShLIOp::create(b, loc, magnitude, intConst(b, loc, i32, shift));
-  return arith::MulFOp::create(
-      b, loc, arith::BitcastOp::create(b, loc, f32, shifted),
+  Value shifted = arith::ShLIOp::create(b, loc, magnitude,
+                                        intConst(b, loc, i32, 23 - mantissaBits));
+  Value normal = arith::BitcastOp::create(
+      b, loc, f32,
+      arith::AddIOp::create(b, loc, shifted,
+                            intConst(b, loc, i32, (127 - bias) << 23)));
+  Value mantissaMask = intConst(b, loc, i32, (int64_t(1) << mantissaBits) - 1);
+  Value mantissa = arith::AndIOp::create(b, loc, magnitude, mantissaMask);
+  Value subnormal = arith::MulFOp::create(
+      b, loc, arith::SIToFPOp::create(b, loc, f32, mantissa),
       constantLike(b, loc, f32,
-                   b.getF32FloatAttr(std::ldexp(1.0f, int(127 - bias)))));
+                   b.getF32FloatAttr(
+                       std::ldexp(1.0f, int(1 - bias - mantissaBits)))));
+  Value isSubnormal = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ule, magnitude, mantissaMask);
+  return arith::SelectOp::create(b, loc, isSubnormal, subnormal, normal);
 }
 
 /// `value` (f32) with the bit `signBit` of `bits` (i32) as its sign.
@@ -103,7 +118,7 @@ Value fp8ToF32(OpBuilder &b, Location loc, Value q) {
   Type i32 = bits.getType();
   Value magnitude =
       arith::AndIOp::create(b, loc, bits, intConst(b, loc, i32, 0x7F));
-  Value value = smallFloat(b, loc, magnitude, 20, 7);
+  Value value = smallFloat(b, loc, magnitude, /*mantissaBits=*/3, /*bias=*/7);
   Value isNan = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                       magnitude, intConst(b, loc, i32, 0x7F));
   value = arith::SelectOp::create(b, loc, isNan,
@@ -116,7 +131,9 @@ Value fp4ToF32(OpBuilder &b, Location loc, Value u) {
   Value bits = bitsOf(b, loc, u);
   Value magnitude = arith::AndIOp::create(
       b, loc, bits, intConst(b, loc, bits.getType(), 0x7));
-  return withSign(b, loc, smallFloat(b, loc, magnitude, 22, 1), bits, 3);
+  return withSign(b, loc,
+                  smallFloat(b, loc, magnitude, /*mantissaBits=*/1, /*bias=*/1),
+                  bits, 3);
 }
 
 /// An e8m0 scale to f32: 2^(e - 127).
@@ -172,12 +189,17 @@ Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
   } else {
     value = fp8ToF32(b, loc, v);
   }
+  return arith::MulFOp::create(b, loc, value, scale);
+}
+
+Value moe::decodeScale(OpBuilder &b, Location loc, Value scale) {
   Type scaleType = getElementTypeOrSelf(scale.getType());
   if (scaleType.getIntOrFloatBitWidth() == 8)
-    scale = e8m0ToF32(b, loc, scale);
-  else if (!scaleType.isF32())
-    scale = arith::ExtFOp::create(b, loc, f32, scale);
-  return arith::MulFOp::create(b, loc, value, scale);
+    return e8m0ToF32(b, loc, scale);
+  if (!scaleType.isF32())
+    return arith::ExtFOp::create(
+        b, loc, withElement(scale.getType(), b.getF32Type()), scale);
+  return scale;
 }
 
 Value moe::buildDequantize(OpBuilder &b, Location loc, Value q, Value scales,
@@ -225,7 +247,7 @@ Value moe::buildDequantize(OpBuilder &b, Location loc, Value q, Value scales,
         if (packed)
           v = unpackNibbles(nb, nl, v,
                             linalg::IndexOp::create(nb, nl, rank - 1));
-        v = dequantizeValue(nb, nl, v, packed, args[1],
+        v = dequantizeValue(nb, nl, v, packed, decodeScale(nb, nl, args[1]),
                             zeroPoints ? args[2] : Value());
         if (!resultElement.isF32())
           v = arith::TruncFOp::create(nb, nl, resultElement, v);

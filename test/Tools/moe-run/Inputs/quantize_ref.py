@@ -10,6 +10,11 @@
 #   quantize_ref.py check SEED DIR
 #       checks DIR/<name>.npy, the --output of Inputs/quantized_random.mlir,
 #       and prints "<name> PASS" or "<name> FAIL ..." for each result
+#   quantize_ref.py check-packed SEED DIR
+#       the same for Inputs/quantized_random_packed.mlir (int4 packed two
+#       per byte, symmetric and with zero points; mxfp4: e2m1 values by the
+#       nearest value, ties to the even code, and e8m0 scales
+#       2^(floor(log2(absmax)) - 2))
 #===----------------------------------------------------------------------===#
 
 import os
@@ -96,6 +101,73 @@ def quantize(w, block, kind, bf16_scales=False, zero_points=False):
     return q, s, z
 
 
+E2M1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
+
+
+def e2m1_encode(r):
+    """Codes (bit 3 the sign) of float32 values r: nearest value, ties to
+    the even code, saturating at 6."""
+    mag = np.abs(r.astype(np.float64)).ravel()
+    codes = np.empty(mag.size, np.uint8)
+    for i, v in enumerate(mag):
+        d = np.abs(E2M1 - v)
+        best = [c for c in range(8) if d[c] == d.min()]
+        even = [c for c in best if c % 2 == 0]
+        codes[i] = even[0] if even else best[0]
+    sign = np.signbit(r.ravel()) & (codes != 0)
+    return (codes | np.where(sign, 8, 0).astype(np.uint8)).reshape(r.shape)
+
+
+def e2m1_decode(codes):
+    mag = E2M1[codes & 7]
+    return np.where(codes & 8, -mag, mag)
+
+
+def quantize_packed(w, bk, fmt, bf16_scales=False, zero_points=False):
+    """(nibbles [N, K], scales, zero points, e8m0 codes) of float32 weight w
+    [N, K] in [1, bk] blocks: int4 or mxfp4."""
+    n, k = w.shape
+    kb = -(-k // bk)
+    u = np.zeros((n, k), np.uint8)
+    s = np.zeros((n, kb), F32)
+    z = np.zeros((n, kb), np.int8)
+    e = np.zeros((n, kb), np.uint8)
+    for i in range(n):
+        for j in range(kb):
+            at = (i, slice(j * bk, (j + 1) * bk))
+            blk = w[at]
+            lo, hi = blk.min(), blk.max()
+            absmax = max(abs(lo), abs(hi))
+            if fmt == "mxfp4":
+                exp = -127 if absmax == 0 else \
+                    int(np.clip(np.frexp(np.float64(absmax))[1] - 1 - 2,
+                                -127, 127))
+                e[i, j] = exp + 127
+                scale = F32(np.ldexp(1.0, exp))
+                u[at] = e2m1_encode((blk / scale).astype(F32))
+            else:
+                if zero_points:
+                    scale = (hi - lo) / F32(15) if hi > lo else F32(1)
+                else:
+                    scale = absmax / F32(7) if absmax > 0 else F32(1)
+                scale = F32(scale)
+                if bf16_scales:
+                    scale = to_bf16(np.array([scale]))[0]
+                r = (blk / scale).astype(F32)
+                zp = 0
+                if zero_points:
+                    zp = np.clip(np.rint(F32(-8) - lo / scale), -8, 7)
+                    z[i, j] = zp
+                u[at] = (np.clip(np.rint(r) + zp, -8, 7) + 8).astype(np.uint8)
+            s[i, j] = scale
+    return u, s, z, e
+
+
+def pack(u):
+    """Nibbles [N, K] as bytes [N, K/2], element 2j in the low half."""
+    return (u[:, 0::2] | (u[:, 1::2] << 4)).astype(np.uint8).view(np.int8)
+
+
 def expand(a, block, shape):
     """Block values broadcast over their blocks, cut to `shape`."""
     a = np.repeat(np.repeat(a, block[0], axis=-2), block[1], axis=-1)
@@ -113,6 +185,20 @@ def raw_stream(seed, index, n):
         state = (state + GAMMA) & MASK
         out.append(mix(state))
     return out
+
+
+def report(got, want, names):
+    """Prints "<name> PASS", or FAIL and the first difference, per name."""
+    for name in names:
+        g, w = got(name), want[name]
+        if g.shape != w.shape or g.dtype != w.dtype:
+            print(name, "FAIL", g.dtype, g.shape, "want", w.dtype, w.shape)
+        elif not np.array_equal(g, w):
+            bad = np.argwhere(g != w)[0]
+            print(name, "FAIL at", list(bad), g[tuple(bad)], "want",
+                  w[tuple(bad)])
+        else:
+            print(name, "PASS")
 
 
 def check(seed, directory):
@@ -133,17 +219,30 @@ def check(seed, directory):
                   expand(a_s, (1, 4), a.shape)).astype(F32)
     want["c"] = np.array([b >> 56 for b in raw_stream(seed, 8, 64)],
                          np.uint8).view(np.int8)
-    for name in ["q", "s", "f", "fs", "a", "as", "az", "c", "dq", "df", "da"]:
-        g, w = got(name), want[name]
-        if g.shape != w.shape or g.dtype != w.dtype:
-            print(name, "FAIL", g.dtype, g.shape, "want", w.dtype, w.shape)
-        elif not np.array_equal(g, w):
-            bad = np.argwhere(g != w)[0]
-            print(name, "FAIL at", list(bad), g[tuple(bad)], "want",
-                  w[tuple(bad)])
-        else:
-            print(name, "PASS")
+    report(got, want,
+           ["q", "s", "f", "fs", "a", "as", "az", "c", "dq", "df", "da"])
+
+
+def check_packed(seed, directory):
+    got = lambda name: np.load(os.path.join(directory, name + ".npy"))
+    want = {}
+    u, s, _, _ = quantize_packed(weight(seed, 1, (3, 16)), 8, "int4")
+    want["p"], want["ps"] = pack(u), s
+    want["dp"] = ((u.astype(F32) - 8) * expand(s, (1, 8), u.shape)).astype(F32)
+    u, s, z, _ = quantize_packed(weight(seed, 3, (2, 20)), 5, "int4",
+                                 bf16_scales=True, zero_points=True)
+    want["a"], want["as"], want["az"] = pack(u), s, z
+    want["da"] = ((u.astype(F32) - 8 - expand(z, (1, 5), u.shape)) *
+                  expand(s, (1, 5), u.shape)).astype(F32)
+    u, s, _, _ = quantize_packed(weight(seed, 6, (4, 32)), 16, "mxfp4")
+    want["m"], want["ms"] = pack(u), s
+    want["dm"] = (e2m1_decode(u).astype(F32) *
+                  expand(s, (1, 16), u.shape)).astype(F32)
+    report(got, want, ["p", "ps", "a", "as", "az", "m", "ms", "dp", "da", "dm"])
 
 
 if __name__ == "__main__":
-    check(int(sys.argv[2]), sys.argv[3])
+    if sys.argv[1] == "check-packed":
+        check_packed(int(sys.argv[2]), sys.argv[3])
+    else:
+        check(int(sys.argv[2]), sys.argv[3])

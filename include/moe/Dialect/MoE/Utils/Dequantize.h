@@ -57,9 +57,12 @@ std::optional<DequantizeGeneric> matchDequantize(Value v);
 /// when `k` is even).
 Value unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k = {});
 
+/// A scale (f32, bf16 or f8E8M0FNU; one or a vector) as f32.
+Value decodeScale(OpBuilder &b, Location loc, Value scale);
+
 /// The dequantization of one element or of vectors of them (same lanes):
 /// `v` is the i8 or f8E4M3FN value of q, or, for packed q, the i8 nibble
-/// (unpackNibbles); `scale` is f32, bf16 or f8E8M0FNU and `zeroPoint` i8 or
+/// (unpackNibbles); `scale` is f32 (decodeScale) and `zeroPoint` i8 or
 /// null. The result is f32 (the product before the result's rounding).
 Value dequantizeValue(OpBuilder &b, Location loc, Value v,
                       std::optional<PackedFormat> packed, Value scale,
