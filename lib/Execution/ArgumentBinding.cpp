@@ -463,7 +463,11 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
     return convertToF32(tensor,
                         MutableArrayRef<float>(reinterpret_cast<float *>(out),
                                                static_cast<size_t>(n)));
-  if (tensor.dtype == getSafetensorsDType(dst.getKind())) {
+  // Raw bytes (U8) are copied as they are into the quantized kinds that
+  // loadWeight lets take them (packed values, e8m0 scales).
+  if (tensor.dtype == getSafetensorsDType(dst.getKind()) ||
+      (tensor.dtype == "U8" && isQuantizedKind(dst.getKind()) &&
+       elementSize == 1)) {
     std::memcpy(out, tensor.bytes.data(), tensor.bytes.size());
     return Error::success();
   }
