@@ -30,6 +30,7 @@ namespace {
 
 constexpr StringLiteral kWeightAttr("moe.weight");
 constexpr StringLiteral kWeightViewAttr("moe.weight_view");
+constexpr StringLiteral kQuantizeAttr("moe.quantize");
 
 std::string typeToString(Type type) {
   std::string text;
@@ -201,6 +202,18 @@ Expected<HostTensor> makeRandom(const ArgumentInfo &arg,
   return tensor;
 }
 
+/// How the operands of `group` quantize a float weight (Quantize.h).
+QuantizeSpec getQuantizeSpec(const QuantizedGroup &group) {
+  QuantizeSpec spec;
+  spec.valueKind = group.valueKind;
+  spec.scaleKind = group.scaleKind;
+  spec.blockRows = group.blockRows;
+  spec.blockCols = group.blockCols;
+  spec.zeroPoints = group.zeroPoints.has_value();
+  spec.packed = group.packed;
+  return spec;
+}
+
 /// The values of --random-inputs. The operands of a moe.dequantize that
 /// are all drawn are the quantization of the float weight that the `q`
 /// argument would get as an f32 argument (Quantize.h); the others are drawn
@@ -251,14 +264,8 @@ private:
     Expected<HostTensor> weight = makeRandom(asFloat, options);
     if (!weight)
       return weight.takeError();
-    QuantizeSpec spec;
-    spec.valueKind = q.kind;
-    spec.scaleKind = args[group.scales].kind;
-    spec.blockRows = group.blockRows;
-    spec.blockCols = group.blockCols;
-    spec.zeroPoints = group.zeroPoints.has_value();
-    spec.packed = group.packed;
-    Expected<QuantizedWeight> result = quantizeWeight(*weight, spec);
+    Expected<QuantizedWeight> result =
+        quantizeWeight(*weight, getQuantizeSpec(group));
     if (!result)
       return result.takeError();
     for (std::optional<unsigned> index : {std::optional<unsigned>(group.scales),
@@ -310,11 +317,73 @@ void findQuantizedGroups(func::FuncOp entry,
     if (llvm::any_of(members,
                      [&](unsigned i) { return args[i].quantized != nullptr; }))
       return;
-    auto group = std::make_shared<const QuantizedGroup>(QuantizedGroup{
-        *q, *scales, zeroPoints, block[0], block[1], op.getPacked()});
+    auto group = std::make_shared<QuantizedGroup>(QuantizedGroup{
+        *q, *scales, zeroPoints, block[0], block[1], op.getPacked(),
+        args[*q].kind, args[*scales].kind, nullptr});
+    if (entry.getArgAttr(*q, kQuantizeAttr) && args[*q].isWeight()) {
+      auto weight = std::make_shared<ArgumentInfo>(args[*q]);
+      weight->kind = ElementKind::F32;
+      // Packed values hold two per byte: the weight has twice their K.
+      if (group->packed) {
+        SmallVector<int64_t> shape(weight->type.getShape());
+        shape.back() *= 2;
+        weight->type =
+            RankedTensorType::get(shape, weight->type.getElementType());
+      }
+      group->floatWeight = std::move(weight);
+    }
     for (unsigned i : members)
       args[i].quantized = group;
   });
+}
+
+/// Checks the `moe.quantize` attributes of `entry`: each names the operand
+/// of a moe.dequantize its argument is ("values", "scales" or
+/// "zero_points"), and every operand of that moe.dequantize has one and
+/// the same `moe.weight`, the float tensor they quantize.
+Error checkQuantizeAtLoad(func::FuncOp entry, ArrayRef<ArgumentInfo> args,
+                          StringRef modulePath) {
+  for (const ArgumentInfo &arg : args) {
+    Attribute attr = entry.getArgAttr(arg.index, kQuantizeAttr);
+    if (!attr)
+      continue;
+    auto fail = [&](const Twine &why) {
+      return makeRunError(modulePath, formatv("argument #{0} of @{1}: {2}",
+                                              arg.index, entry.getSymName(),
+                                              why));
+    };
+    const QuantizedGroup *group = arg.quantized.get();
+    if (!group)
+      return fail(formatv("{0}: not an operand of a moe.dequantize whose "
+                          "operands all are arguments",
+                          kQuantizeAttr));
+    StringRef role = group->values == arg.index   ? "values"
+                     : group->scales == arg.index ? "scales"
+                                                  : "zero_points";
+    auto text = dyn_cast<StringAttr>(attr);
+    if (!text || text.getValue() != role)
+      return fail(formatv("expected {0} = \"{1}\" (the operand of its "
+                          "moe.dequantize it is), found {2}",
+                          kQuantizeAttr, role, attrToString(attr)));
+    if (!group->floatWeight)
+      return fail(formatv("{0}: the values operand of its moe.dequantize "
+                          "needs {0} and {1} as well",
+                          kQuantizeAttr, kWeightAttr));
+    if (arg.weightName != group->floatWeight->weightName)
+      return fail(formatv("{0}: expected {1} = \"{2}\", the weight its "
+                          "moe.dequantize quantizes at load",
+                          kQuantizeAttr, kWeightAttr,
+                          *group->floatWeight->weightName));
+  }
+  for (const ArgumentInfo &arg : args)
+    if (arg.quantized && arg.quantized->floatWeight &&
+        !entry.getArgAttr(arg.index, kQuantizeAttr))
+      return makeRunError(
+          modulePath,
+          formatv("argument #{0} of @{1}: expected {2}: the other operands "
+                  "of its moe.dequantize are quantized at load",
+                  arg.index, entry.getSymName(), kQuantizeAttr));
+  return Error::success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -394,7 +463,11 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
     return convertToF32(tensor,
                         MutableArrayRef<float>(reinterpret_cast<float *>(out),
                                                static_cast<size_t>(n)));
-  if (tensor.dtype == getSafetensorsDType(dst.getKind())) {
+  // Raw bytes (U8) are copied as they are into the quantized kinds that
+  // loadWeight lets take them (packed values, e8m0 scales).
+  if (tensor.dtype == getSafetensorsDType(dst.getKind()) ||
+      (tensor.dtype == "U8" && isQuantizedKind(dst.getKind()) &&
+       elementSize == 1)) {
     std::memcpy(out, tensor.bytes.data(), tensor.bytes.size());
     return Error::success();
   }
@@ -530,6 +603,33 @@ Expected<HostTensor> execution::applyView(const HostTensor &stored,
   return allocated;
 }
 
+/// The operand `arg` of a moe.dequantize quantized at load: its float
+/// weight read as an f32 argument, quantized by the rule of Quantize.h.
+static Expected<HostTensor> loadQuantizedAtLoad(const ArgumentInfo &arg,
+                                                Checkpoints &checkpoints,
+                                                const BindingOptions &options) {
+  const QuantizedGroup &group = *arg.quantized;
+  Expected<HostTensor> weight =
+      loadWeight(*group.floatWeight, checkpoints, options);
+  if (!weight)
+    return weight.takeError();
+  Expected<QuantizedWeight> result =
+      quantizeWeight(*weight, getQuantizeSpec(group));
+  if (!result)
+    return wrapError(result.takeError(), options.modulePath);
+  HostTensor &part = arg.index == group.values   ? result->values
+                     : arg.index == group.scales ? result->scales
+                                                 : *result->zeroPoints;
+  if (!shapeMatches(arg.type.getShape(), part.getShape()))
+    return makeRunError(
+        options.modulePath,
+        formatv("{0}: quantizing '{1}' at load gives shape {2}, which it "
+                "does not take",
+                describeArgument(arg, options.entryName),
+                *group.floatWeight->weightName, formatShape(part.getShape())));
+  return std::move(part);
+}
+
 Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                                            Checkpoints &checkpoints,
                                            const BindingOptions &options) {
@@ -539,6 +639,8 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
         formatv("{0}: expected a float (f32, bf16, f16) or quantized (i8, "
                 "f8E4M3FN) element type for a moe.weight argument",
                 describeArgument(arg, options.entryName)));
+  if (arg.quantized && arg.quantized->floatWeight)
+    return loadQuantizedAtLoad(arg, checkpoints, options);
   Expected<std::string> name = expandLayer(arg, options);
   if (!name)
     return name.takeError();
@@ -681,6 +783,8 @@ Error execution::describeSignature(func::FuncOp entry, StringRef modulePath,
     args.push_back(info);
   }
   findQuantizedGroups(entry, args);
+  if (Error err = checkQuantizeAtLoad(entry, args, modulePath))
+    return err;
   if (type.getNumResults() == 0)
     return makeRunError(modulePath,
                         formatv("expected @{0} to return at least one tensor, "

@@ -953,6 +953,11 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
   const json::Object *object = parsed->getAsObject();
   if (!object)
     return makeError("malformed config: the top level must be a JSON object");
+  // A multimodal model's quantization_config is its own, not its text
+  // model's.
+  llvm::Expected<WeightQuantization> quantization = readQuantization(*object);
+  if (!quantization)
+    return quantization.takeError();
 
   auto readType = [&](const json::Object &obj,
                       StringRef where) -> llvm::Expected<StringRef> {
@@ -1006,5 +1011,35 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
     return config.takeError();
   if (wrapper)
     spec.applyPrefix(wrapper->layersPrefix);
+  spec.quantization = std::move(*quantization);
+  using Method = WeightQuantization::Method;
+  if (spec.quantization.method == Method::mxfp4) {
+    // GPT-OSS's layout: blocks in the nn.Linear layout, gate and up
+    // interleaved; 32 values per scale along the inputs.
+    int64_t m = spec.latentSize > 0 ? spec.latentSize : spec.hidden;
+    if (spec.gateUp != LayerSpec::GateUp::interleaved ||
+        !spec.expertsTransposed || spec.sharedSize > 0 ||
+        spec.stackedShared > 0 || spec.latentSize > 0)
+      return makeError(llvm::formatv(
+          "quantization_config: mxfp4 checkpoints of model_type '{0}' are "
+          "not supported (only GPT-OSS's experts: gate and up interleaved, "
+          "no shared expert)",
+          spec.modelType));
+    if (m % 32 != 0 || spec.expertSize % 32 != 0)
+      return makeError(llvm::formatv(
+          "quantization_config: mxfp4 needs the hidden size ({0}) and the "
+          "experts' inner size ({1}) to be multiples of 32",
+          m, spec.expertSize));
+    return spec;
+  }
+  if (spec.quantization.enabled() &&
+      (spec.expertsTransposed || spec.expertsFlat ||
+       spec.gateUp != LayerSpec::GateUp::separate || spec.sharedTransposed ||
+       spec.sharedGateUp != LayerSpec::GateUp::separate))
+    return makeError(llvm::formatv(
+        "quantization_config: quantized weights of model_type '{0}' are not "
+        "supported: its experts are stored transposed, flat or with gate "
+        "and up fused, and their scale grids would need the same view",
+        spec.modelType));
   return spec;
 }

@@ -9,6 +9,8 @@
 #ifndef MOE_TOOLS_MOE_IMPORT_HFCONFIG_H
 #define MOE_TOOLS_MOE_IMPORT_HFCONFIG_H
 
+#include "Quantization.h"
+
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
 #include "llvm/ADT/SmallVector.h"
@@ -127,6 +129,10 @@ struct LayerSpec {
   int64_t stackedShared = 0;
   /// The expert scale is one factor [1] of every weight, not one per expert.
   bool expertScaleSingle = false;
+
+  /// How the checkpoint stores the experts' and the shared expert's
+  /// matrices (`quantization_config`).
+  WeightQuantization quantization;
 };
 
 /// Parses the text of a config.json and describes its layer `layer`. Errors

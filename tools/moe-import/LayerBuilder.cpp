@@ -9,6 +9,12 @@
 // is taken from the stored tensor (docs/Tools.md), so that a runner converts
 // it once, at load.
 //
+// A matrix the checkpoint stores quantized (LayerSpec::quantization), or
+// that --dtype int8|fp8 quantizes at load, is two arguments instead: its
+// values, at the float weight's position, and its scales, after every other
+// argument; a moe.dequantize in @forward gives the layer the weight. At
+// load, both name the float tensor and carry `moe.quantize` (docs/Import.md).
+//
 //===----------------------------------------------------------------------===//
 
 #include "LayerBuilder.h"
@@ -16,6 +22,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
+
+#include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -30,6 +38,9 @@ struct Argument {
   RankedTensorType type;
   std::string weight;
   DictionaryAttr view = {};
+  /// `moe.quantize`: which operand of the weight's quantization at load it
+  /// is (empty: none).
+  std::string quantize = {};
 };
 
 /// An f64 attribute of `value`, or null.
@@ -49,6 +60,117 @@ Attribute buildRouting(MLIRContext *ctx, const LayerSpec &spec) {
       spec.weightsOnInput ? BoolAttr::get(ctx, true) : BoolAttr(),
       f64(ctx, spec.groupFill), f64(ctx, spec.logitScale),
       f64(ctx, spec.jitter));
+}
+
+/// The roles whose weights a quantized checkpoint may store quantized: the
+/// routed and the shared experts' projections.
+constexpr StringRef kQuantizableRoles[] = {"w1",        "w3",        "w2",
+                                           "shared_w1", "shared_w3",
+                                           "shared_w2"};
+
+/// A quantized weight: its role, the indices of its value and scale
+/// arguments, and the block one scale covers.
+struct QuantizedArgument {
+  std::string role;
+  size_t values, scales;
+  int64_t blockRows, blockCols;
+};
+
+/// A `moe.weight_view` of a tensor stored with `stored` (when not empty)
+/// and read as `shape`, of which the argument takes rows `offset`, `offset
+/// + stride`, ... (when given).
+using MakeView = llvm::function_ref<DictionaryAttr(
+    ArrayRef<int64_t> shape, std::optional<std::pair<int64_t, int64_t>> rows,
+    ArrayRef<int64_t> stored)>;
+
+/// Makes the mxfp4 `values` (`[..., N, K]` of the layer) the packed e2m1
+/// bytes `[..., N, K/2]` of its `_blocks` and appends the e8m0 scales
+/// `[..., N, K/32]` of its `_scales`. Gate and up are interleaved rows of
+/// one tensor of 2F rows (w1 the even ones, w3 the odd ones); the down
+/// projection is stored alone.
+void splitMxfp4(StringRef role, Argument &values, SmallVector<Argument> &args,
+                const WeightQuantization &quantization, MakeView view,
+                OpBuilder &b) {
+  SmallVector<int64_t> shape(values.type.getShape());
+  int64_t k = shape.back();
+  std::optional<std::pair<int64_t, int64_t>> rows;
+  SmallVector<int64_t> storedRows(shape);
+  if (role != "w2") {
+    rows = std::make_pair(int64_t(role == "w3"), int64_t(2));
+    storedRows[storedRows.size() - 2] *= 2;
+  }
+  auto withLast = [](ArrayRef<int64_t> dims, ArrayRef<int64_t> last) {
+    SmallVector<int64_t> result(dims.drop_back());
+    result.append(last.begin(), last.end());
+    return result;
+  };
+  SmallVector<int64_t> packed = withLast(shape, {k / 2});
+  SmallVector<int64_t> grid = withLast(shape, {k / 32});
+  std::string name = values.weight;
+  values.weight = quantization.valuesName(name);
+  values.type = RankedTensorType::get(packed, b.getI8Type());
+  values.view = view(withLast(storedRows, {k / 2}), rows,
+                     withLast(storedRows, {k / 32, 16}));
+  args.push_back({(role + "_scales").str(),
+                  RankedTensorType::get(grid, b.getType<Float8E8M0FNUType>()),
+                  quantization.scalesName(name),
+                  rows ? view(withLast(storedRows, {k / 32}), rows, {})
+                       : DictionaryAttr()});
+}
+
+/// Replaces each argument of `args` that the checkpoint stores quantized,
+/// or that `options` quantizes at load, by its values (`<role>_q`) and
+/// appends its scales (`<role>_scales`).
+SmallVector<QuantizedArgument>
+splitQuantized(SmallVector<Argument> &args,
+               const WeightQuantization &quantization,
+               const BuildOptions &options, MakeView view, OpBuilder &b) {
+  SmallVector<QuantizedArgument> quantized;
+  StringRef atLoad = options.quantizeAtLoad;
+  if (!quantization.enabled() && atLoad.empty())
+    return quantized;
+  size_t count = args.size();
+  for (size_t i = 0; i < count; ++i) {
+    Argument &values = args[i];
+    if (!llvm::is_contained(kQuantizableRoles, values.name) ||
+        (atLoad.empty() && !quantization.quantizes(values.weight)))
+      continue;
+    ArrayRef<int64_t> shape = values.type.getShape();
+    int64_t rank = shape.size();
+    // A checkpoint's blocks; at load: fp8 in 128x128 blocks, int8 per
+    // output channel, or groups along K.
+    int64_t rows = quantization.blockRows, cols = quantization.blockCols;
+    Type valueType = b.getType<Float8E4M3FNType>();
+    std::string scalesName = quantization.scalesName(values.weight);
+    if (!atLoad.empty()) {
+      bool fp8 = atLoad == "fp8";
+      rows = fp8 && !options.groupSize ? 128 : 1;
+      cols = options.groupSize ? *options.groupSize
+                               : (fp8 ? 128 : shape[rank - 1]);
+      if (!fp8)
+        valueType = b.getI8Type();
+      scalesName = values.weight;
+      values.quantize = "values";
+    }
+    // At load the values keep the float weight's view; a checkpoint's
+    // quantized weights have none (readLayerSpec refuses those layouts).
+    SmallVector<int64_t> grid(shape);
+    grid[rank - 2] = llvm::divideCeil(shape[rank - 2], rows);
+    grid[rank - 1] = llvm::divideCeil(shape[rank - 1], cols);
+    std::string role = values.name;
+    values.name = role + "_q";
+    if (quantization.method == WeightQuantization::Method::mxfp4) {
+      splitMxfp4(role, values, args, quantization, view, b);
+      quantized.push_back({role, i, args.size() - 1, rows, cols});
+      continue;
+    }
+    values.type = RankedTensorType::get(shape, valueType);
+    args.push_back({role + "_scales",
+                    RankedTensorType::get(grid, b.getF32Type()), scalesName,
+                    DictionaryAttr(), atLoad.empty() ? "" : "scales"});
+    quantized.push_back({role, i, args.size() - 1, rows, cols});
+  }
+  return quantized;
 }
 
 } // namespace
@@ -220,6 +342,16 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     if (!name->empty())
       args.push_back({role, tensor(shape), *name});
 
+  SmallVector<QuantizedArgument> quantized =
+      splitQuantized(
+          args, spec.quantization, options,
+          [&](ArrayRef<int64_t> shape,
+              std::optional<std::pair<int64_t, int64_t>> rows,
+              ArrayRef<int64_t> stored) {
+            return view(shape, /*transpose=*/false, rows, stored);
+          },
+          b);
+
   OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module->getBody());
   SmallVector<Type> argTypes = llvm::map_to_vector(
@@ -238,9 +370,28 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
       func.setArgAttr(i, "moe.weight", b.getStringAttr(arg.weight));
     if (arg.view)
       func.setArgAttr(i, "moe.weight_view", arg.view);
+    if (!arg.quantize.empty())
+      func.setArgAttr(i, "moe.quantize", b.getStringAttr(arg.quantize));
   }
 
   b.setInsertionPointToStart(entry);
+  for (const QuantizedArgument &q : quantized) {
+    Value stored = entry->getArgument(q.values);
+    auto type = cast<RankedTensorType>(stored.getType());
+    // Packed values: two per byte along K.
+    SmallVector<int64_t> shape(type.getShape());
+    PackedFormatAttr packed;
+    if (spec.quantization.method == WeightQuantization::Method::mxfp4) {
+      shape.back() *= 2;
+      packed = PackedFormatAttr::get(ctx, PackedFormat::e2m1);
+    }
+    auto op = DequantizeOp::create(
+        b, NameLoc::get(b.getStringAttr(q.role), loc),
+        RankedTensorType::get(shape, weightType), stored,
+        entry->getArgument(q.scales), /*zero_points=*/Value(), packed,
+        ArrayRef<int64_t>{q.blockRows, q.blockCols});
+    values[q.role] = op.getResult();
+  }
   FloatAttr factor;
   if (options.capacityFactor)
     factor = b.getF64FloatAttr(*options.capacityFactor);
@@ -269,4 +420,24 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
   if (failed(verify(*module)))
     return nullptr;
   return module;
+}
+
+std::optional<std::string>
+mlir::moe::import::checkGroupSize(const LayerSpec &spec, int64_t groupSize) {
+  int64_t m = spec.latentSize > 0 ? spec.latentSize : spec.hidden;
+  SmallVector<std::pair<int64_t, StringRef>> inputs = {
+      {m, "w1 and w3 (the experts' model dimension)"},
+      {spec.expertSize, "w2 (the experts' inner size)"}};
+  if (spec.stackedShared > 0)
+    inputs.push_back({spec.hidden, "shared_w1 and shared_w3"});
+  else if (spec.sharedSize > 0)
+    inputs.append({{spec.hidden, "shared_w1 and shared_w3"},
+                   {spec.sharedSize, "shared_w2 (the shared inner size)"}});
+  for (auto [k, what] : inputs)
+    if (k % groupSize != 0)
+      return llvm::formatv("--group-size {0} does not divide the input size "
+                           "{1} of {2}",
+                           groupSize, k, what)
+          .str();
+  return std::nullopt;
 }

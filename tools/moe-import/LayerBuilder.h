@@ -24,7 +24,19 @@ struct BuildOptions {
   /// its gate): "f32", "bf16" or "f16". The tokens, the result and the
   /// selection bias stay f32.
   std::string weightDType = "f32";
+  /// Quantize the routed and shared experts' matrices at load: "int8" or
+  /// "fp8" (empty: keep them float). Each becomes values and scales
+  /// arguments carrying `moe.quantize` and the float tensor's name, and a
+  /// moe.dequantize: int8 per output channel, fp8 in 128x128 blocks, or
+  /// either in blocks [1, groupSize] when set.
+  std::string quantizeAtLoad;
+  std::optional<int64_t> groupSize;
 };
+
+/// An error message when `groupSize` does not divide the input size K of
+/// every weight `--dtype int8|fp8` quantizes.
+std::optional<std::string> checkGroupSize(const LayerSpec &spec,
+                                          int64_t groupSize);
 
 /// Builds `module { func.func @forward(%x, weights...) { moe.layer } }` for
 /// `spec`. Every weight argument carries `moe.weight = "<checkpoint name>"`.

@@ -2,12 +2,14 @@
 //
 //   moe-import MODEL_DIR|CONFIG.json --layer N [--tokens T]
 //              [--capacity-factor F [--drop-policy position|score]]
-//              [--dtype f32|bf16|f16] [-o LAYER.mlir]
+//              [--dtype f32|bf16|f16|int8|fp8 [--group-size G]]
+//              [-o LAYER.mlir]
 //
 // Reads a Hugging Face config.json (given, or in a model directory) and
 // prints a module holding
 // `func.func @forward(%x: tensor<TxDxf32>, weights...) -> tensor<TxDxf32>`
-// with one moe.layer for layer N (weights in --dtype). Bad input gives one
+// with one moe.layer for layer N (weights in --dtype; int8 and fp8 quantize
+// the experts' matrices at load). Bad input gives one
 // `error:` line and exit code 1.
 //
 //===----------------------------------------------------------------------===//
@@ -65,8 +67,14 @@ cl::opt<std::string> dropPolicyOpt(
 cl::opt<std::string> dtypeOpt(
     "dtype",
     cl::desc("Element type of the weight arguments: f32 (default), bf16 or "
-             "f16; the tokens, the result and a selection bias stay f32"),
-    cl::value_desc("f32|bf16|f16"), cl::cat(importCategory));
+             "f16; the tokens, the result and a selection bias stay f32. "
+             "int8 or fp8: the experts' matrices are quantized at load"),
+    cl::value_desc("f32|bf16|f16|int8|fp8"), cl::cat(importCategory));
+cl::opt<std::string> groupSizeOpt(
+    "group-size",
+    cl::desc("With --dtype int8|fp8: one scale per G consecutive inputs of "
+             "an output (default: int8 per output, fp8 128x128 blocks)"),
+    cl::value_desc("G"), cl::cat(importCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(importCategory));
@@ -128,12 +136,24 @@ LogicalResult parseOptions(import::BuildOptions &options, int64_t &layer,
     options.dropPolicy = DropPolicy::position;
   }
   if (dtypeOpt.getNumOccurrences()) {
-    if (dtypeOpt != "f32" && dtypeOpt != "bf16" && dtypeOpt != "f16") {
-      message = "--dtype must be 'f32', 'bf16' or 'f16', got '" +
+    if (dtypeOpt == "int8" || dtypeOpt == "fp8") {
+      options.quantizeAtLoad = dtypeOpt;
+    } else if (dtypeOpt == "f32" || dtypeOpt == "bf16" || dtypeOpt == "f16") {
+      options.weightDType = dtypeOpt;
+    } else {
+      message = "--dtype must be 'f32', 'bf16', 'f16', 'int8' or 'fp8', got '" +
                 printable(dtypeOpt) + "'";
       return failure();
     }
-    options.weightDType = dtypeOpt;
+  }
+  if (groupSizeOpt.getNumOccurrences()) {
+    if (options.quantizeAtLoad.empty()) {
+      message = "--group-size needs --dtype int8 or fp8";
+      return failure();
+    }
+    options.groupSize = parseInt("group-size", groupSizeOpt, 1, message);
+    if (!options.groupSize)
+      return failure();
   }
   if (dropPolicyOpt.getNumOccurrences()) {
     if (!options.capacityFactor) {
@@ -182,6 +202,17 @@ int main(int argc, char **argv) {
       import::readLayerSpec((*file)->getBuffer(), layer);
   if (!spec)
     return error(config + ": " + llvm::toString(spec.takeError()));
+  if (spec->quantization.enabled() && options.weightDType == "f16")
+    return error(config + ": --dtype f16: the weights of a quantized "
+                          "checkpoint dequantize to f32 or bf16");
+  if (spec->quantization.enabled() && !options.quantizeAtLoad.empty())
+    return error(config + ": --dtype " + options.quantizeAtLoad +
+                 ": the checkpoint is quantized already "
+                 "(quantization_config)");
+  if (options.groupSize)
+    if (std::optional<std::string> why =
+            import::checkGroupSize(*spec, *options.groupSize))
+      return error(config + ": " + *why);
   if (options.tokens && *options.tokens * spec->topK > INT32_MAX)
     return error(llvm::formatv("--tokens: expected at most {0} tokens for k = "
                                "{1} (T·k row offsets are i32), found {2}",

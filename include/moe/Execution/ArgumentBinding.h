@@ -42,6 +42,7 @@ struct WeightView {
 /// The arguments that are the operands of one moe.dequantize: `--random-
 /// inputs` draws them together, as the quantization of a float weight
 /// (docs/Tools.md).
+struct ArgumentInfo;
 struct QuantizedGroup {
   unsigned values = 0;
   unsigned scales = 0;
@@ -49,6 +50,13 @@ struct QuantizedGroup {
   int64_t blockRows = 1;
   int64_t blockCols = 1;
   std::optional<PackedFormat> packed; // q packs two 4-bit values per byte
+  /// The element kinds of the values and the scales.
+  ElementKind valueKind = ElementKind::I8;
+  ElementKind scaleKind = ElementKind::F32;
+  /// Set when the operands carry `moe.quantize` (docs/Import.md): the float
+  /// checkpoint weight they are quantized from at load, as an f32 argument
+  /// with the values' shape, name and view.
+  std::shared_ptr<const ArgumentInfo> floatWeight;
 };
 
 /// One argument of the entry function, as seen before lowering.
