@@ -167,8 +167,9 @@ Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     return vector::BroadcastOp::create(
         b, loc, VectorType::get({width}, scalar.getType()), scalar);
   };
-  Value w = dequantizeValue(b, loc, v, dq.packed, broadcast(dq.scales, true),
-                            broadcast(dq.zeroPoints, false));
+  Value scale = broadcast(dq.scales, true);
+  Value zeroPoint = broadcast(dq.zeroPoints, false);
+  Value w = dequantizeValue(b, loc, v, dq.packed, scale, zeroPoint);
   if (!dq.resultElement.isF32())
     w = widenToF32(b, loc,
                    arith::TruncFOp::create(

@@ -80,19 +80,20 @@ Value smallFloat(OpBuilder &b, Location loc, Value magnitude,
                  int64_t mantissaBits, int64_t bias) {
   Type i32 = magnitude.getType();
   Type f32 = withElement(i32, b.getF32Type());
-  Value shifted = arith::ShLIOp::create(b, loc, magnitude,
-                                        intConst(b, loc, i32, 23 - mantissaBits));
-  Value normal = arith::BitcastOp::create(
-      b, loc, f32,
-      arith::AddIOp::create(b, loc, shifted,
-                            intConst(b, loc, i32, (127 - bias) << 23)));
+  // Operands are built one statement at a time: the order of the IR must
+  // not depend on the compiler's order of evaluating arguments.
+  Value shift = intConst(b, loc, i32, 23 - mantissaBits);
+  Value shifted = arith::ShLIOp::create(b, loc, magnitude, shift);
+  Value biasDifference = intConst(b, loc, i32, (127 - bias) << 23);
+  Value normalBits = arith::AddIOp::create(b, loc, shifted, biasDifference);
+  Value normal = arith::BitcastOp::create(b, loc, f32, normalBits);
   Value mantissaMask = intConst(b, loc, i32, (int64_t(1) << mantissaBits) - 1);
   Value mantissa = arith::AndIOp::create(b, loc, magnitude, mantissaMask);
-  Value subnormal = arith::MulFOp::create(
-      b, loc, arith::SIToFPOp::create(b, loc, f32, mantissa),
-      constantLike(b, loc, f32,
-                   b.getF32FloatAttr(
-                       std::ldexp(1.0f, int(1 - bias - mantissaBits)))));
+  Value mantissaF32 = arith::SIToFPOp::create(b, loc, f32, mantissa);
+  Value ulp = constantLike(
+      b, loc, f32,
+      b.getF32FloatAttr(std::ldexp(1.0f, int(1 - bias - mantissaBits))));
+  Value subnormal = arith::MulFOp::create(b, loc, mantissaF32, ulp);
   Value isSubnormal = arith::CmpIOp::create(
       b, loc, arith::CmpIPredicate::ule, magnitude, mantissaMask);
   return arith::SelectOp::create(b, loc, isSubnormal, subnormal, normal);
@@ -102,13 +103,12 @@ Value smallFloat(OpBuilder &b, Location loc, Value magnitude,
 Value withSign(OpBuilder &b, Location loc, Value value, Value bits,
                int64_t signBit) {
   Type i32 = bits.getType();
-  Value sign = arith::ShLIOp::create(
-      b, loc,
-      arith::AndIOp::create(b, loc, bits,
-                            intConst(b, loc, i32, int64_t(1) << signBit)),
-      intConst(b, loc, i32, 31 - signBit));
-  Value merged = arith::OrIOp::create(
-      b, loc, arith::BitcastOp::create(b, loc, i32, value), sign);
+  Value signMask = intConst(b, loc, i32, int64_t(1) << signBit);
+  Value signBitValue = arith::AndIOp::create(b, loc, bits, signMask);
+  Value toBit31 = intConst(b, loc, i32, 31 - signBit);
+  Value sign = arith::ShLIOp::create(b, loc, signBitValue, toBit31);
+  Value valueBits = arith::BitcastOp::create(b, loc, i32, value);
+  Value merged = arith::OrIOp::create(b, loc, valueBits, sign);
   return arith::BitcastOp::create(b, loc, value.getType(), merged);
 }
 
@@ -116,24 +116,23 @@ Value withSign(OpBuilder &b, Location loc, Value value, Value bits,
 Value fp8ToF32(OpBuilder &b, Location loc, Value q) {
   Value bits = bitsOf(b, loc, q);
   Type i32 = bits.getType();
-  Value magnitude =
-      arith::AndIOp::create(b, loc, bits, intConst(b, loc, i32, 0x7F));
+  Value mask = intConst(b, loc, i32, 0x7F);
+  Value magnitude = arith::AndIOp::create(b, loc, bits, mask);
   Value value = smallFloat(b, loc, magnitude, /*mantissaBits=*/3, /*bias=*/7);
   Value isNan = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                      magnitude, intConst(b, loc, i32, 0x7F));
-  value = arith::SelectOp::create(b, loc, isNan,
-                                  quietNaN(b, loc, value.getType()), value);
+                                      magnitude, mask);
+  Value nan = quietNaN(b, loc, value.getType());
+  value = arith::SelectOp::create(b, loc, isNan, nan, value);
   return withSign(b, loc, value, bits, 7);
 }
 
 /// fp4 e2m1 (the nibble `u`, i8) to f32, exact.
 Value fp4ToF32(OpBuilder &b, Location loc, Value u) {
   Value bits = bitsOf(b, loc, u);
-  Value magnitude = arith::AndIOp::create(
-      b, loc, bits, intConst(b, loc, bits.getType(), 0x7));
-  return withSign(b, loc,
-                  smallFloat(b, loc, magnitude, /*mantissaBits=*/1, /*bias=*/1),
-                  bits, 3);
+  Value mask = intConst(b, loc, bits.getType(), 0x7);
+  Value magnitude = arith::AndIOp::create(b, loc, bits, mask);
+  Value value = smallFloat(b, loc, magnitude, /*mantissaBits=*/1, /*bias=*/1);
+  return withSign(b, loc, value, bits, 3);
 }
 
 /// An e8m0 scale to f32: 2^(e - 127).
@@ -141,30 +140,37 @@ Value e8m0ToF32(OpBuilder &b, Location loc, Value e) {
   Value bits = bitsOf(b, loc, e);
   Type i32 = bits.getType();
   Type f32 = withElement(i32, b.getF32Type());
-  Value normal = arith::ShLIOp::create(b, loc, bits, intConst(b, loc, i32, 23));
+  Value c23 = intConst(b, loc, i32, 23);
+  Value normal = arith::ShLIOp::create(b, loc, bits, c23);
   // e = 0: 2^-127, the f32 subnormal 0x00400000.
-  Value isZero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
-                                       intConst(b, loc, i32, 0));
-  normal = arith::SelectOp::create(b, loc, isZero,
-                                   intConst(b, loc, i32, 0x00400000), normal);
+  Value zero = intConst(b, loc, i32, 0);
+  Value isZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits, zero);
+  Value smallest = intConst(b, loc, i32, 0x00400000);
+  normal = arith::SelectOp::create(b, loc, isZero, smallest, normal);
   Value value = arith::BitcastOp::create(b, loc, f32, normal);
-  Value isNan = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits,
-                                      intConst(b, loc, i32, 0xFF));
-  return arith::SelectOp::create(b, loc, isNan, quietNaN(b, loc, f32), value);
+  Value all = intConst(b, loc, i32, 0xFF);
+  Value isNan =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, bits, all);
+  Value nan = quietNaN(b, loc, f32);
+  return arith::SelectOp::create(b, loc, isNan, nan, value);
 }
 
 } // namespace
 
 Value moe::unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k) {
   Type type = bytes.getType();
-  Value low = arith::AndIOp::create(b, loc, bytes, intConst(b, loc, type, 0xF));
-  Value high = arith::ShRUIOp::create(b, loc, bytes, intConst(b, loc, type, 4));
+  Value lowMask = intConst(b, loc, type, 0xF);
+  Value low = arith::AndIOp::create(b, loc, bytes, lowMask);
+  Value four = intConst(b, loc, type, 4);
+  Value high = arith::ShRUIOp::create(b, loc, bytes, four);
   if (isa<VectorType>(type))
     return vector::InterleaveOp::create(b, loc, low, high);
-  Value odd = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::ne,
-      arith::AndIOp::create(b, loc, k, intConst(b, loc, k.getType(), 1)),
-      intConst(b, loc, k.getType(), 0));
+  Value one = intConst(b, loc, k.getType(), 1);
+  Value parity = arith::AndIOp::create(b, loc, k, one);
+  Value zero = intConst(b, loc, k.getType(), 0);
+  Value odd =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, parity, zero);
   return arith::SelectOp::create(b, loc, odd, high, low);
 }
 
@@ -178,10 +184,14 @@ Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
     value = fp4ToF32(b, loc, v);
   } else if (getElementTypeOrSelf(v.getType()).isInteger()) {
     // int8 as stored; an int4 nibble u is u - 8.
-    Value wide = packed == PackedFormat::int4
-                     ? Value(arith::SubIOp::create(b, loc, bitsOf(b, loc, v),
-                                                   intConst(b, loc, i32, 8)))
-                     : Value(arith::ExtSIOp::create(b, loc, i32, v));
+    Value wide;
+    if (packed == PackedFormat::int4) {
+      Value nibble = bitsOf(b, loc, v);
+      Value eight = intConst(b, loc, i32, 8);
+      wide = arith::SubIOp::create(b, loc, nibble, eight);
+    } else {
+      wide = arith::ExtSIOp::create(b, loc, i32, v);
+    }
     if (zeroPoint)
       wide = arith::SubIOp::create(
           b, loc, wide, arith::ExtSIOp::create(b, loc, i32, zeroPoint));
@@ -232,8 +242,10 @@ Value moe::buildDequantize(OpBuilder &b, Location loc, Value q, Value scales,
   SmallVector<Value> sizes = dynamicSizes(b, loc, q);
   if (packed) {
     if (ShapedType::isDynamic(shape.back()))
-      sizes.back() = arith::MulIOp::create(
-          b, loc, sizes.back(), arith::ConstantIndexOp::create(b, loc, 2));
+    {
+      Value two = arith::ConstantIndexOp::create(b, loc, 2);
+      sizes.back() = arith::MulIOp::create(b, loc, sizes.back(), two);
+    }
     else
       shape.back() *= 2;
   }
@@ -327,8 +339,9 @@ Value moe::sliceLeading(OpBuilder &b, Location loc, Value tensor,
   // A matrix ([N, K]) has no leading dimension left to slice off in q.
   if (!dq || cast<RankedTensorType>(tensor.getType()).getRank() < 3)
     return slice(tensor);
-  return buildDequantize(b, loc, slice(dq->q), slice(dq->scales),
-                         dq->zeroPoints ? slice(dq->zeroPoints) : Value(),
-                         dq->packed, {dq->blockN, dq->blockK},
-                         dq->resultElement);
+  Value q = slice(dq->q);
+  Value scales = slice(dq->scales);
+  Value zeroPoints = dq->zeroPoints ? slice(dq->zeroPoints) : Value();
+  return buildDequantize(b, loc, q, scales, zeroPoints, dq->packed,
+                         {dq->blockN, dq->blockK}, dq->resultElement);
 }
