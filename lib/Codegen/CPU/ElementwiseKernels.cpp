@@ -86,6 +86,47 @@ bool isRowwiseElementwise(linalg::GenericOp op) {
   return true;
 }
 
+/// Clones the body of `op` on vectors of `width` lanes, with `args` the
+/// vectors of the block arguments, and returns the yielded vector. Values
+/// from outside the body and constants are broadcast. The math ops created
+/// are appended to `mathOps`.
+Value cloneBodyOnVectors(OpBuilder &b, Location loc, linalg::GenericOp op,
+                         ArrayRef<Value> args, int64_t width,
+                         SmallVectorImpl<Operation *> &mathOps) {
+  Block &body = op.getRegion().front();
+  IRMapping vectors;
+  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
+    vectors.map(arg, value);
+  auto vectorOf = [&](Value scalar) -> Value {
+    if (Value v = vectors.lookupOrNull(scalar))
+      return v;
+    Value splat = vector::BroadcastOp::create(
+        b, loc, VectorType::get({width}, scalar.getType()), scalar);
+    vectors.map(scalar, splat);
+    return splat;
+  };
+  for (Operation &inner : body.without_terminator()) {
+    if (inner.hasTrait<OpTrait::ConstantLike>()) {
+      Operation *scalar = b.clone(inner);
+      vectors.map(inner.getResult(0), vectorOf(scalar->getResult(0)));
+      continue;
+    }
+    SmallVector<Value> operands;
+    for (Value operand : inner.getOperands())
+      operands.push_back(vectorOf(operand));
+    OperationState state(
+        loc, inner.getName().getStringRef(), operands,
+        {VectorType::get({width}, inner.getResult(0).getType())},
+        inner.getAttrs());
+    Operation *cloned = b.create(state);
+    if (isa<math::MathDialect>(cloned->getDialect()))
+      mathOps.push_back(cloned);
+    vectors.map(inner.getResult(0), cloned->getResult(0));
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  return vectorOf(yield.getOperand(0));
+}
+
 void rewriteElementwise(linalg::GenericOp op, ModuleOp module, int64_t width,
                         unsigned numThreads,
                         SmallVectorImpl<Operation *> &mathOps) {
@@ -124,7 +165,7 @@ void rewriteElementwise(linalg::GenericOp op, ModuleOp module, int64_t width,
                                   sb, sl,
                                   DenseElementsAttr::get(
                                       vecType, sb.getF32FloatAttr(0.0f)))));
-    Value v = cloneBodyOnVectors(sb, sl, op, args, width, &mathOps);
+    Value v = cloneBodyOnVectors(sb, sl, op, args, width, mathOps);
     if (mask)
       vector::MaskedStoreOp::create(sb, sl, out, ValueRange{r, j}, mask, v);
     else

@@ -7,12 +7,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
 
 #include "llvm/TargetParser/Host.h"
 
@@ -127,44 +125,6 @@ Value cpu::widenToF32(OpBuilder &b, Location loc, Value v) {
 Value cpu::loadF32(OpBuilder &b, Location loc, Value memref, ValueRange indices,
                    int64_t width, Value mask) {
   return widenToF32(b, loc, loadVector(b, loc, memref, indices, width, mask));
-}
-
-Value cpu::cloneBodyOnVectors(OpBuilder &b, Location loc,
-                              linalg::GenericOp op, ArrayRef<Value> args,
-                              int64_t width,
-                              SmallVectorImpl<Operation *> *mathOps) {
-  Block &body = op.getRegion().front();
-  IRMapping vectors;
-  for (auto [arg, value] : llvm::zip(body.getArguments(), args))
-    vectors.map(arg, value);
-  auto vectorOf = [&](Value scalar) -> Value {
-    if (Value v = vectors.lookupOrNull(scalar))
-      return v;
-    Value splat = vector::BroadcastOp::create(
-        b, loc, VectorType::get({width}, scalar.getType()), scalar);
-    vectors.map(scalar, splat);
-    return splat;
-  };
-  for (Operation &inner : body.without_terminator()) {
-    if (inner.hasTrait<OpTrait::ConstantLike>()) {
-      Operation *scalar = b.clone(inner);
-      vectors.map(inner.getResult(0), vectorOf(scalar->getResult(0)));
-      continue;
-    }
-    SmallVector<Value> operands;
-    for (Value operand : inner.getOperands())
-      operands.push_back(vectorOf(operand));
-    OperationState state(
-        loc, inner.getName().getStringRef(), operands,
-        {VectorType::get({width}, inner.getResult(0).getType())},
-        inner.getAttrs());
-    Operation *cloned = b.create(state);
-    if (mathOps && isa<math::MathDialect>(cloned->getDialect()))
-      mathOps->push_back(cloned);
-    vectors.map(inner.getResult(0), cloned->getResult(0));
-  }
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  return vectorOf(yield.getOperand(0));
 }
 
 void cpu::emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,

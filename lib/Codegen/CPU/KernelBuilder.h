@@ -14,7 +14,6 @@
 #ifndef MOE_LIB_CODEGEN_CPU_KERNELBUILDER_H
 #define MOE_LIB_CODEGEN_CPU_KERNELBUILDER_H
 
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -61,14 +60,6 @@ Value widenToF32(OpBuilder &b, Location loc, Value v);
 /// loadVector, widened to f32.
 Value loadF32(OpBuilder &b, Location loc, Value memref, ValueRange indices,
               int64_t width, Value mask = nullptr);
-
-/// Clones the body of the elementwise `op` on vectors of `width` lanes,
-/// with `args` the vectors of its block arguments, and returns the yielded
-/// vector. Values from outside the body and constants are broadcast. The
-/// math ops created are appended to `mathOps` when it is given.
-Value cloneBodyOnVectors(OpBuilder &b, Location loc, linalg::GenericOp op,
-                         ArrayRef<Value> args, int64_t width,
-                         SmallVectorImpl<Operation *> *mathOps = nullptr);
 
 /// Calls `body(begin, end)` on a partition of [0, total) into `numThreads`
 /// contiguous ranges, one per thread of an `omp.parallel` region (the
