@@ -68,7 +68,12 @@ typedef enum moe_kernels {
   /* Tiled, vectorized, multi-threaded kernels (the default). */
   MOE_KERNELS_FAST = 0,
   /* The reference lowering: scalar loops, one thread. */
-  MOE_KERNELS_REFERENCE = 1
+  MOE_KERNELS_REFERENCE = 1,
+  /* The fast kernels; matmuls on int8/int4 weights quantize their
+     activations to int8 and multiply with VPDPBUSD where the CPU has it
+     (AVX512_VNNI, AVX_VNNI). Differs from MOE_KERNELS_FAST by the
+     activations' rounding (docs/Quantization.md). */
+  MOE_KERNELS_FAST_INT8 = 2
 } moe_kernels;
 
 /* One argument of the entry function. The pointers stay valid as long as

@@ -235,14 +235,26 @@ moe_status moe_layer_set_threads(moe_layer *layer, int32_t threads) {
 moe_status moe_layer_set_kernels(moe_layer *layer, moe_kernels kernels) {
   if (!layer)
     return nullPointer("moe_layer_set_kernels", "a layer");
-  if (kernels != MOE_KERNELS_FAST && kernels != MOE_KERNELS_REFERENCE)
+  MoECPUKernels choice;
+  // Any int may arrive through the C interface.
+  switch (static_cast<int>(kernels)) {
+  case MOE_KERNELS_FAST:
+    choice = MoECPUKernels::Fast;
+    break;
+  case MOE_KERNELS_REFERENCE:
+    choice = MoECPUKernels::Reference;
+    break;
+  case MOE_KERNELS_FAST_INT8:
+    choice = MoECPUKernels::FastInt8;
+    break;
+  default:
     return fail(MOE_ERROR_INVALID_ARGUMENT,
-                formatv("moe_layer_set_kernels: expected MOE_KERNELS_FAST or "
-                        "MOE_KERNELS_REFERENCE, found {0}",
+                formatv("moe_layer_set_kernels: expected MOE_KERNELS_FAST, "
+                        "MOE_KERNELS_FAST_INT8 or MOE_KERNELS_REFERENCE, "
+                        "found {0}",
                         static_cast<int>(kernels)));
-  return report(layer->engine->setKernels(kernels == MOE_KERNELS_FAST
-                                              ? MoECPUKernels::Fast
-                                              : MoECPUKernels::Reference));
+  }
+  return report(layer->engine->setKernels(choice));
 }
 
 moe_status moe_layer_num_args(const moe_layer *layer, size_t *count) {

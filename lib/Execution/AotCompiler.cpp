@@ -27,6 +27,18 @@ using namespace mlir::moe::execution;
 
 namespace {
 
+const char *kernelsName(MoECPUKernels kernels) {
+  switch (kernels) {
+  case MoECPUKernels::Fast:
+    return "fast";
+  case MoECPUKernels::FastInt8:
+    return "fast-int8";
+  case MoECPUKernels::Reference:
+    return "reference";
+  }
+  return "fast";
+}
+
 Error fail(const Twine &where, const Twine &what) {
   return makeRunError(where, what);
 }
@@ -206,6 +218,8 @@ Error execution::compileAheadOfTime(Engine &engine,
   func::FuncOp entry = engine.getEntry();
   if (Error err = lowerForCPU(engine.getModule(), entry, options.threads,
                               options.kernels, getVectorWidth(**machine),
+                              hasVNNI(**machine) ? MoECPUFeature::On
+                                                 : MoECPUFeature::Off,
                               path, /*passManagerOptions=*/false))
     return err;
   LLVMContext context;
@@ -227,12 +241,11 @@ Error execution::compileAheadOfTime(Engine &engine,
   layer.resultKind = engine.getResult().kind;
   layer.hidden = engine.getHiddenSize();
   layer.threads = options.threads;
-  layer.kernels =
-      options.kernels == MoECPUKernels::Fast ? "fast" : "reference";
+  layer.kernels = kernelsName(options.kernels);
   layer.cpu = (*machine)->getTargetCPU().str();
   layer.features = options.target.features;
   layer.setsThreads = options.threads == 0 &&
-                      options.kernels == MoECPUKernels::Fast &&
+                      options.kernels != MoECPUKernels::Reference &&
                       hasOpenMPRuntime();
 
   switch (options.emit) {

@@ -29,14 +29,17 @@ Expected<MoECPUKernels> execution::parseCPUKernels(StringRef text,
     return MoECPUKernels::Fast;
   if (text == "reference")
     return MoECPUKernels::Reference;
-  return makeRunError(option, formatv("expected 'fast' or 'reference', found "
-                                      "'{0}'",
+  if (text == "fast-int8")
+    return MoECPUKernels::FastInt8;
+  return makeRunError(option, formatv("expected 'fast', 'fast-int8' or "
+                                      "'reference', found '{0}'",
                                       printable(text)));
 }
 
 Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
                              unsigned numThreads, MoECPUKernels kernels,
-                             unsigned vectorWidth, StringRef modulePath,
+                             unsigned vectorWidth, MoECPUFeature vnni,
+                             StringRef modulePath,
                              bool passManagerOptions) {
   MLIRContext *context = module.getContext();
   prepareEntry(entry);
@@ -48,6 +51,7 @@ Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
   options.numThreads = numThreads;
   options.kernels = kernels;
   options.vectorWidth = vectorWidth;
+  options.vnni = vnni;
   buildMoECPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return capture.takeError("lowering with moe-cpu-pipeline failed");
@@ -121,6 +125,16 @@ execution::createCPUTargetMachine(const CPUTarget &target, bool forJIT) {
 unsigned execution::getVectorWidth(const TargetMachine &machine) {
   const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
   return info && info->checkFeatures("+avx512f") ? 16 : 8;
+}
+
+bool execution::hasVNNI(const TargetMachine &machine) {
+  const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (!info)
+    return false;
+  if (getVectorWidth(machine) == 16)
+    return info->checkFeatures("+avx512vnni");
+  return info->checkFeatures("+avxvnni") ||
+         info->checkFeatures("+avx512vnni,+avx512vl");
 }
 
 Error execution::optimizeForCPU(llvm::Module &module, TargetMachine &machine) {

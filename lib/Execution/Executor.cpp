@@ -168,7 +168,8 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
                   bool passManagerOptions) {
   std::string entryName = entry.getSymName().str();
   if (Error err = lowerForCPU(module, entry, numThreads, kernels,
-                              /*vectorWidth=*/0, modulePath,
+                              /*vectorWidth=*/0, MoECPUFeature::Host,
+                              modulePath,
                               passManagerOptions))
     return std::move(err);
   Expected<std::unique_ptr<TargetMachine>> engineMachine =

@@ -42,6 +42,9 @@ static llvm::cl::opt<MoECPUKernels> clDefaultKernels(
     llvm::cl::init(MoECPUKernels::Fast),
     llvm::cl::values(clEnumValN(MoECPUKernels::Fast, "fast",
                                 "tiled, vectorized, multi-threaded kernels"),
+                     clEnumValN(MoECPUKernels::FastInt8, "fast-int8",
+                                "fast, with int8 activations x integer "
+                                "weights (VPDPBUSD)"),
                      clEnumValN(MoECPUKernels::Reference, "reference",
                                 "the reference lowering's scalar loops")));
 
@@ -63,6 +66,10 @@ void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
   MoECPUMatmulKernelsOptions matmul;
   matmul.numThreads = numThreads;
   matmul.vectorWidth = vectorWidth;
+  matmul.quantizeActivations = options.kernels == MoECPUKernels::FastInt8;
+  matmul.vnni = options.vnni == MoECPUFeature::Host
+                    ? hostHasVNNI(vectorWidth)
+                    : options.vnni == MoECPUFeature::On;
   pm.addPass(createMoECPUMatmulKernels(matmul));
   MoECPUElementwiseKernelsOptions elementwise;
   elementwise.numThreads = numThreads;

@@ -71,9 +71,10 @@ struct Options {
 
   cl::opt<std::string> kernels{
       "kernels",
-      cl::desc("Kernels of moe-cpu-pipeline: fast (the default) or "
-               "reference"),
-      cl::value_desc("fast|reference"), cl::init("fast"), cl::cat(category)};
+      cl::desc("Kernels of moe-cpu-pipeline: fast (the default), "
+               "fast-int8 (int8 activations for int8/int4 weights on VNNI "
+               "targets) or reference"),
+      cl::value_desc("fast|fast-int8|reference"), cl::init("fast"), cl::cat(category)};
 
   cl::opt<std::string> targetCpu{
       "target-cpu",

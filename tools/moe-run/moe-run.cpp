@@ -4,7 +4,7 @@
 //           [--input X.npy | --random-inputs SEED [--tokens T[,T...]]]
 //           [--weights MODEL_DIR|A.safetensors[,B.safetensors...] [--layer N]]
 //           [--output OUT.npy] [--repeat R[,R...]] [--threads N]
-//           [--kernels fast|reference]
+//           [--kernels fast|fast-int8|reference]
 //
 // Lowers the module with moe-cpu-pipeline, JIT-compiles it, binds the entry
 // function's arguments (weights from checkpoints, inputs from .npy files or
@@ -142,8 +142,10 @@ struct Options {
   cl::opt<std::string> kernels{
       "kernels",
       cl::desc("Kernels of moe-cpu-pipeline: fast (tiled, vectorized, "
-               "multi-threaded; the default) or reference (scalar loops)"),
-      cl::value_desc("fast|reference"), cl::cat(category)};
+               "multi-threaded; the default), fast-int8 (fast, with int8 "
+               "activations for int8/int4 weights on VNNI CPUs) or "
+               "reference (scalar loops)"),
+      cl::value_desc("fast|fast-int8|reference"), cl::cat(category)};
 
   cl::opt<std::string> shard{
       "shard",

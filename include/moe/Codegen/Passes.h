@@ -33,6 +33,10 @@ unsigned getDefaultNumThreads();
 /// AVX-512, 8 otherwise.
 unsigned getHostVectorWidth();
 
+/// Whether the host CPU has VPDPBUSD on vectors of `vectorWidth` i32 lanes:
+/// AVX512_VNNI for 16, AVX_VNNI (or AVX512_VNNI with AVX512VL) for 8.
+bool hostHasVNNI(unsigned vectorWidth);
+
 } // namespace moe
 } // namespace mlir
 

@@ -121,6 +121,19 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     blocks of `packed-m-block` rows, each block running over all panels, so
     that the block's K chunk of A stays in L2.
 
+    With `quantize-activations` and `vnni` (the target has VPDPBUSD:
+    AVX512_VNNI for 16 lanes, AVX_VNNI for 8), a matmul whose weights are
+    integers dequantized by a `moe.dequantize` (int8 or packed int4, no zero
+    points) and whose K is a multiple of 4 * `vector-width` runs on integers
+    when it takes the packed-panel kernel: the rows of A are quantized to
+    int8 per group of up to `activation-group` values along K (a divisor of
+    the weights' K block; scale = max |a| / 127, round to nearest even), the
+    panels are packed as bytes in groups of 4 along K, and each VPDPBUSD
+    does 64 (16 lanes) multiply-adds; every group's i32 sums are scaled by
+    the weight and activation scales into the f32 accumulators. The result
+    then differs from the f32 product by the activations' rounding
+    (docs/Quantization.md). Other matmuls are unchanged by these options.
+
     Before:
     ```mlir
     %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
@@ -179,6 +192,18 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "Rows of A that run over the packed panels before the next "
            "rows (their K chunk stays in L2; the panels are packed again "
            "for every block); 0: all rows at once">,
+    Option<"quantizeActivations", "quantize-activations", "bool",
+           /*default=*/"false",
+           "Let matmuls on int8/int4 weights quantize their activations to "
+           "int8 and multiply on integers (needs vnni; changes the result "
+           "by the activations' rounding)">,
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "The target has VPDPBUSD for vector-width lanes (AVX512_VNNI for "
+           "16, AVX_VNNI for 8)">,
+    Option<"activationGroup", "activation-group", "unsigned",
+           /*default=*/"128",
+           "Most K values of a row of A per int8 activation scale (a "
+           "power of two from vector-width on)">,
   ];
   let statistics = [
     Statistic<"numRewritten", "num-rewritten", "Number of matmuls rewritten">,
@@ -187,6 +212,7 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::func::FuncDialect",
+    "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::omp::OpenMPDialect",
     "::mlir::scf::SCFDialect",

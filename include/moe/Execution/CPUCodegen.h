@@ -35,7 +35,8 @@ namespace execution {
 /// aborts the process when it cannot start them.
 constexpr int64_t kMaxCPUThreads = 1024;
 
-/// The kernels named by `text` ("fast" or "reference"); otherwise an error
+/// The kernels named by `text` ("fast", "fast-int8" or "reference");
+/// otherwise an error
 /// about the option `option`.
 llvm::Expected<MoECPUKernels> parseCPUKernels(llvm::StringRef text,
                                               llvm::StringRef option);
@@ -49,12 +50,13 @@ struct CPUTarget {
 };
 
 /// Marks `entry` for the C interface, lowers `module` with moe-cpu-pipeline
-/// (`numThreads`, `kernels` and `vectorWidth`, 0 for the host's, passed to
-/// it). With `passManagerOptions`, the pass manager takes the MLIR
+/// (`numThreads`, `kernels`, `vectorWidth`, 0 for the host's, and `vnni`
+/// passed to it). With `passManagerOptions`, the pass manager takes the MLIR
 /// command-line options a tool registered (--mlir-print-ir-after-all, ...).
 llvm::Error lowerForCPU(ModuleOp module, func::FuncOp entry,
                         unsigned numThreads, MoECPUKernels kernels,
-                        unsigned vectorWidth, llvm::StringRef modulePath,
+                        unsigned vectorWidth, MoECPUFeature vnni,
+                        llvm::StringRef modulePath,
                         bool passManagerOptions);
 
 /// A TargetMachine for `target` at -O3: for the JIT (`forJIT`), or for an
@@ -66,6 +68,9 @@ createCPUTargetMachine(const CPUTarget &target, bool forJIT);
 /// The f32 lanes of the widest vectors of `machine`'s CPU the kernels use:
 /// 16 with AVX-512, else 8.
 unsigned getVectorWidth(const llvm::TargetMachine &machine);
+
+/// Whether `machine`'s CPU has VPDPBUSD on vectors of getVectorWidth lanes.
+bool hasVNNI(const llvm::TargetMachine &machine);
 
 /// Runs the -O3 LLVM IR pipeline for `machine` on `module`.
 llvm::Error optimizeForCPU(llvm::Module &module, llvm::TargetMachine &machine);

@@ -29,7 +29,16 @@ enum class MoECPUKernels {
   /// loop nest on one thread. The oracle the fast kernels are checked
   /// against.
   Reference,
+  /// The fast kernels, and matmuls on int8/int4 weights quantize their
+  /// activations to int8 and multiply with VPDPBUSD where the target has it
+  /// (moe-cpu-matmul-kernels' quantize-activations): faster, and different
+  /// from `fast` by the activations' rounding.
+  FastInt8,
 };
+
+/// Whether the target has an instruction set extension: the host's, or
+/// as stated.
+enum class MoECPUFeature { Host, On, Off };
 
 /// The default of the `kernels` option: the value of the command-line flag
 /// `--moe-cpu-kernels=fast|reference` where the tool parsed one (so that
@@ -49,17 +58,34 @@ struct MoECPUPipelineOptions
   PassOptions::Option<MoECPUKernels> kernels{
       *this, "kernels",
       llvm::cl::desc("Kernels of stage 2: 'fast' (tiled, vectorized, "
-                     "threaded) or 'reference' (none: scalar loops)"),
+                     "threaded), 'fast-int8' (fast, with int8 activations "
+                     "for integer weights on VNNI targets) or 'reference' "
+                     "(none: scalar loops)"),
       llvm::cl::init(getDefaultMoECPUKernels()),
-      llvm::cl::values(clEnumValN(MoECPUKernels::Fast, "fast",
-                                  "tiled, vectorized, multi-threaded kernels"),
-                       clEnumValN(MoECPUKernels::Reference, "reference",
-                                  "the reference lowering's scalar loops"))};
+      llvm::cl::values(
+          clEnumValN(MoECPUKernels::Fast, "fast",
+                     "tiled, vectorized, multi-threaded kernels"),
+          clEnumValN(MoECPUKernels::FastInt8, "fast-int8",
+                     "fast, with int8 activations x integer weights "
+                     "(VPDPBUSD)"),
+          clEnumValN(MoECPUKernels::Reference, "reference",
+                     "the reference lowering's scalar loops"))};
   PassOptions::Option<unsigned> vectorWidth{
       *this, "vector-width",
       llvm::cl::desc("f32 lanes per vector of the fast kernels (8 for AVX2, "
                      "16 for AVX-512); 0: the host CPU's"),
       llvm::cl::init(0)};
+  PassOptions::Option<MoECPUFeature> vnni{
+      *this, "vnni",
+      llvm::cl::desc("Whether the target has VPDPBUSD for vector-width "
+                     "lanes (AVX512_VNNI for 16, AVX_VNNI for 8), used by "
+                     "kernels=fast-int8: 'host' (the host CPU's), 'on', "
+                     "'off'"),
+      llvm::cl::init(MoECPUFeature::Host),
+      llvm::cl::values(clEnumValN(MoECPUFeature::Host, "host",
+                                  "as the host CPU"),
+                       clEnumValN(MoECPUFeature::On, "on", "yes"),
+                       clEnumValN(MoECPUFeature::Off, "off", "no"))};
 };
 
 /// moe IR (moe.layer or the step ops) on tensors to the LLVM dialect for the

@@ -45,6 +45,19 @@ unsigned mlir::moe::getHostVectorWidth() {
   return it != features.end() && it->second ? 16 : 8;
 }
 
+bool mlir::moe::hostHasVNNI(unsigned vectorWidth) {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  auto has = [&](StringRef name) {
+    auto it = features.find(name);
+    return it != features.end() && it->second;
+  };
+  if (vectorWidth == 16)
+    return has("avx512vnni");
+  if (vectorWidth == 8)
+    return has("avxvnni") || (has("avx512vnni") && has("avx512vl"));
+  return false;
+}
+
 Value cpu::indexConst(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }

@@ -14,7 +14,9 @@
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
 
+#include <memory>
 #include <optional>
 
 namespace mlir {
@@ -63,13 +65,87 @@ struct PackedConfig {
 /// body of a loop (every iteration would grow the stack).
 Value createPanelScratch(OpBuilder &b, Location loc, const PackedConfig &cfg);
 
+/// What the packed-panel kernel does with one K chunk of one panel: packs
+/// it into scratch, then runs register tiles of rows of A over it.
+class PanelKernel {
+public:
+  virtual ~PanelKernel();
+  /// Packs the weight rows [n0, n0 + 2W) over K [k0, k0 + len).
+  virtual void pack(OpBuilder &b, Location loc, Value n0, Value k0,
+                    Value len) = 0;
+  /// `start` plus the products of the rows `rows` of A with the packed
+  /// chunk [k0, k0 + len): rows.size() x 2 vectors of W f32 (row i, vector
+  /// v at 2i + v).
+  virtual SmallVector<Value> accumulate(OpBuilder &b, Location loc,
+                                        ArrayRef<Value> rows, Value k0,
+                                        Value len, ValueRange start) = 0;
+};
+
+/// The f32 panel kernel: weights packed (widened or dequantized) to f32,
+/// one FMA per weight and row; `scratch` from createPanelScratch.
+std::unique_ptr<PanelKernel>
+makeF32PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
+                   Value scratch);
+
 /// Emits the packed-panel kernel for the panels [pBegin, pEnd) of B (panel
 /// p = weight rows [2 * width * p, 2 * width * (p + 1))) against every row
-/// of A, packing into `scratch` (from createPanelScratch). N must be a
-/// multiple of 2 * width.
+/// of A: for each block of rows, panel and K chunk, `kernel` packs the
+/// chunk and runs its register tiles. N must be a multiple of 2 * width.
 void emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                      const PackedConfig &cfg, Value scratch, Value pBegin,
-                      Value pEnd);
+                      const PackedConfig &cfg, PanelKernel &kernel,
+                      Value pBegin, Value pEnd);
+
+/// Transposes the `rows.size()` x `rows.size()` block held in `rows` (row
+/// r = element (r, c) in lane c) with log2(W) stages of two-input shuffles.
+SmallVector<Value> transposeSquare(OpBuilder &b, Location loc,
+                                   SmallVector<Value> rows);
+
+//===----------------------------------------------------------------------===//
+// Int8 activations x integer weights (Int8Matmul.cpp)
+//===----------------------------------------------------------------------===//
+
+/// A's rows quantized per group of `group` values along K: `values` holds
+/// the biased bytes (q + 128) four to an i32 word, [M, K / 4], and `scales`
+/// the f32 factor of each group, [M, K / group].
+struct Int8Activations {
+  Value values, scales;
+  int64_t group;
+};
+
+/// The int8 panel kernel's per-thread scratch (`memref.alloca`, created
+/// where createPanelScratch's is): the packed words [k-block / 4, 2W] i32,
+/// and per group of the chunk the bias compensation [k-block / G, 2W] i32
+/// and the weight scales [k-block / G, 2W] f32.
+struct Int8PanelScratch {
+  Value panel, comp, weightScales;
+};
+
+/// The activation group G (<= maxGroup) for which the int8 kernel can run
+/// `mm`: integer weights (int8 or packed int4) without zero points, a static
+/// K that is a multiple of 4W and of G, and a G that divides the weights' K
+/// block. None when the kernel does not apply.
+std::optional<int64_t> int8DotGroup(const MatmulBuffers &mm, int64_t width,
+                                    int64_t maxGroup);
+
+/// Emits the quantization of A (rows split between `numThreads` threads)
+/// into fresh buffers.
+Int8Activations quantizeActivations(OpBuilder &b, Location loc,
+                                    ModuleOp module, const MatmulBuffers &mm,
+                                    int64_t width, int64_t group,
+                                    unsigned numThreads);
+
+/// `cfg.kBlock` must be a multiple of 4W and of `group`.
+Int8PanelScratch createInt8PanelScratch(OpBuilder &b, Location loc,
+                                        const PackedConfig &cfg,
+                                        int64_t group);
+
+/// The panel kernel on int8 activations: VPDPBUSD (AVX512_VNNI with 16
+/// lanes, AVX_VNNI with 8), so the target must have it; declares it in
+/// `module`.
+std::unique_ptr<PanelKernel>
+makeInt8PanelKernel(ModuleOp module, const MatmulBuffers &mm,
+                    const PackedConfig &cfg, Int8Activations acts,
+                    Int8PanelScratch scratch);
 
 /// Calls `tile(rows, m0)` on register tiles of `tileRows` rows over
 /// [0, m - m % tileRows), then on one tile of the remainder's m % tileRows

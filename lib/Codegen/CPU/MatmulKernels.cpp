@@ -44,6 +44,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -53,6 +54,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <limits>
+#include <numeric>
 
 namespace mlir {
 namespace moe {
@@ -78,6 +80,8 @@ struct TileConfig {
   PackedConfig packed;     // the packed-panel kernel for many rows
   int64_t packedMinRows;   // rows from which it runs on f32 weights; 0: never
   int64_t packedMinRows16; // the same for bf16/f16 weights
+  bool int8Dot;            // quantize-activations with vnni
+  int64_t activationGroup; // the most K values per activation scale
 };
 
 /// Whether `op` is `C[m, n] += A[m, k] * B[n, k]` on ranked float tensors
@@ -452,19 +456,49 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   auto func = op->getParentOfType<FunctionOpInterface>();
   packable = packable && func;
   Value sharedScratch;
-  if (packable && cfg.numThreads == 1) {
+  // Integer weights with int8 activations (Int8Matmul.cpp): chunks of K in
+  // whole activation groups and 4W-value blocks.
+  std::optional<int64_t> int8Group;
+  if (packable && cfg.int8Dot)
+    int8Group = int8DotGroup(mm, cfg.width, cfg.activationGroup);
+  PackedConfig int8Cfg = cfg.packed;
+  std::optional<Int8PanelScratch> sharedInt8Scratch;
+  if (int8Group) {
+    int8Cfg.kBlock = llvm::alignTo(
+        cfg.packed.kBlock, std::lcm(*int8Group, 4 * cfg.packed.width));
+    if (cfg.numThreads == 1) {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&func.getFunctionBody().front());
+      sharedInt8Scratch = createInt8PanelScratch(b, loc, int8Cfg, *int8Group);
+    }
+  } else if (packable && cfg.numThreads == 1) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&func.getFunctionBody().front());
     sharedScratch = createPanelScratch(b, loc, cfg.packed);
   }
   auto packedKernel = [&](OpBuilder &cb, Location cl) {
+    std::optional<Int8Activations> acts;
+    if (int8Group)
+      acts = quantizeActivations(cb, cl, module, mm, cfg.width, *int8Group,
+                                 cfg.numThreads);
     emitParallelRanges(
         cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
         [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-          Value scratch = sharedScratch
-                              ? sharedScratch
-                              : createPanelScratch(pb, pl, cfg.packed);
-          emitPackedPanels(pb, pl, mm, cfg.packed, scratch, begin, end);
+          std::unique_ptr<PanelKernel> kernel;
+          const PackedConfig &packedCfg = acts ? int8Cfg : cfg.packed;
+          if (acts) {
+            Int8PanelScratch scratch =
+                sharedInt8Scratch
+                    ? *sharedInt8Scratch
+                    : createInt8PanelScratch(pb, pl, int8Cfg, *int8Group);
+            kernel = makeInt8PanelKernel(module, mm, int8Cfg, *acts, scratch);
+          } else {
+            Value scratch = sharedScratch
+                                ? sharedScratch
+                                : createPanelScratch(pb, pl, cfg.packed);
+            kernel = makeF32PanelKernel(mm, cfg.packed, scratch);
+          }
+          emitPackedPanels(pb, pl, mm, packedCfg, *kernel, begin, end);
         });
   };
   auto compute = [&](OpBuilder &cb, Location cl) {
@@ -531,6 +565,7 @@ struct MoECPUMatmulKernelsPass
         {"packed-tile-rows", packedTileRows, 1, kMaxTileAccumulators / 2},
         {"packed-k-block", packedKBlock, 1, kMaxPackedKBlock,
          " (the packing scratch lives on the stack)"},
+        {"activation-group", activationGroup, vectorWidth, kMaxPackedKBlock},
     };
     for (const Range &r : ranges) {
       if (r.value >= r.min && r.value <= r.max)
@@ -543,6 +578,13 @@ struct MoECPUMatmulKernelsPass
     if (!llvm::isPowerOf2_32(vectorWidth))
       return error() << "vector-width = " << unsigned(vectorWidth)
                      << " must be a power of two";
+    if (!llvm::isPowerOf2_32(activationGroup))
+      return error() << "activation-group = " << unsigned(activationGroup)
+                     << " must be a power of two";
+    if (vnni && vectorWidth != 8 && vectorWidth != 16)
+      return error() << "vnni needs vector-width 8 or 16 (VPDPBUSD on 256 "
+                        "or 512 bits), found "
+                     << unsigned(vectorWidth);
     if (uint64_t(tileRows) * tileCols > kMaxTileAccumulators)
       return error() << "tile-rows x tile-cols = " << unsigned(tileRows)
                      << " x " << unsigned(tileCols) << " must be at most "
@@ -568,6 +610,8 @@ struct MoECPUMatmulKernelsPass
     cfg.packed.mBlock = packedMBlock;
     cfg.packedMinRows = packedMinRows;
     cfg.packedMinRows16 = packedMinRows16;
+    cfg.int8Dot = quantizeActivations && vnni;
+    cfg.activationGroup = activationGroup;
 
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

@@ -52,47 +52,21 @@ using namespace mlir::moe::cpu;
 
 namespace {
 
-/// Transposes the `rows.size()` x `rows.size()` block held in `rows` (row r
-/// = element (r, c) in lane c) with log2(W) stages of two-input shuffles:
-/// the stage of distance d swaps the bit d of the row and column index, so
-/// that after all stages element (r, c) has moved to (c, r).
-SmallVector<Value> transposeSquare(OpBuilder &b, Location loc,
-                                   SmallVector<Value> rows) {
-  int64_t w = rows.size();
-  for (int64_t d = 1; d < w; d *= 2) {
-    SmallVector<int64_t> lowMask(w), highMask(w);
-    for (int64_t j = 0; j < w; ++j) {
-      bool upper = (j & d) != 0;
-      // Row i (bit d clear) keeps its columns without bit d and takes the
-      // partner's columns with bit d from the partner's columns without it;
-      // the partner i + d the converse.
-      lowMask[j] = upper ? w + (j - d) : j;
-      highMask[j] = upper ? w + j : j + d;
-    }
-    SmallVector<Value> next(w);
-    for (int64_t i = 0; i < w; ++i) {
-      if (i & d)
-        continue;
-      next[i] =
-          vector::ShuffleOp::create(b, loc, rows[i], rows[i + d], lowMask);
-      next[i + d] =
-          vector::ShuffleOp::create(b, loc, rows[i], rows[i + d], highMask);
-    }
-    rows = std::move(next);
-  }
-  return rows;
-}
-
-struct PanelEmitter {
+/// The f32 panel kernel: Bp[k][j] = B[n0 + j, k0 + k] as f32 (k-block x 2W).
+struct F32PanelKernel : PanelKernel {
   const MatmulBuffers &mm;
   const PackedConfig &cfg;
   Value bp; // memref<k-block x 2W x f32>
+
+  F32PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg, Value bp)
+      : mm(mm), cfg(cfg), bp(bp) {}
 
   /// Packs the weight rows [n0, n0 + 2W) over K columns [k0, k0 + len)
   /// into Bp: W x W blocks, loaded along K, transposed, stored along N.
   /// A K tail is loaded masked (zero padded); Bp has room for it since
   /// k-block is a multiple of W.
-  void pack(OpBuilder &b, Location loc, Value n0, Value k0, Value len) {
+  void pack(OpBuilder &b, Location loc, Value n0, Value k0,
+            Value len) override {
     int64_t w = cfg.width;
     auto block = [&](OpBuilder &bb, Location bl, Value kk, Value mask) {
       Value k = arith::AddIOp::create(bb, bl, k0, kk);
@@ -129,52 +103,13 @@ struct PanelEmitter {
     });
   }
 
-  /// One `rows` x 2W register tile at rows m0 of A and columns n0 of C over
-  /// the packed chunk [k0, k0 + len). `first` is null when the chunk is all
-  /// of K, else whether it is the first chunk.
-  void tile(OpBuilder &b, Location loc, int64_t rows, Value m0, Value n0,
-            Value k0, Value len, Value first) {
+  /// Per k: two vector loads of Bp, one broadcast of A[m, k] per row and
+  /// two FMAs per row.
+  SmallVector<Value> accumulate(OpBuilder &b, Location loc,
+                                ArrayRef<Value> rowIdx, Value k0, Value len,
+                                ValueRange start) override {
     int64_t w = cfg.width;
     auto vecType = VectorType::get({w}, b.getF32Type());
-    SmallVector<Value> rowIdx, colIdx;
-    for (int64_t i = 0; i < rows; ++i)
-      rowIdx.push_back(
-          i == 0 ? m0
-                 : arith::AddIOp::create(b, loc, m0, indexConst(b, loc, i)));
-    for (int64_t v = 0; v < 2; ++v)
-      colIdx.push_back(
-          v == 0 ? n0
-                 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, w)));
-    auto loadTile = [&](OpBuilder &lb, Location ll, Value from) {
-      SmallVector<Value> accs;
-      for (Value r : rowIdx)
-        for (Value c : colIdx)
-          accs.push_back(
-              vector::LoadOp::create(lb, ll, vecType, from, ValueRange{r, c}));
-      return accs;
-    };
-    auto initial = [&](OpBuilder &ib, Location il) -> SmallVector<Value> {
-      if (mm.init)
-        return loadTile(ib, il, mm.init);
-      Value zero = arith::ConstantOp::create(
-          ib, il, DenseElementsAttr::get(vecType, ib.getF32FloatAttr(0.0f)));
-      return SmallVector<Value>(rows * 2, zero);
-    };
-    SmallVector<Value> start;
-    if (first) {
-      auto ifOp = scf::IfOp::create(
-          b, loc, first,
-          [&](OpBuilder &tb, Location tl) {
-            scf::YieldOp::create(tb, tl, initial(tb, tl));
-          },
-          [&](OpBuilder &eb, Location el) {
-            scf::YieldOp::create(eb, el, loadTile(eb, el, mm.c));
-          });
-      start.assign(ifOp.getResults().begin(), ifOp.getResults().end());
-    } else {
-      start = initial(b, loc);
-    }
-
     Value zero = indexConst(b, loc, 0);
     Value one = indexConst(b, loc, 1);
     auto loop = scf::ForOp::create(
@@ -187,9 +122,8 @@ struct PanelEmitter {
                 ValueRange{kk, indexConst(lb, ll, v * w)}));
           Value k = arith::AddIOp::create(lb, ll, k0, kk);
           SmallVector<Value> next;
-          for (int64_t i = 0; i < rows; ++i) {
-            Value a =
-                memref::LoadOp::create(lb, ll, mm.a, ValueRange{rowIdx[i], k});
+          for (auto [i, row] : llvm::enumerate(rowIdx)) {
+            Value a = memref::LoadOp::create(lb, ll, mm.a, ValueRange{row, k});
             if (!a.getType().isF32())
               a = arith::ExtFOp::create(lb, ll, lb.getF32Type(), a);
             Value splat = vector::BroadcastOp::create(lb, ll, vecType, a);
@@ -199,14 +133,95 @@ struct PanelEmitter {
           }
           scf::YieldOp::create(lb, ll, next);
         });
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t v = 0; v < 2; ++v)
-        vector::StoreOp::create(b, loc, loop.getResult(i * 2 + v), mm.c,
-                                ValueRange{rowIdx[i], colIdx[v]});
+    return SmallVector<Value>(loop.getResults());
   }
 };
 
+/// One `rows` x 2W register tile of C at rows m0 and columns n0 over the
+/// packed chunk [k0, k0 + len): the accumulators start from init (or zero)
+/// on the first chunk and from C on the others, and are stored to C.
+/// `first` is null when the chunk is all of K.
+void emitPanelTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                   int64_t width, PanelKernel &kernel, int64_t rows, Value m0,
+                   Value n0, Value k0, Value len, Value first) {
+  auto vecType = VectorType::get({width}, b.getF32Type());
+  SmallVector<Value> rowIdx, colIdx;
+  for (int64_t i = 0; i < rows; ++i)
+    rowIdx.push_back(
+        i == 0 ? m0
+               : arith::AddIOp::create(b, loc, m0, indexConst(b, loc, i)));
+  for (int64_t v = 0; v < 2; ++v)
+    colIdx.push_back(
+        v == 0 ? n0
+               : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, width)));
+  auto loadTile = [&](OpBuilder &lb, Location ll, Value from) {
+    SmallVector<Value> accs;
+    for (Value r : rowIdx)
+      for (Value c : colIdx)
+        accs.push_back(
+            vector::LoadOp::create(lb, ll, vecType, from, ValueRange{r, c}));
+    return accs;
+  };
+  auto initial = [&](OpBuilder &ib, Location il) -> SmallVector<Value> {
+    if (mm.init)
+      return loadTile(ib, il, mm.init);
+    Value zero = arith::ConstantOp::create(
+        ib, il, DenseElementsAttr::get(vecType, ib.getF32FloatAttr(0.0f)));
+    return SmallVector<Value>(rows * 2, zero);
+  };
+  SmallVector<Value> start;
+  if (first) {
+    auto ifOp = scf::IfOp::create(
+        b, loc, first,
+        [&](OpBuilder &tb, Location tl) {
+          scf::YieldOp::create(tb, tl, initial(tb, tl));
+        },
+        [&](OpBuilder &eb, Location el) {
+          scf::YieldOp::create(eb, el, loadTile(eb, el, mm.c));
+        });
+    start.assign(ifOp.getResults().begin(), ifOp.getResults().end());
+  } else {
+    start = initial(b, loc);
+  }
+  SmallVector<Value> accs = kernel.accumulate(b, loc, rowIdx, k0, len, start);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t v = 0; v < 2; ++v)
+      vector::StoreOp::create(b, loc, accs[i * 2 + v], mm.c,
+                              ValueRange{rowIdx[i], colIdx[v]});
+}
+
 } // namespace
+
+/// Transposes the `rows.size()` x `rows.size()` block held in `rows` (row r
+/// = element (r, c) in lane c) with log2(W) stages of two-input shuffles:
+/// the stage of distance d swaps the bit d of the row and column index, so
+/// that after all stages element (r, c) has moved to (c, r).
+SmallVector<Value> cpu::transposeSquare(OpBuilder &b, Location loc,
+                                        SmallVector<Value> rows) {
+  int64_t w = rows.size();
+  for (int64_t d = 1; d < w; d *= 2) {
+    SmallVector<int64_t> lowMask(w), highMask(w);
+    for (int64_t j = 0; j < w; ++j) {
+      bool upper = (j & d) != 0;
+      // Row i (bit d clear) keeps its columns without bit d and takes the
+      // partner's columns with bit d from the partner's columns without it;
+      // the partner i + d the converse.
+      lowMask[j] = upper ? w + (j - d) : j;
+      highMask[j] = upper ? w + j : j + d;
+    }
+    SmallVector<Value> next(w);
+    for (int64_t i = 0; i < w; ++i) {
+      if (i & d)
+        continue;
+      next[i] =
+          vector::ShuffleOp::create(b, loc, rows[i], rows[i + d], lowMask);
+      next[i + d] =
+          vector::ShuffleOp::create(b, loc, rows[i], rows[i + d], highMask);
+    }
+    rows = std::move(next);
+  }
+  return rows;
+}
 
 void cpu::emitRowTiles(
     OpBuilder &b, Location loc, Value m, int64_t tileRows,
@@ -238,11 +253,18 @@ Value cpu::createPanelScratch(OpBuilder &b, Location loc,
                                   b.getI64IntegerAttr(64));
 }
 
+PanelKernel::~PanelKernel() = default;
+
+std::unique_ptr<PanelKernel> cpu::makeF32PanelKernel(const MatmulBuffers &mm,
+                                                     const PackedConfig &cfg,
+                                                     Value scratch) {
+  return std::make_unique<F32PanelKernel>(mm, cfg, scratch);
+}
+
 void cpu::emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                           const PackedConfig &cfg, Value scratch, Value pBegin,
-                           Value pEnd) {
+                           const PackedConfig &cfg, PanelKernel &kernel,
+                           Value pBegin, Value pEnd) {
   int64_t w = cfg.width;
-  PanelEmitter panels{mm, cfg, scratch};
   bool chunked = !mm.staticK || *mm.staticK > cfg.kBlock;
   // One pass over the panels per block of mBlock rows of A [mBegin, mEnd).
   auto passOverPanels = [&](OpBuilder &b, Location loc, Value mBegin,
@@ -264,7 +286,7 @@ void cpu::emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                           indexConst(kb, kl, cfg.kBlock)),
                     mm.k);
                 Value len = arith::SubIOp::create(kb, kl, end, k0);
-                panels.pack(kb, kl, n0, k0, len);
+                kernel.pack(kb, kl, n0, k0, len);
                 Value first;
                 if (chunked)
                   first =
@@ -274,7 +296,8 @@ void cpu::emitPackedPanels(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                     kb, kl, rowCount, cfg.tileRows,
                     [&](OpBuilder &tb, Location tl, int64_t rows, Value m0) {
                       Value m = arith::AddIOp::create(tb, tl, mBegin, m0);
-                      panels.tile(tb, tl, rows, m, n0, k0, len, first);
+                      emitPanelTile(tb, tl, mm, w, kernel, rows, m, n0, k0, len,
+                                    first);
                     });
               });
         });

@@ -1,0 +1,421 @@
+//===- Int8Matmul.cpp - Int8 dot-product panel kernel (VNNI) ---------------===//
+//
+// C[m, n] = init[m, n] + sum_k A[m, k] * W[n, k] for weights stored as
+// integers (int8, or int4 packed two per byte) with scales s[n, k] per
+// block and no zero points, when the target has VPDPBUSD (AVX512_VNNI on
+// 16 lanes, AVX_VNNI on 8) and moe-cpu-matmul-kernels was asked to quantize
+// activations. The product is computed on integers:
+//
+//   1. Every row of A is quantized per group of G values along K (a divisor
+//      of the weights' K block): a[m, k] ~ qa[m, k] * sa[m, g], qa =
+//      roundeven(a / sa) in [-127, 127], sa = max|a[m, group g]| / 127.
+//      qa is stored biased, qa + 128, as unsigned bytes.
+//   2. The packed-panel loop nest of PackedMatmul.cpp packs each K chunk of
+//      each panel of 2W weight rows as Bp[k / 4][j] = the 4 bytes W[n0 + j,
+//      k : k + 4] (one W x W transpose of 32-bit words per 4W values of W
+//      rows), with, per group, comp[g][j] = -128 * sum_k W[n0 + j, k] and
+//      the weight scale ws[g][j] = s[n0 + j, g].
+//   3. A register tile of R rows x 2W columns runs per group: i32
+//      accumulators start at comp, one VPDPBUSD per 4 values of K, row and
+//      vector (64 multiply-adds on AVX-512, against 16 for an f32 FMA), then
+//      the group is folded into the f32 accumulators:
+//        acc[i][j] += (float)iacc[i][j] * ws[g][j] * sa[m + i, g].
+//      The bias cancels: sum (qa + 128) * w - 128 * sum w = sum qa * w.
+//
+// The result differs from the f32 matmul on the dequantized weights by the
+// activations' rounding (a relative error of about 1/254 of each group's
+// largest value per product); docs/Quantization.md has the measured layer
+// error. Overflow is impossible: |sum| <= 255 * 128 * K < 2^31 for K up to
+// 65,000.
+//
+//===----------------------------------------------------------------------===//
+
+#include "MatmulKernel.h"
+
+#include "KernelBuilder.h"
+
+#include "moe/Dialect/MoE/Utils/Dequantize.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+using namespace mlir::moe::cpu;
+
+namespace {
+
+/// VPDPBUSD: acc[j] + sum_{t < 4} u8(a[4j + t]) * s8(w[4j + t]) for an
+/// i32 vector `acc` of 16 or 8 lanes and byte vectors `a`, `w` of 4x that.
+///
+/// Declared as a private function named as the LLVM intrinsic: LLVM takes a
+/// function so named for the intrinsic itself (without side effects), and
+/// a func.call is something one-shot bufferization and the buffer
+/// deallocation accept, where an llvm.call_intrinsic has unknown memory
+/// effects and is refused.
+func::FuncOp declareDotU8S8(ModuleOp module, int64_t lanes) {
+  StringRef name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                               : "llvm.x86.avx512.vpdpbusd.256";
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto acc = VectorType::get({lanes}, b.getI32Type());
+  auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
+  auto callee = func::FuncOp::create(
+      b, module.getLoc(), name,
+      b.getFunctionType({acc, bytes, bytes}, {acc}));
+  callee.setPrivate();
+  return callee;
+}
+
+Value dotU8S8(OpBuilder &b, Location loc, func::FuncOp callee, Value acc,
+              Value a, Value w) {
+  return func::CallOp::create(b, loc, callee, ValueRange{acc, a, w})
+      .getResult(0);
+}
+
+/// `v` reinterpreted with `element` lanes of the same total width.
+Value bitcastTo(OpBuilder &b, Location loc, Value v, Type element) {
+  auto type = cast<VectorType>(v.getType());
+  int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
+  auto to = VectorType::get({bits / element.getIntOrFloatBitWidth()}, element);
+  return vector::BitCastOp::create(b, loc, to, v);
+}
+
+Value splatConst(OpBuilder &b, Location loc, VectorType type,
+                 TypedAttr value) {
+  return arith::ConstantOp::create(b, loc,
+                                   DenseElementsAttr::get(type, value));
+}
+
+/// One panel kernel on quantized activations; see the file comment.
+struct Int8PanelKernel : PanelKernel {
+  const MatmulBuffers &mm;
+  const PackedConfig &cfg;
+  Int8Activations acts;
+  Int8PanelScratch scratch;
+
+  func::FuncOp dot; // VPDPBUSD
+
+  Int8PanelKernel(ModuleOp module, const MatmulBuffers &mm,
+                  const PackedConfig &cfg, Int8Activations acts,
+                  Int8PanelScratch scratch)
+      : mm(mm), cfg(cfg), acts(acts), scratch(scratch),
+        dot(declareDotU8S8(module, cfg.width)) {}
+
+  int64_t lanes() const { return cfg.width; }
+  int64_t group() const { return acts.group; }
+
+  /// The 4W weights W[n, k : k + 4W] as signed bytes.
+  Value loadSignedBytes(OpBuilder &b, Location loc, Value n, Value k) {
+    int64_t count = 4 * lanes();
+    if (!mm.dequant->packed)
+      return loadVector(b, loc, mm.b, {n, k}, count);
+    Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
+    Value nibbles =
+        unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
+    auto type = cast<VectorType>(nibbles.getType());
+    Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
+    return arith::SubIOp::create(b, loc, nibbles, eight);
+  }
+
+  void pack(OpBuilder &b, Location loc, Value n0, Value k0,
+            Value len) override {
+    int64_t w = lanes(), g = group(), vec = 4 * w;
+    const DequantizedWeights &dq = *mm.dequant;
+    auto i32Vec = VectorType::get({w}, b.getI32Type());
+    auto byteVec = VectorType::get({vec}, b.getI8Type());
+    Value zero = indexConst(b, loc, 0);
+    Value groups = arith::DivUIOp::create(b, loc, len, indexConst(b, loc, g));
+
+    // Per group of the chunk: comp starts at zero, ws holds the 2W scales.
+    Value zeros = splatConst(b, loc, i32Vec, b.getI32IntegerAttr(0));
+    emitFor(b, loc, zero, groups, indexConst(b, loc, 1),
+            [&](OpBuilder &gb, Location gl, Value gi) {
+              for (int64_t half = 0; half < 2; ++half)
+                vector::StoreOp::create(gb, gl, zeros, scratch.comp,
+                                        {gi, indexConst(gb, gl, half * w)});
+              Value k = arith::AddIOp::create(
+                  gb, gl, k0,
+                  arith::MulIOp::create(gb, gl, gi, indexConst(gb, gl, g)));
+              Value kBlock = arith::DivUIOp::create(
+                  gb, gl, k, indexConst(gb, gl, dq.blockK));
+              for (int64_t j = 0; j < 2 * w; ++j) {
+                Value n =
+                    arith::AddIOp::create(gb, gl, n0, indexConst(gb, gl, j));
+                Value nBlock = arith::DivUIOp::create(
+                    gb, gl, n, indexConst(gb, gl, dq.blockN));
+                Value s = memref::LoadOp::create(gb, gl, dq.scales,
+                                                 ValueRange{nBlock, kBlock});
+                memref::StoreOp::create(gb, gl, decodeScale(gb, gl, s),
+                                        scratch.weightScales,
+                                        ValueRange{gi, indexConst(gb, gl, j)});
+              }
+            });
+
+    // 128 in every byte: VPDPBUSD with it sums four weights times 128.
+    Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
+    int64_t columnsPerGroup = g / 4; // of the transposed block
+    emitFor(
+        b, loc, zero, len, indexConst(b, loc, vec),
+        [&](OpBuilder &bb, Location bl, Value kk) {
+          Value k = arith::AddIOp::create(bb, bl, k0, kk);
+          Value kq = arith::DivUIOp::create(bb, bl, kk, indexConst(bb, bl, 4));
+          for (int64_t half = 0; half < 2; ++half) {
+            SmallVector<Value> rows;
+            for (int64_t r = 0; r < w; ++r) {
+              Value n = arith::AddIOp::create(bb, bl, n0,
+                                              indexConst(bb, bl, half * w + r));
+              rows.push_back(bitcastTo(bb, bl, loadSignedBytes(bb, bl, n, k),
+                                       bb.getI32Type()));
+            }
+            // cols[c] lane j: the 4 bytes W[n0 + half * W + j, k + 4c ..].
+            SmallVector<Value> cols = transposeSquare(bb, bl, rows);
+            Value colIdx = indexConst(bb, bl, half * w);
+            for (int64_t c = 0; c < w; ++c) {
+              Value row = arith::AddIOp::create(bb, bl, kq,
+                                                indexConst(bb, bl, c));
+              vector::StoreOp::create(bb, bl, cols[c], scratch.panel,
+                                      {row, colIdx});
+            }
+            // comp of each group the block meets: a whole group per
+            // G / 4 columns when G < 4W, else part of group kk / G.
+            for (int64_t c0 = 0; c0 < w; c0 += columnsPerGroup) {
+              Value sum = zeros;
+              for (int64_t c = c0; c < std::min(w, c0 + columnsPerGroup); ++c)
+                sum = dotU8S8(bb, bl, dot, sum, bias,
+                              bitcastTo(bb, bl, cols[c], bb.getI8Type()));
+              Value at = arith::DivUIOp::create(
+                  bb, bl,
+                  arith::AddIOp::create(bb, bl, kk,
+                                        indexConst(bb, bl, 4 * c0)),
+                  indexConst(bb, bl, g));
+              Value old = vector::LoadOp::create(bb, bl, i32Vec, scratch.comp,
+                                                 ValueRange{at, colIdx});
+              vector::StoreOp::create(
+                  bb, bl, arith::SubIOp::create(bb, bl, old, sum),
+                  scratch.comp, ValueRange{at, colIdx});
+            }
+          }
+        });
+  }
+
+  SmallVector<Value> accumulate(OpBuilder &b, Location loc,
+                                ArrayRef<Value> rowIdx, Value k0, Value len,
+                                ValueRange start) override {
+    int64_t w = lanes(), g = group();
+    int64_t rows = rowIdx.size();
+    auto i32Vec = VectorType::get({w}, b.getI32Type());
+    auto f32Vec = VectorType::get({w}, b.getF32Type());
+    Value zero = indexConst(b, loc, 0);
+    Value one = indexConst(b, loc, 1);
+    Value groups = arith::DivUIOp::create(b, loc, len, indexConst(b, loc, g));
+    // Column of A's quantized words and of its scales at k0.
+    Value kq0 = arith::DivUIOp::create(b, loc, k0, indexConst(b, loc, 4));
+    Value g0 = arith::DivUIOp::create(b, loc, k0, indexConst(b, loc, g));
+    auto groupLoop = scf::ForOp::create(
+        b, loc, zero, groups, one, start,
+        [&](OpBuilder &gb, Location gl, Value gi, ValueRange facc) {
+          SmallVector<Value> comp;
+          for (int64_t v = 0; v < 2; ++v)
+            comp.push_back(vector::LoadOp::create(
+                gb, gl, i32Vec, scratch.comp,
+                ValueRange{gi, indexConst(gb, gl, v * w)}));
+          SmallVector<Value> iaccStart;
+          for (int64_t i = 0; i < rows; ++i)
+            iaccStart.append(comp.begin(), comp.end());
+          Value t0 = arith::MulIOp::create(gb, gl, gi, indexConst(gb, gl, g / 4));
+          Value at = arith::AddIOp::create(gb, gl, kq0, t0);
+          auto dotLoop = scf::ForOp::create(
+              gb, gl, zero, indexConst(gb, gl, g / 4), one, iaccStart,
+              [&](OpBuilder &lb, Location ll, Value t, ValueRange iacc) {
+                Value packedRow = arith::AddIOp::create(lb, ll, t0, t);
+                SmallVector<Value> panel;
+                for (int64_t v = 0; v < 2; ++v)
+                  panel.push_back(bitcastTo(
+                      lb, ll,
+                      vector::LoadOp::create(
+                          lb, ll, i32Vec, scratch.panel,
+                          ValueRange{packedRow, indexConst(lb, ll, v * w)}),
+                      lb.getI8Type()));
+                Value col = arith::AddIOp::create(lb, ll, at, t);
+                SmallVector<Value> next;
+                for (int64_t i = 0; i < rows; ++i) {
+                  Value word = memref::LoadOp::create(
+                      lb, ll, acts.values, ValueRange{rowIdx[i], col});
+                  Value a = bitcastTo(
+                      lb, ll, vector::BroadcastOp::create(lb, ll, i32Vec, word),
+                      lb.getI8Type());
+                  for (int64_t v = 0; v < 2; ++v)
+                    next.push_back(
+                        dotU8S8(lb, ll, dot, iacc[i * 2 + v], a, panel[v]));
+                }
+                scf::YieldOp::create(lb, ll, next);
+              });
+          // Fold the group into the f32 accumulators.
+          SmallVector<Value> ws;
+          for (int64_t v = 0; v < 2; ++v)
+            ws.push_back(vector::LoadOp::create(
+                gb, gl, f32Vec, scratch.weightScales,
+                ValueRange{gi, indexConst(gb, gl, v * w)}));
+          Value groupCol = arith::AddIOp::create(gb, gl, g0, gi);
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rows; ++i) {
+            Value sa = memref::LoadOp::create(gb, gl, acts.scales,
+                                              ValueRange{rowIdx[i], groupCol});
+            Value saVec = vector::BroadcastOp::create(gb, gl, f32Vec, sa);
+            for (int64_t v = 0; v < 2; ++v) {
+              Value sum = arith::SIToFPOp::create(
+                  gb, gl, f32Vec, dotLoop.getResult(i * 2 + v));
+              Value scaled = arith::MulFOp::create(gb, gl, sum, ws[v]);
+              next.push_back(vector::FMAOp::create(gb, gl, scaled, saVec,
+                                                   facc[i * 2 + v]));
+            }
+          }
+          scf::YieldOp::create(gb, gl, next);
+        });
+    return SmallVector<Value>(groupLoop.getResults());
+  }
+};
+
+} // namespace
+
+std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm,
+                                         int64_t width, int64_t maxGroup) {
+  if (!mm.dequant || mm.dequant->zeroPoints || !mm.staticK)
+    return std::nullopt;
+  // fp8 and e2m1 values are not integers.
+  Type q = cast<MemRefType>(mm.b.getType()).getElementType();
+  if (!q.isInteger(8) || mm.dequant->packed == PackedFormat::e2m1)
+    return std::nullopt;
+  int64_t k = *mm.staticK, bk = mm.dequant->blockK, vec = 4 * width;
+  if (k == 0 || k % vec != 0)
+    return std::nullopt;
+  // The largest G <= maxGroup that divides K and the weights' K block and
+  // nests with the packing's 4W values, in whole vectors of W.
+  int64_t block = bk < k ? bk : k;
+  for (int64_t g = std::min(maxGroup, block); g >= width; --g) {
+    if (block % g != 0 || k % g != 0 || g % width != 0 || g % 4 != 0)
+      continue;
+    if (g % vec == 0 || vec % g == 0)
+      return g;
+  }
+  return std::nullopt;
+}
+
+Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
+                                         ModuleOp module,
+                                         const MatmulBuffers &mm, int64_t width,
+                                         int64_t group, unsigned numThreads) {
+  int64_t k = *mm.staticK;
+  Type f32 = b.getF32Type();
+  auto valuesType =
+      MemRefType::get({ShapedType::kDynamic, k / 4}, b.getI32Type());
+  auto scalesType = MemRefType::get({ShapedType::kDynamic, k / group}, f32);
+  auto align = b.getI64IntegerAttr(64);
+  Int8Activations acts;
+  acts.group = group;
+  acts.values = memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m},
+                                        align);
+  acts.scales = memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m},
+                                        align);
+  auto f32Vec = VectorType::get({width}, f32);
+  auto i32Vec = VectorType::get({width}, b.getI32Type());
+  auto byteVec = VectorType::get({width}, b.getI8Type());
+  emitParallelRanges(
+      b, loc, module, mm.m, numThreads,
+      [&](OpBuilder &pb, Location pl, Value begin, Value end) {
+        Value zero = indexConst(pb, pl, 0);
+        Value step = indexConst(pb, pl, width);
+        emitFor(pb, pl, begin, end, indexConst(pb, pl, 1), [&](OpBuilder &rb,
+                                                              Location rl,
+                                                              Value m) {
+          emitFor(
+              rb, rl, zero, indexConst(rb, rl, k), indexConst(rb, rl, group),
+              [&](OpBuilder &gb, Location gl, Value k0) {
+                Value groupEnd = indexConst(gb, gl, group);
+                // max |a| over the group (NaN propagates to the scale).
+                Value init = splatConst(gb, gl, f32Vec, gb.getF32FloatAttr(0));
+                auto maxLoop = scf::ForOp::create(
+                    gb, gl, zero, groupEnd, step, ValueRange{init},
+                    [&](OpBuilder &lb, Location ll, Value kk, ValueRange acc) {
+                      Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
+                      Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
+                      Value mag = math::AbsFOp::create(lb, ll, a);
+                      scf::YieldOp::create(
+                          lb, ll,
+                          ValueRange{
+                              arith::MaximumFOp::create(lb, ll, acc[0], mag)});
+                    });
+                Value absMax = vector::ReductionOp::create(
+                    gb, gl, vector::CombiningKind::MAXIMUMF,
+                    maxLoop.getResult(0));
+                Value limit = arith::ConstantOp::create(
+                    gb, gl, gb.getF32FloatAttr(127.0f));
+                Value scale = arith::DivFOp::create(gb, gl, absMax, limit);
+                Value groupIdx = arith::DivUIOp::create(
+                    gb, gl, k0, indexConst(gb, gl, group));
+                memref::StoreOp::create(gb, gl, scale, acts.scales,
+                                        ValueRange{m, groupIdx});
+                // An all-zero (or NaN) group quantizes to zeros.
+                Value fzero =
+                    arith::ConstantOp::create(gb, gl, gb.getF32FloatAttr(0));
+                Value positive = arith::CmpFOp::create(
+                    gb, gl, arith::CmpFPredicate::OGT, absMax, fzero);
+                Value inverse = arith::SelectOp::create(
+                    gb, gl, positive,
+                    arith::DivFOp::create(gb, gl, limit, absMax), fzero);
+                Value inverseVec =
+                    vector::BroadcastOp::create(gb, gl, f32Vec, inverse);
+                Value biasVec =
+                    splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(128));
+                emitFor(gb, gl, zero, groupEnd, step,
+                        [&](OpBuilder &lb, Location ll, Value kk) {
+                          Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
+                          Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
+                          Value x = math::RoundEvenOp::create(
+                              lb, ll,
+                              arith::MulFOp::create(lb, ll, a, inverseVec));
+                          Value q = arith::AddIOp::create(
+                              lb, ll, arith::FPToSIOp::create(lb, ll, i32Vec, x),
+                              biasVec);
+                          Value bytes =
+                              arith::TruncIOp::create(lb, ll, byteVec, q);
+                          Value words =
+                              bitcastTo(lb, ll, bytes, lb.getI32Type());
+                          Value col = arith::DivUIOp::create(
+                              lb, ll, kAt, indexConst(lb, ll, 4));
+                          vector::StoreOp::create(lb, ll, words, acts.values,
+                                                  ValueRange{m, col});
+                        });
+              });
+        });
+      });
+  return acts;
+}
+
+Int8PanelScratch cpu::createInt8PanelScratch(OpBuilder &b, Location loc,
+                                             const PackedConfig &cfg,
+                                             int64_t group) {
+  auto align = b.getI64IntegerAttr(64);
+  auto scratchBuffer = [&](int64_t rows, Type element) -> Value {
+    auto type = MemRefType::get({rows, 2 * cfg.width}, element);
+    return memref::AllocaOp::create(b, loc, type, ValueRange{}, align);
+  };
+  Int8PanelScratch scratch;
+  scratch.panel = scratchBuffer(cfg.kBlock / 4, b.getI32Type());
+  scratch.comp = scratchBuffer(cfg.kBlock / group, b.getI32Type());
+  scratch.weightScales = scratchBuffer(cfg.kBlock / group, b.getF32Type());
+  return scratch;
+}
+
+std::unique_ptr<PanelKernel>
+cpu::makeInt8PanelKernel(ModuleOp module, const MatmulBuffers &mm,
+                         const PackedConfig &cfg, Int8Activations acts,
+                         Int8PanelScratch scratch) {
+  return std::make_unique<Int8PanelKernel>(module, mm, cfg, acts, scratch);
+}

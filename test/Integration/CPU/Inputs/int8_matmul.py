@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+#===- int8_matmul.py - a matmul on integer weights and its int8 emulation --===#
+#
+# Usage: int8_matmul.py CASE WIDTH DIR
+#
+# Writes DIR/CASE.mlir, a function `C = [init +] x * dequantize(q, s)^T`
+# (moe.dequantize of int8 or packed int4 weights, no zero points), its
+# arguments DIR/CASE.{x,q,s[,init]}.npy for moe-run --input, and two
+# expected outputs:
+#   DIR/CASE.int8.npy  the kernels of moe-cpu-matmul-kernels with
+#                      quantize-activations and vnni at WIDTH lanes,
+#                      emulated exactly: each row of x quantized per group
+#                      of G values along K (scale = max|x| / 127 in f32,
+#                      q = roundeven(x * (127 / max|x|)) in f32), integer
+#                      dot products per group, scaled by the weight and
+#                      activation scales (float64 here: the kernel's f32
+#                      sums differ in the last bits only)
+#   DIR/CASE.f32.npy   the matmul on the dequantized weights (float64), what
+#                      the kernels compute without int8 activations
+# G is the kernel's choice (Int8Matmul.cpp, int8DotGroup): the largest
+# divisor of K and of the weights' K block, at most 128 (activation-group),
+# a multiple of WIDTH, that is a multiple or a divisor of 4 * WIDTH.
+#
+#===----------------------------------------------------------------------===#
+
+import sys
+
+import numpy as np
+
+# name: (M, K, N, block [bn, bk], packed int4, scale type, x type, init)
+CASES = {
+    # int8 per output channel, two activation groups of 128.
+    "channel": (150, 256, 64, (1, 256), False, "f32", "f32", False),
+    # int8 in [32, 64] blocks, bf16 scales; K = 640: packed chunks of 256,
+    # 256 and 128; N = 96: three 32-column panels (six with 8 lanes).
+    "blocks": (61, 640, 96, (32, 64), False, "bf16", "f32", False),
+    # int4 packed two per byte, groups of 32 (two groups per 64 values of a
+    # transposed block), bf16 rows of x.
+    "int4": (143, 128, 32, (1, 32), True, "f32", "bf16", False),
+    # A non-zero accumulator, rows of 33 (= 5 * 6 + 3).
+    "accumulate": (33, 192, 32, (1, 64), False, "f32", "f32", True),
+    # 5 rows: under the packed kernel's threshold, the f32 kernel runs.
+    "few": (5, 256, 64, (1, 256), False, "f32", "f32", False),
+}
+
+
+def bf16(a):
+    """f32 rounded to bf16 (nearest even), as f32."""
+    bits = np.asarray(a, np.float32).view(np.uint32).astype(np.uint64)
+    bits = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16
+    return bits.astype(np.uint32).view(np.float32)
+
+
+def group_of(k, bk, width, most=128):
+    block = bk if bk < k else k
+    for g in range(min(most, block), width - 1, -1):
+        if block % g or k % g or g % width or g % 4:
+            continue
+        if g % (4 * width) == 0 or (4 * width) % g == 0:
+            return g
+    raise SystemExit(f"no activation group for K={k}, bk={bk}")
+
+
+def quantize_rows(x, g):
+    """The kernel's activation quantization: (q, scale per group)."""
+    m, k = x.shape
+    groups = x.astype(np.float32).reshape(m, k // g, g)
+    absmax = np.abs(groups).max(axis=2)
+    scale = absmax / np.float32(127)
+    safe = np.where(absmax > 0, absmax, np.float32(1))
+    inverse = np.where(absmax > 0, np.float32(127) / safe, np.float32(0))
+    q = np.rint(groups * inverse[:, :, None]).astype(np.int64)
+    return q.reshape(m, k), scale.astype(np.float32)
+
+
+def main(argv):
+    name, width, out = argv[1], int(argv[2]), argv[3]
+    m, k, n, (bn, bk), packed, scale_type, x_type, init = CASES[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    # Rows of very different magnitude, and one all-zero group.
+    x *= np.exp(rng.uniform(-3, 3, (m, 1))).astype(np.float32)
+    x[0, :min(k, 32)] = 0
+    if x_type == "bf16":
+        x = bf16(x)
+    lo, hi = (-8, 8) if packed else (-127, 128)
+    wq = rng.integers(lo, hi, (n, k))
+    nb, kb = -(-n // bn), -(-k // bk)
+    s = rng.uniform(0.5, 2.0, (nb, kb)).astype(np.float32) / 64
+    s = bf16(s)  # exact in bf16 and f32 alike
+    c0 = (rng.standard_normal((m, n)).astype(np.float32) if init
+          else np.zeros((m, n), np.float32))
+
+    w = wq * s.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k].astype(np.float64)
+    expected_f32 = c0 + x.astype(np.float64) @ w.T
+
+    g = group_of(k, bk, width)
+    qa, sa = quantize_rows(x, g)
+    isum = np.einsum("mgk,ngk->mng", qa.reshape(m, k // g, g),
+                     wq.reshape(n, k // g, g))
+    ws = s.repeat(bn, 0)[:n][:, (np.arange(k // g) * g) // bk]
+    expected_int8 = c0 + (isum * ws[None].astype(np.float64) *
+                          sa[:, None, :].astype(np.float64)).sum(axis=2)
+
+    if packed:
+        u = (wq + 8).astype(np.uint8)
+        q = (u[:, 0::2] | (u[:, 1::2] << 4)).astype(np.uint8).view(np.int8)
+        q_type, packed_attr = f"{n}x{k // 2}xi8", "packed int4 "
+    else:
+        q = wq.astype(np.int8)
+        q_type, packed_attr = f"{n}x{k}xi8", ""
+    np.save(f"{out}/{name}.x.npy", x)
+    np.save(f"{out}/{name}.q.npy", q)
+    np.save(f"{out}/{name}.s.npy", s)
+    inputs = [f"{out}/{name}.{a}.npy" for a in ("x", "q", "s")]
+    if init:
+        np.save(f"{out}/{name}.init.npy", c0)
+        inputs.append(f"{out}/{name}.init.npy")
+    np.save(f"{out}/{name}.int8.npy", expected_int8.astype(np.float32))
+    np.save(f"{out}/{name}.f32.npy", expected_f32.astype(np.float32))
+    with open(f"{out}/{name}.inputs", "w") as f:
+        f.write(",".join(inputs))
+
+    s_type = f"{nb}x{kb}x{scale_type}"
+    init_arg = f", %c0: tensor<?x{n}xf32>" if init else ""
+    acc = "%c0" if init else "%acc"
+    fill = "" if init else f"""  %e = tensor.empty(%t) : tensor<?x{n}xf32>
+  %zero = arith.constant 0.0 : f32
+  %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
+"""
+    with open(f"{out}/{name}.mlir", "w") as f:
+        f.write(f"""func.func @forward(%x: tensor<?x{k}x{x_type}>, %q: tensor<{q_type}>, %s: tensor<{s_type}>{init_arg}) -> tensor<?x{n}xf32> {{
+  %i0 = arith.constant 0 : index
+  %t = tensor.dim %x, %i0 : tensor<?x{k}x{x_type}>
+{fill}  %w = moe.dequantize %q {packed_attr}scales(%s : tensor<{s_type}>) block [{bn}, {bk}] : tensor<{q_type}> -> tensor<{n}x{k}xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                       affine_map<(m, n, k) -> (n, k)>,
+                       affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<?x{k}x{x_type}>, tensor<{n}x{k}xf32>)
+      outs({acc} : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
+  return %y : tensor<?x{n}xf32>
+}}
+""")
+    print(f"{name}: M={m} K={k} N={n} block=[{bn}, {bk}] G={g} "
+          f"int8-vs-f32 rel L2 "
+          f"{np.linalg.norm(expected_int8 - expected_f32) / np.linalg.norm(expected_f32):.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
