@@ -5,12 +5,14 @@
 #   moe-bench.py [--layer LAYER.mlir | --hf-config config.json]
 #                [--tokens 1,8,64,512,2048] [--threads N] [--rounds 2]
 #                [--dtype f32|bf16|int8|fp8|int4|mxfp4] [--one-thread]
+#                [--kernels fast|fast-int8]
 #                [--json OUT.json] [--plot OUT.png] [--bin DIR] [--quick]
 #
 # Times, in rounds A B A B ... (so that a noisy machine slows every
 # contestant alike), each contestant as one process per round that runs
 # every token count T in turn (ours compiles the layer once per round):
-#   ours       moe-run on the layer (moe-cpu-pipeline, kernels=fast)
+#   ours       moe-run on the layer (moe-cpu-pipeline, kernels=fast, or
+#              the --kernels given)
 #   numpy      the library peer: router GEMM, softmax, top-k, then per expert
 #              gather -> OpenBLAS sgemm (w1, w3) -> silu * mul -> sgemm (w2)
 #              -> weighted scatter-add (sgemv for an expert with one row);
@@ -44,6 +46,10 @@
 # quantized module (up to --reference-check-max); its error against "ours
 # f32" (the same weights unquantized) is printed per T as the relative L2
 # norm of the difference, and must stay below the format's bound.
+# --kernels fast-int8 runs ours (not "ours f32") with int8 activations for
+# the int8/int4 experts on VNNI hosts: it is then checked against the
+# reference lowering by the relative L2 norm of the difference (bound
+# ACT_BOUND: the activations' rounding) instead of elementwise.
 # All of them compute the same layer on the same inputs and weights: moe-run's
 # seeded generator (docs/Tools.md) is reproduced here with numpy. Every
 # output of ours is checked against the reference lowering (rtol 1e-5, atol
@@ -218,6 +224,24 @@ QUANT_FORMATS = {
 }
 
 
+# Bound on the relative L2 difference of kernels=fast-int8 against the
+# reference lowering of the same quantized layer (docs/Quantization.md).
+ACT_BOUND = 3e-2
+
+
+def host_features():
+    """The host's vector extensions the kernels choose by (/proc/cpuinfo)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return []
+    wanted = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni",
+              "avx_vnni", "avx512_bf16", "amx_tile")
+    return [w for w in wanted if w in flags]
+
+
 def quant_block(fmt, shape):
     """The block [bn, bk] of a weight [N, K]."""
     return (1, shape[1]) if fmt["block"] == "row" else fmt["block"]
@@ -320,8 +344,8 @@ def run_ours(args, path, tokens, repeats, kernels, output=None,
     cmd = [args.moe_run, path, "--random-inputs", str(args.seed),
            "--tokens", ",".join(map(str, tokens)), "--threads",
            str(args.threads if threads is None else threads)]
-    if kernels == "reference":
-        cmd.append("--kernels=reference")
+    if kernels != "fast":
+        cmd.append(f"--kernels={kernels}")
     if any(repeats):
         cmd += ["--repeat", ",".join(str(max(r, 1)) for r in repeats)]
     if output:
@@ -606,6 +630,11 @@ def main():
                         "the quantized format of the routed experts' "
                         "weights; other than f32 also times ours on the f32 "
                         "layer ('ours f32')")
+    p.add_argument("--kernels", choices=["fast", "fast-int8"],
+                   default="fast",
+                   help="kernels of ours (not of 'ours f32'): fast-int8 "
+                        "multiplies int8/int4 weights with int8 "
+                        "activations on VNNI hosts")
     p.add_argument("--one-thread", action="store_true",
                    help="also time ours on one thread ('ours 1 thr')")
     p.add_argument("--reference-max", type=int, default=8,
@@ -692,9 +721,12 @@ def main():
             raise SystemExit(f"error: --dtype {args.dtype}: the layer's "
                              f"weights are {layer.dtype}; expected an f32 "
                              "layer to convert")
+        features = host_features()
         print(f"# layer {args.layer}: D={layer.D} F={layer.F} E={layer.E} "
               f"k={layer.k} weights {ours_dtype['ours']}; "
-              f"threads={args.threads}; rounds={args.rounds}", flush=True)
+              f"kernels={args.kernels}; threads={args.threads}; "
+              f"rounds={args.rounds}; host {' '.join(features) or '-'}",
+              flush=True)
         t0 = time.time()
         quantized = ours_dtype["ours"] in QUANT_FORMATS
         # The peers of a quantized layer run the f32 layer.
@@ -763,7 +795,8 @@ def main():
                 reps = [repeats_for(T, args.quick) for T in Ts]
                 if c.startswith("ours"):
                     out = {"ours": ours_out, "ours f32": f32_out}.get(c)
-                    got = run_ours(args, ours_path[c], Ts, reps, "fast",
+                    got = run_ours(args, ours_path[c], Ts, reps,
+                                   "fast" if c == "ours f32" else args.kernels,
                                    out if r == 0 else None,
                                    threads=1 if c == "ours 1 thr" else None)
                 elif c == "reference":
@@ -809,7 +842,12 @@ def main():
             # Correctness of ours.
             got = np.load(ours_out.format(tokens=T))
             numpy_out = os.path.join(tmp, f"numpy{T}.npy")
-            if T <= args.reference_check_max:
+            if T <= args.reference_check_max and args.kernels != "fast":
+                err = rel_l2(np.load(ref_out.format(tokens=T)), got)
+                row["check"] = {"against": "reference (rel L2)",
+                                "ok": err <= ACT_BOUND, "rel_l2": err,
+                                "bound": ACT_BOUND}
+            elif T <= args.reference_check_max:
                 ok, err = compare(np.load(ref_out.format(tokens=T)), got,
                                   1e-5, 1e-5)
                 row["check"] = {"against": "reference", "ok": ok,
@@ -902,6 +940,7 @@ def main():
             print(f"plot: {args.plot}")
         with open(args.json, "w") as f:
             json.dump({"layer": args.layer, "threads": args.threads,
+                       "kernels": args.kernels, "host_features": features,
                        "dtype": ours_dtype["ours"],
                        "roofline": roof, "notes": notes, "rows": results},
                       f, indent=1)
