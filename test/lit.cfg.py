@@ -124,3 +124,14 @@ if _cc and os.path.exists(os.path.join(config.moe_tools_dir, "moe-compile")):
                 config.available_features.add("host-avx2")
     except OSError:
         pass
+
+# host-avx512-vnni: the host runs VPDPBUSD on 512 and 256 bits (AVX512_VNNI
+# with AVX512VL), which kernels=fast-int8 emits (test/Integration/CPU).
+try:
+    with open("/proc/cpuinfo") as _f:
+        _flags = set(next((_l.split(":", 1)[1].split() for _l in _f
+                           if _l.startswith("flags")), []))
+    if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
+        config.available_features.add("host-avx512-vnni")
+except OSError:
+    pass

@@ -17,6 +17,12 @@
 // BLOCK: {{^.*}}error: moe-cpu-matmul-kernels: block-rows = 0 must be at least 1
 // RUN: not moe-opt %s --moe-cpu-elementwise-kernels="vector-width=1048576" 2>&1 | FileCheck %s --check-prefix=ELT --implicit-check-not={{.}}
 // ELT: {{^.*}}error: moe-cpu-elementwise-kernels: vector-width = 1048576 must be from 1 to 16
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="activation-group=48" 2>&1 | FileCheck %s --check-prefix=GROUP --implicit-check-not={{.}}
+// GROUP: {{^.*}}error: moe-cpu-matmul-kernels: activation-group = 48 must be a power of two
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="activation-group=4" 2>&1 | FileCheck %s --check-prefix=GROUP-MIN --implicit-check-not={{.}}
+// GROUP-MIN: {{^.*}}error: moe-cpu-matmul-kernels: activation-group = 4 must be from 8 to 2048
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="vnni=1 vector-width=4" 2>&1 | FileCheck %s --check-prefix=VNNI --implicit-check-not={{.}}
+// VNNI: {{^.*}}error: moe-cpu-matmul-kernels: vnni needs vector-width 8 or 16 (VPDPBUSD on 256 or 512 bits), found 4
 //
 // The largest values in range compile.
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="tile-rows=8 tile-cols=8 packed-tile-rows=32 vector-width=16" | FileCheck %s --check-prefix=MAX

@@ -1,0 +1,133 @@
+// moe-cpu-matmul-kernels with quantize-activations and vnni (Int8Matmul.cpp):
+// a matmul on integer weights (moe.dequantize generic of int8 or packed
+// int4, no zero points) that takes the packed-panel kernel quantizes the
+// rows of A (math.roundeven of a * 127 / max|a| per group, biased by 128,
+// stored four bytes to an i32 word) and multiplies with VPDPBUSD, called
+// as the LLVM intrinsic's name on i32 accumulators and byte vectors. Weights
+// with zero points, fp8 weights, a K that is not a multiple of 4 x
+// vector-width, or vnni off keep the f32 kernels.
+// (test/Integration/CPU/matmul-int8.test runs them against an emulation.)
+//
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=1" | FileCheck %s
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=8 quantize-activations=1 vnni=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=W8
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=0 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=0 vnni=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
+
+// CHECK: func.func private @llvm.x86.avx512.vpdpbusd.512(vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// W8: func.func private @llvm.x86.avx512.vpdpbusd.256(vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// OFF-NOT: vpdpbusd
+// OFF-NOT: math.roundeven
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#ch = affine_map<(d0, d1) -> (d0, d1 floordiv 128)>
+#g32 = affine_map<(d0, d1) -> (d0, d1 floordiv 32)>
+#mk = affine_map<(m, n, k) -> (m, k)>
+#nk = affine_map<(m, n, k) -> (n, k)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+
+// int8 per channel: A quantized (absmax, roundeven, + 128, four bytes to a
+// word), then the panels' VPDPBUSD.
+// CHECK-LABEL: func.func @int8_channel(
+// CHECK:         memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x32xi32>
+// CHECK:         memref.alloc({{.*}}) {alignment = 64 : i64} : memref<?x1xf32>
+// CHECK:         vector.reduction <maximumf>
+// CHECK:         math.roundeven {{.*}} : vector<16xf32>
+// CHECK:         arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
+// CHECK:         vector.bitcast {{.*}} : vector<16xi8> to vector<4xi32>
+// CHECK:         func.call @llvm.x86.avx512.vpdpbusd.512({{.*}}) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// CHECK:         arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK-NOT:     linalg.generic
+// W8-LABEL: func.func @int8_channel(
+// W8:         func.call @llvm.x86.avx512.vpdpbusd.256({{.*}}) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// OFF-LABEL: func.func @int8_channel(
+// OFF:         vector.fma
+func.func @int8_channel(%x: tensor<?x128xf32>, %q: tensor<32x128xi8>, %s: tensor<32x1xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x128xf32>
+  %e = tensor.empty() : tensor<32x128xf32>
+  %w = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%q, %s : tensor<32x128xi8>, tensor<32x1xf32>) outs(%e : tensor<32x128xf32>)
+      attrs = {moe.dequantize_block = array<i64: 1, 128>} {
+  ^bb0(%v: i8, %sc: f32, %o: f32):
+    %f = arith.sitofp %v : i8 to f32
+    %r = arith.mulf %f, %sc : f32
+    linalg.yield %r : f32
+  } -> tensor<32x128xf32>
+  %ey = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<?x128xf32>, tensor<32x128xf32>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// Packed int4 in groups of 32: the nibbles are unpacked (interleaved) and
+// biased by -8 while the panels are packed.
+// CHECK-LABEL: func.func @int4_groups(
+// CHECK:         vector.interleave {{.*}} : vector<32xi8> -> vector<64xi8>
+// CHECK:         func.call @llvm.x86.avx512.vpdpbusd.512
+// OFF-LABEL: func.func @int4_groups(
+func.func @int4_groups(%x: tensor<?x128xf32>, %q: tensor<32x64xi8>, %s: tensor<32x4xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x128xf32>
+  %w = moe.dequantize %q packed int4 scales(%s : tensor<32x4xf32>) block [1, 32] : tensor<32x64xi8> -> tensor<32x128xf32>
+  %ey = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<?x128xf32>, tensor<32x128xf32>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// Zero points: the f32 kernel (dequantizing while packing).
+// CHECK-LABEL: func.func @zero_points(
+// CHECK-NOT:     call @llvm.x86
+// CHECK:         vector.fma
+// CHECK-LABEL: func.func @fp8(
+func.func @zero_points(%x: tensor<?x128xf32>, %q: tensor<32x128xi8>, %s: tensor<32x4xf32>, %z: tensor<32x4xi8>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x128xf32>
+  %w = moe.dequantize %q scales(%s : tensor<32x4xf32>) zero_points(%z : tensor<32x4xi8>) block [1, 32] : tensor<32x128xi8> -> tensor<32x128xf32>
+  %ey = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<?x128xf32>, tensor<32x128xf32>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// fp8 values are not integers: the f32 kernel.
+// CHECK-NOT:     call @llvm.x86
+// CHECK:         vector.fma
+// CHECK-LABEL: func.func @odd_k(
+func.func @fp8(%x: tensor<?x128xf32>, %q: tensor<32x128xf8E4M3FN>, %s: tensor<1x1xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x128xf32>
+  %w = moe.dequantize %q scales(%s : tensor<1x1xf32>) block [128, 128] : tensor<32x128xf8E4M3FN> -> tensor<32x128xf32>
+  %ey = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<?x128xf32>, tensor<32x128xf32>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// K = 96 is not a multiple of 64 (4 x 16 lanes): the f32 kernel.
+// CHECK-NOT:     call @llvm.x86
+// CHECK:         vector.fma
+func.func @odd_k(%x: tensor<?x96xf32>, %q: tensor<32x96xi8>, %s: tensor<32x1xf32>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x96xf32>
+  %w = moe.dequantize %q scales(%s : tensor<32x1xf32>) block [1, 96] : tensor<32x96xi8> -> tensor<32x96xf32>
+  %ey = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<?x96xf32>, tensor<32x96xf32>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
