@@ -138,6 +138,28 @@ bool execution::hasVNNI(const TargetMachine &machine) {
 }
 
 Error execution::optimizeForCPU(llvm::Module &module, TargetMachine &machine) {
+  // Instructions that the kernels emit as intrinsics only for targets that
+  // have them (moe-cpu-matmul-kernels vnni): a module lowered for another
+  // CPU would stop LLVM's instruction selection.
+  const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  for (const llvm::Function &f : module) {
+    StringRef name = f.getName();
+    if (!name.starts_with("llvm.x86.avx512.vpdpbusd."))
+      continue;
+    bool wide = name.ends_with(".512");
+    bool has = info && (wide ? info->checkFeatures("+avx512vnni")
+                             : info->checkFeatures("+avxvnni") ||
+                                   info->checkFeatures(
+                                       "+avx512vnni,+avx512vl"));
+    if (!has)
+      return makeRunError(
+          module.getModuleIdentifier(),
+          formatv("the kernels use VPDPBUSD on {0} bits ({1}), which the "
+                  "target CPU '{2}' lacks ({3})",
+                  wide ? 512 : 256, name, machine.getTargetCPU(),
+                  wide ? "AVX512_VNNI" : "AVX_VNNI or AVX512_VNNI with "
+                                         "AVX512VL"));
+  }
   return makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
                                    &machine)(&module);
 }
