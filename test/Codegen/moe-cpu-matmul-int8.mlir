@@ -10,11 +10,26 @@
 //
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=1" | FileCheck %s
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=8 quantize-activations=1 vnni=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=W8
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=0" | FileCheck %s --check-prefix=DOT
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=0 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=0 vnni=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
 
 // CHECK: func.func private @llvm.x86.avx512.vpdpbusd.512(vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // W8: func.func private @llvm.x86.avx512.vpdpbusd.256(vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// The dot-product kernel (packed-min-rows-16bit=0): activations quantized
+// the same way, VPDPBUSD along K on rows of A and of the weights (the bias
+// term once per weight row), each group's sums scaled into f32 lanes, one
+// lane reduction per output. Groups of 32 of int4 span less than the 64
+// values of a vector: that matmul keeps the f32 kernel.
+// DOT-LABEL: func.func @int8_channel(
+// DOT:         math.roundeven
+// DOT:         func.call @llvm.x86.avx512.vpdpbusd.512
+// DOT:         arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// DOT:         vector.reduction <add>
+// DOT-LABEL: func.func @int4_groups(
+// DOT-NOT:     func.call @llvm.x86
+// DOT:         vector.fma
+// DOT-LABEL: func.func @zero_points(
 // OFF-NOT: vpdpbusd
 // OFF-NOT: math.roundeven
 

@@ -57,7 +57,9 @@ namespace {
 /// a func.call is something one-shot bufferization and the buffer
 /// deallocation accept, where an llvm.call_intrinsic has unknown memory
 /// effects and is refused.
-func::FuncOp declareDotU8S8(ModuleOp module, int64_t lanes) {
+func::FuncOp declareDotU8S8(const MatmulBuffers &mm, int64_t lanes) {
+  // C's allocation is in the function being rewritten.
+  auto module = mm.c.getDefiningOp()->getParentOfType<ModuleOp>();
   StringRef name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
                                : "llvm.x86.avx512.vpdpbusd.256";
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
@@ -92,6 +94,20 @@ Value splatConst(OpBuilder &b, Location loc, VectorType type,
                                    DenseElementsAttr::get(type, value));
 }
 
+/// The `count` weights B[n, k : k + count] as signed bytes (int8, or int4
+/// nibbles - 8).
+Value loadSignedBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                      Value n, Value k, int64_t count) {
+  if (!mm.dequant->packed)
+    return loadVector(b, loc, mm.b, {n, k}, count);
+  Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
+  Value nibbles =
+      unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
+  auto type = cast<VectorType>(nibbles.getType());
+  Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
+  return arith::SubIOp::create(b, loc, nibbles, eight);
+}
+
 /// One panel kernel on quantized activations; see the file comment.
 struct Int8PanelKernel : PanelKernel {
   const MatmulBuffers &mm;
@@ -101,27 +117,13 @@ struct Int8PanelKernel : PanelKernel {
 
   func::FuncOp dot; // VPDPBUSD
 
-  Int8PanelKernel(ModuleOp module, const MatmulBuffers &mm,
-                  const PackedConfig &cfg, Int8Activations acts,
-                  Int8PanelScratch scratch)
+  Int8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
+                  Int8Activations acts, Int8PanelScratch scratch)
       : mm(mm), cfg(cfg), acts(acts), scratch(scratch),
-        dot(declareDotU8S8(module, cfg.width)) {}
+        dot(declareDotU8S8(mm, cfg.width)) {}
 
   int64_t lanes() const { return cfg.width; }
   int64_t group() const { return acts.group; }
-
-  /// The 4W weights W[n, k : k + 4W] as signed bytes.
-  Value loadSignedBytes(OpBuilder &b, Location loc, Value n, Value k) {
-    int64_t count = 4 * lanes();
-    if (!mm.dequant->packed)
-      return loadVector(b, loc, mm.b, {n, k}, count);
-    Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
-    Value nibbles =
-        unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
-    auto type = cast<VectorType>(nibbles.getType());
-    Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
-    return arith::SubIOp::create(b, loc, nibbles, eight);
-  }
 
   void pack(OpBuilder &b, Location loc, Value n0, Value k0,
             Value len) override {
@@ -170,7 +172,7 @@ struct Int8PanelKernel : PanelKernel {
             for (int64_t r = 0; r < w; ++r) {
               Value n = arith::AddIOp::create(bb, bl, n0,
                                               indexConst(bb, bl, half * w + r));
-              rows.push_back(bitcastTo(bb, bl, loadSignedBytes(bb, bl, n, k),
+              rows.push_back(bitcastTo(bb, bl, loadSignedBytes(bb, bl, mm, n, k, vec),
                                        bb.getI32Type()));
             }
             // cols[c] lane j: the 4 bytes W[n0 + half * W + j, k + 4c ..].
@@ -414,8 +416,103 @@ Int8PanelScratch cpu::createInt8PanelScratch(OpBuilder &b, Location loc,
 }
 
 std::unique_ptr<PanelKernel>
-cpu::makeInt8PanelKernel(ModuleOp module, const MatmulBuffers &mm,
-                         const PackedConfig &cfg, Int8Activations acts,
-                         Int8PanelScratch scratch) {
-  return std::make_unique<Int8PanelKernel>(module, mm, cfg, acts, scratch);
+cpu::makeInt8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
+                         Int8Activations acts, Int8PanelScratch scratch) {
+  return std::make_unique<Int8PanelKernel>(mm, cfg, acts, scratch);
+}
+
+void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                          int64_t width, int64_t rows, int64_t cols, Value m0,
+                          Value n0, Value kBegin, Value kEnd, Value first,
+                          int64_t prefetchAhead) {
+  const Int8Activations &acts = *mm.int8A;
+  const DequantizedWeights &dq = *mm.dequant;
+  int64_t g = acts.group, vec = 4 * width;
+  func::FuncOp dot = declareDotU8S8(mm, width);
+  auto i32Vec = VectorType::get({width}, b.getI32Type());
+  auto f32Vec = VectorType::get({width}, b.getF32Type());
+  auto byteVec = VectorType::get({vec}, b.getI8Type());
+  SmallVector<Value> rowsA, rowsB, ahead;
+  for (int64_t i = 0; i < rows; ++i)
+    rowsA.push_back(
+        i == 0 ? m0 : arith::AddIOp::create(b, loc, m0, indexConst(b, loc, i)));
+  for (int64_t j = 0; j < cols; ++j) {
+    rowsB.push_back(
+        j == 0 ? n0 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, j)));
+    ahead.push_back(arith::AddIOp::create(b, loc, rowsB.back(),
+                                          indexConst(b, loc, prefetchAhead)));
+  }
+  Value zeroI = splatConst(b, loc, i32Vec, b.getI32IntegerAttr(0));
+  Value zeroF = splatConst(b, loc, f32Vec, b.getF32FloatAttr(0));
+  Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
+  Value gStep = indexConst(b, loc, g);
+  SmallVector<Value> start(rows * cols, zeroF);
+  auto groups = scf::ForOp::create(
+      b, loc, kBegin, kEnd, gStep, start,
+      [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
+        // i32 sums per output, then per weight row the bias term.
+        SmallVector<Value> init(rows * cols + cols, zeroI);
+        Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
+        auto sums = scf::ForOp::create(
+            gb, gl, k0, groupEnd, indexConst(gb, gl, vec), init,
+            [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
+              Value word = arith::DivUIOp::create(lb, ll, k,
+                                                  indexConst(lb, ll, 4));
+              SmallVector<Value> a, w, next(acc.begin(), acc.end());
+              for (Value m : rowsA)
+                a.push_back(bitcastTo(
+                    lb, ll,
+                    vector::LoadOp::create(lb, ll, i32Vec, acts.values,
+                                           ValueRange{m, word}),
+                    lb.getI8Type()));
+              Value kb = dq.packed ? arith::DivUIOp::create(
+                                         lb, ll, k, indexConst(lb, ll, 2))
+                                   : k;
+              for (int64_t j = 0; j < cols; ++j) {
+                w.push_back(loadSignedBytes(lb, ll, mm, rowsB[j], k, vec));
+                memref::PrefetchOp::create(lb, ll, mm.b,
+                                           ValueRange{ahead[j], kb},
+                                           /*isWrite=*/false,
+                                           /*localityHint=*/3,
+                                           /*isDataCache=*/true);
+                next[rows * cols + j] =
+                    dotU8S8(lb, ll, dot, acc[rows * cols + j], bias, w[j]);
+              }
+              for (int64_t i = 0; i < rows; ++i)
+                for (int64_t j = 0; j < cols; ++j)
+                  next[i * cols + j] =
+                      dotU8S8(lb, ll, dot, acc[i * cols + j], a[i], w[j]);
+              scf::YieldOp::create(lb, ll, next);
+            });
+        // facc += float(sum - bias term) * (weight scale * row scale).
+        Value kBlock = arith::DivUIOp::create(gb, gl, k0,
+                                              indexConst(gb, gl, dq.blockK));
+        Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
+        SmallVector<Value> ws, sa, next;
+        for (Value n : rowsB) {
+          Value nBlock = arith::DivUIOp::create(gb, gl, n,
+                                                indexConst(gb, gl, dq.blockN));
+          ws.push_back(decodeScale(
+              gb, gl,
+              memref::LoadOp::create(gb, gl, dq.scales,
+                                     ValueRange{nBlock, kBlock})));
+        }
+        for (Value m : rowsA)
+          sa.push_back(memref::LoadOp::create(gb, gl, acts.scales,
+                                              ValueRange{m, gi}));
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j) {
+            Value sum = arith::SubIOp::create(
+                gb, gl, sums.getResult(i * cols + j),
+                sums.getResult(rows * cols + j));
+            Value scale = vector::BroadcastOp::create(
+                gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
+            next.push_back(vector::FMAOp::create(
+                gb, gl, arith::SIToFPOp::create(gb, gl, f32Vec, sum), scale,
+                facc[i * cols + j]));
+          }
+        scf::YieldOp::create(gb, gl, next);
+      });
+  storeDotTile(b, loc, mm, rowsA, rowsB,
+               SmallVector<Value>(groups.getResults()), first);
 }

@@ -37,6 +37,14 @@ struct DequantizedWeights {
   Type resultElement;
 };
 
+/// A's rows quantized per group of `group` values along K: `values` holds
+/// the biased bytes (q + 128) four to an i32 word, [M, K / 4], and `scales`
+/// the f32 factor of each group, [M, K / group].
+struct Int8Activations {
+  Value values, scales;
+  int64_t group;
+};
+
 /// The operands of one matmul `C[m, n] = init[m, n] + sum_k A[m, k] *
 /// B[n, k]` as buffers, and its sizes.
 struct MatmulBuffers {
@@ -44,12 +52,23 @@ struct MatmulBuffers {
   Value m, n, k;
   std::optional<int64_t> staticK;
   std::optional<DequantizedWeights> dequant;
+  /// A quantized to int8 (quantizeActivations) where the kernels multiply
+  /// on integers.
+  std::optional<Int8Activations> int8A;
 };
 
 /// The f32 vector B[n, k : k + width] (masked with zero padding when `mask`
 /// is given): loaded and widened, or dequantized.
 Value loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm, Value n,
                   Value k, int64_t width, Value mask = nullptr);
+
+/// Stores the R x S outputs of a dot-product register tile: C[rowsA[i],
+/// rowsB[j]] = start + the sum of the lanes of accs[i * S + j], where start
+/// is init (or nothing when it is zero) when `first` is null or true, and
+/// what C holds (the previous K chunk's sums) otherwise.
+void storeDotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                  ArrayRef<Value> rowsA, ArrayRef<Value> rowsB,
+                  ArrayRef<Value> accs, Value first);
 
 /// Shape of the packed-panel kernel.
 struct PackedConfig {
@@ -104,14 +123,6 @@ SmallVector<Value> transposeSquare(OpBuilder &b, Location loc,
 // Int8 activations x integer weights (Int8Matmul.cpp)
 //===----------------------------------------------------------------------===//
 
-/// A's rows quantized per group of `group` values along K: `values` holds
-/// the biased bytes (q + 128) four to an i32 word, [M, K / 4], and `scales`
-/// the f32 factor of each group, [M, K / group].
-struct Int8Activations {
-  Value values, scales;
-  int64_t group;
-};
-
 /// The int8 panel kernel's per-thread scratch (`memref.alloca`, created
 /// where createPanelScratch's is): the packed words [k-block / 4, 2W] i32,
 /// and per group of the chunk the bias compensation [k-block / G, 2W] i32
@@ -134,6 +145,18 @@ Int8Activations quantizeActivations(OpBuilder &b, Location loc,
                                     int64_t width, int64_t group,
                                     unsigned numThreads);
 
+/// One R x S register tile of the dot-product kernel on int8 activations
+/// (`mm.int8A`): C[m0 + i, n0 + j] = start + A[m0 + i, k] . B[n0 + j, k]
+/// over K [kBegin, kEnd) (whole groups of mm.int8A->group, a multiple of 4
+/// lanes x 4); start is init (or 0) when `first` is null or true, else C.
+/// VPDPBUSD along K, each group's sums scaled into f32 lanes, one lane
+/// reduction per output at the end.
+/// The weight rows `prefetchAhead` rows below the tile's are prefetched.
+void emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                     int64_t width, int64_t rows, int64_t cols, Value m0,
+                     Value n0, Value kBegin, Value kEnd, Value first,
+                     int64_t prefetchAhead);
+
 /// `cfg.kBlock` must be a multiple of 4W and of `group`.
 Int8PanelScratch createInt8PanelScratch(OpBuilder &b, Location loc,
                                         const PackedConfig &cfg,
@@ -141,11 +164,10 @@ Int8PanelScratch createInt8PanelScratch(OpBuilder &b, Location loc,
 
 /// The panel kernel on int8 activations: VPDPBUSD (AVX512_VNNI with 16
 /// lanes, AVX_VNNI with 8), so the target must have it; declares it in
-/// `module`.
+/// the module of `mm.c`.
 std::unique_ptr<PanelKernel>
-makeInt8PanelKernel(ModuleOp module, const MatmulBuffers &mm,
-                    const PackedConfig &cfg, Int8Activations acts,
-                    Int8PanelScratch scratch);
+makeInt8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
+                    Int8Activations acts, Int8PanelScratch scratch);
 
 /// Calls `tile(rows, m0)` on register tiles of `tileRows` rows over
 /// [0, m - m % tileRows), then on one tile of the remainder's m % tileRows

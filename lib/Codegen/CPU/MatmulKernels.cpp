@@ -181,12 +181,54 @@ Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   return w;
 }
 
+void cpu::storeDotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                       ArrayRef<Value> rowsA, ArrayRef<Value> rowsB,
+                       ArrayRef<Value> accs, Value first) {
+  int64_t rows = rowsA.size(), cols = rowsB.size();
+  // C[m, n] = start + sum of the lanes, where start is the accumulator
+  // input (or nothing when it is zero) for the first K chunk and the
+  // partial sum stored by the previous chunk otherwise.
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) {
+      SmallVector<Value, 2> at = {rowsA[i], rowsB[j]};
+      auto initial = [&](OpBuilder &ib, Location il) -> Value {
+        if (mm.init)
+          return memref::LoadOp::create(ib, il, mm.init, at);
+        return arith::ConstantOp::create(ib, il, ib.getF32FloatAttr(0.0f));
+      };
+      Value start;
+      if (first) {
+        auto ifOp = scf::IfOp::create(
+            b, loc, first,
+            [&](OpBuilder &tb, Location tl) {
+              scf::YieldOp::create(tb, tl, initial(tb, tl));
+            },
+            [&](OpBuilder &eb, Location el) {
+              scf::YieldOp::create(
+                  eb, el, Value(memref::LoadOp::create(eb, el, mm.c, at)));
+            });
+        start = ifOp.getResult(0);
+      } else if (mm.init) {
+        start = initial(b, loc);
+      }
+      Value sum = vector::ReductionOp::create(
+          b, loc, b.getF32Type(), vector::CombiningKind::ADD,
+          accs[i * cols + j], start, arith::FastMathFlags::reassoc);
+      memref::StoreOp::create(b, loc, sum, mm.c, at);
+    }
+  }
+}
+
 namespace {
 
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
               Value n0, const KRange &kr) {
+  if (mm.int8A)
+    return emitInt8DotTile(b, loc, mm, cfg.width, rows, cols, m0, n0,
+                           kr.begin, kr.end, kr.first,
+                           kPrefetchTiles * cfg.tileCols);
   int64_t width = cfg.width;
   auto vecType = VectorType::get({width}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
@@ -266,38 +308,7 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     }
   }
 
-  // C[m, n] = start + sum of the lanes, where start is the accumulator
-  // input (or nothing when it is zero) for the first K chunk and the
-  // partial sum stored by the previous chunk otherwise.
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) {
-      SmallVector<Value, 2> at = {rowsA[i], rowsB[j]};
-      auto initial = [&](OpBuilder &ib, Location il) -> Value {
-        if (mm.init)
-          return memref::LoadOp::create(ib, il, mm.init, at);
-        return arith::ConstantOp::create(ib, il, ib.getF32FloatAttr(0.0f));
-      };
-      Value start;
-      if (kr.first) {
-        auto ifOp = scf::IfOp::create(
-            b, loc, kr.first,
-            [&](OpBuilder &tb, Location tl) {
-              scf::YieldOp::create(tb, tl, initial(tb, tl));
-            },
-            [&](OpBuilder &eb, Location el) {
-              scf::YieldOp::create(
-                  eb, el, Value(memref::LoadOp::create(eb, el, mm.c, at)));
-            });
-        start = ifOp.getResult(0);
-      } else if (mm.init) {
-        start = initial(b, loc);
-      }
-      Value sum = vector::ReductionOp::create(
-          b, loc, b.getF32Type(), vector::CombiningKind::ADD,
-          accs[i * cols + j], start, arith::FastMathFlags::reassoc);
-      memref::StoreOp::create(b, loc, sum, mm.c, at);
-    }
-  }
+  storeDotTile(b, loc, mm, rowsA, rowsB, accs, kr.first);
 }
 
 /// Rows [nBegin, nEnd) of B against every row of A over the K range `kr`.
@@ -430,10 +441,22 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     dynamicSizes.push_back(mm.n);
   mm.c = allocBuffer(b, loc, resultType, dynamicSizes);
 
+  // The dot-product kernel on int8 activations: every vector of 4W values
+  // along K lies in one activation group, and K chunks are whole groups.
+  std::optional<int64_t> dotGroup;
+  if (cfg.int8Dot)
+    dotGroup = int8DotGroup(mm, cfg.width, cfg.activationGroup);
+  if (dotGroup && (*dotGroup % (4 * cfg.width) != 0 ||
+                   (cfg.kBlock > 0 && cfg.kBlock % *dotGroup != 0)))
+    dotGroup.reset();
   auto dotKernel = [&](OpBuilder &cb, Location cl) {
+    MatmulBuffers dotMM = mm;
+    if (dotGroup)
+      dotMM.int8A = quantizeActivations(cb, cl, module, mm, cfg.width,
+                                        *dotGroup, cfg.numThreads);
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-                         emitThreadRows(pb, pl, mm, cfg, begin, end);
+                         emitThreadRows(pb, pl, dotMM, cfg, begin, end);
                        });
   };
   // Many rows: the packed-panel kernel, over panels of 2 * width weight
@@ -491,7 +514,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
                 sharedInt8Scratch
                     ? *sharedInt8Scratch
                     : createInt8PanelScratch(pb, pl, int8Cfg, *int8Group);
-            kernel = makeInt8PanelKernel(module, mm, int8Cfg, *acts, scratch);
+            kernel = makeInt8PanelKernel(mm, int8Cfg, *acts, scratch);
           } else {
             Value scratch = sharedScratch
                                 ? sharedScratch

@@ -5,21 +5,22 @@
 #
 # Writes DIR/CASE.mlir, a function `C = [init +] x * dequantize(q, s)^T`
 # (moe.dequantize of int8 or packed int4 weights, no zero points), its
-# arguments DIR/CASE.{x,q,s[,init]}.npy for moe-run --input, and two
-# expected outputs:
-#   DIR/CASE.int8.npy  the kernels of moe-cpu-matmul-kernels with
-#                      quantize-activations and vnni at WIDTH lanes,
-#                      emulated exactly: each row of x quantized per group
-#                      of G values along K (scale = max|x| / 127 in f32,
-#                      q = roundeven(x * (127 / max|x|)) in f32), integer
-#                      dot products per group, scaled by the weight and
-#                      activation scales (float64 here: the kernel's f32
-#                      sums differ in the last bits only)
-#   DIR/CASE.f32.npy   the matmul on the dequantized weights (float64), what
-#                      the kernels compute without int8 activations
-# G is the kernel's choice (Int8Matmul.cpp, int8DotGroup): the largest
-# divisor of K and of the weights' K block, at most 128 (activation-group),
-# a multiple of WIDTH, that is a multiple or a divisor of 4 * WIDTH.
+# arguments DIR/CASE.{x,q,s[,init]}.npy for moe-run --input, and the
+# expected output DIR/CASE.expected.npy of moe-cpu-matmul-kernels with
+# quantize-activations and vnni at WIDTH lanes:
+#   int8  emulated exactly: each row of x quantized per group of G values
+#         along K (scale = max|x| / 127 in f32, q = roundeven(x * (127 /
+#         max|x|)) in f32), integer dot products per group, scaled by the
+#         weight and activation scales (float64 here: the kernel's f32 sums
+#         differ in the last bits only)
+#   f32   the matmul on the dequantized weights (float64), what the kernels
+#         compute without int8 activations
+# The packed-panel kernel (32 rows and more) multiplies on int8; the
+# dot-product kernel (fewer rows) too when G is a multiple of 4 * WIDTH, else
+# it runs on f32. G is the kernels' choice (Int8Matmul.cpp, int8DotGroup):
+# the largest divisor of K and of the weights' K block, at most 128
+# (activation-group), a multiple of WIDTH, that is a multiple or a divisor
+# of 4 * WIDTH.
 #
 #===----------------------------------------------------------------------===#
 
@@ -39,8 +40,14 @@ CASES = {
     "int4": (143, 128, 32, (1, 32), True, "f32", "bf16", False),
     # A non-zero accumulator, rows of 33 (= 5 * 6 + 3).
     "accumulate": (33, 192, 32, (1, 64), False, "f32", "f32", True),
-    # 5 rows: under the packed kernel's threshold, the f32 kernel runs.
+    # 5 rows: the dot-product kernel (int8: G = 128).
     "few": (5, 256, 64, (1, 256), False, "f32", "f32", False),
+    # 3 rows of K = 2048 (two chunks of 1024), int4 groups of 128, bf16
+    # scales, 50 weight rows (16 tiles of 3 and a 2-row tail).
+    "few-long": (3, 2048, 50, (1, 128), True, "bf16", "f32", True),
+    # int4 groups of 32: with 16 lanes the dot-product kernel stays f32
+    # (a vector of 64 values spans two groups), with 8 lanes it is int8.
+    "few-g32": (7, 128, 16, (1, 32), True, "f32", "f32", False),
 }
 
 
@@ -116,8 +123,9 @@ def main(argv):
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
-    np.save(f"{out}/{name}.int8.npy", expected_int8.astype(np.float32))
-    np.save(f"{out}/{name}.f32.npy", expected_f32.astype(np.float32))
+    int8 = m >= 32 or g % (4 * width) == 0
+    expected = expected_int8 if int8 else expected_f32
+    np.save(f"{out}/{name}.expected.npy", expected.astype(np.float32))
     with open(f"{out}/{name}.inputs", "w") as f:
         f.write(",".join(inputs))
 
@@ -143,7 +151,7 @@ def main(argv):
 }}
 """)
     print(f"{name}: M={m} K={k} N={n} block=[{bn}, {bk}] G={g} "
-          f"int8-vs-f32 rel L2 "
+          f"{'int8' if int8 else 'f32'}; int8-vs-f32 rel L2 "
           f"{np.linalg.norm(expected_int8 - expected_f32) / np.linalg.norm(expected_f32):.2e}")
     return 0
 
