@@ -124,15 +124,17 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     With `quantize-activations` and `vnni` (the target has VPDPBUSD:
     AVX512_VNNI for 16 lanes, AVX_VNNI for 8), a matmul whose weights are
     integers dequantized by a `moe.dequantize` (int8 or packed int4, no zero
-    points) and whose K is a multiple of 4 * `vector-width` runs on integers
-    when it takes the packed-panel kernel: the rows of A are quantized to
-    int8 per group of up to `activation-group` values along K (a divisor of
-    the weights' K block; scale = max |a| / 127, round to nearest even), the
-    panels are packed as bytes in groups of 4 along K, and each VPDPBUSD
-    does 64 (16 lanes) multiply-adds; every group's i32 sums are scaled by
-    the weight and activation scales into the f32 accumulators. The result
-    then differs from the f32 product by the activations' rounding
-    (docs/Quantization.md). Other matmuls are unchanged by these options.
+    points) and whose K is a multiple of 4 * `vector-width` runs on
+    integers: the rows of A are quantized to int8 per group of up to
+    `activation-group` values along K (a divisor of the weights' K block;
+    scale = max |a| / 127, round to nearest even) and each VPDPBUSD does 64
+    (16 lanes) multiply-adds. The packed-panel kernel packs its panels as
+    bytes in groups of 4 along K; the dot-product kernel reads the weights
+    as they are (when a group holds whole vectors of 4 * `vector-width`
+    values). Every group's i32 sums are scaled by the weight and activation
+    scales into f32 accumulators. The result then differs from the f32
+    product by the activations' rounding (docs/Quantization.md). Other
+    matmuls are unchanged by these options.
 
     Before:
     ```mlir
