@@ -153,9 +153,10 @@ struct Int8PanelKernel : PanelKernel {
                     gb, gl, n, indexConst(gb, gl, dq.blockN));
                 Value s = memref::LoadOp::create(gb, gl, dq.scales,
                                                  ValueRange{nBlock, kBlock});
-                memref::StoreOp::create(gb, gl, decodeScale(gb, gl, s),
-                                        scratch.weightScales,
-                                        ValueRange{gi, indexConst(gb, gl, j)});
+                Value scale = decodeScale(gb, gl, s);
+                Value column = indexConst(gb, gl, j);
+                memref::StoreOp::create(gb, gl, scale, scratch.weightScales,
+                                        ValueRange{gi, column});
               }
             });
 
@@ -191,11 +192,10 @@ struct Int8PanelKernel : PanelKernel {
               for (int64_t c = c0; c < std::min(w, c0 + columnsPerGroup); ++c)
                 sum = dotU8S8(bb, bl, dot, sum, bias,
                               bitcastTo(bb, bl, cols[c], bb.getI8Type()));
-              Value at = arith::DivUIOp::create(
-                  bb, bl,
-                  arith::AddIOp::create(bb, bl, kk,
-                                        indexConst(bb, bl, 4 * c0)),
-                  indexConst(bb, bl, g));
+              Value first = arith::AddIOp::create(bb, bl, kk,
+                                                  indexConst(bb, bl, 4 * c0));
+              Value at = arith::DivUIOp::create(bb, bl, first,
+                                                indexConst(bb, bl, g));
               Value old = vector::LoadOp::create(bb, bl, i32Vec, scratch.comp,
                                                  ValueRange{at, colIdx});
               vector::StoreOp::create(
@@ -333,11 +333,13 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
       [&](OpBuilder &pb, Location pl, Value begin, Value end) {
         Value zero = indexConst(pb, pl, 0);
         Value step = indexConst(pb, pl, width);
+        Value kEnd = indexConst(pb, pl, k);
+        Value groupStep = indexConst(pb, pl, group);
         emitFor(pb, pl, begin, end, indexConst(pb, pl, 1), [&](OpBuilder &rb,
                                                               Location rl,
                                                               Value m) {
           emitFor(
-              rb, rl, zero, indexConst(rb, rl, k), indexConst(rb, rl, group),
+              rb, rl, zero, kEnd, groupStep,
               [&](OpBuilder &gb, Location gl, Value k0) {
                 Value groupEnd = indexConst(gb, gl, group);
                 // max |a| over the group (NaN propagates to the scale).
