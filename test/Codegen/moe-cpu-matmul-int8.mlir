@@ -29,6 +29,9 @@
 // DOT-LABEL: func.func @int4_groups(
 // DOT-NOT:     func.call @llvm.x86
 // DOT:         vector.fma
+// DOT-LABEL: func.func @mxfp4(
+// DOT-NOT:     func.call @llvm.x86
+// DOT:         vector.fma
 // DOT-LABEL: func.func @zero_points(
 // OFF-NOT: vpdpbusd
 // OFF-NOT: math.roundeven
@@ -88,6 +91,30 @@ func.func @int4_groups(%x: tensor<?x128xf32>, %q: tensor<32x64xi8>, %s: tensor<3
   %zero = arith.constant 0.0 : f32
   %t = tensor.dim %x, %c0 : tensor<?x128xf32>
   %w = moe.dequantize %q packed int4 scales(%s : tensor<32x4xf32>) block [1, 32] : tensor<32x64xi8> -> tensor<32x128xf32>
+  %ey = tensor.empty(%t) : tensor<?x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]
+      ins(%x, %w : tensor<?x128xf32>, tensor<32x128xf32>)
+      outs(%acc : tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// mxfp4: the e2m1 codes become twice their value through a VPSHUFB table
+// (the values 0, 1, 2, 3, 4, 6, 8, 12 and their negatives in every 128-bit
+// lane) and the e8m0 scales are halved.
+// CHECK-LABEL: func.func @mxfp4(
+// CHECK:         %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK:         arith.mulf {{.*}}, %[[HALF]] : f32
+// CHECK:         arith.constant dense<[0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12, 0, 1,
+// CHECK:         func.call @llvm.x86.avx512.pshuf.b.512
+// CHECK:         func.call @llvm.x86.avx512.vpdpbusd.512
+// OFF-LABEL: func.func @mxfp4(
+// OFF-NOT:     pshuf
+func.func @mxfp4(%x: tensor<?x128xf32>, %q: tensor<32x64xi8>, %s: tensor<32x4xf8E8M0FNU>) -> tensor<?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %t = tensor.dim %x, %c0 : tensor<?x128xf32>
+  %w = moe.dequantize %q packed e2m1 scales(%s : tensor<32x4xf8E8M0FNU>) block [1, 32] : tensor<32x64xi8> -> tensor<32x128xf32>
   %ey = tensor.empty(%t) : tensor<?x32xf32>
   %acc = linalg.fill ins(%zero : f32) outs(%ey : tensor<?x32xf32>) -> tensor<?x32xf32>
   %y = linalg.matmul indexing_maps = [#mk, #nk, #mn]

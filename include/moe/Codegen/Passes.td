@@ -123,8 +123,8 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
 
     With `quantize-activations` and `vnni` (the target has VPDPBUSD:
     AVX512_VNNI for 16 lanes, AVX_VNNI for 8), a matmul whose weights are
-    integers dequantized by a `moe.dequantize` (int8 or packed int4, no zero
-    points) and whose K is a multiple of 4 * `vector-width` runs on
+    integers dequantized by a `moe.dequantize` (int8, packed int4 without
+    zero points, or packed e2m1: twice its values are integers) and whose K is a multiple of 4 * `vector-width` runs on
     integers: the rows of A are quantized to int8 per group of up to
     `activation-group` values along K (a divisor of the weights' K block;
     scale = max |a| / 127, round to nearest even) and each VPDPBUSD does 64

@@ -1,8 +1,9 @@
 //===- Int8Matmul.cpp - Int8 dot-product panel kernel (VNNI) ---------------===//
 //
 // C[m, n] = init[m, n] + sum_k A[m, k] * W[n, k] for weights stored as
-// integers (int8, or int4 packed two per byte) with scales s[n, k] per
-// block and no zero points, when the target has VPDPBUSD (AVX512_VNNI on
+// integers (int8, or int4 packed two per byte; e2m1 values are integers once
+// doubled, and their power-of-two scales are halved) with scales s[n, k]
+// per block and no zero points, when the target has VPDPBUSD (AVX512_VNNI on
 // 16 lanes, AVX_VNNI on 8) and moe-cpu-matmul-kernels was asked to quantize
 // activations. The product is computed on integers:
 //
@@ -57,21 +58,61 @@ namespace {
 /// a func.call is something one-shot bufferization and the buffer
 /// deallocation accept, where an llvm.call_intrinsic has unknown memory
 /// effects and is refused.
-func::FuncOp declareDotU8S8(const MatmulBuffers &mm, int64_t lanes) {
+func::FuncOp declareIntrinsic(const MatmulBuffers &mm, StringRef name,
+                              TypeRange args, Type result) {
   // C's allocation is in the function being rewritten.
   auto module = mm.c.getDefiningOp()->getParentOfType<ModuleOp>();
-  StringRef name = lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
-                               : "llvm.x86.avx512.vpdpbusd.256";
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
     return existing;
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-  auto acc = VectorType::get({lanes}, b.getI32Type());
-  auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
-  auto callee = func::FuncOp::create(
-      b, module.getLoc(), name,
-      b.getFunctionType({acc, bytes, bytes}, {acc}));
+  auto callee = func::FuncOp::create(b, module.getLoc(), name,
+                                     b.getFunctionType(args, {result}));
   callee.setPrivate();
   return callee;
+}
+
+func::FuncOp declareDotU8S8(const MatmulBuffers &mm, int64_t lanes) {
+  OpBuilder b(mm.c.getContext());
+  auto acc = VectorType::get({lanes}, b.getI32Type());
+  auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
+  return declareIntrinsic(mm,
+                          lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
+                                      : "llvm.x86.avx512.vpdpbusd.256",
+                          {acc, bytes, bytes}, acc);
+}
+
+/// e2m1 codes (one per byte, 0..15) to twice their value as signed bytes
+/// {0, 1, 2, 3, 4, 6, 8, 12} and negatives: VPSHUFB with the 16 values in
+/// every 128-bit lane.
+Value e2m1Twice(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                Value codes) {
+  auto type = cast<VectorType>(codes.getType());
+  int64_t count = type.getNumElements();
+  func::FuncOp shuffle = declareIntrinsic(
+      mm,
+      count == 64 ? "llvm.x86.avx512.pshuf.b.512" : "llvm.x86.avx2.pshuf.b",
+      {type, type}, type);
+  static const int8_t kTwice[16] = {0, 1,  2,  3,  4,  6,  8,  12,
+                                    0, -1, -2, -3, -4, -6, -8, -12};
+  SmallVector<int8_t> table(count);
+  for (int64_t i = 0; i < count; ++i)
+    table[i] = kTwice[i % 16];
+  Value tableVec = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(table)));
+  return func::CallOp::create(b, loc, shuffle, ValueRange{tableVec, codes})
+      .getResult(0);
+}
+
+/// The weights' scale for the integer path: e2m1 values enter as twice
+/// their value (e2m1Twice), so their scale is halved (exactly: a power of
+/// two).
+Value integerScale(OpBuilder &b, Location loc, const DequantizedWeights &dq,
+                   Value stored) {
+  Value scale = decodeScale(b, loc, stored);
+  if (dq.packed != PackedFormat::e2m1)
+    return scale;
+  Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
+  return arith::MulFOp::create(b, loc, scale, half);
 }
 
 Value dotU8S8(OpBuilder &b, Location loc, func::FuncOp callee, Value acc,
@@ -94,8 +135,8 @@ Value splatConst(OpBuilder &b, Location loc, VectorType type,
                                    DenseElementsAttr::get(type, value));
 }
 
-/// The `count` weights B[n, k : k + count] as signed bytes (int8, or int4
-/// nibbles - 8).
+/// The `count` weights B[n, k : k + count] as signed bytes (int8, int4
+/// nibbles - 8, or twice the e2m1 values).
 Value loadSignedBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                       Value n, Value k, int64_t count) {
   if (!mm.dequant->packed)
@@ -103,6 +144,8 @@ Value loadSignedBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
   Value nibbles =
       unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
+  if (mm.dequant->packed == PackedFormat::e2m1)
+    return e2m1Twice(b, loc, mm, nibbles);
   auto type = cast<VectorType>(nibbles.getType());
   Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
   return arith::SubIOp::create(b, loc, nibbles, eight);
@@ -153,7 +196,7 @@ struct Int8PanelKernel : PanelKernel {
                     gb, gl, n, indexConst(gb, gl, dq.blockN));
                 Value s = memref::LoadOp::create(gb, gl, dq.scales,
                                                  ValueRange{nBlock, kBlock});
-                Value scale = decodeScale(gb, gl, s);
+                Value scale = integerScale(gb, gl, dq, s);
                 Value column = indexConst(gb, gl, j);
                 memref::StoreOp::create(gb, gl, scale, scratch.weightScales,
                                         ValueRange{gi, column});
@@ -290,9 +333,9 @@ std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm,
                                          int64_t width, int64_t maxGroup) {
   if (!mm.dequant || mm.dequant->zeroPoints || !mm.staticK)
     return std::nullopt;
-  // fp8 and e2m1 values are not integers.
+  // fp8 values are not integers (e2m1 values are, doubled).
   Type q = cast<MemRefType>(mm.b.getType()).getElementType();
-  if (!q.isInteger(8) || mm.dequant->packed == PackedFormat::e2m1)
+  if (!q.isInteger(8))
     return std::nullopt;
   int64_t k = *mm.staticK, bk = mm.dequant->blockK, vec = 4 * width;
   if (k == 0 || k % vec != 0)
@@ -494,8 +537,8 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         for (Value n : rowsB) {
           Value nBlock = arith::DivUIOp::create(gb, gl, n,
                                                 indexConst(gb, gl, dq.blockN));
-          ws.push_back(decodeScale(
-              gb, gl,
+          ws.push_back(integerScale(
+              gb, gl, dq,
               memref::LoadOp::create(gb, gl, dq.scales,
                                      ValueRange{nBlock, kBlock})));
         }

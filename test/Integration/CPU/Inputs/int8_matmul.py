@@ -28,26 +28,31 @@ import sys
 
 import numpy as np
 
-# name: (M, K, N, block [bn, bk], packed int4, scale type, x type, init)
+# name: (M, K, N, block [bn, bk], packed format (None, "int4", "e2m1"),
+#        scale type, x type, init)
 CASES = {
     # int8 per output channel, two activation groups of 128.
-    "channel": (150, 256, 64, (1, 256), False, "f32", "f32", False),
+    "channel": (150, 256, 64, (1, 256), None, "f32", "f32", False),
     # int8 in [32, 64] blocks, bf16 scales; K = 640: packed chunks of 256,
     # 256 and 128; N = 96: three 32-column panels (six with 8 lanes).
-    "blocks": (61, 640, 96, (32, 64), False, "bf16", "f32", False),
+    "blocks": (61, 640, 96, (32, 64), None, "bf16", "f32", False),
     # int4 packed two per byte, groups of 32 (two groups per 64 values of a
     # transposed block), bf16 rows of x.
-    "int4": (143, 128, 32, (1, 32), True, "f32", "bf16", False),
+    "int4": (143, 128, 32, (1, 32), "int4", "f32", "bf16", False),
     # A non-zero accumulator, rows of 33 (= 5 * 6 + 3).
-    "accumulate": (33, 192, 32, (1, 64), False, "f32", "f32", True),
+    "accumulate": (33, 192, 32, (1, 64), None, "f32", "f32", True),
     # 5 rows: the dot-product kernel (int8: G = 128).
-    "few": (5, 256, 64, (1, 256), False, "f32", "f32", False),
+    "few": (5, 256, 64, (1, 256), None, "f32", "f32", False),
     # 3 rows of K = 2048 (two chunks of 1024), int4 groups of 128, bf16
     # scales, 50 weight rows (16 tiles of 3 and a 2-row tail).
-    "few-long": (3, 2048, 50, (1, 128), True, "bf16", "f32", True),
+    "few-long": (3, 2048, 50, (1, 128), "int4", "bf16", "f32", True),
     # int4 groups of 32: with 16 lanes the dot-product kernel stays f32
     # (a vector of 64 values spans two groups), with 8 lanes it is int8.
-    "few-g32": (7, 128, 16, (1, 32), True, "f32", "f32", False),
+    "few-g32": (7, 128, 16, (1, 32), "int4", "f32", "f32", False),
+    # mxfp4: e2m1 values (twice their value, a table lookup, as bytes) and
+    # e8m0 scales per 32 (halved), in both kernels.
+    "mxfp4": (80, 256, 64, (1, 32), "e2m1", "e8m0", "f32", False),
+    "mxfp4-few": (4, 256, 32, (1, 32), "e2m1", "e8m0", "f32", False),
 }
 
 
@@ -90,35 +95,46 @@ def main(argv):
     x[0, :min(k, 32)] = 0
     if x_type == "bf16":
         x = bf16(x)
-    lo, hi = (-8, 8) if packed else (-127, 128)
-    wq = rng.integers(lo, hi, (n, k))
     nb, kb = -(-n // bn), -(-k // bk)
-    s = rng.uniform(0.5, 2.0, (nb, kb)).astype(np.float32) / 64
-    s = bf16(s)  # exact in bf16 and f32 alike
+    if packed == "e2m1":
+        codes = rng.integers(0, 16, (n, k))
+        twice = np.array([0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6,
+                          -8, -12])
+        wq = twice[codes]  # the integers the kernels multiply
+        s_codes = rng.integers(118, 128, (nb, kb)).astype(np.uint8)
+        s = np.ldexp(np.float32(1), s_codes.astype(np.int32) - 127)
+        s = s.astype(np.float32)
+        s_int = s / 2  # the scale of twice the value
+    else:
+        lo, hi = (-8, 8) if packed else (-127, 128)
+        wq = rng.integers(lo, hi, (n, k))
+        s = rng.uniform(0.5, 2.0, (nb, kb)).astype(np.float32) / 64
+        s = bf16(s)  # exact in bf16 and f32 alike
+        s_int = s
     c0 = (rng.standard_normal((m, n)).astype(np.float32) if init
           else np.zeros((m, n), np.float32))
 
-    w = wq * s.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k].astype(np.float64)
+    w = wq * s_int.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k].astype(np.float64)
     expected_f32 = c0 + x.astype(np.float64) @ w.T
 
     g = group_of(k, bk, width)
     qa, sa = quantize_rows(x, g)
     isum = np.einsum("mgk,ngk->mng", qa.reshape(m, k // g, g),
                      wq.reshape(n, k // g, g))
-    ws = s.repeat(bn, 0)[:n][:, (np.arange(k // g) * g) // bk]
+    ws = s_int.repeat(bn, 0)[:n][:, (np.arange(k // g) * g) // bk]
     expected_int8 = c0 + (isum * ws[None].astype(np.float64) *
                           sa[:, None, :].astype(np.float64)).sum(axis=2)
 
     if packed:
-        u = (wq + 8).astype(np.uint8)
+        u = (codes if packed == "e2m1" else wq + 8).astype(np.uint8)
         q = (u[:, 0::2] | (u[:, 1::2] << 4)).astype(np.uint8).view(np.int8)
-        q_type, packed_attr = f"{n}x{k // 2}xi8", "packed int4 "
+        q_type, packed_attr = f"{n}x{k // 2}xi8", f"packed {packed} "
     else:
         q = wq.astype(np.int8)
         q_type, packed_attr = f"{n}x{k}xi8", ""
     np.save(f"{out}/{name}.x.npy", x)
     np.save(f"{out}/{name}.q.npy", q)
-    np.save(f"{out}/{name}.s.npy", s)
+    np.save(f"{out}/{name}.s.npy", s_codes if packed == "e2m1" else s)
     inputs = [f"{out}/{name}.{a}.npy" for a in ("x", "q", "s")]
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
@@ -129,7 +145,8 @@ def main(argv):
     with open(f"{out}/{name}.inputs", "w") as f:
         f.write(",".join(inputs))
 
-    s_type = f"{nb}x{kb}x{scale_type}"
+    s_type = f"{nb}x{kb}x" + ("f8E8M0FNU" if scale_type == "e8m0"
+                              else scale_type)
     init_arg = f", %c0: tensor<?x{n}xf32>" if init else ""
     acc = "%c0" if init else "%acc"
     fill = "" if init else f"""  %e = tensor.empty(%t) : tensor<?x{n}xf32>
