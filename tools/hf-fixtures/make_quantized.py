@@ -210,8 +210,29 @@ def make(name, variant, out_dir, seed):
             "activation_scheme": "dynamic", "weight_block_size": qblock,
             "modules_to_not_convert": not_convert}
 
+    meta = write_fixture(name, out_dir, cfg, saved, block, config.hidden_size,
+                         generator)
+    drawn = meta
+    meta = {
+        "family": variant["model_type"], "layer": layer, "block": path,
+        "quantization": variant.get("quant", "fp8"),
+        "weight_block_size": qblock,
+        "modules_to_not_convert": not_convert,
+        "tensors": drawn.pop("tensors"), "seed": seed}
+    meta.update(drawn)
+    meta.update({"config_overrides": variant["config"],
+                 "note": variant["note"]})
+    with open(os.path.join(out_dir, name, "fixture.json"), "w") as f:
+        f.write(json.dumps(meta, indent=1) + "\n")
+    return meta
+
+
+def write_fixture(name, out_dir, cfg, saved, block, hidden, generator):
+    """Draws x [TOKENS, hidden] free of near-ties in the selection, runs
+    `block` on it and writes OUT/name/{config.json, model.safetensors
+    (`saved`), x.npy, y.npy}; returns what fixture.json records of it."""
     for attempt in range(mf.X_TRIES):
-        x = torch.randn(mf.TOKENS, config.hidden_size, generator=generator)
+        x = torch.randn(mf.TOKENS, hidden, generator=generator)
         with torch.no_grad(), mf.TopkRecorder() as rec:
             y = mf.run_block(block, x)
         gap, checked = rec.min_gap()
@@ -226,25 +247,18 @@ def make(name, variant, out_dir, seed):
     with open(os.path.join(dest, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
         f.write("\n")
-    save_file(saved, os.path.join(dest, "model.safetensors"))
+    save_file({k: v.contiguous() for k, v in saved.items()},
+              os.path.join(dest, "model.safetensors"))
     import numpy as np
     np.save(os.path.join(dest, "x.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(dest, "y.npy"), y.numpy().astype(np.float32))
-    meta = {
-        "family": variant["model_type"], "layer": layer, "block": path,
-        "quantization": variant.get("quant", "fp8"),
-        "weight_block_size": qblock,
-        "modules_to_not_convert": not_convert,
+    return {
         "tensors": {k: [str(v.dtype).replace("torch.", "")] + list(v.shape)
                     for k, v in sorted(saved.items())},
-        "seed": seed, "x_draw": attempt, "topk_calls_checked": checked,
+        "x_draw": attempt, "topk_calls_checked": checked,
         "min_topk_gap": None if checked == 0 else round(gap, 6),
         "y_rms": round(float(y.pow(2).mean().sqrt()), 4),
-        "config_overrides": variant["config"], "note": variant["note"],
     }
-    with open(os.path.join(dest, "fixture.json"), "w") as f:
-        f.write(json.dumps(meta, indent=1) + "\n")
-    return meta
 
 
 def main():
