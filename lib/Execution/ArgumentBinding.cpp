@@ -700,8 +700,7 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
       return makeRunError(
           file->getPath(),
           formatv("tensor '{0}': expected dtype {1}{2} for {3}{4}, found {5} "
-                  "(quantized weights and their scales are read as stored, "
-                  "not converted)",
+                  "(quantized weights are read as stored, not converted)",
                   partName, getSafetensorsDType(arg.kind),
                   packedQ ? ", U8 or I32" : bytesAllowed ? " or U8" : "",
                   describeArgument(arg, options.entryName), which,
