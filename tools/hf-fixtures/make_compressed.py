@@ -33,7 +33,6 @@
 #
 #===----------------------------------------------------------------------===#
 
-import argparse
 import json
 import os
 import re
@@ -67,6 +66,8 @@ QWEN3 = {"num_experts": 4, "num_local_experts": 4, "num_experts_per_tok": 2,
 MIXTRAL = {"num_local_experts": 4, "num_experts_per_tok": 2,
            "num_hidden_layers": 1}
 IGNORE = ["lm_head", "re:.*mlp.gate$"]
+W4_GROUP32 = dict(num_bits=4, type="int", symmetric=True, strategy="group",
+                  group_size=32)
 
 # name: model type, config overrides, dtype, format, weights args, input
 # activations args (None: weight-only), note.
@@ -75,8 +76,7 @@ VARIANTS = {
         model_type="qwen3_moe",
         config=dict(QWEN3, hidden_size=96, moe_intermediate_size=64),
         dtype=torch.float32, format="pack-quantized",
-        weights=dict(num_bits=4, type="int", symmetric=True,
-                     strategy="group", group_size=32),
+        weights=W4_GROUP32,
         note="W4A16 (AWQ/GPTQ exports): int4 in groups of 32 along K, "
              "symmetric, packed eight per int32; the router (mlp.gate) "
              "ignored; f32 scales."),
@@ -84,8 +84,7 @@ VARIANTS = {
         model_type="mixtral",
         config=dict(MIXTRAL, hidden_size=64, intermediate_size=96),
         dtype=torch.float16, format="pack-quantized",
-        weights=dict(num_bits=4, type="int", symmetric=True,
-                     strategy="group", group_size=32),
+        weights=W4_GROUP32,
         note="An f16 model's W4A16: f16 scales and an f16 router; y from "
              "the weights loaded in f32."),
     "qwen3_moe-w8a8": dict(
@@ -226,19 +225,7 @@ def make(name, variant, out_dir, seed):
 
 
 def main():
-    p = argparse.ArgumentParser(description="compressed-tensors MoE "
-                                            "checkpoints")
-    p.add_argument("out")
-    p.add_argument("--only", default="")
-    p.add_argument("--seed", type=int, default=1)
-    args = p.parse_args()
-    only = set(filter(None, args.only.split(",")))
-    for name, variant in VARIANTS.items():
-        if only and name not in only:
-            continue
-        meta = make(name, variant, args.out, args.seed)
-        print("%-32s layer %d, y_rms %.3g" % (name, meta["layer"],
-                                                meta["y_rms"]))
+    mq.run_variants("compressed-tensors MoE checkpoints", VARIANTS, make)
 
 
 if __name__ == "__main__":

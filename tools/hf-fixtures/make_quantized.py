@@ -261,19 +261,26 @@ def write_fixture(name, out_dir, cfg, saved, block, hidden, generator):
     }
 
 
-def main():
-    p = argparse.ArgumentParser(description="quantized MoE checkpoints")
+def run_variants(description, variants, make_one):
+    """The command line of make_quantized.py and make_compressed.py: OUT,
+    --only NAME,..., --seed S; `make_one(name, variant, out, seed)` makes
+    each variant and returns its fixture.json record."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("out")
     p.add_argument("--only", default="")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
     only = set(filter(None, args.only.split(",")))
-    for name, variant in VARIANTS.items():
+    for name, variant in variants.items():
         if only and name not in only:
             continue
-        meta = make(name, variant, args.out, args.seed)
+        meta = make_one(name, variant, args.out, args.seed)
         print("%-32s layer %d, y_rms %.3g" % (name, meta["layer"],
                                                 meta["y_rms"]))
+
+
+def main():
+    run_variants("quantized MoE checkpoints", VARIANTS, make)
 
 
 if __name__ == "__main__":

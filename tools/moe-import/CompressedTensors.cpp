@@ -34,8 +34,7 @@ namespace json = llvm::json;
 namespace {
 
 llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "quantization_config." + message);
+  return makeQuantizationError(message);
 }
 
 /// Whether `value` is absent or null.

@@ -21,8 +21,7 @@ namespace json = llvm::json;
 namespace {
 
 llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "quantization_config." + message);
+  return makeQuantizationError(message);
 }
 
 /// Whether the module `name` matches the `modules_to_not_convert` entry
@@ -60,6 +59,12 @@ llvm::Error readNotConverted(const json::Object &object,
 }
 
 } // namespace
+
+llvm::Error mlir::moe::import::makeQuantizationError(
+    const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "quantization_config." + message);
+}
 
 bool WeightQuantization::quantizes(StringRef weightName) const {
   if (!enabled() || (method != Method::mxfp4 &&

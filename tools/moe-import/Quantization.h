@@ -77,6 +77,9 @@ struct WeightQuantization {
   std::string scalesName(llvm::StringRef weightName) const;
 };
 
+/// The error `quantization_config.<message>`.
+llvm::Error makeQuantizationError(const llvm::Twine &message);
+
 /// Reads `quantization_config` of the top-level config object (none when
 /// absent or null). Errors are one line naming the offending field.
 llvm::Expected<WeightQuantization>
