@@ -36,10 +36,8 @@
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
-import zlib
 
 import numpy as np
 import torch
@@ -135,15 +133,8 @@ def decompress(compressed, scheme, fmt):
 
 
 def make(name, variant, out_dir, seed):
-    config = mf.tiny_config(variant["model_type"], variant["config"])
-    seed = seed * 1000003 + zlib.crc32(name.encode()) % 1000003
-    torch.manual_seed(seed)
-    model = AutoModelForCausalLM.from_config(
-        config, torch_dtype=torch.float32, experts_implementation="eager")
-    path, block = mf.find_blocks(model)[0]
-    layer = int(re.search(r"\.(\d+)(\.|$)", path).group(1))
-    generator = torch.Generator().manual_seed(seed)
-    mf.randomize(block, generator, 0.1)
+    config, seed, model, path, block, layer, generator = mq.random_model(
+        name, variant, seed)
     model = model.to(variant["dtype"])
     acts = variant.get("activations")
     scheme = QuantizationScheme(

@@ -143,7 +143,10 @@ def dequantize(q, scales, block):
     return q.float() * full
 
 
-def make(name, variant, out_dir, seed):
+def random_model(name, variant, seed):
+    """The variant's tiny model in f32 with its MoE block drawn N(0, 0.1^2):
+    its config, the seed it was drawn with, the model, the block's path,
+    the block, its layer, and the generator to draw x with."""
     config = mf.tiny_config(variant["model_type"], variant["config"])
     seed = seed * 1000003 + zlib.crc32(name.encode()) % 1000003
     torch.manual_seed(seed)
@@ -153,6 +156,12 @@ def make(name, variant, out_dir, seed):
     layer = int(re.search(r"\.(\d+)(\.|$)", path).group(1))
     generator = torch.Generator().manual_seed(seed)
     mf.randomize(block, generator, 0.1)
+    return config, seed, model, path, block, layer, generator
+
+
+def make(name, variant, out_dir, seed):
+    config, seed, model, path, block, layer, generator = random_model(
+        name, variant, seed)
     not_convert = variant["not_convert"]
     qblock = variant["block"]
 

@@ -33,10 +33,6 @@ namespace json = llvm::json;
 
 namespace {
 
-llvm::Error makeError(const llvm::Twine &message) {
-  return makeQuantizationError(message);
-}
-
 /// Whether `value` is absent or null.
 bool isNull(const json::Value *value) {
   return !value || value->kind() == json::Value::Null;
@@ -58,7 +54,7 @@ llvm::Error readStrings(const json::Object &object, StringRef key,
       result.push_back(text->str());
   }
   if (!ok)
-    return makeError(where + key + ": expected a list of strings");
+    return makeQuantizationError(where + key + ": expected a list of strings");
   return llvm::Error::success();
 }
 
@@ -102,24 +98,24 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
   };
   std::string at = (where + "weights.").str();
   if (string("type") != StringRef("int"))
-    return makeError(at + "type: expected \"int\" (float weights such as "
+    return makeQuantizationError(at + "type: expected \"int\" (float weights such as "
                           "fp8 or nvfp4 are not supported)");
   std::optional<int64_t> bits;
   if (const json::Value *v = weights.get("num_bits"))
     bits = v->getAsInteger();
   int64_t expected = format == "pack-quantized" ? 4 : 8;
   if (bits != expected)
-    return makeError(llvm::formatv("{0}num_bits: expected {1} with format "
+    return makeQuantizationError(llvm::formatv("{0}num_bits: expected {1} with format "
                                    "'{2}'",
                                    at, expected, format));
   if (flag("symmetric") != true)
-    return makeError(at + "symmetric: expected true (asymmetric weights "
+    return makeQuantizationError(at + "symmetric: expected true (asymmetric weights "
                           "with zero points are not supported)");
   if (flag("dynamic").value_or(false))
-    return makeError(at + "dynamic: expected false");
+    return makeQuantizationError(at + "dynamic: expected false");
   if (const json::Value *order = weights.get("actorder"))
     if (!isNull(order) && order->getAsString() == StringRef("group"))
-      return makeError(at + "actorder: \"group\" is not supported (its "
+      return makeQuantizationError(at + "actorder: \"group\" is not supported (its "
                             "groups follow weight_g_idx, not the columns)");
   std::optional<StringRef> strategy = string("strategy");
   result.blockRows = 1;
@@ -128,12 +124,12 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
     return llvm::Error::success();
   }
   if (strategy != StringRef("group"))
-    return makeError(at + "strategy: expected \"group\" or \"channel\"");
+    return makeQuantizationError(at + "strategy: expected \"group\" or \"channel\"");
   std::optional<int64_t> size;
   if (const json::Value *v = weights.get("group_size"))
     size = v->getAsInteger();
   if (!size || *size < 1)
-    return makeError(at + "group_size: expected a positive integer");
+    return makeQuantizationError(at + "group_size: expected a positive integer");
   result.blockCols = *size;
   return llvm::Error::success();
 }
@@ -159,26 +155,26 @@ llvm::Error mlir::moe::import::readCompressedTensors(
   };
   if (const json::Value *status = object.get("quantization_status"))
     if (status->getAsString() != StringRef("compressed"))
-      return makeError("quantization_status: expected \"compressed\" (the "
+      return makeQuantizationError("quantization_status: expected \"compressed\" (the "
                        "weights stored quantized)");
   const json::Value *sparsity = object.get("sparsity_config");
   if (!isNull(sparsity) &&
       !(sparsity->getAsObject() && sparsity->getAsObject()->empty()))
-    return makeError("sparsity_config: sparse checkpoints are not supported");
+    return makeQuantizationError("sparsity_config: sparse checkpoints are not supported");
   if (!isNull(object.get("transform_config")))
-    return makeError("transform_config: transformed (rotated) weights are "
+    return makeQuantizationError("transform_config: transformed (rotated) weights are "
                      "not supported");
   const json::Value *groupsValue = object.get("config_groups");
   const json::Object *groups =
       groupsValue ? groupsValue->getAsObject() : nullptr;
   if (!groups || groups->size() != 1)
-    return makeError("config_groups: expected an object of one group "
+    return makeQuantizationError("config_groups: expected an object of one group "
                      "(several schemes in one checkpoint are not supported)");
   const auto &[groupName, groupValue] = *groups->begin();
   const json::Object *group = groupValue.getAsObject();
   std::string where = "config_groups." + groupName.str() + ".";
   if (!group)
-    return makeError(where.substr(0, where.size() - 1) +
+    return makeQuantizationError(where.substr(0, where.size() - 1) +
                      ": expected an object");
   // A group's own format overrides the checkpoint's.
   std::optional<StringRef> format = string(*group, "format");
@@ -190,7 +186,7 @@ llvm::Error mlir::moe::import::readCompressedTensors(
            format == StringRef("naive-quantized"))
     result.method = WeightQuantization::Method::int8;
   else
-    return makeError(llvm::formatv(
+    return makeQuantizationError(llvm::formatv(
         "format: '{0}' is not supported (supported: pack-quantized, "
         "int-quantized)",
         format ? printable(*format) : std::string("<missing>")));
@@ -198,7 +194,7 @@ llvm::Error mlir::moe::import::readCompressedTensors(
   const json::Object *weights =
       weightsValue ? weightsValue->getAsObject() : nullptr;
   if (!weights)
-    return makeError(where + "weights: expected an object");
+    return makeQuantizationError(where + "weights: expected an object");
   if (llvm::Error err = readWeights(*weights, *format, where, result))
     return err;
   // Activations: dynamic ones are computed in floats (the layer does not
@@ -208,12 +204,12 @@ llvm::Error mlir::moe::import::readCompressedTensors(
     const json::Object *args = inputs->getAsObject();
     const json::Value *dynamic = args ? args->get("dynamic") : nullptr;
     if (!dynamic || dynamic->getAsBoolean() != true)
-      return makeError(where + "input_activations: expected dynamic "
+      return makeQuantizationError(where + "input_activations: expected dynamic "
                                "activations (static activation scales are "
                                "not supported)");
   }
   if (!isNull(group->get("output_activations")))
-    return makeError(where + "output_activations: quantized outputs are not "
+    return makeQuantizationError(where + "output_activations: quantized outputs are not "
                              "supported");
   if (llvm::Error err = readStrings(*group, "targets", where, result.targets))
     return err;
