@@ -41,7 +41,7 @@ import tempfile
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -145,12 +145,7 @@ def make(name, variant, out_dir, seed):
         quantization_status=QuantizationStatus.COMPRESSED, ignore=IGNORE)
 
     with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp, safe_serialization=True)
-        files = [f for f in os.listdir(tmp) if f.endswith(".safetensors")]
-        tensors = {}
-        for f in files:
-            tensors.update(load_file(os.path.join(tmp, f)))
-            os.remove(os.path.join(tmp, f))
+        tensors = mq.save_model(model, tmp)
         kept = mf.kept_tensors(
             {k: v.float().numpy() for k, v in tensors.items()}, layer, block)
         saved, dense = {}, {}

@@ -159,6 +159,18 @@ def random_model(name, variant, seed):
     return config, seed, model, path, block, layer, generator
 
 
+def save_model(model, tmp):
+    """Saves `model` with save_pretrained into `tmp` and returns its tensors,
+    leaving config.json and no weights there."""
+    model.save_pretrained(tmp, safe_serialization=True)
+    files = [f for f in os.listdir(tmp) if f.endswith(".safetensors")]
+    tensors = {}
+    for f in files:
+        tensors.update(load_file(os.path.join(tmp, f)))
+        os.remove(os.path.join(tmp, f))
+    return tensors
+
+
 def make(name, variant, out_dir, seed):
     config, seed, model, path, block, layer, generator = random_model(
         name, variant, seed)
@@ -166,12 +178,7 @@ def make(name, variant, out_dir, seed):
     qblock = variant["block"]
 
     with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp, safe_serialization=True)
-        files = [f for f in os.listdir(tmp) if f.endswith(".safetensors")]
-        tensors = {}
-        for f in files:
-            tensors.update(load_file(os.path.join(tmp, f)))
-            os.remove(os.path.join(tmp, f))
+        tensors = save_model(model, tmp)
         kept = mf.kept_tensors({k: v.numpy() for k, v in tensors.items()},
                                layer, block)
         saved = {}
