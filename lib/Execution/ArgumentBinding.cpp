@@ -463,11 +463,12 @@ Error copyInto(const SafetensorsTensor &tensor, HostTensor &dst,
     return convertToF32(tensor,
                         MutableArrayRef<float>(reinterpret_cast<float *>(out),
                                                static_cast<size_t>(n)));
-  // Raw bytes (U8) are copied as they are into the quantized kinds that
-  // loadWeight lets take them (packed values, e8m0 scales).
+  // Raw bytes (U8), or the little-endian bytes of int32 words (I32), are
+  // copied as they are into the quantized kinds that loadWeight lets take
+  // them (packed values, e8m0 scales).
   if (tensor.dtype == getSafetensorsDType(dst.getKind()) ||
-      (tensor.dtype == "U8" && isQuantizedKind(dst.getKind()) &&
-       elementSize == 1)) {
+      ((tensor.dtype == "U8" || tensor.dtype == "I32") &&
+       isQuantizedKind(dst.getKind()) && elementSize == 1)) {
     std::memcpy(out, tensor.bytes.data(), tensor.bytes.size());
     return Error::success();
   }
@@ -683,20 +684,25 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                   checkpoints.size(), options.weightsOption));
     // Quantized weights are bound as stored: the dtype must be theirs, or
     // raw bytes (U8) for e8m0 scales and for packed 4-bit values (the q of
-    // a `packed` moe.dequantize), as mxfp4 checkpoints store them.
+    // a `packed` moe.dequantize), as mxfp4 checkpoints store them; packed
+    // values may also be int32 words (I32, compressed-tensors'
+    // `weight_packed`), read as their little-endian bytes. The scales of a
+    // moe.dequantize are read as stored too.
     bool packedQ = arg.kind == ElementKind::I8 && arg.quantized &&
                    arg.quantized->packed &&
                    arg.quantized->values == arg.index;
     bool bytesAllowed = packedQ || arg.kind == ElementKind::F8E8M0FNU;
-    if (isQuantizedKind(arg.kind) &&
-        tensor->dtype != getSafetensorsDType(arg.kind) &&
-        !(bytesAllowed && tensor->dtype == "U8"))
+    bool words = packedQ && tensor->dtype == "I32";
+    bool asStored = isQuantizedKind(arg.kind) ||
+                    (arg.quantized && arg.quantized->scales == arg.index);
+    if (asStored && tensor->dtype != getSafetensorsDType(arg.kind) &&
+        !(bytesAllowed && tensor->dtype == "U8") && !words)
       return makeRunError(
           file->getPath(),
           formatv("tensor '{0}': expected dtype {1}{2} for {3}{4}, found {5} "
                   "(quantized weights are read as stored, not converted)",
                   partName, getSafetensorsDType(arg.kind),
-                  bytesAllowed ? " or U8" : "",
+                  packedQ ? ", U8 or I32" : bytesAllowed ? " or U8" : "",
                   describeArgument(arg, options.entryName), which,
                   printable(tensor->dtype)));
     if (isFloatKind(arg.kind) && !isFloatSafetensorsDType(tensor->dtype))
@@ -706,15 +712,20 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                   "found {2}",
                   partName, describeArgument(arg, options.entryName),
                   tensor->dtype));
-    if (!shapeMatches(partShape, tensor->shape))
+    // Int32 words hold four bytes each along the last dimension.
+    SmallVector<int64_t> storedShape(tensor->shape);
+    if (words && !storedShape.empty())
+      storedShape.back() *= 4;
+    if (!shapeMatches(partShape, storedShape))
       return makeRunError(
           file->getPath(),
-          formatv("tensor '{0}': expected shape {1} for {2}{3}, found {4}",
+          formatv("tensor '{0}': expected shape {1}{2} for {3}{4}, found {5}",
                   partName, formatShape(partShape),
+                  words ? " (in bytes; I32 words hold four)" : "",
                   describeArgument(arg, options.entryName), which,
                   formatShape(tensor->shape)));
     // Dynamic sizes are taken from the first tensor; the others must agree.
-    partShape.assign(tensor->shape.begin(), tensor->shape.end());
+    partShape.assign(storedShape.begin(), storedShape.end());
     parts.push_back(tensor);
   }
 
@@ -729,7 +740,10 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
   for (const SafetensorsTensor *part : parts) {
     if (Error err = copyInto(*part, *result, offset))
       return wrapError(std::move(err), checkpoints.describe());
-    offset += part->getNumElements();
+    // Int32 words fill four one-byte elements each.
+    offset += part->dtype == "I32" && arg.kind == ElementKind::I8
+                  ? static_cast<int64_t>(part->bytes.size())
+                  : part->getNumElements();
   }
   if (arg.view)
     return applyView(*result, *arg.view, argShape);

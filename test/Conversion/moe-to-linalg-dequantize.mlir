@@ -114,6 +114,17 @@ func.func @int4(%q: tensor<8x16xi8>, %s: tensor<8x1xf32>) -> tensor<8x32xf32> {
   return %w : tensor<8x32xf32>
 }
 
+// int4 with f16 scales (a compressed-tensors checkpoint of an f16 model):
+// the scale extends to f32 exactly.
+// CHECK-LABEL: func.func @int4_f16_scales
+// CHECK:         ^bb0(%{{.*}}: i8, %[[S:.*]]: f16, %{{.*}}: f32):
+// CHECK:           %[[SF:.*]] = arith.extf %[[S]] : f16 to f32
+// CHECK:           arith.mulf %{{.*}}, %[[SF]] : f32
+func.func @int4_f16_scales(%q: tensor<8x16xi8>, %s: tensor<8x1xf16>) -> tensor<8x32xf32> {
+  %w = moe.dequantize %q packed int4 scales(%s : tensor<8x1xf16>) block [1, 32] : tensor<8x16xi8> -> tensor<8x32xf32>
+  return %w : tensor<8x32xf32>
+}
+
 // mxfp4: the e8m0 scale e << 23, 2^-127 (0x400000) for e = 0, NaN for
 // e = 255; the e2m1 magnitude bits << 22 plus the bias difference 126 << 23
 // (1056964608) for normal values, the mantissa times 0.5 for subnormal ones

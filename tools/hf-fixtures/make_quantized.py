@@ -143,7 +143,10 @@ def dequantize(q, scales, block):
     return q.float() * full
 
 
-def make(name, variant, out_dir, seed):
+def random_model(name, variant, seed):
+    """The variant's tiny model in f32 with its MoE block drawn N(0, 0.1^2):
+    its config, the seed it was drawn with, the model, the block's path,
+    the block, its layer, and the generator to draw x with."""
     config = mf.tiny_config(variant["model_type"], variant["config"])
     seed = seed * 1000003 + zlib.crc32(name.encode()) % 1000003
     torch.manual_seed(seed)
@@ -153,16 +156,29 @@ def make(name, variant, out_dir, seed):
     layer = int(re.search(r"\.(\d+)(\.|$)", path).group(1))
     generator = torch.Generator().manual_seed(seed)
     mf.randomize(block, generator, 0.1)
+    return config, seed, model, path, block, layer, generator
+
+
+def save_model(model, tmp):
+    """Saves `model` with save_pretrained into `tmp` and returns its tensors,
+    leaving config.json and no weights there."""
+    model.save_pretrained(tmp, safe_serialization=True)
+    files = [f for f in os.listdir(tmp) if f.endswith(".safetensors")]
+    tensors = {}
+    for f in files:
+        tensors.update(load_file(os.path.join(tmp, f)))
+        os.remove(os.path.join(tmp, f))
+    return tensors
+
+
+def make(name, variant, out_dir, seed):
+    config, seed, model, path, block, layer, generator = random_model(
+        name, variant, seed)
     not_convert = variant["not_convert"]
     qblock = variant["block"]
 
     with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp, safe_serialization=True)
-        files = [f for f in os.listdir(tmp) if f.endswith(".safetensors")]
-        tensors = {}
-        for f in files:
-            tensors.update(load_file(os.path.join(tmp, f)))
-            os.remove(os.path.join(tmp, f))
+        tensors = save_model(model, tmp)
         kept = mf.kept_tensors({k: v.numpy() for k, v in tensors.items()},
                                layer, block)
         saved = {}
@@ -210,8 +226,29 @@ def make(name, variant, out_dir, seed):
             "activation_scheme": "dynamic", "weight_block_size": qblock,
             "modules_to_not_convert": not_convert}
 
+    meta = write_fixture(name, out_dir, cfg, saved, block, config.hidden_size,
+                         generator)
+    drawn = meta
+    meta = {
+        "family": variant["model_type"], "layer": layer, "block": path,
+        "quantization": variant.get("quant", "fp8"),
+        "weight_block_size": qblock,
+        "modules_to_not_convert": not_convert,
+        "tensors": drawn.pop("tensors"), "seed": seed}
+    meta.update(drawn)
+    meta.update({"config_overrides": variant["config"],
+                 "note": variant["note"]})
+    with open(os.path.join(out_dir, name, "fixture.json"), "w") as f:
+        f.write(json.dumps(meta, indent=1) + "\n")
+    return meta
+
+
+def write_fixture(name, out_dir, cfg, saved, block, hidden, generator):
+    """Draws x [TOKENS, hidden] free of near-ties in the selection, runs
+    `block` on it and writes OUT/name/{config.json, model.safetensors
+    (`saved`), x.npy, y.npy}; returns what fixture.json records of it."""
     for attempt in range(mf.X_TRIES):
-        x = torch.randn(mf.TOKENS, config.hidden_size, generator=generator)
+        x = torch.randn(mf.TOKENS, hidden, generator=generator)
         with torch.no_grad(), mf.TopkRecorder() as rec:
             y = mf.run_block(block, x)
         gap, checked = rec.min_gap()
@@ -226,40 +263,40 @@ def make(name, variant, out_dir, seed):
     with open(os.path.join(dest, "config.json"), "w") as f:
         json.dump(cfg, f, indent=2, sort_keys=True)
         f.write("\n")
-    save_file(saved, os.path.join(dest, "model.safetensors"))
+    save_file({k: v.contiguous() for k, v in saved.items()},
+              os.path.join(dest, "model.safetensors"))
     import numpy as np
     np.save(os.path.join(dest, "x.npy"), x.numpy().astype(np.float32))
     np.save(os.path.join(dest, "y.npy"), y.numpy().astype(np.float32))
-    meta = {
-        "family": variant["model_type"], "layer": layer, "block": path,
-        "quantization": variant.get("quant", "fp8"),
-        "weight_block_size": qblock,
-        "modules_to_not_convert": not_convert,
+    return {
         "tensors": {k: [str(v.dtype).replace("torch.", "")] + list(v.shape)
                     for k, v in sorted(saved.items())},
-        "seed": seed, "x_draw": attempt, "topk_calls_checked": checked,
+        "x_draw": attempt, "topk_calls_checked": checked,
         "min_topk_gap": None if checked == 0 else round(gap, 6),
         "y_rms": round(float(y.pow(2).mean().sqrt()), 4),
-        "config_overrides": variant["config"], "note": variant["note"],
     }
-    with open(os.path.join(dest, "fixture.json"), "w") as f:
-        f.write(json.dumps(meta, indent=1) + "\n")
-    return meta
 
 
-def main():
-    p = argparse.ArgumentParser(description="quantized MoE checkpoints")
+def run_variants(description, variants, make_one):
+    """The command line of make_quantized.py and make_compressed.py: OUT,
+    --only NAME,..., --seed S; `make_one(name, variant, out, seed)` makes
+    each variant and returns its fixture.json record."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("out")
     p.add_argument("--only", default="")
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
     only = set(filter(None, args.only.split(",")))
-    for name, variant in VARIANTS.items():
+    for name, variant in variants.items():
         if only and name not in only:
             continue
-        meta = make(name, variant, args.out, args.seed)
+        meta = make_one(name, variant, args.out, args.seed)
         print("%-32s layer %d, y_rms %.3g" % (name, meta["layer"],
                                                 meta["y_rms"]))
+
+
+def main():
+    run_variants("quantized MoE checkpoints", VARIANTS, make)
 
 
 if __name__ == "__main__":

@@ -1032,6 +1032,19 @@ llvm::Expected<LayerSpec> mlir::moe::import::readLayerSpec(StringRef jsonText,
           m, spec.expertSize));
     return spec;
   }
+  if (spec.quantization.method == Method::int4Packed) {
+    // Eight int4 values per int32 word along each matrix's inputs.
+    int64_t m = spec.latentSize > 0 ? spec.latentSize : spec.hidden;
+    bool shared = spec.sharedSize > 0 || spec.stackedShared > 0;
+    for (int64_t k : {m, spec.expertSize, shared ? spec.hidden : m,
+                      spec.sharedSize > 0 ? spec.sharedSize : m})
+      if (k % 8 != 0)
+        return makeError(llvm::formatv(
+            "quantization_config: pack-quantized int4 needs the input size "
+            "of every quantized matrix to be a multiple of 8 (eight values "
+            "per int32 word), found {0}",
+            k));
+  }
   if (spec.quantization.enabled() &&
       (spec.expertsTransposed || spec.expertsFlat ||
        spec.gateUp != LayerSpec::GateUp::separate || spec.sharedTransposed ||

@@ -9,11 +9,13 @@
 // is taken from the stored tensor (docs/Tools.md), so that a runner converts
 // it once, at load.
 //
-// A matrix the checkpoint stores quantized (LayerSpec::quantization), or
-// that --dtype int8|fp8 quantizes at load, is two arguments instead: its
-// values, at the float weight's position, and its scales, after every other
-// argument; a moe.dequantize in @forward gives the layer the weight. At
-// load, both name the float tensor and carry `moe.quantize` (docs/Import.md).
+// A matrix the checkpoint stores quantized (LayerSpec::quantization: fp8
+// blocks, mxfp4, compressed-tensors int4 or int8), or that --dtype int8|fp8
+// quantizes at load, is two arguments instead: its values, at the float
+// weight's position, and its scales (in the type the checkpoint stores
+// them), after every other argument; a moe.dequantize in @forward gives the
+// layer the weight. At load, both name the float tensor and carry
+// `moe.quantize` (docs/Import.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -140,7 +142,16 @@ splitQuantized(SmallVector<Argument> &args,
     // A checkpoint's blocks; at load: fp8 in 128x128 blocks, int8 per
     // output channel, or groups along K.
     int64_t rows = quantization.blockRows, cols = quantization.blockCols;
+    if (cols == 0) // one scale per output
+      cols = shape[rank - 1];
     Type valueType = b.getType<Float8E4M3FNType>();
+    if (quantization.isCompressedTensors())
+      valueType = b.getI8Type();
+    Type scaleType = b.getF32Type();
+    if (quantization.scaleType == "bf16")
+      scaleType = b.getBF16Type();
+    else if (quantization.scaleType == "f16")
+      scaleType = b.getF16Type();
     std::string scalesName = quantization.scalesName(values.weight);
     if (!atLoad.empty()) {
       bool fp8 = atLoad == "fp8";
@@ -164,10 +175,17 @@ splitQuantized(SmallVector<Argument> &args,
       quantized.push_back({role, i, args.size() - 1, rows, cols});
       continue;
     }
-    values.type = RankedTensorType::get(shape, valueType);
-    args.push_back({role + "_scales",
-                    RankedTensorType::get(grid, b.getF32Type()), scalesName,
-                    DictionaryAttr(), atLoad.empty() ? "" : "scales"});
+    // Packed int4: two values per byte along K, read from the int32 words
+    // as their little-endian bytes.
+    SmallVector<int64_t> stored(shape);
+    if (quantization.method == WeightQuantization::Method::int4Packed) {
+      stored.back() /= 2;
+      values.weight = quantization.valuesName(values.weight);
+    }
+    values.type = RankedTensorType::get(stored, valueType);
+    args.push_back({role + "_scales", RankedTensorType::get(grid, scaleType),
+                    scalesName, DictionaryAttr(),
+                    atLoad.empty() ? "" : "scales"});
     quantized.push_back({role, i, args.size() - 1, rows, cols});
   }
   return quantized;
@@ -381,9 +399,14 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     // Packed values: two per byte along K.
     SmallVector<int64_t> shape(type.getShape());
     PackedFormatAttr packed;
-    if (spec.quantization.method == WeightQuantization::Method::mxfp4) {
+    using Method = WeightQuantization::Method;
+    if (spec.quantization.method == Method::mxfp4 ||
+        spec.quantization.method == Method::int4Packed) {
       shape.back() *= 2;
-      packed = PackedFormatAttr::get(ctx, PackedFormat::e2m1);
+      packed = PackedFormatAttr::get(ctx, spec.quantization.method ==
+                                                  Method::mxfp4
+                                              ? PackedFormat::e2m1
+                                              : PackedFormat::int4);
     }
     auto op = DequantizeOp::create(
         b, NameLoc::get(b.getStringAttr(q.role), loc),

@@ -21,8 +21,7 @@ namespace json = llvm::json;
 namespace {
 
 llvm::Error makeError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 "quantization_config." + message);
+  return makeQuantizationError(message);
 }
 
 /// Whether the module `name` matches the `modules_to_not_convert` entry
@@ -61,8 +60,14 @@ llvm::Error readNotConverted(const json::Object &object,
 
 } // namespace
 
+llvm::Error mlir::moe::import::makeQuantizationError(
+    const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "quantization_config." + message);
+}
+
 bool WeightQuantization::quantizes(StringRef weightName) const {
-  if (!enabled() || (method == Method::fp8Block &&
+  if (!enabled() || (method != Method::mxfp4 &&
                      !weightName.ends_with(".weight")))
     return false;
   // The module of the first expert, as the quantizer saw it: the name
@@ -70,19 +75,35 @@ bool WeightQuantization::quantizes(StringRef weightName) const {
   std::string module = weightName.rsplit('.').first.str();
   for (size_t at; (at = module.find("{e}")) != std::string::npos;)
     module.replace(at, 3, "0");
+  if (isCompressedTensors()) {
+    auto matches = [&](const std::string &pattern) {
+      return matchesCompressedTensorsName(module, pattern);
+    };
+    return llvm::any_of(targets,
+                        [&](const std::string &target) {
+                          return target == "Linear" || matches(target);
+                        }) &&
+           llvm::none_of(ignore, matches);
+  }
   return llvm::none_of(notConverted, [&](const std::string &pattern) {
     return matchesModule(module, pattern);
   });
 }
 
 std::string WeightQuantization::valuesName(StringRef weightName) const {
-  return method == Method::mxfp4 ? (weightName + "_blocks").str()
-                                 : weightName.str();
+  if (method == Method::mxfp4)
+    return (weightName + "_blocks").str();
+  if (method == Method::int4Packed)
+    return (weightName + "_packed").str();
+  return weightName.str();
 }
 
 std::string WeightQuantization::scalesName(StringRef weightName) const {
-  return (weightName + (method == Method::mxfp4 ? "_scales" : "_scale_inv"))
-      .str();
+  if (method == Method::mxfp4)
+    return (weightName + "_scales").str();
+  if (isCompressedTensors())
+    return (weightName + "_scale").str();
+  return (weightName + "_scale_inv").str();
 }
 
 llvm::Expected<WeightQuantization>
@@ -103,9 +124,15 @@ mlir::moe::import::readQuantization(const json::Object &config) {
   std::optional<StringRef> method = string("quant_method");
   if (!method)
     return makeError("quant_method: missing, or not a string");
+  if (*method == "compressed-tensors") {
+    if (llvm::Error err = readCompressedTensors(*object, config, result))
+      return std::move(err);
+    return result;
+  }
   if (*method != "fp8" && *method != "mxfp4")
     return makeError(llvm::formatv("quant_method: '{0}' is not supported "
-                                   "(supported: fp8, mxfp4)",
+                                   "(supported: fp8, mxfp4, "
+                                   "compressed-tensors)",
                                    printable(*method)));
   if (llvm::Error err = readNotConverted(*object, result))
     return std::move(err);

@@ -36,14 +36,38 @@ struct WeightQuantization {
     /// (element 2j in the low nibble), and `<name>_scales`, e8m0 exponents
     /// [..., N, K/32] (2^(e - 127)), in the nn.Linear layout.
     mxfp4,
+    /// `quant_method: "compressed-tensors"`, `format: "pack-quantized"`
+    /// (W4A16: AWQ, GPTQ, llm-compressor): `<name>.weight_packed` holds
+    /// int4 values [N, K], eight per little-endian int32 (I32 [N, K/8],
+    /// value i in bits 4i..4i+3, stored + 8), which are the packed int4
+    /// bytes [N, K/2] of a `packed int4` moe.dequantize; `<name>.
+    /// weight_scale` the factors [N, K/G] (or [N, 1]) in the model's dtype.
+    int4Packed,
+    /// `quant_method: "compressed-tensors"`, `format: "int-quantized"`
+    /// (W8A8 int8): `<name>.weight` I8 [N, K] and `<name>.weight_scale`
+    /// [N, K/G] (or [N, 1]) in the model's dtype.
+    int8,
   };
   Method method = Method::none;
-  /// The block [bn, bk] of the weight's [N, K] that one scale covers.
+  /// The block [bn, bk] of the weight's [N, K] that one scale covers; a
+  /// blockCols of 0 is a whole row (compressed-tensors' "channel": one
+  /// scale per output).
   int64_t blockRows = 128, blockCols = 128;
+  /// The element type of the scales as stored: "f32", or for
+  /// compressed-tensors the model's dtype ("bf16", "f16").
+  std::string scaleType = "f32";
   /// Modules left in floats (`modules_to_not_convert`).
   std::vector<std::string> notConverted;
+  /// compressed-tensors: the config group's `targets` and the `ignore`
+  /// list, names or `re:` regular expressions matched from the start
+  /// (compressed-tensors' match_name); a target may also be the class
+  /// `Linear`, which every expert matrix is.
+  std::vector<std::string> targets, ignore;
 
   bool enabled() const { return method != Method::none; }
+  bool isCompressedTensors() const {
+    return method == Method::int4Packed || method == Method::int8;
+  }
   /// Whether the checkpoint stores the matrix `weightName` (possibly
   /// holding `{e}`) quantized.
   bool quantizes(llvm::StringRef weightName) const;
@@ -53,10 +77,26 @@ struct WeightQuantization {
   std::string scalesName(llvm::StringRef weightName) const;
 };
 
+/// The error `quantization_config.<message>`.
+llvm::Error makeQuantizationError(const llvm::Twine &message);
+
 /// Reads `quantization_config` of the top-level config object (none when
 /// absent or null). Errors are one line naming the offending field.
 llvm::Expected<WeightQuantization>
 readQuantization(const llvm::json::Object &config);
+
+/// Reads a `quant_method: "compressed-tensors"` object (CompressedTensors.
+/// cpp) into `result`; `config` is the top-level object, whose `dtype`
+/// (`torch_dtype`) gives the scales' type.
+llvm::Error readCompressedTensors(const llvm::json::Object &object,
+                                  const llvm::json::Object &config,
+                                  WeightQuantization &result);
+
+/// Whether the module `name` matches a compressed-tensors target or ignore
+/// entry `pattern`: `re:` and a regular expression matching from the start
+/// of the name, or the name itself.
+bool matchesCompressedTensorsName(llvm::StringRef name,
+                                  llvm::StringRef pattern);
 
 } // namespace import
 } // namespace moe

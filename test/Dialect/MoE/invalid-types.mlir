@@ -148,9 +148,17 @@ func.func @dequantize_q_type(%q: tensor<8x64xi16>, %s: tensor<8x1xf32>) {
 
 // -----
 
-func.func @dequantize_scale_type(%q: tensor<8x64xi8>, %s: tensor<8x1xf16>) {
-  // expected-error @+1 {{'moe.dequantize' op operand #1 must be ranked tensor of 32-bit float or bfloat16 type or f8E8M0FNU type values, but got 'tensor<8x1xf16>'}}
-  %w = moe.dequantize %q scales(%s : tensor<8x1xf16>) block [1, 64] : tensor<8x64xi8> -> tensor<8x64xf32>
+func.func @dequantize_scale_type(%q: tensor<8x64xi8>, %s: tensor<8x1xf64>) {
+  // expected-error @+1 {{'moe.dequantize' op operand #1 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float or f8E8M0FNU type values, but got 'tensor<8x1xf64>'}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xf64>) block [1, 64] : tensor<8x64xi8> -> tensor<8x64xf32>
+  return
+}
+
+// -----
+
+func.func @dequantize_scale_int(%q: tensor<8x64xi8>, %s: tensor<8x1xi8>) {
+  // expected-error @+1 {{'moe.dequantize' op operand #1 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float or f8E8M0FNU type values, but got 'tensor<8x1xi8>'}}
+  %w = moe.dequantize %q scales(%s : tensor<8x1xi8>) block [1, 64] : tensor<8x64xi8> -> tensor<8x64xf32>
   return
 }
 

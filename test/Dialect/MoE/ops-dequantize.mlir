@@ -29,6 +29,14 @@ func.func @fp8_blocks(%q: tensor<4x300x200xf8E4M3FN>, %s: tensor<4x3x2xf32>, %q2
   return %w, %m : tensor<4x300x200xf32>, tensor<300x200xf32>
 }
 
+// f16 scales (compressed-tensors checkpoints of f16 models).
+// CHECK-LABEL: func.func @f16_scales
+// CHECK:         moe.dequantize %{{.*}} packed int4 scales(%{{.*}} : tensor<8x128x2xf16>) block [1, 32] : tensor<8x128x32xi8> -> tensor<8x128x64xf32>
+func.func @f16_scales(%q: tensor<8x128x32xi8>, %s: tensor<8x128x2xf16>) -> tensor<8x128x64xf32> {
+  %w = moe.dequantize %q packed int4 scales(%s : tensor<8x128x2xf16>) block [1, 32] : tensor<8x128x32xi8> -> tensor<8x128x64xf32>
+  return %w : tensor<8x128x64xf32>
+}
+
 // CHECK-LABEL: func.func @dynamic
 // CHECK:         moe.dequantize %{{.*}} scales(%{{.*}} : tensor<?x?x?xf32>) block [1, 32] : tensor<?x?x?xi8> -> tensor<?x?x?xf32>
 func.func @dynamic(%q: tensor<?x?x?xi8>, %s: tensor<?x?x?xf32>) -> tensor<?x?x?xf32> {

@@ -202,6 +202,7 @@ Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
   return arith::MulFOp::create(b, loc, value, scale);
 }
 
+// bf16 and f16 scales extend to f32 exactly.
 Value moe::decodeScale(OpBuilder &b, Location loc, Value scale) {
   Type scaleType = getElementTypeOrSelf(scale.getType());
   if (scaleType.getIntOrFloatBitWidth() == 8)

@@ -502,7 +502,7 @@ def MoE_ExpertsOp : MoE_Op<"experts", [Pure, AttrSizedOperandSegments]> {
 //===----------------------------------------------------------------------===//
 
 def MoE_QuantizedTensor : RankedTensorOf<[I8, F8E4M3FN]>;
-def MoE_ScaleTensor : RankedTensorOf<[F32, BF16, F8E8M0FNU]>;
+def MoE_ScaleTensor : RankedTensorOf<[F32, BF16, F16, F8E8M0FNU]>;
 def MoE_DequantizedTensor : RankedTensorOf<[F32, BF16]>;
 
 def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
@@ -516,7 +516,7 @@ def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
     the low nibble of byte `j`): `int4` (the nibble minus 8) or `e2m1` (fp4,
     the values of mxfp4). `block = [bn, bk]` is the block of the last two
     dimensions that one scale covers, so `scales: [..., ceil(N / bn),
-    ceil(K / bk)]` (f32, bf16, or e8m0 exponents `f8E8M0FNU`). Optional
+    ceil(K / bk)]` (f32, bf16, f16, or e8m0 exponents `f8E8M0FNU`). Optional
     integer `zero_points` have the shape of `scales` and the element type
     `i8`. Per-output-channel int8 is `block [1, K]`; DeepSeek-style fp8 is
     `block [128, 128]`; mxfp4 is `packed e2m1` with `block [1, 32]` and

@@ -57,7 +57,7 @@ std::optional<DequantizeGeneric> matchDequantize(Value v);
 /// when `k` is even).
 Value unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k = {});
 
-/// A scale (f32, bf16 or f8E8M0FNU; one or a vector) as f32.
+/// A scale (f32, bf16, f16 or f8E8M0FNU; one or a vector) as f32.
 Value decodeScale(OpBuilder &b, Location loc, Value scale);
 
 /// The dequantization of one element or of vectors of them (same lanes):
