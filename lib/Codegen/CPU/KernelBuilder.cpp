@@ -140,6 +140,21 @@ Value cpu::loadF32(OpBuilder &b, Location loc, Value memref, ValueRange indices,
   return widenToF32(b, loc, loadVector(b, loc, memref, indices, width, mask));
 }
 
+SmallVector<Value> cpu::emitIfElse(
+    OpBuilder &b, Location loc, Value cond,
+    function_ref<SmallVector<Value>(OpBuilder &, Location)> then,
+    function_ref<SmallVector<Value>(OpBuilder &, Location)> otherwise) {
+  auto ifOp = scf::IfOp::create(
+      b, loc, cond,
+      [&](OpBuilder &tb, Location tl) {
+        scf::YieldOp::create(tb, tl, then(tb, tl));
+      },
+      [&](OpBuilder &eb, Location el) {
+        scf::YieldOp::create(eb, el, otherwise(eb, el));
+      });
+  return SmallVector<Value>(ifOp.getResults());
+}
+
 void cpu::emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
                   function_ref<void(OpBuilder &, Location, Value)> body) {
   scf::ForOp::create(b, loc, lb, ub, step, ValueRange{},

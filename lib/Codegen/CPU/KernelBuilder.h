@@ -71,6 +71,13 @@ void emitParallelRanges(
     unsigned numThreads,
     function_ref<void(OpBuilder &, Location, Value begin, Value end)> body);
 
+/// The values of `then` where `cond` holds, else those of `otherwise`
+/// (an scf.if that yields them).
+SmallVector<Value>
+emitIfElse(OpBuilder &b, Location loc, Value cond,
+           function_ref<SmallVector<Value>(OpBuilder &, Location)> then,
+           function_ref<SmallVector<Value>(OpBuilder &, Location)> otherwise);
+
 /// Builds `scf.for lb to ub step step` whose body is `body(iv)`.
 void emitFor(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
              function_ref<void(OpBuilder &, Location, Value)> body);

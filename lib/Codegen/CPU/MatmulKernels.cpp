@@ -198,16 +198,14 @@ void cpu::storeDotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       };
       Value start;
       if (first) {
-        auto ifOp = scf::IfOp::create(
+        start = emitIfElse(
             b, loc, first,
-            [&](OpBuilder &tb, Location tl) {
-              scf::YieldOp::create(tb, tl, initial(tb, tl));
+            [&](OpBuilder &tb, Location tl) -> SmallVector<Value> {
+              return {initial(tb, tl)};
             },
-            [&](OpBuilder &eb, Location el) {
-              scf::YieldOp::create(
-                  eb, el, Value(memref::LoadOp::create(eb, el, mm.c, at)));
-            });
-        start = ifOp.getResult(0);
+            [&](OpBuilder &eb, Location el) -> SmallVector<Value> {
+              return {memref::LoadOp::create(eb, el, mm.c, at)};
+            })[0];
       } else if (mm.init) {
         start = initial(b, loc);
       }

@@ -169,20 +169,12 @@ void emitPanelTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         ib, il, DenseElementsAttr::get(vecType, ib.getF32FloatAttr(0.0f)));
     return SmallVector<Value>(rows * 2, zero);
   };
-  SmallVector<Value> start;
-  if (first) {
-    auto ifOp = scf::IfOp::create(
-        b, loc, first,
-        [&](OpBuilder &tb, Location tl) {
-          scf::YieldOp::create(tb, tl, initial(tb, tl));
-        },
-        [&](OpBuilder &eb, Location el) {
-          scf::YieldOp::create(eb, el, loadTile(eb, el, mm.c));
-        });
-    start.assign(ifOp.getResults().begin(), ifOp.getResults().end());
-  } else {
-    start = initial(b, loc);
-  }
+  SmallVector<Value> start =
+      first ? emitIfElse(b, loc, first, initial,
+                         [&](OpBuilder &eb, Location el) {
+                           return loadTile(eb, el, mm.c);
+                         })
+            : initial(b, loc);
   SmallVector<Value> accs = kernel.accumulate(b, loc, rowIdx, k0, len, start);
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t v = 0; v < 2; ++v)
