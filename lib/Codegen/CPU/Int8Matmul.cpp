@@ -1,4 +1,4 @@
-//===- Int8Matmul.cpp - Int8 dot-product panel kernel (VNNI) ---------------===//
+//===- Int8Matmul.cpp - Int8 activations x integer weights (VNNI) ---------===//
 //
 // C[m, n] = init[m, n] + sum_k A[m, k] * W[n, k] for weights stored as
 // integers (int8, or int4 packed two per byte; e2m1 values are integers once
@@ -23,11 +23,18 @@
 //        acc[i][j] += (float)iacc[i][j] * ws[g][j] * sa[m + i, g].
 //      The bias cancels: sum (qa + 128) * w - 128 * sum w = sum qa * w.
 //
+//   4. The dot-product kernel (decode-sized calls, emitInt8DotTile) reads
+//      the weights as stored: per 4W values along K one VPDPBUSD per row of
+//      A and weight row of the tile, and one per weight row with the bias
+//      bytes for its compensation; each group's i32 lanes are scaled into
+//      f32 lanes, reduced once at the end. A group must hold whole vectors
+//      of 4W values.
+//
 // The result differs from the f32 matmul on the dequantized weights by the
 // activations' rounding (a relative error of about 1/254 of each group's
 // largest value per product); docs/Quantization.md has the measured layer
-// error. Overflow is impossible: |sum| <= 255 * 128 * K < 2^31 for K up to
-// 65,000.
+// error. The i32 sums never overflow: they cover one group of at most 2048
+// values, |sum| <= 255 * 128 * 2048 < 2^31.
 //
 //===----------------------------------------------------------------------===//
 
