@@ -98,25 +98,29 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
   };
   std::string at = (where + "weights.").str();
   if (string("type") != StringRef("int"))
-    return makeQuantizationError(at + "type: expected \"int\" (float weights such as "
-                          "fp8 or nvfp4 are not supported)");
+    return makeQuantizationError(
+        at + "type: expected \"int\" (float weights such as "
+             "fp8 or nvfp4 are not supported)");
   std::optional<int64_t> bits;
   if (const json::Value *v = weights.get("num_bits"))
     bits = v->getAsInteger();
   int64_t expected = format == "pack-quantized" ? 4 : 8;
   if (bits != expected)
-    return makeQuantizationError(llvm::formatv("{0}num_bits: expected {1} with format "
-                                   "'{2}'",
-                                   at, expected, format));
+    return makeQuantizationError(
+        llvm::formatv("{0}num_bits: expected {1} with format "
+                      "'{2}'",
+                      at, expected, format));
   if (flag("symmetric") != true)
-    return makeQuantizationError(at + "symmetric: expected true (asymmetric weights "
-                          "with zero points are not supported)");
+    return makeQuantizationError(at +
+                                 "symmetric: expected true (asymmetric weights "
+                                 "with zero points are not supported)");
   if (flag("dynamic").value_or(false))
     return makeQuantizationError(at + "dynamic: expected false");
   if (const json::Value *order = weights.get("actorder"))
     if (!isNull(order) && order->getAsString() == StringRef("group"))
-      return makeQuantizationError(at + "actorder: \"group\" is not supported (its "
-                            "groups follow weight_g_idx, not the columns)");
+      return makeQuantizationError(
+          at + "actorder: \"group\" is not supported (its "
+               "groups follow weight_g_idx, not the columns)");
   std::optional<StringRef> strategy = string("strategy");
   result.blockRows = 1;
   if (strategy == StringRef("channel")) {
@@ -124,12 +128,14 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
     return llvm::Error::success();
   }
   if (strategy != StringRef("group"))
-    return makeQuantizationError(at + "strategy: expected \"group\" or \"channel\"");
+    return makeQuantizationError(at +
+                                 "strategy: expected \"group\" or \"channel\"");
   std::optional<int64_t> size;
   if (const json::Value *v = weights.get("group_size"))
     size = v->getAsInteger();
   if (!size || *size < 1)
-    return makeQuantizationError(at + "group_size: expected a positive integer");
+    return makeQuantizationError(at +
+                                 "group_size: expected a positive integer");
   result.blockCols = *size;
   return llvm::Error::success();
 }
@@ -145,9 +151,10 @@ bool mlir::moe::import::matchesCompressedTensorsName(StringRef name,
   return regex.isValid(invalid) && regex.match(name);
 }
 
-llvm::Error mlir::moe::import::readCompressedTensors(
-    const json::Object &object, const json::Object &config,
-    WeightQuantization &result) {
+llvm::Error
+mlir::moe::import::readCompressedTensors(const json::Object &object,
+                                         const json::Object &config,
+                                         WeightQuantization &result) {
   auto string = [&](const json::Object &obj,
                     StringRef key) -> std::optional<StringRef> {
     const json::Value *v = obj.get(key);
@@ -155,27 +162,31 @@ llvm::Error mlir::moe::import::readCompressedTensors(
   };
   if (const json::Value *status = object.get("quantization_status"))
     if (status->getAsString() != StringRef("compressed"))
-      return makeQuantizationError("quantization_status: expected \"compressed\" (the "
-                       "weights stored quantized)");
+      return makeQuantizationError(
+          "quantization_status: expected \"compressed\" (the "
+          "weights stored quantized)");
   const json::Value *sparsity = object.get("sparsity_config");
   if (!isNull(sparsity) &&
       !(sparsity->getAsObject() && sparsity->getAsObject()->empty()))
-    return makeQuantizationError("sparsity_config: sparse checkpoints are not supported");
+    return makeQuantizationError(
+        "sparsity_config: sparse checkpoints are not supported");
   if (!isNull(object.get("transform_config")))
-    return makeQuantizationError("transform_config: transformed (rotated) weights are "
-                     "not supported");
+    return makeQuantizationError(
+        "transform_config: transformed (rotated) weights are "
+        "not supported");
   const json::Value *groupsValue = object.get("config_groups");
   const json::Object *groups =
       groupsValue ? groupsValue->getAsObject() : nullptr;
   if (!groups || groups->size() != 1)
-    return makeQuantizationError("config_groups: expected an object of one group "
-                     "(several schemes in one checkpoint are not supported)");
+    return makeQuantizationError(
+        "config_groups: expected an object of one group "
+        "(several schemes in one checkpoint are not supported)");
   const auto &[groupName, groupValue] = *groups->begin();
   const json::Object *group = groupValue.getAsObject();
   std::string where = "config_groups." + groupName.str() + ".";
   if (!group)
     return makeQuantizationError(where.substr(0, where.size() - 1) +
-                     ": expected an object");
+                                 ": expected an object");
   // A group's own format overrides the checkpoint's.
   std::optional<StringRef> format = string(*group, "format");
   if (!format)
@@ -204,13 +215,15 @@ llvm::Error mlir::moe::import::readCompressedTensors(
     const json::Object *args = inputs->getAsObject();
     const json::Value *dynamic = args ? args->get("dynamic") : nullptr;
     if (!dynamic || dynamic->getAsBoolean() != true)
-      return makeQuantizationError(where + "input_activations: expected dynamic "
-                               "activations (static activation scales are "
-                               "not supported)");
+      return makeQuantizationError(where +
+                                   "input_activations: expected dynamic "
+                                   "activations (static activation scales are "
+                                   "not supported)");
   }
   if (!isNull(group->get("output_activations")))
-    return makeQuantizationError(where + "output_activations: quantized outputs are not "
-                             "supported");
+    return makeQuantizationError(
+        where + "output_activations: quantized outputs are not "
+                "supported");
   if (llvm::Error err = readStrings(*group, "targets", where, result.targets))
     return err;
   if (llvm::Error err = readStrings(object, "ignore", "", result.ignore))

@@ -96,8 +96,7 @@ Value e2m1Twice(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   auto type = cast<VectorType>(codes.getType());
   int64_t count = type.getNumElements();
   func::FuncOp shuffle = declareIntrinsic(
-      mm,
-      count == 64 ? "llvm.x86.avx512.pshuf.b.512" : "llvm.x86.avx2.pshuf.b",
+      mm, count == 64 ? "llvm.x86.avx512.pshuf.b.512" : "llvm.x86.avx2.pshuf.b",
       {type, type}, type);
   static const int8_t kTwice[16] = {0, 1,  2,  3,  4,  6,  8,  12,
                                     0, -1, -2, -3, -4, -6, -8, -12};
@@ -136,10 +135,8 @@ Value bitcastTo(OpBuilder &b, Location loc, Value v, Type element) {
   return vector::BitCastOp::create(b, loc, to, v);
 }
 
-Value splatConst(OpBuilder &b, Location loc, VectorType type,
-                 TypedAttr value) {
-  return arith::ConstantOp::create(b, loc,
-                                   DenseElementsAttr::get(type, value));
+Value splatConst(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
 }
 
 /// The `count` weights B[n, k : k + count] as signed bytes (int8, int4
@@ -223,15 +220,16 @@ struct Int8PanelKernel : PanelKernel {
             for (int64_t r = 0; r < w; ++r) {
               Value n = arith::AddIOp::create(bb, bl, n0,
                                               indexConst(bb, bl, half * w + r));
-              rows.push_back(bitcastTo(bb, bl, loadSignedBytes(bb, bl, mm, n, k, vec),
+              rows.push_back(bitcastTo(bb, bl,
+                                       loadSignedBytes(bb, bl, mm, n, k, vec),
                                        bb.getI32Type()));
             }
             // cols[c] lane j: the 4 bytes W[n0 + half * W + j, k + 4c ..].
             SmallVector<Value> cols = transposeSquare(bb, bl, rows);
             Value colIdx = indexConst(bb, bl, half * w);
             for (int64_t c = 0; c < w; ++c) {
-              Value row = arith::AddIOp::create(bb, bl, kq,
-                                                indexConst(bb, bl, c));
+              Value row =
+                  arith::AddIOp::create(bb, bl, kq, indexConst(bb, bl, c));
               vector::StoreOp::create(bb, bl, cols[c], scratch.panel,
                                       {row, colIdx});
             }
@@ -242,15 +240,15 @@ struct Int8PanelKernel : PanelKernel {
               for (int64_t c = c0; c < std::min(w, c0 + columnsPerGroup); ++c)
                 sum = dotU8S8(bb, bl, dot, sum, bias,
                               bitcastTo(bb, bl, cols[c], bb.getI8Type()));
-              Value first = arith::AddIOp::create(bb, bl, kk,
-                                                  indexConst(bb, bl, 4 * c0));
-              Value at = arith::DivUIOp::create(bb, bl, first,
-                                                indexConst(bb, bl, g));
+              Value first =
+                  arith::AddIOp::create(bb, bl, kk, indexConst(bb, bl, 4 * c0));
+              Value at =
+                  arith::DivUIOp::create(bb, bl, first, indexConst(bb, bl, g));
               Value old = vector::LoadOp::create(bb, bl, i32Vec, scratch.comp,
                                                  ValueRange{at, colIdx});
-              vector::StoreOp::create(
-                  bb, bl, arith::SubIOp::create(bb, bl, old, sum),
-                  scratch.comp, ValueRange{at, colIdx});
+              vector::StoreOp::create(bb, bl,
+                                      arith::SubIOp::create(bb, bl, old, sum),
+                                      scratch.comp, ValueRange{at, colIdx});
             }
           }
         });
@@ -280,7 +278,8 @@ struct Int8PanelKernel : PanelKernel {
           SmallVector<Value> iaccStart;
           for (int64_t i = 0; i < rows; ++i)
             iaccStart.append(comp.begin(), comp.end());
-          Value t0 = arith::MulIOp::create(gb, gl, gi, indexConst(gb, gl, g / 4));
+          Value t0 =
+              arith::MulIOp::create(gb, gl, gi, indexConst(gb, gl, g / 4));
           Value at = arith::AddIOp::create(gb, gl, kq0, t0);
           auto dotLoop = scf::ForOp::create(
               gb, gl, zero, indexConst(gb, gl, g / 4), one, iaccStart,
@@ -321,8 +320,8 @@ struct Int8PanelKernel : PanelKernel {
                                               ValueRange{rowIdx[i], groupCol});
             Value saVec = vector::BroadcastOp::create(gb, gl, f32Vec, sa);
             for (int64_t v = 0; v < 2; ++v) {
-              Value sum = arith::SIToFPOp::create(
-                  gb, gl, f32Vec, dotLoop.getResult(i * 2 + v));
+              Value sum = arith::SIToFPOp::create(gb, gl, f32Vec,
+                                                  dotLoop.getResult(i * 2 + v));
               Value scaled = arith::MulFOp::create(gb, gl, sum, ws[v]);
               next.push_back(vector::FMAOp::create(gb, gl, scaled, saVec,
                                                    facc[i * 2 + v]));
@@ -336,8 +335,8 @@ struct Int8PanelKernel : PanelKernel {
 
 } // namespace
 
-std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm,
-                                         int64_t width, int64_t maxGroup) {
+std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm, int64_t width,
+                                         int64_t maxGroup) {
   if (!mm.dequant || mm.dequant->zeroPoints || !mm.staticK)
     return std::nullopt;
   // fp8 values are not integers (e2m1 values are, doubled).
@@ -371,10 +370,10 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
   auto align = b.getI64IntegerAttr(64);
   Int8Activations acts;
   acts.group = group;
-  acts.values = memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m},
-                                        align);
-  acts.scales = memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m},
-                                        align);
+  acts.values =
+      memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
+  acts.scales =
+      memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m}, align);
   auto f32Vec = VectorType::get({width}, f32);
   auto i32Vec = VectorType::get({width}, b.getI32Type());
   auto byteVec = VectorType::get({width}, b.getI8Type());
@@ -385,69 +384,73 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
         Value step = indexConst(pb, pl, width);
         Value kEnd = indexConst(pb, pl, k);
         Value groupStep = indexConst(pb, pl, group);
-        emitFor(pb, pl, begin, end, indexConst(pb, pl, 1), [&](OpBuilder &rb,
-                                                              Location rl,
-                                                              Value m) {
-          emitFor(
-              rb, rl, zero, kEnd, groupStep,
-              [&](OpBuilder &gb, Location gl, Value k0) {
-                Value groupEnd = indexConst(gb, gl, group);
-                // max |a| over the group (NaN propagates to the scale).
-                Value init = splatConst(gb, gl, f32Vec, gb.getF32FloatAttr(0));
-                auto maxLoop = scf::ForOp::create(
-                    gb, gl, zero, groupEnd, step, ValueRange{init},
-                    [&](OpBuilder &lb, Location ll, Value kk, ValueRange acc) {
-                      Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
-                      Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
-                      Value mag = math::AbsFOp::create(lb, ll, a);
-                      scf::YieldOp::create(
-                          lb, ll,
-                          ValueRange{
-                              arith::MaximumFOp::create(lb, ll, acc[0], mag)});
-                    });
-                Value absMax = vector::ReductionOp::create(
-                    gb, gl, vector::CombiningKind::MAXIMUMF,
-                    maxLoop.getResult(0));
-                Value limit = arith::ConstantOp::create(
-                    gb, gl, gb.getF32FloatAttr(127.0f));
-                Value scale = arith::DivFOp::create(gb, gl, absMax, limit);
-                Value groupIdx = arith::DivUIOp::create(
-                    gb, gl, k0, indexConst(gb, gl, group));
-                memref::StoreOp::create(gb, gl, scale, acts.scales,
-                                        ValueRange{m, groupIdx});
-                // An all-zero (or NaN) group quantizes to zeros.
-                Value fzero =
-                    arith::ConstantOp::create(gb, gl, gb.getF32FloatAttr(0));
-                Value positive = arith::CmpFOp::create(
-                    gb, gl, arith::CmpFPredicate::OGT, absMax, fzero);
-                Value inverse = arith::SelectOp::create(
-                    gb, gl, positive,
-                    arith::DivFOp::create(gb, gl, limit, absMax), fzero);
-                Value inverseVec =
-                    vector::BroadcastOp::create(gb, gl, f32Vec, inverse);
-                Value biasVec =
-                    splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(128));
-                emitFor(gb, gl, zero, groupEnd, step,
-                        [&](OpBuilder &lb, Location ll, Value kk) {
+        emitFor(
+            pb, pl, begin, end, indexConst(pb, pl, 1),
+            [&](OpBuilder &rb, Location rl, Value m) {
+              emitFor(
+                  rb, rl, zero, kEnd, groupStep,
+                  [&](OpBuilder &gb, Location gl, Value k0) {
+                    Value groupEnd = indexConst(gb, gl, group);
+                    // max |a| over the group (NaN propagates to the scale).
+                    Value init =
+                        splatConst(gb, gl, f32Vec, gb.getF32FloatAttr(0));
+                    auto maxLoop = scf::ForOp::create(
+                        gb, gl, zero, groupEnd, step, ValueRange{init},
+                        [&](OpBuilder &lb, Location ll, Value kk,
+                            ValueRange acc) {
                           Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
                           Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
-                          Value x = math::RoundEvenOp::create(
+                          Value mag = math::AbsFOp::create(lb, ll, a);
+                          scf::YieldOp::create(
                               lb, ll,
-                              arith::MulFOp::create(lb, ll, a, inverseVec));
-                          Value q = arith::AddIOp::create(
-                              lb, ll, arith::FPToSIOp::create(lb, ll, i32Vec, x),
-                              biasVec);
-                          Value bytes =
-                              arith::TruncIOp::create(lb, ll, byteVec, q);
-                          Value words =
-                              bitcastTo(lb, ll, bytes, lb.getI32Type());
-                          Value col = arith::DivUIOp::create(
-                              lb, ll, kAt, indexConst(lb, ll, 4));
-                          vector::StoreOp::create(lb, ll, words, acts.values,
-                                                  ValueRange{m, col});
+                              ValueRange{arith::MaximumFOp::create(
+                                  lb, ll, acc[0], mag)});
                         });
-              });
-        });
+                    Value absMax = vector::ReductionOp::create(
+                        gb, gl, vector::CombiningKind::MAXIMUMF,
+                        maxLoop.getResult(0));
+                    Value limit = arith::ConstantOp::create(
+                        gb, gl, gb.getF32FloatAttr(127.0f));
+                    Value scale = arith::DivFOp::create(gb, gl, absMax, limit);
+                    Value groupIdx = arith::DivUIOp::create(
+                        gb, gl, k0, indexConst(gb, gl, group));
+                    memref::StoreOp::create(gb, gl, scale, acts.scales,
+                                            ValueRange{m, groupIdx});
+                    // An all-zero (or NaN) group quantizes to zeros.
+                    Value fzero = arith::ConstantOp::create(
+                        gb, gl, gb.getF32FloatAttr(0));
+                    Value positive = arith::CmpFOp::create(
+                        gb, gl, arith::CmpFPredicate::OGT, absMax, fzero);
+                    Value inverse = arith::SelectOp::create(
+                        gb, gl, positive,
+                        arith::DivFOp::create(gb, gl, limit, absMax), fzero);
+                    Value inverseVec =
+                        vector::BroadcastOp::create(gb, gl, f32Vec, inverse);
+                    Value biasVec =
+                        splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(128));
+                    emitFor(gb, gl, zero, groupEnd, step,
+                            [&](OpBuilder &lb, Location ll, Value kk) {
+                              Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
+                              Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
+                              Value x = math::RoundEvenOp::create(
+                                  lb, ll,
+                                  arith::MulFOp::create(lb, ll, a, inverseVec));
+                              Value q = arith::AddIOp::create(
+                                  lb, ll,
+                                  arith::FPToSIOp::create(lb, ll, i32Vec, x),
+                                  biasVec);
+                              Value bytes =
+                                  arith::TruncIOp::create(lb, ll, byteVec, q);
+                              Value words =
+                                  bitcastTo(lb, ll, bytes, lb.getI32Type());
+                              Value col = arith::DivUIOp::create(
+                                  lb, ll, kAt, indexConst(lb, ll, 4));
+                              vector::StoreOp::create(lb, ll, words,
+                                                      acts.values,
+                                                      ValueRange{m, col});
+                            });
+                  });
+            });
       });
   return acts;
 }
@@ -508,8 +511,8 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         auto sums = scf::ForOp::create(
             gb, gl, k0, groupEnd, indexConst(gb, gl, vec), init,
             [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
-              Value word = arith::DivUIOp::create(lb, ll, k,
-                                                  indexConst(lb, ll, 4));
+              Value word =
+                  arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 4));
               SmallVector<Value> a, w, next(acc.begin(), acc.end());
               for (Value m : rowsA)
                 a.push_back(bitcastTo(
@@ -517,9 +520,10 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                     vector::LoadOp::create(lb, ll, i32Vec, acts.values,
                                            ValueRange{m, word}),
                     lb.getI8Type()));
-              Value kb = dq.packed ? arith::DivUIOp::create(
-                                         lb, ll, k, indexConst(lb, ll, 2))
-                                   : k;
+              Value kb =
+                  dq.packed
+                      ? arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 2))
+                      : k;
               for (int64_t j = 0; j < cols; ++j) {
                 w.push_back(loadSignedBytes(lb, ll, mm, rowsB[j], k, vec));
                 memref::PrefetchOp::create(lb, ll, mm.b,
@@ -537,26 +541,26 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               scf::YieldOp::create(lb, ll, next);
             });
         // facc += float(sum - bias term) * (weight scale * row scale).
-        Value kBlock = arith::DivUIOp::create(gb, gl, k0,
-                                              indexConst(gb, gl, dq.blockK));
+        Value kBlock =
+            arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
         Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
         SmallVector<Value> ws, sa, next;
         for (Value n : rowsB) {
-          Value nBlock = arith::DivUIOp::create(gb, gl, n,
-                                                indexConst(gb, gl, dq.blockN));
-          ws.push_back(integerScale(
-              gb, gl, dq,
-              memref::LoadOp::create(gb, gl, dq.scales,
-                                     ValueRange{nBlock, kBlock})));
+          Value nBlock =
+              arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
+          ws.push_back(
+              integerScale(gb, gl, dq,
+                           memref::LoadOp::create(gb, gl, dq.scales,
+                                                  ValueRange{nBlock, kBlock})));
         }
         for (Value m : rowsA)
-          sa.push_back(memref::LoadOp::create(gb, gl, acts.scales,
-                                              ValueRange{m, gi}));
+          sa.push_back(
+              memref::LoadOp::create(gb, gl, acts.scales, ValueRange{m, gi}));
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
-            Value sum = arith::SubIOp::create(
-                gb, gl, sums.getResult(i * cols + j),
-                sums.getResult(rows * cols + j));
+            Value sum =
+                arith::SubIOp::create(gb, gl, sums.getResult(i * cols + j),
+                                      sums.getResult(rows * cols + j));
             Value scale = vector::BroadcastOp::create(
                 gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
             next.push_back(vector::FMAOp::create(

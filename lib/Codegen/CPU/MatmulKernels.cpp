@@ -224,9 +224,8 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
               Value n0, const KRange &kr) {
   if (mm.int8A)
-    return emitInt8DotTile(b, loc, mm, cfg.width, rows, cols, m0, n0,
-                           kr.begin, kr.end, kr.first,
-                           kPrefetchTiles * cfg.tileCols);
+    return emitInt8DotTile(b, loc, mm, cfg.width, rows, cols, m0, n0, kr.begin,
+                           kr.end, kr.first, kPrefetchTiles * cfg.tileCols);
   int64_t width = cfg.width;
   auto vecType = VectorType::get({width}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
@@ -238,8 +237,8 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   for (int64_t j = 0; j < cols; ++j)
     rowsB.push_back(
         j == 0 ? n0 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, j)));
-  // Tiles on 16-bit (or 8-bit) weights, of any height: the weight rows of the tile
-  // two tiles ahead are prefetched at the same K offset
+  // Tiles on 16-bit (or 8-bit) weights, of any height: the weight rows of the
+  // tile two tiles ahead are prefetched at the same K offset
   // (docs/performance.md). The hardware prefetchers alone leave such a
   // tile at about the element rate of f32 weights, i.e. half their bytes
   // per second (with 3 or 4 rows of A too). f32 weights stream as fast
@@ -420,7 +419,10 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     mm.dequant = DequantizedWeights{
         readOnlyBuffer(b, loc, dq->scales),
         dq->zeroPoints ? readOnlyBuffer(b, loc, dq->zeroPoints) : Value(),
-        dq->packed, dq->blockN, dq->blockK, dq->resultElement};
+        dq->packed,
+        dq->blockN,
+        dq->blockK,
+        dq->resultElement};
   } else {
     dq.reset();
     mm.b = readOnlyBuffer(b, loc, rhs);
@@ -485,8 +487,8 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   PackedConfig int8Cfg = cfg.packed;
   std::optional<Int8PanelScratch> sharedInt8Scratch;
   if (int8Group) {
-    int8Cfg.kBlock = llvm::alignTo(
-        cfg.packed.kBlock, std::lcm(*int8Group, 4 * cfg.packed.width));
+    int8Cfg.kBlock = llvm::alignTo(cfg.packed.kBlock,
+                                   std::lcm(*int8Group, 4 * cfg.packed.width));
     if (cfg.numThreads == 1) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&func.getFunctionBody().front());
