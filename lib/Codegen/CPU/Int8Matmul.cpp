@@ -159,14 +159,14 @@ Value loadSignedBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 struct Int8PanelKernel : PanelKernel {
   const MatmulBuffers &mm;
   const PackedConfig &cfg;
-  Int8Activations acts;
+  const Int8Activations &acts; // mm.int8A
   Int8PanelScratch scratch;
 
   func::FuncOp dot; // VPDPBUSD
 
   Int8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
-                  Int8Activations acts, Int8PanelScratch scratch)
-      : mm(mm), cfg(cfg), acts(acts), scratch(scratch),
+                  Int8PanelScratch scratch)
+      : mm(mm), cfg(cfg), acts(*mm.int8A), scratch(scratch),
         dot(declareDotU8S8(mm, cfg.width)) {}
 
   int64_t lanes() const { return cfg.width; }
@@ -472,8 +472,8 @@ Int8PanelScratch cpu::createInt8PanelScratch(OpBuilder &b, Location loc,
 
 std::unique_ptr<PanelKernel>
 cpu::makeInt8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
-                         Int8Activations acts, Int8PanelScratch scratch) {
-  return std::make_unique<Int8PanelKernel>(mm, cfg, acts, scratch);
+                         Int8PanelScratch scratch) {
+  return std::make_unique<Int8PanelKernel>(mm, cfg, scratch);
 }
 
 void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,

@@ -102,9 +102,9 @@ public:
 
 /// The f32 panel kernel: weights packed (widened or dequantized) to f32,
 /// one FMA per weight and row; `scratch` from createPanelScratch.
-std::unique_ptr<PanelKernel>
-makeF32PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
-                   Value scratch);
+std::unique_ptr<PanelKernel> makeF32PanelKernel(const MatmulBuffers &mm,
+                                                const PackedConfig &cfg,
+                                                Value scratch);
 
 /// Emits the packed-panel kernel for the panels [pBegin, pEnd) of B (panel
 /// p = weight rows [2 * width * p, 2 * width * (p + 1))) against every row
@@ -140,10 +140,9 @@ std::optional<int64_t> int8DotGroup(const MatmulBuffers &mm, int64_t width,
 
 /// Emits the quantization of A (rows split between `numThreads` threads)
 /// into fresh buffers.
-Int8Activations quantizeActivations(OpBuilder &b, Location loc,
-                                    ModuleOp module, const MatmulBuffers &mm,
-                                    int64_t width, int64_t group,
-                                    unsigned numThreads);
+Int8Activations quantizeActivations(OpBuilder &b, Location loc, ModuleOp module,
+                                    const MatmulBuffers &mm, int64_t width,
+                                    int64_t group, unsigned numThreads);
 
 /// One R x S register tile of the dot-product kernel on int8 activations
 /// (`mm.int8A`): C[m0 + i, n0 + j] = start + A[m0 + i, k] . B[n0 + j, k]
@@ -159,15 +158,14 @@ void emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 
 /// `cfg.kBlock` must be a multiple of 4W and of `group`.
 Int8PanelScratch createInt8PanelScratch(OpBuilder &b, Location loc,
-                                        const PackedConfig &cfg,
-                                        int64_t group);
+                                        const PackedConfig &cfg, int64_t group);
 
-/// The panel kernel on int8 activations: VPDPBUSD (AVX512_VNNI with 16
-/// lanes, AVX_VNNI with 8), so the target must have it; declares it in
+/// The panel kernel on the int8 activations `mm.int8A`: VPDPBUSD (AVX512_VNNI
+/// with 16 lanes, AVX_VNNI with 8), so the target must have it; declares it in
 /// the module of `mm.c`.
-std::unique_ptr<PanelKernel>
-makeInt8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
-                    Int8Activations acts, Int8PanelScratch scratch);
+std::unique_ptr<PanelKernel> makeInt8PanelKernel(const MatmulBuffers &mm,
+                                                 const PackedConfig &cfg,
+                                                 Int8PanelScratch scratch);
 
 /// Calls `tile(rows, m0)` on register tiles of `tileRows` rows over
 /// [0, m - m % tileRows), then on one tile of the remainder's m % tileRows

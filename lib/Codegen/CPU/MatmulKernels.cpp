@@ -500,28 +500,28 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     sharedScratch = createPanelScratch(b, loc, cfg.packed);
   }
   auto packedKernel = [&](OpBuilder &cb, Location cl) {
-    std::optional<Int8Activations> acts;
+    MatmulBuffers packedMM = mm;
     if (int8Group)
-      acts = quantizeActivations(cb, cl, module, mm, cfg.width, *int8Group,
-                                 cfg.numThreads);
+      packedMM.int8A = quantizeActivations(cb, cl, module, mm, cfg.width,
+                                           *int8Group, cfg.numThreads);
     emitParallelRanges(
         cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
         [&](OpBuilder &pb, Location pl, Value begin, Value end) {
           std::unique_ptr<PanelKernel> kernel;
-          const PackedConfig &packedCfg = acts ? int8Cfg : cfg.packed;
-          if (acts) {
+          const PackedConfig &packedCfg = packedMM.int8A ? int8Cfg : cfg.packed;
+          if (packedMM.int8A) {
             Int8PanelScratch scratch =
                 sharedInt8Scratch
                     ? *sharedInt8Scratch
                     : createInt8PanelScratch(pb, pl, int8Cfg, *int8Group);
-            kernel = makeInt8PanelKernel(mm, int8Cfg, *acts, scratch);
+            kernel = makeInt8PanelKernel(packedMM, int8Cfg, scratch);
           } else {
             Value scratch = sharedScratch
                                 ? sharedScratch
                                 : createPanelScratch(pb, pl, cfg.packed);
             kernel = makeF32PanelKernel(mm, cfg.packed, scratch);
           }
-          emitPackedPanels(pb, pl, mm, packedCfg, *kernel, begin, end);
+          emitPackedPanels(pb, pl, packedMM, packedCfg, *kernel, begin, end);
         });
   };
   auto compute = [&](OpBuilder &cb, Location cl) {
