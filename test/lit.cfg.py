@@ -118,19 +118,20 @@ if _cc and os.path.exists(os.path.join(config.moe_tools_dir, "moe-compile")):
     _omp = getattr(config, "moe_libomp", "")
     _omp_dir = os.path.dirname(_omp) if _omp and not _omp.endswith("NOTFOUND") else ""
     config.substitutions.append(("%omp_dir", _omp_dir))
-    try:
-        with open("/proc/cpuinfo") as _f:
-            if " avx2" in _f.read():
-                config.available_features.add("host-avx2")
-    except OSError:
-        pass
 
-# host-avx512-vnni: the host runs VPDPBUSD on 512 and 256 bits (AVX512_VNNI
-# with AVX512VL), which kernels=fast-int8 emits (test/Integration/CPU).
+# The host's vector extensions that kernels emit as intrinsics
+# (test/Integration/CPU): host-avx2 (VPMADDUBSW on 256 bits, and what
+# moe-compile's tests run), host-avx512bw (VPMADDUBSW on 512 bits),
+# host-avx512-vnni (VPDPBUSD on 512 and 256 bits: AVX512_VNNI with
+# AVX512VL).
 try:
     with open("/proc/cpuinfo") as _f:
         _flags = set(next((_l.split(":", 1)[1].split() for _l in _f
                            if _l.startswith("flags")), []))
+    if "avx2" in _flags:
+        config.available_features.add("host-avx2")
+    if {"avx512f", "avx512bw"} <= _flags:
+        config.available_features.add("host-avx512bw")
     if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
         config.available_features.add("host-avx512-vnni")
 except OSError:

@@ -220,6 +220,8 @@ Error execution::compileAheadOfTime(Engine &engine,
                               options.kernels, getVectorWidth(**machine),
                               hasVNNI(**machine) ? MoECPUFeature::On
                                                  : MoECPUFeature::Off,
+                              hasInt8Madd(**machine) ? MoECPUFeature::On
+                                                     : MoECPUFeature::Off,
                               path, /*passManagerOptions=*/false))
     return err;
   LLVMContext context;

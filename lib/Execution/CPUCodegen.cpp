@@ -39,7 +39,7 @@ Expected<MoECPUKernels> execution::parseCPUKernels(StringRef text,
 Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
                              unsigned numThreads, MoECPUKernels kernels,
                              unsigned vectorWidth, MoECPUFeature vnni,
-                             StringRef modulePath,
+                             MoECPUFeature madd, StringRef modulePath,
                              bool passManagerOptions) {
   MLIRContext *context = module.getContext();
   prepareEntry(entry);
@@ -52,6 +52,7 @@ Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
   options.kernels = kernels;
   options.vectorWidth = vectorWidth;
   options.vnni = vnni;
+  options.madd = madd;
   buildMoECPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return capture.takeError("lowering with moe-cpu-pipeline failed");
@@ -137,28 +138,50 @@ bool execution::hasVNNI(const TargetMachine &machine) {
          info->checkFeatures("+avx512vnni,+avx512vl");
 }
 
+bool execution::hasInt8Madd(const TargetMachine &machine) {
+  const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
+  if (!info)
+    return false;
+  return info->checkFeatures(getVectorWidth(machine) == 16 ? "+avx512bw"
+                                                           : "+avx2");
+}
+
 Error execution::optimizeForCPU(llvm::Module &module, TargetMachine &machine) {
   // Instructions that the kernels emit as intrinsics only for targets that
-  // have them (moe-cpu-matmul-kernels vnni): a module lowered for another
-  // CPU would stop LLVM's instruction selection.
+  // have them (moe-cpu-matmul-kernels vnni, madd): a module lowered for
+  // another CPU would stop LLVM's instruction selection.
+  struct Required {
+    StringRef intrinsic, instruction;
+    unsigned bits;
+    SmallVector<StringRef, 2> features; // any one of them
+    StringRef named;
+  };
+  const Required required[] = {
+      {"llvm.x86.avx512.vpdpbusd.512", "VPDPBUSD", 512, {"+avx512vnni"},
+       "AVX512_VNNI"},
+      {"llvm.x86.avx512.vpdpbusd.256",
+       "VPDPBUSD",
+       256,
+       {"+avxvnni", "+avx512vnni,+avx512vl"},
+       "AVX_VNNI or AVX512_VNNI with AVX512VL"},
+      {"llvm.x86.avx512.pmaddubs.w.512", "VPMADDUBSW", 512, {"+avx512bw"},
+       "AVX512BW"},
+      {"llvm.x86.avx2.pmadd.ub.sw", "VPMADDUBSW", 256, {"+avx2"}, "AVX2"},
+  };
   const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
-  for (const llvm::Function &f : module) {
-    StringRef name = f.getName();
-    if (!name.starts_with("llvm.x86.avx512.vpdpbusd."))
+  for (const Required &r : required) {
+    if (!module.getFunction(r.intrinsic))
       continue;
-    bool wide = name.ends_with(".512");
-    bool has = info && (wide ? info->checkFeatures("+avx512vnni")
-                             : info->checkFeatures("+avxvnni") ||
-                                   info->checkFeatures(
-                                       "+avx512vnni,+avx512vl"));
-    if (!has)
-      return makeRunError(
-          module.getModuleIdentifier(),
-          formatv("the kernels use VPDPBUSD on {0} bits ({1}), which the "
-                  "target CPU '{2}' lacks ({3})",
-                  wide ? 512 : 256, name, machine.getTargetCPU(),
-                  wide ? "AVX512_VNNI" : "AVX_VNNI or AVX512_VNNI with "
-                                         "AVX512VL"));
+    if (info && llvm::any_of(r.features, [&](StringRef features) {
+          return info->checkFeatures(features);
+        }))
+      continue;
+    return makeRunError(
+        module.getModuleIdentifier(),
+        formatv("the kernels use {0} on {1} bits ({2}), which the target "
+                "CPU '{3}' lacks ({4})",
+                r.instruction, r.bits, r.intrinsic, machine.getTargetCPU(),
+                r.named));
   }
   return makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0,
                                    &machine)(&module);

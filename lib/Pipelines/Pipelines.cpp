@@ -70,6 +70,9 @@ void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
   matmul.vnni = options.vnni == MoECPUFeature::Host
                     ? hostHasVNNI(vectorWidth)
                     : options.vnni == MoECPUFeature::On;
+  matmul.madd = options.madd == MoECPUFeature::Host
+                    ? hostHasInt8Madd(vectorWidth)
+                    : options.madd == MoECPUFeature::On;
   pm.addPass(createMoECPUMatmulKernels(matmul));
   MoECPUElementwiseKernelsOptions elementwise;
   elementwise.numThreads = numThreads;

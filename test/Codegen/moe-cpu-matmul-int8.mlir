@@ -5,10 +5,14 @@
 // stored four bytes to an i32 word) and multiplies with VPDPBUSD, called
 // as the LLVM intrinsic's name on i32 accumulators and byte vectors. Weights
 // with zero points, fp8 weights, a K that is not a multiple of 4 x
-// vector-width, or vnni off keep the f32 kernels.
-// (test/Integration/CPU/matmul-int8.test runs them against an emulation.)
+// vector-width, or vnni off keep the f32 kernels. With madd and without
+// vnni, int4 and e2m1 weights take VPMADDUBSW + VPMADDWD by ones + an add
+// for each VPDPBUSD, and int8 weights the f32 kernels; with both, VPDPBUSD.
+// (test/Integration/CPU/matmul-int8*.test run them against an emulation.)
 //
-// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=1" | FileCheck %s
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 madd=1 packed-min-rows-16bit=1" | FileCheck %s
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=8 quantize-activations=1 madd=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=MADD
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 madd=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=MADD16
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=8 quantize-activations=1 vnni=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=W8
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=0" | FileCheck %s --check-prefix=DOT
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=0 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
@@ -35,6 +39,27 @@
 // DOT-LABEL: func.func @zero_points(
 // OFF-NOT: vpdpbusd
 // OFF-NOT: math.roundeven
+// MADD-DAG: func.func private @llvm.x86.avx2.pmadd.ub.sw(vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// MADD-DAG: func.func private @llvm.x86.avx2.pmadd.wd(vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// MADD-NOT: vpdpbusd
+// MADD-LABEL: func.func @int8_channel(
+// MADD-NOT:     call @llvm.x86
+// MADD:         vector.fma
+// MADD-LABEL: func.func @int4_groups(
+// MADD:         math.roundeven
+// MADD:         %[[P:.*]] = func.call @llvm.x86.avx2.pmadd.ub.sw(
+// MADD-NEXT:    %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// MADD-NEXT:    %[[S:.*]] = func.call @llvm.x86.avx2.pmadd.wd(%[[P]], %[[ONES]])
+// MADD-NEXT:    arith.addi {{.*}}, %[[S]] : vector<8xi32>
+// MADD-LABEL: func.func @mxfp4(
+// MADD:         func.call @llvm.x86.avx2.pshuf.b
+// MADD:         func.call @llvm.x86.avx2.pmadd.ub.sw
+// MADD-LABEL: func.func @zero_points(
+// MADD16-DAG: func.func private @llvm.x86.avx512.pmaddubs.w.512(vector<64xi8>, vector<64xi8>) -> vector<32xi16>
+// MADD16-DAG: func.func private @llvm.x86.avx512.pmaddw.d.512(vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// MADD16-NOT: vpdpbusd
+// MADD16-LABEL: func.func @int4_groups(
+// MADD16:       func.call @llvm.x86.avx512.pmaddubs.w.512
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 #ch = affine_map<(d0, d1) -> (d0, d1 floordiv 128)>

@@ -37,6 +37,10 @@ unsigned getHostVectorWidth();
 /// AVX512_VNNI for 16, AVX_VNNI (or AVX512_VNNI with AVX512VL) for 8.
 bool hostHasVNNI(unsigned vectorWidth);
 
+/// Whether the host CPU has VPMADDUBSW on vectors of `vectorWidth` i16
+/// pairs: AVX512BW for 16, AVX2 for 8.
+bool hostHasInt8Madd(unsigned vectorWidth);
+
 } // namespace moe
 } // namespace mlir
 

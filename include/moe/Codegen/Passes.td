@@ -133,8 +133,13 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     as they are (when a group holds whole vectors of 4 * `vector-width`
     values). Every group's i32 sums are scaled by the weight and activation
     scales into f32 accumulators. The result then differs from the f32
-    product by the activations' rounding (docs/Quantization.md). Other
-    matmuls are unchanged by these options.
+    product by the activations' rounding (docs/Quantization.md). Without
+    `vnni` but with `madd` (the target has VPMADDUBSW: AVX512BW for 16
+    lanes, AVX2 for 8), the same kernels run for packed int4 and e2m1
+    weights with VPMADDUBSW and VPMADDWD in place of each VPDPBUSD: with
+    weights of magnitude at most 12, no pair of products leaves the i16
+    range, so the sums are the same; int8 weights keep the f32 kernels.
+    Other matmuls are unchanged by these options.
 
     Before:
     ```mlir
@@ -197,11 +202,15 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     Option<"quantizeActivations", "quantize-activations", "bool",
            /*default=*/"false",
            "Let matmuls on int8/int4 weights quantize their activations to "
-           "int8 and multiply on integers (needs vnni; changes the result "
-           "by the activations' rounding)">,
+           "int8 and multiply on integers (needs vnni or madd; changes the "
+           "result by the activations' rounding)">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
            "The target has VPDPBUSD for vector-width lanes (AVX512_VNNI for "
            "16, AVX_VNNI for 8)">,
+    Option<"madd", "madd", "bool", /*default=*/"false",
+           "The target has VPMADDUBSW for vector-width lanes (AVX512BW for "
+           "16, AVX2 for 8): without vnni, int4 and e2m1 weights multiply "
+           "int8 activations with it">,
     Option<"activationGroup", "activation-group", "unsigned",
            /*default=*/"128",
            "Most K values of a row of A per int8 activation scale (a "

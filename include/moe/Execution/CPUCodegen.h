@@ -50,13 +50,13 @@ struct CPUTarget {
 };
 
 /// Marks `entry` for the C interface, lowers `module` with moe-cpu-pipeline
-/// (`numThreads`, `kernels`, `vectorWidth`, 0 for the host's, and `vnni`
-/// passed to it). With `passManagerOptions`, the pass manager takes the MLIR
+/// (`numThreads`, `kernels`, `vectorWidth`, 0 for the host's, `vnni` and
+/// `madd` passed to it). With `passManagerOptions`, the pass manager takes the MLIR
 /// command-line options a tool registered (--mlir-print-ir-after-all, ...).
 llvm::Error lowerForCPU(ModuleOp module, func::FuncOp entry,
                         unsigned numThreads, MoECPUKernels kernels,
                         unsigned vectorWidth, MoECPUFeature vnni,
-                        llvm::StringRef modulePath,
+                        MoECPUFeature madd, llvm::StringRef modulePath,
                         bool passManagerOptions);
 
 /// A TargetMachine for `target` at -O3: for the JIT (`forJIT`), or for an
@@ -71,6 +71,10 @@ unsigned getVectorWidth(const llvm::TargetMachine &machine);
 
 /// Whether `machine`'s CPU has VPDPBUSD on vectors of getVectorWidth lanes.
 bool hasVNNI(const llvm::TargetMachine &machine);
+
+/// Whether `machine`'s CPU has VPMADDUBSW on vectors of getVectorWidth
+/// lanes (AVX512BW for 16, AVX2 for 8).
+bool hasInt8Madd(const llvm::TargetMachine &machine);
 
 /// Runs the -O3 LLVM IR pipeline for `machine` on `module`.
 llvm::Error optimizeForCPU(llvm::Module &module, llvm::TargetMachine &machine);

@@ -47,6 +47,14 @@ enum class MoECPUFeature { Host, On, Off };
 MoECPUKernels getDefaultMoECPUKernels();
 
 /// Options of `moe-cpu-pipeline`.
+/// The values of a MoECPUFeature option: host, on, off.
+inline llvm::cl::ValuesClass moeCPUFeatureValues() {
+  return llvm::cl::values(
+      clEnumValN(MoECPUFeature::Host, "host", "as the host CPU"),
+      clEnumValN(MoECPUFeature::On, "on", "yes"),
+      clEnumValN(MoECPUFeature::Off, "off", "no"));
+}
+
 struct MoECPUPipelineOptions
     : public PassPipelineOptions<MoECPUPipelineOptions> {
   PassOptions::Option<unsigned> numThreads{
@@ -59,7 +67,7 @@ struct MoECPUPipelineOptions
       *this, "kernels",
       llvm::cl::desc("Kernels of stage 2: 'fast' (tiled, vectorized, "
                      "threaded), 'fast-int8' (fast, with int8 activations "
-                     "for integer weights on VNNI targets) or 'reference' "
+                     "for integer weights on VNNI or AVX2 targets) or 'reference' "
                      "(none: scalar loops)"),
       llvm::cl::init(getDefaultMoECPUKernels()),
       llvm::cl::values(
@@ -81,11 +89,14 @@ struct MoECPUPipelineOptions
                      "lanes (AVX512_VNNI for 16, AVX_VNNI for 8), used by "
                      "kernels=fast-int8: 'host' (the host CPU's), 'on', "
                      "'off'"),
-      llvm::cl::init(MoECPUFeature::Host),
-      llvm::cl::values(clEnumValN(MoECPUFeature::Host, "host",
-                                  "as the host CPU"),
-                       clEnumValN(MoECPUFeature::On, "on", "yes"),
-                       clEnumValN(MoECPUFeature::Off, "off", "no"))};
+      llvm::cl::init(MoECPUFeature::Host), moeCPUFeatureValues()};
+  PassOptions::Option<MoECPUFeature> madd{
+      *this, "madd",
+      llvm::cl::desc("Whether the target has VPMADDUBSW for vector-width "
+                     "lanes (AVX512BW for 16, AVX2 for 8), used by "
+                     "kernels=fast-int8 for int4 and mxfp4 weights where "
+                     "VPDPBUSD is missing: 'host', 'on', 'off'"),
+      llvm::cl::init(MoECPUFeature::Host), moeCPUFeatureValues()};
 };
 
 /// moe IR (moe.layer or the step ops) on tensors to the LLVM dialect for the

@@ -1,11 +1,14 @@
-//===- Int8Matmul.cpp - Int8 activations x integer weights (VNNI) ---------===//
+//===- Int8Matmul.cpp - Int8 activations x integer weights ----------------===//
 //
 // C[m, n] = init[m, n] + sum_k A[m, k] * W[n, k] for weights stored as
 // integers (int8, or int4 packed two per byte; e2m1 values are integers once
 // doubled, and their power-of-two scales are halved) with scales s[n, k]
-// per block and no zero points, when the target has VPDPBUSD (AVX512_VNNI on
-// 16 lanes, AVX_VNNI on 8) and moe-cpu-matmul-kernels was asked to quantize
-// activations. The product is computed on integers:
+// per block and no zero points, when moe-cpu-matmul-kernels was asked to
+// quantize activations and the target has a dot product of bytes (Int8Dot):
+// VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8), or for int4 and e2m1
+// weights VPMADDUBSW + VPMADDWD (AVX512BW, AVX2), which computes the same
+// sums while no pair of products exceeds 16 bits. Below, "VPDPBUSD" is
+// either. The product is computed on integers:
 //
 //   1. Every row of A is quantized per group of G values along K (a divisor
 //      of the weights' K block): a[m, k] ~ qa[m, k] * sa[m, g], qa =
@@ -57,14 +60,12 @@ using namespace mlir::moe::cpu;
 
 namespace {
 
-/// VPDPBUSD: acc[j] + sum_{t < 4} u8(a[4j + t]) * s8(w[4j + t]) for an
-/// i32 vector `acc` of 16 or 8 lanes and byte vectors `a`, `w` of 4x that.
+/// A function named as the LLVM intrinsic `name`, declared once per module.
 ///
-/// Declared as a private function named as the LLVM intrinsic: LLVM takes a
-/// function so named for the intrinsic itself (without side effects), and
-/// a func.call is something one-shot bufferization and the buffer
-/// deallocation accept, where an llvm.call_intrinsic has unknown memory
-/// effects and is refused.
+/// LLVM takes a function so named for the intrinsic itself (without side
+/// effects), and a func.call is something one-shot bufferization and the
+/// buffer deallocation accept, where an llvm.call_intrinsic has unknown
+/// memory effects and is refused.
 func::FuncOp declareIntrinsic(const MatmulBuffers &mm, StringRef name,
                               TypeRange args, Type result) {
   // C's allocation is in the function being rewritten.
@@ -78,15 +79,55 @@ func::FuncOp declareIntrinsic(const MatmulBuffers &mm, StringRef name,
   return callee;
 }
 
-func::FuncOp declareDotU8S8(const MatmulBuffers &mm, int64_t lanes) {
-  OpBuilder b(mm.c.getContext());
-  auto acc = VectorType::get({lanes}, b.getI32Type());
-  auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
-  return declareIntrinsic(mm,
-                          lanes == 16 ? "llvm.x86.avx512.vpdpbusd.512"
-                                      : "llvm.x86.avx512.vpdpbusd.256",
-                          {acc, bytes, bytes}, acc);
+Value callIntrinsic(OpBuilder &b, Location loc, func::FuncOp callee,
+                    ValueRange args) {
+  return func::CallOp::create(b, loc, callee, args).getResult(0);
 }
+
+/// acc[j] + sum_{t < 4} u8(a[4j + t]) * s8(w[4j + t]) for an i32 vector
+/// `acc` of 16 or 8 lanes and byte vectors `a`, `w` of 4x that, with the
+/// instruction of `Int8Dot`: VPDPBUSD, or VPMADDUBSW, VPMADDWD by ones and
+/// an add (exact when |w| <= 64, see Int8Dot::Madd).
+struct DotU8S8 {
+  Int8Dot kind;
+  func::FuncOp first, second; // VPDPBUSD; or VPMADDUBSW and VPMADDWD
+  VectorType pairs;           // the i16 vector of VPMADDUBSW
+
+  DotU8S8(const MatmulBuffers &mm, int64_t lanes, Int8Dot kind) : kind(kind) {
+    assert(kind != Int8Dot::None && (lanes == 8 || lanes == 16));
+    OpBuilder b(mm.c.getContext());
+    bool wide = lanes == 16;
+    auto acc = VectorType::get({lanes}, b.getI32Type());
+    auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
+    pairs = VectorType::get({2 * lanes}, b.getI16Type());
+    if (kind == Int8Dot::VNNI) {
+      first = declareIntrinsic(mm,
+                               wide ? "llvm.x86.avx512.vpdpbusd.512"
+                                    : "llvm.x86.avx512.vpdpbusd.256",
+                               {acc, bytes, bytes}, acc);
+      return;
+    }
+    first = declareIntrinsic(mm,
+                             wide ? "llvm.x86.avx512.pmaddubs.w.512"
+                                  : "llvm.x86.avx2.pmadd.ub.sw",
+                             {bytes, bytes}, pairs);
+    second = declareIntrinsic(mm,
+                              wide ? "llvm.x86.avx512.pmaddw.d.512"
+                                   : "llvm.x86.avx2.pmadd.wd",
+                              {pairs, pairs}, acc);
+  }
+
+  Value operator()(OpBuilder &b, Location loc, Value acc, Value a,
+                   Value w) const {
+    if (kind == Int8Dot::VNNI)
+      return callIntrinsic(b, loc, first, {acc, a, w});
+    Value products = callIntrinsic(b, loc, first, {a, w});
+    Value ones = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(pairs, b.getI16IntegerAttr(1)));
+    Value sums = callIntrinsic(b, loc, second, {products, ones});
+    return arith::AddIOp::create(b, loc, acc, sums);
+  }
+};
 
 /// e2m1 codes (one per byte, 0..15) to twice their value as signed bytes
 /// {0, 1, 2, 3, 4, 6, 8, 12} and negatives: VPSHUFB with the 16 values in
@@ -105,8 +146,7 @@ Value e2m1Twice(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     table[i] = kTwice[i % 16];
   Value tableVec = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(table)));
-  return func::CallOp::create(b, loc, shuffle, ValueRange{tableVec, codes})
-      .getResult(0);
+  return callIntrinsic(b, loc, shuffle, {tableVec, codes});
 }
 
 /// The weights' scale for the integer path: e2m1 values enter as twice
@@ -119,12 +159,6 @@ Value integerScale(OpBuilder &b, Location loc, const DequantizedWeights &dq,
     return scale;
   Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
   return arith::MulFOp::create(b, loc, scale, half);
-}
-
-Value dotU8S8(OpBuilder &b, Location loc, func::FuncOp callee, Value acc,
-              Value a, Value w) {
-  return func::CallOp::create(b, loc, callee, ValueRange{acc, a, w})
-      .getResult(0);
 }
 
 /// `v` reinterpreted with `element` lanes of the same total width.
@@ -162,12 +196,12 @@ struct Int8PanelKernel : PanelKernel {
   const Int8Activations &acts; // mm.int8A
   Int8PanelScratch scratch;
 
-  func::FuncOp dot; // VPDPBUSD
+  DotU8S8 dot;
 
   Int8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
                   Int8PanelScratch scratch)
       : mm(mm), cfg(cfg), acts(*mm.int8A), scratch(scratch),
-        dot(declareDotU8S8(mm, cfg.width)) {}
+        dot(mm, cfg.width, mm.int8A->dot) {}
 
   int64_t lanes() const { return cfg.width; }
   int64_t group() const { return acts.group; }
@@ -238,8 +272,8 @@ struct Int8PanelKernel : PanelKernel {
             for (int64_t c0 = 0; c0 < w; c0 += columnsPerGroup) {
               Value sum = zeros;
               for (int64_t c = c0; c < std::min(w, c0 + columnsPerGroup); ++c)
-                sum = dotU8S8(bb, bl, dot, sum, bias,
-                              bitcastTo(bb, bl, cols[c], bb.getI8Type()));
+                sum = dot(bb, bl, sum, bias,
+                          bitcastTo(bb, bl, cols[c], bb.getI8Type()));
               Value first =
                   arith::AddIOp::create(bb, bl, kk, indexConst(bb, bl, 4 * c0));
               Value at =
@@ -302,8 +336,7 @@ struct Int8PanelKernel : PanelKernel {
                       lb, ll, vector::BroadcastOp::create(lb, ll, i32Vec, word),
                       lb.getI8Type());
                   for (int64_t v = 0; v < 2; ++v)
-                    next.push_back(
-                        dotU8S8(lb, ll, dot, iacc[i * 2 + v], a, panel[v]));
+                    next.push_back(dot(lb, ll, iacc[i * 2 + v], a, panel[v]));
                 }
                 scf::YieldOp::create(lb, ll, next);
               });
@@ -336,8 +369,12 @@ struct Int8PanelKernel : PanelKernel {
 } // namespace
 
 std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm, int64_t width,
-                                         int64_t maxGroup) {
-  if (!mm.dequant || mm.dequant->zeroPoints || !mm.staticK)
+                                         int64_t maxGroup, Int8Dot dot) {
+  if (dot == Int8Dot::None || !mm.dequant || mm.dequant->zeroPoints ||
+      !mm.staticK)
+    return std::nullopt;
+  // VPMADDUBSW's i16 pairs saturate for int8 weights.
+  if (dot == Int8Dot::Madd && !mm.dequant->packed)
     return std::nullopt;
   // fp8 values are not integers (e2m1 values are, doubled).
   Type q = cast<MemRefType>(mm.b.getType()).getElementType();
@@ -361,7 +398,8 @@ std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm, int64_t width,
 Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                                          ModuleOp module,
                                          const MatmulBuffers &mm, int64_t width,
-                                         int64_t group, unsigned numThreads) {
+                                         int64_t group, Int8Dot dot,
+                                         unsigned numThreads) {
   int64_t k = *mm.staticK;
   Type f32 = b.getF32Type();
   auto valuesType =
@@ -370,6 +408,7 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
   auto align = b.getI64IntegerAttr(64);
   Int8Activations acts;
   acts.group = group;
+  acts.dot = dot;
   acts.values =
       memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
   acts.scales =
@@ -483,7 +522,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   const Int8Activations &acts = *mm.int8A;
   const DequantizedWeights &dq = *mm.dequant;
   int64_t g = acts.group, vec = 4 * width;
-  func::FuncOp dot = declareDotU8S8(mm, width);
+  DotU8S8 dot(mm, width, acts.dot);
   auto i32Vec = VectorType::get({width}, b.getI32Type());
   auto f32Vec = VectorType::get({width}, b.getF32Type());
   auto byteVec = VectorType::get({vec}, b.getI8Type());
@@ -532,12 +571,11 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                            /*localityHint=*/3,
                                            /*isDataCache=*/true);
                 next[rows * cols + j] =
-                    dotU8S8(lb, ll, dot, acc[rows * cols + j], bias, w[j]);
+                    dot(lb, ll, acc[rows * cols + j], bias, w[j]);
               }
               for (int64_t i = 0; i < rows; ++i)
                 for (int64_t j = 0; j < cols; ++j)
-                  next[i * cols + j] =
-                      dotU8S8(lb, ll, dot, acc[i * cols + j], a[i], w[j]);
+                  next[i * cols + j] = dot(lb, ll, acc[i * cols + j], a[i], w[j]);
               scf::YieldOp::create(lb, ll, next);
             });
         // facc += float(sum - bias term) * (weight scale * row scale).

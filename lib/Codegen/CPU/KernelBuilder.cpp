@@ -45,17 +45,25 @@ unsigned mlir::moe::getHostVectorWidth() {
   return it != features.end() && it->second ? 16 : 8;
 }
 
-bool mlir::moe::hostHasVNNI(unsigned vectorWidth) {
+static bool hostHas(StringRef feature) {
   llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
-  auto has = [&](StringRef name) {
-    auto it = features.find(name);
-    return it != features.end() && it->second;
-  };
+  auto it = features.find(feature);
+  return it != features.end() && it->second;
+}
+
+bool mlir::moe::hostHasVNNI(unsigned vectorWidth) {
   if (vectorWidth == 16)
-    return has("avx512vnni");
+    return hostHas("avx512vnni");
   if (vectorWidth == 8)
-    return has("avxvnni") || (has("avx512vnni") && has("avx512vl"));
+    return hostHas("avxvnni") ||
+           (hostHas("avx512vnni") && hostHas("avx512vl"));
   return false;
+}
+
+bool mlir::moe::hostHasInt8Madd(unsigned vectorWidth) {
+  if (vectorWidth == 16)
+    return hostHas("avx512bw");
+  return vectorWidth == 8 && hostHas("avx2");
 }
 
 Value cpu::indexConst(OpBuilder &b, Location loc, int64_t value) {

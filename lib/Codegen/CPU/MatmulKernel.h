@@ -37,12 +37,27 @@ struct DequantizedWeights {
   Type resultElement;
 };
 
+/// The instruction that multiplies unsigned bytes (the biased int8
+/// activations) by signed bytes (the weights), 4 products into each i32
+/// lane.
+enum class Int8Dot {
+  None,
+  /// VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8).
+  VNNI,
+  /// VPMADDUBSW (pairs of products into i16, saturating) then VPMADDWD
+  /// (pairs of i16 into i32) and an add (AVX512BW on 16 lanes, AVX2 on 8).
+  /// Exact for weights of magnitude <= 64 only (int4, doubled e2m1): a pair
+  /// is then at most 2 * 255 * 64 = 32640 < 2^15.
+  Madd,
+};
+
 /// A's rows quantized per group of `group` values along K: `values` holds
 /// the biased bytes (q + 128) four to an i32 word, [M, K / 4], and `scales`
-/// the f32 factor of each group, [M, K / group].
+/// the f32 factor of each group, [M, K / group]; `dot` multiplies them.
 struct Int8Activations {
   Value values, scales;
   int64_t group;
+  Int8Dot dot;
 };
 
 /// The operands of one matmul `C[m, n] = init[m, n] + sum_k A[m, k] *
@@ -132,24 +147,26 @@ struct Int8PanelScratch {
 };
 
 /// The activation group G (<= maxGroup) for which the int8 kernel can run
-/// `mm`: integer weights (int8 or packed int4) without zero points, a static
-/// K that is a multiple of 4W and of G, and a G that divides the weights' K
-/// block. None when the kernel does not apply.
+/// `mm` with `dot`: integer weights (int8 or packed int4 or e2m1; packed
+/// only for Int8Dot::Madd) without zero points, a static K that is a
+/// multiple of 4W and of G, and a G that divides the weights' K block. None
+/// when the kernel does not apply.
 std::optional<int64_t> int8DotGroup(const MatmulBuffers &mm, int64_t width,
-                                    int64_t maxGroup);
+                                    int64_t maxGroup, Int8Dot dot);
 
 /// Emits the quantization of A (rows split between `numThreads` threads)
-/// into fresh buffers.
+/// into fresh buffers, for kernels that multiply with `dot`.
 Int8Activations quantizeActivations(OpBuilder &b, Location loc, ModuleOp module,
                                     const MatmulBuffers &mm, int64_t width,
-                                    int64_t group, unsigned numThreads);
+                                    int64_t group, Int8Dot dot,
+                                    unsigned numThreads);
 
 /// One R x S register tile of the dot-product kernel on int8 activations
 /// (`mm.int8A`): C[m0 + i, n0 + j] = start + A[m0 + i, k] . B[n0 + j, k]
 /// over K [kBegin, kEnd) (whole groups of mm.int8A->group, a multiple of 4
 /// lanes x 4); start is init (or 0) when `first` is null or true, else C.
-/// VPDPBUSD along K, each group's sums scaled into f32 lanes, one lane
-/// reduction per output at the end.
+/// Dot products of 4 bytes (mm.int8A->dot) along K, each group's sums
+/// scaled into f32 lanes, one lane reduction per output at the end.
 /// The weight rows `prefetchAhead` rows below the tile's are prefetched.
 void emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                      int64_t width, int64_t rows, int64_t cols, Value m0,
@@ -160,8 +177,8 @@ void emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 Int8PanelScratch createInt8PanelScratch(OpBuilder &b, Location loc,
                                         const PackedConfig &cfg, int64_t group);
 
-/// The panel kernel on the int8 activations `mm.int8A`: VPDPBUSD (AVX512_VNNI
-/// with 16 lanes, AVX_VNNI with 8), so the target must have it; declares it in
+/// The panel kernel on the int8 activations `mm.int8A`, multiplied with
+/// their Int8Dot instruction (which the target must have); declares it in
 /// the module of `mm.c`.
 std::unique_ptr<PanelKernel> makeInt8PanelKernel(const MatmulBuffers &mm,
                                                  const PackedConfig &cfg,

@@ -80,7 +80,7 @@ struct TileConfig {
   PackedConfig packed;     // the packed-panel kernel for many rows
   int64_t packedMinRows;   // rows from which it runs on f32 weights; 0: never
   int64_t packedMinRows16; // the same for bf16/f16 weights
-  bool int8Dot;            // quantize-activations with vnni
+  Int8Dot int8Dot;         // quantize-activations: vnni, else madd
   int64_t activationGroup; // the most K values per activation scale
 };
 
@@ -444,8 +444,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   // The dot-product kernel on int8 activations: every vector of 4W values
   // along K lies in one activation group, and K chunks are whole groups.
   std::optional<int64_t> dotGroup;
-  if (cfg.int8Dot)
-    dotGroup = int8DotGroup(mm, cfg.width, cfg.activationGroup);
+  dotGroup = int8DotGroup(mm, cfg.width, cfg.activationGroup, cfg.int8Dot);
   if (dotGroup && (*dotGroup % (4 * cfg.width) != 0 ||
                    (cfg.kBlock > 0 && cfg.kBlock % *dotGroup != 0)))
     dotGroup.reset();
@@ -453,7 +452,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     MatmulBuffers dotMM = mm;
     if (dotGroup)
       dotMM.int8A = quantizeActivations(cb, cl, module, mm, cfg.width,
-                                        *dotGroup, cfg.numThreads);
+                                        *dotGroup, cfg.int8Dot, cfg.numThreads);
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
                          emitThreadRows(pb, pl, dotMM, cfg, begin, end);
@@ -482,8 +481,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   // Integer weights with int8 activations (Int8Matmul.cpp): chunks of K in
   // whole activation groups and 4W-value blocks.
   std::optional<int64_t> int8Group;
-  if (packable && cfg.int8Dot)
-    int8Group = int8DotGroup(mm, cfg.width, cfg.activationGroup);
+  if (packable)
+    int8Group =
+        int8DotGroup(mm, cfg.width, cfg.activationGroup, cfg.int8Dot);
   PackedConfig int8Cfg = cfg.packed;
   std::optional<Int8PanelScratch> sharedInt8Scratch;
   if (int8Group) {
@@ -502,8 +502,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   auto packedKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers packedMM = mm;
     if (int8Group)
-      packedMM.int8A = quantizeActivations(cb, cl, module, mm, cfg.width,
-                                           *int8Group, cfg.numThreads);
+      packedMM.int8A =
+          quantizeActivations(cb, cl, module, mm, cfg.width, *int8Group,
+                              cfg.int8Dot, cfg.numThreads);
     emitParallelRanges(
         cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
         [&](OpBuilder &pb, Location pl, Value begin, Value end) {
@@ -608,6 +609,10 @@ struct MoECPUMatmulKernelsPass
       return error() << "vnni needs vector-width 8 or 16 (VPDPBUSD on 256 "
                         "or 512 bits), found "
                      << unsigned(vectorWidth);
+    if (madd && vectorWidth != 8 && vectorWidth != 16)
+      return error() << "madd needs vector-width 8 or 16 (VPMADDUBSW on 256 "
+                        "or 512 bits), found "
+                     << unsigned(vectorWidth);
     if (uint64_t(tileRows) * tileCols > kMaxTileAccumulators)
       return error() << "tile-rows x tile-cols = " << unsigned(tileRows)
                      << " x " << unsigned(tileCols) << " must be at most "
@@ -633,7 +638,10 @@ struct MoECPUMatmulKernelsPass
     cfg.packed.mBlock = packedMBlock;
     cfg.packedMinRows = packedMinRows;
     cfg.packedMinRows16 = packedMinRows16;
-    cfg.int8Dot = quantizeActivations && vnni;
+    cfg.int8Dot = !quantizeActivations ? Int8Dot::None
+                  : vnni                 ? Int8Dot::VNNI
+                  : madd                 ? Int8Dot::Madd
+                                         : Int8Dot::None;
     cfg.activationGroup = activationGroup;
 
     SmallVector<linalg::MatmulOp> matmuls;

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 #===- int8_matmul.py - a matmul on integer weights and its int8 emulation --===#
 #
-# Usage: int8_matmul.py CASE WIDTH DIR
+# Usage: int8_matmul.py CASE WIDTH DIR [vnni|madd]
 #
 # Writes DIR/CASE.mlir, a function `C = [init +] x * dequantize(q, s)^T`
 # (moe.dequantize of int8 or packed int4 weights, no zero points), its
 # arguments DIR/CASE.{x,q,s[,init]}.npy for moe-run --input, and the
 # expected output DIR/CASE.expected.npy of moe-cpu-matmul-kernels with
-# quantize-activations and vnni at WIDTH lanes:
+# quantize-activations and vnni (default) or madd alone at WIDTH lanes:
 #   int8  emulated exactly: each row of x quantized per group of G values
 #         along K (scale = max|x| / 127 in f32, q = roundeven(x * (127 /
 #         max|x|)) in f32), integer dot products per group, scaled by the
@@ -17,7 +17,8 @@
 #         compute without int8 activations
 # The packed-panel kernel (32 rows and more) multiplies on int8; the
 # dot-product kernel (fewer rows) too when G is a multiple of 4 * WIDTH, else
-# it runs on f32. G is the kernels' choice (Int8Matmul.cpp, int8DotGroup):
+# it runs on f32. With madd alone (VPMADDUBSW), int8 weights stay f32.
+# G is the kernels' choice (Int8Matmul.cpp, int8DotGroup):
 # the largest divisor of K and of the weights' K block, at most 128
 # (activation-group), a multiple of WIDTH, that is a multiple or a divisor
 # of 4 * WIDTH.
@@ -87,6 +88,9 @@ def quantize_rows(x, g):
 
 def main(argv):
     name, width, out = argv[1], int(argv[2]), argv[3]
+    dot = argv[4] if len(argv) > 4 else "vnni"
+    if dot not in ("vnni", "madd"):
+        raise SystemExit(f"unknown instruction '{dot}'")
     m, k, n, (bn, bk), packed, scale_type, x_type, init = CASES[name]
     rng = np.random.default_rng(sum(map(ord, name)))
     x = rng.standard_normal((m, k)).astype(np.float32)
@@ -139,7 +143,8 @@ def main(argv):
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
-    int8 = m >= 32 or g % (4 * width) == 0
+    int8 = (m >= 32 or g % (4 * width) == 0) and \
+        (dot == "vnni" or packed is not None)
     expected = expected_int8 if int8 else expected_f32
     np.save(f"{out}/{name}.expected.npy", expected.astype(np.float32))
     with open(f"{out}/{name}.inputs", "w") as f:
