@@ -84,10 +84,11 @@ Value callIntrinsic(OpBuilder &b, Location loc, func::FuncOp callee,
   return func::CallOp::create(b, loc, callee, args).getResult(0);
 }
 
-/// acc[j] + sum_{t < 4} u8(a[4j + t]) * s8(w[4j + t]) for an i32 vector
-/// `acc` of 16 or 8 lanes and byte vectors `a`, `w` of 4x that, with the
-/// instruction of `Int8Dot`: VPDPBUSD, or VPMADDUBSW, VPMADDWD by ones and
-/// an add (exact when |w| <= 64, see Int8Dot::Madd).
+/// acc[j] + sum_{t < 4} a[4j + t] * w[4j + t] for an i32 vector `acc` of 16
+/// or 8 lanes and byte vectors `a` (activations), `w` (weights) of 4x that,
+/// with the instruction of `Int8Dot`: VPDPBUSD on unsigned (biased) a and
+/// signed w, or VPMADDUBSW on unsigned (offset) w and signed a, VPMADDWD
+/// by ones and an add.
 struct DotU8S8 {
   Int8Dot kind;
   func::FuncOp first, second; // VPDPBUSD; or VPMADDUBSW and VPMADDWD
@@ -121,19 +122,41 @@ struct DotU8S8 {
                    Value w) const {
     if (kind == Int8Dot::VNNI)
       return callIntrinsic(b, loc, first, {acc, a, w});
-    Value products = callIntrinsic(b, loc, first, {a, w});
+    return arith::AddIOp::create(b, loc, acc,
+                                 pairSums(b, loc, products(b, loc, a, w)));
+  }
+
+  /// Madd: the i16 pairs a[2j] * w[2j] + a[2j + 1] * w[2j + 1] (VPMADDUBSW).
+  Value products(OpBuilder &b, Location loc, Value a, Value w) const {
+    return callIntrinsic(b, loc, first, {w, a});
+  }
+
+  /// Madd: the i32 sums of pairs of i16 lanes (VPMADDWD by ones).
+  Value pairSums(OpBuilder &b, Location loc, Value pairs16) const {
     Value ones = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(pairs, b.getI16IntegerAttr(1)));
-    Value sums = callIntrinsic(b, loc, second, {products, ones});
-    return arith::AddIOp::create(b, loc, acc, sums);
+    return callIntrinsic(b, loc, second, {pairs16, ones});
   }
 };
 
+/// Madd: the weights' bytes are unsigned, w + this offset (a raw int4
+/// nibble is w + 8; doubled e2m1 values are offset by 12), and the
+/// activations signed; sum (w + o) * qa - o * sum qa = sum w * qa.
+int64_t maddWeightOffset(const DequantizedWeights &dq) {
+  return dq.packed == PackedFormat::e2m1 ? 12 : 8;
+}
+
+/// The largest i16 pair of VPMADDUBSW on these weights: 2 * 127 * (the
+/// largest w + offset).
+int64_t maddPairBound(const DequantizedWeights &dq) {
+  return 2 * 127 * (dq.packed == PackedFormat::e2m1 ? 24 : 15);
+}
+
 /// e2m1 codes (one per byte, 0..15) to twice their value as signed bytes
-/// {0, 1, 2, 3, 4, 6, 8, 12} and negatives: VPSHUFB with the 16 values in
-/// every 128-bit lane.
+/// {0, 1, 2, 3, 4, 6, 8, 12} and negatives, plus `offset`: VPSHUFB with the
+/// 16 values in every 128-bit lane.
 Value e2m1Twice(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                Value codes) {
+                Value codes, int64_t offset) {
   auto type = cast<VectorType>(codes.getType());
   int64_t count = type.getNumElements();
   func::FuncOp shuffle = declareIntrinsic(
@@ -143,7 +166,7 @@ Value e2m1Twice(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                     0, -1, -2, -3, -4, -6, -8, -12};
   SmallVector<int8_t> table(count);
   for (int64_t i = 0; i < count; ++i)
-    table[i] = kTwice[i % 16];
+    table[i] = int8_t(kTwice[i % 16] + offset);
   Value tableVec = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(table)));
   return callIntrinsic(b, loc, shuffle, {tableVec, codes});
@@ -173,20 +196,37 @@ Value splatConst(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
 }
 
-/// The `count` weights B[n, k : k + count] as signed bytes (int8, int4
-/// nibbles - 8, or twice the e2m1 values).
-Value loadSignedBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                      Value n, Value k, int64_t count) {
+/// The `count` weights B[n, k : k + count] as the bytes that `dot`
+/// multiplies: for VNNI signed (int8, int4 nibbles - 8, or twice the e2m1
+/// values), for Madd unsigned, offset by maddWeightOffset (int4 nibbles as
+/// stored).
+Value loadWeightBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                      Int8Dot dot, Value n, Value k, int64_t count) {
   if (!mm.dequant->packed)
     return loadVector(b, loc, mm.b, {n, k}, count);
   Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
   Value nibbles =
       unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
+  bool madd = dot == Int8Dot::Madd;
   if (mm.dequant->packed == PackedFormat::e2m1)
-    return e2m1Twice(b, loc, mm, nibbles);
+    return e2m1Twice(b, loc, mm, nibbles,
+                     madd ? maddWeightOffset(*mm.dequant) : 0);
+  if (madd)
+    return nibbles;
   auto type = cast<VectorType>(nibbles.getType());
   Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
   return arith::SubIOp::create(b, loc, nibbles, eight);
+}
+
+/// Madd: the correction o * sum qa of row `m`'s group `gi` (subtracted
+/// from its sums), as an i32.
+Value maddCorrection(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                     Value m, Value gi) {
+  Value sum =
+      memref::LoadOp::create(b, loc, mm.int8A->sums, ValueRange{m, gi});
+  Value offset = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(maddWeightOffset(*mm.dequant)));
+  return arith::MulIOp::create(b, loc, sum, offset);
 }
 
 /// One panel kernel on quantized activations; see the file comment.
@@ -242,7 +282,9 @@ struct Int8PanelKernel : PanelKernel {
             });
 
     // 128 in every byte: VPDPBUSD with it sums four weights times 128.
+    // (Madd corrects per row of A instead, and comp stays zero.)
     Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
+    bool madd = acts.dot == Int8Dot::Madd;
     int64_t columnsPerGroup = g / 4; // of the transposed block
     emitFor(
         b, loc, zero, len, indexConst(b, loc, vec),
@@ -254,9 +296,9 @@ struct Int8PanelKernel : PanelKernel {
             for (int64_t r = 0; r < w; ++r) {
               Value n = arith::AddIOp::create(bb, bl, n0,
                                               indexConst(bb, bl, half * w + r));
-              rows.push_back(bitcastTo(bb, bl,
-                                       loadSignedBytes(bb, bl, mm, n, k, vec),
-                                       bb.getI32Type()));
+              rows.push_back(bitcastTo(
+                  bb, bl, loadWeightBytes(bb, bl, mm, acts.dot, n, k, vec),
+                  bb.getI32Type()));
             }
             // cols[c] lane j: the 4 bytes W[n0 + half * W + j, k + 4c ..].
             SmallVector<Value> cols = transposeSquare(bb, bl, rows);
@@ -269,7 +311,7 @@ struct Int8PanelKernel : PanelKernel {
             }
             // comp of each group the block meets: a whole group per
             // G / 4 columns when G < 4W, else part of group kk / G.
-            for (int64_t c0 = 0; c0 < w; c0 += columnsPerGroup) {
+            for (int64_t c0 = 0; c0 < (madd ? 0 : w); c0 += columnsPerGroup) {
               Value sum = zeros;
               for (int64_t c = c0; c < std::min(w, c0 + columnsPerGroup); ++c)
                 sum = dot(bb, bl, sum, bias,
@@ -352,9 +394,16 @@ struct Int8PanelKernel : PanelKernel {
             Value sa = memref::LoadOp::create(gb, gl, acts.scales,
                                               ValueRange{rowIdx[i], groupCol});
             Value saVec = vector::BroadcastOp::create(gb, gl, f32Vec, sa);
+            Value correction;
+            if (acts.dot == Int8Dot::Madd)
+              correction = vector::BroadcastOp::create(
+                  gb, gl, i32Vec,
+                  maddCorrection(gb, gl, mm, rowIdx[i], groupCol));
             for (int64_t v = 0; v < 2; ++v) {
-              Value sum = arith::SIToFPOp::create(gb, gl, f32Vec,
-                                                  dotLoop.getResult(i * 2 + v));
+              Value isum = dotLoop.getResult(i * 2 + v);
+              if (correction)
+                isum = arith::SubIOp::create(gb, gl, isum, correction);
+              Value sum = arith::SIToFPOp::create(gb, gl, f32Vec, isum);
               Value scaled = arith::MulFOp::create(gb, gl, sum, ws[v]);
               next.push_back(vector::FMAOp::create(gb, gl, scaled, saVec,
                                                    facc[i * 2 + v]));
@@ -413,6 +462,12 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
       memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
   acts.scales =
       memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m}, align);
+  bool madd = dot == Int8Dot::Madd;
+  if (madd)
+    acts.sums = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({ShapedType::kDynamic, k / group}, b.getI32Type()),
+        ValueRange{mm.m}, align);
   auto f32Vec = VectorType::get({width}, f32);
   auto i32Vec = VectorType::get({width}, b.getI32Type());
   auto byteVec = VectorType::get({width}, b.getI8Type());
@@ -465,29 +520,46 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                         arith::DivFOp::create(gb, gl, limit, absMax), fzero);
                     Value inverseVec =
                         vector::BroadcastOp::create(gb, gl, f32Vec, inverse);
-                    Value biasVec =
-                        splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(128));
-                    emitFor(gb, gl, zero, groupEnd, step,
-                            [&](OpBuilder &lb, Location ll, Value kk) {
-                              Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
-                              Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
-                              Value x = math::RoundEvenOp::create(
-                                  lb, ll,
-                                  arith::MulFOp::create(lb, ll, a, inverseVec));
-                              Value q = arith::AddIOp::create(
-                                  lb, ll,
-                                  arith::FPToSIOp::create(lb, ll, i32Vec, x),
-                                  biasVec);
-                              Value bytes =
-                                  arith::TruncIOp::create(lb, ll, byteVec, q);
-                              Value words =
-                                  bitcastTo(lb, ll, bytes, lb.getI32Type());
-                              Value col = arith::DivUIOp::create(
-                                  lb, ll, kAt, indexConst(lb, ll, 4));
-                              vector::StoreOp::create(lb, ll, words,
-                                                      acts.values,
-                                                      ValueRange{m, col});
-                            });
+                    // VNNI: q + 128; Madd: q, and the group's sum of q.
+                    Value biasVec = splatConst(gb, gl, i32Vec,
+                                               gb.getI32IntegerAttr(madd ? 0 : 128));
+                    SmallVector<Value> sumInit;
+                    if (madd)
+                      sumInit.push_back(
+                          splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(0)));
+                    auto quantLoop = scf::ForOp::create(
+                        gb, gl, zero, groupEnd, step, sumInit,
+                        [&](OpBuilder &lb, Location ll, Value kk,
+                            ValueRange sum) {
+                          Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
+                          Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
+                          Value x = math::RoundEvenOp::create(
+                              lb, ll,
+                              arith::MulFOp::create(lb, ll, a, inverseVec));
+                          Value q = arith::FPToSIOp::create(lb, ll, i32Vec, x);
+                          Value stored =
+                              arith::AddIOp::create(lb, ll, q, biasVec);
+                          Value bytes =
+                              arith::TruncIOp::create(lb, ll, byteVec, stored);
+                          Value words =
+                              bitcastTo(lb, ll, bytes, lb.getI32Type());
+                          Value col = arith::DivUIOp::create(
+                              lb, ll, kAt, indexConst(lb, ll, 4));
+                          vector::StoreOp::create(lb, ll, words, acts.values,
+                                                  ValueRange{m, col});
+                          SmallVector<Value> next;
+                          if (madd)
+                            next.push_back(
+                                arith::AddIOp::create(lb, ll, sum[0], q));
+                          scf::YieldOp::create(lb, ll, next);
+                        });
+                    if (madd) {
+                      Value total = vector::ReductionOp::create(
+                          gb, gl, vector::CombiningKind::ADD,
+                          quantLoop.getResult(0));
+                      memref::StoreOp::create(gb, gl, total, acts.sums,
+                                              ValueRange{m, groupIdx});
+                    }
                   });
             });
       });
@@ -540,12 +612,20 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value zeroF = splatConst(b, loc, f32Vec, b.getF32FloatAttr(0));
   Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
   Value gStep = indexConst(b, loc, g);
+  // VNNI: per weight row a bias term 128 * sum w. Madd: a correction per
+  // row of A instead (maddCorrection), and the group's sums stay in i16
+  // lanes (one VPMADDWD per group) when they cannot overflow.
+  bool madd = acts.dot == Int8Dot::Madd;
+  int64_t biasTerms = madd ? 0 : cols;
+  bool sums16 = madd && (g / vec) * maddPairBound(dq) <= INT16_MAX;
+  Value zeroAcc =
+      sums16 ? splatConst(b, loc, dot.pairs, b.getI16IntegerAttr(0)) : zeroI;
   SmallVector<Value> start(rows * cols, zeroF);
   auto groups = scf::ForOp::create(
       b, loc, kBegin, kEnd, gStep, start,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
-        // i32 sums per output, then per weight row the bias term.
-        SmallVector<Value> init(rows * cols + cols, zeroI);
+        // Sums per output, then (VNNI) per weight row the bias term.
+        SmallVector<Value> init(rows * cols + biasTerms, zeroAcc);
         Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
         auto sums = scf::ForOp::create(
             gb, gl, k0, groupEnd, indexConst(gb, gl, vec), init,
@@ -564,25 +644,33 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                       ? arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 2))
                       : k;
               for (int64_t j = 0; j < cols; ++j) {
-                w.push_back(loadSignedBytes(lb, ll, mm, rowsB[j], k, vec));
+                w.push_back(
+                    loadWeightBytes(lb, ll, mm, acts.dot, rowsB[j], k, vec));
                 memref::PrefetchOp::create(lb, ll, mm.b,
                                            ValueRange{ahead[j], kb},
                                            /*isWrite=*/false,
                                            /*localityHint=*/3,
                                            /*isDataCache=*/true);
-                next[rows * cols + j] =
-                    dot(lb, ll, acc[rows * cols + j], bias, w[j]);
+                if (!madd)
+                  next[rows * cols + j] =
+                      dot(lb, ll, acc[rows * cols + j], bias, w[j]);
               }
               for (int64_t i = 0; i < rows; ++i)
-                for (int64_t j = 0; j < cols; ++j)
-                  next[i * cols + j] = dot(lb, ll, acc[i * cols + j], a[i], w[j]);
+                for (int64_t j = 0; j < cols; ++j) {
+                  Value &out = next[i * cols + j];
+                  Value in = acc[i * cols + j];
+                  out = sums16 ? arith::AddIOp::create(
+                                     lb, ll, in, dot.products(lb, ll, a[i], w[j]))
+                               : dot(lb, ll, in, a[i], w[j]);
+                }
               scf::YieldOp::create(lb, ll, next);
             });
-        // facc += float(sum - bias term) * (weight scale * row scale).
+        // facc += float(sum - bias term or correction) * (weight scale *
+        // row scale).
         Value kBlock =
             arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
         Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
-        SmallVector<Value> ws, sa, next;
+        SmallVector<Value> ws, sa, corrections, next;
         for (Value n : rowsB) {
           Value nBlock =
               arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
@@ -591,14 +679,23 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                            memref::LoadOp::create(gb, gl, dq.scales,
                                                   ValueRange{nBlock, kBlock})));
         }
-        for (Value m : rowsA)
+        for (Value m : rowsA) {
           sa.push_back(
               memref::LoadOp::create(gb, gl, acts.scales, ValueRange{m, gi}));
+          // The lanes are summed at the end: the correction goes to lane 0.
+          if (madd)
+            corrections.push_back(vector::InsertOp::create(
+                gb, gl, maddCorrection(gb, gl, mm, m, gi), zeroI,
+                ArrayRef<int64_t>{0}));
+        }
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
-            Value sum =
-                arith::SubIOp::create(gb, gl, sums.getResult(i * cols + j),
-                                      sums.getResult(rows * cols + j));
+            Value sum = sums.getResult(i * cols + j);
+            if (sums16)
+              sum = dot.pairSums(gb, gl, sum);
+            sum = arith::SubIOp::create(
+                gb, gl, sum,
+                madd ? corrections[i] : sums.getResult(rows * cols + j));
             Value scale = vector::BroadcastOp::create(
                 gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
             next.push_back(vector::FMAOp::create(

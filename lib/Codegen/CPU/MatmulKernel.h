@@ -52,10 +52,12 @@ enum class Int8Dot {
 };
 
 /// A's rows quantized per group of `group` values along K: `values` holds
-/// the biased bytes (q + 128) four to an i32 word, [M, K / 4], and `scales`
-/// the f32 factor of each group, [M, K / group]; `dot` multiplies them.
+/// the bytes four to an i32 word, [M, K / 4] (biased, q + 128, for VNNI; q
+/// for Madd), `scales` the f32 factor of each group, [M, K / group], and
+/// for Madd `sums` the i32 sum of q over each group, [M, K / group]; `dot`
+/// multiplies them.
 struct Int8Activations {
-  Value values, scales;
+  Value values, scales, sums;
   int64_t group;
   Int8Dot dot;
 };
