@@ -196,17 +196,12 @@ Value splatConst(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
 }
 
-/// The `count` weights B[n, k : k + count] as the bytes that `dot`
-/// multiplies: for VNNI signed (int8, int4 nibbles - 8, or twice the e2m1
+/// Unpacked nibbles (int4 or e2m1 codes, one per byte) as the bytes that
+/// `dot` multiplies: for VNNI signed (int4 nibbles - 8, or twice the e2m1
 /// values), for Madd unsigned, offset by maddWeightOffset (int4 nibbles as
 /// stored).
-Value loadWeightBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                      Int8Dot dot, Value n, Value k, int64_t count) {
-  if (!mm.dequant->packed)
-    return loadVector(b, loc, mm.b, {n, k}, count);
-  Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
-  Value nibbles =
-      unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
+Value nibblesToDotBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                        Int8Dot dot, Value nibbles) {
   bool madd = dot == Int8Dot::Madd;
   if (mm.dequant->packed == PackedFormat::e2m1)
     return e2m1Twice(b, loc, mm, nibbles,
@@ -216,6 +211,38 @@ Value loadWeightBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   auto type = cast<VectorType>(nibbles.getType());
   Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
   return arith::SubIOp::create(b, loc, nibbles, eight);
+}
+
+/// The `count` weights B[n, k : k + count] as the bytes that `dot`
+/// multiplies (int8 as stored; see nibblesToDotBytes).
+Value loadWeightBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                      Int8Dot dot, Value n, Value k, int64_t count) {
+  if (!mm.dequant->packed)
+    return loadVector(b, loc, mm.b, {n, k}, count);
+  Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
+  Value nibbles =
+      unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
+  return nibblesToDotBytes(b, loc, mm, dot, nibbles);
+}
+
+/// The packed weights B[n, k : k + 2 * count] (count bytes) as two vectors
+/// of bytes that `dot` multiplies: the even-indexed values (low nibbles),
+/// then the odd ones (high nibbles).
+SmallVector<Value, 2> loadWeightNibblePlanes(OpBuilder &b, Location loc,
+                                             const MatmulBuffers &mm,
+                                             Int8Dot dot, Value n, Value k,
+                                             int64_t count) {
+  Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
+  Value bytes = loadVector(b, loc, mm.b, {n, byte}, count);
+  auto type = cast<VectorType>(bytes.getType());
+  Value low = arith::AndIOp::create(
+      b, loc, bytes, splatConst(b, loc, type, b.getI8IntegerAttr(0xF)));
+  Value high = arith::ShRUIOp::create(
+      b, loc, bytes, splatConst(b, loc, type, b.getI8IntegerAttr(4)));
+  SmallVector<Value, 2> planes;
+  planes.push_back(nibblesToDotBytes(b, loc, mm, dot, low));
+  planes.push_back(nibblesToDotBytes(b, loc, mm, dot, high));
+  return planes;
 }
 
 /// Madd: the correction o * sum qa of row `m`'s group `gi` (subtracted
@@ -448,7 +475,7 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                                          ModuleOp module,
                                          const MatmulBuffers &mm, int64_t width,
                                          int64_t group, Int8Dot dot,
-                                         unsigned numThreads) {
+                                         bool forDotTile, unsigned numThreads) {
   int64_t k = *mm.staticK;
   Type f32 = b.getF32Type();
   auto valuesType =
@@ -458,6 +485,10 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
   Int8Activations acts;
   acts.group = group;
   acts.dot = dot;
+  // Packed weights' low and high nibbles pair with the even and odd values
+  // of a block of 8W (see Int8Activations::evenOdd).
+  acts.evenOdd = forDotTile && dot == Int8Dot::Madd && mm.dequant->packed &&
+                 group % (8 * width) == 0;
   acts.values =
       memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
   acts.scales =
@@ -527,30 +558,66 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                     if (madd)
                       sumInit.push_back(
                           splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(0)));
+                    // Stores the quantized x (of `width` values) at byte
+                    // `at` of the row; returns q.
+                    auto quantize = [&](OpBuilder &lb, Location ll, Value x,
+                                        Value at) -> Value {
+                      Value q = arith::FPToSIOp::create(
+                          lb, ll, i32Vec,
+                          math::RoundEvenOp::create(
+                              lb, ll,
+                              arith::MulFOp::create(lb, ll, x, inverseVec)));
+                      Value stored = arith::AddIOp::create(lb, ll, q, biasVec);
+                      Value bytes =
+                          arith::TruncIOp::create(lb, ll, byteVec, stored);
+                      Value words = bitcastTo(lb, ll, bytes, lb.getI32Type());
+                      Value col = arith::DivUIOp::create(
+                          lb, ll, at, indexConst(lb, ll, 4));
+                      vector::StoreOp::create(lb, ll, words, acts.values,
+                                              ValueRange{m, col});
+                      return q;
+                    };
+                    int64_t block = 8 * width; // evenOdd
                     auto quantLoop = scf::ForOp::create(
-                        gb, gl, zero, groupEnd, step, sumInit,
+                        gb, gl, zero, groupEnd,
+                        indexConst(gb, gl, acts.evenOdd ? 2 * width : width),
+                        sumInit,
                         [&](OpBuilder &lb, Location ll, Value kk,
                             ValueRange sum) {
                           Value kAt = arith::AddIOp::create(lb, ll, k0, kk);
-                          Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
-                          Value x = math::RoundEvenOp::create(
-                              lb, ll,
-                              arith::MulFOp::create(lb, ll, a, inverseVec));
-                          Value q = arith::FPToSIOp::create(lb, ll, i32Vec, x);
-                          Value stored =
-                              arith::AddIOp::create(lb, ll, q, biasVec);
-                          Value bytes =
-                              arith::TruncIOp::create(lb, ll, byteVec, stored);
-                          Value words =
-                              bitcastTo(lb, ll, bytes, lb.getI32Type());
-                          Value col = arith::DivUIOp::create(
-                              lb, ll, kAt, indexConst(lb, ll, 4));
-                          vector::StoreOp::create(lb, ll, words, acts.values,
-                                                  ValueRange{m, col});
+                          SmallVector<Value> qs;
+                          if (!acts.evenOdd) {
+                            Value a = loadF32(lb, ll, mm.a, {m, kAt}, width);
+                            qs.push_back(quantize(lb, ll, a, kAt));
+                          } else {
+                            // Values o, o + 1 of the block go to bytes
+                            // o / 2 and 4W + o / 2.
+                            Value pair =
+                                loadF32(lb, ll, mm.a, {m, kAt}, 2 * width);
+                            auto halves =
+                                vector::DeinterleaveOp::create(lb, ll, pair);
+                            Value o = arith::RemUIOp::create(
+                                lb, ll, kAt, indexConst(lb, ll, block));
+                            Value base =
+                                arith::SubIOp::create(lb, ll, kAt, o);
+                            Value half = arith::DivUIOp::create(
+                                lb, ll, o, indexConst(lb, ll, 2));
+                            Value even =
+                                arith::AddIOp::create(lb, ll, base, half);
+                            Value odd = arith::AddIOp::create(
+                                lb, ll, even, indexConst(lb, ll, block / 2));
+                            qs.push_back(
+                                quantize(lb, ll, halves.getRes1(), even));
+                            qs.push_back(
+                                quantize(lb, ll, halves.getRes2(), odd));
+                          }
                           SmallVector<Value> next;
-                          if (madd)
-                            next.push_back(
-                                arith::AddIOp::create(lb, ll, sum[0], q));
+                          if (madd) {
+                            Value total = sum[0];
+                            for (Value q : qs)
+                              total = arith::AddIOp::create(lb, ll, total, q);
+                            next.push_back(total);
+                          }
                           scf::YieldOp::create(lb, ll, next);
                         });
                     if (madd) {
@@ -627,25 +694,38 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         // Sums per output, then (VNNI) per weight row the bias term.
         SmallVector<Value> init(rows * cols + biasTerms, zeroAcc);
         Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
+        // A step covers one vector of 4W bytes of each row, or with
+        // evenOdd two: the low and the high nibbles of 4W packed bytes.
+        int64_t parts = acts.evenOdd ? 2 : 1;
         auto sums = scf::ForOp::create(
-            gb, gl, k0, groupEnd, indexConst(gb, gl, vec), init,
+            gb, gl, k0, groupEnd, indexConst(gb, gl, parts * vec), init,
             [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
               Value word =
                   arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 4));
+              // a[i * parts + p], w[j * parts + p]
               SmallVector<Value> a, w, next(acc.begin(), acc.end());
               for (Value m : rowsA)
-                a.push_back(bitcastTo(
-                    lb, ll,
-                    vector::LoadOp::create(lb, ll, i32Vec, acts.values,
-                                           ValueRange{m, word}),
-                    lb.getI8Type()));
+                for (int64_t p = 0; p < parts; ++p) {
+                  Value at = p == 0 ? word
+                                    : arith::AddIOp::create(
+                                          lb, ll, word, indexConst(lb, ll, width));
+                  a.push_back(bitcastTo(
+                      lb, ll,
+                      vector::LoadOp::create(lb, ll, i32Vec, acts.values,
+                                             ValueRange{m, at}),
+                      lb.getI8Type()));
+                }
               Value kb =
                   dq.packed
                       ? arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 2))
                       : k;
               for (int64_t j = 0; j < cols; ++j) {
-                w.push_back(
-                    loadWeightBytes(lb, ll, mm, acts.dot, rowsB[j], k, vec));
+                if (acts.evenOdd)
+                  w.append(loadWeightNibblePlanes(lb, ll, mm, acts.dot,
+                                                  rowsB[j], k, vec));
+                else
+                  w.push_back(
+                      loadWeightBytes(lb, ll, mm, acts.dot, rowsB[j], k, vec));
                 memref::PrefetchOp::create(lb, ll, mm.b,
                                            ValueRange{ahead[j], kb},
                                            /*isWrite=*/false,
@@ -656,13 +736,14 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                       dot(lb, ll, acc[rows * cols + j], bias, w[j]);
               }
               for (int64_t i = 0; i < rows; ++i)
-                for (int64_t j = 0; j < cols; ++j) {
-                  Value &out = next[i * cols + j];
-                  Value in = acc[i * cols + j];
-                  out = sums16 ? arith::AddIOp::create(
-                                     lb, ll, in, dot.products(lb, ll, a[i], w[j]))
-                               : dot(lb, ll, in, a[i], w[j]);
-                }
+                for (int64_t j = 0; j < cols; ++j)
+                  for (int64_t p = 0; p < parts; ++p) {
+                    Value &out = next[i * cols + j];
+                    Value ai = a[i * parts + p], wj = w[j * parts + p];
+                    out = sums16 ? arith::AddIOp::create(
+                                       lb, ll, out, dot.products(lb, ll, ai, wj))
+                                 : dot(lb, ll, out, ai, wj);
+                  }
               scf::YieldOp::create(lb, ll, next);
             });
         // facc += float(sum - bias term or correction) * (weight scale *

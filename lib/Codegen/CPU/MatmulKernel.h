@@ -55,11 +55,15 @@ enum class Int8Dot {
 /// the bytes four to an i32 word, [M, K / 4] (biased, q + 128, for VNNI; q
 /// for Madd), `scales` the f32 factor of each group, [M, K / group], and
 /// for Madd `sums` the i32 sum of q over each group, [M, K / group]; `dot`
-/// multiplies them.
+/// multiplies them. With `evenOdd` (the dot-product tile on packed weights,
+/// groups of whole blocks of 8W values), each block of 8W values of a row
+/// is stored as its 4W even-indexed values, then its 4W odd ones: the order
+/// of the low and high nibbles of 4W packed bytes.
 struct Int8Activations {
   Value values, scales, sums;
   int64_t group;
   Int8Dot dot;
+  bool evenOdd = false;
 };
 
 /// The operands of one matmul `C[m, n] = init[m, n] + sum_k A[m, k] *
@@ -157,11 +161,12 @@ std::optional<int64_t> int8DotGroup(const MatmulBuffers &mm, int64_t width,
                                     int64_t maxGroup, Int8Dot dot);
 
 /// Emits the quantization of A (rows split between `numThreads` threads)
-/// into fresh buffers, for kernels that multiply with `dot`.
+/// into fresh buffers, for kernels that multiply with `dot`: the
+/// dot-product tile (`forDotTile`) or the packed panels.
 Int8Activations quantizeActivations(OpBuilder &b, Location loc, ModuleOp module,
                                     const MatmulBuffers &mm, int64_t width,
                                     int64_t group, Int8Dot dot,
-                                    unsigned numThreads);
+                                    bool forDotTile, unsigned numThreads);
 
 /// One R x S register tile of the dot-product kernel on int8 activations
 /// (`mm.int8A`): C[m0 + i, n0 + j] = start + A[m0 + i, k] . B[n0 + j, k]

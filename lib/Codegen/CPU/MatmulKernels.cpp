@@ -451,8 +451,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   auto dotKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers dotMM = mm;
     if (dotGroup)
-      dotMM.int8A = quantizeActivations(cb, cl, module, mm, cfg.width,
-                                        *dotGroup, cfg.int8Dot, cfg.numThreads);
+      dotMM.int8A =
+          quantizeActivations(cb, cl, module, mm, cfg.width, *dotGroup,
+                              cfg.int8Dot, /*forDotTile=*/true, cfg.numThreads);
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
                          emitThreadRows(pb, pl, dotMM, cfg, begin, end);
@@ -504,7 +505,8 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     if (int8Group)
       packedMM.int8A =
           quantizeActivations(cb, cl, module, mm, cfg.width, *int8Group,
-                              cfg.int8Dot, cfg.numThreads);
+                              cfg.int8Dot, /*forDotTile=*/false,
+                              cfg.numThreads);
     emitParallelRanges(
         cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
         [&](OpBuilder &pb, Location pl, Value begin, Value end) {
