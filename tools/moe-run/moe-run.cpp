@@ -143,7 +143,8 @@ struct Options {
       "kernels",
       cl::desc("Kernels of moe-cpu-pipeline: fast (tiled, vectorized, "
                "multi-threaded; the default), fast-int8 (fast, with int8 "
-               "activations for int8/int4 weights on VNNI CPUs) or "
+               "activations for int8/int4/mxfp4 weights on VNNI CPUs, "
+               "int4/mxfp4 on AVX2 ones) or "
                "reference (scalar loops)"),
       cl::value_desc("fast|fast-int8|reference"), cl::cat(category)};
 

@@ -136,9 +136,11 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     product by the activations' rounding (docs/Quantization.md). Without
     `vnni` but with `madd` (the target has VPMADDUBSW: AVX512BW for 16
     lanes, AVX2 for 8), the same kernels run for packed int4 and e2m1
-    weights with VPMADDUBSW and VPMADDWD in place of each VPDPBUSD: with
-    weights of magnitude at most 12, no pair of products leaves the i16
-    range, so the sums are the same; int8 weights keep the f32 kernels.
+    weights with VPMADDUBSW and VPMADDWD: the weights as unsigned bytes
+    (int4 nibbles as stored, w + 8; doubled e2m1 values + 12) times the
+    signed activations, each group corrected by the offset times the sum
+    of its activations. No pair of products leaves the i16 range, so the
+    sums are those of VPDPBUSD; int8 weights keep the f32 kernels.
     Other matmuls are unchanged by these options.
 
     Before:

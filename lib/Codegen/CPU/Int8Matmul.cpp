@@ -6,9 +6,9 @@
 // per block and no zero points, when moe-cpu-matmul-kernels was asked to
 // quantize activations and the target has a dot product of bytes (Int8Dot):
 // VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8), or for int4 and e2m1
-// weights VPMADDUBSW + VPMADDWD (AVX512BW, AVX2), which computes the same
-// sums while no pair of products exceeds 16 bits. Below, "VPDPBUSD" is
-// either. The product is computed on integers:
+// weights VPMADDUBSW + VPMADDWD (AVX512BW, AVX2; "Madd" below). The product
+// is computed on integers (described for VPDPBUSD; Madd differs as said at
+// the end):
 //
 //   1. Every row of A is quantized per group of G values along K (a divisor
 //      of the weights' K block): a[m, k] ~ qa[m, k] * sa[m, g], qa =
@@ -32,6 +32,19 @@
 //      bytes for its compensation; each group's i32 lanes are scaled into
 //      f32 lanes, reduced once at the end. A group must hold whole vectors
 //      of 4W values.
+//
+// Madd: VPMADDUBSW takes unsigned bytes first and adds pairs of products
+// into saturating i16, so the roles swap: the weights are the unsigned
+// operand, w + o (o = 8: a raw int4 nibble; o = 12 for doubled e2m1, a
+// second VPSHUFB table), the activations are stored unbiased, q, with their
+// sum over each group, and a group's sum is sum (w + o) * q - o * sum q (no
+// bias term per weight row: the correction is per row of A). A pair of
+// products is at most 2 * 24 * 127 < 2^15, exact. VPMADDWD by ones then adds
+// pairs of i16 into the i32 lanes; the dot-product kernel keeps a group's
+// sums in i16 lanes (one VPMADDWD per group) while they cannot overflow,
+// and stores each 8W-value block of A as its even then its odd values
+// (Int8Activations::evenOdd), so that the low and high nibbles of 4W packed
+// bytes multiply as they are, with no interleaving shuffle.
 //
 // The result differs from the f32 matmul on the dequantized weights by the
 // activations' rounding (a relative error of about 1/254 of each group's

@@ -45,9 +45,10 @@ enum class Int8Dot {
   /// VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8).
   VNNI,
   /// VPMADDUBSW (pairs of products into i16, saturating) then VPMADDWD
-  /// (pairs of i16 into i32) and an add (AVX512BW on 16 lanes, AVX2 on 8).
-  /// Exact for weights of magnitude <= 64 only (int4, doubled e2m1): a pair
-  /// is then at most 2 * 255 * 64 = 32640 < 2^15.
+  /// (pairs of i16 into i32) and an add (AVX512BW on 16 lanes, AVX2 on 8),
+  /// on packed weights only: their bytes are unsigned (w + 8 for int4,
+  /// twice e2m1 + 12) and the activations signed, unbiased, so a pair is
+  /// at most 2 * 24 * 127 = 6096 and never saturates.
   Madd,
 };
 
