@@ -448,6 +448,11 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   if (dotGroup && (*dotGroup % (4 * cfg.width) != 0 ||
                    (cfg.kBlock > 0 && cfg.kBlock % *dotGroup != 0)))
     dotGroup.reset();
+  // Rows of int8 activations are a quarter of f32 rows: a K chunk of 4x
+  // the values takes the same room in L1.
+  TileConfig dotCfg = cfg;
+  if (dotGroup)
+    dotCfg.kBlock *= 4;
   auto dotKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers dotMM = mm;
     if (dotGroup)
@@ -456,7 +461,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
                               cfg.int8Dot, /*forDotTile=*/true, cfg.numThreads);
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-                         emitThreadRows(pb, pl, dotMM, cfg, begin, end);
+                         emitThreadRows(pb, pl, dotMM, dotCfg, begin, end);
                        });
   };
   // Many rows: the packed-panel kernel, over panels of 2 * width weight
