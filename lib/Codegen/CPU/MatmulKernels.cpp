@@ -449,10 +449,12 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
                    (cfg.kBlock > 0 && cfg.kBlock % *dotGroup != 0)))
     dotGroup.reset();
   // Rows of int8 activations are a quarter of f32 rows: a K chunk of 4x
-  // the values takes the same room in L1.
+  // the values takes the same room in L1 (in whole groups, and whole
+  // blocks of 8W values: see Int8Activations::evenOdd).
   TileConfig dotCfg = cfg;
   if (dotGroup)
-    dotCfg.kBlock *= 4;
+    dotCfg.kBlock = llvm::alignTo(4 * cfg.kBlock,
+                                  std::lcm(*dotGroup, 8 * cfg.width));
   auto dotKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers dotMM = mm;
     if (dotGroup)
