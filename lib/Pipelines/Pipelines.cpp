@@ -73,6 +73,9 @@ void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
   matmul.madd = options.madd == MoECPUFeature::Host
                     ? hostHasInt8Madd(vectorWidth)
                     : options.madd == MoECPUFeature::On;
+  // Every CPU with AVX2 or AVX512BW converts f16 vectors (F16C): the
+  // x86-64-v3 level and up. (Without it, LLVM would convert lane by lane.)
+  matmul.f16c = matmul.madd;
   pm.addPass(createMoECPUMatmulKernels(matmul));
   MoECPUElementwiseKernelsOptions elementwise;
   elementwise.numThreads = numThreads;

@@ -213,6 +213,9 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "The target has VPMADDUBSW for vector-width lanes (AVX512BW for "
            "16, AVX2 for 8): without vnni, int4 and e2m1 weights multiply "
            "int8 activations with it">,
+    Option<"f16c", "f16c", "bool", /*default=*/"false",
+           "The target converts vectors of f16 to f32 (F16C): fp8 weights "
+           "decode through f16, in fewer operations (the same values)">,
     Option<"activationGroup", "activation-group", "unsigned",
            /*default=*/"128",
            "Most K values of a row of A per int8 activation scale (a "

@@ -35,6 +35,7 @@ struct DequantizedWeights {
   std::optional<PackedFormat> packed;
   int64_t blockN, blockK;
   Type resultElement;
+  bool fp8ViaF16 = false; // the target has F16C (dequantizeValue)
 };
 
 /// The instruction that multiplies unsigned bytes (the biased int8

@@ -81,6 +81,7 @@ struct TileConfig {
   int64_t packedMinRows;   // rows from which it runs on f32 weights; 0: never
   int64_t packedMinRows16; // the same for bf16/f16 weights
   Int8Dot int8Dot;         // quantize-activations: vnni, else madd
+  bool f16c;               // fp8 weights decode through f16
   int64_t activationGroup; // the most K values per activation scale
 };
 
@@ -173,7 +174,8 @@ Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   };
   Value scale = broadcast(dq.scales, true);
   Value zeroPoint = broadcast(dq.zeroPoints, false);
-  Value w = dequantizeValue(b, loc, v, dq.packed, scale, zeroPoint);
+  Value w =
+      dequantizeValue(b, loc, v, dq.packed, scale, zeroPoint, dq.fp8ViaF16);
   if (!dq.resultElement.isF32())
     w = widenToF32(b, loc,
                    arith::TruncFOp::create(
@@ -423,6 +425,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
         dq->blockN,
         dq->blockK,
         dq->resultElement};
+    mm.dequant->fp8ViaF16 = cfg.f16c;
   } else {
     dq.reset();
     mm.b = readOnlyBuffer(b, loc, rhs);
@@ -652,6 +655,7 @@ struct MoECPUMatmulKernelsPass
                   : madd                 ? Int8Dot::Madd
                                          : Int8Dot::None;
     cfg.activationGroup = activationGroup;
+    cfg.f16c = f16c;
 
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

@@ -7,6 +7,11 @@
 # FORMAT:
 #   fp8   the 256 e4m3fn codes as a [16, 16] f8E4M3FN constant, times the
 #         scale 2^-3;
+#   fp8-matmul  the same weights W times the 16 x 16 identity, I * W^T, so
+#         that they are decoded by the fast kernels' matmul (which
+#         dequantize while loading): C[m, n] = W[n, m], except that a row
+#         of W with a NaN code gives NaN everywhere (0 * NaN) and -0
+#         becomes +0 (-0 + 0);
 #   e2m1  the 256 bytes as [16, 16] packed e2m1 values (512 of them: the
 #         low nibble of byte j is element 2j), times the e8m0 scale 2^0;
 #   e8m0  the 256 e8m0 scale codes, one per row of 32 fp4 values 1.0.
@@ -46,6 +51,27 @@ def hexbytes(values):
 
 
 def generate(fmt):
+    if fmt == "fp8-matmul":
+        return ("func.func @codes(%%x: tensor<?x4xf32>) -> tensor<16x16xf32> {\n"
+                "  %%q = arith.constant dense<\"0x%s\"> : tensor<16x16xf8E4M3FN>\n"
+                "  %%s = arith.constant dense<0.125> : tensor<1x1xf32>\n"
+                "  %%w = moe.dequantize %%q scales(%%s : tensor<1x1xf32>) "
+                "block [16, 16] : tensor<16x16xf8E4M3FN> -> tensor<16x16xf32>\n"
+                "  %%i = arith.constant dense<%s> : tensor<16x16xf32>\n"
+                "  %%z = arith.constant 0.0 : f32\n"
+                "  %%e = tensor.empty() : tensor<16x16xf32>\n"
+                "  %%c = linalg.fill ins(%%z : f32) outs(%%e : tensor<16x16xf32>) "
+                "-> tensor<16x16xf32>\n"
+                "  %%y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> "
+                "(m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) "
+                "-> (m, n)>] ins(%%i, %%w : tensor<16x16xf32>, "
+                "tensor<16x16xf32>) outs(%%c : tensor<16x16xf32>) -> "
+                "tensor<16x16xf32>\n"
+                "  return %%y : tensor<16x16xf32>\n}\n" % (
+                    hexbytes(range(256)),
+                    "[" + ", ".join("[" + ", ".join(
+                        "1.0" if i == j else "0.0" for j in range(16)) + "]"
+                        for i in range(16)) + "]"))
     if fmt == "fp8":
         return ("func.func @codes(%%x: tensor<?x4xf32>) -> tensor<16x16xf32> {\n"
                 "  %%q = arith.constant dense<\"0x%s\"> : tensor<16x16xf8E4M3FN>\n"
@@ -74,6 +100,10 @@ def generate(fmt):
 def expected(fmt):
     if fmt == "fp8":
         return [fp8(c) * 0.125 for c in range(256)]
+    if fmt == "fp8-matmul":
+        w = np.array([fp8(c) * 0.125 for c in range(256)]).reshape(16, 16)
+        w[np.isnan(w).any(axis=1)] = np.nan
+        return list(w.T.ravel() + 0.0)
     if fmt == "e2m1":
         return [fp4((b >> (4 * half)) & 15) for b in range(256)
                 for half in (0, 1)]

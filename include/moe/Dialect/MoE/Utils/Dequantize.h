@@ -64,9 +64,11 @@ Value decodeScale(OpBuilder &b, Location loc, Value scale);
 /// `v` is the i8 or f8E4M3FN value of q, or, for packed q, the i8 nibble
 /// (unpackNibbles); `scale` is f32 (decodeScale) and `zeroPoint` i8 or
 /// null. The result is f32 (the product before the result's rounding).
+/// With `fp8ViaF16`, fp8 values convert through f16 (the same values, in
+/// fewer operations where the target converts f16 vectors: F16C).
 Value dequantizeValue(OpBuilder &b, Location loc, Value v,
                       std::optional<PackedFormat> packed, Value scale,
-                      Value zeroPoint);
+                      Value zeroPoint, bool fp8ViaF16 = false);
 
 /// `tensor`'s leading dimension at `index`, as a tensor of one rank less
 /// (a rank-reducing tensor.extract_slice). For a dequantized `tensor`
