@@ -44,8 +44,8 @@ CASES = {
     "accumulate": (33, 192, 32, (1, 64), None, "f32", "f32", True),
     # 5 rows: the dot-product kernel (int8: G = 128).
     "few": (5, 256, 64, (1, 256), None, "f32", "f32", False),
-    # 3 rows of K = 2048 (two chunks of 1024), int4 groups of 128, bf16
-    # scales, 50 weight rows (16 tiles of 3 and a 2-row tail).
+    # 3 rows of K = 2048 (two chunks with k-block=256), int4 groups of
+    # 128, bf16 scales, 50 weight rows (16 tiles of 3 and a 2-row tail).
     "few-long": (3, 2048, 50, (1, 128), "int4", "bf16", "f32", True),
     # int4 groups of 32: with 16 lanes the dot-product kernel stays f32
     # (a vector of 64 values spans two groups), with 8 lanes it is int8.
