@@ -23,6 +23,8 @@
 // GROUP-MIN: {{^.*}}error: moe-cpu-matmul-kernels: activation-group = 4 must be from 8 to 2048
 // RUN: not moe-opt %s --moe-cpu-matmul-kernels="vnni=1 vector-width=4" 2>&1 | FileCheck %s --check-prefix=VNNI --implicit-check-not={{.}}
 // VNNI: {{^.*}}error: moe-cpu-matmul-kernels: vnni needs vector-width 8 or 16 (VPDPBUSD on 256 or 512 bits), found 4
+// RUN: not moe-opt %s --moe-cpu-matmul-kernels="madd=1 vector-width=4" 2>&1 | FileCheck %s --check-prefix=MADD --implicit-check-not={{.}}
+// MADD: {{^.*}}error: moe-cpu-matmul-kernels: madd needs vector-width 8 or 16 (VPMADDUBSW on 256 or 512 bits), found 4
 //
 // The largest values in range compile.
 // RUN: moe-opt %s --moe-cpu-matmul-kernels="tile-rows=8 tile-cols=8 packed-tile-rows=32 vector-width=16" | FileCheck %s --check-prefix=MAX
