@@ -71,8 +71,8 @@ typedef enum moe_kernels {
   MOE_KERNELS_REFERENCE = 1,
   /* The fast kernels; matmuls on int8/int4/mxfp4 weights quantize their
      activations to int8 and multiply with VPDPBUSD where the CPU has it
-     (AVX512_VNNI, AVX_VNNI), int4/mxfp4 weights with VPMADDUBSW on AVX2
-     CPUs without it. Differs from MOE_KERNELS_FAST by the activations'
+     (AVX512_VNNI, AVX_VNNI), else with VPMADDUBSW on AVX2 or AVX512BW
+     CPUs. Differs from MOE_KERNELS_FAST by the activations'
      rounding (docs/Quantization.md). */
   MOE_KERNELS_FAST_INT8 = 2
 } moe_kernels;

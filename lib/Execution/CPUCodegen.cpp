@@ -128,53 +128,62 @@ unsigned execution::getVectorWidth(const TargetMachine &machine) {
   return info && info->checkFeatures("+avx512f") ? 16 : 8;
 }
 
-bool execution::hasVNNI(const TargetMachine &machine) {
+namespace {
+/// An instruction that the kernels emit as an intrinsic only for targets
+/// that have it (moe-cpu-matmul-kernels vnni, madd), and the CPU features
+/// it needs.
+struct Required {
+  StringRef intrinsic, instruction;
+  unsigned bits;
+  StringRef features[2]; // any one of them (an empty one is none)
+  StringRef named;
+};
+
+const Required kRequired[] = {
+    {"llvm.x86.avx512.vpdpbusd.512", "VPDPBUSD", 512, {"+avx512vnni"},
+     "AVX512_VNNI"},
+    {"llvm.x86.avx512.vpdpbusd.256",
+     "VPDPBUSD",
+     256,
+     {"+avxvnni", "+avx512vnni,+avx512vl"},
+     "AVX_VNNI or AVX512_VNNI with AVX512VL"},
+    {"llvm.x86.avx512.pmaddubs.w.512", "VPMADDUBSW", 512, {"+avx512bw"},
+     "AVX512BW"},
+    {"llvm.x86.avx2.pmadd.ub.sw", "VPMADDUBSW", 256, {"+avx2"}, "AVX2"},
+    {"llvm.x86.avx2.psign.b", "VPSIGNB", 256, {"+avx2"}, "AVX2"},
+};
+
+bool machineHas(const TargetMachine &machine, const Required &r) {
   const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
-  if (!info)
-    return false;
-  if (getVectorWidth(machine) == 16)
-    return info->checkFeatures("+avx512vnni");
-  return info->checkFeatures("+avxvnni") ||
-         info->checkFeatures("+avx512vnni,+avx512vl");
+  return info && llvm::any_of(r.features, [&](StringRef features) {
+           return !features.empty() && info->checkFeatures(features);
+         });
+}
+
+/// Whether the machine has the instruction `instruction` on its vector
+/// width (the entry of kRequired).
+bool machineHas(const TargetMachine &machine, StringRef instruction) {
+  unsigned bits = 32 * getVectorWidth(machine);
+  for (const Required &r : kRequired)
+    if (r.instruction == instruction && r.bits == bits)
+      return machineHas(machine, r);
+  llvm_unreachable("an instruction of kRequired");
+}
+} // namespace
+
+bool execution::hasVNNI(const TargetMachine &machine) {
+  return machineHas(machine, "VPDPBUSD");
 }
 
 bool execution::hasInt8Madd(const TargetMachine &machine) {
-  const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
-  if (!info)
-    return false;
-  return info->checkFeatures(getVectorWidth(machine) == 16 ? "+avx512bw"
-                                                           : "+avx2");
+  return machineHas(machine, "VPMADDUBSW");
 }
 
 Error execution::optimizeForCPU(llvm::Module &module, TargetMachine &machine) {
-  // Instructions that the kernels emit as intrinsics only for targets that
-  // have them (moe-cpu-matmul-kernels vnni, madd): a module lowered for
-  // another CPU would stop LLVM's instruction selection.
-  struct Required {
-    StringRef intrinsic, instruction;
-    unsigned bits;
-    SmallVector<StringRef, 2> features; // any one of them
-    StringRef named;
-  };
-  const Required required[] = {
-      {"llvm.x86.avx512.vpdpbusd.512", "VPDPBUSD", 512, {"+avx512vnni"},
-       "AVX512_VNNI"},
-      {"llvm.x86.avx512.vpdpbusd.256",
-       "VPDPBUSD",
-       256,
-       {"+avxvnni", "+avx512vnni,+avx512vl"},
-       "AVX_VNNI or AVX512_VNNI with AVX512VL"},
-      {"llvm.x86.avx512.pmaddubs.w.512", "VPMADDUBSW", 512, {"+avx512bw"},
-       "AVX512BW"},
-      {"llvm.x86.avx2.pmadd.ub.sw", "VPMADDUBSW", 256, {"+avx2"}, "AVX2"},
-  };
-  const MCSubtargetInfo *info = machine.getMCSubtargetInfo();
-  for (const Required &r : required) {
-    if (!module.getFunction(r.intrinsic))
-      continue;
-    if (info && llvm::any_of(r.features, [&](StringRef features) {
-          return info->checkFeatures(features);
-        }))
+  // A module lowered for another CPU than the machine's would stop LLVM's
+  // instruction selection on these intrinsics.
+  for (const Required &r : kRequired) {
+    if (!module.getFunction(r.intrinsic) || machineHas(machine, r))
       continue;
     return makeRunError(
         module.getModuleIdentifier(),

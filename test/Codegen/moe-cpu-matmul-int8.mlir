@@ -6,8 +6,10 @@
 // as the LLVM intrinsic's name on i32 accumulators and byte vectors. Weights
 // with zero points, fp8 weights, a K that is not a multiple of 4 x
 // vector-width, or vnni off keep the f32 kernels. With madd and without
-// vnni, int4 and e2m1 weights take VPMADDUBSW + VPMADDWD by ones + an add
-// for each VPDPBUSD, and int8 weights the f32 kernels; with both, VPDPBUSD.
+// vnni, VPMADDUBSW + VPMADDWD by ones + an add stand for each VPDPBUSD: on
+// int4 and e2m1 weights as unsigned bytes, on int8 weights as |w| (math.absi)
+// with w's sign moved to the activation (VPSIGNB on 8 lanes, a select on 16);
+// with both, VPDPBUSD.
 // (test/Integration/CPU/matmul-int8*.test run them against an emulation.)
 //
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 madd=1 packed-min-rows-16bit=1" | FileCheck %s
@@ -42,9 +44,12 @@
 // MADD-DAG: func.func private @llvm.x86.avx2.pmadd.ub.sw(vector<32xi8>, vector<32xi8>) -> vector<16xi16>
 // MADD-DAG: func.func private @llvm.x86.avx2.pmadd.wd(vector<16xi16>, vector<16xi16>) -> vector<8xi32>
 // MADD-NOT: vpdpbusd
+// MADD-DAG: func.func private @llvm.x86.avx2.psign.b(vector<32xi8>, vector<32xi8>) -> vector<32xi8>
 // MADD-LABEL: func.func @int8_channel(
-// MADD-NOT:     call @llvm.x86
-// MADD:         vector.fma
+// MADD:         math.roundeven
+// MADD:         %[[ABS:.*]] = math.absi %[[W:.*]] : vector<32xi8>
+// MADD-NEXT:    %[[SA:.*]] = func.call @llvm.x86.avx2.psign.b(%[[A:.*]], %[[W]])
+// MADD-NEXT:    func.call @llvm.x86.avx2.pmadd.ub.sw(%[[ABS]], %[[SA]])
 // MADD-LABEL: func.func @int4_groups(
 // MADD:         math.roundeven
 // MADD:         %[[P:.*]] = func.call @llvm.x86.avx2.pmadd.ub.sw(
@@ -58,6 +63,14 @@
 // MADD16-DAG: func.func private @llvm.x86.avx512.pmaddubs.w.512(vector<64xi8>, vector<64xi8>) -> vector<32xi16>
 // MADD16-DAG: func.func private @llvm.x86.avx512.pmaddw.d.512(vector<32xi16>, vector<32xi16>) -> vector<16xi32>
 // MADD16-NOT: vpdpbusd
+// MADD16-NOT: psign
+// MADD16-LABEL: func.func @int8_channel(
+// MADD16:       %[[ABS:.*]] = math.absi %[[W:.*]] : vector<64xi8>
+// MADD16-NEXT:  %[[ZERO:.*]] = arith.constant dense<0> : vector<64xi8>
+// MADD16-NEXT:  %[[NEG:.*]] = arith.cmpi slt, %[[W]], %[[ZERO]] : vector<64xi8>
+// MADD16-NEXT:  %[[MINUS:.*]] = arith.subi %[[ZERO]], %[[A:.*]] : vector<64xi8>
+// MADD16-NEXT:  %[[SA:.*]] = arith.select %[[NEG]], %[[MINUS]], %[[A]]
+// MADD16-NEXT:  func.call @llvm.x86.avx512.pmaddubs.w.512(%[[ABS]], %[[SA]])
 // MADD16-LABEL: func.func @int4_groups(
 // MADD16:       func.call @llvm.x86.avx512.pmaddubs.w.512
 

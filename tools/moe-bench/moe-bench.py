@@ -47,7 +47,7 @@
 # f32" (the same weights unquantized) is printed per T as the relative L2
 # norm of the difference, and must stay below the format's bound.
 # --kernels fast-int8 runs ours (not "ours f32") with int8 activations for
-# the int8/int4/mxfp4 experts on VNNI hosts (int4/mxfp4 on AVX2 ones): it
+# the int8/int4/mxfp4 experts on VNNI and AVX2 hosts: it
 # is then checked against the
 # reference lowering by the relative L2 norm of the difference (bound
 # ACT_BOUND: the activations' rounding) instead of elementwise.
@@ -635,7 +635,7 @@ def main():
                    default="fast",
                    help="kernels of ours (not of 'ours f32'): fast-int8 "
                         "multiplies int8/int4 weights with int8 "
-                        "activations on VNNI hosts (int4/mxfp4 on AVX2 too)")
+                        "activations on VNNI and AVX2 hosts")
     p.add_argument("--one-thread", action="store_true",
                    help="also time ours on one thread ('ours 1 thr')")
     p.add_argument("--reference-max", type=int, default=8,

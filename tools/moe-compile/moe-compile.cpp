@@ -73,7 +73,7 @@ struct Options {
       "kernels",
       cl::desc("Kernels of moe-cpu-pipeline: fast (the default), "
                "fast-int8 (int8 activations for int8/int4/mxfp4 weights on "
-               "VNNI targets, int4/mxfp4 on AVX2 ones) or reference"),
+               "VNNI and AVX2 targets) or reference"),
       cl::value_desc("fast|fast-int8|reference"), cl::init("fast"), cl::cat(category)};
 
   cl::opt<std::string> targetCpu{

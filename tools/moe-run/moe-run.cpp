@@ -143,8 +143,8 @@ struct Options {
       "kernels",
       cl::desc("Kernels of moe-cpu-pipeline: fast (tiled, vectorized, "
                "multi-threaded; the default), fast-int8 (fast, with int8 "
-               "activations for int8/int4/mxfp4 weights on VNNI CPUs, "
-               "int4/mxfp4 on AVX2 ones) or "
+               "activations for int8/int4/mxfp4 weights on VNNI and AVX2 "
+               "CPUs) or "
                "reference (scalar loops)"),
       cl::value_desc("fast|fast-int8|reference"), cl::cat(category)};
 

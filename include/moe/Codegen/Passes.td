@@ -135,12 +135,12 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     scales into f32 accumulators. The result then differs from the f32
     product by the activations' rounding (docs/Quantization.md). Without
     `vnni` but with `madd` (the target has VPMADDUBSW: AVX512BW for 16
-    lanes, AVX2 for 8), the same kernels run for packed int4 and e2m1
-    weights with VPMADDUBSW and VPMADDWD: the weights as unsigned bytes
-    (int4 nibbles as stored, w + 8; doubled e2m1 values + 12) times the
-    signed activations, each group corrected by the offset times the sum
-    of its activations. No pair of products leaves the i16 range, so the
-    sums are those of VPDPBUSD; int8 weights keep the f32 kernels.
+    lanes, AVX2 for 8), the same kernels run with VPMADDUBSW and VPMADDWD:
+    the weights as unsigned bytes (int4 nibbles as stored, w + 8; doubled
+    e2m1 values + 12; |w| of int8, whose sign moves to the activation)
+    times the signed activations, each group corrected by the offset times
+    the sum of its activations. No pair of products leaves the i16 range,
+    so the sums are those of VPDPBUSD.
     Other matmuls are unchanged by these options.
 
     Before:
@@ -211,8 +211,8 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            "16, AVX_VNNI for 8)">,
     Option<"madd", "madd", "bool", /*default=*/"false",
            "The target has VPMADDUBSW for vector-width lanes (AVX512BW for "
-           "16, AVX2 for 8): without vnni, int4 and e2m1 weights multiply "
-           "int8 activations with it">,
+           "16, AVX2 for 8): without vnni, integer weights multiply int8 "
+           "activations with it">,
     Option<"f16c", "f16c", "bool", /*default=*/"false",
            "The target converts vectors of f16 to f32 (F16C): fp8 weights "
            "decode through f16, in fewer operations (the same values)">,

@@ -5,8 +5,8 @@
 // doubled, and their power-of-two scales are halved) with scales s[n, k]
 // per block and no zero points, when moe-cpu-matmul-kernels was asked to
 // quantize activations and the target has a dot product of bytes (Int8Dot):
-// VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8), or for int4 and e2m1
-// weights VPMADDUBSW + VPMADDWD (AVX512BW, AVX2; "Madd" below). The product
+// VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8), or VPMADDUBSW +
+// VPMADDWD (AVX512BW, AVX2; "Madd" below). The product
 // is computed on integers (described for VPDPBUSD; Madd differs as said at
 // the end):
 //
@@ -39,7 +39,10 @@
 // second VPSHUFB table), the activations are stored unbiased, q, with their
 // sum over each group, and a group's sum is sum (w + o) * q - o * sum q (no
 // bias term per weight row: the correction is per row of A). A pair of
-// products is at most 2 * 24 * 127 < 2^15, exact. VPMADDWD by ones then adds
+// products is at most 2 * 24 * 127 < 2^15, exact. int8 weights multiply as
+// |w| by q with w's sign (VPSIGNB on 8 lanes; a select on 16), with no
+// offset nor correction: |w| <= 128, so a pair is at most 2 * 128 * 127 =
+// 32512 < 2^15, exact as well. VPMADDWD by ones then adds
 // pairs of i16 into the i32 lanes; the dot-product kernel keeps a group's
 // sums in i16 lanes (one VPMADDWD per group) while they cannot overflow,
 // and stores each 8W-value block of A as its even then its odd values
@@ -97,6 +100,10 @@ Value callIntrinsic(OpBuilder &b, Location loc, func::FuncOp callee,
   return func::CallOp::create(b, loc, callee, args).getResult(0);
 }
 
+Value splatConst(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
+}
+
 /// acc[j] + sum_{t < 4} a[4j + t] * w[4j + t] for an i32 vector `acc` of 16
 /// or 8 lanes and byte vectors `a` (activations), `w` (weights) of 4x that,
 /// with the instruction of `Int8Dot`: VPDPBUSD on unsigned (biased) a and
@@ -106,6 +113,10 @@ struct DotU8S8 {
   Int8Dot kind;
   func::FuncOp first, second; // VPDPBUSD; or VPMADDUBSW and VPMADDWD
   VectorType pairs;           // the i16 vector of VPMADDUBSW
+  /// Madd on signed (int8) weights: |w| times a with w's sign; `sign` is
+  /// VPSIGNB where there is one (8 lanes), else null (a select).
+  bool signedWeights = false;
+  func::FuncOp sign;
 
   DotU8S8(const MatmulBuffers &mm, int64_t lanes, Int8Dot kind) : kind(kind) {
     assert(kind != Int8Dot::None && (lanes == 8 || lanes == 16));
@@ -114,6 +125,10 @@ struct DotU8S8 {
     auto acc = VectorType::get({lanes}, b.getI32Type());
     auto bytes = VectorType::get({4 * lanes}, b.getI8Type());
     pairs = VectorType::get({2 * lanes}, b.getI16Type());
+    signedWeights = kind == Int8Dot::Madd && !mm.dequant->packed;
+    if (signedWeights && !wide)
+      sign = declareIntrinsic(mm, "llvm.x86.avx2.psign.b", {bytes, bytes},
+                              bytes);
     if (kind == Int8Dot::VNNI) {
       first = declareIntrinsic(mm,
                                wide ? "llvm.x86.avx512.vpdpbusd.512"
@@ -141,7 +156,23 @@ struct DotU8S8 {
 
   /// Madd: the i16 pairs a[2j] * w[2j] + a[2j + 1] * w[2j + 1] (VPMADDUBSW).
   Value products(OpBuilder &b, Location loc, Value a, Value w) const {
-    return callIntrinsic(b, loc, first, {w, a});
+    if (!signedWeights)
+      return callIntrinsic(b, loc, first, {w, a});
+    // |w| (128 for -128, as an unsigned byte) and a * sign(w); a is in
+    // [-127, 127], so its negation does not wrap.
+    Value magnitude = math::AbsIOp::create(b, loc, w);
+    Value signedA;
+    if (sign) {
+      signedA = callIntrinsic(b, loc, sign, {a, w});
+    } else {
+      auto type = cast<VectorType>(w.getType());
+      Value zero = splatConst(b, loc, type, b.getI8IntegerAttr(0));
+      Value negative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, w, zero);
+      signedA = arith::SelectOp::create(
+          b, loc, negative, arith::SubIOp::create(b, loc, zero, a), a);
+    }
+    return callIntrinsic(b, loc, first, {magnitude, signedA});
   }
 
   /// Madd: the i32 sums of pairs of i16 lanes (VPMADDWD by ones).
@@ -154,15 +185,23 @@ struct DotU8S8 {
 
 /// Madd: the weights' bytes are unsigned, w + this offset (a raw int4
 /// nibble is w + 8; doubled e2m1 values are offset by 12), and the
-/// activations signed; sum (w + o) * qa - o * sum qa = sum w * qa.
+/// activations signed; sum (w + o) * qa - o * sum qa = sum w * qa. int8
+/// weights enter as |w| with their sign on qa (DotU8S8::signedWeights),
+/// offset 0.
 int64_t maddWeightOffset(const DequantizedWeights &dq) {
+  if (!dq.packed)
+    return 0;
   return dq.packed == PackedFormat::e2m1 ? 12 : 8;
 }
 
 /// The largest i16 pair of VPMADDUBSW on these weights: 2 * 127 * (the
-/// largest w + offset).
+/// largest unsigned weight byte: the offset plus the largest |w|, 7 for
+/// int4, 12 for doubled e2m1, 128 for int8).
 int64_t maddPairBound(const DequantizedWeights &dq) {
-  return 2 * 127 * (dq.packed == PackedFormat::e2m1 ? 24 : 15);
+  int64_t largest = !dq.packed ? 128
+                    : dq.packed == PackedFormat::e2m1 ? 12
+                                                      : 7;
+  return 2 * 127 * (maddWeightOffset(dq) + largest);
 }
 
 /// e2m1 codes (one per byte, 0..15) to twice their value as signed bytes
@@ -203,10 +242,6 @@ Value bitcastTo(OpBuilder &b, Location loc, Value v, Type element) {
   int64_t bits = type.getNumElements() * type.getElementTypeBitWidth();
   auto to = VectorType::get({bits / element.getIntOrFloatBitWidth()}, element);
   return vector::BitCastOp::create(b, loc, to, v);
-}
-
-Value splatConst(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
-  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
 }
 
 /// Unpacked nibbles (int4 or e2m1 codes, one per byte) as the bytes that
@@ -435,7 +470,7 @@ struct Int8PanelKernel : PanelKernel {
                                               ValueRange{rowIdx[i], groupCol});
             Value saVec = vector::BroadcastOp::create(gb, gl, f32Vec, sa);
             Value correction;
-            if (acts.dot == Int8Dot::Madd)
+            if (acts.sums)
               correction = vector::BroadcastOp::create(
                   gb, gl, i32Vec,
                   maddCorrection(gb, gl, mm, rowIdx[i], groupCol));
@@ -461,9 +496,6 @@ std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm, int64_t width,
                                          int64_t maxGroup, Int8Dot dot) {
   if (dot == Int8Dot::None || !mm.dequant || mm.dequant->zeroPoints ||
       !mm.staticK)
-    return std::nullopt;
-  // VPMADDUBSW's i16 pairs saturate for int8 weights.
-  if (dot == Int8Dot::Madd && !mm.dequant->packed)
     return std::nullopt;
   // fp8 values are not integers (e2m1 values are, doubled).
   Type q = cast<MemRefType>(mm.b.getType()).getElementType();
@@ -506,8 +538,10 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
       memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
   acts.scales =
       memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m}, align);
+  // Madd on offset weights: the sums of q correct each group.
   bool madd = dot == Int8Dot::Madd;
-  if (madd)
+  bool sums = madd && maddWeightOffset(*mm.dequant) != 0;
+  if (sums)
     acts.sums = memref::AllocOp::create(
         b, loc,
         MemRefType::get({ShapedType::kDynamic, k / group}, b.getI32Type()),
@@ -568,7 +602,7 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                     Value biasVec = splatConst(gb, gl, i32Vec,
                                                gb.getI32IntegerAttr(madd ? 0 : 128));
                     SmallVector<Value> sumInit;
-                    if (madd)
+                    if (sums)
                       sumInit.push_back(
                           splatConst(gb, gl, i32Vec, gb.getI32IntegerAttr(0)));
                     // Stores the quantized x (of `width` values) at byte
@@ -625,7 +659,7 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                                 quantize(lb, ll, halves.getRes2(), odd));
                           }
                           SmallVector<Value> next;
-                          if (madd) {
+                          if (sums) {
                             Value total = sum[0];
                             for (Value q : qs)
                               total = arith::AddIOp::create(lb, ll, total, q);
@@ -633,7 +667,7 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                           }
                           scf::YieldOp::create(lb, ll, next);
                         });
-                    if (madd) {
+                    if (sums) {
                       Value total = vector::ReductionOp::create(
                           gb, gl, vector::CombiningKind::ADD,
                           quantLoop.getResult(0));
@@ -777,7 +811,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
           sa.push_back(
               memref::LoadOp::create(gb, gl, acts.scales, ValueRange{m, gi}));
           // The lanes are summed at the end: the correction goes to lane 0.
-          if (madd)
+          if (acts.sums)
             corrections.push_back(vector::InsertOp::create(
                 gb, gl, maddCorrection(gb, gl, mm, m, gi), zeroI,
                 ArrayRef<int64_t>{0}));
@@ -787,9 +821,11 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
             Value sum = sums.getResult(i * cols + j);
             if (sums16)
               sum = dot.pairSums(gb, gl, sum);
-            sum = arith::SubIOp::create(
-                gb, gl, sum,
-                madd ? corrections[i] : sums.getResult(rows * cols + j));
+            if (!madd)
+              sum = arith::SubIOp::create(gb, gl, sum,
+                                          sums.getResult(rows * cols + j));
+            else if (acts.sums)
+              sum = arith::SubIOp::create(gb, gl, sum, corrections[i]);
             Value scale = vector::BroadcastOp::create(
                 gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
             next.push_back(vector::FMAOp::create(

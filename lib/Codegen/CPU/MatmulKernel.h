@@ -46,17 +46,19 @@ enum class Int8Dot {
   /// VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8).
   VNNI,
   /// VPMADDUBSW (pairs of products into i16, saturating) then VPMADDWD
-  /// (pairs of i16 into i32) and an add (AVX512BW on 16 lanes, AVX2 on 8),
-  /// on packed weights only: their bytes are unsigned (w + 8 for int4,
-  /// twice e2m1 + 12) and the activations signed, unbiased, so a pair is
-  /// at most 2 * 24 * 127 = 6096 and never saturates.
+  /// (pairs of i16 into i32) and an add (AVX512BW on 16 lanes, AVX2 on 8).
+  /// The weights are the unsigned bytes (w + 8 for int4, twice e2m1 + 12;
+  /// |w| for int8, whose sign goes to the activation by VPSIGNB) and the
+  /// activations signed, unbiased, so a pair is at most 2 * 128 * 127 =
+  /// 32512 and never saturates.
   Madd,
 };
 
 /// A's rows quantized per group of `group` values along K: `values` holds
 /// the bytes four to an i32 word, [M, K / 4] (biased, q + 128, for VNNI; q
 /// for Madd), `scales` the f32 factor of each group, [M, K / group], and
-/// for Madd `sums` the i32 sum of q over each group, [M, K / group]; `dot`
+/// for Madd on packed (offset) weights `sums` the i32 sum of q over each
+/// group, [M, K / group] (else null); `dot`
 /// multiplies them. With `evenOdd` (the dot-product tile on packed weights,
 /// groups of whole blocks of 8W values), each block of 8W values of a row
 /// is stored as its 4W even-indexed values, then its 4W odd ones: the order

@@ -17,7 +17,10 @@
 #         compute without int8 activations
 # The packed-panel kernel (32 rows and more) multiplies on int8; the
 # dot-product kernel (fewer rows) too when G is a multiple of 4 * WIDTH, else
-# it runs on f32. With madd alone (VPMADDUBSW), int8 weights stay f32.
+# it runs on f32. With madd alone (VPMADDUBSW), int8 weights multiply as |w|
+# by q with w's sign; there the weights of one row are all -128 and one row
+# of x has two equal largest values in a pair (|q| = 127): VPMADDUBSW's
+# largest pair, 2 * 128 * 127, which must not saturate.
 # G is the kernels' choice (Int8Matmul.cpp, int8DotGroup):
 # the largest divisor of K and of the weights' K block, at most 128
 # (activation-group), a multiple of WIDTH, that is a multiple or a divisor
@@ -115,6 +118,9 @@ def main(argv):
         s = rng.uniform(0.5, 2.0, (nb, kb)).astype(np.float32) / 64
         s = bf16(s)  # exact in bf16 and f32 alike
         s_int = s
+    if dot == "madd" and not packed:
+        wq[n // 2] = -128
+        x[1, 32:34] = 1e3
     c0 = (rng.standard_normal((m, n)).astype(np.float32) if init
           else np.zeros((m, n), np.float32))
 
@@ -143,8 +149,7 @@ def main(argv):
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
-    int8 = (m >= 32 or g % (4 * width) == 0) and \
-        (dot == "vnni" or packed is not None)
+    int8 = m >= 32 or g % (4 * width) == 0
     expected = expected_int8 if int8 else expected_f32
     np.save(f"{out}/{name}.expected.npy", expected.astype(np.float32))
     with open(f"{out}/{name}.inputs", "w") as f:
