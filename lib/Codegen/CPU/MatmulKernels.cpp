@@ -221,6 +221,25 @@ void cpu::storeDotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 
 namespace {
 
+/// Vectors along K per step of a dot-product tile: 2 for fp8 weights
+/// decoded through f16, whose integer part then runs on 2W 16-bit lanes,
+/// whole registers (half the instructions per value of one vector of W),
+/// where every 2W values from a step's start share a scale: K chunks and
+/// the weights' K blocks of whole steps. 1 otherwise.
+int64_t stepVectors(const MatmulBuffers &mm, const TileConfig &cfg) {
+  if (!mm.dequant || mm.dequant->packed || !mm.dequant->fp8ViaF16 ||
+      !mm.staticK)
+    return 1;
+  Type q = cast<MemRefType>(mm.b.getType()).getElementType();
+  if (!isa<FloatType>(q) || q.getIntOrFloatBitWidth() != 8)
+    return 1;
+  int64_t span = 2 * cfg.width, k = *mm.staticK, bk = mm.dequant->blockK;
+  bool chunked = cfg.kBlock > 0 && k > cfg.kBlock;
+  if (chunked && cfg.kBlock % span != 0)
+    return 1;
+  return bk % span == 0 || bk >= k ? 2 : 1;
+}
+
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
@@ -253,14 +272,31 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       prefetchRows.push_back(arith::AddIOp::create(
           b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
 
-  // acc[i * cols + j] += A[m0 + i, k : k + W] * B[n0 + j, k : k + W]
+  // acc[i * cols + j] += A[m0 + i, k : k + W] * B[n0 + j, k : k + W], for
+  // `vectors` consecutive vectors along K (one when masked).
   auto step = [&](OpBuilder &sb, Location sl, Value k, ValueRange accs,
-                  Value mask) {
-    SmallVector<Value> va, vb, next;
+                  Value mask, int64_t vectors = 1) {
+    // va[i * vectors + v], vb[j * vectors + v]
+    SmallVector<Value> va, vb, next(accs.begin(), accs.end());
     for (Value r : rowsA)
-      va.push_back(loadF32(sb, sl, mm.a, {r, k}, width, mask));
-    for (Value r : rowsB)
-      vb.push_back(loadWeights(sb, sl, mm, r, k, width, mask));
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value at = v == 0 ? k
+                          : arith::AddIOp::create(
+                                sb, sl, k, indexConst(sb, sl, v * width));
+        va.push_back(loadF32(sb, sl, mm.a, {r, at}, width, mask));
+      }
+    for (Value r : rowsB) {
+      Value wide = loadWeights(sb, sl, mm, r, k, vectors * width, mask);
+      for (int64_t v = 0; v < vectors; ++v) {
+        if (vectors == 1) {
+          vb.push_back(wide);
+          continue;
+        }
+        SmallVector<int64_t> lanes(width);
+        std::iota(lanes.begin(), lanes.end(), v * width);
+        vb.push_back(vector::ShuffleOp::create(sb, sl, wide, wide, lanes));
+      }
+    }
     // Packed 4-bit weights hold element k in byte k / 2.
     Value kb = prefetchRows.empty() || !mm.dequant || !mm.dequant->packed
                    ? k
@@ -270,20 +306,39 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, kb},
                                    /*isWrite=*/false, /*localityHint=*/3,
                                    /*isDataCache=*/true);
-    for (int64_t i = 0; i < rows; ++i)
-      for (int64_t j = 0; j < cols; ++j)
-        next.push_back(
-            vector::FMAOp::create(sb, sl, va[i], vb[j], accs[i * cols + j]));
+    for (int64_t v = 0; v < vectors; ++v)
+      for (int64_t i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < cols; ++j) {
+          Value &acc = next[i * cols + j];
+          acc = vector::FMAOp::create(sb, sl, va[i * vectors + v],
+                                      vb[j * vectors + v], acc);
+        }
     return next;
   };
 
-  SmallVector<Value> init(rows * cols, zero);
+  // Full steps of `vectors` vectors from kr.begin, then of one vector up to
+  // kr.fullEnd.
+  SmallVector<Value> accs(rows * cols, zero);
+  int64_t vectors = stepVectors(mm, cfg);
+  Value singlesBegin = kr.begin;
+  if (vectors > 1) {
+    Value len = arith::SubIOp::create(b, loc, kr.fullEnd, kr.begin);
+    singlesBegin = arith::AddIOp::create(
+        b, loc, kr.begin, roundDown(b, loc, len, vectors * width));
+    auto wideLoop = scf::ForOp::create(
+        b, loc, kr.begin, singlesBegin, indexConst(b, loc, vectors * width),
+        accs, [&](OpBuilder &lb, Location ll, Value k, ValueRange in) {
+          scf::YieldOp::create(lb, ll,
+                               step(lb, ll, k, in, nullptr, vectors));
+        });
+    accs.assign(wideLoop.getResults().begin(), wideLoop.getResults().end());
+  }
   auto loop = scf::ForOp::create(
-      b, loc, kr.begin, kr.fullEnd, indexConst(b, loc, width), init,
-      [&](OpBuilder &lb, Location ll, Value k, ValueRange accs) {
-        scf::YieldOp::create(lb, ll, step(lb, ll, k, accs, nullptr));
+      b, loc, singlesBegin, kr.fullEnd, indexConst(b, loc, width), accs,
+      [&](OpBuilder &lb, Location ll, Value k, ValueRange in) {
+        scf::YieldOp::create(lb, ll, step(lb, ll, k, in, nullptr));
       });
-  SmallVector<Value> accs(loop.getResults());
+  accs.assign(loop.getResults().begin(), loop.getResults().end());
 
   // The K tail: one masked step.
   if (kr.tail != KRange::Tail::None) {
