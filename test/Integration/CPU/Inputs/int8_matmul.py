@@ -50,6 +50,9 @@ CASES = {
     # 3 rows of K = 2048 (two chunks with k-block=256), int4 groups of
     # 128, bf16 scales, 50 weight rows (16 tiles of 3 and a 2-row tail).
     "few-long": (3, 2048, 50, (1, 128), "int4", "bf16", "f32", True),
+    # 2 rows (the dot-product kernel's 2-row tiles), int4 groups of 128;
+    # N = 41: tiles of 3 weight rows and single rows on each thread.
+    "two-rows": (2, 256, 41, (1, 128), "int4", "f32", "f32", False),
     # int4 groups of 32: with 16 lanes the dot-product kernel stays f32
     # (a vector of 64 values spans two groups), with 8 lanes it is int8.
     "few-g32": (7, 128, 16, (1, 32), "int4", "f32", "f32", False),
