@@ -94,8 +94,9 @@ struct MoECPUPipelineOptions
       *this, "madd",
       llvm::cl::desc("Whether the target has VPMADDUBSW for vector-width "
                      "lanes (AVX512BW for 16, AVX2 for 8), used by "
-                     "kernels=fast-int8 where VPDPBUSD is missing, and F16C with it, used by the "
-                     "fast kernels' fp8 decode: 'host', 'on', 'off'"),
+                     "kernels=fast-int8 where VPDPBUSD is missing, and "
+                     "F16C with it, used by the fast kernels' fp8 decode: "
+                     "'host', 'on', 'off'"),
       llvm::cl::init(MoECPUFeature::Host), moeCPUFeatureValues()};
 };
 
