@@ -149,8 +149,9 @@ const Required kRequired[] = {
      "AVX_VNNI or AVX512_VNNI with AVX512VL"},
     {"llvm.x86.avx512.pmaddubs.w.512", "VPMADDUBSW", 512, {"+avx512bw"},
      "AVX512BW"},
-    {"llvm.x86.avx2.pmadd.ub.sw", "VPMADDUBSW", 256, {"+avx2"}, "AVX2"},
+    // VPSIGNB (int8 weights) comes with VPMADDUBSW: named first.
     {"llvm.x86.avx2.psign.b", "VPSIGNB", 256, {"+avx2"}, "AVX2"},
+    {"llvm.x86.avx2.pmadd.ub.sw", "VPMADDUBSW", 256, {"+avx2"}, "AVX2"},
 };
 
 bool machineHas(const TargetMachine &machine, const Required &r) {

@@ -229,7 +229,8 @@ Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
     value = arith::SIToFPOp::create(b, loc, f32, wide);
   } else if (fp8ViaF16) {
     // The factor 2^8 joins the scale: the product is the same (a power of
-    // two scales exactly), one multiply fewer per value. A scale of 2^120
+    // two scales exactly), and one multiply of the (broadcast) scale
+    // replaces one per value vector. A scale of 2^120
     // or more would overflow to infinity here (weights of 2^111 and more:
     // no checkpoint's).
     value = fp8ToF32ViaF16TimesInv256(b, loc, v);
