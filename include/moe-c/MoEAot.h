@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* The version of the layout of these structs; a loader checks it. */
-#define MOE_AOT_ABI_VERSION 1
+#define MOE_AOT_ABI_VERSION 2
 
 /* Element types: the values of moe_dtype (include/moe-c/MoE.h). */
 #define MOE_AOT_DTYPE_F32 0
@@ -65,7 +65,8 @@ typedef struct moe_aot_arg {
      tensor (view_stored, of view_stored_rank sizes) read as view_shape,
      its last two dimensions swapped when view_transpose, then rows
      view_rows_offset, + view_rows_stride, ... taken when view_rows_stride
-     > 0. */
+     > 0; when view_int4_rows, view_stored is int32 words of eight rows'
+     4-bit values each, unpacked to the i8 view_shape (docs/Tools.md). */
   int32_t view_rank;
   const int64_t *view_shape;
   int32_t view_stored_rank;
@@ -73,6 +74,7 @@ typedef struct moe_aot_arg {
   int32_t view_transpose;
   int64_t view_rows_offset;
   int64_t view_rows_stride;
+  int32_t view_int4_rows;
 } moe_aot_arg;
 
 /* The layer: its entry, arguments and how it was compiled. */

@@ -178,6 +178,7 @@ Expected<ArgumentInfo> readArgument(MLIRContext &context, StringRef path,
     view.shape = *viewShape;
     view.stored = *stored;
     view.transpose = arg.view_transpose != 0;
+    view.int4Rows = arg.view_int4_rows != 0;
     if (arg.view_rows_stride > 0)
       view.rows = {arg.view_rows_offset, arg.view_rows_stride};
     info.view = std::move(view);

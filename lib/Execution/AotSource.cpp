@@ -137,13 +137,14 @@ std::string execution::generateWrapperSource(const AotLayerDescription &layer) {
                   dtype(arg.kind), arg.type.getRank(), i, weightIndex[i]);
     if (view)
       os << formatv("{0}, moe_view_shape_{1}, {2}, moe_view_stored_{1}, {3}, "
-                    "{4}, {5}},\n",
+                    "{4}, {5}, {6}},\n",
                     view->shape.size(), i, view->stored.size(),
                     view->transpose ? 1 : 0,
                     view->rows ? view->rows->first : 0,
-                    view->rows ? view->rows->second : 0);
+                    view->rows ? view->rows->second : 0,
+                    view->int4Rows ? 1 : 0);
     else
-      os << "0, NULL, 0, NULL, 0, 0, 0},\n";
+      os << "0, NULL, 0, NULL, 0, 0, 0, 0},\n";
   }
   os << "};\n\n";
 

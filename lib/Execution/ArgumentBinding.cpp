@@ -487,6 +487,31 @@ int64_t numElements(ArrayRef<int64_t> shape) {
   return n;
 }
 
+/// Checks an `int4_rows` view (WeightView::int4Rows): an i8 argument of
+/// `shape`, from int32 words `stored` of eight rows each.
+template <typename Fail>
+Expected<WeightView> checkInt4Rows(WeightView &view, const ArgumentInfo &arg,
+                                   ArrayRef<int64_t> argShape, Fail fail) {
+  if (arg.kind != ElementKind::I8)
+    return fail("int4_rows gives i8 values, not the argument's " +
+                typeToString(arg.type));
+  if (view.transpose || view.rows)
+    return fail("int4_rows takes no transpose or rows");
+  size_t rank = view.shape.size();
+  SmallVector<int64_t> words(view.shape);
+  if (rank >= 2)
+    words[rank - 2] = llvm::divideCeil(view.shape[rank - 2], 8);
+  if (rank < 2 || view.stored != ArrayRef<int64_t>(words))
+    return fail(formatv("int4_rows needs a shape [..., N, C] of rank 2 or "
+                        "more and stored = [..., ceil(N/8), C], the int32 "
+                        "words ({0} for this shape)",
+                        formatShape(words)));
+  if (view.shape != argShape)
+    return fail(formatv("it makes {0}, not the argument's {1}",
+                        formatShape(view.shape), formatShape(argShape)));
+  return view;
+}
+
 /// Reads a `moe.weight_view` dictionary and checks that it gives `arg`'s
 /// shape.
 Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
@@ -510,15 +535,18 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
       view.transpose = true;
     else if (key == "rows" && ints && ints.size() == 2)
       view.rows = std::make_pair(ints[0], ints[1]);
+    else if (key == "int4_rows" && isa<UnitAttr>(entry.getValue()))
+      view.int4Rows = true;
     else
       return fail(formatv("unexpected entry '{0}' (expected shape = "
                           "array<i64: ...>, stored = array<i64: ...>, "
-                          "transpose, rows = array<i64: offset, stride>)",
+                          "transpose, rows = array<i64: offset, stride>, "
+                          "int4_rows)",
                           key));
   }
   if (view.shape.empty())
     return fail("expected a shape");
-  if (view.stored.empty())
+  if (view.stored.empty() && !view.int4Rows)
     view.stored = view.shape;
   // The argument's shape without the stacked expert dimension.
   bool stacked = StringRef(*arg.weightName).contains("{e}");
@@ -528,6 +556,8 @@ Expected<WeightView> parseWeightView(Attribute attr, const ArgumentInfo &arg) {
   if (llvm::any_of(view.shape, [](int64_t d) { return d < 0; }) ||
       llvm::any_of(argShape, ShapedType::isDynamic))
     return fail("expected static, nonnegative sizes");
+  if (view.int4Rows)
+    return checkInt4Rows(view, arg, argShape, fail);
   SmallVector<int64_t> shape(view.shape);
   if ((view.transpose || view.rows) && shape.size() < 2)
     return fail("transpose and rows need a shape of rank 2 or more");
@@ -577,6 +607,24 @@ Expected<HostTensor> execution::applyView(const HostTensor &stored,
     return allocated.takeError();
   HostTensor &result = *allocated;
   size_t size = getElementSize(stored.getKind());
+  if (view.int4Rows) {
+    // The words' bytes [outer, R, 4C]: row n, column c is nibble n % 8 of
+    // word (n / 8, c), byte 4c + (n % 8) / 2, low nibble first.
+    int64_t rank = view.shape.size();
+    int64_t n = view.shape[rank - 2], c = view.shape[rank - 1];
+    int64_t words = llvm::divideCeil(n, 8);
+    int64_t outer = n * c != 0 ? result.getNumElements() / (n * c) : 0;
+    const auto *in = reinterpret_cast<const uint8_t *>(stored.getData());
+    auto *out = reinterpret_cast<int8_t *>(result.getData());
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t j = 0; j < c; ++j) {
+          uint8_t byte = in[(o * words + r / 8) * 4 * c + 4 * j + r % 8 / 2];
+          int nibble = r % 2 ? byte >> 4 : byte & 15;
+          out[(o * n + r) * c + j] = static_cast<int8_t>(nibble - 8);
+        }
+    return allocated;
+  }
   if (!view.transpose && !view.rows) {
     std::memcpy(result.getData(), stored.getData(), stored.getSizeInBytes());
     return allocated;
@@ -660,6 +708,10 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
   SmallVector<int64_t> partShape(stacked ? argShape.drop_front() : argShape);
   if (arg.view)
     partShape = arg.view->stored;
+  // int4_rows: the stored int32 words as bytes, four along the last
+  // dimension.
+  if (arg.view && arg.view->int4Rows)
+    partShape.back() *= 4;
 
   SmallVector<const SafetensorsTensor *> parts;
   for (int64_t e = 0; e < count; ++e) {
@@ -692,9 +744,17 @@ Expected<HostTensor> execution::loadWeight(const ArgumentInfo &arg,
                    arg.quantized->packed &&
                    arg.quantized->values == arg.index;
     bool bytesAllowed = packedQ || arg.kind == ElementKind::F8E8M0FNU;
-    bool words = packedQ && tensor->dtype == "I32";
+    bool int4Rows = arg.view && arg.view->int4Rows;
+    bool words = (packedQ || int4Rows) && tensor->dtype == "I32";
     bool asStored = isQuantizedKind(arg.kind) ||
                     (arg.quantized && arg.quantized->scales == arg.index);
+    if (int4Rows && !words)
+      return makeRunError(
+          file->getPath(),
+          formatv("tensor '{0}': expected dtype I32 for {1}{2} (int32 words "
+                  "of its moe.weight_view's int4_rows), found {3}",
+                  partName, describeArgument(arg, options.entryName), which,
+                  printable(tensor->dtype)));
     if (asStored && tensor->dtype != getSafetensorsDType(arg.kind) &&
         !(bytesAllowed && tensor->dtype == "U8") && !words)
       return makeRunError(

@@ -279,8 +279,10 @@ Error Engine::bindWeight(StringRef name, ElementKind kind,
   std::string what = formatv("weight '{0}' ({1})", names[arg.index],
                              describeArgument(arg, entryName))
                          .str();
-  // Quantized weights are bound as stored, in their own dtype.
-  if (isQuantizedKind(arg.kind) && kind != arg.kind)
+  // Quantized weights are bound as stored, in their own dtype (or, for an
+  // int4_rows view, as its int32 words).
+  bool int4Words = arg.view && arg.view->int4Rows && kind == ElementKind::I32;
+  if (isQuantizedKind(arg.kind) && kind != arg.kind && !int4Words)
     return fail(EngineErrorKind::Binding,
                 formatv("{0}: expected an {1} buffer (quantized weights are "
                         "bound as stored), found {2}",
@@ -308,23 +310,36 @@ Error Engine::bindWeight(StringRef name, ElementKind kind,
       stored.push_back(argShape.front());
     stored.append(arg.view->stored.begin(), arg.view->stored.end());
   }
-  bool asArgument = shape == argShape;
-  if (!asArgument && !(arg.view && shape == ArrayRef<int64_t>(stored)))
+  // An int4_rows view's stored shape is that of its int32 words only.
+  bool asArgument = shape == argShape && !int4Words;
+  bool asStored = arg.view && shape == ArrayRef<int64_t>(stored) &&
+                  (!arg.view->int4Rows || int4Words);
+  if (!asArgument && !asStored)
     return fail(EngineErrorKind::Binding,
                 formatv("{0}: expected shape {1}{2}, found {3}", what,
                         formatShape(argShape),
                         arg.view ? formatv(" (or the stored {0} of its "
-                                           "moe.weight_view)",
-                                           formatShape(stored))
+                                           "moe.weight_view{1})",
+                                           formatShape(stored),
+                                           arg.view->int4Rows
+                                               ? ", in i32 words"
+                                               : "")
                                        .str()
                                  : std::string(),
                         formatShape(shape)));
 
   // A view that only reshapes keeps the stored order: the buffer is the
   // argument's as it is.
-  bool reshapeOnly = arg.view && !arg.view->transpose && !arg.view->rows;
+  bool reshapeOnly = arg.view && !arg.view->transpose && !arg.view->rows &&
+                     !arg.view->int4Rows;
   HostTensor value;
-  if (kind == arg.kind && isAligned(data, kind)) {
+  if (int4Words) {
+    // The words' little-endian bytes, four per word along the last
+    // dimension, as applyView reads them.
+    SmallVector<int64_t> bytes(shape);
+    bytes.back() *= 4;
+    value = HostTensor::borrow(ElementKind::I8, bytes, const_cast<void *>(data));
+  } else if (kind == arg.kind && isAligned(data, kind)) {
     value = HostTensor::borrow(kind, reshapeOnly ? argShape : shape,
                                const_cast<void *>(data));
   } else {

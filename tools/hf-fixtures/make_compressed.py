@@ -20,6 +20,9 @@
 # int-quantized (W8A8): `<name>.weight` I8 [N, K] and `<name>.weight_scale`
 # [N, 1]; the scheme's dynamic per-token int8 activations are not applied
 # by the dequantizing load, so y is the block on float activations.
+# Asymmetric schemes (symmetric: false) add `<name>.weight_zero_point`:
+# I8 [N, K/G] for int-quantized, and for pack-quantized I32 [N/8, K/G],
+# the zero points packed eight rows per word.
 #
 # Scales are the compressed-tensors observer's (calculate_qparams on the
 # min/max of each group or row), the values compressed-tensors' own
@@ -99,6 +102,31 @@ VARIANTS = {
              "5.25's dequantizing load does not fuse int-quantized experts "
              "(it finds no tensors to concatenate), so only the reference "
              "with compressed-tensors' decompressed weights is recorded."),
+    "qwen3_moe-w4a16-asym": dict(
+        model_type="qwen3_moe",
+        config=dict(QWEN3, hidden_size=96, moe_intermediate_size=64),
+        dtype=torch.float32, format="pack-quantized",
+        weights=dict(W4_GROUP32, symmetric=False),
+        transformers_load=False,
+        note="Asymmetric W4A16 (AWQ-style): int4 in groups of 32 with zero "
+             "points, which compressed-tensors packs along the output "
+             "dimension (I32 [N/8, K/32], eight rows per word). "
+             "transformers 5.25's dequantizing load of fused experts does "
+             "not pass the zero points on (compressed-tensors asserts "
+             "'Asymmetric quant requires zero-point values'), so only the "
+             "reference with compressed-tensors' decompressed weights is "
+             "recorded."),
+    "qwen3_moe-w8a16-asym": dict(
+        model_type="qwen3_moe",
+        config=dict(QWEN3, hidden_size=64, moe_intermediate_size=48),
+        dtype=torch.float32, format="int-quantized",
+        weights=dict(num_bits=8, type="int", symmetric=False,
+                     strategy="group", group_size=16),
+        transformers_load=False,
+        note="Asymmetric int8 in groups of 16 with I8 zero points [N, K/16]; "
+             "as for W8A8, transformers 5.25's dequantizing load does not "
+             "fuse int-quantized experts, so only the reference with "
+             "compressed-tensors' decompressed weights is recorded."),
 }
 
 # The expert Linear modules the scheme targets.

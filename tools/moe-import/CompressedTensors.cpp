@@ -7,15 +7,18 @@
 // moe-import reads the two formats whose stored values a moe.dequantize
 // takes as they are:
 //
-//   pack-quantized  int4, symmetric, `<name>.weight_packed` I32 [N, K/8]
+//   pack-quantized  int4, `<name>.weight_packed` I32 [N, K/8]
 //                   (value i of a row in bits 4i..4i+3 of the
 //                   little-endian words, stored + 8: compressed-tensors'
 //                   pack_to_int32), which are `packed int4` bytes [N, K/2];
-//   int-quantized   int8, symmetric, `<name>.weight` I8 [N, K];
+//   int-quantized   int8, `<name>.weight` I8 [N, K];
 //
 // both with `<name>.weight_scale` in the model's dtype, [N, K/G] for the
-// "group" strategy and [N, 1] for "channel". A field that would change what
-// the stored tensors mean and is not read is refused with its name.
+// "group" strategy and [N, 1] for "channel", and when not symmetric with
+// `<name>.weight_zero_point` of that shape (I8; for pack-quantized, I32
+// words [ceil(N/8), K/G] holding eight rows each). A field that would
+// change what the stored tensors mean and is not read is refused with its
+// name.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,10 +113,13 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
         llvm::formatv("{0}num_bits: expected {1} with format "
                       "'{2}'",
                       at, expected, format));
-  if (flag("symmetric") != true)
-    return makeQuantizationError(at +
-                                 "symmetric: expected true (asymmetric weights "
-                                 "with zero points are not supported)");
+  // compressed-tensors' QuantizationArgs default: symmetric.
+  std::optional<bool> symmetric = true;
+  if (!isNull(weights.get("symmetric")))
+    symmetric = flag("symmetric");
+  if (!symmetric)
+    return makeQuantizationError(at + "symmetric: expected true or false");
+  result.zeroPoints = !*symmetric;
   if (flag("dynamic").value_or(false))
     return makeQuantizationError(at + "dynamic: expected false");
   if (const json::Value *order = weights.get("actorder"))

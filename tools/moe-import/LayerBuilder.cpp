@@ -70,13 +70,28 @@ constexpr StringRef kQuantizableRoles[] = {"w1",        "w3",        "w2",
                                            "shared_w1", "shared_w3",
                                            "shared_w2"};
 
-/// A quantized weight: its role, the indices of its value and scale
-/// arguments, and the block one scale covers.
+/// A quantized weight: its role, the indices of its value, scale (and zero
+/// point) arguments, and the block one scale covers.
 struct QuantizedArgument {
   std::string role;
   size_t values, scales;
   int64_t blockRows, blockCols;
+  std::optional<size_t> zeroPoints = std::nullopt;
 };
+
+/// The view of compressed-tensors' packed int4 zero points `grid` ([...,
+/// N, G]; one expert's for `{e}` names): int32 words [ceil(N/8), G] of
+/// eight rows each (docs/Tools.md, `int4_rows`).
+DictionaryAttr int4RowsView(ArrayRef<int64_t> grid, bool stacked,
+                            OpBuilder &b) {
+  SmallVector<int64_t> shape(stacked ? grid.drop_front() : grid);
+  SmallVector<int64_t> words(shape);
+  words[words.size() - 2] = llvm::divideCeil(words[words.size() - 2], 8);
+  return b.getDictionaryAttr(
+      {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape)),
+       b.getNamedAttr("stored", b.getDenseI64ArrayAttr(words)),
+       b.getNamedAttr("int4_rows", b.getUnitAttr())});
+}
 
 /// A `moe.weight_view` of a tensor stored with `stored` (when not empty)
 /// and read as `shape`, of which the argument takes rows `offset`, `offset
@@ -153,6 +168,8 @@ splitQuantized(SmallVector<Argument> &args,
     else if (quantization.scaleType == "f16")
       scaleType = b.getF16Type();
     std::string scalesName = quantization.scalesName(values.weight);
+    std::string zeroPointsName = quantization.zeroPointsName(values.weight);
+    bool stacked = StringRef(values.weight).contains("{e}");
     if (!atLoad.empty()) {
       bool fp8 = atLoad == "fp8";
       rows = fp8 && !options.groupSize ? 128 : 1;
@@ -187,6 +204,15 @@ splitQuantized(SmallVector<Argument> &args,
                     scalesName, DictionaryAttr(),
                     atLoad.empty() ? "" : "scales"});
     quantized.push_back({role, i, args.size() - 1, rows, cols});
+    if (quantization.zeroPoints && atLoad.empty()) {
+      args.push_back(
+          {role + "_zero_points", RankedTensorType::get(grid, b.getI8Type()),
+           zeroPointsName,
+           quantization.method == WeightQuantization::Method::int4Packed
+               ? int4RowsView(grid, stacked, b)
+               : DictionaryAttr()});
+      quantized.back().zeroPoints = args.size() - 1;
+    }
   }
   return quantized;
 }
@@ -411,7 +437,9 @@ mlir::moe::import::buildLayerModule(MLIRContext &context, const LayerSpec &spec,
     auto op = DequantizeOp::create(
         b, NameLoc::get(b.getStringAttr(q.role), loc),
         RankedTensorType::get(shape, weightType), stored,
-        entry->getArgument(q.scales), /*zero_points=*/Value(), packed,
+        entry->getArgument(q.scales),
+        q.zeroPoints ? Value(entry->getArgument(*q.zeroPoints)) : Value(),
+        packed,
         ArrayRef<int64_t>{q.blockRows, q.blockCols});
     values[q.role] = op.getResult();
   }

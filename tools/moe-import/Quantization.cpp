@@ -106,6 +106,10 @@ std::string WeightQuantization::scalesName(StringRef weightName) const {
   return (weightName + "_scale_inv").str();
 }
 
+std::string WeightQuantization::zeroPointsName(StringRef weightName) const {
+  return (weightName + "_zero_point").str();
+}
+
 llvm::Expected<WeightQuantization>
 mlir::moe::import::readQuantization(const json::Object &config) {
   WeightQuantization result;

@@ -53,6 +53,11 @@ struct WeightQuantization {
   /// blockCols of 0 is a whole row (compressed-tensors' "channel": one
   /// scale per output).
   int64_t blockRows = 128, blockCols = 128;
+  /// compressed-tensors `symmetric: false`: the weight is (v - z) · scale
+  /// with zero points `<name>.weight_zero_point` of the scales' shape, I8
+  /// for int8, and for pack-quantized int4 I32 words [ceil(N/8), K/G] of
+  /// eight rows each (pack_to_int32 along dimension 0).
+  bool zeroPoints = false;
   /// The element type of the scales as stored: "f32", or for
   /// compressed-tensors the model's dtype ("bf16", "f16").
   std::string scaleType = "f32";
@@ -75,6 +80,7 @@ struct WeightQuantization {
   /// `weightName`.
   std::string valuesName(llvm::StringRef weightName) const;
   std::string scalesName(llvm::StringRef weightName) const;
+  std::string zeroPointsName(llvm::StringRef weightName) const;
 };
 
 /// The error `quantization_config.<message>`.

@@ -32,10 +32,18 @@ namespace execution {
 /// [offset, stride]`, the argument takes rows offset, offset + stride, ...
 /// of the second-to-last dimension. Otherwise the argument is the stored
 /// tensor reshaped (same element count).
+///
+/// With `int4Rows` (an i8 argument, no transpose or rows) the stored tensor
+/// is int32 words `stored = [..., ceil(N/8), C]`, each holding the signed
+/// 4-bit values of eight consecutive rows of one column, row `8r + i` in
+/// bits `4i..4i+3` stored + 8 (compressed-tensors' pack_to_int32 along
+/// dimension 0, as its asymmetric zero points are saved); the argument is
+/// `shape = [..., N, C]` of those values as i8.
 struct WeightView {
   llvm::SmallVector<int64_t> shape;
   llvm::SmallVector<int64_t> stored;
   bool transpose = false;
+  bool int4Rows = false;
   std::optional<std::pair<int64_t, int64_t>> rows;
 };
 

@@ -60,3 +60,48 @@ attempt("files", lambda: layer.bind_files(
     [os.path.join(directory, "good.safetensors")]))
 attempt("files f32", lambda: layer.bind_files(
     [os.path.join(directory, "f32.safetensors")], name="q"))
+
+# Zero points under an int4_rows view (compressed-tensors' asymmetric int4):
+# bound as i8 values of the argument's shape, or as the int32 words of the
+# stored shape, eight rows per word; z[n] = n - 5, so with q = 0 and unit
+# scales y = x · wᵀ is -z for x = e0. An i8 buffer of the words' shape is
+# refused.
+ZERO_POINTS = """
+func.func @forward(%x: tensor<?x10xf32>,
+                   %q: tensor<10x10xi8> {moe.weight = "q"},
+                   %s: tensor<10x1xf32> {moe.weight = "s"},
+                   %z: tensor<10x1xi8> {moe.weight = "z", moe.weight_view =
+                       {int4_rows, shape = array<i64: 10, 1>,
+                        stored = array<i64: 2, 1>}})
+    -> tensor<?x10xf32> {
+  %w = moe.dequantize %q scales(%s : tensor<10x1xf32>)
+      zero_points(%z : tensor<10x1xi8>) block [1, 10]
+      : tensor<10x10xi8> -> tensor<10x10xf32>
+  %c0 = arith.constant 0 : index
+  %t = tensor.dim %x, %c0 : tensor<?x10xf32>
+  %empty = tensor.empty(%t) : tensor<?x10xf32>
+  %zero = arith.constant 0.0 : f32
+  %init = linalg.fill ins(%zero : f32) outs(%empty : tensor<?x10xf32>)
+      -> tensor<?x10xf32>
+  %y = linalg.matmul
+      indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>,
+                       affine_map<(d0, d1, d2) -> (d1, d2)>,
+                       affine_map<(d0, d1, d2) -> (d0, d1)>]
+      ins(%x, %w : tensor<?x10xf32>, tensor<10x10xf32>)
+      outs(%init : tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+"""
+zp = moe_opt.Layer(ZERO_POINTS, name="zero_points.mlir")
+zp.bind_array("q", np.zeros((10, 10), np.int8))
+zp.bind_array("s", np.ones((10, 1), np.float32))
+x = np.eye(1, 10, dtype=np.float32)
+words = np.array([[-1450744509], [203]], np.int32)
+attempt("z i32 words", lambda: zp.bind("z", words.ctypes.data, _capi.I32,
+                                       [2, 1], keep=words))
+print("y", zp(x).astype(int).tolist())
+attempt("z int8", lambda: zp.bind_array(
+    "z", (np.arange(10, dtype=np.int8) - 5).reshape(10, 1)))
+print("y", zp(x).astype(int).tolist())
+attempt("z int8 words", lambda: zp.bind_array("z", np.zeros((2, 1),
+                                                            np.int8)))

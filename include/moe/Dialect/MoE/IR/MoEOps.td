@@ -538,7 +538,7 @@ def MoE_DequantizeOp : MoE_Op<"dequantize", [Pure]> {
   );
   let results = (outs MoE_DequantizedTensor:$result);
   let assemblyFormat = [{
-    $q (`packed` $packed^)? `scales` `(` $scales `:` type($scales) `)`
+    $q (`packed` `` $packed^)? `scales` `(` $scales `:` type($scales) `)`
     (`zero_points` `(` $zero_points^ `:` type($zero_points) `)`)?
     `block` $block attr-dict `:` type($q) `->` type($result)
   }];
