@@ -20,6 +20,8 @@
 # int-quantized (W8A8): `<name>.weight` I8 [N, K] and `<name>.weight_scale`
 # [N, 1]; the scheme's dynamic per-token int8 activations are not applied
 # by the dequantizing load, so y is the block on float activations.
+# float-quantized (FP8_DYNAMIC, FP8_BLOCK): `<name>.weight` F8_E4M3 [N, K]
+# and `<name>.weight_scale` [N, 1] or per block [ceil(N/bn), ceil(K/bk)].
 # Asymmetric schemes (symmetric: false) add `<name>.weight_zero_point`:
 # I8 [N, K/G] for int-quantized, and for pack-quantized I32 [N/8, K/G],
 # the zero points packed eight rows per word.
@@ -67,6 +69,11 @@ QWEN3 = {"num_experts": 4, "num_local_experts": 4, "num_experts_per_tok": 2,
 MIXTRAL = {"num_local_experts": 4, "num_experts_per_tok": 2,
            "num_hidden_layers": 1}
 IGNORE = ["lm_head", "re:.*mlp.gate$"]
+QWEN3_64 = dict(QWEN3, hidden_size=64, moe_intermediate_size=48)
+QWEN3_96 = dict(QWEN3, hidden_size=96, moe_intermediate_size=64)
+# The end of the note of a variant transformers cannot load itself.
+REFERENCE_ONLY = (", so only the reference with compressed-tensors' "
+                  "decompressed weights is recorded.")
 W4_GROUP32 = dict(num_bits=4, type="int", symmetric=True, strategy="group",
                   group_size=32)
 
@@ -75,7 +82,7 @@ W4_GROUP32 = dict(num_bits=4, type="int", symmetric=True, strategy="group",
 VARIANTS = {
     "qwen3_moe-w4a16": dict(
         model_type="qwen3_moe",
-        config=dict(QWEN3, hidden_size=96, moe_intermediate_size=64),
+        config=QWEN3_96,
         dtype=torch.float32, format="pack-quantized",
         weights=W4_GROUP32,
         note="W4A16 (AWQ/GPTQ exports): int4 in groups of 32 along K, "
@@ -90,7 +97,7 @@ VARIANTS = {
              "the weights loaded in f32."),
     "qwen3_moe-w8a8": dict(
         model_type="qwen3_moe",
-        config=dict(QWEN3, hidden_size=64, moe_intermediate_size=48),
+        config=QWEN3_64,
         dtype=torch.float32, format="int-quantized",
         weights=dict(num_bits=8, type="int", symmetric=True,
                      strategy="channel"),
@@ -100,11 +107,10 @@ VARIANTS = {
         note="W8A8 int8: one scale per output channel; the dynamic int8 "
              "activations are not applied (float activations). transformers "
              "5.25's dequantizing load does not fuse int-quantized experts "
-             "(it finds no tensors to concatenate), so only the reference "
-             "with compressed-tensors' decompressed weights is recorded."),
+             "(it finds no tensors to concatenate)" + REFERENCE_ONLY),
     "qwen3_moe-w4a16-asym": dict(
         model_type="qwen3_moe",
-        config=dict(QWEN3, hidden_size=96, moe_intermediate_size=64),
+        config=QWEN3_96,
         dtype=torch.float32, format="pack-quantized",
         weights=dict(W4_GROUP32, symmetric=False),
         transformers_load=False,
@@ -113,20 +119,44 @@ VARIANTS = {
              "dimension (I32 [N/8, K/32], eight rows per word). "
              "transformers 5.25's dequantizing load of fused experts does "
              "not pass the zero points on (compressed-tensors asserts "
-             "'Asymmetric quant requires zero-point values'), so only the "
-             "reference with compressed-tensors' decompressed weights is "
-             "recorded."),
+             "'Asymmetric quant requires zero-point values')" +
+             REFERENCE_ONLY),
     "qwen3_moe-w8a16-asym": dict(
         model_type="qwen3_moe",
-        config=dict(QWEN3, hidden_size=64, moe_intermediate_size=48),
+        config=QWEN3_64,
         dtype=torch.float32, format="int-quantized",
         weights=dict(num_bits=8, type="int", symmetric=False,
                      strategy="group", group_size=16),
         transformers_load=False,
         note="Asymmetric int8 in groups of 16 with I8 zero points [N, K/16]; "
              "as for W8A8, transformers 5.25's dequantizing load does not "
-             "fuse int-quantized experts, so only the reference with "
-             "compressed-tensors' decompressed weights is recorded."),
+             "fuse int-quantized experts" + REFERENCE_ONLY),
+    "qwen3_moe-fp8-dynamic": dict(
+        model_type="qwen3_moe",
+        config=QWEN3_64,
+        dtype=torch.float32, format="float-quantized",
+        weights=dict(num_bits=8, type="float", symmetric=True,
+                     strategy="channel"),
+        activations=dict(num_bits=8, type="float", symmetric=True,
+                         strategy="token", dynamic=True),
+        note="FP8_DYNAMIC (llm-compressor's preset): fp8 e4m3 weights with "
+             "one scale per output channel; the dynamic fp8 activations are "
+             "not applied (float activations)."),
+    "qwen3_moe-fp8-block-bf16": dict(
+        model_type="qwen3_moe",
+        config=dict(QWEN3, hidden_size=96, moe_intermediate_size=80),
+        dtype=torch.bfloat16, format="float-quantized",
+        weights=dict(num_bits=8, type="float", symmetric=True,
+                     strategy="block", block_structure=[32, 32]),
+        activations=dict(num_bits=8, type="float", symmetric=True,
+                         strategy="group", group_size=32, dynamic=True),
+        transformers_load=False,
+        note="FP8_BLOCK-style fp8 e4m3 weights in [32, 32] blocks (the "
+             "preset's [128, 128], scaled down; 80 is a partial block) of "
+             "a bf16 model: bf16 scales; y from the weights loaded in f32. "
+             "transformers 5.25's dequantizing load of fused experts fails "
+             "on block scales (a shape mismatch, with whole blocks too)" +
+             REFERENCE_ONLY),
 }
 
 # The expert Linear modules the scheme targets.
@@ -142,6 +172,13 @@ def compress(weight, scheme, fmt):
     n, k = w.shape
     if args.strategy == "group":
         g = w.reshape(n, k // args.group_size, args.group_size)
+        lo, hi = g.amin(dim=-1), g.amax(dim=-1)
+    elif args.strategy == "block":
+        # Partial blocks padded with zeros, as compressed-tensors pads.
+        bh, bw = args.block_structure
+        nb, kb = -(-n // bh), -(-k // bw)
+        g = torch.nn.functional.pad(w, (0, kb * bw - k, 0, nb * bh - n))
+        g = g.reshape(nb, bh, kb, bw).transpose(1, 2).reshape(nb, kb, -1)
         lo, hi = g.amin(dim=-1), g.amax(dim=-1)
     else:
         lo, hi = w.amin(dim=-1, keepdim=True), w.amax(dim=-1, keepdim=True)

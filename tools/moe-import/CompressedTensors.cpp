@@ -4,7 +4,7 @@
 // the compressed-tensors library writes it (llm-compressor, AWQ and GPTQ
 // exports): a `format`, one config group whose `weights` give the bits,
 // type, symmetry and strategy, the group's `targets` and the `ignore` list.
-// moe-import reads the two formats whose stored values a moe.dequantize
+// moe-import reads the three formats whose stored values a moe.dequantize
 // takes as they are:
 //
 //   pack-quantized  int4, `<name>.weight_packed` I32 [N, K/8]
@@ -12,9 +12,12 @@
 //                   little-endian words, stored + 8: compressed-tensors'
 //                   pack_to_int32), which are `packed int4` bytes [N, K/2];
 //   int-quantized   int8, `<name>.weight` I8 [N, K];
+//   float-quantized fp8 e4m3, `<name>.weight` F8_E4M3 [N, K] (FP8_DYNAMIC,
+//                   FP8_BLOCK), scales per channel or per block;
 //
-// both with `<name>.weight_scale` in the model's dtype, [N, K/G] for the
-// "group" strategy and [N, 1] for "channel", and when not symmetric with
+// all with `<name>.weight_scale` in the model's dtype (or the scheme's
+// `scale_dtype`), [N, K/G] for the "group" strategy, [N, 1] for "channel"
+// and [ceil(N/bn), ceil(K/bk)] for fp8's "block", and when not symmetric with
 // `<name>.weight_zero_point` of that shape (I8; for pack-quantized, I32
 // words [ceil(N/8), K/G] holding eight rows each). A field that would
 // change what the stored tensors mean and is not read is refused with its
@@ -61,9 +64,34 @@ llvm::Error readStrings(const json::Object &object, StringRef key,
   return llvm::Error::success();
 }
 
-/// The scales' element type from the model's `dtype` (`torch_dtype` before
-/// transformers 5): compressed-tensors stores them in the weights' dtype.
-llvm::Expected<std::string> readScaleType(const json::Object &config) {
+/// The MLIR name of a torch float dtype name ("float32", "bfloat16",
+/// "float16"), or nothing.
+std::optional<std::string> floatTypeOf(std::optional<StringRef> dtype) {
+  if (dtype == StringRef("float32"))
+    return std::string("f32");
+  if (dtype == StringRef("bfloat16"))
+    return std::string("bf16");
+  if (dtype == StringRef("float16"))
+    return std::string("f16");
+  return std::nullopt;
+}
+
+/// The scales' element type: the scheme's `scale_dtype` ("torch.float32",
+/// ...) when set, else the model's `dtype` (`torch_dtype` before
+/// transformers 5), in which compressed-tensors stores them.
+llvm::Expected<std::string> readScaleType(const json::Object &config,
+                                          const json::Object &weights,
+                                          StringRef where) {
+  if (const json::Value *own = weights.get("scale_dtype"); !isNull(own)) {
+    std::optional<StringRef> dtype = own->getAsString();
+    if (dtype)
+      dtype->consume_front("torch.");
+    if (std::optional<std::string> type = floatTypeOf(dtype))
+      return *type;
+    return makeQuantizationError(
+        where + "weights.scale_dtype: expected \"torch.float32\", "
+                "\"torch.bfloat16\" or \"torch.float16\"");
+  }
   const json::Value *value = config.get("dtype");
   StringRef key = "dtype";
   if (isNull(value)) {
@@ -72,13 +100,8 @@ llvm::Expected<std::string> readScaleType(const json::Object &config) {
   }
   if (isNull(value))
     return std::string("f32");
-  std::optional<StringRef> dtype = value->getAsString();
-  if (dtype == StringRef("float32"))
-    return std::string("f32");
-  if (dtype == StringRef("bfloat16"))
-    return std::string("bf16");
-  if (dtype == StringRef("float16"))
-    return std::string("f16");
+  if (std::optional<std::string> type = floatTypeOf(value->getAsString()))
+    return *type;
   return llvm::createStringError(
       llvm::inconvertibleErrorCode(),
       llvm::formatv("field '{0}': expected \"float32\", \"bfloat16\" or "
@@ -100,10 +123,11 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
     return v ? v->getAsBoolean() : std::nullopt;
   };
   std::string at = (where + "weights.").str();
-  if (string("type") != StringRef("int"))
+  bool isFloat = format == "float-quantized";
+  if (string("type") != StringRef(isFloat ? "float" : "int"))
     return makeQuantizationError(
-        at + "type: expected \"int\" (float weights such as "
-             "fp8 or nvfp4 are not supported)");
+        llvm::formatv("{0}type: expected \"{1}\" with format '{2}'", at,
+                      isFloat ? "float" : "int", format));
   std::optional<int64_t> bits;
   if (const json::Value *v = weights.get("num_bits"))
     bits = v->getAsInteger();
@@ -120,6 +144,9 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
   if (!symmetric)
     return makeQuantizationError(at + "symmetric: expected true or false");
   result.zeroPoints = !*symmetric;
+  if (isFloat && result.zeroPoints)
+    return makeQuantizationError(at + "symmetric: expected true (fp8 "
+                                      "weights have no zero points)");
   if (flag("dynamic").value_or(false))
     return makeQuantizationError(at + "dynamic: expected false");
   if (const json::Value *order = weights.get("actorder"))
@@ -133,9 +160,26 @@ llvm::Error readWeights(const json::Object &weights, StringRef format,
     result.blockCols = 0;
     return llvm::Error::success();
   }
-  if (strategy != StringRef("group"))
-    return makeQuantizationError(at +
-                                 "strategy: expected \"group\" or \"channel\"");
+  // fp8 in blocks of [rows, cols] (FP8_BLOCK: [128, 128]).
+  if (isFloat && strategy == StringRef("block")) {
+    const json::Value *v = weights.get("block_structure");
+    const json::Array *block = v ? v->getAsArray() : nullptr;
+    std::optional<int64_t> rows, cols;
+    if (block && block->size() == 2) {
+      rows = (*block)[0].getAsInteger();
+      cols = (*block)[1].getAsInteger();
+    }
+    if (!rows || !cols || *rows < 1 || *cols < 1)
+      return makeQuantizationError(
+          at + "block_structure: expected two positive integers");
+    result.blockRows = *rows;
+    result.blockCols = *cols;
+    return llvm::Error::success();
+  }
+  if (isFloat || strategy != StringRef("group"))
+    return makeQuantizationError(
+        at + (isFloat ? "strategy: expected \"channel\" or \"block\""
+                      : "strategy: expected \"group\" or \"channel\""));
   std::optional<int64_t> size;
   if (const json::Value *v = weights.get("group_size"))
     size = v->getAsInteger();
@@ -202,10 +246,12 @@ mlir::moe::import::readCompressedTensors(const json::Object &object,
   else if (format == StringRef("int-quantized") ||
            format == StringRef("naive-quantized"))
     result.method = WeightQuantization::Method::int8;
+  else if (format == StringRef("float-quantized"))
+    result.method = WeightQuantization::Method::fp8Float;
   else
     return makeQuantizationError(llvm::formatv(
         "format: '{0}' is not supported (supported: pack-quantized, "
-        "int-quantized)",
+        "int-quantized, float-quantized)",
         format ? printable(*format) : std::string("<missing>")));
   const json::Value *weightsValue = group->get("weights");
   const json::Object *weights =
@@ -234,7 +280,8 @@ mlir::moe::import::readCompressedTensors(const json::Object &object,
     return err;
   if (llvm::Error err = readStrings(object, "ignore", "", result.ignore))
     return err;
-  llvm::Expected<std::string> scaleType = readScaleType(config);
+  llvm::Expected<std::string> scaleType =
+      readScaleType(config, *weights, where);
   if (!scaleType)
     return scaleType.takeError();
   result.scaleType = std::move(*scaleType);

@@ -10,10 +10,12 @@
 // it once, at load.
 //
 // A matrix the checkpoint stores quantized (LayerSpec::quantization: fp8
-// blocks, mxfp4, compressed-tensors int4 or int8), or that --dtype int8|fp8
-// quantizes at load, is two arguments instead: its values, at the float
-// weight's position, and its scales (in the type the checkpoint stores
-// them), after every other argument; a moe.dequantize in @forward gives the
+// blocks, mxfp4, compressed-tensors int4, int8 or fp8), or that --dtype
+// int8|fp8 quantizes at load, is two arguments instead: its values, at the
+// float weight's position, and its scales (in the type the checkpoint
+// stores them), after every other argument (and its zero points after its
+// scales, for asymmetric compressed-tensors); a moe.dequantize in @forward
+// gives the
 // layer the weight. At load, both name the float tensor and carry
 // `moe.quantize` (docs/Import.md).
 //
@@ -160,7 +162,8 @@ splitQuantized(SmallVector<Argument> &args,
     if (cols == 0) // one scale per output
       cols = shape[rank - 1];
     Type valueType = b.getType<Float8E4M3FNType>();
-    if (quantization.isCompressedTensors())
+    if (quantization.method == WeightQuantization::Method::int4Packed ||
+        quantization.method == WeightQuantization::Method::int8)
       valueType = b.getI8Type();
     Type scaleType = b.getF32Type();
     if (quantization.scaleType == "bf16")

@@ -47,6 +47,12 @@ struct WeightQuantization {
     /// (W8A8 int8): `<name>.weight` I8 [N, K] and `<name>.weight_scale`
     /// [N, K/G] (or [N, 1]) in the model's dtype.
     int8,
+    /// `quant_method: "compressed-tensors"`, `format: "float-quantized"`
+    /// (FP8 W8A8: llm-compressor's FP8_DYNAMIC and FP8_BLOCK):
+    /// `<name>.weight` F8_E4M3 [N, K] and `<name>.weight_scale` [N, 1]
+    /// ("channel") or [ceil(N/bn), ceil(K/bk)] ("block") in the model's
+    /// dtype (or the scheme's `scale_dtype`).
+    fp8Float,
   };
   Method method = Method::none;
   /// The block [bn, bk] of the weight's [N, K] that one scale covers; a
@@ -71,7 +77,8 @@ struct WeightQuantization {
 
   bool enabled() const { return method != Method::none; }
   bool isCompressedTensors() const {
-    return method == Method::int4Packed || method == Method::int8;
+    return method == Method::int4Packed || method == Method::int8 ||
+           method == Method::fp8Float;
   }
   /// Whether the checkpoint stores the matrix `weightName` (possibly
   /// holding `{e}`) quantized.
