@@ -15,8 +15,7 @@
 // float weight's position, and its scales (in the type the checkpoint
 // stores them), after every other argument (and its zero points after its
 // scales, for asymmetric compressed-tensors); a moe.dequantize in @forward
-// gives the
-// layer the weight. At load, both name the float tensor and carry
+// gives the layer the weight. At load, both name the float tensor and carry
 // `moe.quantize` (docs/Import.md).
 //
 //===----------------------------------------------------------------------===//
