@@ -65,7 +65,8 @@ struct WeightQuantization {
   /// eight rows each (pack_to_int32 along dimension 0).
   bool zeroPoints = false;
   /// The element type of the scales as stored: "f32", or for
-  /// compressed-tensors the model's dtype ("bf16", "f16").
+  /// compressed-tensors the scheme's `scale_dtype`, else the model's dtype
+  /// ("bf16", "f16").
   std::string scaleType = "f32";
   /// Modules left in floats (`modules_to_not_convert`).
   std::vector<std::string> notConverted;
