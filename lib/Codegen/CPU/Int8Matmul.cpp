@@ -3,7 +3,8 @@
 // C[m, n] = init[m, n] + sum_k A[m, k] * W[n, k] for weights stored as
 // integers (int8, or int4 packed two per byte; e2m1 values are integers once
 // doubled, and their power-of-two scales are halved) with scales s[n, k]
-// per block and no zero points, when moe-cpu-matmul-kernels was asked to
+// per block, and integer weights with or without zero points z[n, k] per
+// block (W = (v - z) * s), when moe-cpu-matmul-kernels was asked to
 // quantize activations and the target has a dot product of bytes (Int8Dot):
 // VPDPBUSD (AVX512_VNNI on 16 lanes, AVX_VNNI on 8), or VPMADDUBSW +
 // VPMADDWD (AVX512BW, AVX2; "Madd" below). The product
@@ -48,6 +49,13 @@
 // and stores each 8W-value block of A as its even then its odd values
 // (Int8Activations::evenOdd), so that the low and high nibbles of 4W packed
 // bytes multiply as they are, with no interleaving shuffle.
+//
+// Zero points: the kernels multiply v as without them and subtract z
+// times the group's sum of qa (quantizeActivations stores it, as for Madd):
+// sum qa * (v - z) = sum qa * v - z * sum qa, per row of A, weight row and
+// group (for Madd on int4, (8 + z) * sum qa replaces 8 * sum qa). This
+// holds for any i8 z and for int8 weights, whose v - z would not fit a
+// byte: |z * sum qa| <= 128 * 127 * 2048 < 2^25.
 //
 // The result differs from the f32 matmul on the dequantized weights by the
 // activations' rounding (a relative error of about 1/254 of each group's
@@ -293,15 +301,22 @@ SmallVector<Value, 2> loadWeightNibblePlanes(OpBuilder &b, Location loc,
   return planes;
 }
 
-/// Madd: the correction o * sum qa of row `m`'s group `gi` (subtracted
-/// from its sums), as an i32.
-Value maddCorrection(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                     Value m, Value gi) {
-  Value sum =
-      memref::LoadOp::create(b, loc, mm.int8A->sums, ValueRange{m, gi});
-  Value offset = arith::ConstantOp::create(
-      b, loc, b.getI32IntegerAttr(maddWeightOffset(*mm.dequant)));
-  return arith::MulIOp::create(b, loc, sum, offset);
+/// How many times a group's sum of qa (Int8Activations::sums) the integer
+/// sums of a weight row in the block (nBlock, kBlock) exceed sum qa * (v -
+/// z): Madd's weight offset o, plus the block's zero point z where there
+/// are zero points (see the file comment). An i32. Without zero points
+/// nBlock and kBlock are not used (and may be null).
+Value rowOffset(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                Value nBlock, Value kBlock) {
+  const DequantizedWeights &dq = *mm.dequant;
+  int64_t o = mm.int8A->dot == Int8Dot::Madd ? maddWeightOffset(dq) : 0;
+  Value offset = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(o));
+  if (!dq.zeroPoints)
+    return offset;
+  Value z = memref::LoadOp::create(b, loc, dq.zeroPoints,
+                                   ValueRange{nBlock, kBlock});
+  Value wide = arith::ExtSIOp::create(b, loc, b.getI32Type(), z);
+  return o ? arith::AddIOp::create(b, loc, wide, offset).getResult() : wide;
 }
 
 /// One panel kernel on quantized activations; see the file comment.
@@ -353,6 +368,10 @@ struct Int8PanelKernel : PanelKernel {
                 Value column = indexConst(gb, gl, j);
                 memref::StoreOp::create(gb, gl, scale, scratch.weightScales,
                                         ValueRange{gi, column});
+                if (scratch.offsets)
+                  memref::StoreOp::create(
+                      gb, gl, rowOffset(gb, gl, mm, nBlock, kBlock),
+                      scratch.offsets, ValueRange{gi, column});
               }
             });
 
@@ -464,20 +483,37 @@ struct Int8PanelKernel : PanelKernel {
                 gb, gl, f32Vec, scratch.weightScales,
                 ValueRange{gi, indexConst(gb, gl, v * w)}));
           Value groupCol = arith::AddIOp::create(gb, gl, g0, gi);
+          // With sums of qa: the 2W columns' rowOffset (one constant
+          // without zero points).
+          SmallVector<Value> offsets;
+          for (int64_t v = 0; acts.sums && v < 2; ++v)
+            offsets.push_back(
+                scratch.offsets
+                    ? vector::LoadOp::create(
+                          gb, gl, i32Vec, scratch.offsets,
+                          ValueRange{gi, indexConst(gb, gl, v * w)})
+                          .getResult()
+                    : vector::BroadcastOp::create(
+                          gb, gl, i32Vec,
+                          rowOffset(gb, gl, mm, Value(), Value()))
+                          .getResult());
           SmallVector<Value> next;
           for (int64_t i = 0; i < rows; ++i) {
             Value sa = memref::LoadOp::create(gb, gl, acts.scales,
                                               ValueRange{rowIdx[i], groupCol});
             Value saVec = vector::BroadcastOp::create(gb, gl, f32Vec, sa);
-            Value correction;
+            Value sumA;
             if (acts.sums)
-              correction = vector::BroadcastOp::create(
+              sumA = vector::BroadcastOp::create(
                   gb, gl, i32Vec,
-                  maddCorrection(gb, gl, mm, rowIdx[i], groupCol));
+                  memref::LoadOp::create(gb, gl, acts.sums,
+                                         ValueRange{rowIdx[i], groupCol}));
             for (int64_t v = 0; v < 2; ++v) {
               Value isum = dotLoop.getResult(i * 2 + v);
-              if (correction)
-                isum = arith::SubIOp::create(gb, gl, isum, correction);
+              if (sumA)
+                isum = arith::SubIOp::create(
+                    gb, gl, isum,
+                    arith::MulIOp::create(gb, gl, sumA, offsets[v]));
               Value sum = arith::SIToFPOp::create(gb, gl, f32Vec, isum);
               Value scaled = arith::MulFOp::create(gb, gl, sum, ws[v]);
               next.push_back(vector::FMAOp::create(gb, gl, scaled, saVec,
@@ -494,8 +530,7 @@ struct Int8PanelKernel : PanelKernel {
 
 std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm, int64_t width,
                                          int64_t maxGroup, Int8Dot dot) {
-  if (dot == Int8Dot::None || !mm.dequant || mm.dequant->zeroPoints ||
-      !mm.staticK)
+  if (dot == Int8Dot::None || !mm.dequant || !mm.staticK)
     return std::nullopt;
   // fp8 values are not integers (e2m1 values are, doubled).
   Type q = cast<MemRefType>(mm.b.getType()).getElementType();
@@ -538,9 +573,11 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
       memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
   acts.scales =
       memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m}, align);
-  // Madd on offset weights: the sums of q correct each group.
+  // Madd on offset weights, and zero points: the sums of q correct each
+  // group (rowOffset).
   bool madd = dot == Int8Dot::Madd;
-  bool sums = madd && maddWeightOffset(*mm.dequant) != 0;
+  bool sums = (madd && maddWeightOffset(*mm.dequant) != 0) ||
+              mm.dequant->zeroPoints;
   if (sums)
     acts.sums = memref::AllocOp::create(
         b, loc,
@@ -682,7 +719,7 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
 
 Int8PanelScratch cpu::createInt8PanelScratch(OpBuilder &b, Location loc,
                                              const PackedConfig &cfg,
-                                             int64_t group) {
+                                             int64_t group, bool zeroPoints) {
   auto align = b.getI64IntegerAttr(64);
   auto scratchBuffer = [&](int64_t rows, Type element) -> Value {
     auto type = MemRefType::get({rows, 2 * cfg.width}, element);
@@ -692,6 +729,8 @@ Int8PanelScratch cpu::createInt8PanelScratch(OpBuilder &b, Location loc,
   scratch.panel = scratchBuffer(cfg.kBlock / 4, b.getI32Type());
   scratch.comp = scratchBuffer(cfg.kBlock / group, b.getI32Type());
   scratch.weightScales = scratchBuffer(cfg.kBlock / group, b.getF32Type());
+  if (zeroPoints)
+    scratch.offsets = scratchBuffer(cfg.kBlock / group, b.getI32Type());
   return scratch;
 }
 
@@ -798,7 +837,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         Value kBlock =
             arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
         Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
-        SmallVector<Value> ws, sa, corrections, next;
+        SmallVector<Value> ws, offsets, sa, sumsA, next;
         for (Value n : rowsB) {
           Value nBlock =
               arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
@@ -806,15 +845,15 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               integerScale(gb, gl, dq,
                            memref::LoadOp::create(gb, gl, dq.scales,
                                                   ValueRange{nBlock, kBlock})));
+          if (acts.sums)
+            offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
         }
         for (Value m : rowsA) {
           sa.push_back(
               memref::LoadOp::create(gb, gl, acts.scales, ValueRange{m, gi}));
-          // The lanes are summed at the end: the correction goes to lane 0.
           if (acts.sums)
-            corrections.push_back(vector::InsertOp::create(
-                gb, gl, maddCorrection(gb, gl, mm, m, gi), zeroI,
-                ArrayRef<int64_t>{0}));
+            sumsA.push_back(
+                memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
         }
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
@@ -824,8 +863,15 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
             if (!madd)
               sum = arith::SubIOp::create(gb, gl, sum,
                                           sums.getResult(rows * cols + j));
-            else if (acts.sums)
-              sum = arith::SubIOp::create(gb, gl, sum, corrections[i]);
+            // The lanes are summed at the end: the correction goes to lane 0.
+            if (acts.sums) {
+              Value correction =
+                  arith::MulIOp::create(gb, gl, sumsA[i], offsets[j]);
+              sum = arith::SubIOp::create(
+                  gb, gl, sum,
+                  vector::InsertOp::create(gb, gl, correction, zeroI,
+                                           ArrayRef<int64_t>{0}));
+            }
             Value scale = vector::BroadcastOp::create(
                 gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
             next.push_back(vector::FMAOp::create(

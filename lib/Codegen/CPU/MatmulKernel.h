@@ -57,8 +57,8 @@ enum class Int8Dot {
 /// A's rows quantized per group of `group` values along K: `values` holds
 /// the bytes four to an i32 word, [M, K / 4] (biased, q + 128, for VNNI; q
 /// for Madd), `scales` the f32 factor of each group, [M, K / group], and
-/// for Madd on packed (offset) weights `sums` the i32 sum of q over each
-/// group, [M, K / group] (else null); `dot`
+/// for Madd on packed (offset) weights and for weights with zero points
+/// `sums` the i32 sum of q over each group, [M, K / group] (else null); `dot`
 /// multiplies them. With `evenOdd` (the dot-product tile on packed weights,
 /// groups of whole blocks of 8W values), each block of 8W values of a row
 /// is stored as its 4W even-indexed values, then its 4W odd ones: the order
@@ -151,14 +151,16 @@ SmallVector<Value> transposeSquare(OpBuilder &b, Location loc,
 /// The int8 panel kernel's per-thread scratch (`memref.alloca`, created
 /// where createPanelScratch's is): the packed words [k-block / 4, 2W] i32,
 /// and per group of the chunk the bias compensation [k-block / G, 2W] i32
-/// and the weight scales [k-block / G, 2W] f32.
+/// and the weight scales [k-block / G, 2W] f32; with zero points, also the
+/// weight rows' offsets [k-block / G, 2W] i32 (what each group's integer
+/// sums lose per unit of the sum of qa; else null).
 struct Int8PanelScratch {
-  Value panel, comp, weightScales;
+  Value panel, comp, weightScales, offsets;
 };
 
 /// The activation group G (<= maxGroup) for which the int8 kernel can run
 /// `mm` with `dot`: integer weights (int8 or packed int4 or e2m1; packed
-/// only for Int8Dot::Madd) without zero points, a static K that is a
+/// only for Int8Dot::Madd), with or without zero points, a static K that is a
 /// multiple of 4W and of G, and a G that divides the weights' K block. None
 /// when the kernel does not apply.
 std::optional<int64_t> int8DotGroup(const MatmulBuffers &mm, int64_t width,
@@ -184,9 +186,11 @@ void emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                      Value n0, Value kBegin, Value kEnd, Value first,
                      int64_t prefetchAhead);
 
-/// `cfg.kBlock` must be a multiple of 4W and of `group`.
+/// `cfg.kBlock` must be a multiple of 4W and of `group`; `zeroPoints`: the
+/// weights have zero points.
 Int8PanelScratch createInt8PanelScratch(OpBuilder &b, Location loc,
-                                        const PackedConfig &cfg, int64_t group);
+                                        const PackedConfig &cfg, int64_t group,
+                                        bool zeroPoints);
 
 /// The panel kernel on the int8 activations `mm.int8A`, multiplied with
 /// their Int8Dot instruction (which the target must have); declares it in

@@ -552,13 +552,15 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
         int8DotGroup(mm, cfg.width, cfg.activationGroup, cfg.int8Dot);
   PackedConfig int8Cfg = cfg.packed;
   std::optional<Int8PanelScratch> sharedInt8Scratch;
+  bool zeroPoints = mm.dequant && mm.dequant->zeroPoints;
   if (int8Group) {
     int8Cfg.kBlock = llvm::alignTo(cfg.packed.kBlock,
                                    std::lcm(*int8Group, 4 * cfg.packed.width));
     if (cfg.numThreads == 1) {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&func.getFunctionBody().front());
-      sharedInt8Scratch = createInt8PanelScratch(b, loc, int8Cfg, *int8Group);
+      sharedInt8Scratch = createInt8PanelScratch(b, loc, int8Cfg, *int8Group,
+                                                 zeroPoints);
     }
   } else if (packable && cfg.numThreads == 1) {
     OpBuilder::InsertionGuard guard(b);
@@ -581,7 +583,8 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
             Int8PanelScratch scratch =
                 sharedInt8Scratch
                     ? *sharedInt8Scratch
-                    : createInt8PanelScratch(pb, pl, int8Cfg, *int8Group);
+                    : createInt8PanelScratch(pb, pl, int8Cfg, *int8Group,
+                                             zeroPoints);
             kernel = makeInt8PanelKernel(packedMM, int8Cfg, scratch);
           } else {
             Value scratch = sharedScratch

@@ -4,13 +4,15 @@
 # Usage: int8_matmul.py CASE WIDTH DIR [vnni|madd]
 #
 # Writes DIR/CASE.mlir, a function `C = [init +] x * dequantize(q, s)^T`
-# (moe.dequantize of int8 or packed int4 weights, no zero points), its
-# arguments DIR/CASE.{x,q,s[,init]}.npy for moe-run --input, and the
+# (moe.dequantize of int8 or packed int4 weights, with zero points in the
+# cases that say so), its arguments DIR/CASE.{x,q,s[,z][,init]}.npy for
+# moe-run --input, and the
 # expected output DIR/CASE.expected.npy of moe-cpu-matmul-kernels with
 # quantize-activations and vnni (default) or madd alone at WIDTH lanes:
 #   int8  emulated exactly: each row of x quantized per group of G values
 #         along K (scale = max|x| / 127 in f32, q = roundeven(x * (127 /
-#         max|x|)) in f32), integer dot products per group, scaled by the
+#         max|x|)) in f32), integer dot products per group (of q and the
+#         weights' integers minus their zero points), scaled by the
 #         weight and activation scales (float64 here: the kernel's f32 sums
 #         differ in the last bits only)
 #   f32   the matmul on the dequantized weights (float64), what the kernels
@@ -20,7 +22,8 @@
 # it runs on f32. With madd alone (VPMADDUBSW), int8 weights multiply as |w|
 # by q with w's sign; there the weights of one row are all -128 and one row
 # of x has two equal largest values in a pair (|q| = 127): VPMADDUBSW's
-# largest pair, 2 * 128 * 127, which must not saturate.
+# largest pair, 2 * 128 * 127, which must not saturate (in the cases
+# without zero points: they multiply the same bytes).
 # G is the kernels' choice (Int8Matmul.cpp, int8DotGroup):
 # the largest divisor of K and of the weights' K block, at most 128
 # (activation-group), a multiple of WIDTH, that is a multiple or a divisor
@@ -33,7 +36,7 @@ import sys
 import numpy as np
 
 # name: (M, K, N, block [bn, bk], packed format (None, "int4", "e2m1"),
-#        scale type, x type, init)
+#        scale type, x type, init[, zero points])
 CASES = {
     # int8 per output channel, two activation groups of 128.
     "channel": (150, 256, 64, (1, 256), None, "f32", "f32", False),
@@ -60,6 +63,17 @@ CASES = {
     # e8m0 scales per 32 (halved), in both kernels.
     "mxfp4": (80, 256, 64, (1, 32), "e2m1", "e8m0", "f32", False),
     "mxfp4-few": (4, 256, 32, (1, 32), "e2m1", "e8m0", "f32", False),
+    # Zero points (int4: -8..7 as AWQ's, and two blocks at -128 and 127;
+    # int8: any i8), in the packed-panel kernel (int4 in groups of 32,
+    # int8 in [32, 64] blocks: one zero point per 32 weight rows) and in
+    # the dot-product kernel (int4: 3 rows in two K chunks with k-block=256,
+    # 2 rows; int8 per channel and in [16, 128] blocks).
+    "int4-zp": (143, 128, 32, (1, 32), "int4", "f32", "bf16", False, True),
+    "few-long-zp": (3, 2048, 50, (1, 128), "int4", "bf16", "f32", True, True),
+    "two-rows-zp": (2, 256, 41, (1, 128), "int4", "f32", "f32", False, True),
+    "blocks-zp": (61, 640, 96, (32, 64), None, "bf16", "f32", False, True),
+    "few-zp": (5, 256, 64, (1, 256), None, "f32", "f32", False, True),
+    "few-blocks-zp": (4, 256, 64, (16, 128), None, "f32", "f32", False, True),
 }
 
 
@@ -97,7 +111,7 @@ def main(argv):
     dot = argv[4] if len(argv) > 4 else "vnni"
     if dot not in ("vnni", "madd"):
         raise SystemExit(f"unknown instruction '{dot}'")
-    m, k, n, (bn, bk), packed, scale_type, x_type, init = CASES[name]
+    m, k, n, (bn, bk), packed, scale_type, x_type, init, *zp = CASES[name]
     rng = np.random.default_rng(sum(map(ord, name)))
     x = rng.standard_normal((m, k)).astype(np.float32)
     # Rows of very different magnitude, and one all-zero group.
@@ -121,19 +135,25 @@ def main(argv):
         s = rng.uniform(0.5, 2.0, (nb, kb)).astype(np.float32) / 64
         s = bf16(s)  # exact in bf16 and f32 alike
         s_int = s
-    if dot == "madd" and not packed:
+    if dot == "madd" and not packed and not zp:
         wq[n // 2] = -128
         x[1, 32:34] = 1e3
+    z = None
+    if zp:
+        z = (rng.integers(-8, 8, (nb, kb)) if packed
+             else rng.integers(-128, 128, (nb, kb)))
+        z.flat[0], z.flat[-1] = -128, 127
+    zq = 0 if z is None else z.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k]
     c0 = (rng.standard_normal((m, n)).astype(np.float32) if init
           else np.zeros((m, n), np.float32))
 
-    w = wq * s_int.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k].astype(np.float64)
+    w = (wq - zq) * s_int.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k].astype(np.float64)
     expected_f32 = c0 + x.astype(np.float64) @ w.T
 
     g = group_of(k, bk, width)
     qa, sa = quantize_rows(x, g)
     isum = np.einsum("mgk,ngk->mng", qa.reshape(m, k // g, g),
-                     wq.reshape(n, k // g, g))
+                     (wq - zq).reshape(n, k // g, g))
     ws = s_int.repeat(bn, 0)[:n][:, (np.arange(k // g) * g) // bk]
     expected_int8 = c0 + (isum * ws[None].astype(np.float64) *
                           sa[:, None, :].astype(np.float64)).sum(axis=2)
@@ -149,6 +169,9 @@ def main(argv):
     np.save(f"{out}/{name}.q.npy", q)
     np.save(f"{out}/{name}.s.npy", s_codes if packed == "e2m1" else s)
     inputs = [f"{out}/{name}.{a}.npy" for a in ("x", "q", "s")]
+    if z is not None:
+        np.save(f"{out}/{name}.z.npy", z.astype(np.int8))
+        inputs.append(f"{out}/{name}.z.npy")
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
@@ -160,6 +183,10 @@ def main(argv):
 
     s_type = f"{nb}x{kb}x" + ("f8E8M0FNU" if scale_type == "e8m0"
                               else scale_type)
+    z_type = f"{nb}x{kb}xi8"
+    z_arg = f", %z: tensor<{z_type}>" if z is not None else ""
+    z_operand = (f" zero_points(%z : tensor<{z_type}>)" if z is not None
+                 else "")
     init_arg = f", %c0: tensor<?x{n}xf32>" if init else ""
     acc = "%c0" if init else "%acc"
     fill = "" if init else f"""  %e = tensor.empty(%t) : tensor<?x{n}xf32>
@@ -167,10 +194,10 @@ def main(argv):
   %acc = linalg.fill ins(%zero : f32) outs(%e : tensor<?x{n}xf32>) -> tensor<?x{n}xf32>
 """
     with open(f"{out}/{name}.mlir", "w") as f:
-        f.write(f"""func.func @forward(%x: tensor<?x{k}x{x_type}>, %q: tensor<{q_type}>, %s: tensor<{s_type}>{init_arg}) -> tensor<?x{n}xf32> {{
+        f.write(f"""func.func @forward(%x: tensor<?x{k}x{x_type}>, %q: tensor<{q_type}>, %s: tensor<{s_type}>{z_arg}{init_arg}) -> tensor<?x{n}xf32> {{
   %i0 = arith.constant 0 : index
   %t = tensor.dim %x, %i0 : tensor<?x{k}x{x_type}>
-{fill}  %w = moe.dequantize %q {packed_attr}scales(%s : tensor<{s_type}>) block [{bn}, {bk}] : tensor<{q_type}> -> tensor<{n}x{k}xf32>
+{fill}  %w = moe.dequantize %q {packed_attr}scales(%s : tensor<{s_type}>){z_operand} block [{bn}, {bk}] : tensor<{q_type}> -> tensor<{n}x{k}xf32>
   %y = linalg.matmul
       indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
                        affine_map<(m, n, k) -> (n, k)>,
