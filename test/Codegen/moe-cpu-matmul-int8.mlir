@@ -1,10 +1,12 @@
 // moe-cpu-matmul-kernels with quantize-activations and vnni (Int8Matmul.cpp):
 // a matmul on integer weights (moe.dequantize generic of int8 or packed
-// int4, no zero points) that takes the packed-panel kernel quantizes the
+// int4, with or without zero points) that takes the packed-panel kernel
+// quantizes the
 // rows of A (math.roundeven of a * 127 / max|a| per group, biased by 128,
 // stored four bytes to an i32 word) and multiplies with VPDPBUSD, called
-// as the LLVM intrinsic's name on i32 accumulators and byte vectors. Weights
-// with zero points, fp8 weights, a K that is not a multiple of 4 x
+// as the LLVM intrinsic's name on i32 accumulators and byte vectors; zero
+// points z subtract z times each group's sum of the quantized activations.
+// fp8 weights, a K that is not a multiple of 4 x
 // vector-width, or vnni off keep the f32 kernels. With madd and without
 // vnni, VPMADDUBSW + VPMADDWD by ones + an add stand for each VPDPBUSD: on
 // int4 and e2m1 weights as unsigned bytes, on int8 weights as |w| (math.absi)
@@ -161,10 +163,21 @@ func.func @mxfp4(%x: tensor<?x128xf32>, %q: tensor<32x64xi8>, %s: tensor<32x4xf8
   return %y : tensor<?x32xf32>
 }
 
-// Zero points: the f32 kernel (dequantizing while packing).
+// Zero points: the packing keeps each column's zero point (as i32) beside
+// its weight scale; each group's i32 sums lose the zero points times the
+// row's sum of quantized activations before they are scaled.
 // CHECK-LABEL: func.func @zero_points(
-// CHECK-NOT:     call @llvm.x86
-// CHECK:         vector.fma
+// CHECK:         math.roundeven
+// CHECK:         %[[Z:.*]] = memref.load %{{.*}} : memref<32x4xi8, {{.*}}>
+// CHECK-NEXT:    %[[ZW:.*]] = arith.extsi %[[Z]] : i8 to i32
+// CHECK-NEXT:    memref.store %[[ZW]], %[[OFFSETS:.*]][%{{.*}}, %{{.*}}] : memref<8x32xi32>
+// CHECK:         func.call @llvm.x86.avx512.vpdpbusd.512
+// CHECK:         %[[ZV:.*]] = vector.load %[[OFFSETS]][%{{.*}}, %{{.*}}] : memref<8x32xi32>, vector<16xi32>
+// CHECK:         %[[SUM:.*]] = memref.load %{{.*}} : memref<?x4xi32>
+// CHECK-NEXT:    %[[SUMV:.*]] = vector.broadcast %[[SUM]] : i32 to vector<16xi32>
+// CHECK-NEXT:    %[[CORR:.*]] = arith.muli %[[SUMV]], %[[ZV]] : vector<16xi32>
+// CHECK-NEXT:    %[[ISUM:.*]] = arith.subi %{{.*}}, %[[CORR]] : vector<16xi32>
+// CHECK-NEXT:    arith.sitofp %[[ISUM]] : vector<16xi32> to vector<16xf32>
 // CHECK-LABEL: func.func @fp8(
 func.func @zero_points(%x: tensor<?x128xf32>, %q: tensor<32x128xi8>, %s: tensor<32x4xf32>, %z: tensor<32x4xi8>) -> tensor<?x32xf32> {
   %c0 = arith.constant 0 : index

@@ -123,8 +123,9 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
 
     With `quantize-activations` and `vnni` (the target has VPDPBUSD:
     AVX512_VNNI for 16 lanes, AVX_VNNI for 8), a matmul whose weights are
-    integers dequantized by a `moe.dequantize` (int8, packed int4 without
-    zero points, or packed e2m1: twice its values are integers) and whose K is a multiple of 4 * `vector-width` runs on
+    integers dequantized by a `moe.dequantize` (int8 or packed int4, with
+    or without zero points, or packed e2m1: twice its values are integers)
+    and whose K is a multiple of 4 * `vector-width` runs on
     integers: the rows of A are quantized to int8 per group of up to
     `activation-group` values along K (a divisor of the weights' K block;
     scale = max |a| / 127, round to nearest even) and each VPDPBUSD does 64
@@ -132,7 +133,8 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     bytes in groups of 4 along K; the dot-product kernel reads the weights
     as they are (when a group holds whole vectors of 4 * `vector-width`
     values). Every group's i32 sums are scaled by the weight and activation
-    scales into f32 accumulators. The result then differs from the f32
+    scales into f32 accumulators, less the zero points times the group's
+    sum of quantized activations. The result then differs from the f32
     product by the activations' rounding (docs/Quantization.md). Without
     `vnni` but with `madd` (the target has VPMADDUBSW: AVX512BW for 16
     lanes, AVX2 for 8), the same kernels run with VPMADDUBSW and VPMADDWD:
