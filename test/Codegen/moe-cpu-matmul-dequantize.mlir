@@ -1,9 +1,10 @@
 // moe-cpu-matmul-kernels on dequantized weights (a moe.dequantize generic
 // of moe-to-linalg, marked `moe.dequantize_block`, feeding the B operand):
 // the kernels read q and the block scales themselves. Each vector of B is
-// loaded as q (vector<8xi8> or vector<8xf8E4M3FN>), its block's scale (and
-// zero point) is broadcast, the generic's body is cloned on the vectors,
-// and the dequantized matrix never exists: the generic is erased. Both the
+// loaded as q (vector<8xi8> or vector<8xf8E4M3FN>) and dequantized with
+// its block's scale (and zero point), and the dequantized matrix never
+// exists: the generic is erased. With an f32 result, the dot-product
+// kernel applies each block's scale once, to the block's sums. Both the
 // dot-product kernel and the packed-panel kernel (which dequantizes while
 // it packs) do this. A block narrower than a vector along K (and not all
 // of K) is not fused: the matmul reads the generic's result.
@@ -24,13 +25,20 @@
 // CHECK-LABEL: func.func @int8_channel
 // CHECK-NOT:     linalg.generic
 // CHECK-DAG:     %[[Q:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<32x64xi8>
+// The dot-product kernel loads a weight row's scale once per block (here
+// all of K), sums the unscaled products and adds the sums times the scale
+// at the block's end.
 // CHECK:         scf.for
-// CHECK:           %[[QV:.*]] = vector.load %[[Q]][%{{.*}}, %{{.*}}] : memref<32x64xi8, strided<[?, 1], offset: ?>>, vector<8xi8>
-// CHECK:           %[[SV:.*]] = vector.broadcast %{{.*}} : f32 to vector<8xf32>
-// CHECK:           %[[W:.*]] = arith.extsi %[[QV]] : vector<8xi8> to vector<8xi32>
-// CHECK:           %[[F:.*]] = arith.sitofp %[[W]] : vector<8xi32> to vector<8xf32>
-// CHECK:           %[[B:.*]] = arith.mulf %[[F]], %[[SV]] : vector<8xf32>
-// CHECK:           vector.fma %{{.*}}, %[[B]], %{{.*}} : vector<8xf32>
+// CHECK:           %[[SC:.*]] = tensor.extract %{{.*}} : tensor<32x1xf32>
+// CHECK:           %[[SUMS:.*]]:12 = scf.for
+// CHECK:             %[[QV:.*]] = vector.load %[[Q]][%{{.*}}, %{{.*}}] : memref<32x64xi8, strided<[?, 1], offset: ?>>, vector<8xi8>
+// CHECK-NEXT:        %[[W:.*]] = arith.extsi %[[QV]] : vector<8xi8> to vector<8xi32>
+// CHECK-NEXT:        %[[F:.*]] = arith.sitofp %[[W]] : vector<8xi32> to vector<8xf32>
+// CHECK-NOT:         arith.mulf
+// CHECK:             vector.fma %{{.*}}, %[[F]], %{{.*}} : vector<8xf32>
+// CHECK:             scf.yield
+// CHECK:           %[[SV:.*]] = vector.broadcast %[[SC]] : f32 to vector<8xf32>
+// CHECK-NEXT:      vector.fma %[[SUMS]]#0, %[[SV]], %{{.*}} : vector<8xf32>
 // PACKED-LABEL: func.func @int8_channel
 // PACKED-NOT:     linalg.generic
 // PACKED:         memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>
@@ -55,15 +63,21 @@ func.func @int8_channel(%x: tensor<?x64xf32>, %q: tensor<32x64xi8>, %s: tensor<3
   return %y : tensor<?x32xf32>
 }
 
-// Groups along K with zero points: the scale and zero point of the
-// vector's block, [n / 1, k / 32].
+// Groups along K with zero points: a loop over the blocks of 32 loads the
+// scale and zero point of each weight row's block, [n / 1, k0 / 32], and
+// its steps subtract the zero point.
 // CHECK-LABEL: func.func @int8_zero_points
 // CHECK-NOT:     linalg.generic
-// CHECK:           %[[QV:.*]] = vector.load %{{.*}} : memref<32x64xi8, strided<[?, 1], offset: ?>>, vector<8xi8>
-// CHECK:           %[[KB:.*]] = arith.divui %{{.*}}, %c32 : index
-// CHECK-DAG:       tensor.extract %{{.*}}[%{{.*}}, %[[KB]]] : tensor<32x2xf32>
-// CHECK-DAG:       tensor.extract %{{.*}}[%{{.*}}, %[[KB]]] : tensor<32x2xi8>
-// CHECK:           arith.subi %{{.*}}, %{{.*}} : vector<8xi32>
+// CHECK:           scf.for %[[K0:.*]] = %c0 to %c64 step %c32
+// CHECK:             %[[KB:.*]] = arith.divui %[[K0]], %c32 : index
+// CHECK-NEXT:        tensor.extract %{{.*}}[%{{.*}}, %[[KB]]] : tensor<32x2xf32>
+// CHECK-NEXT:        %[[Z:.*]] = tensor.extract %{{.*}}[%{{.*}}, %[[KB]]] : tensor<32x2xi8>
+// CHECK:             scf.for %{{.*}} = %[[K0]] to
+// CHECK:               %[[QV:.*]] = vector.load %{{.*}} : memref<32x64xi8, strided<[?, 1], offset: ?>>, vector<8xi8>
+// CHECK-NEXT:          %[[ZV:.*]] = vector.broadcast %[[Z]] : i8 to vector<8xi8>
+// CHECK-NEXT:          %[[QW:.*]] = arith.extsi %[[QV]] : vector<8xi8> to vector<8xi32>
+// CHECK-NEXT:          %[[ZW:.*]] = arith.extsi %[[ZV]] : vector<8xi8> to vector<8xi32>
+// CHECK-NEXT:          arith.subi %[[QW]], %[[ZW]] : vector<8xi32>
 func.func @int8_zero_points(%x: tensor<?x64xf32>, %q: tensor<32x64xi8>, %s: tensor<32x2xf32>, %z: tensor<32x2xi8>) -> tensor<?x32xf32> {
   %c0 = arith.constant 0 : index
   %m = tensor.dim %x, %c0 : tensor<?x64xf32>

@@ -82,10 +82,26 @@ struct MatmulBuffers {
   std::optional<Int8Activations> int8A;
 };
 
+/// The scale (decoded to f32) and zero point (i8, or null) of the block of
+/// dequantized weights that holds B[n, k]; `kBlockIndex`, when given, is k
+/// / the weights' K block. With `unscaled` (set by the caller, for an f32
+/// result type only), loadWeights leaves the scale to the caller: it
+/// returns dequantizeUnscaled's values, which the caller multiplies by the
+/// scale times unscaledFactor.
+struct WeightBlock {
+  Value scale, zeroPoint;
+  bool unscaled = false;
+};
+WeightBlock loadWeightBlock(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                            Value n, Value k, Value kBlockIndex = nullptr);
+
 /// The f32 vector B[n, k : k + width] (masked with zero padding when `mask`
-/// is given): loaded and widened, or dequantized.
+/// is given): loaded and widened, or dequantized, with the values of
+/// `block` (loadWeightBlock: a loop over one block loads them once) or of
+/// B[n, k]'s block.
 Value loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm, Value n,
-                  Value k, int64_t width, Value mask = nullptr);
+                  Value k, int64_t width, Value mask = nullptr,
+                  const WeightBlock *block = nullptr);
 
 /// Stores the R x S outputs of a dot-product register tile: C[rowsA[i],
 /// rowsB[j]] = start + the sum of the lanes of accs[i * S + j], where start

@@ -145,8 +145,27 @@ constexpr int64_t kPrefetchTiles = 2;
 
 } // namespace
 
+WeightBlock cpu::loadWeightBlock(OpBuilder &b, Location loc,
+                                 const MatmulBuffers &mm, Value n, Value k,
+                                 Value kBlockIndex) {
+  const DequantizedWeights &dq = *mm.dequant;
+  SmallVector<Value, 2> at = {
+      arith::DivUIOp::create(b, loc, n, indexConst(b, loc, dq.blockN)),
+      kBlockIndex ? kBlockIndex
+                  : arith::DivUIOp::create(b, loc, k,
+                                           indexConst(b, loc, dq.blockK))
+                        .getResult()};
+  WeightBlock block;
+  block.scale =
+      decodeScale(b, loc, memref::LoadOp::create(b, loc, dq.scales, at));
+  if (dq.zeroPoints)
+    block.zeroPoint = memref::LoadOp::create(b, loc, dq.zeroPoints, at);
+  return block;
+}
+
 Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                       Value n, Value k, int64_t width, Value mask) {
+                       Value n, Value k, int64_t width, Value mask,
+                       const WeightBlock *block) {
   if (!mm.dequant)
     return loadF32(b, loc, mm.b, {n, k}, width, mask);
   const DequantizedWeights &dq = *mm.dequant;
@@ -158,22 +177,25 @@ Value cpu::loadWeights(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   } else {
     v = loadVector(b, loc, mm.b, {n, k}, width, mask);
   }
-  // The block of the vector's first element: every lane shares it.
-  SmallVector<Value, 2> block = {
-      arith::DivUIOp::create(b, loc, n, indexConst(b, loc, dq.blockN)),
-      arith::DivUIOp::create(b, loc, k, indexConst(b, loc, dq.blockK))};
-  // The scale is decoded to f32 once, then broadcast.
-  auto broadcast = [&](Value buffer, bool scale) -> Value {
-    if (!buffer)
+  // The block of the vector's first element: every lane shares it. Its
+  // scale is decoded to f32 once, then broadcast.
+  WeightBlock own;
+  if (!block) {
+    own = loadWeightBlock(b, loc, mm, n, k);
+    block = &own;
+  }
+  auto broadcast = [&](Value scalar) -> Value {
+    if (!scalar)
       return {};
-    Value scalar = memref::LoadOp::create(b, loc, buffer, block);
-    if (scale)
-      scalar = decodeScale(b, loc, scalar);
     return vector::BroadcastOp::create(
         b, loc, VectorType::get({width}, scalar.getType()), scalar);
   };
-  Value scale = broadcast(dq.scales, true);
-  Value zeroPoint = broadcast(dq.zeroPoints, false);
+  Value zeroPoint = broadcast(block->zeroPoint);
+  if (block->unscaled) {
+    assert(dq.resultElement.isF32() && "no rounding of unscaled weights");
+    return dequantizeUnscaled(b, loc, v, dq.packed, zeroPoint, dq.fp8ViaF16);
+  }
+  Value scale = broadcast(block->scale);
   Value w =
       dequantizeValue(b, loc, v, dq.packed, scale, zeroPoint, dq.fp8ViaF16);
   if (!dq.resultElement.isF32())
@@ -240,6 +262,23 @@ int64_t stepVectors(const MatmulBuffers &mm, const TileConfig &cfg) {
   return bk % span == 0 || bk >= k ? 2 : 1;
 }
 
+/// The weights' K block when a dot-product tile loops over whole blocks:
+/// dequantized weights whose K blocks hold whole steps of `span` values
+/// (or all of K), and every K range of a tile starting at a block boundary
+/// (K not chunked, or chunked in whole blocks). 0 otherwise.
+int64_t tileKBlock(const MatmulBuffers &mm, const TileConfig &cfg,
+                   int64_t span) {
+  if (!mm.dequant || !mm.staticK)
+    return 0;
+  int64_t k = *mm.staticK, bk = mm.dequant->blockK;
+  if (bk >= k)
+    return bk;
+  bool chunked = cfg.kBlock > 0 && k > cfg.kBlock;
+  if (bk % span != 0 || (chunked && cfg.kBlock % bk != 0))
+    return 0;
+  return bk;
+}
+
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
@@ -273,9 +312,11 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
           b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
 
   // acc[i * cols + j] += A[m0 + i, k : k + W] * B[n0 + j, k : k + W], for
-  // `vectors` consecutive vectors along K (one when masked).
+  // `vectors` consecutive vectors along K (one when masked); `blocks`, the
+  // weight rows' blocks when the caller loaded them (else empty).
   auto step = [&](OpBuilder &sb, Location sl, Value k, ValueRange accs,
-                  Value mask, int64_t vectors = 1) {
+                  Value mask, int64_t vectors = 1,
+                  ArrayRef<WeightBlock> blocks = {}) {
     // va[i * vectors + v], vb[j * vectors + v]
     SmallVector<Value> va, vb, next(accs.begin(), accs.end());
     for (Value r : rowsA)
@@ -285,8 +326,9 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                 sb, sl, k, indexConst(sb, sl, v * width));
         va.push_back(loadF32(sb, sl, mm.a, {r, at}, width, mask));
       }
-    for (Value r : rowsB) {
-      Value wide = loadWeights(sb, sl, mm, r, k, vectors * width, mask);
+    for (auto [j, r] : llvm::enumerate(rowsB)) {
+      Value wide = loadWeights(sb, sl, mm, r, k, vectors * width, mask,
+                               blocks.empty() ? nullptr : &blocks[j]);
       for (int64_t v = 0; v < vectors; ++v) {
         if (vectors == 1) {
           vb.push_back(wide);
@@ -316,29 +358,86 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     return next;
   };
 
-  // Full steps of `vectors` vectors from kr.begin, then of one vector up to
-  // kr.fullEnd.
-  SmallVector<Value> accs(rows * cols, zero);
+  // Full steps of `vectors` vectors over [begin, end), then of one vector.
   int64_t vectors = stepVectors(mm, cfg);
-  Value singlesBegin = kr.begin;
-  if (vectors > 1) {
-    Value len = arith::SubIOp::create(b, loc, kr.fullEnd, kr.begin);
-    singlesBegin = arith::AddIOp::create(
-        b, loc, kr.begin, roundDown(b, loc, len, vectors * width));
-    auto wideLoop = scf::ForOp::create(
-        b, loc, kr.begin, singlesBegin, indexConst(b, loc, vectors * width),
-        accs, [&](OpBuilder &lb, Location ll, Value k, ValueRange in) {
-          scf::YieldOp::create(lb, ll,
-                               step(lb, ll, k, in, nullptr, vectors));
+  auto steps = [&](OpBuilder &lb, Location ll, Value begin, Value end,
+                   ValueRange in,
+                   ArrayRef<WeightBlock> blocks) -> SmallVector<Value> {
+    SmallVector<Value> cur(in.begin(), in.end());
+    Value singlesBegin = begin;
+    if (vectors > 1) {
+      Value len = arith::SubIOp::create(lb, ll, end, begin);
+      singlesBegin = arith::AddIOp::create(
+          lb, ll, begin, roundDown(lb, ll, len, vectors * width));
+      auto wideLoop = scf::ForOp::create(
+          lb, ll, begin, singlesBegin, indexConst(lb, ll, vectors * width),
+          cur, [&](OpBuilder &sb, Location sl, Value k, ValueRange acc) {
+            scf::YieldOp::create(
+                sb, sl, step(sb, sl, k, acc, nullptr, vectors, blocks));
+          });
+      cur.assign(wideLoop.getResults().begin(), wideLoop.getResults().end());
+    }
+    auto loop = scf::ForOp::create(
+        lb, ll, singlesBegin, end, indexConst(lb, ll, width), cur,
+        [&](OpBuilder &sb, Location sl, Value k, ValueRange acc) {
+          scf::YieldOp::create(
+              sb, sl, step(sb, sl, k, acc, nullptr, 1, blocks));
         });
-    accs.assign(wideLoop.getResults().begin(), wideLoop.getResults().end());
+    return SmallVector<Value>(loop.getResults());
+  };
+  // From kr.begin to kr.fullEnd; with dequantized weights, block by block
+  // where the blocks allow (tileKBlock), so that each block's scales (and
+  // zero points) are loaded and decoded once per block, out of its steps'
+  // loop, rather than at every step.
+  // With an f32 result (no rounding of each dequantized weight), a block's
+  // products are summed unscaled, from zero, and added to the tile's sums
+  // times the block's scale at its end: one FMA per output and block
+  // instead of a multiply per weight vector.
+  SmallVector<Value> accs(rows * cols, zero);
+  if (int64_t bk = tileKBlock(mm, cfg, vectors * width)) {
+    Value bkValue = indexConst(b, loc, bk);
+    bool unscaled = mm.dequant->resultElement.isF32();
+    Type q = cast<MemRefType>(mm.b.getType()).getElementType();
+    float factor = unscaledFactor(q, mm.dequant->fp8ViaF16);
+    auto blocks = scf::ForOp::create(
+        b, loc, kr.begin, kr.fullEnd, bkValue, accs,
+        [&](OpBuilder &lb, Location ll, Value k0, ValueRange in) {
+          Value blockEnd = arith::MinUIOp::create(
+              lb, ll, arith::AddIOp::create(lb, ll, k0, bkValue), kr.fullEnd);
+          Value index = arith::DivUIOp::create(lb, ll, k0, bkValue);
+          SmallVector<WeightBlock> blocks;
+          for (Value r : rowsB) {
+            blocks.push_back(loadWeightBlock(lb, ll, mm, r, k0, index));
+            blocks.back().unscaled = unscaled;
+          }
+          if (!unscaled) {
+            scf::YieldOp::create(lb, ll,
+                                 steps(lb, ll, k0, blockEnd, in, blocks));
+            return;
+          }
+          SmallVector<Value> sums = steps(
+              lb, ll, k0, blockEnd, SmallVector<Value>(rows * cols, zero),
+              blocks);
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < cols; ++j) {
+              Value scale = blocks[j].scale;
+              if (factor != 1.0f)
+                scale = arith::MulFOp::create(
+                    lb, ll, scale,
+                    arith::ConstantOp::create(lb, ll,
+                                              lb.getF32FloatAttr(factor)));
+              next.push_back(vector::FMAOp::create(
+                  lb, ll, sums[i * cols + j],
+                  vector::BroadcastOp::create(lb, ll, vecType, scale),
+                  in[i * cols + j]));
+            }
+          scf::YieldOp::create(lb, ll, next);
+        });
+    accs.assign(blocks.getResults().begin(), blocks.getResults().end());
+  } else {
+    accs = steps(b, loc, kr.begin, kr.fullEnd, accs, {});
   }
-  auto loop = scf::ForOp::create(
-      b, loc, singlesBegin, kr.fullEnd, indexConst(b, loc, width), accs,
-      [&](OpBuilder &lb, Location ll, Value k, ValueRange in) {
-        scf::YieldOp::create(lb, ll, step(lb, ll, k, in, nullptr));
-      });
-  accs.assign(loop.getResults().begin(), loop.getResults().end());
 
   // The K tail: one masked step.
   if (kr.tail != KRange::Tail::None) {

@@ -205,15 +205,24 @@ Value moe::unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k) {
   return arith::SelectOp::create(b, loc, odd, high, low);
 }
 
-Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
-                           std::optional<PackedFormat> packed, Value scale,
-                           Value zeroPoint, bool fp8ViaF16) {
+float moe::unscaledFactor(Type q, bool fp8ViaF16) {
+  bool fp8 = isa<FloatType>(getElementTypeOrSelf(q));
+  // The factor 2^8 of the f16 decode joins the scale: the product is the
+  // same (a power of two scales exactly), and one multiply of the
+  // (broadcast) scale replaces one per value vector. A scale of 2^120 or
+  // more would overflow to infinity here (weights of 2^111 and more: no
+  // checkpoint's).
+  return fp8 && fp8ViaF16 ? 256.0f : 1.0f;
+}
+
+Value moe::dequantizeUnscaled(OpBuilder &b, Location loc, Value v,
+                              std::optional<PackedFormat> packed,
+                              Value zeroPoint, bool fp8ViaF16) {
   Type f32 = withElement(v.getType(), b.getF32Type());
   Type i32 = withElement(v.getType(), b.getI32Type());
-  Value value;
-  if (packed == PackedFormat::e2m1) {
-    value = fp4ToF32(b, loc, v);
-  } else if (getElementTypeOrSelf(v.getType()).isInteger()) {
+  if (packed == PackedFormat::e2m1)
+    return fp4ToF32(b, loc, v);
+  if (getElementTypeOrSelf(v.getType()).isInteger()) {
     // int8 as stored; an int4 nibble u is u - 8.
     Value wide;
     if (packed == PackedFormat::int4) {
@@ -226,20 +235,22 @@ Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
     if (zeroPoint)
       wide = arith::SubIOp::create(
           b, loc, wide, arith::ExtSIOp::create(b, loc, i32, zeroPoint));
-    value = arith::SIToFPOp::create(b, loc, f32, wide);
-  } else if (fp8ViaF16) {
-    // The factor 2^8 joins the scale: the product is the same (a power of
-    // two scales exactly), and one multiply of the (broadcast) scale
-    // replaces one per value vector. A scale of 2^120
-    // or more would overflow to infinity here (weights of 2^111 and more:
-    // no checkpoint's).
-    value = fp8ToF32ViaF16TimesInv256(b, loc, v);
-    Value factor = constantLike(b, loc, scale.getType(),
-                                b.getF32FloatAttr(256.0f));
-    scale = arith::MulFOp::create(b, loc, scale, factor);
-  } else {
-    value = fp8ToF32(b, loc, v);
+    return arith::SIToFPOp::create(b, loc, f32, wide);
   }
+  if (fp8ViaF16)
+    return fp8ToF32ViaF16TimesInv256(b, loc, v);
+  return fp8ToF32(b, loc, v);
+}
+
+Value moe::dequantizeValue(OpBuilder &b, Location loc, Value v,
+                           std::optional<PackedFormat> packed, Value scale,
+                           Value zeroPoint, bool fp8ViaF16) {
+  Value value = dequantizeUnscaled(b, loc, v, packed, zeroPoint, fp8ViaF16);
+  float factor = unscaledFactor(v.getType(), fp8ViaF16);
+  if (factor != 1.0f)
+    scale = arith::MulFOp::create(
+        b, loc, scale,
+        constantLike(b, loc, scale.getType(), b.getF32FloatAttr(factor)));
   return arith::MulFOp::create(b, loc, value, scale);
 }
 

@@ -70,6 +70,19 @@ Value dequantizeValue(OpBuilder &b, Location loc, Value v,
                       std::optional<PackedFormat> packed, Value scale,
                       Value zeroPoint, bool fp8ViaF16 = false);
 
+/// dequantizeValue before its scale: the f32 value that, times the scale
+/// and unscaledFactor, is the dequantized one (exactly: the factor is a
+/// power of two). Integers less their zero point, e2m1 and fp8 values
+/// (through f16: 2^-8 times the value).
+Value dequantizeUnscaled(OpBuilder &b, Location loc, Value v,
+                         std::optional<PackedFormat> packed, Value zeroPoint,
+                         bool fp8ViaF16 = false);
+
+/// The power of two by which dequantizeUnscaled's values of type `q` (or
+/// of vectors of it) are to be multiplied besides the scale: 256 for fp8
+/// through f16, else 1.
+float unscaledFactor(Type q, bool fp8ViaF16);
+
 /// `tensor`'s leading dimension at `index`, as a tensor of one rank less
 /// (a rank-reducing tensor.extract_slice). For a dequantized `tensor`
 /// (matchDequantize), the slice is taken of q, the scales and the zero
