@@ -388,11 +388,10 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // From kr.begin to kr.fullEnd; with dequantized weights, block by block
   // where the blocks allow (tileKBlock), so that each block's scales (and
   // zero points) are loaded and decoded once per block, out of its steps'
-  // loop, rather than at every step.
-  // With an f32 result (no rounding of each dequantized weight), a block's
-  // products are summed unscaled, from zero, and added to the tile's sums
-  // times the block's scale at its end: one FMA per output and block
-  // instead of a multiply per weight vector.
+  // loop, rather than at every step. With an f32 result (no rounding of
+  // each dequantized weight), a block's products are summed unscaled, from
+  // zero, and added to the tile's sums times the block's scale at its end:
+  // one FMA per output and block instead of a multiply per weight vector.
   SmallVector<Value> accs(rows * cols, zero);
   if (int64_t bk = tileKBlock(mm, cfg, vectors * width)) {
     Value bkValue = indexConst(b, loc, bk);
