@@ -38,7 +38,7 @@
 // CHECK:             vector.fma %{{.*}}, %[[F]], %{{.*}} : vector<8xf32>
 // CHECK:             scf.yield
 // CHECK:           %[[SV:.*]] = vector.broadcast %[[SC]] : f32 to vector<8xf32>
-// CHECK-NEXT:      vector.fma %[[SUMS]]#0, %[[SV]], %{{.*}} : vector<8xf32>
+// CHECK:           vector.fma %[[SUMS]]#0, %[[SV]], %{{.*}} : vector<8xf32>
 // PACKED-LABEL: func.func @int8_channel
 // PACKED-NOT:     linalg.generic
 // PACKED:         memref.alloca() {alignment = 64 : i64} : memref<256x16xf32>

@@ -417,20 +417,22 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
           SmallVector<Value> sums = steps(
               lb, ll, k0, blockEnd, SmallVector<Value>(rows * cols, zero),
               blocks);
-          SmallVector<Value> next;
+          SmallVector<Value> scales, next;
+          for (const WeightBlock &block : blocks) {
+            Value scale = block.scale;
+            if (factor != 1.0f)
+              scale = arith::MulFOp::create(
+                  lb, ll, scale,
+                  arith::ConstantOp::create(lb, ll,
+                                            lb.getF32FloatAttr(factor)));
+            scales.push_back(
+                vector::BroadcastOp::create(lb, ll, vecType, scale));
+          }
           for (int64_t i = 0; i < rows; ++i)
-            for (int64_t j = 0; j < cols; ++j) {
-              Value scale = blocks[j].scale;
-              if (factor != 1.0f)
-                scale = arith::MulFOp::create(
-                    lb, ll, scale,
-                    arith::ConstantOp::create(lb, ll,
-                                              lb.getF32FloatAttr(factor)));
-              next.push_back(vector::FMAOp::create(
-                  lb, ll, sums[i * cols + j],
-                  vector::BroadcastOp::create(lb, ll, vecType, scale),
-                  in[i * cols + j]));
-            }
+            for (int64_t j = 0; j < cols; ++j)
+              next.push_back(vector::FMAOp::create(lb, ll, sums[i * cols + j],
+                                                   scales[j],
+                                                   in[i * cols + j]));
           scf::YieldOp::create(lb, ll, next);
         });
     accs.assign(blocks.getResults().begin(), blocks.getResults().end());
