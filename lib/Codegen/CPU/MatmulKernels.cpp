@@ -243,11 +243,16 @@ void cpu::storeDotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 
 namespace {
 
-/// Vectors along K per step of a dot-product tile: 2 for fp8 weights
-/// decoded through f16, whose integer part then runs on 2W 16-bit lanes,
-/// whole registers (half the instructions per value of one vector of W),
-/// where every 2W values from a step's start share a scale: K chunks and
-/// the weights' K blocks of whole steps. 1 otherwise.
+/// Vectors along K per step of a dot-product tile, for fp8 weights decoded
+/// through f16, where every span of values from a step's start shares a
+/// scale (K chunks and the weights' K blocks of whole steps):
+///   - 4 with an f32 result: a step loads 4W codes as one register of
+///     bytes and decodes them on 16-bit lanes in three operations each
+///     (fp8HighBytesToF32TimesInv256), the NaN codes detected once per
+///     tile (emitTile);
+///   - 2 otherwise: the exact decode of 2W codes on 2W 16-bit lanes, whole
+///     registers (half the instructions per value of one vector of W).
+/// 1 for other weights.
 int64_t stepVectors(const MatmulBuffers &mm, const TileConfig &cfg) {
   if (!mm.dequant || mm.dequant->packed || !mm.dequant->fp8ViaF16 ||
       !mm.staticK)
@@ -255,11 +260,58 @@ int64_t stepVectors(const MatmulBuffers &mm, const TileConfig &cfg) {
   Type q = cast<MemRefType>(mm.b.getType()).getElementType();
   if (!isa<FloatType>(q) || q.getIntOrFloatBitWidth() != 8)
     return 1;
-  int64_t span = 2 * cfg.width, k = *mm.staticK, bk = mm.dequant->blockK;
+  int64_t k = *mm.staticK, bk = mm.dequant->blockK;
   bool chunked = cfg.kBlock > 0 && k > cfg.kBlock;
-  if (chunked && cfg.kBlock % span != 0)
-    return 1;
-  return bk % span == 0 || bk >= k ? 2 : 1;
+  for (int64_t vectors : {4, 2}) {
+    int64_t span = vectors * cfg.width;
+    if (vectors == 4 && !mm.dequant->resultElement.isF32())
+      continue;
+    if (chunked && cfg.kBlock % span != 0)
+      continue;
+    if (bk % span == 0 || bk >= k)
+      return vectors;
+  }
+  return 1;
+}
+
+/// The f32 vectors of 4W fp8 codes (`bytes`, i8) in two registers of 2W
+/// 16-bit lanes, each code in the high byte of its lane: one unpack of
+/// bytes per register. With 8 lanes (AVX2), x86's unpack works within
+/// 128-bit halves, so a register holds the codes [0, 8) and [16, 24), the
+/// other [8, 16) and [24, 32); otherwise the codes in order. Returns the
+/// four vectors of W codes each in K order, times 2^-8, NaN codes not
+/// decoded (fp8HighBytesToF32TimesInv256).
+SmallVector<Value, 4> decodeFp8Step(OpBuilder &b, Location loc, Value bytes,
+                                    int64_t width) {
+  auto byteType = cast<VectorType>(bytes.getType());
+  Value zeroBytes = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(byteType, b.getI8IntegerAttr(0)));
+  auto wordType = VectorType::get({2 * width}, b.getI16Type());
+  // The code in 16-bit lane l of register r.
+  auto code = [&](int64_t r, int64_t l) {
+    if (width == 8)
+      return 16 * (l / 8) + 8 * r + l % 8;
+    return 2 * width * r + l;
+  };
+  SmallVector<Value, 4> runs(4);
+  for (int64_t r = 0; r < 2; ++r) {
+    // Byte 2l of lane l is zero (operand 0), byte 2l + 1 the code.
+    SmallVector<int64_t> mask;
+    for (int64_t l = 0; l < 2 * width; ++l) {
+      mask.push_back(0);
+      mask.push_back(4 * width + code(r, l));
+    }
+    Value unpacked = vector::ShuffleOp::create(b, loc, zeroBytes, bytes, mask);
+    Value words = vector::BitCastOp::create(b, loc, wordType, unpacked);
+    Value values = fp8HighBytesToF32TimesInv256(b, loc, words);
+    for (int64_t h = 0; h < 2; ++h) {
+      SmallVector<int64_t> lanes(width);
+      std::iota(lanes.begin(), lanes.end(), h * width);
+      runs[code(r, h * width) / width] =
+          vector::ShuffleOp::create(b, loc, values, values, lanes);
+    }
+  }
+  return runs;
 }
 
 /// The weights' K block when a dot-product tile loops over whole blocks:
@@ -277,6 +329,57 @@ int64_t tileKBlock(const MatmulBuffers &mm, const TileConfig &cfg,
   if (bk % span != 0 || (chunked && cfg.kBlock % bk != 0))
     return 0;
   return bk;
+}
+
+/// The tile's accumulators `accsAndKey` without the NaN key that follows
+/// them (emitTile): where the key shows a NaN code, the accumulators of
+/// each weight row holding one in [kr.begin, kr.fullEnd) become NaN, what
+/// the row's products sum to. Only then are the rows searched, a byte at a
+/// time (checkpoints hold no NaN weights).
+SmallVector<Value> withNaNRows(OpBuilder &b, Location loc,
+                               const MatmulBuffers &mm, ArrayRef<Value> rowsB,
+                               const KRange &kr, ArrayRef<Value> accsAndKey) {
+  ArrayRef<Value> accs = accsAndKey.drop_back();
+  int64_t cols = rowsB.size(), rows = accs.size() / cols;
+  auto nanKeyConst = [](OpBuilder &cb, Location cl) -> Value {
+    return arith::ConstantOp::create(cb, cl, cb.getI8IntegerAttr(-2)); // 0xFE
+  };
+  Value largest = vector::ReductionOp::create(
+      b, loc, vector::CombiningKind::MAXUI, accsAndKey.back());
+  Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, largest,
+                                    nanKeyConst(b, loc));
+  auto ifOp = scf::IfOp::create(
+      b, loc, any,
+      [&](OpBuilder &tb, Location tl) {
+        Value nan = arith::ConstantOp::create(
+            tb, tl,
+            DenseElementsAttr::get(
+                cast<VectorType>(accs.front().getType()),
+                tb.getF32FloatAttr(std::numeric_limits<float>::quiet_NaN())));
+        Value none = arith::ConstantOp::create(tb, tl, tb.getBoolAttr(false));
+        SmallVector<Value> out(accs.begin(), accs.end());
+        for (int64_t j = 0; j < cols; ++j) {
+          auto search = scf::ForOp::create(
+              tb, tl, kr.begin, kr.fullEnd, indexConst(tb, tl, 1),
+              ValueRange{none},
+              [&](OpBuilder &sb, Location sl, Value k, ValueRange found) {
+                Value code = memref::LoadOp::create(sb, sl, mm.b,
+                                                    ValueRange{rowsB[j], k});
+                Value isNaN = arith::CmpIOp::create(
+                    sb, sl, arith::CmpIPredicate::eq,
+                    fp8NaNCodeKey(sb, sl, code), nanKeyConst(sb, sl));
+                scf::YieldOp::create(
+                    sb, sl,
+                    ValueRange{arith::OrIOp::create(sb, sl, found[0], isNaN)});
+              });
+          for (int64_t i = 0; i < rows; ++i)
+            out[i * cols + j] = arith::SelectOp::create(
+                tb, tl, search.getResult(0), nan, out[i * cols + j]);
+        }
+        scf::YieldOp::create(tb, tl, out);
+      },
+      [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, accs); });
+  return SmallVector<Value>(ifOp.getResults());
 }
 
 /// Emits one R x S register tile at rows m0 of A and n0 of B over `kr`.
@@ -311,9 +414,37 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       prefetchRows.push_back(arith::AddIOp::create(
           b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
 
+  // Steps of 4 vectors of fp8 weights (stepVectors) leave their NaN codes
+  // undecoded: the unsigned maximum of their keys (fp8NaNCodeKey) rides
+  // after the accumulators, and the tile's end turns the outputs of a
+  // weight row with a NaN code into NaN (as the NaN weight would).
+  int64_t vectors = stepVectors(mm, cfg);
+  bool nanKey = vectors == 4;
+  auto keyType = VectorType::get({4 * width}, b.getI8Type());
+  auto loadFp8Step = [&](OpBuilder &sb, Location sl, Value r, Value k,
+                         const WeightBlock *block, Value &key) {
+    Value codes = loadVector(sb, sl, mm.b, {r, k}, 4 * width);
+    Value bytes = arith::BitcastOp::create(sb, sl, keyType, codes);
+    key = arith::MaxUIOp::create(sb, sl, key, fp8NaNCodeKey(sb, sl, bytes));
+    SmallVector<Value, 4> runs = decodeFp8Step(sb, sl, bytes, width);
+    if (block && block->unscaled)
+      return runs;
+    Value scale = block ? block->scale : loadWeightBlock(sb, sl, mm, r, k).scale;
+    scale = arith::MulFOp::create(
+        sb, sl, scale,
+        arith::ConstantOp::create(
+            sb, sl,
+            sb.getF32FloatAttr(unscaledFactor(bElement, /*fp8ViaF16=*/true))));
+    Value scales = vector::BroadcastOp::create(sb, sl, vecType, scale);
+    for (Value &run : runs)
+      run = arith::MulFOp::create(sb, sl, run, scales);
+    return runs;
+  };
+
   // acc[i * cols + j] += A[m0 + i, k : k + W] * B[n0 + j, k : k + W], for
   // `vectors` consecutive vectors along K (one when masked); `blocks`, the
-  // weight rows' blocks when the caller loaded them (else empty).
+  // weight rows' blocks when the caller loaded them (else empty). `accs`
+  // ends with the NaN key when nanKey.
   auto step = [&](OpBuilder &sb, Location sl, Value k, ValueRange accs,
                   Value mask, int64_t vectors = 1,
                   ArrayRef<WeightBlock> blocks = {}) {
@@ -327,8 +458,12 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         va.push_back(loadF32(sb, sl, mm.a, {r, at}, width, mask));
       }
     for (auto [j, r] : llvm::enumerate(rowsB)) {
-      Value wide = loadWeights(sb, sl, mm, r, k, vectors * width, mask,
-                               blocks.empty() ? nullptr : &blocks[j]);
+      const WeightBlock *block = blocks.empty() ? nullptr : &blocks[j];
+      if (vectors == 4) {
+        vb.append(loadFp8Step(sb, sl, r, k, block, next.back()));
+        continue;
+      }
+      Value wide = loadWeights(sb, sl, mm, r, k, vectors * width, mask, block);
       for (int64_t v = 0; v < vectors; ++v) {
         if (vectors == 1) {
           vb.push_back(wide);
@@ -359,7 +494,6 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   };
 
   // Full steps of `vectors` vectors over [begin, end), then of one vector.
-  int64_t vectors = stepVectors(mm, cfg);
   auto steps = [&](OpBuilder &lb, Location ll, Value begin, Value end,
                    ValueRange in,
                    ArrayRef<WeightBlock> blocks) -> SmallVector<Value> {
@@ -393,6 +527,9 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // zero, and added to the tile's sums times the block's scale at its end:
   // one FMA per output and block instead of a multiply per weight vector.
   SmallVector<Value> accs(rows * cols, zero);
+  if (nanKey)
+    accs.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(keyType, b.getI8IntegerAttr(0))));
   if (int64_t bk = tileKBlock(mm, cfg, vectors * width)) {
     Value bkValue = indexConst(b, loc, bk);
     bool unscaled = mm.dequant->resultElement.isF32();
@@ -414,9 +551,10 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                  steps(lb, ll, k0, blockEnd, in, blocks));
             return;
           }
-          SmallVector<Value> sums = steps(
-              lb, ll, k0, blockEnd, SmallVector<Value>(rows * cols, zero),
-              blocks);
+          SmallVector<Value> start(rows * cols, zero);
+          if (nanKey)
+            start.push_back(in.back());
+          SmallVector<Value> sums = steps(lb, ll, k0, blockEnd, start, blocks);
           SmallVector<Value> scales, next;
           for (const WeightBlock &block : blocks) {
             Value scale = block.scale;
@@ -433,6 +571,8 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               next.push_back(vector::FMAOp::create(lb, ll, sums[i * cols + j],
                                                    scales[j],
                                                    in[i * cols + j]));
+          if (nanKey)
+            next.push_back(sums.back());
           scf::YieldOp::create(lb, ll, next);
         });
     accs.assign(blocks.getResults().begin(), blocks.getResults().end());
@@ -462,6 +602,8 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
     }
   }
 
+  if (nanKey)
+    accs = withNaNRows(b, loc, mm, rowsB, kr, accs);
   storeDotTile(b, loc, mm, rowsA, rowsB, accs, kr.first);
 }
 

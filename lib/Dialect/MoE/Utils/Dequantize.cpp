@@ -205,6 +205,30 @@ Value moe::unpackNibbles(OpBuilder &b, Location loc, Value bytes, Value k) {
   return arith::SelectOp::create(b, loc, odd, high, low);
 }
 
+Value moe::fp8HighBytesToF32TimesInv256(OpBuilder &b, Location loc,
+                                        Value words) {
+  // (c << 8) >> 1, arithmetic: the sign in bits 15 and 14, the magnitude
+  // in bits 13..7, the f16 position of fp8ToF32ViaF16TimesInv256; bit 14
+  // cleared.
+  Type i16 = words.getType();
+  Value one = intConst(b, loc, i16, 1);
+  Value shifted = arith::ShRSIOp::create(b, loc, words, one);
+  Value keep = intConst(b, loc, i16, int16_t(0xBFFF));
+  Value halfBits = arith::AndIOp::create(b, loc, shifted, keep);
+  Value half =
+      arith::BitcastOp::create(b, loc, withElement(i16, b.getF16Type()),
+                               halfBits);
+  return arith::ExtFOp::create(b, loc, withElement(i16, b.getF32Type()), half);
+}
+
+Value moe::fp8NaNCodeKey(OpBuilder &b, Location loc, Value codes) {
+  Type i8 = withElement(codes.getType(), b.getI8Type());
+  if (!getElementTypeOrSelf(codes.getType()).isInteger(8))
+    codes = arith::BitcastOp::create(b, loc, i8, codes);
+  // (c + c) mod 256 = the magnitude times 2: 0xFE for 0x7F and 0xFF only.
+  return arith::AddIOp::create(b, loc, codes, codes);
+}
+
 float moe::unscaledFactor(Type q, bool fp8ViaF16) {
   bool fp8 = isa<FloatType>(getElementTypeOrSelf(q));
   // The factor 2^8 of the f16 decode joins the scale: the product is the

@@ -12,6 +12,13 @@
 #         dequantize while loading): C[m, n] = W[n, m], except that a row
 #         of W with a NaN code gives NaN everywhere (0 * NaN) and -0
 #         becomes +0 (-0 + 0);
+#   fp8-matmul-wide  the same through the dot-product kernel's steps of 32
+#         codes (stepVectors): W [8, 64] holds the 254 codes that are not
+#         NaN in rows 0-3 (and two zeros), and rows 4-7 one NaN code each
+#         at k = 0, 20, 45, 63 (both halves of a step's registers, both
+#         steps); A is the 64 x 64 identity and one more row, the unit row
+#         45 (a one-row tile): C[m, n] = W[n, m] (C[64, n] = W[n, 45]),
+#         NaN in the columns of rows 4-7;
 #   e2m1  the 256 bytes as [16, 16] packed e2m1 values (512 of them: the
 #         low nibble of byte j is element 2j), times the e8m0 scale 2^0;
 #   e8m0  the 256 e8m0 scale codes, one per row of 32 fp4 values 1.0.
@@ -50,7 +57,48 @@ def hexbytes(values):
     return "".join("%02X" % v for v in values)
 
 
+WIDE_K, WIDE_NAN = 64, ((4, 0, 0x7F), (5, 20, 0xFF), (6, 45, 0x7F),
+                        (7, 63, 0xFF))
+
+
+def wide_codes():
+    """The codes W [8, WIDE_K] of fp8-matmul-wide."""
+    codes = [c for c in range(256) if c & 0x7F != 0x7F] + [0, 0]
+    codes += [(3 * k) & 0x7E for k in range(4 * WIDE_K)]
+    for row, k, code in WIDE_NAN:
+        codes[row * WIDE_K + k] = code
+    return codes
+
+
+def wide_rows():
+    """The rows of A of fp8-matmul-wide: the identity, then unit row 45."""
+    return [[1.0 if j == i else 0.0 for j in range(WIDE_K)]
+            for i in list(range(WIDE_K)) + [45]]
+
+
 def generate(fmt):
+    if fmt == "fp8-matmul-wide":
+        m, k = len(wide_rows()), WIDE_K
+        return ("func.func @codes(%%x: tensor<?x4xf32>) -> tensor<%dx8xf32> {\n"
+                "  %%q = arith.constant dense<\"0x%s\"> : tensor<8x%dxf8E4M3FN>\n"
+                "  %%s = arith.constant dense<0.125> : tensor<1x1xf32>\n"
+                "  %%w = moe.dequantize %%q scales(%%s : tensor<1x1xf32>) "
+                "block [8, %d] : tensor<8x%dxf8E4M3FN> -> tensor<8x%dxf32>\n"
+                "  %%i = arith.constant dense<%s> : tensor<%dx%dxf32>\n"
+                "  %%z = arith.constant 0.0 : f32\n"
+                "  %%e = tensor.empty() : tensor<%dx8xf32>\n"
+                "  %%c = linalg.fill ins(%%z : f32) outs(%%e : tensor<%dx8xf32>) "
+                "-> tensor<%dx8xf32>\n"
+                "  %%y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> "
+                "(m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) "
+                "-> (m, n)>] ins(%%i, %%w : tensor<%dx%dxf32>, "
+                "tensor<8x%dxf32>) outs(%%c : tensor<%dx8xf32>) -> "
+                "tensor<%dx8xf32>\n"
+                "  return %%y : tensor<%dx8xf32>\n}\n" % (
+                    m, hexbytes(wide_codes()), k, k, k, k,
+                    "[" + ", ".join("[" + ", ".join(map(str, r)) + "]"
+                                    for r in wide_rows()) + "]",
+                    m, k, m, m, m, m, k, k, m, m, m))
     if fmt == "fp8-matmul":
         return ("func.func @codes(%%x: tensor<?x4xf32>) -> tensor<16x16xf32> {\n"
                 "  %%q = arith.constant dense<\"0x%s\"> : tensor<16x16xf8E4M3FN>\n"
@@ -104,6 +152,11 @@ def expected(fmt):
         w = np.array([fp8(c) * 0.125 for c in range(256)]).reshape(16, 16)
         w[np.isnan(w).any(axis=1)] = np.nan
         return list(w.T.ravel() + 0.0)
+    if fmt == "fp8-matmul-wide":
+        w = np.array([fp8(c) * 0.125 for c in wide_codes()]).reshape(8, WIDE_K)
+        w[np.isnan(w).any(axis=1)] = np.nan
+        return list((np.array(wide_rows()) @ np.nan_to_num(w.T) +
+                     0.0 * w.T[:1]).ravel())
     if fmt == "e2m1":
         return [fp4((b >> (4 * half)) & 15) for b in range(256)
                 for half in (0, 1)]

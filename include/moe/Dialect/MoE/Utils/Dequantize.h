@@ -83,6 +83,17 @@ Value dequantizeUnscaled(OpBuilder &b, Location loc, Value v,
 /// through f16, else 1.
 float unscaledFactor(Type q, bool fp8ViaF16);
 
+/// fp8 e4m3fn codes held in the high byte of i16 lanes, the low byte zero
+/// (a vector), to f32 times 2^-8, as dequantizeUnscaled through f16 gives
+/// them, in three operations, except for the NaN codes 0x7F and 0xFF: they
+/// come out as +-480 * 2^-8. The caller detects them (fp8NaNCodeKey).
+Value fp8HighBytesToF32TimesInv256(OpBuilder &b, Location loc, Value words);
+
+/// For fp8 e4m3fn codes (a vector of i8 or f8E4M3FN): their bytes doubled,
+/// i8, whose unsigned maximum is 0xFE exactly when a NaN code (0x7F,
+/// 0xFF) is among them; the key of every other code is smaller.
+Value fp8NaNCodeKey(OpBuilder &b, Location loc, Value codes);
+
 /// `tensor`'s leading dimension at `index`, as a tensor of one rank less
 /// (a rank-reducing tensor.extract_slice). For a dequantized `tensor`
 /// (matchDequantize), the slice is taken of q, the scales and the zero
