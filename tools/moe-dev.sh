@@ -57,10 +57,12 @@ install_deps() {
       --no-install-recommends "${missing[@]}" >/dev/null
   fi
   # The Python used by the tests needs numpy (and safetensors, to cross-check
-  # the checkpoint files the tests write). A python3 outside Debian's (pyenv,
-  # venv) does not see python3-numpy, so fall back to pip.
+  # the checkpoint files the tests write), and wheel, with which a
+  # setuptools older than 70.1 builds the Python package's wheel
+  # (test/Python/install.test). A python3 outside Debian's (pyenv, venv)
+  # does not see python3-numpy, so fall back to pip.
   local mod
-  for mod in numpy safetensors; do
+  for mod in numpy safetensors wheel; do
     python3 -c "import $mod" 2>/dev/null && continue
     log "installing Python module $mod"
     python3 -m pip install -q "$mod" 2>/dev/null ||
