@@ -365,9 +365,11 @@ SmallVector<Value> withNaNRows(OpBuilder &b, Location loc,
               [&](OpBuilder &sb, Location sl, Value k, ValueRange found) {
                 Value code = memref::LoadOp::create(sb, sl, mm.b,
                                                     ValueRange{rowsB[j], k});
+                // One operand built per statement: the IR's order must not
+                // depend on the compiler's order of evaluating arguments.
+                Value key = fp8NaNCodeKey(sb, sl, code);
                 Value isNaN = arith::CmpIOp::create(
-                    sb, sl, arith::CmpIPredicate::eq,
-                    fp8NaNCodeKey(sb, sl, code), nanKeyConst(sb, sl));
+                    sb, sl, arith::CmpIPredicate::eq, key, nanKeyConst(sb, sl));
                 scf::YieldOp::create(
                     sb, sl,
                     ValueRange{arith::OrIOp::create(sb, sl, found[0], isNaN)});
