@@ -123,7 +123,8 @@ if _cc and os.path.exists(os.path.join(config.moe_tools_dir, "moe-compile")):
 # (test/Integration/CPU): host-avx2 (VPMADDUBSW on 256 bits, and what
 # moe-compile's tests run), host-avx512bw (VPMADDUBSW on 512 bits),
 # host-avx512-vnni (VPDPBUSD on 512 and 256 bits: AVX512_VNNI with
-# AVX512VL).
+# AVX512VL), host-avx512-bf16 (VDPBF16PS on 512 and 256 bits: AVX512_BF16
+# with AVX512VL).
 try:
     with open("/proc/cpuinfo") as _f:
         _flags = set(next((_l.split(":", 1)[1].split() for _l in _f
@@ -134,5 +135,7 @@ try:
         config.available_features.add("host-avx512bw")
     if {"avx512_vnni", "avx512vl", "avx512bw"} <= _flags:
         config.available_features.add("host-avx512-vnni")
+    if {"avx512_bf16", "avx512vl"} <= _flags:
+        config.available_features.add("host-avx512-bf16")
 except OSError:
     pass

@@ -74,7 +74,12 @@ typedef enum moe_kernels {
      (AVX512_VNNI, AVX_VNNI), else with VPMADDUBSW on AVX2 or AVX512BW
      CPUs. Differs from MOE_KERNELS_FAST by the activations'
      rounding (docs/Quantization.md). */
-  MOE_KERNELS_FAST_INT8 = 2
+  MOE_KERNELS_FAST_INT8 = 2,
+  /* The fast kernels; prefill-sized expert matmuls on bf16 weights round
+     their activations to bf16 and multiply with VDPBF16PS where the CPU
+     has it (AVX512_BF16), else as MOE_KERNELS_FAST. Differs from
+     MOE_KERNELS_FAST by the activations' rounding (docs/Quantization.md). */
+  MOE_KERNELS_FAST_BF16 = 3
 } moe_kernels;
 
 /* One argument of the entry function. The pointers stay valid as long as

@@ -247,11 +247,14 @@ moe_status moe_layer_set_kernels(moe_layer *layer, moe_kernels kernels) {
   case MOE_KERNELS_FAST_INT8:
     choice = MoECPUKernels::FastInt8;
     break;
+  case MOE_KERNELS_FAST_BF16:
+    choice = MoECPUKernels::FastBf16;
+    break;
   default:
     return fail(MOE_ERROR_INVALID_ARGUMENT,
                 formatv("moe_layer_set_kernels: expected MOE_KERNELS_FAST, "
-                        "MOE_KERNELS_FAST_INT8 or MOE_KERNELS_REFERENCE, "
-                        "found {0}",
+                        "MOE_KERNELS_FAST_INT8, MOE_KERNELS_FAST_BF16 or "
+                        "MOE_KERNELS_REFERENCE, found {0}",
                         static_cast<int>(kernels)));
   }
   return report(layer->engine->setKernels(choice));

@@ -33,6 +33,8 @@ const char *kernelsName(MoECPUKernels kernels) {
     return "fast";
   case MoECPUKernels::FastInt8:
     return "fast-int8";
+  case MoECPUKernels::FastBf16:
+    return "fast-bf16";
   case MoECPUKernels::Reference:
     return "reference";
   }
@@ -222,6 +224,8 @@ Error execution::compileAheadOfTime(Engine &engine,
                                                  : MoECPUFeature::Off,
                               hasInt8Madd(**machine) ? MoECPUFeature::On
                                                      : MoECPUFeature::Off,
+                              hasBf16Dot(**machine) ? MoECPUFeature::On
+                                                    : MoECPUFeature::Off,
                               path, /*passManagerOptions=*/false))
     return err;
   LLVMContext context;

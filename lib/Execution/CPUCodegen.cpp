@@ -31,15 +31,19 @@ Expected<MoECPUKernels> execution::parseCPUKernels(StringRef text,
     return MoECPUKernels::Reference;
   if (text == "fast-int8")
     return MoECPUKernels::FastInt8;
-  return makeRunError(option, formatv("expected 'fast', 'fast-int8' or "
-                                      "'reference', found '{0}'",
+  if (text == "fast-bf16")
+    return MoECPUKernels::FastBf16;
+  return makeRunError(option, formatv("expected 'fast', 'fast-int8', "
+                                      "'fast-bf16' or 'reference', found "
+                                      "'{0}'",
                                       printable(text)));
 }
 
 Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
                              unsigned numThreads, MoECPUKernels kernels,
                              unsigned vectorWidth, MoECPUFeature vnni,
-                             MoECPUFeature madd, StringRef modulePath,
+                             MoECPUFeature madd, MoECPUFeature bf16Dot,
+                             StringRef modulePath,
                              bool passManagerOptions) {
   MLIRContext *context = module.getContext();
   prepareEntry(entry);
@@ -53,6 +57,7 @@ Error execution::lowerForCPU(ModuleOp module, func::FuncOp entry,
   options.vectorWidth = vectorWidth;
   options.vnni = vnni;
   options.madd = madd;
+  options.bf16Dot = bf16Dot;
   buildMoECPUPipeline(pm, options);
   if (failed(pm.run(module)))
     return capture.takeError("lowering with moe-cpu-pipeline failed");
@@ -152,6 +157,13 @@ const Required kRequired[] = {
     // VPSIGNB (int8 weights) comes with VPMADDUBSW: named first.
     {"llvm.x86.avx2.psign.b", "VPSIGNB", 256, {"+avx2"}, "AVX2"},
     {"llvm.x86.avx2.pmadd.ub.sw", "VPMADDUBSW", 256, {"+avx2"}, "AVX2"},
+    {"llvm.x86.avx512bf16.dpbf16ps.512", "VDPBF16PS", 512, {"+avx512bf16"},
+     "AVX512_BF16"},
+    {"llvm.x86.avx512bf16.dpbf16ps.256",
+     "VDPBF16PS",
+     256,
+     {"+avx512bf16,+avx512vl"},
+     "AVX512_BF16 with AVX512VL"},
 };
 
 bool machineHas(const TargetMachine &machine, const Required &r) {
@@ -178,6 +190,10 @@ bool execution::hasVNNI(const TargetMachine &machine) {
 
 bool execution::hasInt8Madd(const TargetMachine &machine) {
   return machineHas(machine, "VPMADDUBSW");
+}
+
+bool execution::hasBf16Dot(const TargetMachine &machine) {
+  return machineHas(machine, "VDPBF16PS");
 }
 
 Error execution::optimizeForCPU(llvm::Module &module, TargetMachine &machine) {

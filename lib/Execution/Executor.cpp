@@ -169,7 +169,7 @@ Executor::compile(ModuleOp module, func::FuncOp entry,
   std::string entryName = entry.getSymName().str();
   if (Error err = lowerForCPU(module, entry, numThreads, kernels,
                               /*vectorWidth=*/0, MoECPUFeature::Host,
-                              MoECPUFeature::Host,
+                              MoECPUFeature::Host, MoECPUFeature::Host,
                               modulePath,
                               passManagerOptions))
     return std::move(err);

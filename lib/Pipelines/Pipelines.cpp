@@ -45,6 +45,9 @@ static llvm::cl::opt<MoECPUKernels> clDefaultKernels(
                      clEnumValN(MoECPUKernels::FastInt8, "fast-int8",
                                 "fast, with int8 activations x integer "
                                 "weights (VPDPBUSD)"),
+                     clEnumValN(MoECPUKernels::FastBf16, "fast-bf16",
+                                "fast, with bf16 activations x bf16 expert "
+                                "weights (VDPBF16PS)"),
                      clEnumValN(MoECPUKernels::Reference, "reference",
                                 "the reference lowering's scalar loops")));
 
@@ -76,6 +79,10 @@ void mlir::moe::addMoECPUKernelStage(OpPassManager &pm,
   // Every CPU with AVX2 or AVX512BW converts f16 vectors (F16C): the
   // x86-64-v3 level and up. (Without it, LLVM would convert lane by lane.)
   matmul.f16c = matmul.madd;
+  matmul.bf16Activations = options.kernels == MoECPUKernels::FastBf16;
+  matmul.bf16Dot = options.bf16Dot == MoECPUFeature::Host
+                       ? hostHasBf16Dot(vectorWidth)
+                       : options.bf16Dot == MoECPUFeature::On;
   pm.addPass(createMoECPUMatmulKernels(matmul));
   MoECPUElementwiseKernelsOptions elementwise;
   elementwise.numThreads = numThreads;

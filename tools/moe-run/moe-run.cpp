@@ -4,7 +4,7 @@
 //           [--input X.npy | --random-inputs SEED [--tokens T[,T...]]]
 //           [--weights MODEL_DIR|A.safetensors[,B.safetensors...] [--layer N]]
 //           [--output OUT.npy] [--repeat R[,R...]] [--threads N]
-//           [--kernels fast|fast-int8|reference]
+//           [--kernels fast|fast-int8|fast-bf16|reference]
 //
 // Lowers the module with moe-cpu-pipeline, JIT-compiles it, binds the entry
 // function's arguments (weights from checkpoints, inputs from .npy files or
@@ -144,9 +144,10 @@ struct Options {
       cl::desc("Kernels of moe-cpu-pipeline: fast (tiled, vectorized, "
                "multi-threaded; the default), fast-int8 (fast, with int8 "
                "activations for int8/int4/mxfp4 weights on VNNI and AVX2 "
-               "CPUs) or "
+               "CPUs), fast-bf16 (fast, with bf16 activations for bf16 "
+               "expert weights on AVX512_BF16 CPUs) or "
                "reference (scalar loops)"),
-      cl::value_desc("fast|fast-int8|reference"), cl::cat(category)};
+      cl::value_desc("fast|fast-int8|fast-bf16|reference"), cl::cat(category)};
 
   cl::opt<std::string> shard{
       "shard",

@@ -41,6 +41,10 @@ bool hostHasVNNI(unsigned vectorWidth);
 /// pairs: AVX512BW for 16, AVX2 for 8.
 bool hostHasInt8Madd(unsigned vectorWidth);
 
+/// Whether the host CPU has VDPBF16PS on vectors of `vectorWidth` f32
+/// lanes: AVX512_BF16 for 16, with AVX512VL for 8.
+bool hostHasBf16Dot(unsigned vectorWidth);
+
 } // namespace moe
 } // namespace mlir
 

@@ -218,6 +218,15 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     Option<"f16c", "f16c", "bool", /*default=*/"false",
            "The target converts vectors of f16 to f32 (F16C): fp8 weights "
            "decode through f16, in fewer operations (the same values)">,
+    Option<"bf16Activations", "bf16-activations", "bool",
+           /*default=*/"false",
+           "Let the packed-panel kernel of expert matmuls on bf16 weights "
+           "round their activations to bf16 and multiply pairs with "
+           "VDPBF16PS (needs bf16-dot; changes the result by the "
+           "activations' rounding; router matmuls keep f32)">,
+    Option<"bf16Dot", "bf16-dot", "bool", /*default=*/"false",
+           "The target has VDPBF16PS for vector-width lanes (AVX512_BF16 for "
+           "16; with AVX512VL for 8)">,
     Option<"activationGroup", "activation-group", "unsigned",
            /*default=*/"128",
            "Most K values of a row of A per int8 activation scale (a "

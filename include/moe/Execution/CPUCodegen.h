@@ -50,13 +50,14 @@ struct CPUTarget {
 };
 
 /// Marks `entry` for the C interface, lowers `module` with moe-cpu-pipeline
-/// (`numThreads`, `kernels`, `vectorWidth`, 0 for the host's, `vnni` and
-/// `madd` passed to it). With `passManagerOptions`, the pass manager takes the MLIR
+/// (`numThreads`, `kernels`, `vectorWidth`, 0 for the host's, `vnni`,
+/// `madd` and `bf16Dot` passed to it). With `passManagerOptions`, the pass manager takes the MLIR
 /// command-line options a tool registered (--mlir-print-ir-after-all, ...).
 llvm::Error lowerForCPU(ModuleOp module, func::FuncOp entry,
                         unsigned numThreads, MoECPUKernels kernels,
                         unsigned vectorWidth, MoECPUFeature vnni,
-                        MoECPUFeature madd, llvm::StringRef modulePath,
+                        MoECPUFeature madd, MoECPUFeature bf16Dot,
+                        llvm::StringRef modulePath,
                         bool passManagerOptions);
 
 /// A TargetMachine for `target` at -O3: for the JIT (`forJIT`), or for an
@@ -75,6 +76,10 @@ bool hasVNNI(const llvm::TargetMachine &machine);
 /// Whether `machine`'s CPU has VPMADDUBSW on vectors of getVectorWidth
 /// lanes (AVX512BW for 16, AVX2 for 8).
 bool hasInt8Madd(const llvm::TargetMachine &machine);
+
+/// Whether `machine`'s CPU has VDPBF16PS on its vector width (AVX512_BF16;
+/// with AVX512VL for 256 bits).
+bool hasBf16Dot(const llvm::TargetMachine &machine);
 
 /// Runs the -O3 LLVM IR pipeline for `machine` on `module`.
 llvm::Error optimizeForCPU(llvm::Module &module, llvm::TargetMachine &machine);

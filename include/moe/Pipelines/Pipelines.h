@@ -34,6 +34,12 @@ enum class MoECPUKernels {
   /// (moe-cpu-matmul-kernels' quantize-activations): faster, and different
   /// from `fast` by the activations' rounding.
   FastInt8,
+  /// The fast kernels, and the packed panels of expert matmuls on bf16
+  /// weights round their activations to bf16 and multiply pairs with
+  /// VDPBF16PS where the target has it (moe-cpu-matmul-kernels'
+  /// bf16-activations): faster prefill, and different from `fast` by the
+  /// activations' rounding.
+  FastBf16,
 };
 
 /// Whether the target has an instruction set extension: the host's, or
@@ -67,7 +73,9 @@ struct MoECPUPipelineOptions
       *this, "kernels",
       llvm::cl::desc("Kernels of stage 2: 'fast' (tiled, vectorized, "
                      "threaded), 'fast-int8' (fast, with int8 activations "
-                     "for integer weights on VNNI or AVX2 targets) or 'reference' "
+                     "for integer weights on VNNI or AVX2 targets), "
+                     "'fast-bf16' (fast, with bf16 activations for bf16 "
+                     "expert weights on AVX512_BF16 targets) or 'reference' "
                      "(none: scalar loops)"),
       llvm::cl::init(getDefaultMoECPUKernels()),
       llvm::cl::values(
@@ -76,6 +84,9 @@ struct MoECPUPipelineOptions
           clEnumValN(MoECPUKernels::FastInt8, "fast-int8",
                      "fast, with int8 activations x integer weights "
                      "(VPDPBUSD)"),
+          clEnumValN(MoECPUKernels::FastBf16, "fast-bf16",
+                     "fast, with bf16 activations x bf16 expert weights "
+                     "(VDPBF16PS)"),
           clEnumValN(MoECPUKernels::Reference, "reference",
                      "the reference lowering's scalar loops"))};
   PassOptions::Option<unsigned> vectorWidth{
@@ -97,6 +108,12 @@ struct MoECPUPipelineOptions
                      "kernels=fast-int8 where VPDPBUSD is missing, and "
                      "F16C with it, used by the fast kernels' fp8 decode: "
                      "'host', 'on', 'off'"),
+      llvm::cl::init(MoECPUFeature::Host), moeCPUFeatureValues()};
+  PassOptions::Option<MoECPUFeature> bf16Dot{
+      *this, "bf16-dot",
+      llvm::cl::desc("Whether the target has VDPBF16PS for vector-width "
+                     "lanes (AVX512_BF16 for 16, with AVX512VL for 8), used "
+                     "by kernels=fast-bf16: 'host', 'on', 'off'"),
       llvm::cl::init(MoECPUFeature::Host), moeCPUFeatureValues()};
 };
 

@@ -82,16 +82,8 @@ using namespace mlir;
 using namespace mlir::moe;
 using namespace mlir::moe::cpu;
 
-namespace {
-
-/// A function named as the LLVM intrinsic `name`, declared once per module.
-///
-/// LLVM takes a function so named for the intrinsic itself (without side
-/// effects), and a func.call is something one-shot bufferization and the
-/// buffer deallocation accept, where an llvm.call_intrinsic has unknown
-/// memory effects and is refused.
-func::FuncOp declareIntrinsic(const MatmulBuffers &mm, StringRef name,
-                              TypeRange args, Type result) {
+func::FuncOp cpu::declareIntrinsic(const MatmulBuffers &mm, StringRef name,
+                                   TypeRange args, Type result) {
   // C's allocation is in the function being rewritten.
   auto module = mm.c.getDefiningOp()->getParentOfType<ModuleOp>();
   if (auto existing = module.lookupSymbol<func::FuncOp>(name))
@@ -102,6 +94,8 @@ func::FuncOp declareIntrinsic(const MatmulBuffers &mm, StringRef name,
   callee.setPrivate();
   return callee;
 }
+
+namespace {
 
 Value callIntrinsic(OpBuilder &b, Location loc, func::FuncOp callee,
                     ValueRange args) {

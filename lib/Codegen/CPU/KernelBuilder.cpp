@@ -66,6 +66,12 @@ bool mlir::moe::hostHasInt8Madd(unsigned vectorWidth) {
   return vectorWidth == 8 && hostHas("avx2");
 }
 
+bool mlir::moe::hostHasBf16Dot(unsigned vectorWidth) {
+  if (vectorWidth == 16)
+    return hostHas("avx512bf16");
+  return vectorWidth == 8 && hostHas("avx512bf16") && hostHas("avx512vl");
+}
+
 Value cpu::indexConst(OpBuilder &b, Location loc, int64_t value) {
   return arith::ConstantIndexOp::create(b, loc, value);
 }

@@ -13,6 +13,7 @@
 
 #include "moe/Dialect/MoE/IR/MoEOps.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 
@@ -146,6 +147,38 @@ public:
 std::unique_ptr<PanelKernel> makeF32PanelKernel(const MatmulBuffers &mm,
                                                 const PackedConfig &cfg,
                                                 Value scratch);
+
+/// A function named as the LLVM intrinsic `name`, declared once in the
+/// module of `mm.c`. LLVM takes a function so named for the intrinsic itself
+/// (without side effects), and a func.call is something one-shot
+/// bufferization and the buffer deallocation accept, where an
+/// llvm.call_intrinsic has unknown memory effects and is refused.
+func::FuncOp declareIntrinsic(const MatmulBuffers &mm, StringRef name,
+                              TypeRange args, Type result);
+
+//===----------------------------------------------------------------------===//
+// bf16 pairs (Bf16Matmul.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Whether the bf16 panel kernel can run `mm` on vectors of `width` f32
+/// lanes (8 or 16): bf16 weights, not dequantized, and a static K that is a
+/// multiple of 2 * width. Its PackedConfig's k-block must be a multiple of
+/// 2 * width too.
+bool bf16DotApplies(const MatmulBuffers &mm, int64_t width, Type weightElement);
+
+/// A as bf16: `mm.a` itself when it is bf16, else a fresh [M, K] buffer of
+/// A rounded to bf16 (rows split between `numThreads` threads).
+Value roundActivationsToBf16(OpBuilder &b, Location loc, ModuleOp module,
+                             const MatmulBuffers &mm, int64_t width,
+                             unsigned numThreads);
+
+/// The panel kernel on bf16 pairs (VDPBF16PS, which the target must have):
+/// `mm.a` must be bf16 (roundActivationsToBf16); `scratch` from
+/// createPanelScratch (the kernel uses its first k-block / 2 rows). Declares
+/// the instruction in the module of `mm.c`.
+std::unique_ptr<PanelKernel> makeBf16PanelKernel(const MatmulBuffers &mm,
+                                                 const PackedConfig &cfg,
+                                                 Value scratch);
 
 /// Emits the packed-panel kernel for the panels [pBegin, pEnd) of B (panel
 /// p = weight rows [2 * width * p, 2 * width * (p + 1))) against every row

@@ -82,6 +82,8 @@ struct TileConfig {
   int64_t packedMinRows16; // the same for bf16/f16 weights
   Int8Dot int8Dot;         // quantize-activations: vnni, else madd
   bool f16c;               // fp8 weights decode through f16
+  bool bf16Pairs; // bf16-activations and bf16-dot: expert matmuls on bf16
+                  // weights run the bf16 panel kernel
   int64_t activationGroup; // the most K values per activation scale
 };
 
@@ -811,6 +813,16 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     b.setInsertionPointToStart(&func.getFunctionBody().front());
     sharedScratch = createPanelScratch(b, loc, cfg.packed);
   }
+  // bf16 weights times the activations rounded to bf16 (Bf16Matmul.cpp):
+  // the panels of expert matmuls only, in K chunks of whole 2W pairs (the
+  // scratch of cfg.packed has room: the chunk's pairs take half its rows).
+  bool bf16Pairs =
+      packable && !int8Group && cfg.bf16Pairs &&
+      op->hasAttr(kExpertMatmulAttr) &&
+      bf16DotApplies(mm, cfg.packed.width,
+                     cast<RankedTensorType>(rhs.getType()).getElementType());
+  PackedConfig bf16Cfg = cfg.packed;
+  bf16Cfg.kBlock = llvm::alignTo(cfg.packed.kBlock, 2 * cfg.packed.width);
   auto packedKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers packedMM = mm;
     if (int8Group)
@@ -818,11 +830,16 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
           quantizeActivations(cb, cl, module, mm, cfg.width, *int8Group,
                               cfg.int8Dot, /*forDotTile=*/false,
                               cfg.numThreads);
+    if (bf16Pairs)
+      packedMM.a = roundActivationsToBf16(cb, cl, module, mm, cfg.width,
+                                          cfg.numThreads);
     emitParallelRanges(
         cb, cl, module, indexConst(cb, cl, staticN / panel), cfg.numThreads,
         [&](OpBuilder &pb, Location pl, Value begin, Value end) {
           std::unique_ptr<PanelKernel> kernel;
-          const PackedConfig &packedCfg = packedMM.int8A ? int8Cfg : cfg.packed;
+          const PackedConfig &packedCfg = packedMM.int8A ? int8Cfg
+                                          : bf16Pairs    ? bf16Cfg
+                                                         : cfg.packed;
           if (packedMM.int8A) {
             Int8PanelScratch scratch =
                 sharedInt8Scratch
@@ -834,7 +851,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
             Value scratch = sharedScratch
                                 ? sharedScratch
                                 : createPanelScratch(pb, pl, cfg.packed);
-            kernel = makeF32PanelKernel(mm, cfg.packed, scratch);
+            kernel = bf16Pairs
+                         ? makeBf16PanelKernel(packedMM, bf16Cfg, scratch)
+                         : makeF32PanelKernel(mm, cfg.packed, scratch);
           }
           emitPackedPanels(pb, pl, packedMM, packedCfg, *kernel, begin, end);
         });
@@ -923,6 +942,10 @@ struct MoECPUMatmulKernelsPass
       return error() << "vnni needs vector-width 8 or 16 (VPDPBUSD on 256 "
                         "or 512 bits), found "
                      << unsigned(vectorWidth);
+    if (bf16Dot && vectorWidth != 8 && vectorWidth != 16)
+      return error() << "bf16-dot needs vector-width 8 or 16 (VDPBF16PS on "
+                        "256 or 512 bits), found "
+                     << unsigned(vectorWidth);
     if (madd && vectorWidth != 8 && vectorWidth != 16)
       return error() << "madd needs vector-width 8 or 16 (VPMADDUBSW on 256 "
                         "or 512 bits), found "
@@ -958,6 +981,7 @@ struct MoECPUMatmulKernelsPass
                                          : Int8Dot::None;
     cfg.activationGroup = activationGroup;
     cfg.f16c = f16c;
+    cfg.bf16Pairs = bf16Activations && bf16Dot;
 
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {

@@ -106,12 +106,12 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
             Value acc) {
           Value x = sliceRows(nb, nl, rows, lo, size);
           Value up =
-              matmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w1, group));
+              expertMatmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w1, group));
           SmallVector<Value> inputs = {up};
           SmallVector<AffineMap> maps = {nb.getMultiDimIdentityMap(2)};
           if (w3) {
             inputs.push_back(
-                matmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w3, group)));
+                expertMatmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w3, group)));
             maps.push_back(nb.getMultiDimIdentityMap(2));
           }
           // Operand positions of the biases in the body, or 0 for none.
@@ -145,7 +145,7 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
                 return {gatedActivation(eb, el, params, g, u)};
               });
           Value y =
-              matmulTransposeB(nb, nl, hidden, groupMatrix(nb, nl, w2, group));
+              expertMatmulTransposeB(nb, nl, hidden, groupMatrix(nb, nl, w2, group));
           if (b2) {
             auto yType = cast<RankedTensorType>(y.getType());
             Value biasedInit = tensor::EmptyOp::create(

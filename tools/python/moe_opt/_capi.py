@@ -41,7 +41,7 @@ def numpy_dtype(dtype):
                        "uint8 (fp8 e4m3fn codes) or float8_e4m3fn, found %s"
                        % dtype)
     return table[dtype]
-KERNELS = {"fast": 0, "reference": 1, "fast-int8": 2}
+KERNELS = {"fast": 0, "reference": 1, "fast-int8": 2, "fast-bf16": 3}
 
 
 class _ArgInfo(ctypes.Structure):
@@ -202,8 +202,8 @@ class Layer:
 
     def set_kernels(self, kernels):
         if kernels not in KERNELS:
-            raise MoEError("unknown kernels '%s' (expected fast, fast-int8 "
-                           "or reference)" % kernels)
+            raise MoEError("unknown kernels '%s' (expected fast, fast-int8, "
+                           "fast-bf16 or reference)" % kernels)
         _check(library().moe_layer_set_kernels(self._handle, KERNELS[kernels]))
 
     def bind_files(self, paths, layer_index=-1, name=None):

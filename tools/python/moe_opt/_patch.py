@@ -232,7 +232,7 @@ def compile_layer(model, layer_index, dtype=None, threads=None,
     transformers model `model` (which is not changed) and returns its
     CompiledLayer. dtype: the weights' torch dtype (default: the model's);
     threads: OpenMP threads (default: torch.get_num_threads()); kernels:
-    "fast", "fast-int8" or "reference"; verify: check that the compiled layer agrees
+    "fast", "fast-int8", "fast-bf16" or "reference"; verify: check that the compiled layer agrees
     with the block on a random input (the block runs on it either way, to
     learn what it returns)."""
     dtype = dtype or _model_dtype(model)

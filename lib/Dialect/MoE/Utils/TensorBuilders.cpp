@@ -56,3 +56,10 @@ Value moe::matmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w,
       b.getAffineMapArrayAttr(transposedBMatmulMaps(b.getContext())));
   return matmul.getResult(0);
 }
+
+Value moe::expertMatmulTransposeB(OpBuilder &b, Location loc, Value lhs,
+                                  Value w) {
+  Value product = matmulTransposeB(b, loc, lhs, w);
+  product.getDefiningOp()->setAttr(kExpertMatmulAttr, b.getUnitAttr());
+  return product;
+}

@@ -40,6 +40,15 @@ SmallVector<AffineMap> transposedBMatmulMaps(MLIRContext *ctx);
 Value matmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w,
                        Type accType = {});
 
+/// The unit attribute that marks the linalg.matmul of expert rows by an
+/// expert's weights (expertMatmulTransposeB): the CPU kernels may round its
+/// activations (moe-cpu-matmul-kernels bf16-activations), never those of a
+/// router or gate, whose scores choose the experts.
+constexpr llvm::StringLiteral kExpertMatmulAttr = "moe.expert_matmul";
+
+/// matmulTransposeB (f32 result) marked with kExpertMatmulAttr.
+Value expertMatmulTransposeB(OpBuilder &b, Location loc, Value lhs, Value w);
+
 } // namespace moe
 } // namespace mlir
 
