@@ -5,7 +5,7 @@
 #   moe-bench.py [--layer LAYER.mlir | --hf-config config.json]
 #                [--tokens 1,8,64,512,2048] [--threads N] [--rounds 2]
 #                [--dtype f32|bf16|int8|fp8|int4|mxfp4] [--one-thread]
-#                [--kernels fast|fast-int8]
+#                [--kernels fast|fast-int8|fast-bf16]
 #                [--json OUT.json] [--plot OUT.png] [--bin DIR] [--quick]
 #
 # Times, in rounds A B A B ... (so that a noisy machine slows every
@@ -51,6 +51,8 @@
 # is then checked against the
 # reference lowering by the relative L2 norm of the difference (bound
 # ACT_BOUND: the activations' rounding) instead of elementwise.
+# --kernels fast-bf16 likewise rounds the activations of bf16 experts to
+# bf16 where the host has VDPBF16PS (AVX512_BF16), in prefill-sized calls.
 # All of them compute the same layer on the same inputs and weights: moe-run's
 # seeded generator (docs/Tools.md) is reproduced here with numpy. Every
 # output of ours is checked against the reference lowering (rtol 1e-5, atol
@@ -225,7 +227,7 @@ QUANT_FORMATS = {
 }
 
 
-# Bound on the relative L2 difference of kernels=fast-int8 against the
+# Bound on the relative L2 difference of kernels=fast-int8 or fast-bf16 against the
 # reference lowering of the same quantized layer (docs/Quantization.md).
 ACT_BOUND = 3e-2
 
@@ -631,11 +633,13 @@ def main():
                         "the quantized format of the routed experts' "
                         "weights; other than f32 also times ours on the f32 "
                         "layer ('ours f32')")
-    p.add_argument("--kernels", choices=["fast", "fast-int8"],
+    p.add_argument("--kernels", choices=["fast", "fast-int8", "fast-bf16"],
                    default="fast",
                    help="kernels of ours (not of 'ours f32'): fast-int8 "
                         "multiplies int8/int4 weights with int8 "
-                        "activations on VNNI and AVX2 hosts")
+                        "activations on VNNI and AVX2 hosts, fast-bf16 "
+                        "bf16 weights with bf16 activations on AVX512_BF16 "
+                        "hosts")
     p.add_argument("--one-thread", action="store_true",
                    help="also time ours on one thread ('ours 1 thr')")
     p.add_argument("--reference-max", type=int, default=8,
@@ -853,6 +857,12 @@ def main():
                                   1e-5, 1e-5)
                 row["check"] = {"against": "reference", "ok": ok,
                                 "max_abs_err": err}
+            elif (args.kernels != "fast" and not quantized
+                  and "numpy" in peers and os.path.exists(numpy_out)):
+                err = rel_l2(np.load(numpy_out), got)
+                row["check"] = {"against": "numpy peer (rel L2)",
+                                "ok": err <= ACT_BOUND, "rel_l2": err,
+                                "bound": ACT_BOUND}
             elif quantized:
                 row["check"] = {"against": "none (quantized: see the error "
                                 "against ours f32)", "ok": None}
