@@ -3,7 +3,8 @@
 // Gated SwiGLU experts with bf16 weights and f32 rows: one scf.for over the
 // experts; each takes its rows [lo, hi) with lo = clamp(offsets[e], 0, N)
 // and hi = clamp(offsets[e+1], lo, N), multiplies them by w1[e] and w3[e]
-// with transposed-B linalg.matmul into f32, applies silu(h1) * h3, multiplies
+// with transposed-B linalg.matmul into f32 (marked moe.expert_matmul: only
+// expert matmuls may round their activations), applies silu(h1) * h3, multiplies
 // by w2[e], and inserts the rows back into the zero-filled f32 result.
 
 // CHECK-DAG: #[[LHS:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
@@ -28,9 +29,9 @@
 // CHECK: %[[SIZE:.*]] = arith.subi %[[HI]], %[[LO]] : index
 // CHECK: %[[X:.*]] = tensor.extract_slice %[[ROWS]][%[[LO]], 0] [%[[SIZE]], 16] [1, 1] : tensor<?x16xf32> to tensor<?x16xf32>
 // CHECK: %[[W1E:.*]] = tensor.extract_slice %[[W1]][%[[E]], 0, 0] [1, 32, 16] [1, 1, 1] : tensor<4x32x16xbf16> to tensor<32x16xbf16>
-// CHECK: %[[H1:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] ins(%[[X]], %[[W1E]] : tensor<?x16xf32>, tensor<32x16xbf16>) outs(%{{.*}} : tensor<?x32xf32>)
+// CHECK: %[[H1:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] {moe.expert_matmul} ins(%[[X]], %[[W1E]] : tensor<?x16xf32>, tensor<32x16xbf16>) outs(%{{.*}} : tensor<?x32xf32>)
 // CHECK: %[[W3E:.*]] = tensor.extract_slice %[[W3]][%[[E]], 0, 0]
-// CHECK: %[[H3:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] ins(%[[X]], %[[W3E]] :
+// CHECK: %[[H3:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] {moe.expert_matmul} ins(%[[X]], %[[W3E]] :
 // CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%[[H1]], %[[H3]] : tensor<?x32xf32>, tensor<?x32xf32>)
 // CHECK-NEXT: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[NEG:.*]] = arith.negf %[[A]]
@@ -41,7 +42,7 @@
 // CHECK: %[[GATED:.*]] = arith.mulf %[[SILU]], %[[B]]
 // CHECK: linalg.yield %[[GATED]]
 // CHECK: %[[W2E:.*]] = tensor.extract_slice %[[W2]][%[[E]], 0, 0] [1, 16, 32] [1, 1, 1] : tensor<4x16x32xbf16> to tensor<16x32xbf16>
-// CHECK: %[[OUTE:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] ins(%[[H]], %[[W2E]] : tensor<?x32xf32>, tensor<16x32xbf16>) outs(%{{.*}} : tensor<?x16xf32>)
+// CHECK: %[[OUTE:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] {moe.expert_matmul} ins(%[[H]], %[[W2E]] : tensor<?x32xf32>, tensor<16x32xbf16>) outs(%{{.*}} : tensor<?x16xf32>)
 // CHECK: %[[INS:.*]] = tensor.insert_slice %[[OUTE]] into %[[ACC]][%[[LO]], 0] [%{{.*}}, 16] [1, 1]
 // CHECK: scf.yield %[[INS]]
 // CHECK: return %[[Y]] : tensor<?x16xf32>
@@ -149,7 +150,7 @@ func.func @experts_relu_bf16(%rows: tensor<8x16xbf16>, %off: tensor<3xi32>, %w1:
 // CHECK: arith.maxsi %[[LO]]
 // CHECK: %[[X:.*]] = tensor.extract_slice %[[LHS_]][%[[LO]], 0]
 // CHECK: %[[WE:.*]] = tensor.extract_slice %[[RHS_]][%[[E]], 0, 0] [1, 7, 12] [1, 1, 1] : tensor<3x7x12xbf16> to tensor<7x12xbf16>
-// CHECK: %[[P:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] ins(%[[X]], %[[WE]] : tensor<?x12xf32>, tensor<7x12xbf16>) outs(%{{.*}} : tensor<?x7xf32>)
+// CHECK: %[[P:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] {moe.expert_matmul} ins(%[[X]], %[[WE]] : tensor<?x12xf32>, tensor<7x12xbf16>) outs(%{{.*}} : tensor<?x7xf32>)
 // CHECK-NOT: linalg.matmul
 // CHECK: tensor.insert_slice %[[P]] into %[[ACC]][%[[LO]], 0]
 // CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%[[Y]] : tensor<?x7xf32>) outs(%{{.*}} : tensor<?x7xbf16>)

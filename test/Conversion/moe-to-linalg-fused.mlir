@@ -16,7 +16,7 @@
 // CHECK:        %[[LO:.*]] = arith.maxsi
 // CHECK:        %[[X:.*]] = tensor.extract_slice %[[ROWS]][%[[LO]], 0] [%{{.*}}, 16] [1, 1]
 // CHECK:        %[[WE:.*]] = tensor.extract_slice %[[W]][%[[E]], 0, 0] [1, 48, 16] [1, 1, 1] : tensor<4x48x16xf32> to tensor<48x16xf32>
-// CHECK:        %[[U:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] ins(%[[X]], %[[WE]] : tensor<?x16xf32>, tensor<48x16xf32>) outs(%{{.*}} : tensor<?x48xf32>)
+// CHECK:        %[[U:.*]] = linalg.matmul indexing_maps = [#[[LHS]], #[[RHS]], #[[OUT]]] {moe.expert_matmul} ins(%[[X]], %[[WE]] : tensor<?x16xf32>, tensor<48x16xf32>) outs(%{{.*}} : tensor<?x48xf32>)
 // CHECK:        %[[GATE:.*]] = tensor.extract_slice %[[U]][0, 0] [%{{.*}}, 24] [1, 1] : tensor<?x48xf32> to tensor<?x24xf32>
 // CHECK:        %[[UP:.*]] = tensor.extract_slice %[[U]][0, 24] [%{{.*}}, 24] [1, 1] : tensor<?x48xf32> to tensor<?x24xf32>
 // CHECK:        %[[H:.*]] = linalg.generic {{.*}} ins(%[[GATE]], %[[UP]] : tensor<?x24xf32>, tensor<?x24xf32>)

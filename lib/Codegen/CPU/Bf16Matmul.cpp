@@ -64,7 +64,11 @@ struct Bf16PanelKernel : PanelKernel {
   void pack(OpBuilder &b, Location loc, Value n0, Value k0,
             Value len) override {
     int64_t w = cfg.width;
-    emitFor(b, loc, indexConst(b, loc, 0), len, indexConst(b, loc, 2 * w),
+    // (One op per statement: the order of evaluation of a call's arguments
+    // is the compiler's, and the IR must not depend on it.)
+    Value zero = indexConst(b, loc, 0);
+    Value step = indexConst(b, loc, 2 * w);
+    emitFor(b, loc, zero, len, step,
             [&](OpBuilder &fb, Location fl, Value kk) {
               Value k = arith::AddIOp::create(fb, fl, k0, kk);
               Value pairRow = arith::DivUIOp::create(fb, fl, kk,
@@ -99,8 +103,10 @@ struct Bf16PanelKernel : PanelKernel {
     auto onePair = VectorType::get({2}, b.getBF16Type());
     auto oneWord = VectorType::get({1}, b.getF32Type());
     Value half = arith::DivUIOp::create(b, loc, len, indexConst(b, loc, 2));
+    Value zero = indexConst(b, loc, 0);
+    Value one = indexConst(b, loc, 1);
     auto loop = scf::ForOp::create(
-        b, loc, indexConst(b, loc, 0), half, indexConst(b, loc, 1), start,
+        b, loc, zero, half, one, start,
         [&](OpBuilder &lb, Location ll, Value kp, ValueRange accs) {
           SmallVector<Value> panel;
           for (int64_t v = 0; v < 2; ++v) {
@@ -155,8 +161,10 @@ Value cpu::roundActivationsToBf16(OpBuilder &b, Location loc, ModuleOp module,
       [&](OpBuilder &pb, Location pl, Value begin, Value end) {
         emitFor(pb, pl, begin, end, indexConst(pb, pl, 1),
                 [&](OpBuilder &rb, Location rl, Value m) {
-                  emitFor(rb, rl, indexConst(rb, rl, 0), indexConst(rb, rl, k),
-                          indexConst(rb, rl, width),
+                  Value zero = indexConst(rb, rl, 0);
+                  Value end = indexConst(rb, rl, k);
+                  Value step = indexConst(rb, rl, width);
+                  emitFor(rb, rl, zero, end, step,
                           [&](OpBuilder &kb, Location kl, Value kk) {
                             Value a = loadF32(kb, kl, mm.a, {m, kk}, width);
                             Value r = arith::TruncFOp::create(kb, kl, bf16Vec,
