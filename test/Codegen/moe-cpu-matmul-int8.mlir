@@ -27,19 +27,24 @@
 // The dot-product kernel (packed-min-rows-16bit=0): activations quantized
 // the same way, VPDPBUSD along K on rows of A and of the weights (the bias
 // term once per weight row), each group's sums scaled into f32 lanes, one
-// lane reduction per output. Groups of 32 of int4 span less than the 64
-// values of a vector: that matmul keeps the f32 kernel.
+// lane reduction per output. Groups of 32 of int4 and mxfp4 span less than
+// the 64 values of a vector of 16 lanes: those matmuls take the 8-lane
+// form (VPDPBUSD on ymm, which AVX512_VNNI CPUs have with AVX512VL).
+// DOT-DAG: func.func private @llvm.x86.avx512.vpdpbusd.512(
+// DOT-DAG: func.func private @llvm.x86.avx512.vpdpbusd.256(
 // DOT-LABEL: func.func @int8_channel(
 // DOT:         math.roundeven
 // DOT:         func.call @llvm.x86.avx512.vpdpbusd.512
 // DOT:         arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
 // DOT:         vector.reduction <add>
 // DOT-LABEL: func.func @int4_groups(
-// DOT-NOT:     func.call @llvm.x86
-// DOT:         vector.fma
+// DOT-NOT:     vector.fma
+// DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
+// DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 // DOT-LABEL: func.func @mxfp4(
-// DOT-NOT:     func.call @llvm.x86
-// DOT:         vector.fma
+// DOT-NOT:     vector.fma
+// DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
+// DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 // DOT-LABEL: func.func @zero_points(
 // OFF-NOT: vpdpbusd
 // OFF-NOT: math.roundeven

@@ -105,6 +105,7 @@ static int errors(const char *path, const char *weights,
   show("missing weight", moe_layer_bind_weights(layer, NULL, files, 1, -1));
   show("bad kernels", moe_layer_set_kernels(layer, (moe_kernels)7));
   show("int8 kernels", moe_layer_set_kernels(layer, MOE_KERNELS_FAST_INT8));
+  show("bf16 kernels", moe_layer_set_kernels(layer, MOE_KERNELS_FAST_BF16));
   show("kernels", moe_layer_set_kernels(layer, MOE_KERNELS_REFERENCE));
   show("run missing", moe_layer_run(layer, x, MOE_DTYPE_F32, 2, 32, y));
   moe_layer_destroy(layer);

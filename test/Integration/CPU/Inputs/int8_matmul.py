@@ -56,8 +56,8 @@ CASES = {
     # 2 rows (the dot-product kernel's 2-row tiles), int4 groups of 128;
     # N = 41: tiles of 3 weight rows and single rows on each thread.
     "two-rows": (2, 256, 41, (1, 128), "int4", "f32", "f32", False),
-    # int4 groups of 32: with 16 lanes the dot-product kernel stays f32
-    # (a vector of 64 values spans two groups), with 8 lanes it is int8.
+    # int4 groups of 32: with 16 lanes the dot-product kernel takes the
+    # 8-lane instruction (a vector of 64 values would span two groups).
     "few-g32": (7, 128, 16, (1, 32), "int4", "f32", "f32", False),
     # mxfp4: e2m1 values (twice their value, a table lookup, as bytes) and
     # e8m0 scales per 32 (halved), in both kernels.
@@ -175,7 +175,8 @@ def main(argv):
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
-    int8 = m >= 32 or g % (4 * width) == 0
+    # Groups narrower than 4 x 16 values take 8 lanes (MatmulKernels.cpp).
+    int8 = m >= 32 or g % (4 * width) == 0 or (width == 16 and g % 32 == 0)
     expected = expected_int8 if int8 else expected_f32
     np.save(f"{out}/{name}.expected.npy", expected.astype(np.float32))
     with open(f"{out}/{name}.inputs", "w") as f:
