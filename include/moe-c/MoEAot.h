@@ -94,7 +94,8 @@ typedef struct moe_aot_layer {
   int32_t x_dtype;
   int32_t y_dtype;
   /* The compile-time options: the thread count (0: chosen at run time),
-     the kernels ("fast", "fast-int8", "fast-bf16" or "reference"), the CPU and its features. */
+     the kernels ("fast", "fast-int8", "fast-bf16" or "reference"), the CPU
+     and its features. */
   int32_t threads;
   const char *kernels;
   const char *target_cpu;

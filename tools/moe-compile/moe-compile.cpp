@@ -75,7 +75,8 @@ struct Options {
                "fast-int8 (int8 activations for int8/int4/mxfp4 weights on "
                "VNNI and AVX2 targets), fast-bf16 (bf16 activations for "
                "bf16 expert weights on AVX512_BF16 targets) or reference"),
-      cl::value_desc("fast|fast-int8|fast-bf16|reference"), cl::init("fast"), cl::cat(category)};
+      cl::value_desc("fast|fast-int8|fast-bf16|reference"), cl::init("fast"),
+      cl::cat(category)};
 
   cl::opt<std::string> targetCpu{
       "target-cpu",

@@ -51,8 +51,9 @@ struct CPUTarget {
 
 /// Marks `entry` for the C interface, lowers `module` with moe-cpu-pipeline
 /// (`numThreads`, `kernels`, `vectorWidth`, 0 for the host's, `vnni`,
-/// `madd` and `bf16Dot` passed to it). With `passManagerOptions`, the pass manager takes the MLIR
-/// command-line options a tool registered (--mlir-print-ir-after-all, ...).
+/// `madd` and `bf16Dot` passed to it). With `passManagerOptions`, the pass
+/// manager takes the MLIR command-line options a tool registered
+/// (--mlir-print-ir-after-all, ...).
 llvm::Error lowerForCPU(ModuleOp module, func::FuncOp entry,
                         unsigned numThreads, MoECPUKernels kernels,
                         unsigned vectorWidth, MoECPUFeature vnni,

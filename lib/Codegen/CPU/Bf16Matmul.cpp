@@ -162,9 +162,9 @@ Value cpu::roundActivationsToBf16(OpBuilder &b, Location loc, ModuleOp module,
         emitFor(pb, pl, begin, end, indexConst(pb, pl, 1),
                 [&](OpBuilder &rb, Location rl, Value m) {
                   Value zero = indexConst(rb, rl, 0);
-                  Value end = indexConst(rb, rl, k);
+                  Value kEnd = indexConst(rb, rl, k);
                   Value step = indexConst(rb, rl, width);
-                  emitFor(rb, rl, zero, end, step,
+                  emitFor(rb, rl, zero, kEnd, step,
                           [&](OpBuilder &kb, Location kl, Value kk) {
                             Value a = loadF32(kb, kl, mm.a, {m, kk}, width);
                             Value r = arith::TruncFOp::create(kb, kl, bf16Vec,

@@ -110,8 +110,8 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
           SmallVector<Value> inputs = {up};
           SmallVector<AffineMap> maps = {nb.getMultiDimIdentityMap(2)};
           if (w3) {
-            inputs.push_back(
-                expertMatmulTransposeB(nb, nl, x, groupMatrix(nb, nl, w3, group)));
+            inputs.push_back(expertMatmulTransposeB(
+                nb, nl, x, groupMatrix(nb, nl, w3, group)));
             maps.push_back(nb.getMultiDimIdentityMap(2));
           }
           // Operand positions of the biases in the body, or 0 for none.
@@ -144,8 +144,8 @@ struct ExpertsOpLowering : public OpConversionPattern<ExpertsOp> {
                 Value u = biased(args[1], b3Arg);
                 return {gatedActivation(eb, el, params, g, u)};
               });
-          Value y =
-              expertMatmulTransposeB(nb, nl, hidden, groupMatrix(nb, nl, w2, group));
+          Value y = expertMatmulTransposeB(nb, nl, hidden,
+                                           groupMatrix(nb, nl, w2, group));
           if (b2) {
             auto yType = cast<RankedTensorType>(y.getType());
             Value biasedInit = tensor::EmptyOp::create(

@@ -182,7 +182,8 @@ Value lowering::forEachGroupProduct(
                           Value size, Value acc) {
                         Value rows = sliceRows(nb, nl, lhs, lo, size);
                         Value matrix = groupMatrix(nb, nl, rhs, group);
-                        Value product = expertMatmulTransposeB(nb, nl, rows, matrix);
+                        Value product =
+                            expertMatmulTransposeB(nb, nl, rows, matrix);
                         if (bias) {
                           Value row = groupRow(nb, nl, bias, group);
                           product = addRow(nb, nl, product, row);
