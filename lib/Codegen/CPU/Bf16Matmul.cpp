@@ -99,21 +99,16 @@ struct Bf16PanelKernel : PanelKernel {
   SmallVector<Value> accumulate(OpBuilder &b, Location loc,
                                 ArrayRef<Value> rowIdx, Value k0, Value len,
                                 ValueRange start) override {
-    int64_t w = cfg.width;
     auto onePair = VectorType::get({2}, b.getBF16Type());
     auto oneWord = VectorType::get({1}, b.getF32Type());
     Value half = arith::DivUIOp::create(b, loc, len, indexConst(b, loc, 2));
-    Value zero = indexConst(b, loc, 0);
-    Value one = indexConst(b, loc, 1);
-    auto loop = scf::ForOp::create(
-        b, loc, zero, half, one, start,
-        [&](OpBuilder &lb, Location ll, Value kp, ValueRange accs) {
+    return emitPanelRowLoop(
+        b, loc, bp, cfg.width, half, start,
+        [&](OpBuilder &lb, Location ll, Value kp, ArrayRef<Value> loaded,
+            ValueRange accs) {
           SmallVector<Value> panel;
-          for (int64_t v = 0; v < 2; ++v) {
-            Value loaded = vector::LoadOp::create(
-                lb, ll, words, bp, ValueRange{kp, indexConst(lb, ll, v * w)});
-            panel.push_back(vector::BitCastOp::create(lb, ll, pairs, loaded));
-          }
+          for (Value v : loaded)
+            panel.push_back(vector::BitCastOp::create(lb, ll, pairs, v));
           Value kk = arith::MulIOp::create(lb, ll, kp, indexConst(lb, ll, 2));
           Value k = arith::AddIOp::create(lb, ll, k0, kk);
           SmallVector<Value> next;
@@ -130,9 +125,8 @@ struct Bf16PanelKernel : PanelKernel {
                                  ValueRange{accs[i * 2 + v], panel[v], a})
                                  .getResult(0));
           }
-          scf::YieldOp::create(lb, ll, next);
+          return next;
         });
-    return SmallVector<Value>(loop.getResults());
   }
 };
 

@@ -142,6 +142,17 @@ public:
                                         Value len, ValueRange start) = 0;
 };
 
+/// The loop of a register tile over the rows [0, count) of the panel
+/// scratch `bp` (createPanelScratch), carrying the accumulators from
+/// `start`: per row, `body(row, panel, accs)` gets the row's two vectors of
+/// W f32 (columns [0, W) and [W, 2W)) and returns the next accumulators.
+SmallVector<Value> emitPanelRowLoop(
+    OpBuilder &b, Location loc, Value bp, int64_t width, Value count,
+    ValueRange start,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value row,
+                                    ArrayRef<Value> panel, ValueRange accs)>
+        body);
+
 /// The f32 panel kernel: weights packed (widened or dequantized) to f32,
 /// one FMA per weight and row; `scratch` from createPanelScratch.
 std::unique_ptr<PanelKernel> makeF32PanelKernel(const MatmulBuffers &mm,

@@ -108,18 +108,11 @@ struct F32PanelKernel : PanelKernel {
   SmallVector<Value> accumulate(OpBuilder &b, Location loc,
                                 ArrayRef<Value> rowIdx, Value k0, Value len,
                                 ValueRange start) override {
-    int64_t w = cfg.width;
-    auto vecType = VectorType::get({w}, b.getF32Type());
-    Value zero = indexConst(b, loc, 0);
-    Value one = indexConst(b, loc, 1);
-    auto loop = scf::ForOp::create(
-        b, loc, zero, len, one, start,
-        [&](OpBuilder &lb, Location ll, Value kk, ValueRange accs) {
-          SmallVector<Value> panel;
-          for (int64_t v = 0; v < 2; ++v)
-            panel.push_back(vector::LoadOp::create(
-                lb, ll, vecType, bp,
-                ValueRange{kk, indexConst(lb, ll, v * w)}));
+    auto vecType = VectorType::get({cfg.width}, b.getF32Type());
+    return emitPanelRowLoop(
+        b, loc, bp, cfg.width, len, start,
+        [&](OpBuilder &lb, Location ll, Value kk, ArrayRef<Value> panel,
+            ValueRange accs) {
           Value k = arith::AddIOp::create(lb, ll, k0, kk);
           SmallVector<Value> next;
           for (auto [i, row] : llvm::enumerate(rowIdx)) {
@@ -131,9 +124,8 @@ struct F32PanelKernel : PanelKernel {
               next.push_back(vector::FMAOp::create(lb, ll, splat, panel[v],
                                                    accs[i * 2 + v]));
           }
-          scf::YieldOp::create(lb, ll, next);
+          return next;
         });
-    return SmallVector<Value>(loop.getResults());
   }
 };
 
@@ -213,6 +205,28 @@ SmallVector<Value> cpu::transposeSquare(OpBuilder &b, Location loc,
     rows = std::move(next);
   }
   return rows;
+}
+
+SmallVector<Value> cpu::emitPanelRowLoop(
+    OpBuilder &b, Location loc, Value bp, int64_t width, Value count,
+    ValueRange start,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, Value,
+                                    ArrayRef<Value>, ValueRange)>
+        body) {
+  auto vecType = VectorType::get({width}, b.getF32Type());
+  Value zero = indexConst(b, loc, 0);
+  Value one = indexConst(b, loc, 1);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, count, one, start,
+      [&](OpBuilder &lb, Location ll, Value row, ValueRange accs) {
+        SmallVector<Value> panel;
+        for (int64_t v = 0; v < 2; ++v)
+          panel.push_back(vector::LoadOp::create(
+              lb, ll, vecType, bp,
+              ValueRange{row, indexConst(lb, ll, v * width)}));
+        scf::YieldOp::create(lb, ll, body(lb, ll, row, panel, accs));
+      });
+  return SmallVector<Value>(loop.getResults());
 }
 
 void cpu::emitRowTiles(
