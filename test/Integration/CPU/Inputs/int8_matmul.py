@@ -18,8 +18,9 @@
 #   f32   the matmul on the dequantized weights (float64), what the kernels
 #         compute without int8 activations
 # The packed-panel kernel (32 rows and more) multiplies on int8; the
-# dot-product kernel (fewer rows) too when G is a multiple of 4 * WIDTH, else
-# it runs on f32. With madd alone (VPMADDUBSW), int8 weights multiply as |w|
+# dot-product kernel (fewer rows) too when G is a multiple or, with one
+# weight scale per group or per vector, a divisor of 4 * WIDTH, else it runs
+# on f32. With madd alone (VPMADDUBSW), int8 weights multiply as |w|
 # by q with w's sign; there the weights of one row are all -128 and one row
 # of x has two equal largest values in a pair (|q| = 127): VPMADDUBSW's
 # largest pair, 2 * 128 * 127, which must not saturate (in the cases
@@ -56,8 +57,8 @@ CASES = {
     # 2 rows (the dot-product kernel's 2-row tiles), int4 groups of 128;
     # N = 41: tiles of 3 weight rows and single rows on each thread.
     "two-rows": (2, 256, 41, (1, 128), "int4", "f32", "f32", False),
-    # int4 groups of 32: with 16 lanes the dot-product kernel takes the
-    # 8-lane instruction (a vector of 64 values would span two groups).
+    # int4 groups of 32: with 16 lanes a vector of 64 values spans two
+    # groups, each scaled in its 8 lanes.
     "few-g32": (7, 128, 16, (1, 32), "int4", "f32", "f32", False),
     # mxfp4: e2m1 values (twice their value, a table lookup, as bytes) and
     # e8m0 scales per 32 (halved), in both kernels.
@@ -74,7 +75,17 @@ CASES = {
     "blocks-zp": (61, 640, 96, (32, 64), None, "bf16", "f32", False, True),
     "few-zp": (5, 256, 64, (1, 256), None, "f32", "f32", False, True),
     "few-blocks-zp": (4, 256, 64, (16, 128), None, "f32", "f32", False, True),
+    # The dot-product kernel on int4 groups of 32 with zero points: the
+    # correction of each group of a 64-value vector in its own lanes.
+    "few-g32-zp": (6, 256, 24, (1, 32), "int4", "bf16", "f32", False, True),
+    # int8 per channel with activation groups of 32 (moe-cpu-matmul-kernels
+    # activation-group=32, see ACTIVATION_GROUP): one weight scale, per
+    # lane activation scales.
+    "few-act32": (5, 256, 48, (1, 256), None, "f32", "f32", False),
 }
+
+# The kernels' activation-group option where a case sets it (default 128).
+ACTIVATION_GROUP = {"few-act32": 32}
 
 
 def bf16(a):
@@ -150,7 +161,7 @@ def main(argv):
     w = (wq - zq) * s_int.repeat(bn, 0)[:n].repeat(bk, 1)[:, :k].astype(np.float64)
     expected_f32 = c0 + x.astype(np.float64) @ w.T
 
-    g = group_of(k, bk, width)
+    g = group_of(k, bk, width, ACTIVATION_GROUP.get(name, 128))
     qa, sa = quantize_rows(x, g)
     isum = np.einsum("mgk,ngk->mng", qa.reshape(m, k // g, g),
                      (wq - zq).reshape(n, k // g, g))
@@ -175,8 +186,14 @@ def main(argv):
     if init:
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
-    # Groups narrower than 4 x 16 values take 8 lanes (MatmulKernels.cpp).
-    int8 = m >= 32 or g % (4 * width) == 0 or (width == 16 and g % 32 == 0)
+    # The dot-product kernel runs on int8 when a vector of 4 x WIDTH values
+    # lies in one group, or splits into groups that have their own weight
+    # scale or share one (Int8Matmul.cpp, int8DotTileFits); else groups of
+    # 32 and more take 8 lanes on 16 (MatmulKernels.cpp).
+    vec = 4 * width
+    fits = g % vec == 0 or (vec % g == 0 and
+                            (bk == g or bk % vec == 0 or bk >= k))
+    int8 = m >= 32 or fits or (width == 16 and g % 32 == 0)
     expected = expected_int8 if int8 else expected_f32
     np.save(f"{out}/{name}.expected.npy", expected.astype(np.float32))
     with open(f"{out}/{name}.inputs", "w") as f:
