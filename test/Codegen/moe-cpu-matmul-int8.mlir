@@ -27,11 +27,9 @@
 // The dot-product kernel (packed-min-rows-16bit=0): activations quantized
 // the same way, VPDPBUSD along K on rows of A and of the weights (the bias
 // term once per weight row), each group's sums scaled into f32 lanes, one
-// lane reduction per output. Groups of 32 of int4 and mxfp4 split the 64
-// values of a vector of 16 lanes: each group's scales (the weights' e8m0
-// scales decoded, the rows' halved for e2m1) are spread over its 8 lanes
-// (vector.shuffle); one-row tiles take the 8-lane form instead, one group
-// per vector (VPDPBUSD on ymm, which AVX512_VNNI CPUs have with AVX512VL).
+// lane reduction per output. Groups of 32 of int4 and mxfp4 span less than
+// the 64 values of a vector of 16 lanes: those matmuls take the 8-lane
+// form (VPDPBUSD on ymm, which AVX512_VNNI CPUs have with AVX512VL).
 // DOT-DAG: func.func private @llvm.x86.avx512.vpdpbusd.512(
 // DOT-DAG: func.func private @llvm.x86.avx512.vpdpbusd.256(
 // DOT-LABEL: func.func @int8_channel(
@@ -41,21 +39,10 @@
 // DOT:         vector.reduction <add>
 // DOT-LABEL: func.func @int4_groups(
 // DOT-NOT:     vector.fma
-// DOT:         func.call @llvm.x86.avx512.vpdpbusd.512
-// DOT:         %[[WS:.*]] = vector.load {{.*}} : memref<32x4xf32, {{.*}}>, vector<2xf32>
-// DOT-NEXT:    vector.shuffle %[[WS]], %[[WS]] [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
-// DOT:         arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
 // DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
 // DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 // DOT-LABEL: func.func @mxfp4(
 // DOT-NOT:     vector.fma
-// DOT:         func.call @llvm.x86.avx512.vpdpbusd.512
-// DOT:         %[[E:.*]] = vector.load {{.*}} : memref<32x4xf8E8M0FNU, {{.*}}>, vector<2xf8E8M0FNU>
-// DOT:         vector.shuffle {{.*}} [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1] : vector<2xf32>, vector<2xf32>
-// DOT:         %[[SA:.*]] = vector.load {{.*}} : memref<?x4xf32>, vector<2xf32>
-// DOT:         %[[HALF:.*]] = arith.mulf %[[SA]], {{.*}} : vector<2xf32>
-// DOT-NEXT:    vector.shuffle %[[HALF]], %[[HALF]] [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]
-// DOT:         arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
 // DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
 // DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 // DOT-LABEL: func.func @zero_points(

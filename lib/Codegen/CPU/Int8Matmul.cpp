@@ -234,11 +234,7 @@ Value integerScale(OpBuilder &b, Location loc, const DequantizedWeights &dq,
   Value scale = decodeScale(b, loc, stored);
   if (dq.packed != PackedFormat::e2m1)
     return scale;
-  TypedAttr halfAttr = b.getF32FloatAttr(0.5f);
-  Value half =
-      isa<VectorType>(scale.getType())
-          ? splatConst(b, loc, cast<VectorType>(scale.getType()), halfAttr)
-          : arith::ConstantOp::create(b, loc, halfAttr).getResult();
+  Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
   return arith::MulFOp::create(b, loc, scale, half);
 }
 
@@ -316,102 +312,6 @@ Value rowOffset(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value wide = arith::ExtSIOp::create(b, loc, b.getI32Type(), z);
   return o ? arith::AddIOp::create(b, loc, wide, offset).getResult() : wide;
 }
-
-/// How the dot-product tile scales its integer sums: per group of G
-/// values, or, when a step of the tile (4W values of K, 8W with evenOdd)
-/// holds `split` > 1 groups (mxfp4's 32 values on 16 lanes), per lane.
-/// i32 lane l of a step's sums covers 4 values of K (with evenOdd, 4 even
-/// and 4 odd ones of the block), all in group (4 * parts * l) / G of the
-/// step, so a vector with each group's scales spread over its lanes
-/// scales them (see cpu::int8DotTileFits).
-struct DotTileGroups {
-  const MatmulBuffers &mm;
-  int64_t width, group, parts, split;
-
-  DotTileGroups(const MatmulBuffers &mm, int64_t width, int64_t group)
-      : mm(mm), width(width), group(group),
-        parts(mm.int8A->evenOdd ? 2 : 1) {
-    int64_t step = parts * 4 * width;
-    split = group < step ? step / group : 1;
-  }
-
-  /// The weights have a scale per group of a step (their K block is G);
-  /// else one scale covers the step.
-  bool laneWeightScales() const {
-    return split > 1 && mm.dequant->blockK == group;
-  }
-
-  /// The first lane of group t of a step.
-  int64_t firstLane(int64_t t) const { return t * group / (4 * parts); }
-
-  /// The K block of the weights' scales of group t of the step whose
-  /// first group is in K block `kBlock`.
-  Value weightBlock(OpBuilder &b, Location loc, Value kBlock, int64_t t) const {
-    if (!laneWeightScales() || t == 0)
-      return kBlock;
-    return arith::AddIOp::create(b, loc, kBlock, indexConst(b, loc, t));
-  }
-
-  /// The `split` values of `small` (one per group of the step), each
-  /// repeated over its group's lanes.
-  Value spread(OpBuilder &b, Location loc, Value small) const {
-    SmallVector<int64_t> lanes;
-    for (int64_t l = 0; l < width; ++l)
-      lanes.push_back(4 * parts * l / group);
-    return vector::ShuffleOp::create(b, loc, small, small, lanes);
-  }
-
-  /// With laneWeightScales, the halving of e2m1's scales (integerScale)
-  /// moves to the rows' scales: once per row of A instead of once per
-  /// weight row (a power of two: the product is the same).
-  bool halveRows() const {
-    return laneWeightScales() && mm.dequant->packed == PackedFormat::e2m1;
-  }
-
-  /// The weight row's f32 scale for the step at (nBlock, kBlock): a scalar,
-  /// or with laneWeightScales a vector of W lanes.
-  Value weightScales(OpBuilder &b, Location loc, Value nBlock,
-                     Value kBlock) const {
-    const DequantizedWeights &dq = *mm.dequant;
-    if (!laneWeightScales())
-      return integerScale(
-          b, loc, dq,
-          memref::LoadOp::create(b, loc, dq.scales,
-                                 ValueRange{nBlock, kBlock}));
-    Type element = cast<MemRefType>(dq.scales.getType()).getElementType();
-    Value stored = vector::LoadOp::create(
-        b, loc, VectorType::get({split}, element), dq.scales,
-        ValueRange{nBlock, kBlock});
-    return spread(b, loc, decodeScale(b, loc, stored));
-  }
-
-  /// Row m's activation scales for the step whose first group is gi.
-  Value activationScales(OpBuilder &b, Location loc, Value m,
-                         Value gi) const {
-    Value scales = mm.int8A->scales;
-    if (split == 1)
-      return memref::LoadOp::create(b, loc, scales, ValueRange{m, gi});
-    auto type = VectorType::get({split}, b.getF32Type());
-    Value rowScales =
-        vector::LoadOp::create(b, loc, type, scales, ValueRange{m, gi});
-    if (halveRows())
-      rowScales = arith::MulFOp::create(
-          b, loc, rowScales,
-          splatConst(b, loc, type, b.getF32FloatAttr(0.5f)));
-    return spread(b, loc, rowScales);
-  }
-
-  /// The f32 lanes' factors: weight scale times row scale.
-  Value product(OpBuilder &b, Location loc, Value ws, Value sa) const {
-    auto type = VectorType::get({width}, b.getF32Type());
-    if (split == 1)
-      return vector::BroadcastOp::create(
-          b, loc, type, arith::MulFOp::create(b, loc, ws, sa));
-    if (!isa<VectorType>(ws.getType()))
-      ws = vector::BroadcastOp::create(b, loc, type, ws);
-    return arith::MulFOp::create(b, loc, ws, sa);
-  }
-};
 
 /// One panel kernel on quantized activations; see the file comment.
 struct Int8PanelKernel : PanelKernel {
@@ -645,20 +545,6 @@ std::optional<int64_t> cpu::int8DotGroup(const MatmulBuffers &mm, int64_t width,
   return std::nullopt;
 }
 
-bool cpu::int8DotTileFits(const MatmulBuffers &mm, int64_t width,
-                          int64_t group) {
-  int64_t vec = 4 * width;
-  if (group % vec == 0)
-    return true;
-  // Narrower groups (no evenOdd: it needs whole blocks of 8W values) split
-  // a step of 4W values between their lanes, with one weight scale per
-  // group or per step (DotTileGroups).
-  if (vec % group != 0 || group % 4 != 0)
-    return false;
-  int64_t bk = mm.dequant->blockK;
-  return bk == group || bk % vec == 0 || bk >= *mm.staticK;
-}
-
 Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                                          ModuleOp module,
                                          const MatmulBuffers &mm, int64_t width,
@@ -872,13 +758,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   Value zeroI = splatConst(b, loc, i32Vec, b.getI32IntegerAttr(0));
   Value zeroF = splatConst(b, loc, f32Vec, b.getF32FloatAttr(0));
   Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
-  // A step covers one vector of 4W bytes of each row, or with evenOdd two:
-  // the low and the high nibbles of 4W packed bytes.
-  int64_t parts = acts.evenOdd ? 2 : 1;
-  DotTileGroups tiling(mm, width, g);
-  // The loop below runs over groups, or over steps of several groups.
-  Value gStep = indexConst(b, loc, tiling.split > 1 ? parts * vec : g);
-  Value groupStep = indexConst(b, loc, g);
+  Value gStep = indexConst(b, loc, g);
   // VNNI: per weight row a bias term 128 * sum w. Madd: a correction per
   // row of A instead (maddCorrection), and the group's sums stay in i16
   // lanes (one VPMADDWD per group) when they cannot overflow.
@@ -893,9 +773,13 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
         // Sums per output, then (VNNI) per weight row the bias term.
         SmallVector<Value> init(rows * cols + biasTerms, zeroAcc);
-        // One step: the sums of init plus the products at k.
-        auto step = [&](OpBuilder &lb, Location ll, Value k,
-                        ValueRange acc) -> SmallVector<Value> {
+        Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
+        // A step covers one vector of 4W bytes of each row, or with
+        // evenOdd two: the low and the high nibbles of 4W packed bytes.
+        int64_t parts = acts.evenOdd ? 2 : 1;
+        auto sums = scf::ForOp::create(
+            gb, gl, k0, groupEnd, indexConst(gb, gl, parts * vec), init,
+            [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
               Value word =
                   arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 4));
               // a[i * parts + p], w[j * parts + p]
@@ -940,78 +824,50 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                        lb, ll, out, dot.products(lb, ll, ai, wj))
                                  : dot(lb, ll, out, ai, wj);
                   }
-              return next;
-        };
-        // A group of several steps loops over them; a step of several
-        // groups is emitted once.
-        SmallVector<Value> sums;
-        if (tiling.split > 1) {
-          sums = step(gb, gl, k0, init);
-        } else {
-          Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
-          auto loop = scf::ForOp::create(
-              gb, gl, k0, groupEnd, indexConst(gb, gl, parts * vec), init,
-              [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
-                scf::YieldOp::create(lb, ll, step(lb, ll, k, acc));
-              });
-          sums = SmallVector<Value>(loop.getResults());
-        }
+              scf::YieldOp::create(lb, ll, next);
+            });
         // facc += float(sum - bias term or correction) * (weight scale *
-        // row scale), per lane of its group when a step holds several.
+        // row scale).
         Value kBlock =
             arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
-        Value gi = arith::DivUIOp::create(gb, gl, k0, groupStep);
-        // ws[j], offsets[j][t] (t: the group of the step), sa[i],
-        // sumsA[i][t].
-        SmallVector<Value> ws, sa;
-        SmallVector<SmallVector<Value>> offsets, sumsA;
+        Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
+        SmallVector<Value> ws, offsets, sa, sumsA, next;
         for (Value n : rowsB) {
           Value nBlock =
               arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
-          ws.push_back(tiling.weightScales(gb, gl, nBlock, kBlock));
-          if (!acts.sums)
-            continue;
-          offsets.emplace_back();
-          for (int64_t t = 0; t < tiling.split; ++t)
-            offsets.back().push_back(rowOffset(
-                gb, gl, mm, nBlock, tiling.weightBlock(gb, gl, kBlock, t)));
+          ws.push_back(
+              integerScale(gb, gl, dq,
+                           memref::LoadOp::create(gb, gl, dq.scales,
+                                                  ValueRange{nBlock, kBlock})));
+          if (acts.sums)
+            offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
         }
         for (Value m : rowsA) {
-          sa.push_back(tiling.activationScales(gb, gl, m, gi));
-          if (!acts.sums)
-            continue;
-          sumsA.emplace_back();
-          for (int64_t t = 0; t < tiling.split; ++t) {
-            Value at = t == 0 ? gi
-                              : arith::AddIOp::create(gb, gl, gi,
-                                                      indexConst(gb, gl, t));
-            sumsA.back().push_back(
-                memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, at}));
-          }
+          sa.push_back(
+              memref::LoadOp::create(gb, gl, acts.scales, ValueRange{m, gi}));
+          if (acts.sums)
+            sumsA.push_back(
+                memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
         }
-        SmallVector<Value> next;
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
-            Value sum = sums[i * cols + j];
+            Value sum = sums.getResult(i * cols + j);
             if (sums16)
               sum = dot.pairSums(gb, gl, sum);
             if (!madd)
               sum = arith::SubIOp::create(gb, gl, sum,
-                                          sums[rows * cols + j]);
-            // The lanes are summed at the end: each group's correction goes
-            // to the first lane of the group.
+                                          sums.getResult(rows * cols + j));
+            // The lanes are summed at the end: the correction goes to lane 0.
             if (acts.sums) {
-              Value corrections = zeroI;
-              for (int64_t t = 0; t < tiling.split; ++t) {
-                Value correction = arith::MulIOp::create(
-                    gb, gl, sumsA[i][t], offsets[j][t]);
-                corrections = vector::InsertOp::create(
-                    gb, gl, correction, corrections,
-                    ArrayRef<int64_t>{tiling.firstLane(t)});
-              }
-              sum = arith::SubIOp::create(gb, gl, sum, corrections);
+              Value correction =
+                  arith::MulIOp::create(gb, gl, sumsA[i], offsets[j]);
+              sum = arith::SubIOp::create(
+                  gb, gl, sum,
+                  vector::InsertOp::create(gb, gl, correction, zeroI,
+                                           ArrayRef<int64_t>{0}));
             }
-            Value scale = tiling.product(gb, gl, ws[j], sa[i]);
+            Value scale = vector::BroadcastOp::create(
+                gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
             next.push_back(vector::FMAOp::create(
                 gb, gl, arith::SIToFPOp::create(gb, gl, f32Vec, sum), scale,
                 facc[i * cols + j]));

@@ -226,13 +226,6 @@ struct Int8PanelScratch {
 std::optional<int64_t> int8DotGroup(const MatmulBuffers &mm, int64_t width,
                                     int64_t maxGroup, Int8Dot dot);
 
-/// Whether the dot-product tile (emitInt8DotTile) runs `mm` at `width`
-/// lanes on activation groups of `group` (from int8DotGroup): groups of
-/// whole vectors of 4W values, or narrower groups that split such a vector
-/// (see DotTileGroups in Int8Matmul.cpp) when each has its own weight
-/// scale or one weight block covers the vector.
-bool int8DotTileFits(const MatmulBuffers &mm, int64_t width, int64_t group);
-
 /// Emits the quantization of A (rows split between `numThreads` threads)
 /// into fresh buffers, for kernels that multiply with `dot`: the
 /// dot-product tile (`forDotTile`) or the packed panels.

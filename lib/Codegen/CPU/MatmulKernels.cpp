@@ -390,21 +390,9 @@ SmallVector<Value> withNaNRows(OpBuilder &b, Location loc,
 void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               const TileConfig &cfg, int64_t rows, int64_t cols, Value m0,
               Value n0, const KRange &kr) {
-  if (mm.int8A) {
-    // One-row tiles on groups that split a vector of 4 x 16 values (mxfp4's
-    // 32) take 8 lanes, one group per vector: per group its scales are
-    // scalar ops beside the vector ones, where 16 lanes decode and spread
-    // two groups' scales in vector registers for each weight row. On Zen 4
-    // (512-bit operations issue as two 256-bit halves) the mxfp4
-    // Mixtral-8x7B layer decoded in 10.6 ms at T = 1 so, against 15.0 ms
-    // on 16 lanes; tiles of 2 rows and more gain from 16 (T = 8: 55.6 to
-    // 49.2 ms).
-    int64_t width = cfg.width, g = mm.int8A->group;
-    if (rows == 1 && width == 16 && g < 4 * width && g % 32 == 0)
-      width = 8;
-    return emitInt8DotTile(b, loc, mm, width, rows, cols, m0, n0, kr.begin,
+  if (mm.int8A)
+    return emitInt8DotTile(b, loc, mm, cfg.width, rows, cols, m0, n0, kr.begin,
                            kr.end, kr.first, kPrefetchTiles * cfg.tileCols);
-  }
   int64_t width = cfg.width;
   auto vecType = VectorType::get({width}, b.getF32Type());
   Value zero = arith::ConstantOp::create(
@@ -758,22 +746,23 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   mm.c = allocBuffer(b, loc, resultType, dynamicSizes);
 
   // The dot-product kernel on int8 activations: every vector of 4W values
-  // along K lies in one activation group or splits into whole groups
-  // (int8DotTileFits), and K chunks are whole groups.
+  // along K lies in one activation group, and K chunks are whole groups.
   auto dotGroupFor = [&](int64_t width) -> std::optional<int64_t> {
     std::optional<int64_t> g =
         int8DotGroup(mm, width, cfg.activationGroup, cfg.int8Dot);
-    if (g && (!int8DotTileFits(mm, width, *g) ||
+    if (g && (*g % (4 * width) != 0 ||
               (cfg.kBlock > 0 && cfg.kBlock % *g != 0)))
       return std::nullopt;
     return g;
   };
   TileConfig dotCfg = cfg;
   std::optional<int64_t> dotGroup = dotGroupFor(cfg.width);
-  // Groups that the 16-lane tile cannot run take the 256-bit form of the
-  // same instruction, which every CPU with the 512-bit one has (VPDPBUSD:
-  // AVX512_VNNI CPUs have AVX512VL; VPMADDUBSW: AVX512BW CPUs have AVX2),
-  // rather than the f32 kernel on 16 lanes.
+  // Groups narrower than a vector of 4 x 16 bytes (mxfp4's 32 values) take
+  // the 256-bit form of the same instruction, which every CPU with the
+  // 512-bit one has (VPDPBUSD: AVX512_VNNI CPUs have AVX512VL; VPMADDUBSW:
+  // AVX512BW CPUs have AVX2), rather than the f32 kernel on 16 lanes
+  // (mxfp4 decode of the Mixtral-8x7B layer on Zen 4: 29.3 to 15.5 ms at
+  // T = 1, 138 to 66 ms at T = 8).
   if (!dotGroup && cfg.width == 16) {
     dotGroup = dotGroupFor(8);
     if (dotGroup)

@@ -18,9 +18,8 @@
 #   f32   the matmul on the dequantized weights (float64), what the kernels
 #         compute without int8 activations
 # The packed-panel kernel (32 rows and more) multiplies on int8; the
-# dot-product kernel (fewer rows) too when G is a multiple or, with one
-# weight scale per group or per vector, a divisor of 4 * WIDTH, else it runs
-# on f32. With madd alone (VPMADDUBSW), int8 weights multiply as |w|
+# dot-product kernel (fewer rows) too when G is a multiple of 4 * WIDTH (with
+# 16 lanes, of 32: at 8 lanes), else it runs on f32. With madd alone (VPMADDUBSW), int8 weights multiply as |w|
 # by q with w's sign; there the weights of one row are all -128 and one row
 # of x has two equal largest values in a pair (|q| = 127): VPMADDUBSW's
 # largest pair, 2 * 128 * 127, which must not saturate (in the cases
@@ -57,8 +56,8 @@ CASES = {
     # 2 rows (the dot-product kernel's 2-row tiles), int4 groups of 128;
     # N = 41: tiles of 3 weight rows and single rows on each thread.
     "two-rows": (2, 256, 41, (1, 128), "int4", "f32", "f32", False),
-    # int4 groups of 32: with 16 lanes a vector of 64 values spans two
-    # groups, each scaled in its 8 lanes.
+    # int4 groups of 32: with 16 lanes the dot-product kernel takes the
+    # 8-lane instruction (a vector of 64 values would span two groups).
     "few-g32": (7, 128, 16, (1, 32), "int4", "f32", "f32", False),
     # mxfp4: e2m1 values (twice their value, a table lookup, as bytes) and
     # e8m0 scales per 32 (halved), in both kernels.
@@ -75,12 +74,12 @@ CASES = {
     "blocks-zp": (61, 640, 96, (32, 64), None, "bf16", "f32", False, True),
     "few-zp": (5, 256, 64, (1, 256), None, "f32", "f32", False, True),
     "few-blocks-zp": (4, 256, 64, (16, 128), None, "f32", "f32", False, True),
-    # The dot-product kernel on int4 groups of 32 with zero points: the
-    # correction of each group of a 64-value vector in its own lanes.
+    # The dot-product kernel on int4 groups of 32 with zero points (8 lanes
+    # on a 16-lane target).
     "few-g32-zp": (6, 256, 24, (1, 32), "int4", "bf16", "f32", False, True),
     # int8 per channel with activation groups of 32 (moe-cpu-matmul-kernels
-    # activation-group=32, see ACTIVATION_GROUP): one weight scale, per
-    # lane activation scales.
+    # activation-group=32, see ACTIVATION_GROUP): 8 lanes on a 16-lane
+    # target.
     "few-act32": (5, 256, 48, (1, 256), None, "f32", "f32", False),
 }
 
@@ -187,13 +186,9 @@ def main(argv):
         np.save(f"{out}/{name}.init.npy", c0)
         inputs.append(f"{out}/{name}.init.npy")
     # The dot-product kernel runs on int8 when a vector of 4 x WIDTH values
-    # lies in one group, or splits into groups that have their own weight
-    # scale or share one (Int8Matmul.cpp, int8DotTileFits); else groups of
-    # 32 and more take 8 lanes on 16 (MatmulKernels.cpp).
-    vec = 4 * width
-    fits = g % vec == 0 or (vec % g == 0 and
-                            (bk == g or bk % vec == 0 or bk >= k))
-    int8 = m >= 32 or fits or (width == 16 and g % 32 == 0)
+    # lies in one group; on 16 lanes, groups of 32 take 8 lanes
+    # (MatmulKernels.cpp).
+    int8 = m >= 32 or g % (4 * width) == 0 or (width == 16 and g % 32 == 0)
     expected = expected_int8 if int8 else expected_f32
     np.save(f"{out}/{name}.expected.npy", expected.astype(np.float32))
     with open(f"{out}/{name}.inputs", "w") as f:
