@@ -773,13 +773,12 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
         // Sums per output, then (VNNI) per weight row the bias term.
         SmallVector<Value> init(rows * cols + biasTerms, zeroAcc);
-        Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
         // A step covers one vector of 4W bytes of each row, or with
         // evenOdd two: the low and the high nibbles of 4W packed bytes.
         int64_t parts = acts.evenOdd ? 2 : 1;
-        auto sums = scf::ForOp::create(
-            gb, gl, k0, groupEnd, indexConst(gb, gl, parts * vec), init,
-            [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
+        // One step: the sums `acc` plus the products at k.
+        auto step = [&](OpBuilder &lb, Location ll, Value k,
+                        ValueRange acc) -> SmallVector<Value> {
               Value word =
                   arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 4));
               // a[i * parts + p], w[j * parts + p]
@@ -824,8 +823,21 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                        lb, ll, out, dot.products(lb, ll, ai, wj))
                                  : dot(lb, ll, out, ai, wj);
                   }
-              scf::YieldOp::create(lb, ll, next);
-            });
+              return next;
+        };
+        // A group of one step (mxfp4 on 8 lanes) needs no loop.
+        SmallVector<Value> sums;
+        if (g == parts * vec) {
+          sums = step(gb, gl, k0, init);
+        } else {
+          Value groupEnd = arith::AddIOp::create(gb, gl, k0, gStep);
+          auto loop = scf::ForOp::create(
+              gb, gl, k0, groupEnd, indexConst(gb, gl, parts * vec), init,
+              [&](OpBuilder &lb, Location ll, Value k, ValueRange acc) {
+                scf::YieldOp::create(lb, ll, step(lb, ll, k, acc));
+              });
+          sums = SmallVector<Value>(loop.getResults());
+        }
         // facc += float(sum - bias term or correction) * (weight scale *
         // row scale).
         Value kBlock =
@@ -851,12 +863,12 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         }
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
-            Value sum = sums.getResult(i * cols + j);
+            Value sum = sums[i * cols + j];
             if (sums16)
               sum = dot.pairSums(gb, gl, sum);
             if (!madd)
               sum = arith::SubIOp::create(gb, gl, sum,
-                                          sums.getResult(rows * cols + j));
+                                          sums[rows * cols + j]);
             // The lanes are summed at the end: the correction goes to lane 0.
             if (acts.sums) {
               Value correction =
