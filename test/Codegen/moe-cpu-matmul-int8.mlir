@@ -11,7 +11,11 @@
 // vnni, VPMADDUBSW + VPMADDWD by ones + an add stand for each VPDPBUSD: on
 // int4 and e2m1 weights as unsigned bytes, on int8 weights as |w| (math.absi)
 // with w's sign moved to the activation (VPSIGNB on 8 lanes, a select on 16);
-// with both, VPDPBUSD.
+// with both, VPDPBUSD. The dot-product kernel (DOT) multiplies the
+// weights as VPDPBUSD's unsigned operand (e2m1 through a table offset by
+// 12) and takes each output's scale per group from a per-thread scratch
+// that a vector loop fills for the tile's K range (the e8m0 scales decoded
+// a vector at a time), not from the weights' scales inside the group loop.
 // (test/Integration/CPU/matmul-int8*.test run them against an emulation.)
 //
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 madd=1 packed-min-rows-16bit=1" | FileCheck %s
@@ -42,9 +46,21 @@
 // DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
 // DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 // DOT-LABEL: func.func @mxfp4(
+// DOT:         %[[TS:.*]] = memref.alloca() {alignment = 64 : i64} : memref<12x8xf32>
 // DOT-NOT:     vector.fma
-// DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
-// DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
+// DOT:         vector.maskedload {{.*}} into vector<8xf8E8M0FNU>
+// DOT:         %[[WS:.*]] = arith.mulf {{.*}} : vector<8xf32>
+// DOT:         %[[SA:.*]] = vector.maskedload {{.*}} : memref<?x4xf32>, vector<8xi1>, vector<8xf32> into vector<8xf32>
+// DOT-NEXT:    %[[P:.*]] = arith.mulf %[[WS]], %[[SA]] : vector<8xf32>
+// DOT-NEXT:    arith.constant
+// DOT-NEXT:    vector.store %[[P]], %[[TS]]
+// DOT:         %[[W:.*]] = func.call @llvm.x86.avx2.pshuf.b(%{{.*}}) {{.*}}
+// DOT:         func.call @llvm.x86.avx512.vpdpbusd.256(%{{.*}}, %[[W]], %{{.*}})
+// DOT-NOT:     f8E8M0FNU
+// DOT:         %[[S:.*]] = memref.load %[[TS]]
+// DOT-NEXT:    %[[SV:.*]] = vector.broadcast %[[S]] : f32 to vector<8xf32>
+// DOT-NEXT:    %[[F:.*]] = arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
+// DOT-NEXT:    vector.fma %[[F]], %[[SV]]
 // DOT-LABEL: func.func @zero_points(
 // OFF-NOT: vpdpbusd
 // OFF-NOT: math.roundeven

@@ -28,18 +28,22 @@
 //      The bias cancels: sum (qa + 128) * w - 128 * sum w = sum qa * w.
 //
 //   4. The dot-product kernel (decode-sized calls, emitInt8DotTile) reads
-//      the weights as stored: per 4W values along K one VPDPBUSD per row of
-//      A and weight row of the tile, and one per weight row with the bias
-//      bytes for its compensation; each group's i32 lanes are scaled into
-//      f32 lanes, reduced once at the end. A group must hold whole vectors
-//      of 4W values.
+//      the weights as stored, and swaps the roles (Int8Activations::
+//      unsignedWeights): the weights are the unsigned operand, w + o (o =
+//      8: a raw int4 nibble; o = 12 for doubled e2m1, a VPSHUFB table with
+//      the offset in it; o = 128 for int8, its sign bit flipped), the
+//      activations are stored unbiased, q, with their sum over each group,
+//      and a group's sum is sum (w + o) * q - o * sum q. The correction is
+//      per row of A and group, so per 4W values along K there is one
+//      VPDPBUSD per row of A and weight row of the tile, and no bias term
+//      per weight row, which step 2 pays once per panel but the dot tile
+//      would pay once per weight row and call. Each group's i32 lanes are
+//      scaled into f32 lanes, reduced once at the end. A group must hold
+//      whole vectors of 4W values.
 //
 // Madd: VPMADDUBSW takes unsigned bytes first and adds pairs of products
-// into saturating i16, so the roles swap: the weights are the unsigned
-// operand, w + o (o = 8: a raw int4 nibble; o = 12 for doubled e2m1, a
-// second VPSHUFB table), the activations are stored unbiased, q, with their
-// sum over each group, and a group's sum is sum (w + o) * q - o * sum q (no
-// bias term per weight row: the correction is per row of A). A pair of
+// into saturating i16, so the roles are always swapped, as in step 4, in
+// the packed panels as well (comp stays zero). A pair of
 // products is at most 2 * 24 * 127 < 2^15, exact. int8 weights multiply as
 // |w| by q with w's sign (VPSIGNB on 8 lanes; a select on 16), with no
 // offset nor correction: |w| <= 128, so a pair is at most 2 * 128 * 127 =
@@ -51,9 +55,10 @@
 // bytes multiply as they are, with no interleaving shuffle.
 //
 // Zero points: the kernels multiply v as without them and subtract z
-// times the group's sum of qa (quantizeActivations stores it, as for Madd):
-// sum qa * (v - z) = sum qa * v - z * sum qa, per row of A, weight row and
-// group (for Madd on int4, (8 + z) * sum qa replaces 8 * sum qa). This
+// times the group's sum of qa (quantizeActivations stores it, as for
+// unsigned weights): sum qa * (v - z) = sum qa * v - z * sum qa, per row of
+// A, weight row and group (with unsigned int4 weights, (8 + z) * sum qa
+// replaces 8 * sum qa). This
 // holds for any i8 z and for int8 weights, whose v - z would not fit a
 // byte: |z * sum qa| <= 128 * 127 * 2048 < 2^25.
 //
@@ -109,18 +114,22 @@ Value splatConst(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
 /// acc[j] + sum_{t < 4} a[4j + t] * w[4j + t] for an i32 vector `acc` of 16
 /// or 8 lanes and byte vectors `a` (activations), `w` (weights) of 4x that,
 /// with the instruction of `Int8Dot`: VPDPBUSD on unsigned (biased) a and
-/// signed w, or VPMADDUBSW on unsigned (offset) w and signed a, VPMADDWD
-/// by ones and an add.
+/// signed w, or with Int8Activations::unsignedWeights on unsigned (offset)
+/// w and signed a; or VPMADDUBSW on unsigned (offset) w and signed a,
+/// VPMADDWD by ones and an add.
 struct DotU8S8 {
   Int8Dot kind;
   func::FuncOp first, second; // VPDPBUSD; or VPMADDUBSW and VPMADDWD
   VectorType pairs;           // the i16 vector of VPMADDUBSW
+  /// VPDPBUSD with the weights as its unsigned operand.
+  bool unsignedWeights = false;
   /// Madd on signed (int8) weights: |w| times a with w's sign; `sign` is
   /// VPSIGNB where there is one (8 lanes), else null (a select).
   bool signedWeights = false;
   func::FuncOp sign;
 
-  DotU8S8(const MatmulBuffers &mm, int64_t lanes, Int8Dot kind) : kind(kind) {
+  DotU8S8(const MatmulBuffers &mm, int64_t lanes, const Int8Activations &acts)
+      : kind(acts.dot), unsignedWeights(acts.unsignedWeights) {
     assert(kind != Int8Dot::None && (lanes == 8 || lanes == 16));
     OpBuilder b(mm.c.getContext());
     bool wide = lanes == 16;
@@ -151,7 +160,8 @@ struct DotU8S8 {
   Value operator()(OpBuilder &b, Location loc, Value acc, Value a,
                    Value w) const {
     if (kind == Int8Dot::VNNI)
-      return callIntrinsic(b, loc, first, {acc, a, w});
+      return unsignedWeights ? callIntrinsic(b, loc, first, {acc, w, a})
+                             : callIntrinsic(b, loc, first, {acc, a, w});
     return arith::AddIOp::create(b, loc, acc,
                                  pairSums(b, loc, products(b, loc, a, w)));
   }
@@ -185,25 +195,31 @@ struct DotU8S8 {
   }
 };
 
-/// Madd: the weights' bytes are unsigned, w + this offset (a raw int4
-/// nibble is w + 8; doubled e2m1 values are offset by 12), and the
-/// activations signed; sum (w + o) * qa - o * sum qa = sum w * qa. int8
-/// weights enter as |w| with their sign on qa (DotU8S8::signedWeights),
-/// offset 0.
-int64_t maddWeightOffset(const DequantizedWeights &dq) {
-  if (!dq.packed)
+/// With Int8Activations::unsignedWeights the weights' bytes are unsigned,
+/// w + this offset (a raw int4 nibble is w + 8; doubled e2m1 values are
+/// offset by 12; int8 by 128 for VPDPBUSD, a flip of the sign bit), and
+/// the activations signed; sum (w + o) * qa - o * sum qa = sum w * qa.
+/// Madd takes int8 weights as |w| with their sign on qa
+/// (DotU8S8::signedWeights), offset 0. Otherwise (VPDPBUSD on biased
+/// activations) the weights are signed, offset 0.
+int64_t weightOffset(const DequantizedWeights &dq,
+                     const Int8Activations &acts) {
+  if (!acts.unsignedWeights)
     return 0;
+  if (!dq.packed)
+    return acts.dot == Int8Dot::VNNI ? 128 : 0;
   return dq.packed == PackedFormat::e2m1 ? 12 : 8;
 }
 
-/// The largest i16 pair of VPMADDUBSW on these weights: 2 * 127 * (the
-/// largest unsigned weight byte: the offset plus the largest |w|, 7 for
-/// int4, 12 for doubled e2m1, 128 for int8).
-int64_t maddPairBound(const DequantizedWeights &dq) {
+/// The largest i16 pair of VPMADDUBSW (Madd) on these weights: 2 * 127 *
+/// (the largest unsigned weight byte: the offset plus the largest |w|, 7
+/// for int4, 12 for doubled e2m1, 128 for int8).
+int64_t maddPairBound(const DequantizedWeights &dq,
+                      const Int8Activations &acts) {
   int64_t largest = !dq.packed ? 128
                     : dq.packed == PackedFormat::e2m1 ? 12
                                                       : 7;
-  return 2 * 127 * (maddWeightOffset(dq) + largest);
+  return 2 * 127 * (weightOffset(dq, acts) + largest);
 }
 
 /// e2m1 codes (one per byte, 0..15) to twice their value as signed bytes
@@ -226,15 +242,18 @@ Value e2m1Twice(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   return callIntrinsic(b, loc, shuffle, {tableVec, codes});
 }
 
-/// The weights' scale for the integer path: e2m1 values enter as twice
-/// their value (e2m1Twice), so their scale is halved (exactly: a power of
-/// two).
+/// The weights' scale (or vector of scales) for the integer path: e2m1
+/// values enter as twice their value (e2m1Twice), so their scale is halved
+/// (exactly: a power of two).
 Value integerScale(OpBuilder &b, Location loc, const DequantizedWeights &dq,
                    Value stored) {
   Value scale = decodeScale(b, loc, stored);
   if (dq.packed != PackedFormat::e2m1)
     return scale;
-  Value half = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5f));
+  TypedAttr halfAttr = b.getF32FloatAttr(0.5f);
+  if (auto type = dyn_cast<VectorType>(scale.getType()))
+    halfAttr = DenseElementsAttr::get(type, halfAttr);
+  Value half = arith::ConstantOp::create(b, loc, halfAttr);
   return arith::MulFOp::create(b, loc, scale, half);
 }
 
@@ -247,41 +266,46 @@ Value bitcastTo(OpBuilder &b, Location loc, Value v, Type element) {
 }
 
 /// Unpacked nibbles (int4 or e2m1 codes, one per byte) as the bytes that
-/// `dot` multiplies: for VNNI signed (int4 nibbles - 8, or twice the e2m1
-/// values), for Madd unsigned, offset by maddWeightOffset (int4 nibbles as
+/// mm.int8A's dot multiplies: signed (int4 nibbles - 8, or twice the e2m1
+/// values), or with unsignedWeights offset by weightOffset (int4 nibbles as
 /// stored).
 Value nibblesToDotBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                        Int8Dot dot, Value nibbles) {
-  bool madd = dot == Int8Dot::Madd;
+                        Value nibbles) {
+  const Int8Activations &acts = *mm.int8A;
   if (mm.dequant->packed == PackedFormat::e2m1)
-    return e2m1Twice(b, loc, mm, nibbles,
-                     madd ? maddWeightOffset(*mm.dequant) : 0);
-  if (madd)
+    return e2m1Twice(b, loc, mm, nibbles, weightOffset(*mm.dequant, acts));
+  if (acts.unsignedWeights)
     return nibbles;
   auto type = cast<VectorType>(nibbles.getType());
   Value eight = splatConst(b, loc, type, b.getI8IntegerAttr(8));
   return arith::SubIOp::create(b, loc, nibbles, eight);
 }
 
-/// The `count` weights B[n, k : k + count] as the bytes that `dot`
-/// multiplies (int8 as stored; see nibblesToDotBytes).
+/// The `count` weights B[n, k : k + count] as the bytes that mm.int8A's
+/// dot multiplies (int8 as stored, or offset by 128: its sign bit flipped;
+/// see nibblesToDotBytes).
 Value loadWeightBytes(OpBuilder &b, Location loc, const MatmulBuffers &mm,
-                      Int8Dot dot, Value n, Value k, int64_t count) {
-  if (!mm.dequant->packed)
-    return loadVector(b, loc, mm.b, {n, k}, count);
+                      Value n, Value k, int64_t count) {
+  if (!mm.dequant->packed) {
+    Value bytes = loadVector(b, loc, mm.b, {n, k}, count);
+    if (weightOffset(*mm.dequant, *mm.int8A) == 0)
+      return bytes;
+    auto type = cast<VectorType>(bytes.getType());
+    Value signBit = splatConst(b, loc, type, b.getI8IntegerAttr(-128));
+    return arith::XOrIOp::create(b, loc, bytes, signBit);
+  }
   Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
   Value nibbles =
       unpackNibbles(b, loc, loadVector(b, loc, mm.b, {n, byte}, count / 2));
-  return nibblesToDotBytes(b, loc, mm, dot, nibbles);
+  return nibblesToDotBytes(b, loc, mm, nibbles);
 }
 
 /// The packed weights B[n, k : k + 2 * count] (count bytes) as two vectors
 /// of bytes that `dot` multiplies: the even-indexed values (low nibbles),
 /// then the odd ones (high nibbles).
 SmallVector<Value, 2> loadWeightNibblePlanes(OpBuilder &b, Location loc,
-                                             const MatmulBuffers &mm,
-                                             Int8Dot dot, Value n, Value k,
-                                             int64_t count) {
+                                             const MatmulBuffers &mm, Value n,
+                                             Value k, int64_t count) {
   Value byte = arith::DivUIOp::create(b, loc, k, indexConst(b, loc, 2));
   Value bytes = loadVector(b, loc, mm.b, {n, byte}, count);
   auto type = cast<VectorType>(bytes.getType());
@@ -290,20 +314,20 @@ SmallVector<Value, 2> loadWeightNibblePlanes(OpBuilder &b, Location loc,
   Value high = arith::ShRUIOp::create(
       b, loc, bytes, splatConst(b, loc, type, b.getI8IntegerAttr(4)));
   SmallVector<Value, 2> planes;
-  planes.push_back(nibblesToDotBytes(b, loc, mm, dot, low));
-  planes.push_back(nibblesToDotBytes(b, loc, mm, dot, high));
+  planes.push_back(nibblesToDotBytes(b, loc, mm, low));
+  planes.push_back(nibblesToDotBytes(b, loc, mm, high));
   return planes;
 }
 
 /// How many times a group's sum of qa (Int8Activations::sums) the integer
 /// sums of a weight row in the block (nBlock, kBlock) exceed sum qa * (v -
-/// z): Madd's weight offset o, plus the block's zero point z where there
+/// z): the weight offset o, plus the block's zero point z where there
 /// are zero points (see the file comment). An i32. Without zero points
 /// nBlock and kBlock are not used (and may be null).
 Value rowOffset(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                 Value nBlock, Value kBlock) {
   const DequantizedWeights &dq = *mm.dequant;
-  int64_t o = mm.int8A->dot == Int8Dot::Madd ? maddWeightOffset(dq) : 0;
+  int64_t o = weightOffset(dq, *mm.int8A);
   Value offset = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(o));
   if (!dq.zeroPoints)
     return offset;
@@ -325,7 +349,7 @@ struct Int8PanelKernel : PanelKernel {
   Int8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
                   Int8PanelScratch scratch)
       : mm(mm), cfg(cfg), acts(*mm.int8A), scratch(scratch),
-        dot(mm, cfg.width, mm.int8A->dot) {}
+        dot(mm, cfg.width, *mm.int8A) {}
 
   int64_t lanes() const { return cfg.width; }
   int64_t group() const { return acts.group; }
@@ -370,9 +394,9 @@ struct Int8PanelKernel : PanelKernel {
             });
 
     // 128 in every byte: VPDPBUSD with it sums four weights times 128.
-    // (Madd corrects per row of A instead, and comp stays zero.)
+    // (Unsigned weights are corrected per row of A instead, and comp stays
+    // zero.)
     Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
-    bool madd = acts.dot == Int8Dot::Madd;
     int64_t columnsPerGroup = g / 4; // of the transposed block
     emitFor(
         b, loc, zero, len, indexConst(b, loc, vec),
@@ -385,7 +409,7 @@ struct Int8PanelKernel : PanelKernel {
               Value n = arith::AddIOp::create(bb, bl, n0,
                                               indexConst(bb, bl, half * w + r));
               rows.push_back(bitcastTo(
-                  bb, bl, loadWeightBytes(bb, bl, mm, acts.dot, n, k, vec),
+                  bb, bl, loadWeightBytes(bb, bl, mm, n, k, vec),
                   bb.getI32Type()));
             }
             // cols[c] lane j: the 4 bytes W[n0 + half * W + j, k + 4c ..].
@@ -399,7 +423,8 @@ struct Int8PanelKernel : PanelKernel {
             }
             // comp of each group the block meets: a whole group per
             // G / 4 columns when G < 4W, else part of group kk / G.
-            for (int64_t c0 = 0; c0 < (madd ? 0 : w); c0 += columnsPerGroup) {
+            for (int64_t c0 = 0; c0 < (acts.unsignedWeights ? 0 : w);
+                 c0 += columnsPerGroup) {
               Value sum = zeros;
               for (int64_t c = c0; c < std::min(w, c0 + columnsPerGroup); ++c)
                 sum = dot(bb, bl, sum, bias,
@@ -559,19 +584,19 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
   Int8Activations acts;
   acts.group = group;
   acts.dot = dot;
+  acts.unsignedWeights = dot == Int8Dot::Madd || forDotTile;
   // Packed weights' low and high nibbles pair with the even and odd values
   // of a block of 8W (see Int8Activations::evenOdd).
-  acts.evenOdd = forDotTile && dot == Int8Dot::Madd && mm.dequant->packed &&
-                 group % (8 * width) == 0;
+  acts.evenOdd =
+      forDotTile && mm.dequant->packed && group % (8 * width) == 0;
   acts.values =
       memref::AllocOp::create(b, loc, valuesType, ValueRange{mm.m}, align);
   acts.scales =
       memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m}, align);
-  // Madd on offset weights, and zero points: the sums of q correct each
-  // group (rowOffset).
-  bool madd = dot == Int8Dot::Madd;
-  bool sums = (madd && maddWeightOffset(*mm.dequant) != 0) ||
-              mm.dequant->zeroPoints;
+  // Offset weights, and zero points: the sums of q correct each group
+  // (rowOffset).
+  bool sums =
+      weightOffset(*mm.dequant, acts) != 0 || mm.dequant->zeroPoints;
   if (sums)
     acts.sums = memref::AllocOp::create(
         b, loc,
@@ -629,9 +654,11 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                         arith::DivFOp::create(gb, gl, limit, absMax), fzero);
                     Value inverseVec =
                         vector::BroadcastOp::create(gb, gl, f32Vec, inverse);
-                    // VNNI: q + 128; Madd: q, and the group's sum of q.
-                    Value biasVec = splatConst(gb, gl, i32Vec,
-                                               gb.getI32IntegerAttr(madd ? 0 : 128));
+                    // q + 128 for signed weights; else q, and the group's
+                    // sum of q.
+                    Value biasVec = splatConst(
+                        gb, gl, i32Vec,
+                        gb.getI32IntegerAttr(acts.unsignedWeights ? 0 : 128));
                     SmallVector<Value> sumInit;
                     if (sums)
                       sumInit.push_back(
@@ -728,6 +755,87 @@ Int8PanelScratch cpu::createInt8PanelScratch(OpBuilder &b, Location loc,
   return scratch;
 }
 
+Value cpu::createDotTileScales(OpBuilder &b, Location loc, int64_t tileOutputs,
+                               int64_t maxGroups, int64_t width) {
+  int64_t padded = llvm::alignTo(maxGroups, width);
+  auto type = MemRefType::get({tileOutputs, padded}, b.getF32Type());
+  return memref::AllocaOp::create(b, loc, type, ValueRange{},
+                                  b.getI64IntegerAttr(64));
+}
+
+namespace {
+
+/// Fills mm.int8A->tileScales for the R x S tile at rows `rowsA` of A and
+/// `rowsB` of B over K [kBegin, kEnd): [i * S + j][t] = the weight scale
+/// (integerScale) of row j times the activation scale of row i, for the
+/// t-th group of the range. A weight block of one group (mxfp4, int4 in
+/// groups) takes its scales a vector of groups at a time, in the lanes
+/// that one group's scale took before: the e8m0 decoding and its checks
+/// are done once per vector of groups, not once per group and weight row
+/// inside the tile's loop.
+void fillTileScales(OpBuilder &b, Location loc, const MatmulBuffers &mm,
+                    int64_t width, ArrayRef<Value> rowsA, ArrayRef<Value> rowsB,
+                    Value kBegin, Value kEnd) {
+  const Int8Activations &acts = *mm.int8A;
+  const DequantizedWeights &dq = *mm.dequant;
+  int64_t cols = rowsB.size();
+  Value gStep = indexConst(b, loc, acts.group);
+  Value g0 = arith::DivUIOp::create(b, loc, kBegin, gStep);
+  Value groups = arith::DivUIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, kEnd, kBegin), gStep);
+  Value zero = indexConst(b, loc, 0);
+  auto at = [&](OpBuilder &ob, Location ol, int64_t i, int64_t j) {
+    return indexConst(ob, ol, i * cols + j);
+  };
+  for (int64_t j = 0; j < cols; ++j) {
+    Value n = rowsB[j];
+    Value nBlock =
+        arith::DivUIOp::create(b, loc, n, indexConst(b, loc, dq.blockN));
+    if (dq.blockK == acts.group) {
+      // Groups t of the range are the weight blocks g0 + t of row nBlock;
+      // the last vector is masked (its lanes past the range are not read).
+      emitFor(b, loc, zero, groups, indexConst(b, loc, width),
+              [&](OpBuilder &vb, Location vl, Value t) {
+                Value mask = laneMask(
+                    vb, vl, arith::SubIOp::create(vb, vl, groups, t), width);
+                Value g = arith::AddIOp::create(vb, vl, g0, t);
+                Value ws = integerScale(
+                    vb, vl, dq, loadVector(vb, vl, dq.scales, {nBlock, g},
+                                           width, mask));
+                for (int64_t i = 0, e = rowsA.size(); i < e; ++i) {
+                  Value sa = loadVector(vb, vl, acts.scales, {rowsA[i], g},
+                                        width, mask);
+                  Value product = arith::MulFOp::create(vb, vl, ws, sa);
+                  vector::StoreOp::create(vb, vl, product, acts.tileScales,
+                                          ValueRange{at(vb, vl, i, j), t});
+                }
+              });
+      continue;
+    }
+    // A weight block of several groups: one scale per group, as loaded.
+    emitFor(b, loc, zero, groups, indexConst(b, loc, 1),
+            [&](OpBuilder &sb, Location sl, Value t) {
+              Value g = arith::AddIOp::create(sb, sl, g0, t);
+              Value k = arith::MulIOp::create(sb, sl, g, gStep);
+              Value kBlock = arith::DivUIOp::create(
+                  sb, sl, k, indexConst(sb, sl, dq.blockK));
+              Value ws = integerScale(
+                  sb, sl, dq,
+                  memref::LoadOp::create(sb, sl, dq.scales,
+                                         ValueRange{nBlock, kBlock}));
+              for (int64_t i = 0, e = rowsA.size(); i < e; ++i) {
+                Value sa = memref::LoadOp::create(sb, sl, acts.scales,
+                                                  ValueRange{rowsA[i], g});
+                Value product = arith::MulFOp::create(sb, sl, ws, sa);
+                memref::StoreOp::create(sb, sl, product, acts.tileScales,
+                                        ValueRange{at(sb, sl, i, j), t});
+              }
+            });
+  }
+}
+
+} // namespace
+
 std::unique_ptr<PanelKernel>
 cpu::makeInt8PanelKernel(const MatmulBuffers &mm, const PackedConfig &cfg,
                          Int8PanelScratch scratch) {
@@ -741,10 +849,10 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   const Int8Activations &acts = *mm.int8A;
   const DequantizedWeights &dq = *mm.dequant;
   int64_t g = acts.group, vec = 4 * width;
-  DotU8S8 dot(mm, width, acts.dot);
+  assert(acts.unsignedWeights && "the dot tile's activations are signed");
+  DotU8S8 dot(mm, width, acts);
   auto i32Vec = VectorType::get({width}, b.getI32Type());
   auto f32Vec = VectorType::get({width}, b.getF32Type());
-  auto byteVec = VectorType::get({vec}, b.getI8Type());
   SmallVector<Value> rowsA, rowsB, ahead;
   for (int64_t i = 0; i < rows; ++i)
     rowsA.push_back(
@@ -757,22 +865,22 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   }
   Value zeroI = splatConst(b, loc, i32Vec, b.getI32IntegerAttr(0));
   Value zeroF = splatConst(b, loc, f32Vec, b.getF32FloatAttr(0));
-  Value bias = splatConst(b, loc, byteVec, b.getI8IntegerAttr(-128));
   Value gStep = indexConst(b, loc, g);
-  // VNNI: per weight row a bias term 128 * sum w. Madd: a correction per
-  // row of A instead (maddCorrection), and the group's sums stay in i16
-  // lanes (one VPMADDWD per group) when they cannot overflow.
-  bool madd = acts.dot == Int8Dot::Madd;
-  int64_t biasTerms = madd ? 0 : cols;
-  bool sums16 = madd && (g / vec) * maddPairBound(dq) <= INT16_MAX;
+  // The weights are unsigned (offset) and the activations signed: the
+  // offset is corrected per row of A and group (rowOffset), with no bias
+  // term per weight row. Madd keeps a group's sums in i16 lanes (one
+  // VPMADDWD per group) when they cannot overflow.
+  bool sums16 = acts.dot == Int8Dot::Madd &&
+                (g / vec) * maddPairBound(dq, acts) <= INT16_MAX;
   Value zeroAcc =
       sums16 ? splatConst(b, loc, dot.pairs, b.getI16IntegerAttr(0)) : zeroI;
+  fillTileScales(b, loc, mm, width, rowsA, rowsB, kBegin, kEnd);
   SmallVector<Value> start(rows * cols, zeroF);
   auto groups = scf::ForOp::create(
       b, loc, kBegin, kEnd, gStep, start,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
-        // Sums per output, then (VNNI) per weight row the bias term.
-        SmallVector<Value> init(rows * cols + biasTerms, zeroAcc);
+        // Sums per output.
+        SmallVector<Value> init(rows * cols, zeroAcc);
         // A step covers one vector of 4W bytes of each row, or with
         // evenOdd two: the low and the high nibbles of 4W packed bytes.
         int64_t parts = acts.evenOdd ? 2 : 1;
@@ -800,19 +908,14 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                       : k;
               for (int64_t j = 0; j < cols; ++j) {
                 if (acts.evenOdd)
-                  w.append(loadWeightNibblePlanes(lb, ll, mm, acts.dot,
-                                                  rowsB[j], k, vec));
+                  w.append(loadWeightNibblePlanes(lb, ll, mm, rowsB[j], k, vec));
                 else
-                  w.push_back(
-                      loadWeightBytes(lb, ll, mm, acts.dot, rowsB[j], k, vec));
+                  w.push_back(loadWeightBytes(lb, ll, mm, rowsB[j], k, vec));
                 memref::PrefetchOp::create(lb, ll, mm.b,
                                            ValueRange{ahead[j], kb},
                                            /*isWrite=*/false,
                                            /*localityHint=*/3,
                                            /*isDataCache=*/true);
-                if (!madd)
-                  next[rows * cols + j] =
-                      dot(lb, ll, acc[rows * cols + j], bias, w[j]);
               }
               for (int64_t i = 0; i < rows; ++i)
                 for (int64_t j = 0; j < cols; ++j)
@@ -838,37 +941,30 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               });
           sums = SmallVector<Value>(loop.getResults());
         }
-        // facc += float(sum - bias term or correction) * (weight scale *
-        // row scale).
+        // facc += float(sum - correction) * (weight scale * row scale),
+        // the product from the tile's scales.
         Value kBlock =
             arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
         Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
-        SmallVector<Value> ws, offsets, sa, sumsA, next;
+        Value t = arith::DivUIOp::create(
+            gb, gl, arith::SubIOp::create(gb, gl, k0, kBegin), gStep);
+        SmallVector<Value> offsets, sumsA, next;
         for (Value n : rowsB) {
+          if (!acts.sums)
+            break;
           Value nBlock =
               arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
-          ws.push_back(
-              integerScale(gb, gl, dq,
-                           memref::LoadOp::create(gb, gl, dq.scales,
-                                                  ValueRange{nBlock, kBlock})));
-          if (acts.sums)
-            offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
+          offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
         }
-        for (Value m : rowsA) {
-          sa.push_back(
-              memref::LoadOp::create(gb, gl, acts.scales, ValueRange{m, gi}));
+        for (Value m : rowsA)
           if (acts.sums)
             sumsA.push_back(
                 memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
-        }
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
             Value sum = sums[i * cols + j];
             if (sums16)
               sum = dot.pairSums(gb, gl, sum);
-            if (!madd)
-              sum = arith::SubIOp::create(gb, gl, sum,
-                                          sums[rows * cols + j]);
             // The lanes are summed at the end: the correction goes to lane 0.
             if (acts.sums) {
               Value correction =
@@ -879,7 +975,10 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                                            ArrayRef<int64_t>{0}));
             }
             Value scale = vector::BroadcastOp::create(
-                gb, gl, f32Vec, arith::MulFOp::create(gb, gl, ws[j], sa[i]));
+                gb, gl, f32Vec,
+                memref::LoadOp::create(
+                    gb, gl, acts.tileScales,
+                    ValueRange{indexConst(gb, gl, i * cols + j), t}));
             next.push_back(vector::FMAOp::create(
                 gb, gl, arith::SIToFPOp::create(gb, gl, f32Vec, sum), scale,
                 facc[i * cols + j]));

@@ -56,19 +56,27 @@ enum class Int8Dot {
 };
 
 /// A's rows quantized per group of `group` values along K: `values` holds
-/// the bytes four to an i32 word, [M, K / 4] (biased, q + 128, for VNNI; q
-/// for Madd), `scales` the f32 factor of each group, [M, K / group], and
-/// for Madd on packed (offset) weights and for weights with zero points
-/// `sums` the i32 sum of q over each group, [M, K / group] (else null); `dot`
-/// multiplies them. With `evenOdd` (the dot-product tile on packed weights,
-/// groups of whole blocks of 8W values), each block of 8W values of a row
-/// is stored as its 4W even-indexed values, then its 4W odd ones: the order
-/// of the low and high nibbles of 4W packed bytes.
+/// the bytes four to an i32 word, [M, K / 4] (q, or biased, q + 128, for
+/// VNNI's packed panels), `scales` the f32 factor of each group, [M, K /
+/// group], and for offset weights (`unsignedWeights`) and for weights with
+/// zero points `sums` the i32 sum of q over each group, [M, K / group]
+/// (else null); `dot` multiplies them. With `unsignedWeights` (Madd, and
+/// the dot-product tile) the weights are the unsigned operand of the byte
+/// product and the activations the signed one, unbiased; else (VPDPBUSD in
+/// the packed panels) the activations are biased and unsigned. With
+/// `evenOdd` (the dot-product tile on packed weights, groups of whole
+/// blocks of 8W values), each block of 8W values of a row is stored as its
+/// 4W even-indexed values, then its 4W odd ones: the order of the low and
+/// high nibbles of 4W packed bytes.
 struct Int8Activations {
   Value values, scales, sums;
   int64_t group;
   Int8Dot dot;
+  bool unsignedWeights = false;
   bool evenOdd = false;
+  /// The dot-product tile's scratch of scales, one per thread
+  /// (createDotTileScales).
+  Value tileScales;
 };
 
 /// The operands of one matmul `C[m, n] = init[m, n] + sum_k A[m, k] *
@@ -239,12 +247,21 @@ Int8Activations quantizeActivations(OpBuilder &b, Location loc, ModuleOp module,
 /// over K [kBegin, kEnd) (whole groups of mm.int8A->group, a multiple of 4
 /// lanes x 4); start is init (or 0) when `first` is null or true, else C.
 /// Dot products of 4 bytes (mm.int8A->dot) along K, each group's sums
-/// scaled into f32 lanes, one lane reduction per output at the end.
+/// scaled into f32 lanes (by the scales that the tile first writes to
+/// mm.int8A->tileScales), one lane reduction per output at the end.
 /// The weight rows `prefetchAhead` rows below the tile's are prefetched.
 void emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                      int64_t width, int64_t rows, int64_t cols, Value m0,
                      Value n0, Value kBegin, Value kEnd, Value first,
                      int64_t prefetchAhead);
+
+/// The dot-product tile's per-thread scratch (`memref.alloca`, created where
+/// createPanelScratch's is): for each of the `tileOutputs` outputs of a tile
+/// and each group of a K range of at most `maxGroups` groups, the weight
+/// scale times the activation scale, [tileOutputs, maxGroups rounded up to
+/// `width`] f32.
+Value createDotTileScales(OpBuilder &b, Location loc, int64_t tileOutputs,
+                          int64_t maxGroups, int64_t width);
 
 /// `cfg.kBlock` must be a multiple of 4W and of `group`; `zeroPoints`: the
 /// weights have zero points.

@@ -774,15 +774,34 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   if (dotGroup)
     dotCfg.kBlock = llvm::alignTo(4 * cfg.kBlock,
                                   std::lcm(*dotGroup, 8 * dotCfg.width));
+  auto func = op->getParentOfType<FunctionOpInterface>();
   auto dotKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers dotMM = mm;
     if (dotGroup)
       dotMM.int8A = quantizeActivations(cb, cl, module, mm, dotCfg.width,
                                         *dotGroup, cfg.int8Dot,
                                         /*forDotTile=*/true, cfg.numThreads);
+    // The tile's scales of one K range (a chunk, or all of K), per thread:
+    // at the start of the omp.parallel body, or of the function on one
+    // thread (as the packing scratch below).
+    auto scaleScratch = [&](OpBuilder &sb, Location sl) {
+      int64_t span = dotCfg.kBlock > 0 && *mm.staticK > dotCfg.kBlock
+                         ? dotCfg.kBlock
+                         : *mm.staticK;
+      return createDotTileScales(sb, sl, dotCfg.tileRows * dotCfg.tileCols,
+                                 span / *dotGroup, dotCfg.width);
+    };
+    if (dotGroup && cfg.numThreads == 1 && func) {
+      OpBuilder::InsertionGuard guard(cb);
+      cb.setInsertionPointToStart(&func.getFunctionBody().front());
+      dotMM.int8A->tileScales = scaleScratch(cb, cl);
+    }
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-                         emitThreadRows(pb, pl, dotMM, dotCfg, begin, end);
+                         MatmulBuffers threadMM = dotMM;
+                         if (dotGroup && !threadMM.int8A->tileScales)
+                           threadMM.int8A->tileScales = scaleScratch(pb, pl);
+                         emitThreadRows(pb, pl, threadMM, dotCfg, begin, end);
                        });
   };
   // Many rows: the packed-panel kernel, over panels of 2 * width weight
@@ -802,7 +821,6 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   // The packing scratch is allocated once per thread and call: at the start
   // of the omp.parallel body, or of the function on one thread (the matmul
   // itself sits in the loop over experts).
-  auto func = op->getParentOfType<FunctionOpInterface>();
   packable = packable && func;
   Value sharedScratch;
   // Integer weights with int8 activations (Int8Matmul.cpp): chunks of K in

@@ -81,10 +81,13 @@ CASES = {
     # activation-group=32, see ACTIVATION_GROUP): 8 lanes on a 16-lane
     # target.
     "few-act32": (5, 256, 48, (1, 256), None, "f32", "f32", False),
+    # int8 in [16, 64] blocks with activation groups of 32: two groups per
+    # weight block along K.
+    "few-blocks-act32": (4, 256, 48, (16, 64), None, "bf16", "f32", False),
 }
 
 # The kernels' activation-group option where a case sets it (default 128).
-ACTIVATION_GROUP = {"few-act32": 32}
+ACTIVATION_GROUP = {"few-act32": 32, "few-blocks-act32": 32}
 
 
 def bf16(a):
