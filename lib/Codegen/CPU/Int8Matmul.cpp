@@ -879,8 +879,35 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   auto groups = scf::ForOp::create(
       b, loc, kBegin, kEnd, gStep, start,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
-        // Sums per output.
+        // The group's corrections (see rowOffset): sumsA[i] * offsets[j].
+        Value kBlock =
+            arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
+        Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
+        SmallVector<Value> offsets, sumsA;
+        for (Value n : rowsB) {
+          if (!acts.sums)
+            break;
+          Value nBlock =
+              arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
+          offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
+        }
+        for (Value m : rowsA)
+          if (acts.sums)
+            sumsA.push_back(
+                memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
+        // The correction of output (i, j), in lane 0 (the lanes are summed
+        // at the end).
+        auto correction = [&](int64_t i, int64_t j) -> Value {
+          Value c = arith::MulIOp::create(gb, gl, sumsA[i], offsets[j]);
+          return vector::InsertOp::create(gb, gl, c, zeroI,
+                                          ArrayRef<int64_t>{0});
+        };
+        // Sums per output: on i32 lanes they start at minus the correction.
         SmallVector<Value> init(rows * cols, zeroAcc);
+        for (int64_t i = 0; acts.sums && !sums16 && i < rows; ++i)
+          for (int64_t j = 0; j < cols; ++j)
+            init[i * cols + j] =
+                arith::SubIOp::create(gb, gl, zeroI, correction(i, j));
         // A step covers one vector of 4W bytes of each row, or with
         // evenOdd two: the low and the high nibbles of 4W packed bytes.
         int64_t parts = acts.evenOdd ? 2 : 1;
@@ -943,36 +970,16 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         }
         // facc += float(sum - correction) * (weight scale * row scale),
         // the product from the tile's scales.
-        Value kBlock =
-            arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
-        Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
         Value t = arith::DivUIOp::create(
             gb, gl, arith::SubIOp::create(gb, gl, k0, kBegin), gStep);
-        SmallVector<Value> offsets, sumsA, next;
-        for (Value n : rowsB) {
-          if (!acts.sums)
-            break;
-          Value nBlock =
-              arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
-          offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
-        }
-        for (Value m : rowsA)
-          if (acts.sums)
-            sumsA.push_back(
-                memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
+        SmallVector<Value> next;
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j) {
             Value sum = sums[i * cols + j];
-            if (sums16)
+            if (sums16) {
               sum = dot.pairSums(gb, gl, sum);
-            // The lanes are summed at the end: the correction goes to lane 0.
-            if (acts.sums) {
-              Value correction =
-                  arith::MulIOp::create(gb, gl, sumsA[i], offsets[j]);
-              sum = arith::SubIOp::create(
-                  gb, gl, sum,
-                  vector::InsertOp::create(gb, gl, correction, zeroI,
-                                           ArrayRef<int64_t>{0}));
+              if (acts.sums)
+                sum = arith::SubIOp::create(gb, gl, sum, correction(i, j));
             }
             Value scale = vector::BroadcastOp::create(
                 gb, gl, f32Vec,
