@@ -54,6 +54,9 @@
 // DOT-NEXT:    %[[P:.*]] = arith.mulf %[[WS]], %[[SA]] : vector<8xf32>
 // DOT-NEXT:    arith.constant
 // DOT-NEXT:    vector.store %[[P]], %[[TS]]
+// The loop over groups of 32 (one step of 32 values each: no inner loop).
+// DOT:         = scf.for {{.*}} iter_args({{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// DOT-NOT:     scf.for
 // DOT:         %[[W:.*]] = func.call @llvm.x86.avx2.pshuf.b(%{{.*}}) {{.*}}
 // DOT:         func.call @llvm.x86.avx512.vpdpbusd.256(%{{.*}}, %[[W]], %{{.*}})
 // DOT-NOT:     f8E8M0FNU

@@ -800,8 +800,8 @@ void fillTileScales(OpBuilder &b, Location loc, const MatmulBuffers &mm,
                     vb, vl, arith::SubIOp::create(vb, vl, groups, t), width);
                 Value g = arith::AddIOp::create(vb, vl, g0, t);
                 Value ws = integerScale(
-                    vb, vl, dq, loadVector(vb, vl, dq.scales, {nBlock, g},
-                                           width, mask));
+                    vb, vl, dq,
+                    loadVector(vb, vl, dq.scales, {nBlock, g}, width, mask));
                 for (int64_t i = 0, e = rowsA.size(); i < e; ++i) {
                   Value sa = loadVector(vb, vl, acts.scales, {rowsA[i], g},
                                         width, mask);
@@ -914,46 +914,43 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         // One step: the sums `acc` plus the products at k.
         auto step = [&](OpBuilder &lb, Location ll, Value k,
                         ValueRange acc) -> SmallVector<Value> {
-              Value word =
-                  arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 4));
-              // a[i * parts + p], w[j * parts + p]
-              SmallVector<Value> a, w, next(acc.begin(), acc.end());
-              for (Value m : rowsA)
-                for (int64_t p = 0; p < parts; ++p) {
-                  Value at = p == 0 ? word
-                                    : arith::AddIOp::create(
-                                          lb, ll, word, indexConst(lb, ll, width));
-                  a.push_back(bitcastTo(
-                      lb, ll,
-                      vector::LoadOp::create(lb, ll, i32Vec, acts.values,
-                                             ValueRange{m, at}),
-                      lb.getI8Type()));
-                }
-              Value kb =
-                  dq.packed
-                      ? arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 2))
-                      : k;
-              for (int64_t j = 0; j < cols; ++j) {
-                if (acts.evenOdd)
-                  w.append(loadWeightNibblePlanes(lb, ll, mm, rowsB[j], k, vec));
-                else
-                  w.push_back(loadWeightBytes(lb, ll, mm, rowsB[j], k, vec));
-                memref::PrefetchOp::create(lb, ll, mm.b,
-                                           ValueRange{ahead[j], kb},
-                                           /*isWrite=*/false,
-                                           /*localityHint=*/3,
-                                           /*isDataCache=*/true);
+          Value word = arith::DivUIOp::create(lb, ll, k, indexConst(lb, ll, 4));
+          // a[i * parts + p], w[j * parts + p]
+          SmallVector<Value> a, w, next(acc.begin(), acc.end());
+          for (Value m : rowsA)
+            for (int64_t p = 0; p < parts; ++p) {
+              Value at = p == 0 ? word
+                                : arith::AddIOp::create(
+                                      lb, ll, word, indexConst(lb, ll, width));
+              a.push_back(
+                  bitcastTo(lb, ll,
+                            vector::LoadOp::create(lb, ll, i32Vec, acts.values,
+                                                   ValueRange{m, at}),
+                            lb.getI8Type()));
+            }
+          Value kb = dq.packed ? arith::DivUIOp::create(lb, ll, k,
+                                                        indexConst(lb, ll, 2))
+                               : k;
+          for (int64_t j = 0; j < cols; ++j) {
+            if (acts.evenOdd)
+              w.append(loadWeightNibblePlanes(lb, ll, mm, rowsB[j], k, vec));
+            else
+              w.push_back(loadWeightBytes(lb, ll, mm, rowsB[j], k, vec));
+            memref::PrefetchOp::create(lb, ll, mm.b, ValueRange{ahead[j], kb},
+                                       /*isWrite=*/false,
+                                       /*localityHint=*/3,
+                                       /*isDataCache=*/true);
+          }
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j = 0; j < cols; ++j)
+              for (int64_t p = 0; p < parts; ++p) {
+                Value &out = next[i * cols + j];
+                Value ai = a[i * parts + p], wj = w[j * parts + p];
+                out = sums16 ? arith::AddIOp::create(
+                                   lb, ll, out, dot.products(lb, ll, ai, wj))
+                             : dot(lb, ll, out, ai, wj);
               }
-              for (int64_t i = 0; i < rows; ++i)
-                for (int64_t j = 0; j < cols; ++j)
-                  for (int64_t p = 0; p < parts; ++p) {
-                    Value &out = next[i * cols + j];
-                    Value ai = a[i * parts + p], wj = w[j * parts + p];
-                    out = sums16 ? arith::AddIOp::create(
-                                       lb, ll, out, dot.products(lb, ll, ai, wj))
-                                 : dot(lb, ll, out, ai, wj);
-                  }
-              return next;
+          return next;
         };
         // A group of one step (mxfp4 on 8 lanes) needs no loop.
         SmallVector<Value> sums;
