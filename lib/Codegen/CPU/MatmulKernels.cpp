@@ -692,6 +692,20 @@ void emitThreadRows(OpBuilder &b, Location loc, const MatmulBuffers &mm,
 /// Whether the kernels can read the dequantized B from q and its scales:
 /// a matrix whose K blocks hold whole vectors (or span all of K), so that
 /// every vector load meets one scale.
+/// A kernel's scratch is allocated once per thread and call: on one thread
+/// at the start of `func` (the matmul itself sits in the loop over
+/// experts), built here by `create`; else (or without a function) none
+/// here, and each omp.parallel body builds its own at its start.
+template <typename Scratch, typename Create>
+std::optional<Scratch> serialScratch(OpBuilder &b, FunctionOpInterface func,
+                                     unsigned numThreads, Create create) {
+  if (numThreads != 1 || !func)
+    return std::nullopt;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&func.getFunctionBody().front());
+  return create(b);
+}
+
 bool canFuseDequantize(const DequantizeGeneric &dq, int64_t staticK,
                        int64_t width) {
   if (cast<RankedTensorType>(dq.q.getType()).getRank() != 2)
@@ -775,32 +789,31 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
     dotCfg.kBlock = llvm::alignTo(4 * cfg.kBlock,
                                   std::lcm(*dotGroup, 8 * dotCfg.width));
   auto func = op->getParentOfType<FunctionOpInterface>();
+  // The int8 tile's scales of one K range (a chunk, or all of K).
+  auto tileScales = [&](OpBuilder &sb) {
+    int64_t span = dotCfg.kBlock > 0 && *mm.staticK > dotCfg.kBlock
+                       ? dotCfg.kBlock
+                       : *mm.staticK;
+    return createDotTileScales(sb, loc, dotCfg.tileRows * dotCfg.tileCols,
+                               span / *dotGroup, dotCfg.width);
+  };
+  std::optional<Value> sharedTileScales;
+  if (dotGroup)
+    sharedTileScales =
+        serialScratch<Value>(b, func, cfg.numThreads, tileScales);
   auto dotKernel = [&](OpBuilder &cb, Location cl) {
     MatmulBuffers dotMM = mm;
     if (dotGroup)
       dotMM.int8A = quantizeActivations(cb, cl, module, mm, dotCfg.width,
                                         *dotGroup, cfg.int8Dot,
                                         /*forDotTile=*/true, cfg.numThreads);
-    // The tile's scales of one K range (a chunk, or all of K), per thread:
-    // at the start of the omp.parallel body, or of the function on one
-    // thread (as the packing scratch below).
-    auto scaleScratch = [&](OpBuilder &sb, Location sl) {
-      int64_t span = dotCfg.kBlock > 0 && *mm.staticK > dotCfg.kBlock
-                         ? dotCfg.kBlock
-                         : *mm.staticK;
-      return createDotTileScales(sb, sl, dotCfg.tileRows * dotCfg.tileCols,
-                                 span / *dotGroup, dotCfg.width);
-    };
-    if (dotGroup && cfg.numThreads == 1 && func) {
-      OpBuilder::InsertionGuard guard(cb);
-      cb.setInsertionPointToStart(&func.getFunctionBody().front());
-      dotMM.int8A->tileScales = scaleScratch(cb, cl);
-    }
     emitParallelRanges(cb, cl, module, mm.n, cfg.numThreads,
                        [&](OpBuilder &pb, Location pl, Value begin, Value end) {
                          MatmulBuffers threadMM = dotMM;
-                         if (dotGroup && !threadMM.int8A->tileScales)
-                           threadMM.int8A->tileScales = scaleScratch(pb, pl);
+                         if (dotGroup)
+                           threadMM.int8A->tileScales =
+                               sharedTileScales ? *sharedTileScales
+                                                : tileScales(pb);
                          emitThreadRows(pb, pl, threadMM, dotCfg, begin, end);
                        });
   };
@@ -818,11 +831,9 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   bool packable = minRows > 0 && !ShapedType::isDynamic(staticN) &&
                   staticN % panel == 0 && mm.staticK && *mm.staticK > 0 &&
                   (ShapedType::isDynamic(staticM) || staticM >= minRows);
-  // The packing scratch is allocated once per thread and call: at the start
-  // of the omp.parallel body, or of the function on one thread (the matmul
-  // itself sits in the loop over experts).
+  // The packing scratch: see serialScratch.
   packable = packable && func;
-  Value sharedScratch;
+  std::optional<Value> sharedScratch;
   // Integer weights with int8 activations (Int8Matmul.cpp): chunks of K in
   // whole activation groups and 4W-value blocks.
   std::optional<int64_t> int8Group;
@@ -835,16 +846,15 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   if (int8Group) {
     int8Cfg.kBlock = llvm::alignTo(cfg.packed.kBlock,
                                    std::lcm(*int8Group, 4 * cfg.packed.width));
-    if (cfg.numThreads == 1) {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(&func.getFunctionBody().front());
-      sharedInt8Scratch = createInt8PanelScratch(b, loc, int8Cfg, *int8Group,
-                                                 zeroPoints);
-    }
-  } else if (packable && cfg.numThreads == 1) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(&func.getFunctionBody().front());
-    sharedScratch = createPanelScratch(b, loc, cfg.packed);
+    sharedInt8Scratch = serialScratch<Int8PanelScratch>(
+        b, func, cfg.numThreads, [&](OpBuilder &sb) {
+          return createInt8PanelScratch(sb, loc, int8Cfg, *int8Group,
+                                        zeroPoints);
+        });
+  } else if (packable) {
+    sharedScratch = serialScratch<Value>(
+        b, func, cfg.numThreads,
+        [&](OpBuilder &sb) { return createPanelScratch(sb, loc, cfg.packed); });
   }
   // bf16 weights times the activations rounded to bf16 (Bf16Matmul.cpp):
   // the panels of expert matmuls only, in K chunks of twice the f32 chunk
@@ -884,7 +894,7 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
             kernel = makeInt8PanelKernel(packedMM, int8Cfg, scratch);
           } else {
             Value scratch = sharedScratch
-                                ? sharedScratch
+                                ? *sharedScratch
                                 : createPanelScratch(pb, pl, cfg.packed);
             kernel = bf16Pairs
                          ? makeBf16PanelKernel(packedMM, bf16Cfg, scratch)
