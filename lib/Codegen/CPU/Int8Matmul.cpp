@@ -880,21 +880,20 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       b, loc, kBegin, kEnd, gStep, start,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
         // The group's corrections (see rowOffset): sumsA[i] * offsets[j].
-        Value kBlock =
-            arith::DivUIOp::create(gb, gl, k0, indexConst(gb, gl, dq.blockK));
-        Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
         SmallVector<Value> offsets, sumsA;
-        for (Value n : rowsB) {
-          if (!acts.sums)
-            break;
-          Value nBlock =
-              arith::DivUIOp::create(gb, gl, n, indexConst(gb, gl, dq.blockN));
-          offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
-        }
-        for (Value m : rowsA)
-          if (acts.sums)
+        if (acts.sums) {
+          Value kBlock = arith::DivUIOp::create(
+              gb, gl, k0, indexConst(gb, gl, dq.blockK));
+          Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
+          for (Value n : rowsB) {
+            Value nBlock = arith::DivUIOp::create(
+                gb, gl, n, indexConst(gb, gl, dq.blockN));
+            offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
+          }
+          for (Value m : rowsA)
             sumsA.push_back(
                 memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
+        }
         // The correction of output (i, j), in lane 0 (the lanes are summed
         // at the end).
         auto correction = [&](int64_t i, int64_t j) -> Value {
@@ -965,8 +964,8 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               });
           sums = SmallVector<Value>(loop.getResults());
         }
-        // facc += float(sum - correction) * (weight scale * row scale),
-        // the product from the tile's scales.
+        // facc += float(sum) * (weight scale * row scale), the product from
+        // the tile's scales (i16 sums: corrected here).
         Value t = arith::DivUIOp::create(
             gb, gl, arith::SubIOp::create(gb, gl, k0, kBegin), gStep);
         SmallVector<Value> next;
