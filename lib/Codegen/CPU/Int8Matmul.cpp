@@ -935,10 +935,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
               w.append(loadWeightNibblePlanes(lb, ll, mm, rowsB[j], k, vec));
             else
               w.push_back(loadWeightBytes(lb, ll, mm, rowsB[j], k, vec));
-            memref::PrefetchOp::create(lb, ll, mm.b, ValueRange{ahead[j], kb},
-                                       /*isWrite=*/false,
-                                       /*localityHint=*/3,
-                                       /*isDataCache=*/true);
+            prefetchToL2(lb, ll, mm.b, ValueRange{ahead[j], kb});
           }
           for (int64_t i = 0; i < rows; ++i)
             for (int64_t j = 0; j < cols; ++j)

@@ -154,6 +154,12 @@ Value cpu::loadF32(OpBuilder &b, Location loc, Value memref, ValueRange indices,
   return widenToF32(b, loc, loadVector(b, loc, memref, indices, width, mask));
 }
 
+void cpu::prefetchToL2(OpBuilder &b, Location loc, Value memref,
+                       ValueRange indices) {
+  memref::PrefetchOp::create(b, loc, memref, indices, /*isWrite=*/false,
+                             /*localityHint=*/1, /*isDataCache=*/true);
+}
+
 SmallVector<Value> cpu::emitIfElse(
     OpBuilder &b, Location loc, Value cond,
     function_ref<SmallVector<Value>(OpBuilder &, Location)> then,

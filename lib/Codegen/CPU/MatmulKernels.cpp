@@ -27,9 +27,10 @@
 // what C holds. With the default 4 x 3 tile the 12 accumulators, 3 weight
 // vectors and one activation vector fill the 16 AVX2 registers exactly, and
 // the A rows of a tile (4 x k-block floats) stay in L1 while the block's
-// weight rows stream through L2. Tiles on bf16/f16 weights also prefetch
-// the weight rows two tiles ahead: without it they stream at the element
-// rate of f32 weights, half the bytes.
+// weight rows stream through L2. The tiles also prefetch the weight rows
+// two tiles ahead into L2: without it bf16 weights stream at the element
+// rate of f32 weights, half the bytes, and f32 weights below the memory's
+// bandwidth.
 //
 //===----------------------------------------------------------------------===//
 
@@ -141,8 +142,7 @@ constexpr unsigned kMaxVectorWidth = 16;
 /// tile-cols, or 2 x packed-tile-rows): twice the 32 registers of AVX-512.
 constexpr unsigned kMaxTileAccumulators = 64;
 
-/// How many register tiles ahead a tile on 16-bit weights prefetches its
-/// weight rows.
+/// How many register tiles ahead a tile prefetches its weight rows.
 constexpr int64_t kPrefetchTiles = 2;
 
 } // namespace
@@ -404,19 +404,18 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   for (int64_t j = 0; j < cols; ++j)
     rowsB.push_back(
         j == 0 ? n0 : arith::AddIOp::create(b, loc, n0, indexConst(b, loc, j)));
-  // Tiles on 16-bit (or 8-bit) weights, of any height: the weight rows of the
-  // tile two tiles ahead are prefetched at the same K offset
-  // (docs/performance.md). The hardware prefetchers alone leave such a
-  // tile at about the element rate of f32 weights, i.e. half their bytes
-  // per second (with 3 or 4 rows of A too). f32 weights stream as fast
-  // without it. The address may lie past the matrix: a prefetch never
-  // faults.
+  // Tiles of any height, on weights of any type: the weight rows of the
+  // tile two tiles ahead are prefetched into L2 at the same K offset
+  // (docs/performance.md). The hardware prefetchers alone leave a tile on
+  // 16-bit weights at about the element rate of f32 weights, i.e. half
+  // their bytes per second (with 3 or 4 rows of A too), and f32 weights at
+  // 0.8x of what they reach with it. The address may lie past the matrix:
+  // a prefetch never faults.
   SmallVector<Value> prefetchRows;
   Type bElement = cast<MemRefType>(mm.b.getType()).getElementType();
-  if (bElement.getIntOrFloatBitWidth() < 32)
-    for (Value r : rowsB)
-      prefetchRows.push_back(arith::AddIOp::create(
-          b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
+  for (Value r : rowsB)
+    prefetchRows.push_back(arith::AddIOp::create(
+        b, loc, r, indexConst(b, loc, kPrefetchTiles * cfg.tileCols)));
 
   // Steps of 4 vectors of fp8 weights (stepVectors) leave their NaN codes
   // undecoded: the unsigned maximum of their keys (fp8NaNCodeKey) rides
@@ -479,14 +478,12 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
       }
     }
     // Packed 4-bit weights hold element k in byte k / 2.
-    Value kb = prefetchRows.empty() || !mm.dequant || !mm.dequant->packed
+    Value kb = !mm.dequant || !mm.dequant->packed
                    ? k
                    : arith::DivUIOp::create(sb, sl, k, indexConst(sb, sl, 2));
     if (!mask)
       for (Value ahead : prefetchRows)
-        memref::PrefetchOp::create(sb, sl, mm.b, ValueRange{ahead, kb},
-                                   /*isWrite=*/false, /*localityHint=*/3,
-                                   /*isDataCache=*/true);
+        prefetchToL2(sb, sl, mm.b, ValueRange{ahead, kb});
     for (int64_t v = 0; v < vectors; ++v)
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < cols; ++j) {
