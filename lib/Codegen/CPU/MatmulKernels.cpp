@@ -477,13 +477,15 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         vb.push_back(vector::ShuffleOp::create(sb, sl, wide, wide, lanes));
       }
     }
-    // Packed 4-bit weights hold element k in byte k / 2.
-    Value kb = !mm.dequant || !mm.dequant->packed
-                   ? k
-                   : arith::DivUIOp::create(sb, sl, k, indexConst(sb, sl, 2));
-    if (!mask)
+    if (!mask) {
+      // Packed 4-bit weights hold element k in byte k / 2.
+      Value kb = !mm.dequant || !mm.dequant->packed
+                     ? k
+                     : arith::DivUIOp::create(sb, sl, k, indexConst(sb, sl, 2))
+                           .getResult();
       for (Value ahead : prefetchRows)
         prefetchToL2(sb, sl, mm.b, ValueRange{ahead, kb});
+    }
     for (int64_t v = 0; v < vectors; ++v)
       for (int64_t i = 0; i < rows; ++i)
         for (int64_t j = 0; j < cols; ++j) {
