@@ -43,7 +43,9 @@
 // DOT:         vector.reduction <add>
 // DOT-LABEL: func.func @int4_groups(
 // DOT-NOT:     vector.fma
-// DOT:         func.call @llvm.x86.avx512.vpdpbusd.256
+// The weight rows two tiles ahead are prefetched into L2.
+// DOT-COUNT-3: memref.prefetch {{.*}} read, locality<1>, data
+// DOT-NEXT:    func.call @llvm.x86.avx512.vpdpbusd.256
 // DOT:         arith.sitofp {{.*}} : vector<8xi32> to vector<8xf32>
 // DOT-LABEL: func.func @mxfp4(
 // DOT:         %[[TS:.*]] = memref.alloca() {alignment = 64 : i64} : memref<12x8xf32>

@@ -688,9 +688,6 @@ void emitThreadRows(OpBuilder &b, Location loc, const MatmulBuffers &mm,
           });
 }
 
-/// Whether the kernels can read the dequantized B from q and its scales:
-/// a matrix whose K blocks hold whole vectors (or span all of K), so that
-/// every vector load meets one scale.
 /// A kernel's scratch is allocated once per thread and call: on one thread
 /// at the start of `func` (the matmul itself sits in the loop over
 /// experts), built here by `create`; else (or without a function) none
@@ -705,6 +702,9 @@ std::optional<Scratch> serialScratch(OpBuilder &b, FunctionOpInterface func,
   return create(b);
 }
 
+/// Whether the kernels can read the dequantized B from q and its scales:
+/// a matrix whose K blocks hold whole vectors (or span all of K), so that
+/// every vector load meets one scale.
 bool canFuseDequantize(const DequantizeGeneric &dq, int64_t staticK,
                        int64_t width) {
   if (cast<RankedTensorType>(dq.q.getType()).getRank() != 2)
