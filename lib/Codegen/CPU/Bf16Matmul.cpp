@@ -145,30 +145,14 @@ Value cpu::roundActivationsToBf16(OpBuilder &b, Location loc, ModuleOp module,
   auto aType = cast<MemRefType>(mm.a.getType());
   if (aType.getElementType().isBF16())
     return mm.a;
-  int64_t k = *mm.staticK;
-  auto type = MemRefType::get({ShapedType::kDynamic, k}, b.getBF16Type());
-  Value rounded = memref::AllocOp::create(b, loc, type, ValueRange{mm.m},
-                                          b.getI64IntegerAttr(64));
   auto bf16Vec = VectorType::get({width}, b.getBF16Type());
-  emitParallelRanges(
-      b, loc, module, mm.m, numThreads,
-      [&](OpBuilder &pb, Location pl, Value begin, Value end) {
-        emitFor(pb, pl, begin, end, indexConst(pb, pl, 1),
-                [&](OpBuilder &rb, Location rl, Value m) {
-                  Value zero = indexConst(rb, rl, 0);
-                  Value kEnd = indexConst(rb, rl, k);
-                  Value step = indexConst(rb, rl, width);
-                  emitFor(rb, rl, zero, kEnd, step,
-                          [&](OpBuilder &kb, Location kl, Value kk) {
-                            Value a = loadF32(kb, kl, mm.a, {m, kk}, width);
-                            Value r = arith::TruncFOp::create(kb, kl, bf16Vec,
-                                                              a);
-                            vector::StoreOp::create(kb, kl, r, rounded,
-                                                    ValueRange{m, kk});
-                          });
-                });
+  return fillActivationRows(
+      b, loc, module, mm, b.getBF16Type(), *mm.staticK, width, numThreads,
+      [&](OpBuilder &kb, Location kl, Value m, Value k, Value rounded) {
+        Value a = loadF32(kb, kl, mm.a, {m, k}, width);
+        Value r = arith::TruncFOp::create(kb, kl, bf16Vec, a);
+        vector::StoreOp::create(kb, kl, r, rounded, ValueRange{m, k});
       });
-  return rounded;
 }
 
 std::unique_ptr<PanelKernel> cpu::makeBf16PanelKernel(const MatmulBuffers &mm,

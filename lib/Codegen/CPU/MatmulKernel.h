@@ -89,7 +89,19 @@ struct MatmulBuffers {
   /// A quantized to int8 (quantizeActivations) where the kernels multiply
   /// on integers.
   std::optional<Int8Activations> int8A;
+  /// A in the order of the fp8 tile's decoded weights, which its steps of
+  /// 4 vectors read (evenOddActivations in MatmulKernels.cpp); else null.
+  Value aEvenOdd;
 };
+
+/// A fresh [M, `columns`] buffer of `element`, 64-byte aligned, which
+/// `fill(m, k, buffer)` fills at every k in [0, columns) by `step`, for
+/// every row m of A (`mm.a`), the rows split between `numThreads` threads.
+Value fillActivationRows(
+    OpBuilder &b, Location loc, ModuleOp module, const MatmulBuffers &mm,
+    Type element, int64_t columns, int64_t step, unsigned numThreads,
+    function_ref<void(OpBuilder &, Location, Value m, Value k, Value buffer)>
+        fill);
 
 /// The scale (decoded to f32) and zero point (i8, or null) of the block of
 /// dequantized weights that holds B[n, k]; `kBlockIndex`, when given, is k

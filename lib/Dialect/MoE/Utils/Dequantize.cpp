@@ -209,11 +209,11 @@ Value moe::fp8HighBytesToF32TimesInv256(OpBuilder &b, Location loc,
                                         Value words) {
   // (c << 8) >> 1, arithmetic: the sign in bits 15 and 14, the magnitude
   // in bits 13..7, the f16 position of fp8ToF32ViaF16TimesInv256; bit 14
-  // cleared.
+  // and the low byte's bits (now in 6..0) cleared.
   Type i16 = words.getType();
   Value one = intConst(b, loc, i16, 1);
   Value shifted = arith::ShRSIOp::create(b, loc, words, one);
-  Value keep = intConst(b, loc, i16, int16_t(0xBFFF));
+  Value keep = intConst(b, loc, i16, int16_t(0xBF80));
   Value halfBits = arith::AndIOp::create(b, loc, shifted, keep);
   Value half =
       arith::BitcastOp::create(b, loc, withElement(i16, b.getF16Type()),

@@ -83,10 +83,11 @@ Value dequantizeUnscaled(OpBuilder &b, Location loc, Value v,
 /// through f16, else 1.
 float unscaledFactor(Type q, bool fp8ViaF16);
 
-/// fp8 e4m3fn codes held in the high byte of i16 lanes, the low byte zero
-/// (a vector), to f32 times 2^-8, as dequantizeUnscaled through f16 gives
-/// them, in three operations, except for the NaN codes 0x7F and 0xFF: they
-/// come out as +-480 * 2^-8. The caller detects them (fp8NaNCodeKey).
+/// fp8 e4m3fn codes held in the high byte of i16 lanes, whatever the low
+/// byte holds (a vector), to f32 times 2^-8, as dequantizeUnscaled through
+/// f16 gives them, in three operations, except for the NaN codes 0x7F and
+/// 0xFF: they come out as +-480 * 2^-8. The caller detects them
+/// (fp8NaNCodeKey).
 Value fp8HighBytesToF32TimesInv256(OpBuilder &b, Location loc, Value words);
 
 /// For fp8 e4m3fn codes (a vector of i8 or f8E4M3FN): their bytes doubled,
