@@ -459,6 +459,8 @@ void emitTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   // after the accumulators, and the tile's end turns the outputs of a
   // weight row with a NaN code into NaN (as the NaN weight would).
   int64_t vectors = stepVectors(mm, cfg);
+  assert((vectors != 4 || mm.aEvenOdd) &&
+         "fp8 steps of 4 vectors read A's even/odd copy (rewriteMatmul)");
   bool nanKey = vectors == 4;
   auto keyType = VectorType::get({2 * width}, b.getI8Type());
   auto loadFp8Step = [&](OpBuilder &sb, Location sl, Value r, Value k,
