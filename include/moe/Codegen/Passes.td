@@ -183,8 +183,9 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
     Option<"kBlock", "k-block", "unsigned", /*default=*/"1024",
            "Longest K range a tile covers before its sums are stored and "
            "the next range adds to them (keeps the A rows of a tile in L1); "
-           "4x as long for int8 activations and for fp8 weights decoded "
-           "through f16 in steps of 4 vectors; 0: all of K at once">,
+           "16x as long for the dot-product tiles on int8 activations, 4x "
+           "for fp8 weights decoded through f16 in steps of 4 vectors; 0: "
+           "all of K at once">,
     Option<"packedMinRows", "packed-min-rows", "unsigned", /*default=*/"128",
            "Rows of A from which a matmul on f32 weights whose weight rows "
            "are whole panels (a multiple of 2 * vector-width) runs the "

@@ -50,7 +50,7 @@ CASES = {
     "accumulate": (33, 192, 32, (1, 64), None, "f32", "f32", True),
     # 5 rows: the dot-product kernel (int8: G = 128).
     "few": (5, 256, 64, (1, 256), None, "f32", "f32", False),
-    # 3 rows of K = 2048 (two chunks with k-block=256), int4 groups of
+    # 3 rows of K = 2048 (two chunks with k-block=64), int4 groups of
     # 128, bf16 scales, 50 weight rows (16 tiles of 3 and a 2-row tail).
     "few-long": (3, 2048, 50, (1, 128), "int4", "bf16", "f32", True),
     # 2 rows (the dot-product kernel's 2-row tiles), int4 groups of 128;
@@ -66,7 +66,7 @@ CASES = {
     # Zero points (int4: -8..7 as AWQ's, and two blocks at -128 and 127;
     # int8: any i8), in the packed-panel kernel (int4 in groups of 32,
     # int8 in [32, 64] blocks: one zero point per 32 weight rows) and in
-    # the dot-product kernel (int4: 3 rows in two K chunks with k-block=256,
+    # the dot-product kernel (int4: 3 rows in two K chunks with k-block=64,
     # 2 rows; int8 per channel and in [16, 128] blocks).
     "int4-zp": (143, 128, 32, (1, 32), "int4", "f32", "bf16", False, True),
     "few-long-zp": (3, 2048, 50, (1, 128), "int4", "bf16", "f32", True, True),
