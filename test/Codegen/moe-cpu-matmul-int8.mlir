@@ -25,6 +25,36 @@
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=0" | FileCheck %s --check-prefix=DOT
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=0 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
 // RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=0 vnni=1 packed-min-rows-16bit=1" | FileCheck %s --check-prefix=OFF
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1" | FileCheck %s --check-prefix=ROWS
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-short-groups=0" | FileCheck %s --check-prefix=ROWS0
+// RUN: moe-opt %s --moe-to-linalg --moe-cpu-matmul-kernels="vector-width=16 quantize-activations=1 vnni=1 packed-min-rows-16bit=4" | FileCheck %s --check-prefix=ROWS4
+
+// The row count from which the panels run (ROWS): packed-min-rows-16bit
+// (32) for int8 per channel and fp8, packed-min-rows-short-groups (6) for
+// groups of 32 (int4, mxfp4, int8 with zero points), whose dot-product
+// tile scales every vector of 32 values; 0 there: the tile alone (ROWS0);
+// the lower of the two (ROWS4).
+// ROWS-LABEL: func.func @int8_channel(
+// ROWS:         arith.cmpi uge, %{{.*}}, %c32{{.*}} : index
+// ROWS-LABEL: func.func @int4_groups(
+// ROWS:         arith.cmpi uge, %{{.*}}, %c6 : index
+// ROWS-LABEL: func.func @mxfp4(
+// ROWS:         arith.cmpi uge, %{{.*}}, %c6 : index
+// ROWS-LABEL: func.func @zero_points(
+// ROWS:         arith.cmpi uge, %{{.*}}, %c6 : index
+// ROWS-LABEL: func.func @fp8(
+// ROWS:         arith.cmpi uge, %{{.*}}, %c32{{.*}} : index
+// ROWS0-LABEL: func.func @int8_channel(
+// ROWS0:         arith.cmpi uge, %{{.*}}, %c32{{.*}} : index
+// ROWS0-LABEL: func.func @mxfp4(
+// ROWS0-NOT:     arith.cmpi uge
+// ROWS0:         func.call @llvm.x86.avx512.vpdpbusd.256
+// ROWS0-NOT:     arith.cmpi uge
+// ROWS0-LABEL: func.func @zero_points(
+// ROWS4-LABEL: func.func @int8_channel(
+// ROWS4:         arith.cmpi uge, %{{.*}}, %c4 : index
+// ROWS4-LABEL: func.func @mxfp4(
+// ROWS4:         arith.cmpi uge, %{{.*}}, %c4 : index
 
 // CHECK: func.func private @llvm.x86.avx512.vpdpbusd.512(vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // W8: func.func private @llvm.x86.avx512.vpdpbusd.256(vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>

@@ -195,6 +195,13 @@ def MoECPUMatmulKernels : Pass<"moe-cpu-matmul-kernels", "::mlir::ModuleOp"> {
            /*default=*/"32",
            "The same threshold for bf16 or f16 weights, which the packing "
            "widens once instead of at every register tile; 0: never">,
+    Option<"packedMinRowsShortGroups", "packed-min-rows-short-groups",
+           "unsigned", /*default=*/"6",
+           "The same threshold, if lower than packed-min-rows-16bit, for "
+           "integer weights on int8 activations in groups of one vector of "
+           "4 x 8 or 4 x 16 values (mxfp4, int4 in groups of 32), whose "
+           "dot-product tile scales the sums of every vector of every row "
+           "of A; 0 here or in packed-min-rows-16bit: never">,
     Option<"packedTileRows", "packed-tile-rows", "unsigned", /*default=*/"6",
            "Rows of A per register tile of the packed-panel kernel (each "
            "holds 2 vector accumulators; at most 32)">,

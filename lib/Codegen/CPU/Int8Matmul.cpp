@@ -32,8 +32,9 @@
 //      unsignedWeights): the weights are the unsigned operand, w + o (o =
 //      8: a raw int4 nibble; o = 12 for doubled e2m1, a VPSHUFB table with
 //      the offset in it; o = 128 for int8, its sign bit flipped), the
-//      activations are stored unbiased, q, with their sum over each group,
-//      and a group's sum is sum (w + o) * q - o * sum q. The correction is
+//      activations are stored unbiased, q, with -o * sum q over each group
+//      (the sum alone with zero points), a group's sum is sum (w + o) * q
+//      - o * sum q, and its sums start at -o * sum q. The correction is
 //      per row of A and group, so per 4W values along K there is one
 //      VPDPBUSD per row of A and weight row of the tile, and no bias term
 //      per weight row, which step 2 pays once per panel but the dot tile
@@ -595,8 +596,12 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
       memref::AllocOp::create(b, loc, scalesType, ValueRange{mm.m}, align);
   // Offset weights, and zero points: the sums of q correct each group
   // (rowOffset).
-  bool sums =
-      weightOffset(*mm.dequant, acts) != 0 || mm.dequant->zeroPoints;
+  int64_t offset = weightOffset(*mm.dequant, acts);
+  bool sums = offset != 0 || mm.dequant->zeroPoints;
+  // The dot tile's correction of a group, stored whole: each output's
+  // sums then start at it as loaded (the Mixtral-8x7B layer's mxfp4 decode
+  // multiplied and negated it per row of A and group).
+  acts.sumsCorrect = forDotTile && sums && !mm.dequant->zeroPoints;
   if (sums)
     acts.sums = memref::AllocOp::create(
         b, loc,
@@ -729,6 +734,11 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
                       Value total = vector::ReductionOp::create(
                           gb, gl, vector::CombiningKind::ADD,
                           quantLoop.getResult(0));
+                      if (acts.sumsCorrect)
+                        total = arith::MulIOp::create(
+                            gb, gl, total,
+                            arith::ConstantOp::create(
+                                gb, gl, gb.getI32IntegerAttr(-offset)));
                       memref::StoreOp::create(gb, gl, total, acts.sums,
                                               ValueRange{m, groupIdx});
                     }
@@ -879,13 +889,14 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
   auto groups = scf::ForOp::create(
       b, loc, kBegin, kEnd, gStep, start,
       [&](OpBuilder &gb, Location gl, Value k0, ValueRange facc) {
-        // The group's corrections (see rowOffset): sumsA[i] * offsets[j].
+        // The group's corrections (see rowOffset): sumsA[i] * offsets[j],
+        // or with sumsCorrect minus that in sumsA[i] as loaded.
         SmallVector<Value> offsets, sumsA;
         if (acts.sums) {
           Value kBlock = arith::DivUIOp::create(
               gb, gl, k0, indexConst(gb, gl, dq.blockK));
           Value gi = arith::DivUIOp::create(gb, gl, k0, gStep);
-          for (Value n : rowsB) {
+          for (Value n : acts.sumsCorrect ? ArrayRef<Value>() : rowsB) {
             Value nBlock = arith::DivUIOp::create(
                 gb, gl, n, indexConst(gb, gl, dq.blockN));
             offsets.push_back(rowOffset(gb, gl, mm, nBlock, kBlock));
@@ -894,10 +905,16 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
             sumsA.push_back(
                 memref::LoadOp::create(gb, gl, acts.sums, ValueRange{m, gi}));
         }
-        // The correction of output (i, j), in lane 0 (the lanes are summed
-        // at the end).
-        auto correction = [&](int64_t i, int64_t j) -> Value {
-          Value c = arith::MulIOp::create(gb, gl, sumsA[i], offsets[j]);
+        // Minus the correction of output (i, j), in lane 0 (the lanes are
+        // summed at the end).
+        auto negCorrection = [&](int64_t i, int64_t j) -> Value {
+          Value c = sumsA[i];
+          if (!acts.sumsCorrect) {
+            Value product = arith::MulIOp::create(gb, gl, c, offsets[j]);
+            Value zero =
+                arith::ConstantOp::create(gb, gl, gb.getI32IntegerAttr(0));
+            c = arith::SubIOp::create(gb, gl, zero, product);
+          }
           return vector::InsertOp::create(gb, gl, c, zeroI,
                                           ArrayRef<int64_t>{0});
         };
@@ -905,8 +922,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
         SmallVector<Value> init(rows * cols, zeroAcc);
         for (int64_t i = 0; acts.sums && !sums16 && i < rows; ++i)
           for (int64_t j = 0; j < cols; ++j)
-            init[i * cols + j] =
-                arith::SubIOp::create(gb, gl, zeroI, correction(i, j));
+            init[i * cols + j] = negCorrection(i, j);
         // A step covers one vector of 4W bytes of each row, or with
         // evenOdd two: the low and the high nibbles of 4W packed bytes.
         int64_t parts = acts.evenOdd ? 2 : 1;
@@ -972,7 +988,7 @@ void cpu::emitInt8DotTile(OpBuilder &b, Location loc, const MatmulBuffers &mm,
             if (sums16) {
               sum = dot.pairSums(gb, gl, sum);
               if (acts.sums)
-                sum = arith::SubIOp::create(gb, gl, sum, correction(i, j));
+                sum = arith::AddIOp::create(gb, gl, sum, negCorrection(i, j));
             }
             Value scale = vector::BroadcastOp::create(
                 gb, gl, f32Vec,

@@ -60,7 +60,10 @@ enum class Int8Dot {
 /// VNNI's packed panels), `scales` the f32 factor of each group, [M, K /
 /// group], and for offset weights (`unsignedWeights`) and for weights with
 /// zero points `sums` the i32 sum of q over each group, [M, K / group]
-/// (else null); `dot` multiplies them. With `unsignedWeights` (Madd, and
+/// (else null), or with `sumsCorrect` that sum times minus the weight
+/// offset: the whole correction of each group's integer sums (the
+/// dot-product tile on weights without zero points, whose offset is one
+/// constant); `dot` multiplies them. With `unsignedWeights` (Madd, and
 /// the dot-product tile) the weights are the unsigned operand of the byte
 /// product and the activations the signed one, unbiased; else (VPDPBUSD in
 /// the packed panels) the activations are biased and unsigned. With
@@ -74,6 +77,7 @@ struct Int8Activations {
   Int8Dot dot;
   bool unsignedWeights = false;
   bool evenOdd = false;
+  bool sumsCorrect = false;
   /// The dot-product tile's scratch of scales, one per thread
   /// (createDotTileScales).
   Value tileScales;

@@ -82,6 +82,7 @@ struct TileConfig {
   PackedConfig packed;     // the packed-panel kernel for many rows
   int64_t packedMinRows;   // rows from which it runs on f32 weights; 0: never
   int64_t packedMinRows16; // the same for bf16/f16 weights
+  int64_t packedMinRowsShortGroups; // for int8 dot tiles in groups of 4W
   Int8Dot int8Dot;         // quantize-activations: vnni, else madd
   bool f16c;               // fp8 weights decode through f16
   bool bf16Pairs; // bf16-activations and bf16-dot: expert matmuls on bf16
@@ -888,6 +889,18 @@ void rewriteMatmul(linalg::MatmulOp op, ModuleOp module,
   bool wide = !mm.dequant &&
               cast<RankedTensorType>(rhs.getType()).getElementType().isF32();
   int64_t minRows = wide ? cfg.packedMinRows : cfg.packedMinRows16;
+  // A dot-product tile whose groups are one vector of 4W values scales
+  // every vector's sums of every row of A (a conversion and an FMA beside
+  // each VPDPBUSD), where the panels scale a vector of 2W outputs at once:
+  // one mxfp4 matmul of Mixtral-8x7B (N = 28672, K = 4096) on Zen 4 took
+  // the same time either way at 4 rows, 1.1x as long in the tile at 6,
+  // 1.2-1.3x at 8, 1.6-1.7x at 16 and 2x at 24 (int4 in groups of 128, at
+  // 16 lanes, ran as fast in the tile as in the panels at 16 rows).
+  if (!wide && dotGroup && *dotGroup == 4 * dotCfg.width && minRows > 0 &&
+      int8DotGroup(mm, cfg.width, cfg.activationGroup, cfg.int8Dot))
+    minRows = cfg.packedMinRowsShortGroups
+                  ? std::min(minRows, cfg.packedMinRowsShortGroups)
+                  : 0;
   // K must be known and non-zero: with K = 0 the packed kernel has no
   // chunk to run and would leave C unwritten.
   bool packable = minRows > 0 && !ShapedType::isDynamic(staticN) &&
@@ -1082,6 +1095,7 @@ struct MoECPUMatmulKernelsPass
     cfg.packed.mBlock = packedMBlock;
     cfg.packedMinRows = packedMinRows;
     cfg.packedMinRows16 = packedMinRows16;
+    cfg.packedMinRowsShortGroups = packedMinRowsShortGroups;
     cfg.int8Dot = !quantizeActivations ? Int8Dot::None
                   : vnni                 ? Int8Dot::VNNI
                   : madd                 ? Int8Dot::Madd
