@@ -599,8 +599,9 @@ Int8Activations cpu::quantizeActivations(OpBuilder &b, Location loc,
   int64_t offset = weightOffset(*mm.dequant, acts);
   bool sums = offset != 0 || mm.dequant->zeroPoints;
   // The dot tile's correction of a group, stored whole: each output's
-  // sums then start at it as loaded (the Mixtral-8x7B layer's mxfp4 decode
-  // multiplied and negated it per row of A and group).
+  // sums then start at it as loaded, instead of a multiply and a negation
+  // per row of A and group inside the tile's loop (56 -> 45 instructions
+  // per group of a 2 x 3 mxfp4 tile on Zen 4).
   acts.sumsCorrect = forDotTile && sums && !mm.dequant->zeroPoints;
   if (sums)
     acts.sums = memref::AllocOp::create(

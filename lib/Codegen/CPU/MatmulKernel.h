@@ -61,7 +61,7 @@ enum class Int8Dot {
 /// group], and for offset weights (`unsignedWeights`) and for weights with
 /// zero points `sums` the i32 sum of q over each group, [M, K / group]
 /// (else null), or with `sumsCorrect` that sum times minus the weight
-/// offset: the whole correction of each group's integer sums (the
+/// offset, the value that the group's integer sums start at (the
 /// dot-product tile on weights without zero points, whose offset is one
 /// constant); `dot` multiplies them. With `unsignedWeights` (Madd, and
 /// the dot-product tile) the weights are the unsigned operand of the byte
